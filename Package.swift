@@ -1,0 +1,55 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "civicgate",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "civicgate", targets: ["civicgate"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+    ],
+    targets: [
+        // Tickets, references, MSISDNs, the services catalogue and routing. No I/O, no frameworks.
+        .target(name: "Domain"),
+        // The pure USSD/SMS state machine: (session, input, context) -> (session, screen, effects).
+        .target(name: "FlowEngine", dependencies: ["Domain"]),
+        // Reads menus/ and locales/ (YAML) into FlowEngine types and validates them.
+        .target(name: "FlowDefinitions", dependencies: [
+            "FlowEngine", "Domain", .product(name: "Yams", package: "Yams"),
+        ]),
+        // The application core: one USSD hop = load, step the engine, apply effects, save. Ports only.
+        .target(name: "Gateway", dependencies: ["FlowEngine", "Domain", .product(name: "Logging", package: "swift-log")]),
+        // The only GRDB importer.
+        .target(name: "Store", dependencies: ["Gateway", "Domain", "FlowEngine", .product(name: "GRDB", package: "GRDB.swift")]),
+        // Aggregator adapters: provider requests -> one normalised event, replies -> provider format.
+        .target(name: "Channels", dependencies: ["Gateway"]),
+        // The only Hummingbird importer.
+        .target(name: "Web", dependencies: [
+            "Gateway", "Channels",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
+        .executableTarget(name: "civicgate", dependencies: [
+            "Web", "Store", "FlowDefinitions", "Gateway", "Domain", "FlowEngine",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .testTarget(name: "DomainTests", dependencies: ["Domain"]),
+        .testTarget(name: "FlowEngineTests", dependencies: ["FlowEngine", "FlowDefinitions", "Domain"]),
+        .testTarget(name: "GatewayTests", dependencies: ["Gateway", "Store", "FlowDefinitions", "FlowEngine", "Domain", "Channels"]),
+        .testTarget(name: "WebTests", dependencies: [
+            "Web", "Gateway", "Store", "FlowDefinitions", "Domain", "civicgate",
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+        ]),
+    ],
+    swiftLanguageModes: [.v6]
+)

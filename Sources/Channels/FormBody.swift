@@ -1,0 +1,61 @@
+/// `application/x-www-form-urlencoded`, decoded strictly: a bad escape or invalid UTF-8 is an
+/// error, not a guess.
+public struct FormBody: Sendable, Equatable {
+    public var fields: [String: String]
+
+    public init(fields: [String: String]) { self.fields = fields }
+
+    public init(parsing bytes: some Collection<UInt8>) throws(ChannelError) {
+        var fields: [String: String] = [:]
+        for pair in bytes.split(separator: UInt8(ascii: "&"), omittingEmptySubsequences: true) {
+            let parts = pair.split(separator: UInt8(ascii: "="), maxSplits: 1, omittingEmptySubsequences: false)
+            let name = try Self.decode(parts[0])
+            let value = parts.count > 1 ? try Self.decode(parts[1]) : ""
+            if fields[name] == nil { fields[name] = value }
+        }
+        self.fields = fields
+    }
+
+    public subscript(_ name: String) -> String? { fields[name] }
+
+    static func decode(_ raw: some Collection<UInt8>) throws(ChannelError) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(raw.count)
+        var i = raw.startIndex
+        while i != raw.endIndex {
+            let b = raw[i]
+            if b == UInt8(ascii: "+") {
+                out.append(UInt8(ascii: " "))
+            } else if b == UInt8(ascii: "%") {
+                let h = raw.index(after: i)
+                guard h != raw.endIndex, raw.index(after: h) != raw.endIndex,
+                      let hi = hex(raw[h]), let lo = hex(raw[raw.index(after: h)]) else { throw .badEscape }
+                out.append(hi << 4 | lo)
+                i = raw.index(after: h)
+            } else {
+                out.append(b)
+            }
+            i = raw.index(after: i)
+        }
+        guard let s = String(validating: out, as: UTF8.self) else { throw .invalidUTF8 }
+        return s
+    }
+
+    static func hex(_ b: UInt8) -> UInt8? {
+        switch b {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): b - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): b - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): b - UInt8(ascii: "A") + 10
+        default: nil
+        }
+    }
+}
+
+/// Why a provider's request could not be read.
+public enum ChannelError: Error, Equatable, Sendable {
+    case badEscape
+    case invalidUTF8
+    case missingField(String)
+    case invalidPhoneNumber
+    case tooLong(String)
+}

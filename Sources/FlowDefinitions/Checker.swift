@@ -1,0 +1,112 @@
+import Domain
+import FlowEngine
+import Yams
+
+/// The checks that run on start-up, in `menus check` and in the tests.
+struct Checker {
+    let flow: Flow
+    let flowFile: FlowFile
+    let flowPath: String
+    let catalogue: ServiceCatalogue
+    var problems: [DefinitionProblem] = []
+
+    init(flow: Flow, flowFile: FlowFile, flowPath: String, catalogue: ServiceCatalogue) {
+        self.flow = flow
+        self.flowFile = flowFile
+        self.flowPath = flowPath
+        self.catalogue = catalogue
+    }
+
+    /// Strings the engine and the host use outside any one state.
+    static let commonKeys = [
+        "nav.more", "nav.back", "nav.home", "common.invalid_choice", "common.error", "common.expired",
+        "recent.line", "track.no_update", "track.no_date", "sms.ticket_created",
+    ]
+
+    /// Names a template may use.
+    static let placeholders: Set<String> = ["service", "fault", "area", "address", "language", "reference", "status", "moe", "update", "expected", "tickets"]
+
+    private mutating func problem(state: StateID, _ message: String) {
+        let mark = flowFile.stateMarks[state]
+        problems.append(DefinitionProblem(file: flowPath, line: mark?.line, column: mark?.column, place: "state '\(state)'", message: message))
+    }
+
+    /// Every transition lands on a state; every state can be reached.
+    mutating func checkStructure() {
+        for (role, id) in [("start", flow.start), ("language_choice", flow.languageChoice), ("resume_offer", flow.resumeOffer)]
+        where flow.states[id] == nil {
+            problems.append(DefinitionProblem(file: flowPath, place: role, message: "unknown state '\(id)'"))
+        }
+        for id in flow.states.keys.sorted() {
+            for target in flow.states[id]!.targets where flow.states[target] == nil {
+                problem(state: id, "leads to unknown state '\(target)'")
+            }
+        }
+        var seen: Set<StateID> = []
+        var queue = [flow.start, flow.languageChoice, flow.resumeOffer]
+        while let id = queue.popLast() {
+            guard seen.insert(id).inserted, let state = flow.states[id] else { continue }
+            queue += state.targets
+        }
+        for id in flow.states.keys.sorted() where !seen.contains(id) {
+            problem(state: id, "cannot be reached from '\(flow.start)', '\(flow.languageChoice)' or '\(flow.resumeOffer)'")
+        }
+    }
+
+    /// Every key the flow, the catalogue and the host use is translated; templates use known names.
+    mutating func checkTranslations(_ locale: LocaleStrings, file: String, marks: [TextKey: Mark]) {
+        var needed: [(TextKey, String)] = flowFile.textUses.map { ($0.key, "used by state '\($0.state)' (\(flowPath):\($0.mark?.line ?? 0))") }
+        needed += Self.commonKeys.map { ($0, "used by the engine") }
+        needed += TicketStatus.allCases.map { ("status.\($0.rawValue)", "a ticket status") }
+        needed += catalogue.moes.map { ("moe.\($0.code)", "MOE '\($0.code)' in the catalogue") }
+        for service in catalogue.services {
+            needed.append(("service.\(service.code)", "service '\(service.code)' in the catalogue"))
+            needed += service.faults.map { ("fault.\(service.code).\($0.code)", "fault type of '\(service.code)' in the catalogue") }
+        }
+        var reported: Set<TextKey> = []
+        for (key, why) in needed where locale.strings[key] == nil && reported.insert(key).inserted {
+            problems.append(DefinitionProblem(file: file, place: "key '\(key)'", message: "missing translation (\(why))"))
+        }
+        for (key, text) in locale.strings.sorted(by: { $0.key < $1.key }) {
+            let mark = marks[key]
+            for name in Template.names(in: text) where !Self.placeholders.contains(name) {
+                problems.append(DefinitionProblem(file: file, line: mark?.line, column: mark?.column, place: "key '\(key)'",
+                                                  message: "unknown placeholder {\(name)}"))
+            }
+            let bad = GSM7.unencodable(text)
+            if !bad.isEmpty {
+                problems.append(DefinitionProblem(file: file, line: mark?.line, column: mark?.column, place: "key '\(key)'",
+                                                  message: "characters outside GSM-7 with no transliteration: \(String(bad))"))
+            }
+        }
+    }
+
+    /// Every screen fits the budget with the longest real data. Returns notes for `menus check`.
+    mutating func checkScreens(_ engine: FlowEngine, files: [String: String]) -> [String] {
+        var notes: [String] = []
+        var worst: [String: ScreenSample] = [:]
+        for sample in engine.sampleScreens() {
+            if sample.cost > engine.settings.screenBudget {
+                let mark = flowFile.stateMarks[sample.state]
+                problems.append(DefinitionProblem(
+                    file: flowPath, line: mark?.line, column: mark?.column,
+                    place: "state '\(sample.state)', locale '\(sample.locale)' (\(files[sample.locale] ?? "")), \(sample.variant)",
+                    message: "screen is \(sample.cost) GSM-7 characters, over the \(engine.settings.screenBudget) budget:\n    \(sample.text.replacingOccurrences(of: "\n", with: "\n    "))"))
+            }
+            if (worst[sample.locale]?.cost ?? -1) < sample.cost { worst[sample.locale] = sample }
+        }
+        for locale in engine.locales.ordered {
+            for (key, text) in locale.strings.sorted(by: { $0.key < $1.key }) {
+                let plain = GSM7.transliterate(text)
+                if plain != text {
+                    let changed = Set(text.filter { !GSM7.isEncodable(String($0)) }).sorted().map { "\($0)->\(GSM7.transliterate(String($0)))" }
+                    notes.append("\(files[locale.code] ?? locale.code): key '\(key)': transliterated for USSD (\(changed.joined(separator: " ")))")
+                }
+            }
+            if let w = worst[locale.code] {
+                notes.append("\(files[locale.code] ?? locale.code): fullest screen \(w.cost)/\(engine.settings.screenBudget) (state '\(w.state)', \(w.variant))")
+            }
+        }
+        return notes
+    }
+}

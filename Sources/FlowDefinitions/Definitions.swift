@@ -1,0 +1,64 @@
+import Domain
+import FlowEngine
+import Foundation
+
+/// The validated contents of `menus/` and `locales/`, ready to run.
+public struct Definitions: Sendable {
+    public var flow: Flow
+    public var catalogue: ServiceCatalogue
+    public var locales: Locales
+    /// What the check noticed without rejecting: text transliterated to GSM-7, the fullest screens.
+    public var notes: [String]
+
+    public func engine(settings: FlowEngine.Settings = .init()) -> FlowEngine {
+        FlowEngine(flow: flow, catalogue: catalogue, locales: locales, settings: settings)
+    }
+
+    /// Reads and checks everything; throws every problem found, each naming file and place.
+    public static func load(menus: String, locales: String, settings: FlowEngine.Settings = .init()) throws(DefinitionError) -> Definitions {
+        var problems: [DefinitionProblem] = []
+        let fm = FileManager.default
+        func display(_ dir: String, _ name: String) -> String {
+            (URL(fileURLWithPath: dir).lastPathComponent) + "/" + name
+        }
+        let flowYAML = YAMLFile(path: menus + "/ussd.yaml", displayName: display(menus, "ussd.yaml"))
+        let flowFile = FlowFile(flowYAML)
+        let catalogueYAML = YAMLFile(path: menus + "/catalogue.yaml", displayName: display(menus, "catalogue.yaml"))
+        let catalogueFile = CatalogueFile(catalogueYAML)
+        problems += flowYAML.problems + catalogueYAML.problems
+
+        var localeFiles: [(file: String, parsed: LocaleFile)] = []
+        let names = ((try? fm.contentsOfDirectory(atPath: locales)) ?? []).filter { $0.hasSuffix(".yaml") }.sorted()
+        if names.isEmpty {
+            problems.append(DefinitionProblem(file: locales, place: "", message: "no locale files (<code>.yaml)"))
+        }
+        for name in names {
+            let shown = display(locales, name)
+            let yaml = YAMLFile(path: locales + "/" + name, displayName: shown)
+            let parsed = LocaleFile(yaml, expectedCode: String(name.dropLast(5)))
+            problems += yaml.problems
+            localeFiles.append((shown, parsed))
+        }
+        let ordered = localeFiles.compactMap { f in f.parsed.locale.map { (f.parsed.order, $0) } }
+            .sorted { ($0.0, $0.1.code) < ($1.0, $1.1.code) }.map(\.1)
+
+        guard let flow = flowFile.flow, let catalogue = catalogueFile.catalogue, !ordered.isEmpty, problems.isEmpty else {
+            throw DefinitionError(problems: problems)
+        }
+        let fallback = ordered.contains { $0.code == "en" } ? "en" : ordered[0].code
+        let localeSet = Locales(ordered: ordered, fallback: fallback)
+        var checker = Checker(flow: flow, flowFile: flowFile, flowPath: flowYAML.path, catalogue: catalogue)
+        checker.checkStructure()
+        for f in localeFiles {
+            if let locale = f.parsed.locale { checker.checkTranslations(locale, file: f.file, marks: f.parsed.keyMarks) }
+        }
+        problems += checker.problems
+        guard problems.isEmpty else { throw DefinitionError(problems: problems) }
+
+        let engine = FlowEngine(flow: flow, catalogue: catalogue, locales: localeSet, settings: settings)
+        let screens = checker.checkScreens(engine, files: Dictionary(uniqueKeysWithValues: localeFiles.compactMap { f in f.parsed.locale.map { ($0.code, f.file) } }))
+        problems += checker.problems
+        guard problems.isEmpty else { throw DefinitionError(problems: problems) }
+        return Definitions(flow: flow, catalogue: catalogue, locales: localeSet, notes: screens)
+    }
+}

@@ -1,0 +1,94 @@
+/// The name of a state in a flow.
+public typealias StateID = String
+/// A key into a locale's strings.
+public typealias TextKey = String
+
+/// A flow: states joined by transitions, as read from `menus/`.
+public struct Flow: Sendable, Equatable {
+    public var name: String
+    /// Where a caller who already has a language starts (the main menu).
+    public var start: StateID
+    /// Where a first-time caller starts: the language choice.
+    public var languageChoice: StateID
+    /// Where a caller with an unfinished report starts: "1 Continue 2 Start again".
+    public var resumeOffer: StateID
+    public var states: [StateID: FlowState]
+
+    public init(name: String, start: StateID, languageChoice: StateID, resumeOffer: StateID, states: [StateID: FlowState]) {
+        self.name = name
+        self.start = start
+        self.languageChoice = languageChoice
+        self.resumeOffer = resumeOffer
+        self.states = states
+    }
+}
+
+public struct FlowState: Sendable, Equatable {
+    public var id: StateID
+    public var kind: Kind
+    /// True for the states of a report: a session dropped here can be resumed on redial.
+    public var resumable: Bool
+
+    public init(id: StateID, kind: Kind, resumable: Bool = false) {
+        self.id = id
+        self.kind = kind
+        self.resumable = resumable
+    }
+
+    public enum Kind: Sendable, Equatable {
+        /// Numbered options, each leading to a state.
+        case menu(prompt: TextKey, options: [MenuOption])
+        /// A list built from data, paged to fit the screen; the choice's code goes into `slot`.
+        case list(prompt: TextKey, source: ListSource, slot: String, next: StateID)
+        /// Free text or a reference, validated; invalid input re-asks with `hint`.
+        case input(prompt: TextKey, rule: InputRule, hint: TextKey, slot: String, next: StateID)
+        /// No screen: performs an action and moves on (to `otherwise` when it finds nothing).
+        case action(FlowAction, next: StateID, otherwise: StateID?)
+        /// A closing screen.
+        case end(text: TextKey)
+    }
+
+    /// The states this one can lead to.
+    public var targets: [StateID] {
+        switch kind {
+        case .menu(_, let options): options.map(\.next)
+        case .list(_, _, _, let next), .input(_, _, _, _, let next): [next]
+        case .action(_, let next, let otherwise): [next] + (otherwise.map { [$0] } ?? [])
+        case .end: []
+        }
+    }
+}
+
+public struct MenuOption: Sendable, Equatable {
+    public var key: String
+    public var label: TextKey
+    public var next: StateID
+    public init(key: String, label: TextKey, next: StateID) {
+        self.key = key
+        self.label = label
+        self.next = next
+    }
+}
+
+/// Where a list's items come from.
+public enum ListSource: String, Sendable, Equatable, CaseIterable {
+    case languages, services, faults, areas
+}
+
+public enum InputRule: Sendable, Equatable {
+    case text(minLength: Int, maxLength: Int)
+    case reference
+}
+
+public enum FlowAction: String, Sendable, Equatable, CaseIterable {
+    /// Sets the caller's language from the `language` slot.
+    case setLanguage = "set_language"
+    /// Creates a ticket from the report slots; puts its reference in the `reference` slot.
+    case createTicket = "create_ticket"
+    /// Looks up the ticket in the `reference` slot; `otherwise` when there is none.
+    case lookupTicket = "lookup_ticket"
+    /// Lists the caller's recent tickets; `otherwise` when there are none.
+    case recentTickets = "recent_tickets"
+    /// Restores the unfinished report that was offered.
+    case resumeReport = "resume_report"
+}

@@ -1,0 +1,262 @@
+import Domain
+import Foundation
+
+/// The pure state machine behind every USSD screen: `(session, input, context) -> Turn`.
+/// It does no I/O. When it needs data it returns a `Query`; the host answers with `resume`.
+public struct FlowEngine: Sendable {
+    public let flow: Flow
+    public let catalogue: ServiceCatalogue
+    public let locales: Locales
+    public let settings: Settings
+
+    public struct Settings: Sendable, Equatable {
+        /// A USSD screen is 160 octets of packed 7-bit text: 182 GSM-7 characters.
+        public var screenBudget = 182
+        public var recentLimit = 3
+        /// A public update is cut to this many characters on a USSD screen.
+        public var updateDisplayLimit = 60
+        /// Stops a flow that loops through action states without ever showing a screen.
+        public var maxStepsPerTurn = 16
+        public init() {}
+    }
+
+    /// Which list fills which slot, so `{service}` shows "Water", not "water".
+    let slotSources: [String: ListSource]
+
+    public init(flow: Flow, catalogue: ServiceCatalogue, locales: Locales, settings: Settings = Settings()) {
+        self.flow = flow
+        self.catalogue = catalogue
+        self.locales = locales
+        self.settings = settings
+        var sources: [String: ListSource] = [:]
+        for state in flow.states.values {
+            if case .list(_, let source, let slot, _) = state.kind { sources[slot] = source }
+        }
+        self.slotSources = sources
+    }
+
+    // MARK: Turns
+
+    /// A new call. A caller with no language chooses one first; one with an unfinished report is
+    /// offered to continue it.
+    public func begin(language: String?, unfinished: Session?, context: TurnContext) -> Turn {
+        var run = Run(session: Session(language: language), effects: [])
+        if language == nil || !locales.codes.contains(language!) {
+            return enter(flow.languageChoice, &run, context)
+        }
+        if let unfinished, let snapshot = resumableSnapshot(of: unfinished) {
+            run.session.suspended = snapshot
+            return enter(flow.resumeOffer, &run, context)
+        }
+        return enter(flow.start, &run, context)
+    }
+
+    /// The caller answered the screen for `session.state`.
+    public func step(_ session: Session, input raw: String, context: TurnContext) -> Turn {
+        var run = Run(session: session, effects: [])
+        guard !session.ended, let state = flow.states[session.state] else {
+            return enter(flow.start, &run, context)
+        }
+        let input = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        if input == "00", canGoHome(session) {
+            run.session.trail = []
+            return enter(flow.start, &run, context)
+        }
+        if input == "0", let back = goBack(session) {
+            run.session = back
+            return .init(session: back, outcome: .screen(render(back, invalid: false)), effects: [])
+        }
+        switch state.kind {
+        case .menu(_, let options):
+            guard let option = options.first(where: { $0.key == input }) else { return reask(run) }
+            return advance(to: option.next, &run, context)
+        case .list(_, let source, let slot, let next):
+            let layout = pages(for: session, source: source, prompt: state)
+            if input == "98", session.page + 1 < layout.count {
+                run.session.page += 1
+                return .init(session: run.session, outcome: .screen(render(run.session, invalid: false)), effects: [])
+            }
+            let page = layout[min(session.page, layout.count - 1)]
+            guard let n = Int(input), n >= 1, n <= page.count else { return reask(run) }
+            let item = items(source, session)[page.lowerBound + n - 1]
+            run.session.slots[slot] = item.code
+            return advance(to: next, &run, context)
+        case .input(_, let rule, _, let slot, let next):
+            guard let value = validate(input, rule) else { return reask(run) }
+            run.session.slots[slot] = value
+            return advance(to: next, &run, context)
+        case .action, .end:
+            return enter(flow.start, &run, context)
+        }
+    }
+
+    /// The host's answer to the `Query` the last turn asked.
+    public func resume(_ session: Session, answer: QueryAnswer, context: TurnContext) -> Turn {
+        var run = Run(session: session, effects: [])
+        guard let state = flow.states[session.state], case .action(_, let next, let otherwise) = state.kind else {
+            return enter(flow.start, &run, context)
+        }
+        let loc = locales.locale(session.language)
+        let found: Bool
+        switch answer {
+        case .ticket(let ticket):
+            if let ticket { run.session.slots.merge(ticketSlots(ticket, loc)) { $1 } }
+            found = ticket != nil
+        case .recentTickets(let tickets):
+            let lines = tickets.map { Template.fill(loc.strings["recent.line"] ?? "", ticketSlots($0, loc)) }
+            run.session.slots["tickets"] = lines.joined(separator: "\n")
+            found = !tickets.isEmpty
+        }
+        return enter(found ? next : (otherwise ?? next), &run, context)
+    }
+
+    /// Whether a session dropped now leaves a report worth offering back.
+    public func isResumable(_ session: Session) -> Bool {
+        resumableSnapshot(of: session) != nil
+    }
+
+    // MARK: Moving between states
+
+    struct Run {
+        var session: Session
+        var effects: [Effect]
+        var steps = 0
+    }
+
+    private func advance(to next: StateID, _ run: inout Run, _ context: TurnContext) -> Turn {
+        run.session.trail.append(run.session.state)
+        return enter(next, &run, context)
+    }
+
+    /// Enters `id`: runs action states until one needs data or a screen is reached.
+    func enter(_ id: StateID, _ run: inout Run, _ context: TurnContext) -> Turn {
+        run.steps += 1
+        guard run.steps <= settings.maxStepsPerTurn, let state = flow.states[id] else {
+            return fail(&run)
+        }
+        run.session.state = id
+        run.session.page = 0
+        if id == flow.start { run.session.trail = [] }
+        switch state.kind {
+        case .action(let action, let next, _):
+            switch perform(action, &run, context) {
+            case .done: return enter(next, &run, context)
+            case .restored: return .init(session: run.session, outcome: .screen(render(run.session, invalid: false)), effects: run.effects)
+            case .needs(let query): return .init(session: run.session, outcome: .query(query), effects: run.effects)
+            case .failed: return fail(&run)
+            }
+        case .end:
+            run.session.ended = true
+            run.session.trail = []
+            return .init(session: run.session, outcome: .screen(render(run.session, invalid: false)), effects: run.effects)
+        case .menu, .list, .input:
+            return .init(session: run.session, outcome: .screen(render(run.session, invalid: false)), effects: run.effects)
+        }
+    }
+
+    private func reask(_ run: Run) -> Turn {
+        .init(session: run.session, outcome: .screen(render(run.session, invalid: true)), effects: [])
+    }
+
+    private func fail(_ run: inout Run) -> Turn {
+        run.session.ended = true
+        let text = locales.locale(run.session.language).strings["common.error"] ?? "Sorry, something went wrong. Please try again later."
+        return .init(session: run.session, outcome: .screen(Screen(text: GSM7.transliterate(text), isFinal: true)), effects: run.effects)
+    }
+
+    private func canGoHome(_ session: Session) -> Bool {
+        session.language != nil && session.state != flow.start
+    }
+
+    private func goBack(_ session: Session) -> Session? {
+        var s = session
+        if s.page > 0 {
+            s.page -= 1
+            return s
+        }
+        guard let previous = s.trail.popLast() else { return nil }
+        s.state = previous
+        s.page = 0
+        return s
+    }
+
+    private func resumableSnapshot(of session: Session) -> Session.Snapshot? {
+        if session.state == flow.resumeOffer, let inner = session.suspended { return inner }
+        guard !session.ended, flow.states[session.state]?.resumable == true else { return nil }
+        return session.snapshot
+    }
+
+    // MARK: Actions
+
+    enum ActionResult { case done, restored, needs(Query), failed }
+
+    private func perform(_ action: FlowAction, _ run: inout Run, _ context: TurnContext) -> ActionResult {
+        let slots = run.session.slots
+        switch action {
+        case .setLanguage:
+            guard let code = slots["language"], locales.codes.contains(code) else { return .failed }
+            run.session.language = code
+            run.effects.append(.setLanguage(code))
+            return .done
+        case .createTicket:
+            guard let service = slots["service"], let fault = slots["fault"], let area = slots["area"],
+                  let address = slots["address"] else { return .failed }
+            let draft = TicketDraft(
+                reference: context.freshReference, service: service, fault: fault, area: area,
+                address: address, channel: context.channel, reporter: context.caller,
+                language: run.session.language ?? locales.fallback)
+            run.effects.append(.createTicket(draft))
+            run.session.slots["reference"] = context.freshReference.grouped
+            return .done
+        case .lookupTicket:
+            guard let text = slots["reference"], let reference = try? Reference(parsing: text) else { return .failed }
+            return .needs(.ticket(reference))
+        case .recentTickets:
+            return .needs(.recentTickets(limit: settings.recentLimit))
+        case .resumeReport:
+            guard let snapshot = run.session.suspended, flow.states[snapshot.state] != nil else { return .failed }
+            run.session.state = snapshot.state
+            run.session.page = snapshot.page
+            run.session.slots = snapshot.slots
+            run.session.trail = snapshot.trail
+            run.session.suspended = nil
+            return .restored
+        }
+    }
+
+    func ticketSlots(_ t: PublicTicket, _ loc: LocaleStrings) -> [String: String] {
+        var update = t.lastPublicUpdate ?? loc.strings["track.no_update"] ?? ""
+        if update.count > settings.updateDisplayLimit {
+            update = String(update.prefix(settings.updateDisplayLimit - 3)) + "..."
+        }
+        return [
+            "reference": t.reference.grouped,
+            "status": loc.strings["status.\(t.status.rawValue)"] ?? t.status.rawValue,
+            "moe": loc.strings["moe.\(t.moe)"] ?? t.moe,
+            "service": loc.strings["service.\(t.service)"] ?? t.service,
+            "update": update,
+            "expected": t.expectedAt.map(Self.isoDay) ?? loc.strings["track.no_date"] ?? "",
+        ]
+    }
+
+    static func isoDay(_ date: Date) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "Africa/Johannesburg") ?? .gmt
+        let c = calendar.dateComponents([.year, .month, .day], from: date)
+        return String(format: "%04d-%02d-%02d", c.year ?? 0, c.month ?? 0, c.day ?? 0)
+    }
+
+    // MARK: Input
+
+    func validate(_ input: String, _ rule: InputRule) -> String? {
+        switch rule {
+        case .text(let minLength, let maxLength):
+            let collapsed = input.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+            guard collapsed.count >= minLength, collapsed.count <= maxLength,
+                  collapsed.contains(where: { $0.isLetter || $0.isNumber }) else { return nil }
+            return collapsed
+        case .reference:
+            return (try? Reference(parsing: input))?.grouped
+        }
+    }
+}

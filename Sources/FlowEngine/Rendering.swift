@@ -1,0 +1,142 @@
+import Domain
+
+/// Turning a session into the text of its screen, within the screen budget.
+extension FlowEngine {
+    struct Item: Equatable {
+        var code: String
+        var label: String
+    }
+
+    /// The items of a data list, in the caller's language.
+    func items(_ source: ListSource, _ session: Session) -> [Item] {
+        let loc = locales.locale(session.language)
+        switch source {
+        case .languages:
+            return locales.ordered.map { Item(code: $0.code, label: $0.name) }
+        case .services:
+            return catalogue.services.map { Item(code: $0.code, label: loc.strings["service.\($0.code)"] ?? $0.code) }
+        case .faults:
+            guard let service = session.slots["service"].flatMap(catalogue.service) else { return [] }
+            return service.faults.map {
+                Item(code: $0.code, label: loc.strings["fault.\(service.code).\($0.code)"] ?? $0.code)
+            }
+        case .areas:
+            return catalogue.areas.map { Item(code: $0.code, label: $0.name) }
+        }
+    }
+
+    /// Slot values as a caller reads them: labels for list choices, text as typed.
+    func displayValues(_ session: Session) -> [String: String] {
+        var values = session.slots
+        for (slot, source) in slotSources {
+            guard let code = session.slots[slot] else { continue }
+            if let item = items(source, session).first(where: { $0.code == code }) { values[slot] = item.label }
+        }
+        return values
+    }
+
+    func text(_ key: TextKey, _ session: Session) -> String {
+        locales.locale(session.language).strings[key] ?? key
+    }
+
+    func cost(_ s: String) -> Int { GSM7.screenCost(GSM7.transliterate(s)) }
+
+    /// The screen for `session.state`. `invalid` re-asks with the state's hint.
+    func render(_ session: Session, invalid: Bool) -> Screen {
+        guard let state = flow.states[session.state] else { return Screen(text: text("common.error", session), isFinal: true) }
+        let values = displayValues(session)
+        let finish = { (body: String, isFinal: Bool) in Screen(text: GSM7.transliterate(body), isFinal: isFinal) }
+        switch state.kind {
+        case .end(let key):
+            return finish(fitted(key, values, session, lines: []), true)
+        case .menu(let prompt, let options):
+            let lines = options.map { "\($0.key) \(text($0.label, session))" } + nav(session, more: false)
+            let hint = invalid ? text("common.invalid_choice", session) : nil
+            return finish(fitted(prompt, values, session, lines: lines, hint: hint), false)
+        case .input(let prompt, _, let hintKey, _, _):
+            let hint = invalid ? text(hintKey, session) : nil
+            return finish(fitted(prompt, values, session, lines: nav(session, more: false), hint: hint), false)
+        case .list(_, let source, _, _):
+            let layout = pages(for: session, source: source, prompt: state)
+            let pageIndex = min(session.page, layout.count - 1)
+            let page = layout[pageIndex]
+            let all = items(source, session)
+            let header = invalid ? text("common.invalid_choice", session) : listPrompt(state, values, session)
+            var lines = [header]
+            for (i, item) in all[page].enumerated() { lines.append("\(i + 1) \(item.label)") }
+            var s = session
+            s.page = pageIndex
+            lines += nav(s, more: pageIndex + 1 < layout.count)
+            return finish(lines.joined(separator: "\n"), false)
+        case .action:
+            return Screen(text: text("common.error", session), isFinal: true)
+        }
+    }
+
+    /// "98 More 0 Back 00 Home", as far as each applies.
+    func nav(_ session: Session, more: Bool) -> [String] {
+        var parts: [String] = []
+        if more { parts.append(text("nav.more", session)) }
+        if session.page > 0 || !session.trail.isEmpty { parts.append(text("nav.back", session)) }
+        if session.trail.count >= 2 { parts.append(text("nav.home", session)) }
+        return parts.isEmpty ? [] : [parts.joined(separator: " ")]
+    }
+
+    func listPrompt(_ state: FlowState, _ values: [String: String], _ session: Session) -> String {
+        guard case .list(let prompt, _, _, _) = state.kind else { return "" }
+        return Template.fill(text(prompt, session), values)
+    }
+
+    /// Splits a list into pages that each fit the budget with their prompt, hint and navigation.
+    /// Nothing is ever cut: an item that cannot share a screen gets a page of its own.
+    func pages(for session: Session, source: ListSource, prompt state: FlowState) -> [Range<Int>] {
+        let all = items(source, session)
+        guard !all.isEmpty else { return [0..<0] }
+        let header = max(cost(listPrompt(state, displayValues(session), session)), cost(text("common.invalid_choice", session)))
+        var result: [Range<Int>] = []
+        var start = 0
+        while start < all.count {
+            var probe = session
+            probe.page = result.count
+            var used = header
+            var best = start + 1
+            var end = start
+            while end < all.count {
+                used += 1 + cost("\(end - start + 1) \(all[end].label)")
+                end += 1
+                let navLine = nav(probe, more: end < all.count).first.map { 1 + cost($0) } ?? 0
+                if used + navLine <= settings.screenBudget { best = end }
+                if used > settings.screenBudget { break }
+            }
+            result.append(start..<best)
+            start = best
+        }
+        return result
+    }
+
+    /// Prompt (with an optional hint above it) and lines. If the screen is too long, free-text
+    /// values are shortened with "..." rather than the screen being cut; if the hint does not fit
+    /// beside the prompt it replaces it.
+    func fitted(_ prompt: TextKey, _ values: [String: String], _ session: Session, lines: [String], hint: String? = nil) -> String {
+        var values = values
+        func compose(_ withPrompt: Bool) -> String {
+            var parts: [String] = []
+            if let hint { parts.append(hint) }
+            if withPrompt || hint == nil { parts.append(Template.fill(text(prompt, session), values)) }
+            return (parts + lines).joined(separator: "\n")
+        }
+        var body = compose(true)
+        if cost(body) <= settings.screenBudget { return body }
+        if hint != nil {
+            let alone = compose(false)
+            if cost(alone) <= settings.screenBudget { return alone }
+        }
+        for key in ["address", "update", "description"] {
+            while cost(body) > settings.screenBudget, let v = values[key], v.count > 12 {
+                values[key] = String(v.prefix(v.count - 8)) + "..."
+                body = compose(true)
+            }
+        }
+        return body
+    }
+}

@@ -1,0 +1,94 @@
+import Domain
+import Foundation
+
+/// Where one caller is in a flow. A value: the engine returns a new one each turn.
+public struct Session: Sendable, Equatable, Codable {
+    public var language: String?
+    public var state: StateID
+    /// The page shown of a list state.
+    public var page: Int
+    /// Answers so far (codes for list choices, text for inputs) and action results.
+    public var slots: [String: String]
+    /// The screens behind this one, for "0 Back".
+    public var trail: [StateID]
+    /// An unfinished report offered for resumption.
+    public var suspended: Snapshot?
+    public var ended: Bool
+
+    public init(language: String?, state: StateID = "", page: Int = 0, slots: [String: String] = [:],
+                trail: [StateID] = [], suspended: Snapshot? = nil, ended: Bool = false) {
+        self.language = language
+        self.state = state
+        self.page = page
+        self.slots = slots
+        self.trail = trail
+        self.suspended = suspended
+        self.ended = ended
+    }
+
+    /// The part of a session that resuming brings back.
+    public struct Snapshot: Sendable, Equatable, Codable {
+        public var state: StateID
+        public var page: Int
+        public var slots: [String: String]
+        public var trail: [StateID]
+    }
+
+    var snapshot: Snapshot { Snapshot(state: state, page: page, slots: slots, trail: trail) }
+}
+
+/// What the host knows about this turn: time, caller and a fresh unused reference.
+public struct TurnContext: Sendable {
+    public var now: Date
+    public var caller: MSISDN?
+    public var channel: ReportChannel
+    /// An unused reference, for when this turn creates a ticket.
+    public var freshReference: Reference
+
+    public init(now: Date, caller: MSISDN?, channel: ReportChannel, freshReference: Reference) {
+        self.now = now
+        self.caller = caller
+        self.channel = channel
+        self.freshReference = freshReference
+    }
+}
+
+/// A screen for the caller; `isFinal` closes the session (USSD `END`).
+public struct Screen: Sendable, Equatable {
+    public var text: String
+    public var isFinal: Bool
+    public init(text: String, isFinal: Bool) {
+        self.text = text
+        self.isFinal = isFinal
+    }
+}
+
+/// What the host must do, in one transaction with saving the session.
+public enum Effect: Sendable, Equatable {
+    case setLanguage(String)
+    case createTicket(TicketDraft)
+}
+
+/// Data the engine needs from the store before it can go on.
+public enum Query: Sendable, Equatable {
+    case ticket(Reference)
+    case recentTickets(limit: Int)
+}
+
+public enum QueryAnswer: Sendable, Equatable {
+    case ticket(PublicTicket?)
+    case recentTickets([PublicTicket])
+}
+
+/// The result of one engine call.
+public struct Turn: Sendable, Equatable {
+    public var session: Session
+    public var outcome: Outcome
+    public var effects: [Effect]
+
+    public enum Outcome: Sendable, Equatable {
+        case screen(Screen)
+        /// Answer it with `FlowEngine.resume(_:answer:context:)`.
+        case query(Query)
+    }
+}

@@ -1,0 +1,91 @@
+import GRDB
+
+/// Migrations are plain SQL and never edited once shipped: add a new one instead.
+extension AppDatabase {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1 sessions, tickets, history, outbox") { db in
+            try db.execute(sql: """
+                CREATE TABLE store_meta (
+                    id INTEGER PRIMARY KEY CHECK (id = 1),
+                    durable_syncs INTEGER NOT NULL DEFAULT 0
+                );
+                INSERT INTO store_meta (id) VALUES (1);
+
+                CREATE TABLE subscribers (
+                    msisdn TEXT PRIMARY KEY,
+                    language TEXT,
+                    opted_out INTEGER NOT NULL DEFAULT 0,
+                    updated_at DATETIME NOT NULL
+                );
+
+                CREATE TABLE ussd_sessions (
+                    key TEXT PRIMARY KEY,
+                    msisdn TEXT NOT NULL,
+                    service_code TEXT NOT NULL,
+                    state TEXT NOT NULL,
+                    last_text TEXT,
+                    last_reply TEXT,
+                    last_reply_final INTEGER,
+                    resumable INTEGER NOT NULL,
+                    created_at DATETIME NOT NULL,
+                    updated_at DATETIME NOT NULL
+                );
+                CREATE INDEX ussd_sessions_resumable ON ussd_sessions (msisdn, updated_at) WHERE resumable = 1;
+                CREATE INDEX ussd_sessions_updated ON ussd_sessions (updated_at);
+
+                CREATE TABLE tickets (
+                    id INTEGER PRIMARY KEY,
+                    reference TEXT NOT NULL UNIQUE CHECK (length(reference) = 9 AND reference NOT GLOB '*[^0-9]*'),
+                    service TEXT NOT NULL,
+                    fault TEXT NOT NULL,
+                    area TEXT NOT NULL,
+                    address TEXT NOT NULL,
+                    description TEXT NOT NULL DEFAULT '',
+                    moe TEXT NOT NULL,
+                    queue TEXT NOT NULL,
+                    status TEXT NOT NULL,
+                    channel TEXT NOT NULL,
+                    reporter TEXT,
+                    language TEXT NOT NULL,
+                    public_update TEXT,
+                    expected_at DATETIME,
+                    created_at DATETIME NOT NULL,
+                    updated_at DATETIME NOT NULL
+                );
+                CREATE INDEX tickets_reporter ON tickets (reporter, created_at);
+                CREATE INDEX tickets_queue ON tickets (moe, queue, status);
+
+                CREATE TABLE ticket_events (
+                    id INTEGER PRIMARY KEY,
+                    ticket_id INTEGER NOT NULL REFERENCES tickets (id) ON DELETE CASCADE,
+                    at DATETIME NOT NULL,
+                    kind TEXT NOT NULL,
+                    from_status TEXT,
+                    to_status TEXT,
+                    note TEXT,
+                    is_public INTEGER NOT NULL DEFAULT 0,
+                    actor TEXT NOT NULL
+                );
+                CREATE INDEX ticket_events_ticket ON ticket_events (ticket_id, at);
+
+                CREATE TABLE outbox (
+                    id INTEGER PRIMARY KEY,
+                    ticket_id INTEGER REFERENCES tickets (id),
+                    msisdn TEXT NOT NULL,
+                    body TEXT NOT NULL,
+                    status TEXT NOT NULL DEFAULT 'pending'
+                        CHECK (status IN ('pending', 'sending', 'sent', 'delivered', 'failed', 'suppressed')),
+                    attempts INTEGER NOT NULL DEFAULT 0,
+                    next_attempt_at DATETIME NOT NULL,
+                    provider_message_id TEXT,
+                    last_error TEXT,
+                    created_at DATETIME NOT NULL,
+                    updated_at DATETIME NOT NULL
+                );
+                CREATE INDEX outbox_due ON outbox (status, next_attempt_at);
+                """)
+        }
+        return migrator
+    }
+}

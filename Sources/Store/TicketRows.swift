@@ -1,0 +1,48 @@
+import Domain
+import Foundation
+import Gateway
+import GRDB
+
+/// Reading and writing the `tickets`, `ticket_events` and `outbox` tables.
+enum TicketRows {
+    static let publicColumns = "reference, service, fault, area, moe, status, public_update, expected_at, created_at, updated_at"
+
+    static func publicTicket(_ db: Database, _ reference: Reference) throws -> PublicTicket? {
+        try Row.fetchOne(db, sql: "SELECT \(publicColumns) FROM tickets WHERE reference = ?", arguments: [reference.digits]).flatMap(decode)
+    }
+
+    static func recent(_ db: Database, _ msisdn: MSISDN, limit: Int) throws -> [PublicTicket] {
+        try Row.fetchAll(db, sql: "SELECT \(publicColumns) FROM tickets WHERE reporter = ? ORDER BY created_at DESC, id DESC LIMIT ?",
+                         arguments: [msisdn.e164, limit]).compactMap(decode)
+    }
+
+    static func decode(_ row: Row) -> PublicTicket? {
+        guard let reference = try? Reference(parsing: row["reference"]),
+              let status = TicketStatus(rawValue: row["status"]) else { return nil }
+        return PublicTicket(
+            reference: reference, service: row["service"], fault: row["fault"], area: row["area"], moe: row["moe"],
+            status: status, lastPublicUpdate: row["public_update"], expectedAt: row["expected_at"],
+            createdAt: row["created_at"], updatedAt: row["updated_at"])
+    }
+
+    /// The ticket, its "created" history row and the reporter's confirmation, together.
+    static func insert(_ db: Database, _ t: NewTicket) throws {
+        let d = t.draft
+        try db.execute(sql: """
+            INSERT INTO tickets (reference, service, fault, area, address, description, moe, queue, status, channel, reporter, language, created_at, updated_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [d.reference.digits, d.service, d.fault, d.area, d.address, d.description, t.destination.moe,
+                             t.destination.queue, TicketStatus.new.rawValue, d.channel.rawValue, d.reporter?.e164, d.language,
+                             t.createdAt, t.createdAt])
+        let id = db.lastInsertedRowID
+        try db.execute(sql: """
+            INSERT INTO ticket_events (ticket_id, at, kind, to_status, note, is_public, actor)
+            VALUES (?, ?, 'created', 'new', ?, 0, ?)
+            """, arguments: [id, t.createdAt, "routed to \(t.destination.moe)/\(t.destination.queue)", d.channel.rawValue])
+        if let reporter = d.reporter, let body = t.confirmation {
+            try db.execute(sql: """
+                INSERT INTO outbox (ticket_id, msisdn, body, next_attempt_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+                """, arguments: [id, reporter.e164, body, t.createdAt, t.createdAt, t.createdAt])
+        }
+    }
+}

@@ -1,0 +1,14 @@
+import ArgumentParser
+
+@main
+struct CivicGate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "civicgate",
+        abstract: "Citizen service requests over USSD and SMS.",
+        subcommands: [Serve.self, Simulate.self, Menus.self],
+        defaultSubcommand: nil)
+}
+
+struct Menus: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Work with the menus and locales.", subcommands: [MenusCheck.self])
+}

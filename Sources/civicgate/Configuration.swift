@@ -1,0 +1,57 @@
+import Foundation
+
+/// Everything the gateway is configured with, read once from the environment in `main` and passed
+/// down. Command-line flags override the environment; the defaults run with no configuration.
+struct GatewayConfiguration: Sendable {
+    var database = "./civicgate.sqlite"
+    var host = "127.0.0.1"
+    var port = 8080
+    var smsProvider = "log"
+    var smsURL: String?
+    var smsUsername: String?
+    var smsPassword: String?
+    var smsAPIKey: String?
+    var smsSender: String?
+    var menus = "./menus"
+    var locales = "./locales"
+    /// Minutes after a dropped report in which a redial offers to continue it.
+    var resumeMinutes = 5.0
+    /// Sessions untouched this long are deleted.
+    var sessionRetentionMinutes = 60.0
+
+    static func fromEnvironment(_ env: [String: String] = ProcessInfo.processInfo.environment) throws(ConfigurationError) -> GatewayConfiguration {
+        var c = GatewayConfiguration()
+        func value(_ name: String) -> String? { env[name].flatMap { $0.isEmpty ? nil : $0 } }
+        if let v = value("CIVICGATE_DATABASE") { c.database = v }
+        if let v = value("CIVICGATE_HOST") { c.host = v }
+        if let v = value("CIVICGATE_PORT") {
+            guard let port = Int(v), (0...65535).contains(port) else { throw .invalid("CIVICGATE_PORT", v, "a port number 0-65535") }
+            c.port = port
+        }
+        if let v = value("CIVICGATE_SMS_PROVIDER") {
+            guard ["log", "kannel", "africastalking"].contains(v) else { throw .invalid("CIVICGATE_SMS_PROVIDER", v, "log, kannel or africastalking") }
+            c.smsProvider = v
+        }
+        c.smsURL = value("CIVICGATE_SMS_URL")
+        c.smsUsername = value("CIVICGATE_SMS_USERNAME")
+        c.smsPassword = value("CIVICGATE_SMS_PASSWORD")
+        c.smsAPIKey = value("CIVICGATE_SMS_API_KEY")
+        c.smsSender = value("CIVICGATE_SMS_SENDER")
+        if let v = value("CIVICGATE_MENUS") { c.menus = v }
+        if let v = value("CIVICGATE_LOCALES") { c.locales = v }
+        if let v = value("CIVICGATE_RESUME_MINUTES") {
+            guard let m = Double(v), m >= 0 else { throw .invalid("CIVICGATE_RESUME_MINUTES", v, "a number of minutes") }
+            c.resumeMinutes = m
+        }
+        return c
+    }
+}
+
+enum ConfigurationError: Error, CustomStringConvertible {
+    case invalid(String, String, String)
+    var description: String {
+        switch self {
+        case .invalid(let name, let value, let expected): "\(name)=\(value) is not valid: expected \(expected)"
+        }
+    }
+}

@@ -1,0 +1,19 @@
+import ArgumentParser
+import FlowDefinitions
+import Foundation
+
+struct MenusCheck: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check",
+        abstract: "Check every state in every locale: transitions, translations, screen budget, GSM-7 text.")
+
+    @OptionGroup var common: CommonOptions
+
+    func run() async throws {
+        let c = try common.configuration()
+        let definitions = try loadDefinitions(c)
+        for note in definitions.notes { print(note) }
+        let states = definitions.flow.states.count
+        print("OK: \(c.menus) and \(c.locales): \(states) states, \(definitions.locales.ordered.count) languages (\(definitions.locales.codes.joined(separator: ", "))), every screen within \(182) GSM-7 characters.")
+    }
+}
