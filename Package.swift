@@ -43,11 +43,14 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .testTarget(name: "DomainTests", dependencies: ["Domain"]),
-        .testTarget(name: "FlowEngineTests", dependencies: ["FlowEngine", "FlowDefinitions", "Domain"]),
-        .testTarget(name: "GatewayTests", dependencies: ["Gateway", "Store", "FlowDefinitions", "FlowEngine", "Domain", "Channels"]),
+        // Shared by the test targets: a gateway over the shipped menus, a test clock, seeded references.
+        .target(name: "TestSupport", dependencies: ["Domain", "FlowEngine", "FlowDefinitions", "Gateway", "Store"], path: "Tests/TestSupport"),
+        .testTarget(name: "DomainTests", dependencies: ["Domain", "TestSupport"]),
+        .testTarget(name: "FlowEngineTests", dependencies: ["FlowEngine", "FlowDefinitions", "Domain", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "GatewayTests", dependencies: ["Gateway", "Store", "FlowDefinitions", "FlowEngine", "Domain", "Channels", "TestSupport"],
+                    exclude: ["Scenarios", "Transcripts"]),
         .testTarget(name: "WebTests", dependencies: [
-            "Web", "Gateway", "Store", "FlowDefinitions", "Domain", "civicgate",
+            "Web", "Gateway", "Store", "FlowDefinitions", "Domain", "Channels", "civicgate", "TestSupport",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
     ],

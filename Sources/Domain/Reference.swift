@@ -74,12 +74,14 @@ enum Verhoeff {
         [6, 5, 9, 8, 7, 1, 0, 4, 3, 2], [7, 6, 5, 9, 8, 2, 1, 0, 4, 3],
         [8, 7, 6, 5, 9, 3, 2, 1, 0, 4], [9, 8, 7, 6, 5, 4, 3, 2, 1, 0],
     ]
-    private static let p: [[Int]] = [
-        [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], [1, 5, 7, 6, 2, 8, 3, 0, 9, 4],
-        [5, 8, 0, 3, 7, 9, 6, 1, 4, 2], [8, 9, 1, 6, 0, 4, 3, 5, 2, 7],
-        [9, 4, 5, 3, 1, 2, 8, 7, 6, 0], [4, 2, 8, 6, 5, 7, 3, 9, 0, 1],
-        [2, 7, 9, 3, 8, 0, 6, 4, 1, 5], [7, 0, 4, 6, 9, 1, 3, 2, 5, 8],
-    ]
+    /// Verhoeff's permutation sigma; row i of the position table is sigma applied i times, derived
+    /// rather than typed so that no row can carry a typo.
+    private static let sigma = [1, 5, 7, 6, 2, 8, 3, 0, 9, 4]
+    private static let p: [[Int]] = {
+        var rows = [Array(0...9)]
+        for _ in 1..<8 { rows.append(rows.last!.map { sigma[$0] }) }
+        return rows
+    }()
     private static let inv = [0, 4, 3, 2, 1, 5, 6, 7, 8, 9]
 
     private static func values(_ digits: String) -> [Int] {

@@ -1,0 +1,110 @@
+import Domain
+import FlowEngine
+import Foundation
+import Gateway
+import Store
+import TestSupport
+
+/// Replays a scenario (a list of dials and answers) through the real gateway and database and
+/// writes down every screen, as a golden transcript.
+struct TranscriptRunner {
+    struct Step: Hashable {
+        var before: StateID
+        var input: String
+        var after: StateID
+    }
+
+    let scenario: String
+    let lines: [String]
+    let languageIndex: Int
+    let language: String
+
+    static let scenarioFolder = repositoryRoot.appendingPathComponent("Tests/GatewayTests/Scenarios")
+    static let transcriptFolder = repositoryRoot.appendingPathComponent("Tests/GatewayTests/Transcripts")
+
+    static func scenarios() throws -> [(name: String, lines: [String])] {
+        try FileManager.default.contentsOfDirectory(atPath: scenarioFolder.path).filter { $0.hasSuffix(".txt") }.sorted().map { name in
+            let text = try String(contentsOf: scenarioFolder.appendingPathComponent(name), encoding: .utf8)
+            return (String(name.dropLast(4)), text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init))
+        }
+    }
+
+    func run() async throws -> (transcript: String, steps: [Step]) {
+        let world = try TestGateway(seed: 7)
+        let store = SQLiteUssdStore(world.database)
+        let phone = Phone("+27821110001", gateway: world.gateway)
+        var out: [String] = []
+        var steps: [Step] = []
+        var seed: Reference?
+        var unknown: Reference?
+
+        func currentState() async throws -> StateID {
+            let key = phone.event.sessionKey
+            return try await store.hop { tx in try tx.session(key: key)?.session.state ?? "-" }
+        }
+        func show(_ reply: UssdReply) {
+            out.append((reply.isFinal ? "END " : "CON ") + reply.text)
+        }
+        func createTicket(for caller: MSISDN?, service: String, fault: String) async throws -> Reference {
+            let draft = TicketDraft(reference: world.references.next(), service: service, fault: fault, area: "soweto",
+                                    address: "1 Test St", channel: .ussd, reporter: caller, language: language)
+            let destination = world.gateway.engine.catalogue.routing.route(service: service, area: "soweto")
+            let now = world.clock.now()
+            try await store.hop { tx in try tx.create(NewTicket(draft: draft, destination: destination, createdAt: now, confirmation: nil)) }
+            return draft.reference
+        }
+
+        for raw in lines {
+            let line = raw.trimmingCharacters(in: .whitespaces)
+            if line.isEmpty { continue }
+            if line.hasPrefix("#") {
+                out.append(line + (out.isEmpty ? " [\(language)]" : ""))
+                continue
+            }
+            let words = line.split(separator: " ").map(String.init)
+            switch words[0] {
+            case "caller":
+                if words.count > 1, words[1] == "returning" {
+                    let code = language, caller = phone.caller, now = world.clock.now()
+                    try await store.hop { tx in try tx.setLanguage(code, for: caller, at: now) }
+                }
+            case "seed":
+                let r = try await createTicket(for: MSISDN("+27829990000"), service: "water", fault: "leak")
+                try await world.tickets.changeStatus(r, to: .inProgress, publicUpdate: "Crew on site, valve being replaced",
+                                                     expectedAt: world.clock.now().addingTimeInterval(2 * 86400), actor: "test", at: world.clock.now())
+                seed = r
+                unknown = world.references.next()
+            case "mine":
+                _ = try await createTicket(for: phone.caller, service: "water", fault: "burst_pipe")
+                world.clock.advance(60)
+                _ = try await createTicket(for: phone.caller, service: "roads", fault: "pothole")
+                out.append("== (two earlier reports from this number)")
+            case "dial":
+                out.append("== dial")
+                show(await phone.dial())
+                steps.append(Step(before: "(dial)", input: "", after: try await currentState()))
+            case "hangup":
+                out.append("== hang up")
+            case "wait":
+                let minutes = Double(words[1]) ?? 0
+                world.clock.advance(minutes * 60)
+                out.append("== \(words[1]) minutes later")
+            default:
+                var input = line
+                input = input.replacingOccurrences(of: "@lang", with: String(languageIndex))
+                if let seed {
+                    var digits = Array(seed.digits)
+                    digits[4] = digits[4] == "9" ? "0" : Character(String(Int(String(digits[4]))! + 1))
+                    input = input.replacingOccurrences(of: "@seed-typo", with: String(digits))
+                    input = input.replacingOccurrences(of: "@seed", with: seed.grouped)
+                }
+                if let unknown { input = input.replacingOccurrences(of: "@unknown", with: unknown.digits) }
+                let before = try await currentState()
+                out.append("> " + input)
+                show(await phone.send(input))
+                steps.append(Step(before: before, input: input, after: try await currentState()))
+            }
+        }
+        return (out.joined(separator: "\n") + "\n", steps)
+    }
+}

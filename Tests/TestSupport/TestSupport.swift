@@ -1,0 +1,70 @@
+import Domain
+import FlowDefinitions
+import FlowEngine
+import Foundation
+import Gateway
+import Store
+import Synchronization
+
+/// The repository root, found from this file's path.
+public let repositoryRoot: URL = URL(fileURLWithPath: #filePath)
+    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+public func shippedDefinitions() throws -> Definitions {
+    try Definitions.load(menus: repositoryRoot.appendingPathComponent("menus").path,
+                         locales: repositoryRoot.appendingPathComponent("locales").path)
+}
+
+/// A deterministic generator so tests replay the same draws.
+public struct SeededGenerator: RandomNumberGenerator, Sendable {
+    public var state: UInt64
+    public init(state: UInt64) { self.state = state }
+    public mutating func next() -> UInt64 {
+        state = state &* 6364136223846793005 &+ 1442695040888963407
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xbf58476d1ce4e5b9
+        return z ^ (z >> 31)
+    }
+}
+
+/// A clock the test moves by hand.
+public final class TestClock: WallClock {
+    private let current: Mutex<Date>
+    public init(_ start: Date = Date(timeIntervalSince1970: 1_795_000_000)) { current = Mutex(start) }
+    public func now() -> Date { current.withLock { $0 } }
+    public func advance(_ seconds: TimeInterval) { current.withLock { $0 = $0.addingTimeInterval(seconds) } }
+}
+
+/// Reference draws from a seed; `queue` forces the next draws (to test collisions).
+public final class TestReferences: Sendable {
+    private let state: Mutex<(SeededGenerator, [Reference])>
+    public init(seed: UInt64 = 42) { state = Mutex((SeededGenerator(state: seed), [])) }
+    public func queue(_ r: Reference) { state.withLock { $0.1.append(r) } }
+    public func next() -> Reference {
+        state.withLock { s in
+            if !s.1.isEmpty { return s.1.removeFirst() }
+            return Reference.random(using: &s.0)
+        }
+    }
+}
+
+/// A gateway over the shipped menus and a fresh in-memory database.
+public struct TestGateway: Sendable {
+    public let gateway: UssdGateway
+    public let database: AppDatabase
+    public let tickets: SQLiteTicketStore
+    public let clock: TestClock
+    public let references: TestReferences
+
+    public init(seed: UInt64 = 42, database: AppDatabase? = nil) throws {
+        let db = try database ?? AppDatabase.inMemory()
+        let clock = TestClock()
+        let references = TestReferences(seed: seed)
+        self.database = db
+        self.clock = clock
+        self.references = references
+        self.tickets = SQLiteTicketStore(db)
+        gateway = UssdGateway(engine: try shippedDefinitions().engine(), store: SQLiteUssdStore(db), clock: clock,
+                              references: { references.next() })
+    }
+}
