@@ -42,7 +42,7 @@ extension FlowEngine {
     func cost(_ s: String) -> Int { GSM7.screenCost(GSM7.transliterate(s)) }
 
     /// The screen for `session.state`. `invalid` re-asks with the state's hint.
-    func render(_ session: Session, invalid: Bool) -> Screen {
+    public func render(_ session: Session, invalid: Bool) -> Screen {
         guard let state = flow.states[session.state] else { return Screen(text: text("common.error", session), isFinal: true) }
         let values = displayValues(session)
         let finish = { (body: String, isFinal: Bool) in Screen(text: GSM7.transliterate(body), isFinal: isFinal) }

@@ -16,6 +16,13 @@ public struct SQLiteTicketStore: Sendable {
         try await database.writer.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM tickets") ?? 0 }
     }
 
+    /// The street address or landmark as the reporter typed it (personal-ish: console only).
+    public func address(of reference: Reference) async throws -> String? {
+        try await database.writer.read { db in
+            try String.fetchOne(db, sql: "SELECT address FROM tickets WHERE reference = ?", arguments: [reference.digits])
+        }
+    }
+
     /// Where routing put a ticket.
     public func destination(of reference: Reference) async throws -> Destination? {
         try await database.writer.read { db in

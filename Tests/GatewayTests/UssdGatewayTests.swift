@@ -1,0 +1,150 @@
+import Domain
+import FlowEngine
+import Foundation
+import Gateway
+import Store
+import TestSupport
+import Testing
+
+@Suite struct UssdGatewayTests {
+    /// Given a returning English caller, when they report a burst pipe in Soweto at `address`,
+    /// then they see the reference on the END screen.
+    func report(_ phone: Phone, address: String = "12 Vilakazi St", world: TestGateway) async throws -> (UssdReply, Reference) {
+        let caller = phone.caller, now = world.clock.now()
+        try await SQLiteUssdStore(world.database).hop { tx in try tx.setLanguage("en", for: caller, at: now) }
+        await phone.dial()
+        for input in ["1", "1", "1", "1", address] { await phone.send(input) }
+        let done = await phone.send("1")
+        let digits = done.text.filter(\.isNumber).suffix(9)
+        return (done, try Reference(parsing: String(digits)))
+    }
+
+    @Test func aReportIsStoredRoutedRecordedAndConfirmedBySMS() async throws {
+        let world = try TestGateway()
+        let phone = Phone("+27821234567", gateway: world.gateway)
+        let (done, reference) = try await report(phone, world: world)
+        #expect(done.isFinal)
+        #expect(done.text.contains(reference.grouped))
+        #expect(try await world.tickets.count() == 1)
+        #expect(try await world.tickets.destination(of: reference) == Destination(moe: "water", queue: "water-south"))
+        let ticket = try #require(try await world.tickets.publicTicket(reference))
+        #expect(ticket.status == .new)
+        #expect(ticket.service == "water" && ticket.fault == "burst_pipe" && ticket.area == "soweto")
+        #expect(try await world.tickets.history(of: reference).map(\.kind) == ["created"])
+        let sms = try await world.tickets.outbox(for: phone.caller)
+        #expect(sms.count == 1)
+        #expect(sms.first?.body.contains(reference.grouped) == true)
+        #expect(sms.first?.status == "pending")
+    }
+
+    @Test func theOtherServiceLandsInMunicipalTriage() async throws {
+        let world = try TestGateway()
+        let phone = Phone("+27821234567", gateway: world.gateway)
+        let caller = phone.caller, now = world.clock.now()
+        try await SQLiteUssdStore(world.database).hop { tx in try tx.setLanguage("en", for: caller, at: now) }
+        await phone.dial()
+        for input in ["1", "6", "2", "3", "Open manhole at the taxi rank"] { await phone.send(input) }
+        let done = await phone.send("1")
+        let reference = try Reference(parsing: String(done.text.filter(\.isNumber).suffix(9)))
+        #expect(try await world.tickets.destination(of: reference) == Destination(moe: "municipal", queue: "triage"))
+    }
+
+    @Test func aRetriedFinalRequestReturnsTheSameReferenceAndNoSecondTicket() async throws {
+        let world = try TestGateway()
+        let phone = Phone("+27821234567", gateway: world.gateway)
+        let (done, _) = try await report(phone, world: world)
+        #expect(await phone.retry() == done)
+        #expect(await phone.retry() == done)
+        #expect(try await world.tickets.count() == 1)
+    }
+
+    @Test func concurrentDuplicatesOfTheFinalRequestCreateOneTicket() async throws {
+        let world = try TestGateway()
+        let phone = Phone("+27821234567", gateway: world.gateway)
+        let caller = phone.caller, now = world.clock.now()
+        try await SQLiteUssdStore(world.database).hop { tx in try tx.setLanguage("en", for: caller, at: now) }
+        await phone.dial()
+        for input in ["1", "1", "1", "1", "12 Vilakazi St"] { await phone.send(input) }
+        let final = UssdEvent(provider: "africastalking", sessionID: phone.sessionID, msisdn: caller, serviceCode: "*120*1234#",
+                              network: nil, input: .history(phone.text + "*1"))
+        let gateway = world.gateway
+        let replies = await withTaskGroup(of: UssdReply.self) { group in
+            for _ in 0..<8 { group.addTask { await gateway.handle(final) } }
+            return await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(Set(replies.map(\.text)).count == 1)
+        #expect(replies.allSatisfy { $0.isFinal })
+        #expect(try await world.tickets.count() == 1)
+    }
+
+    @Test func starAndHashInsideFreeTextAreKept() async throws {
+        let world = try TestGateway()
+        let phone = Phone("+27821234567", gateway: world.gateway)
+        let address = "Block 5*Unit 3 # gate*2"
+        let (_, reference) = try await report(phone, address: address, world: world)
+        #expect(try await world.tickets.count() == 1)
+        let stored = try await storedAddress(world, reference)
+        #expect(stored == address)
+    }
+
+    func storedAddress(_ world: TestGateway, _ reference: Reference) async throws -> String? {
+        try await world.tickets.address(of: reference)
+    }
+
+    @Test func anUnknownSessionArrivingWithHistoryGetsAPoliteEnd() async throws {
+        let world = try TestGateway()
+        let event = UssdEvent(provider: "africastalking", sessionID: "never-seen", msisdn: MSISDN("+27821234567")!, serviceCode: "*120#",
+                              network: nil, input: .history("1*2*3"))
+        let reply = await world.gateway.handle(event)
+        #expect(reply.isFinal)
+        #expect(reply.text.contains("Please dial again"))
+        #expect(try await world.tickets.count() == 0)
+    }
+
+    @Test func aTakenReferenceIsNeverReusedADifferentOneIsDrawn() async throws {
+        let world = try TestGateway()
+        let first = Phone("+27821234567", gateway: world.gateway)
+        let (_, taken) = try await report(first, world: world)
+        world.references.queue(taken)   // the next draws collide...
+        world.references.queue(taken)
+        let second = Phone("+27827654321", gateway: world.gateway)
+        let (done, reference) = try await report(second, world: world)
+        #expect(reference != taken)
+        #expect(done.text.contains(reference.grouped))
+        #expect(try await world.tickets.count() == 2)
+    }
+
+    @Test func aFinishedSessionAnswersLateInputWithItsLastReply() async throws {
+        let world = try TestGateway()
+        let phone = Phone("+27821234567", gateway: world.gateway)
+        let (done, _) = try await report(phone, world: world)
+        #expect(await phone.send("1") == done)
+        #expect(try await world.tickets.count() == 1)
+    }
+
+    @Test func expiredSessionsAreSweptAndResumptionThenStops() async throws {
+        let world = try TestGateway()
+        let phone = Phone("+27821234567", gateway: world.gateway)
+        let caller = phone.caller, now = world.clock.now()
+        try await SQLiteUssdStore(world.database).hop { tx in try tx.setLanguage("en", for: caller, at: now) }
+        await phone.dial()
+        await phone.send("1")
+        world.clock.advance(2 * 3600)
+        #expect(try await world.gateway.sweepSessions(retention: 3600) == 1)
+        #expect(try await world.gateway.sweepSessions(retention: 3600) == 0)
+    }
+
+    @Test func aStoreFailureStillGetsAPoliteEnd() async throws {
+        struct BrokenStore: UssdStore {
+            struct Down: Error {}
+            func hop<T: Sendable>(_ body: @escaping @Sendable (any UssdTransaction) throws -> T) async throws -> T { throw Down() }
+            func sweepSessions(updatedBefore: Date) async throws -> Int { throw Down() }
+        }
+        let engine = try shippedDefinitions().engine()
+        let gateway = UssdGateway(engine: engine, store: BrokenStore(), clock: TestClock(), references: { TestReferences().next() })
+        let reply = await gateway.handle(UssdEvent(provider: "africastalking", sessionID: "x", msisdn: MSISDN("+27821234567")!,
+                                                   serviceCode: "*120#", network: nil, input: .history("")))
+        #expect(reply.isFinal)
+        #expect(reply.text.hasPrefix("Sorry"))
+    }
+}
