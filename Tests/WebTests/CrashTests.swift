@@ -1,0 +1,118 @@
+import Domain
+import Foundation
+import HummingbirdTesting
+import NIOCore
+import Store
+import Synchronization
+import TestSupport
+import Testing
+
+/// `civicgate serve` is killed with SIGKILL while residents are mid-report; after a restart every
+/// reference that any of them was shown is in the database and can be tracked.
+@Suite struct CrashTests {
+    /// The `civicgate` executable built beside this test bundle.
+    static var executable: URL {
+        let me = URL(fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0])
+        return me.deletingLastPathComponent().appendingPathComponent("civicgate")
+    }
+
+    final class Server: @unchecked Sendable {
+        let process = Process()
+        let output = Pipe()
+        var port = 0
+
+        init(database: String) throws {
+            process.executableURL = CrashTests.executable
+            process.arguments = ["serve", "--port", "0", "--database", database]
+            process.currentDirectoryURL = repositoryRoot
+            process.standardOutput = output
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            var seen = ""
+            // Wait for the banner that names the port (bounded, so a broken build fails, not hangs).
+            for _ in 0..<600 where port == 0 {
+                let data = output.fileHandleForReading.availableData
+                if data.isEmpty { Thread.sleep(forTimeInterval: 0.1); continue }
+                seen += String(decoding: data, as: UTF8.self)
+                if let range = seen.range(of: "http://127.0.0.1:"), let end = seen[range.upperBound...].firstIndex(where: { !$0.isNumber }) {
+                    port = Int(seen[range.upperBound..<end]) ?? 0
+                }
+            }
+            guard port != 0 else {
+                process.terminate()
+                throw CancellationError()
+            }
+        }
+
+        func kill9() {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+    }
+
+    /// References shown to residents so far, from every worker.
+    final class Shown: Sendable {
+        let references = Mutex<[String]>([])
+    }
+
+    @Test(.timeLimit(.minutes(3)))
+    func noShownReferenceIsLostWhenTheServerIsKilled() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("civicgate-crash-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let database = dir.appendingPathComponent("crash.sqlite").path
+        let server = try Server(database: database)
+        let shown = Shown()
+        let target = 40
+
+        await withTaskGroup(of: Void.self) { group in
+            for worker in 0..<12 {
+                group.addTask {
+                    let client = TestClient(host: "127.0.0.1", port: server.port, configuration: .init(timeout: .seconds(5)))
+                    client.connect()
+                    defer { Task { try? await client.shutdown() } }
+                    var round = 0
+                    while shown.references.withLock({ $0.count }) < target * 3 {
+                        round += 1
+                        var s = ATSession(live: client, sessionID: "crash-\(worker)-\(round)", phone: "+2782\(String(format: "%07d", worker))")
+                        do {
+                            _ = try await s.dial()
+                            for input in ["1", "1", "2", "1", "3", "House \(round)"] { _ = try await s.send(input) }
+                            let done = try await s.send("1")
+                            guard done.hasPrefix("END ") else { return }
+                            shown.references.withLock { $0.append(referenceDigits(done)) }
+                        } catch {
+                            return   // the server is gone
+                        }
+                    }
+                }
+            }
+            // Kill the server mid-traffic once enough references have been shown.
+            group.addTask {
+                while shown.references.withLock({ $0.count }) < target { try? await Task.sleep(for: .milliseconds(20)) }
+                server.kill9()
+            }
+            await group.waitForAll()
+        }
+
+        let references = shown.references.withLock { $0 }
+        #expect(references.count >= target)
+        let restarted = try Server(database: database)
+        defer { restarted.process.terminate() }
+        let tickets = SQLiteTicketStore(try AppDatabase.open(path: database))
+        for digits in references {
+            let reference = try Reference(parsing: digits)
+            #expect(try await tickets.publicTicket(reference) != nil, "reference \(digits) was shown but is lost")
+        }
+        // And a resident can track one through the restarted server.
+        let client = TestClient(host: "127.0.0.1", port: restarted.port)
+        client.connect()
+        var s = ATSession(live: client, sessionID: "after-restart", phone: "+27839999999")
+        _ = try await s.dial()
+        _ = try await s.send("1")
+        _ = try await s.send("2")
+        let tracked = try await s.send(references[0])
+        #expect(tracked.hasPrefix("END Ref "))
+        try await client.shutdown()
+    }
+}

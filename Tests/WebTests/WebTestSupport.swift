@@ -1,0 +1,77 @@
+import Foundation
+import Gateway
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import NIOCore
+import TestSupport
+import Web
+
+/// `application/x-www-form-urlencoded`, as an aggregator sends it.
+func form(_ fields: KeyValuePairs<String, String>) -> ByteBuffer {
+    var allowed = CharacterSet.alphanumerics
+    allowed.insert(charactersIn: "-._~")
+    let body = fields.map { "\($0.key)=\($0.value.addingPercentEncoding(withAllowedCharacters: allowed)!)" }.joined(separator: "&")
+    return ByteBuffer(string: body)
+}
+
+let formHeaders: HTTPFields = [.contentType: "application/x-www-form-urlencoded"]
+
+func makeApp(_ world: TestGateway) -> some ApplicationProtocol {
+    var logger = Logger(label: "test")
+    logger.logLevel = .critical
+    return WebApp.application(gateway: world.gateway, configuration: WebConfiguration(port: 0), logger: logger)
+}
+
+/// What came back from the webhook.
+struct WebhookReply: Sendable {
+    var status: HTTPResponse.Status
+    var contentType: String?
+    var body: String
+}
+
+/// An Africa's Talking USSD session over HTTP, in memory (`app.test`) or against a live server.
+struct ATSession {
+    let transport: @Sendable (ByteBuffer) async throws -> WebhookReply
+    let sessionID: String
+    let phone: String
+    var history: [String] = []
+
+    init(_ client: any TestClientProtocol, sessionID: String, phone: String = "+27821234567") {
+        transport = { body in
+            let r = try await client.execute(uri: "/ussd/africastalking", method: .post, headers: formHeaders, body: body)
+            return WebhookReply(status: r.status, contentType: r.headers[.contentType], body: String(buffer: r.body))
+        }
+        self.sessionID = sessionID
+        self.phone = phone
+    }
+
+    init(live client: TestClient, sessionID: String, phone: String) {
+        transport = { body in
+            let r = try await client.post("/ussd/africastalking", headers: formHeaders, body: body)
+            return WebhookReply(status: r.status, contentType: r.headers[.contentType], body: r.body.map { String(buffer: $0) } ?? "")
+        }
+        self.sessionID = sessionID
+        self.phone = phone
+    }
+
+    func post(_ text: String) async throws -> WebhookReply {
+        try await transport(form([
+            "sessionId": sessionID, "serviceCode": "*120*1234#", "phoneNumber": phone, "networkCode": "65501", "text": text,
+        ]))
+    }
+
+    mutating func dial() async throws -> String {
+        history = []
+        return try await post("").body
+    }
+
+    mutating func send(_ input: String) async throws -> String {
+        history.append(input)
+        return try await post(history.joined(separator: "*")).body
+    }
+
+    func retry() async throws -> String { try await post(history.joined(separator: "*")).body }
+}
+
+func referenceDigits(_ text: String) -> String { String(text.filter(\.isNumber).suffix(9)) }
