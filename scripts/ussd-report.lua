@@ -1,0 +1,55 @@
+-- wrk script: every connection is one resident reporting faults over and over through the
+-- Africa's Talking webhook, each report a new session of 7 hops (8 for a first-time caller):
+-- dial, report, water, burst pipe, Soweto, address, submit. Run with as many threads as
+-- connections (-t N -c N) so each connection has its own Lua state and walks its own session.
+local counter = 0
+local threads = {}
+
+function setup(thread)
+   counter = counter + 1
+   thread:set("id", counter)
+   table.insert(threads, thread)
+end
+
+function init(args)
+   phone = string.format("%%2B2783%07d", id)
+   round = 0
+   step = 0
+   hops, con, fin, bad = 0, 0, 0, 0
+   steps = {"", "1", "1*1", "1*1*1", "1*1*1*1", "1*1*1*1*12%20Main%20Rd", "1*1*1*1*12%20Main%20Rd*1"}
+   first = {"", "1", "1*1", "1*1*1", "1*1*1*1", "1*1*1*1*1", "1*1*1*1*1*12%20Main%20Rd", "1*1*1*1*1*12%20Main%20Rd*1"}
+end
+
+function request()
+   local script = (round == 0) and first or steps
+   step = step + 1
+   if step > #script then
+      step = 1
+      round = round + 1
+      script = steps
+   end
+   local body = "sessionId=bench-" .. id .. "-" .. round .. "&serviceCode=*120*1234%23&networkCode=65501&phoneNumber=" .. phone .. "&text=" .. script[step]
+   return wrk.format("POST", "/ussd/africastalking", {["Content-Type"] = "application/x-www-form-urlencoded"}, body)
+end
+
+function response(status, headers, body)
+   hops = hops + 1
+   if status ~= 200 then bad = bad + 1
+   elseif string.sub(body, 1, 4) == "CON " then con = con + 1
+   elseif string.sub(body, 1, 4) == "END " then
+      fin = fin + 1
+      if not string.find(body, "reference") then bad = bad + 1 end
+   else bad = bad + 1 end
+end
+
+function done(summary, latency, requests)
+   local h, c, f, b = 0, 0, 0, 0
+   for _, t in ipairs(threads) do
+      h = h + t:get("hops"); c = c + t:get("con"); f = f + t:get("fin"); b = b + t:get("bad")
+   end
+   local seconds = summary.duration / 1e6
+   io.write(string.format("RESULT hops=%d hops_per_s=%.0f reports=%d p50_ms=%.3f p90_ms=%.3f p99_ms=%.3f max_ms=%.3f unexpected=%d socket_errors=%d\n",
+      h, summary.requests / seconds, f, latency:percentile(50) / 1000, latency:percentile(90) / 1000,
+      latency:percentile(99) / 1000, latency.max / 1000, b,
+      summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
+end
