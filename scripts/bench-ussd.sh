@@ -15,9 +15,11 @@ port=18080
 server=$!
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
 echo "civicgate $(git rev-parse --short HEAD 2>/dev/null || echo dev), $(nproc) cores, ${duration}s per level"
+tag=10000
 for c in 1 16 64; do
+  tag=$((tag + 1))
   printf 'sessions=%-3s ' "$c"
-  wrk -t "$c" -c "$c" -d "${duration}s" --timeout 5s -s scripts/ussd-report.lua "http://127.0.0.1:$port" | grep '^RESULT' | sed 's/^RESULT //'
+  wrk -t "$c" -c "$c" -d "${duration}s" --timeout 5s -s scripts/ussd-report.lua "http://127.0.0.1:$port" -- "$tag" | grep '^RESULT' | sed 's/^RESULT //'
 done
 tickets=$(sqlite3 "$work/bench.sqlite" 'SELECT COUNT(*) FROM tickets' 2>/dev/null || echo '?')
 echo "tickets stored: $tickets; server RSS: $(ps -o rss= -p $server | awk '{printf "%.0f MiB", $1/1024}')"

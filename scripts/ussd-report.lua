@@ -12,7 +12,9 @@ function setup(thread)
 end
 
 function init(args)
-   phone = string.format("%%2B2783%07d", id)
+   -- A run tag keeps session ids and phone numbers unique across runs on one database.
+   tag = args[1] or "0"
+   phone = string.format("%%2B278%s%04d", tag, id)
    round = 0
    step = 0
    hops, con, fin, bad = 0, 0, 0, 0
@@ -28,7 +30,7 @@ function request()
       round = round + 1
       script = steps
    end
-   local body = "sessionId=bench-" .. id .. "-" .. round .. "&serviceCode=*120*1234%23&networkCode=65501&phoneNumber=" .. phone .. "&text=" .. script[step]
+   local body = "sessionId=bench-" .. tag .. "-" .. id .. "-" .. round .. "&serviceCode=*120*1234%23&networkCode=65501&phoneNumber=" .. phone .. "&text=" .. script[step]
    return wrk.format("POST", "/ussd/africastalking", {["Content-Type"] = "application/x-www-form-urlencoded"}, body)
 end
 

@@ -26,9 +26,15 @@ public struct Reference: Hashable, Sendable, Codable, CustomStringConvertible {
     /// Draws a fresh random reference. The first digit is never 0, so it keeps its length when
     /// someone stores it as a number.
     public static func random(using generator: inout some RandomNumberGenerator) -> Reference {
-        var body = String(Int.random(in: 1...9, using: &generator))
-        for _ in 0..<(length - 2) { body += String(Int.random(in: 0...9, using: &generator)) }
-        return Reference(unchecked: body + String(Verhoeff.checkDigit(for: body)))
+        // One draw for all eight body digits, the first never 0 (modulo bias is below 1e-11).
+        var n = generator.next() % 90_000_000 + 10_000_000
+        var body = [UInt8](repeating: 0, count: length - 1)
+        for i in stride(from: length - 2, through: 0, by: -1) {
+            body[i] = UInt8(n % 10) + 48
+            n /= 10
+        }
+        let text = String(decoding: body, as: UTF8.self)
+        return Reference(unchecked: text + String(Verhoeff.checkDigit(for: text)))
     }
 
     private init(unchecked digits: String) { self.digits = digits }

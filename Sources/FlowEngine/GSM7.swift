@@ -20,11 +20,30 @@ public enum GSM7 {
         "ŉ": "'n", "\u{00A0}": " ", "\t": " ",
     ]
 
+    /// Septets per Unicode scalar: 1 basic, 2 extension, 0 not in the alphabet. ASCII by table.
+    private static let asciiSeptets: [UInt8] = (0..<128).map { code in
+        let ch = Character(Unicode.Scalar(UInt8(code)))
+        return basic.contains(ch) ? 1 : extended.contains(ch) ? 2 : 0
+    }
+    private static let otherSeptets: [UInt32: UInt8] = {
+        var table: [UInt32: UInt8] = [:]
+        for ch in basic { for s in ch.unicodeScalars where s.value >= 128 { table[s.value] = 1 } }
+        for ch in extended { for s in ch.unicodeScalars where s.value >= 128 { table[s.value] = 2 } }
+        return table
+    }()
+
+    @inline(__always)
+    private static func septets(of scalar: Unicode.Scalar) -> UInt8 {
+        scalar.value < 128 ? asciiSeptets[Int(scalar.value)] : otherSeptets[scalar.value] ?? 0
+    }
+
     /// Septets needed to send `text` in GSM-7, or nil if some character is not in the alphabet.
     public static func septets(_ text: String) -> Int? {
         var n = 0
-        for ch in text {
-            if basic.contains(ch) { n += 1 } else if extended.contains(ch) { n += 2 } else { return nil }
+        for scalar in text.unicodeScalars {
+            let s = septets(of: scalar)
+            if s == 0 { return nil }
+            n += Int(s)
         }
         return n
     }

@@ -14,11 +14,13 @@ public struct StoredSession: Sendable, Equatable {
     public var lastReply: UssdReply?
     /// Dropped here, it may be offered for resumption.
     public var resumable: Bool
+    /// Bumped by every write: a hop commits only if nobody else wrote the session since it read it.
+    public var version: Int
     public var createdAt: Date
     public var updatedAt: Date
 
     public init(key: String, msisdn: MSISDN, serviceCode: String, session: Session, lastText: String?, lastReply: UssdReply?,
-                resumable: Bool, createdAt: Date, updatedAt: Date) {
+                resumable: Bool, version: Int = 1, createdAt: Date, updatedAt: Date) {
         self.key = key
         self.msisdn = msisdn
         self.serviceCode = serviceCode
@@ -26,6 +28,7 @@ public struct StoredSession: Sendable, Equatable {
         self.lastText = lastText
         self.lastReply = lastReply
         self.resumable = resumable
+        self.version = version
         self.createdAt = createdAt
         self.updatedAt = updatedAt
     }
@@ -47,8 +50,8 @@ public struct NewTicket: Sendable, Equatable {
     }
 }
 
-/// Everything one USSD hop reads and writes, inside one database transaction.
-public protocol UssdTransaction {
+/// What a USSD hop reads: a consistent snapshot, taken outside the single writer.
+public protocol UssdReads {
     func session(key: String) throws -> StoredSession?
     /// The newest resumable session of this caller updated since `since`, other than `excluding`.
     func unfinishedSession(of msisdn: MSISDN, since: Date, excluding key: String) throws -> StoredSession?
@@ -56,19 +59,40 @@ public protocol UssdTransaction {
     func referenceExists(_ reference: Reference) throws -> Bool
     func publicTicket(_ reference: Reference) throws -> PublicTicket?
     func recentTickets(of msisdn: MSISDN, limit: Int) throws -> [PublicTicket]
-
-    func save(_ session: StoredSession) throws
-    /// Stops a session being offered for resumption again.
-    func retire(sessionKey: String) throws
-    func setLanguage(_ code: String, for msisdn: MSISDN, at: Date) throws
-    /// Stores the ticket, its first history row and its confirmation in the outbox.
-    func create(_ ticket: NewTicket) throws
 }
 
-/// The store behind the USSD gateway. `hop` runs its body in one serialised write transaction,
-/// so a retried request and its original can never both create a ticket.
+/// Everything a USSD hop writes, committed together or not at all.
+public struct HopWrite: Sendable, Equatable {
+    /// The session as it now stands; its `version` is the one it had when read, plus one.
+    public var session: StoredSession
+    /// Stops a session being offered for resumption again.
+    public var retire: String?
+    public var language: String?
+    /// The ticket, its first history row and its confirmation in the outbox.
+    public var ticket: NewTicket?
+
+    public init(session: StoredSession, retire: String? = nil, language: String? = nil, ticket: NewTicket? = nil) {
+        self.session = session
+        self.retire = retire
+        self.language = language
+        self.ticket = ticket
+    }
+}
+
+public enum HopWriteOutcome: Sendable, Equatable {
+    case committed
+    /// Another request wrote the session after this one read it: read again.
+    case sessionChanged
+    /// The drawn reference belongs to another ticket: draw again.
+    case referenceTaken
+}
+
+/// The store behind the USSD gateway. A hop reads a snapshot, decides outside any lock, then
+/// writes with an optimistic check on the session's version, so a retried request and its
+/// original can never both create a ticket, and the single writer does only the writing.
 public protocol UssdStore: Sendable {
-    func hop<T: Sendable>(_ body: @escaping @Sendable (any UssdTransaction) throws -> T) async throws -> T
+    func read<T: Sendable>(_ body: @escaping @Sendable (any UssdReads) throws -> T) async throws -> T
+    func write(_ hop: HopWrite) async throws -> HopWriteOutcome
     /// Deletes sessions not touched since `before`; returns how many.
     func sweepSessions(updatedBefore before: Date) async throws -> Int
 }

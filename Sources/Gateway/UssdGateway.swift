@@ -3,8 +3,8 @@ import FlowEngine
 import Foundation
 import Logging
 
-/// One USSD hop, end to end: find the session, take the newest input, step the engine, answer
-/// its queries, apply its effects and save, all in one transaction, then reply. The reply with a
+/// One USSD hop, end to end: read the session, take the newest input, step the engine, answer its
+/// queries, then write the session and the effects in one transaction and reply. The reply with a
 /// reference leaves only after the transaction that stored the ticket has committed.
 public struct UssdGateway: Sendable {
     public let engine: FlowEngine
@@ -30,12 +30,42 @@ public struct UssdGateway: Sendable {
         self.logger = logger
     }
 
+    /// What reading the session decided: answer at once, or write and then answer.
+    enum Plan: Sendable {
+        case reply(UssdReply)
+        case write(HopWrite, UssdReply)
+        /// Read again with a new reference draw.
+        case again
+    }
+
     /// Always answers: an internal failure becomes a polite `END`, never an error to the aggregator.
     public func handle(_ event: UssdEvent) async -> UssdReply {
+        if event.isClose {
+            // Nothing to show; the session as saved after the last hop is what a redial resumes.
+            return UssdReply(text: "", isFinal: true)
+        }
         do {
-            let now = clock.now()
-            let reference = references()
-            return try await store.hop { tx in try self.hop(event, tx, now: now, reference: reference) }
+            for _ in 0..<8 {
+                let now = clock.now()
+                let reference = references()
+                let plan = try await store.read { reads in try self.plan(event, reads, now: now, reference: reference) }
+                guard case .write(let write, let reply) = plan else {
+                    if case .reply(let reply) = plan { return reply }
+                    continue
+                }
+                switch try await store.write(write) {
+                case .committed:
+                    if let ticket = write.ticket {
+                        logger.info("ticket created", metadata: [
+                            "ticket": "\(ticket.draft.reference.digits)", "queue": "\(ticket.destination.queue)", "session": "\(event.sessionKey)",
+                        ])
+                    }
+                    return reply
+                case .sessionChanged, .referenceTaken:
+                    continue  // read again: a duplicate request gets the reply its original stored
+                }
+            }
+            throw GatewayError.contention
         } catch {
             logger.error("USSD hop failed", metadata: ["session": "\(event.sessionKey)", "msisdn": "\(event.msisdn.masked)", "error": "\(error)"])
             return UssdReply(text: apology("common.error", language: nil), isFinal: true)
@@ -46,85 +76,65 @@ public struct UssdGateway: Sendable {
         GSM7.transliterate(engine.locales.locale(language).strings[key] ?? "Sorry, please dial again.")
     }
 
-    private func hop(_ event: UssdEvent, _ tx: any UssdTransaction, now: Date, reference: Reference) throws -> UssdReply {
-        let stored = try tx.session(key: event.sessionKey)
-        var context = TurnContext(now: now, caller: event.msisdn, channel: .ussd, freshReference: reference)
+    private func plan(_ event: UssdEvent, _ reads: any UssdReads, now: Date, reference: Reference) throws -> Plan {
+        let stored = try reads.session(key: event.sessionKey)
+        let context = TurnContext(now: now, caller: event.msisdn, channel: .ussd, freshReference: reference)
         let text: String?
         switch event.input {
         case .history(let t): text = t
         case .latest(let t): text = t
         }
 
-        if event.isClose {
-            // Nothing to show; the session as saved after the last hop is what a redial resumes.
-            return UssdReply(text: "", isFinal: true)
-        }
-
         var turn: Turn
+        var retire: String?
         if let stored {
             // A retry of the request we last answered gets the same answer and changes nothing.
-            if case .history = event.input, let last = stored.lastReply, stored.lastText == text { return last }
+            if case .history = event.input, let last = stored.lastReply, stored.lastText == text { return .reply(last) }
             if stored.session.ended {
-                return stored.lastReply ?? UssdReply(text: apology("common.expired", language: stored.session.language), isFinal: true)
+                return .reply(stored.lastReply ?? UssdReply(text: apology("common.expired", language: stored.session.language), isFinal: true))
             }
-            let input = newestInput(event.input, after: stored.lastText)
-            turn = engine.step(stored.session, input: input, context: context)
+            turn = engine.step(stored.session, input: newestInput(event.input, after: stored.lastText), context: context)
         } else {
+            let language = try reads.language(of: event.msisdn)
             if case .history(let t) = event.input, !t.isEmpty {
                 // An unknown session arriving with history: we cannot know what was answered.
-                let language = try tx.language(of: event.msisdn)
-                return UssdReply(text: apology("common.expired", language: language), isFinal: true)
+                return .reply(UssdReply(text: apology("common.expired", language: language), isFinal: true))
             }
-            let language = try tx.language(of: event.msisdn)
-            let unfinished = try tx.unfinishedSession(of: event.msisdn, since: now.addingTimeInterval(-settings.resumeWindow), excluding: event.sessionKey)
-            if let unfinished { try tx.retire(sessionKey: unfinished.key) }
+            let unfinished = try reads.unfinishedSession(of: event.msisdn, since: now.addingTimeInterval(-settings.resumeWindow), excluding: event.sessionKey)
+            retire = unfinished?.key
             turn = engine.begin(language: language, unfinished: unfinished?.session, context: context)
         }
 
-        func answer(_ turn: Turn) throws -> Turn {
-            var turn = turn
-            while case .query(let query) = turn.outcome {
-                let result: QueryAnswer
-                switch query {
-                case .ticket(let r): result = .ticket(try tx.publicTicket(r))
-                case .recentTickets(let limit): result = .recentTickets(try tx.recentTickets(of: event.msisdn, limit: limit))
-                }
-                var resumed = engine.resume(turn.session, answer: result, context: context)
-                resumed.effects = turn.effects + resumed.effects
-                turn = resumed
+        while case .query(let query) = turn.outcome {
+            let answer: QueryAnswer
+            switch query {
+            case .ticket(let r): answer = .ticket(try reads.publicTicket(r))
+            case .recentTickets(let limit): answer = .recentTickets(try reads.recentTickets(of: event.msisdn, limit: limit))
             }
-            return turn
+            var resumed = engine.resume(turn.session, answer: answer, context: context)
+            resumed.effects = turn.effects + resumed.effects
+            turn = resumed
         }
-        turn = try answer(turn)
+        guard case .screen(let screen) = turn.outcome else { throw GatewayError.unansweredQuery }
 
-        // A drawn reference that is already taken: draw again and replay the same (pure) step.
-        var attempts = 0
-        while let draft = turn.effects.createdTicket, try tx.referenceExists(draft.reference), attempts < 20 {
-            attempts += 1
-            context.freshReference = references()
-            if let stored {
-                turn = try answer(engine.step(stored.session, input: newestInput(event.input, after: stored.lastText), context: context))
-            }
-        }
-
+        var write = HopWrite(session: StoredSession(
+            key: event.sessionKey, msisdn: event.msisdn, serviceCode: event.serviceCode, session: turn.session,
+            lastText: text, lastReply: nil, resumable: engine.isResumable(turn.session),
+            version: (stored?.version ?? 0) + 1, createdAt: stored?.createdAt ?? now, updatedAt: now), retire: retire)
         for effect in turn.effects {
             switch effect {
             case .setLanguage(let code):
-                try tx.setLanguage(code, for: event.msisdn, at: now)
+                write.language = code
             case .createTicket(let draft):
+                // A drawn reference already taken: the write is refused and the hop replayed with a new draw.
+                if try reads.referenceExists(draft.reference) { return .again }
                 let destination = engine.catalogue.routing.route(service: draft.service, area: draft.area)
-                try tx.create(NewTicket(draft: draft, destination: destination, createdAt: now, confirmation: confirmation(for: draft)))
-                logger.info("ticket created", metadata: ["ticket": "\(draft.reference.digits)", "queue": "\(destination.queue)", "session": "\(event.sessionKey)"])
+                write.ticket = NewTicket(draft: draft, destination: destination, createdAt: now, confirmation: confirmation(for: draft))
             }
         }
-
-        guard case .screen(let screen) = turn.outcome else { throw GatewayError.unansweredQuery }
         let reply = UssdReply(text: screen.text, isFinal: screen.isFinal)
-        try tx.save(StoredSession(
-            key: event.sessionKey, msisdn: event.msisdn, serviceCode: event.serviceCode, session: turn.session,
-            lastText: text, lastReply: reply, resumable: engine.isResumable(turn.session),
-            createdAt: stored?.createdAt ?? now, updatedAt: now))
-        return reply
+        write.session.lastReply = reply
+        return .write(write, reply)
     }
 
     /// The answer just typed. With Africa's Talking's `*`-joined history, it is whatever follows
@@ -155,13 +165,8 @@ public struct UssdGateway: Sendable {
 
 public enum GatewayError: Error {
     case unansweredQuery
-}
-
-extension [Effect] {
-    var createdTicket: TicketDraft? {
-        for case .createTicket(let draft) in self { return draft }
-        return nil
-    }
+    /// The session kept changing under the hop (more than a few concurrent duplicates).
+    case contention
 }
 
 extension UssdGateway {

@@ -28,6 +28,7 @@ extension AppDatabase {
                     last_reply TEXT,
                     last_reply_final INTEGER,
                     resumable INTEGER NOT NULL,
+                    version INTEGER NOT NULL,
                     created_at DATETIME NOT NULL,
                     updated_at DATETIME NOT NULL
                 );

@@ -17,21 +17,21 @@ enum TicketRows {
     }
 
     static func decode(_ row: Row) -> PublicTicket? {
-        guard let reference = try? Reference(parsing: row["reference"]),
-              let status = TicketStatus(rawValue: row["status"]) else { return nil }
+        // By position, in the order of `publicColumns`.
+        guard let reference = try? Reference(parsing: row[0]),
+              let status = TicketStatus(rawValue: row[5]) else { return nil }
         return PublicTicket(
-            reference: reference, service: row["service"], fault: row["fault"], area: row["area"], moe: row["moe"],
-            status: status, lastPublicUpdate: row["public_update"], expectedAt: row["expected_at"],
-            createdAt: row["created_at"], updatedAt: row["updated_at"])
+            reference: reference, service: row[1], fault: row[2], area: row[3], moe: row[4],
+            status: status, lastPublicUpdate: row[6], expectedAt: row[7], createdAt: row[8], updatedAt: row[9])
     }
 
     /// The ticket, its "created" history row and the reporter's confirmation, together.
     static func insert(_ db: Database, _ t: NewTicket) throws {
         let d = t.draft
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             INSERT INTO tickets (reference, service, fault, area, address, description, moe, queue, status, channel, reporter, language, created_at, updated_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [d.reference.digits, d.service, d.fault, d.area, d.address, d.description, t.destination.moe,
+            """).execute(arguments: [d.reference.digits, d.service, d.fault, d.area, d.address, d.description, t.destination.moe,
                              t.destination.queue, TicketStatus.new.rawValue, d.channel.rawValue, d.reporter?.e164, d.language,
                              t.createdAt, t.createdAt])
         let id = db.lastInsertedRowID

@@ -4,23 +4,46 @@ import Foundation
 import Gateway
 import GRDB
 
-/// The `UssdStore` on SQLite: each hop is one immediate write transaction.
+/// The `UssdStore` on SQLite: reads on the pool's readers, in parallel; each hop's writes in one
+/// immediate transaction on the single writer, guarded by the session's version.
 public struct SQLiteUssdStore: UssdStore {
     let database: AppDatabase
 
     public init(_ database: AppDatabase) { self.database = database }
 
-    public func hop<T: Sendable>(_ body: @escaping @Sendable (any UssdTransaction) throws -> T) async throws -> T {
-        try await database.writer.writeWithoutTransaction { db in
+    public func read<T: Sendable>(_ body: @escaping @Sendable (any UssdReads) throws -> T) async throws -> T {
+        try await database.writer.read { db in try body(SQLiteUssdTransaction(db: db)) }
+    }
+
+    public func write(_ hop: HopWrite) async throws -> HopWriteOutcome {
+        let state = try SessionRows.encode(hop.session.session)
+        return try await database.writer.writeWithoutTransaction { db in
             let tx = SQLiteUssdTransaction(db: db)
-            var result: T?
+            var outcome = HopWriteOutcome.committed
             try db.inTransaction(.immediate) {
-                result = try body(tx)
+                guard try SessionRows.save(db, hop.session, state: state) else {
+                    outcome = .sessionChanged
+                    return .rollback
+                }
+                if let key = hop.retire { try tx.retire(sessionKey: key) }
+                if let code = hop.language { try tx.setLanguage(code, for: hop.session.msisdn, at: hop.session.updatedAt) }
+                if let ticket = hop.ticket {
+                    guard try !tx.referenceExists(ticket.draft.reference) else {
+                        outcome = .referenceTaken
+                        return .rollback
+                    }
+                    try TicketRows.insert(db, ticket)
+                }
                 return .commit
             }
-            if tx.createdTicket.value { try AppDatabase.syncCommitted(db) }
-            return result!
+            if outcome == .committed, hop.ticket != nil { try AppDatabase.syncCommitted(db) }
+            return outcome
         }
+    }
+
+    /// One transaction with every read and write, for seeding and inspecting in tests and tools.
+    public func transaction<T: Sendable>(_ body: @escaping @Sendable (any UssdTransaction) throws -> T) async throws -> T {
+        try await database.writer.write { db in try body(SQLiteUssdTransaction(db: db)) }
     }
 
     public func sweepSessions(updatedBefore before: Date) async throws -> Int {
@@ -31,51 +54,71 @@ public struct SQLiteUssdStore: UssdStore {
     }
 }
 
-/// A flag the transaction raises, read after commit. Only touched on the writer's queue.
-final class Flag: @unchecked Sendable {
-    var value = false
+/// Reads and writes of a USSD hop, for seeding and inspecting: the store's own hops use `UssdReads`
+/// and `HopWrite`.
+public protocol UssdTransaction: UssdReads {
+    func setLanguage(_ code: String, for msisdn: MSISDN, at: Date) throws
+    func create(_ ticket: NewTicket) throws
 }
 
-struct SQLiteUssdTransaction: UssdTransaction {
-    let db: Database
-    let createdTicket = Flag()
-
+enum SessionRows {
     private static let encoder = JSONEncoder()
     private static let decoder = JSONDecoder()
 
+    static func encode(_ session: Session) throws -> String {
+        String(decoding: try encoder.encode(session), as: UTF8.self)
+    }
+
+    /// The columns `decode` reads, by position (faster than by name on every hop).
+    static let columns = "key, msisdn, service_code, state, last_text, last_reply, last_reply_final, resumable, version, created_at, updated_at"
+
+    static func decode(_ row: Row) -> StoredSession? {
+        guard let msisdn = MSISDN(row[1] as String),
+              let session = try? decoder.decode(Session.self, from: Data((row[3] as String).utf8)) else { return nil }
+        let reply: UssdReply? = (row[5] as String?).map { UssdReply(text: $0, isFinal: row[6] ?? false) }
+        return StoredSession(
+            key: row[0], msisdn: msisdn, serviceCode: row[2], session: session,
+            lastText: row[4], lastReply: reply, resumable: row[7], version: row[8],
+            createdAt: row[9], updatedAt: row[10])
+    }
+
+    /// Inserts a new session, or updates one still at the version it was read at. False when
+    /// another request got there first.
+    static func save(_ db: Database, _ s: StoredSession, state: String) throws -> Bool {
+        let values: StatementArguments = [s.msisdn.e164, s.serviceCode, state, s.lastText, s.lastReply?.text, s.lastReply?.isFinal,
+                                          s.resumable, s.version, s.createdAt, s.updatedAt, s.key]
+        if s.version <= 1 {
+            try db.cachedStatement(sql: """
+                INSERT INTO ussd_sessions (msisdn, service_code, state, last_text, last_reply, last_reply_final, resumable, version, created_at, updated_at, key)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING
+                """).execute(arguments: values)
+        } else {
+            try db.cachedStatement(sql: """
+                UPDATE ussd_sessions SET msisdn = ?, service_code = ?, state = ?, last_text = ?, last_reply = ?, last_reply_final = ?,
+                    resumable = ?, version = ?, created_at = ?, updated_at = ?
+                WHERE key = ? AND version = ?
+                """).execute(arguments: values + [s.version - 1])
+        }
+        return db.changesCount == 1
+    }
+}
+
+final class SQLiteUssdTransaction: UssdTransaction {
+    let db: Database
+
+    init(db: Database) { self.db = db }
+
     func session(key: String) throws -> StoredSession? {
-        try Row.fetchOne(db, sql: "SELECT * FROM ussd_sessions WHERE key = ?", arguments: [key]).flatMap(Self.session)
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT \(SessionRows.columns) FROM ussd_sessions WHERE key = ?"), arguments: [key])
+            .flatMap(SessionRows.decode)
     }
 
     func unfinishedSession(of msisdn: MSISDN, since: Date, excluding key: String) throws -> StoredSession? {
-        try Row.fetchOne(db, sql: """
-            SELECT * FROM ussd_sessions
+        try Row.fetchOne(db.cachedStatement(sql: """
+            SELECT \(SessionRows.columns) FROM ussd_sessions
             WHERE msisdn = ? AND resumable = 1 AND updated_at >= ? AND key <> ?
             ORDER BY updated_at DESC LIMIT 1
-            """, arguments: [msisdn.e164, since, key]).flatMap(Self.session)
-    }
-
-    static func session(_ row: Row) -> StoredSession? {
-        guard let msisdn = MSISDN(row["msisdn"] as String),
-              let state = (row["state"] as String).data(using: .utf8),
-              let session = try? decoder.decode(Session.self, from: state) else { return nil }
-        let reply: UssdReply? = (row["last_reply"] as String?).map { UssdReply(text: $0, isFinal: row["last_reply_final"] ?? false) }
-        return StoredSession(
-            key: row["key"], msisdn: msisdn, serviceCode: row["service_code"], session: session,
-            lastText: row["last_text"], lastReply: reply, resumable: row["resumable"],
-            createdAt: row["created_at"], updatedAt: row["updated_at"])
-    }
-
-    func save(_ s: StoredSession) throws {
-        let state = String(decoding: try Self.encoder.encode(s.session), as: UTF8.self)
-        try db.execute(sql: """
-            INSERT INTO ussd_sessions (key, msisdn, service_code, state, last_text, last_reply, last_reply_final, resumable, created_at, updated_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            ON CONFLICT (key) DO UPDATE SET
-                state = excluded.state, last_text = excluded.last_text, last_reply = excluded.last_reply,
-                last_reply_final = excluded.last_reply_final, resumable = excluded.resumable, updated_at = excluded.updated_at
-            """, arguments: [s.key, s.msisdn.e164, s.serviceCode, state, s.lastText, s.lastReply?.text, s.lastReply?.isFinal,
-                             s.resumable, s.createdAt, s.updatedAt])
+            """), arguments: [msisdn.e164, since, key]).flatMap(SessionRows.decode)
     }
 
     func retire(sessionKey: String) throws {
@@ -83,7 +126,7 @@ struct SQLiteUssdTransaction: UssdTransaction {
     }
 
     func language(of msisdn: MSISDN) throws -> String? {
-        try String.fetchOne(db, sql: "SELECT language FROM subscribers WHERE msisdn = ?", arguments: [msisdn.e164])
+        try String.fetchOne(db.cachedStatement(sql: "SELECT language FROM subscribers WHERE msisdn = ?"), arguments: [msisdn.e164])
     }
 
     func setLanguage(_ code: String, for msisdn: MSISDN, at: Date) throws {
@@ -94,7 +137,7 @@ struct SQLiteUssdTransaction: UssdTransaction {
     }
 
     func referenceExists(_ reference: Reference) throws -> Bool {
-        try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM tickets WHERE reference = ?)", arguments: [reference.digits]) ?? false
+        try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM tickets WHERE reference = ?)"), arguments: [reference.digits]) ?? false
     }
 
     func publicTicket(_ reference: Reference) throws -> PublicTicket? {
@@ -107,6 +150,5 @@ struct SQLiteUssdTransaction: UssdTransaction {
 
     func create(_ ticket: NewTicket) throws {
         try TicketRows.insert(db, ticket)
-        createdTicket.value = true
     }
 }

@@ -21,7 +21,7 @@ struct UssdRoutes: Sendable {
         let body = try await request.body.collect(upTo: maxBytes)
         let parsed: AfricasTalkingUSSD.Request
         do {
-            parsed = try AfricasTalkingUSSD.parse(FormBody(parsing: body.readableBytesView))
+            parsed = try AfricasTalkingUSSD.parse(FormBody(parsing: Array(body.readableBytesView)))
         } catch {
             logger.notice("unreadable USSD callback", metadata: ["error": "\(error)"])
             return plain(AfricasTalkingUSSD.render(UssdReply(text: gateway.apology("common.error", language: nil), isFinal: true)))

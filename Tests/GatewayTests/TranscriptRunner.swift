@@ -40,7 +40,7 @@ struct TranscriptRunner {
 
         func currentState() async throws -> StateID {
             let key = phone.event.sessionKey
-            return try await store.hop { tx in try tx.session(key: key)?.session.state ?? "-" }
+            return try await store.transaction { tx in try tx.session(key: key)?.session.state ?? "-" }
         }
         func show(_ reply: UssdReply) {
             out.append((reply.isFinal ? "END " : "CON ") + reply.text)
@@ -50,7 +50,7 @@ struct TranscriptRunner {
                                     address: "1 Test St", channel: .ussd, reporter: caller, language: language)
             let destination = world.gateway.engine.catalogue.routing.route(service: service, area: "soweto")
             let now = world.clock.now()
-            try await store.hop { tx in try tx.create(NewTicket(draft: draft, destination: destination, createdAt: now, confirmation: nil)) }
+            try await store.transaction { tx in try tx.create(NewTicket(draft: draft, destination: destination, createdAt: now, confirmation: nil)) }
             return draft.reference
         }
 
@@ -66,7 +66,7 @@ struct TranscriptRunner {
             case "caller":
                 if words.count > 1, words[1] == "returning" {
                     let code = language, caller = phone.caller, now = world.clock.now()
-                    try await store.hop { tx in try tx.setLanguage(code, for: caller, at: now) }
+                    try await store.transaction { tx in try tx.setLanguage(code, for: caller, at: now) }
                 }
             case "seed":
                 let r = try await createTicket(for: MSISDN("+27829990000"), service: "water", fault: "leak")

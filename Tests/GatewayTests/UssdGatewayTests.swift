@@ -11,7 +11,7 @@ import Testing
     /// then they see the reference on the END screen.
     func report(_ phone: Phone, address: String = "12 Vilakazi St", world: TestGateway) async throws -> (UssdReply, Reference) {
         let caller = phone.caller, now = world.clock.now()
-        try await SQLiteUssdStore(world.database).hop { tx in try tx.setLanguage("en", for: caller, at: now) }
+        try await SQLiteUssdStore(world.database).transaction { tx in try tx.setLanguage("en", for: caller, at: now) }
         await phone.dial()
         for input in ["1", "1", "1", "1", address] { await phone.send(input) }
         let done = await phone.send("1")
@@ -41,7 +41,7 @@ import Testing
         let world = try TestGateway()
         let phone = Phone("+27821234567", gateway: world.gateway)
         let caller = phone.caller, now = world.clock.now()
-        try await SQLiteUssdStore(world.database).hop { tx in try tx.setLanguage("en", for: caller, at: now) }
+        try await SQLiteUssdStore(world.database).transaction { tx in try tx.setLanguage("en", for: caller, at: now) }
         await phone.dial()
         for input in ["1", "6", "2", "3", "Open manhole at the taxi rank"] { await phone.send(input) }
         let done = await phone.send("1")
@@ -62,7 +62,7 @@ import Testing
         let world = try TestGateway()
         let phone = Phone("+27821234567", gateway: world.gateway)
         let caller = phone.caller, now = world.clock.now()
-        try await SQLiteUssdStore(world.database).hop { tx in try tx.setLanguage("en", for: caller, at: now) }
+        try await SQLiteUssdStore(world.database).transaction { tx in try tx.setLanguage("en", for: caller, at: now) }
         await phone.dial()
         for input in ["1", "1", "1", "1", "12 Vilakazi St"] { await phone.send(input) }
         let final = UssdEvent(provider: "africastalking", sessionID: phone.sessionID, msisdn: caller, serviceCode: "*120*1234#",
@@ -126,7 +126,7 @@ import Testing
         let world = try TestGateway()
         let phone = Phone("+27821234567", gateway: world.gateway)
         let caller = phone.caller, now = world.clock.now()
-        try await SQLiteUssdStore(world.database).hop { tx in try tx.setLanguage("en", for: caller, at: now) }
+        try await SQLiteUssdStore(world.database).transaction { tx in try tx.setLanguage("en", for: caller, at: now) }
         await phone.dial()
         await phone.send("1")
         world.clock.advance(2 * 3600)
@@ -137,7 +137,8 @@ import Testing
     @Test func aStoreFailureStillGetsAPoliteEnd() async throws {
         struct BrokenStore: UssdStore {
             struct Down: Error {}
-            func hop<T: Sendable>(_ body: @escaping @Sendable (any UssdTransaction) throws -> T) async throws -> T { throw Down() }
+            func read<T: Sendable>(_ body: @escaping @Sendable (any UssdReads) throws -> T) async throws -> T { throw Down() }
+            func write(_ hop: HopWrite) async throws -> HopWriteOutcome { throw Down() }
             func sweepSessions(updatedBefore: Date) async throws -> Int { throw Down() }
         }
         let engine = try shippedDefinitions().engine()
