@@ -47,6 +47,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["Domain", "FlowEngine", "FlowDefinitions", "Gateway", "Store"], path: "Tests/TestSupport"),
         .testTarget(name: "DomainTests", dependencies: ["Domain", "TestSupport"]),
         .testTarget(name: "FlowEngineTests", dependencies: ["FlowEngine", "FlowDefinitions", "Domain", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "FlowEngine"]),
         .testTarget(name: "GatewayTests", dependencies: ["Gateway", "Store", "FlowDefinitions", "FlowEngine", "Domain", "Channels", "TestSupport"],
                     exclude: ["Scenarios", "Transcripts"]),
         .testTarget(name: "WebTests", dependencies: [

@@ -16,32 +16,35 @@ function init(args)
    tag = args[1] or "0"
    phone = string.format("%%2B278%s%04d", tag, id)
    round = 0
-   step = 0
+   step = 1
    hops, con, fin, bad = 0, 0, 0, 0
    steps = {"", "1", "1*1", "1*1*1", "1*1*1*1", "1*1*1*1*12%20Main%20Rd", "1*1*1*1*12%20Main%20Rd*1"}
    first = {"", "1", "1*1", "1*1*1", "1*1*1*1", "1*1*1*1*1", "1*1*1*1*1*12%20Main%20Rd", "1*1*1*1*1*12%20Main%20Rd*1"}
 end
 
+-- request() has no side effects (wrk may call it once more than it sends); response() moves on.
 function request()
    local script = (round == 0) and first or steps
-   step = step + 1
-   if step > #script then
-      step = 1
-      round = round + 1
-      script = steps
-   end
    local body = "sessionId=bench-" .. tag .. "-" .. id .. "-" .. round .. "&serviceCode=*120*1234%23&networkCode=65501&phoneNumber=" .. phone .. "&text=" .. script[step]
    return wrk.format("POST", "/ussd/africastalking", {["Content-Type"] = "application/x-www-form-urlencoded"}, body)
 end
 
 function response(status, headers, body)
    hops = hops + 1
+   local script = (round == 0) and first or steps
+   local ended = false
    if status ~= 200 then bad = bad + 1
    elseif string.sub(body, 1, 4) == "CON " then con = con + 1
    elseif string.sub(body, 1, 4) == "END " then
-      fin = fin + 1
-      if not string.find(body, "reference") then bad = bad + 1 end
+      ended = true
+      if string.find(body, "reference") and step == #script then fin = fin + 1 else bad = bad + 1 end
    else bad = bad + 1 end
+   if ended or step >= #script then
+      round = round + 1
+      step = 1
+   else
+      step = step + 1
+   end
 end
 
 function done(summary, latency, requests)

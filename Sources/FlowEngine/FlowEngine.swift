@@ -22,6 +22,10 @@ public struct FlowEngine: Sendable {
 
     /// Which list fills which slot, so `{service}` shows "Water", not "water".
     let slotSources: [String: ListSource]
+    /// List items and page layouts, worked out once: they depend only on the language, the list,
+    /// the service (for fault types) and how deep the caller is (which navigation keys show).
+    var itemCache: [ListKey: [Item]] = [:]
+    var pageCache: [PageKey: [Range<Int>]] = [:]
 
     public init(flow: Flow, catalogue: ServiceCatalogue, locales: Locales, settings: Settings = Settings()) {
         self.flow = flow
@@ -33,6 +37,7 @@ public struct FlowEngine: Sendable {
             if case .list(_, let source, let slot, _) = state.kind { sources[slot] = source }
         }
         self.slotSources = sources
+        buildListCaches()
     }
 
     // MARK: Turns

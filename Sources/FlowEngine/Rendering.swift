@@ -7,8 +7,50 @@ extension FlowEngine {
         var label: String
     }
 
+    struct ListKey: Hashable {
+        var locale: String
+        var source: ListSource
+        var service: String
+    }
+
+    struct PageKey: Hashable {
+        var list: ListKey
+        var state: StateID
+        /// 0, 1 or 2+: screens behind this one, which decide the navigation line.
+        var depth: Int
+    }
+
+    func listKey(_ source: ListSource, _ session: Session) -> ListKey {
+        ListKey(locale: locales.locale(session.language).code, source: source,
+                service: source == .faults ? session.slots["service"] ?? "" : "")
+    }
+
     /// The items of a data list, in the caller's language.
     func items(_ source: ListSource, _ session: Session) -> [Item] {
+        itemCache[listKey(source, session)] ?? makeItems(source, session)
+    }
+
+    mutating func buildListCaches() {
+        for locale in locales.ordered {
+            for state in flow.states.values {
+                guard case .list(let prompt, let source, _, _) = state.kind else { continue }
+                let services = source == .faults ? catalogue.services.map(\.code) : [""]
+                for service in services {
+                    var session = Session(language: locale.code, state: state.id, slots: source == .faults ? ["service": service] : [:])
+                    let key = listKey(source, session)
+                    itemCache[key] = makeItems(source, session)
+                    // A prompt with placeholders depends on the answers: its layout is not cached.
+                    guard Template.names(in: locale.strings[prompt] ?? "").isEmpty else { continue }
+                    for depth in 0...2 {
+                        session.trail = Array(repeating: flow.start, count: depth)
+                        pageCache[PageKey(list: key, state: state.id, depth: depth)] = layoutPages(for: session, source: source, prompt: state)
+                    }
+                }
+            }
+        }
+    }
+
+    func makeItems(_ source: ListSource, _ session: Session) -> [Item] {
         let loc = locales.locale(session.language)
         switch source {
         case .languages:
@@ -87,9 +129,15 @@ extension FlowEngine {
         return Template.fill(text(prompt, session), values)
     }
 
+    /// The pages of a list state for this session (see `layoutPages`).
+    func pages(for session: Session, source: ListSource, prompt state: FlowState) -> [Range<Int>] {
+        let key = PageKey(list: listKey(source, session), state: state.id, depth: min(session.trail.count, 2))
+        return pageCache[key] ?? layoutPages(for: session, source: source, prompt: state)
+    }
+
     /// Splits a list into pages that each fit the budget with their prompt, hint and navigation.
     /// Nothing is ever cut: an item that cannot share a screen gets a page of its own.
-    func pages(for session: Session, source: ListSource, prompt state: FlowState) -> [Range<Int>] {
+    func layoutPages(for session: Session, source: ListSource, prompt state: FlowState) -> [Range<Int>] {
         let all = items(source, session)
         guard !all.isEmpty else { return [0..<0] }
         let header = max(cost(listPrompt(state, displayValues(session), session)), cost(text("common.invalid_choice", session)))

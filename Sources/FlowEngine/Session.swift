@@ -32,6 +32,13 @@ public struct Session: Sendable, Equatable, Codable {
         public var page: Int
         public var slots: [String: String]
         public var trail: [StateID]
+
+        public init(state: StateID, page: Int, slots: [String: String], trail: [StateID]) {
+            self.state = state
+            self.page = page
+            self.slots = slots
+            self.trail = trail
+        }
     }
 
     var snapshot: Snapshot { Snapshot(state: state, page: page, slots: slots, trail: trail) }
