@@ -42,6 +42,7 @@ struct SessionSweeper: Service {
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 try? await Task.sleep(for: .seconds(60))
+                if Task.isCancelled { return }
                 do {
                     let n = try await gateway.sweepSessions(retention: retention)
                     if n > 0 { logger.info("swept expired USSD sessions", metadata: ["count": "\(n)"]) }

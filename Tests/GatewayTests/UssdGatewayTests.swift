@@ -10,13 +10,18 @@ import Testing
     /// Given a returning English caller, when they report a burst pipe in Soweto at `address`,
     /// then they see the reference on the END screen.
     func report(_ phone: Phone, address: String = "12 Vilakazi St", world: TestGateway) async throws -> (UssdReply, Reference) {
-        let caller = phone.caller, now = world.clock.now()
-        try await SQLiteUssdStore(world.database).transaction { tx in try tx.setLanguage("en", for: caller, at: now) }
-        await phone.dial()
-        for input in ["1", "1", "1", "1", address] { await phone.send(input) }
+        try await answer(phone, ["1", "1", "1", "1", address], world: world)
         let done = await phone.send("1")
         let digits = done.text.filter(\.isNumber).suffix(9)
         return (done, try Reference(parsing: String(digits)))
+    }
+
+    /// A returning English caller dials and gives `inputs`.
+    func answer(_ phone: Phone, _ inputs: [String], world: TestGateway) async throws {
+        let caller = phone.caller, now = world.clock.now()
+        try await SQLiteUssdStore(world.database).transaction { tx in try tx.setLanguage("en", for: caller, at: now) }
+        await phone.dial()
+        for input in inputs { await phone.send(input) }
     }
 
     @Test func aReportIsStoredRoutedRecordedAndConfirmedBySMS() async throws {
@@ -40,10 +45,7 @@ import Testing
     @Test func theOtherServiceLandsInMunicipalTriage() async throws {
         let world = try TestGateway()
         let phone = Phone("+27821234567", gateway: world.gateway)
-        let caller = phone.caller, now = world.clock.now()
-        try await SQLiteUssdStore(world.database).transaction { tx in try tx.setLanguage("en", for: caller, at: now) }
-        await phone.dial()
-        for input in ["1", "6", "2", "3", "Open manhole at the taxi rank"] { await phone.send(input) }
+        try await answer(phone, ["1", "6", "2", "3", "Open manhole at the taxi rank"], world: world)
         let done = await phone.send("1")
         let reference = try Reference(parsing: String(done.text.filter(\.isNumber).suffix(9)))
         #expect(try await world.tickets.destination(of: reference) == Destination(moe: "municipal", queue: "triage"))
@@ -61,10 +63,8 @@ import Testing
     @Test func concurrentDuplicatesOfTheFinalRequestCreateOneTicket() async throws {
         let world = try TestGateway()
         let phone = Phone("+27821234567", gateway: world.gateway)
-        let caller = phone.caller, now = world.clock.now()
-        try await SQLiteUssdStore(world.database).transaction { tx in try tx.setLanguage("en", for: caller, at: now) }
-        await phone.dial()
-        for input in ["1", "1", "1", "1", "12 Vilakazi St"] { await phone.send(input) }
+        try await answer(phone, ["1", "1", "1", "1", "12 Vilakazi St"], world: world)
+        let caller = phone.caller
         let final = UssdEvent(provider: "africastalking", sessionID: phone.sessionID, msisdn: caller, serviceCode: "*120*1234#",
                               network: nil, input: .history(phone.text + "*1"))
         let gateway = world.gateway
@@ -125,10 +125,7 @@ import Testing
     @Test func expiredSessionsAreSweptAndResumptionThenStops() async throws {
         let world = try TestGateway()
         let phone = Phone("+27821234567", gateway: world.gateway)
-        let caller = phone.caller, now = world.clock.now()
-        try await SQLiteUssdStore(world.database).transaction { tx in try tx.setLanguage("en", for: caller, at: now) }
-        await phone.dial()
-        await phone.send("1")
+        try await answer(phone, ["1"], world: world)
         world.clock.advance(2 * 3600)
         #expect(try await world.gateway.sweepSessions(retention: 3600) == 1)
         #expect(try await world.gateway.sweepSessions(retention: 3600) == 0)
