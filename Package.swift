@@ -28,23 +28,31 @@ let package = Package(
         .target(name: "Gateway", dependencies: ["FlowEngine", "Domain", .product(name: "Logging", package: "swift-log")]),
         // The only GRDB importer.
         .target(name: "Store", dependencies: ["Gateway", "Domain", "FlowEngine", .product(name: "GRDB", package: "GRDB.swift")]),
+        // libcurl as a system library, with fixed-type wrappers for its variadic calls.
+        .systemLibrary(name: "CCurl", path: "Sources/CCurl"),
+        // SMS providers (Kannel, Africa's Talking, log) and the outbox sender: the only CCurl importer.
+        .target(name: "SMS", dependencies: [
+            "CCurl", "Gateway", "Domain", "FlowEngine",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
         // Aggregator adapters: provider requests -> one normalised event, replies -> provider format.
         .target(name: "Channels", dependencies: ["Gateway"]),
         // The only Hummingbird importer.
         .target(name: "Web", dependencies: [
-            "Gateway", "Channels",
+            "Gateway", "Channels", "Domain",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         .executableTarget(name: "civicgate", dependencies: [
-            "Web", "Store", "FlowDefinitions", "Gateway", "Domain", "FlowEngine",
+            "Web", "Store", "SMS", "FlowDefinitions", "Gateway", "Domain", "FlowEngine",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         // Shared by the test targets: a gateway over the shipped menus, a test clock, seeded references.
-        .target(name: "TestSupport", dependencies: ["Domain", "FlowEngine", "FlowDefinitions", "Gateway", "Store"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["Domain", "FlowEngine", "FlowDefinitions", "Gateway", "Store", "Web"], path: "Tests/TestSupport"),
         .testTarget(name: "DomainTests", dependencies: ["Domain", "TestSupport"]),
         .testTarget(name: "FlowEngineTests", dependencies: ["FlowEngine", "FlowDefinitions", "Domain", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "FlowEngine"]),

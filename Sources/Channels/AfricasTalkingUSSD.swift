@@ -11,7 +11,7 @@ public enum AfricasTalkingUSSD {
         case sessionEnded(sessionID: String)
     }
 
-    public static func parse(_ form: FormBody) throws(ChannelError) -> Request {
+    public static func parse(_ form: FormBody) throws(CallbackError) -> Request {
         guard let sessionID = form["sessionId"], !sessionID.isEmpty else { throw .missingField("sessionId") }
         guard sessionID.count <= 128 else { throw .tooLong("sessionId") }
         if form["text"] == nil, form["status"] != nil {

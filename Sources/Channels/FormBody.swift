@@ -5,7 +5,7 @@ public struct FormBody: Sendable, Equatable {
 
     public init(fields: [String: String]) { self.fields = fields }
 
-    public init(parsing bytes: [UInt8]) throws(ChannelError) {
+    public init(parsing bytes: [UInt8]) throws(CallbackError) {
         var fields: [String: String] = [:]
         for pair in bytes.split(separator: UInt8(ascii: "&"), omittingEmptySubsequences: true) {
             let parts = pair.split(separator: UInt8(ascii: "="), maxSplits: 1, omittingEmptySubsequences: false)
@@ -18,7 +18,7 @@ public struct FormBody: Sendable, Equatable {
 
     public subscript(_ name: String) -> String? { fields[name] }
 
-    static func decode(_ raw: ArraySlice<UInt8>) throws(ChannelError) -> String {
+    static func decode(_ raw: ArraySlice<UInt8>) throws(CallbackError) -> String {
         var out: [UInt8] = []
         out.reserveCapacity(raw.count)
         var i = raw.startIndex
@@ -52,7 +52,7 @@ public struct FormBody: Sendable, Equatable {
 }
 
 /// Why a provider's request could not be read.
-public enum ChannelError: Error, Equatable, Sendable {
+public enum CallbackError: Error, Equatable, Sendable {
     case badEscape
     case invalidUTF8
     case missingField(String)

@@ -23,8 +23,14 @@ struct Checker {
         "recent.line", "track.no_update", "track.no_date", "sms.ticket_created",
     ]
 
+    /// Strings the SMS gateway uses outside any state.
+    static let smsKeys = [
+        "sms.help", "sms.stopped", "sms.started", "sms.language_set", "sms.language_usage", "sms.report_usage",
+        "sms.status_usage", "sms.status_update", "fault.unspecified",
+    ]
+
     /// Names a template may use.
-    static let placeholders: Set<String> = ["service", "fault", "area", "address", "language", "reference", "status", "moe", "update", "expected", "tickets"]
+    static let placeholders: Set<String> = ["service", "fault", "area", "address", "language", "reference", "status", "moe", "update", "expected", "tickets", "languages"]
 
     private mutating func problem(state: StateID, _ message: String) {
         let mark = flowFile.stateMarks[state]
@@ -42,8 +48,13 @@ struct Checker {
                 problem(state: id, "leads to unknown state '\(target)'")
             }
         }
+        for (keyword, target) in flow.keywords.sorted(by: { $0.key < $1.key }) where flow.states[target] == nil {
+            let mark = flowFile.keywordMarks[keyword]
+            problems.append(DefinitionProblem(file: flowPath, line: mark?.line, column: mark?.column, place: "keyword '\(keyword)'",
+                                              message: "starts at unknown state '\(target)'"))
+        }
         var seen: Set<StateID> = []
-        var queue = [flow.start, flow.languageChoice, flow.resumeOffer]
+        var queue = [flow.start, flow.languageChoice, flow.resumeOffer] + flow.keywords.values.sorted()
         while let id = queue.popLast() {
             guard seen.insert(id).inserted, let state = flow.states[id] else { continue }
             queue += state.targets
@@ -57,6 +68,11 @@ struct Checker {
     mutating func checkTranslations(_ locale: LocaleStrings, file: String, marks: [TextKey: Mark]) {
         var needed: [(TextKey, String)] = flowFile.textUses.map { ($0.key, "used by state '\($0.state)' (\(flowPath):\($0.mark?.line ?? 0))") }
         needed += Self.commonKeys.map { ($0, "used by the engine") }
+        needed += (flow.keywords.keys.sorted() + flow.commands).map { ("keyword.\($0)", "SMS keyword '\($0)' in \(flowPath)") }
+        if !flow.keywords.isEmpty {
+            needed += Self.smsKeys.map { ($0, "used by the SMS gateway") }
+            needed += catalogue.services.map { ("synonyms.service.\($0.code)", "service '\($0.code)' named in a one-shot SMS report") }
+        }
         needed += TicketStatus.allCases.map { ("status.\($0.rawValue)", "a ticket status") }
         needed += catalogue.moes.map { ("moe.\($0.code)", "MOE '\($0.code)' in the catalogue") }
         for service in catalogue.services {
@@ -85,17 +101,22 @@ struct Checker {
     mutating func checkScreens(_ engine: FlowEngine, files: [String: String]) -> [String] {
         var notes: [String] = []
         var worst: [String: ScreenSample] = [:]
+        let sms = engine.settings.medium == .sms
         for sample in engine.sampleScreens() {
-            if sample.cost > engine.settings.screenBudget {
+            let segments = SMSMeasure.of(sample.text).segments
+            if sms && segments > 2 {
+                notes.append("\(flowPath): state '\(sample.state)', locale '\(sample.locale)', \(sample.variant): \(segments) SMS segments (warning: over 2)")
+            }
+            if sms ? segments > 3 : sample.cost > engine.settings.screenBudget {
                 let mark = flowFile.stateMarks[sample.state]
                 problems.append(DefinitionProblem(
                     file: flowPath, line: mark?.line, column: mark?.column,
                     place: "state '\(sample.state)', locale '\(sample.locale)' (\(files[sample.locale] ?? "")), \(sample.variant)",
-                    message: "screen is \(sample.cost) GSM-7 characters, over the \(engine.settings.screenBudget) budget:\n    \(sample.text.replacingOccurrences(of: "\n", with: "\n    "))"))
+                    message: (sms ? "reply is \(segments) SMS segments, over 3:" : "screen is \(sample.cost) GSM-7 characters, over the \(engine.settings.screenBudget) budget:") + "\n    \(sample.text.replacingOccurrences(of: "\n", with: "\n    "))"))
             }
             if (worst[sample.locale]?.cost ?? -1) < sample.cost { worst[sample.locale] = sample }
         }
-        for locale in engine.locales.ordered {
+        for locale in engine.locales.ordered where !sms {
             for (key, text) in locale.strings.sorted(by: { $0.key < $1.key }) {
                 let plain = GSM7.transliterate(text)
                 if plain != text {

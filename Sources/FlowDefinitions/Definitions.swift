@@ -5,6 +5,8 @@ import Foundation
 /// The validated contents of `menus/` and `locales/`, ready to run.
 public struct Definitions: Sendable {
     public var flow: Flow
+    /// The SMS keyword flow (`menus/sms.yaml`), when the deployment has one.
+    public var smsFlow: Flow?
     public var catalogue: ServiceCatalogue
     public var locales: Locales
     /// What the check noticed without rejecting: text transliterated to GSM-7, the fullest screens.
@@ -12,6 +14,11 @@ public struct Definitions: Sendable {
 
     public func engine(settings: FlowEngine.Settings = .init()) -> FlowEngine {
         FlowEngine(flow: flow, catalogue: catalogue, locales: locales, settings: settings)
+    }
+
+    /// The engine for SMS conversations, if `menus/sms.yaml` exists.
+    public func smsEngine() -> FlowEngine? {
+        smsFlow.map { FlowEngine(flow: $0, catalogue: catalogue, locales: locales, settings: .sms) }
     }
 
     /// Reads and checks everything; throws every problem found, each naming file and place.
@@ -23,6 +30,10 @@ public struct Definitions: Sendable {
         }
         let flowYAML = YAMLFile(path: menus + "/ussd.yaml", displayName: display(menus, "ussd.yaml"))
         let flowFile = FlowFile(flowYAML)
+        let smsPath = menus + "/sms.yaml"
+        let smsYAML = fm.fileExists(atPath: smsPath) ? YAMLFile(path: smsPath, displayName: display(menus, "sms.yaml")) : nil
+        let smsFile = smsYAML.map(FlowFile.init)
+        problems += smsYAML?.problems ?? []
         let catalogueYAML = YAMLFile(path: menus + "/catalogue.yaml", displayName: display(menus, "catalogue.yaml"))
         let catalogueFile = CatalogueFile(catalogueYAML)
         problems += flowYAML.problems + catalogueYAML.problems
@@ -47,18 +58,24 @@ public struct Definitions: Sendable {
         }
         let fallback = ordered.contains { $0.code == "en" } ? "en" : ordered[0].code
         let localeSet = Locales(ordered: ordered, fallback: fallback)
-        var checker = Checker(flow: flow, flowFile: flowFile, flowPath: flowYAML.path, catalogue: catalogue)
-        checker.checkStructure()
-        for f in localeFiles {
-            if let locale = f.parsed.locale { checker.checkTranslations(locale, file: f.file, marks: f.parsed.keyMarks) }
+        var flows: [(Flow, FlowFile, String, FlowEngine.Settings)] = [(flow, flowFile, flowYAML.path, settings)]
+        if let smsFile, let smsFlow = smsFile.flow, let smsYAML { flows.append((smsFlow, smsFile, smsYAML.path, .sms)) }
+        let files = Dictionary(uniqueKeysWithValues: localeFiles.compactMap { f in f.parsed.locale.map { ($0.code, f.file) } })
+        var notes: [String] = []
+        for (flow, file, path, flowSettings) in flows {
+            var checker = Checker(flow: flow, flowFile: file, flowPath: path, catalogue: catalogue)
+            checker.checkStructure()
+            for f in localeFiles {
+                if let locale = f.parsed.locale { checker.checkTranslations(locale, file: f.file, marks: f.parsed.keyMarks) }
+            }
+            problems += checker.problems
+            guard problems.isEmpty else { throw DefinitionError(problems: problems) }
+            checker.problems = []
+            let engine = FlowEngine(flow: flow, catalogue: catalogue, locales: localeSet, settings: flowSettings)
+            notes += checker.checkScreens(engine, files: files)
+            problems += checker.problems
         }
-        problems += checker.problems
         guard problems.isEmpty else { throw DefinitionError(problems: problems) }
-
-        let engine = FlowEngine(flow: flow, catalogue: catalogue, locales: localeSet, settings: settings)
-        let screens = checker.checkScreens(engine, files: Dictionary(uniqueKeysWithValues: localeFiles.compactMap { f in f.parsed.locale.map { ($0.code, f.file) } }))
-        problems += checker.problems
-        guard problems.isEmpty else { throw DefinitionError(problems: problems) }
-        return Definitions(flow: flow, catalogue: catalogue, locales: localeSet, notes: screens)
+        return Definitions(flow: flow, smsFlow: flows.count > 1 ? flows[1].0 : nil, catalogue: catalogue, locales: localeSet, notes: notes)
     }
 }

@@ -7,6 +7,7 @@ struct FlowFile {
     var flow: Flow?
     /// Line of each state's name.
     var stateMarks: [StateID: Mark] = [:]
+    var keywordMarks: [String: Mark] = [:]
     /// Every text key a state uses, with the state and line.
     var textUses: [(key: TextKey, state: StateID, mark: Mark?)] = []
 
@@ -26,7 +27,18 @@ struct FlowFile {
             if let state = readState(id, node, file) { states[id] = state }
         }
         if root["states"] == nil { file.report(root, "flow", "missing 'states'") }
-        flow = Flow(name: name, start: start, languageChoice: language, resumeOffer: resume, states: states)
+        var keywords: [String: StateID] = [:]
+        for (keyword, key, node) in file.pairs(root["keywords"], "keywords") {
+            guard let target = node.string else {
+                file.report(node, "keyword '\(keyword)'", "must name the state it starts at")
+                continue
+            }
+            keywordMarks[keyword] = key.mark
+            keywords[keyword] = target
+        }
+        let commands = file.sequence(root["commands"], "commands").compactMap(\.string)
+        flow = Flow(name: name, start: start, languageChoice: language, resumeOffer: resume, states: states,
+                    keywords: keywords, commands: commands)
     }
 
     private mutating func readState(_ id: StateID, _ node: Node, _ file: YAMLFile) -> FlowState? {

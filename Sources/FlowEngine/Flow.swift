@@ -13,9 +13,17 @@ public struct Flow: Sendable, Equatable {
     /// Where a caller with an unfinished report starts: "1 Continue 2 Start again".
     public var resumeOffer: StateID
     public var states: [StateID: FlowState]
+    /// SMS keywords by name (`report`, `status`...): the state each starts at. Their words, in
+    /// every language, are the locale strings `keyword.<name>`.
+    public var keywords: [String: StateID]
+    /// SMS keywords the host handles itself (`stop`, `start`, `lang`): subscription, not flow.
+    public var commands: [String]
 
-    public init(name: String, start: StateID, languageChoice: StateID, resumeOffer: StateID, states: [StateID: FlowState]) {
+    public init(name: String, start: StateID, languageChoice: StateID, resumeOffer: StateID, states: [StateID: FlowState],
+                keywords: [String: StateID] = [:], commands: [String] = []) {
         self.name = name
+        self.keywords = keywords
+        self.commands = commands
         self.start = start
         self.languageChoice = languageChoice
         self.resumeOffer = resumeOffer

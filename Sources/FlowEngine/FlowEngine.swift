@@ -10,6 +10,8 @@ public struct FlowEngine: Sendable {
     public let settings: Settings
 
     public struct Settings: Sendable, Equatable {
+        /// What the text travels over, which decides how it is measured and spelled.
+        public var medium = Medium.ussd
         /// A USSD screen is 160 octets of packed 7-bit text: 182 GSM-7 characters.
         public var screenBudget = 182
         public var recentLimit = 3
@@ -18,6 +20,32 @@ public struct FlowEngine: Sendable {
         /// Stops a flow that loops through action states without ever showing a screen.
         public var maxStepsPerTurn = 16
         public init() {}
+
+        /// Settings for SMS conversations: a "screen" is one SMS of 160 GSM-7 characters.
+        public static var sms: Settings {
+            var s = Settings()
+            s.medium = .sms
+            s.screenBudget = 160
+            return s
+        }
+    }
+
+    public enum Medium: Sendable, Equatable {
+        /// GSM-7 only: text outside it is transliterated; UCS-2 costs 182/80 per character.
+        case ussd
+        /// GSM-7 where possible, UCS-2 when the language needs it (70 characters an SMS).
+        case sms
+
+        public func finish(_ text: String) -> String {
+            self == .ussd ? GSM7.transliterate(text) : text
+        }
+
+        public func cost(_ text: String) -> Int {
+            switch self {
+            case .ussd: GSM7.screenCost(GSM7.transliterate(text))
+            case .sms: GSM7.septets(text) ?? (text.utf16.count * 160 + 69) / 70
+            }
+        }
     }
 
     /// Which list fills which slot, so `{service}` shows "Water", not "water".
@@ -54,6 +82,12 @@ public struct FlowEngine: Sendable {
             return enter(flow.resumeOffer, &run, context)
         }
         return enter(flow.start, &run, context)
+    }
+
+    /// Starts at `state` with answers already known: an SMS keyword (`STATUS 482 109 375`).
+    public func begin(at state: StateID, language: String?, slots: [String: String], context: TurnContext) -> Turn {
+        var run = Run(session: Session(language: language, slots: slots), effects: [])
+        return enter(state, &run, context)
     }
 
     /// The caller answered the screen for `session.state`.
@@ -166,7 +200,7 @@ public struct FlowEngine: Sendable {
     private func fail(_ run: inout Run) -> Turn {
         run.session.ended = true
         let text = locales.locale(run.session.language).strings["common.error"] ?? "Sorry, something went wrong. Please try again later."
-        return .init(session: run.session, outcome: .screen(Screen(text: GSM7.transliterate(text), isFinal: true)), effects: run.effects)
+        return .init(session: run.session, outcome: .screen(Screen(text: settings.medium.finish(text), isFinal: true)), effects: run.effects)
     }
 
     private func canGoHome(_ session: Session) -> Bool {

@@ -81,13 +81,14 @@ extension FlowEngine {
         locales.locale(session.language).strings[key] ?? key
     }
 
-    func cost(_ s: String) -> Int { GSM7.screenCost(GSM7.transliterate(s)) }
+    func cost(_ s: String) -> Int { settings.medium.cost(s) }
 
     /// The screen for `session.state`. `invalid` re-asks with the state's hint.
     public func render(_ session: Session, invalid: Bool) -> Screen {
         guard let state = flow.states[session.state] else { return Screen(text: text("common.error", session), isFinal: true) }
         let values = displayValues(session)
-        let finish = { (body: String, isFinal: Bool) in Screen(text: GSM7.transliterate(body), isFinal: isFinal) }
+        let medium = settings.medium
+        let finish = { (body: String, isFinal: Bool) in Screen(text: medium.finish(body), isFinal: isFinal) }
         switch state.kind {
         case .end(let key):
             return finish(fitted(key, values, session, lines: []), true)

@@ -7,7 +7,8 @@ public struct ScreenSample: Sendable, Equatable {
     /// "page 2", "invalid input", "service water", ...
     public var variant: String
     public var text: String
-    public var cost: Int { GSM7.screenCost(text) }
+    public var cost: Int
+
 }
 
 extension FlowEngine {
@@ -31,7 +32,8 @@ extension FlowEngine {
 
     private func screens(of state: FlowState, _ session: Session, variant: String) -> [ScreenSample] {
         func sample(_ s: Session, _ v: String, invalid: Bool) -> ScreenSample {
-            ScreenSample(state: state.id, locale: s.language ?? "", variant: v, text: render(s, invalid: invalid).text)
+            let text = render(s, invalid: invalid).text
+            return ScreenSample(state: state.id, locale: s.language ?? "", variant: v, text: text, cost: settings.medium.cost(text))
         }
         switch state.kind {
         case .action: return []

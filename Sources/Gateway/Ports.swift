@@ -50,8 +50,54 @@ public struct NewTicket: Sendable, Equatable {
     }
 }
 
-/// What a USSD hop reads: a consistent snapshot, taken outside the single writer.
-public protocol UssdReads {
+/// What we know of a phone number beyond its tickets.
+public struct Subscriber: Sendable, Equatable {
+    public var language: String?
+    /// Sent STOP: no message of any kind until START.
+    public var optedOut: Bool
+    /// When the unknown-text help was last sent, so it goes at most once a day.
+    public var lastHelpAt: Date?
+
+    public init(language: String?, optedOut: Bool, lastHelpAt: Date?) {
+        self.language = language
+        self.optedOut = optedOut
+        self.lastHelpAt = lastHelpAt
+    }
+}
+
+/// An SMS to send, queued in the outbox in the same transaction as what caused it.
+public struct OutboundSMS: Sendable, Equatable {
+    public var to: MSISDN
+    public var body: String
+    /// Only the confirmation of STOP itself goes to a number that has opted out.
+    public var evenIfOptedOut: Bool
+
+    public init(to: MSISDN, body: String, evenIfOptedOut: Bool = false) {
+        self.to = to
+        self.body = body
+        self.evenIfOptedOut = evenIfOptedOut
+    }
+}
+
+/// An SMS received, remembered by the provider's id so a retried webhook is handled once.
+public struct InboundRecord: Sendable, Equatable {
+    public var provider: String
+    public var providerID: String?
+    public var from: MSISDN
+    public var text: String
+    public var receivedAt: Date
+
+    public init(provider: String, providerID: String?, from: MSISDN, text: String, receivedAt: Date) {
+        self.provider = provider
+        self.providerID = providerID
+        self.from = from
+        self.text = text
+        self.receivedAt = receivedAt
+    }
+}
+
+/// What a hop reads: a consistent snapshot, taken outside the single writer.
+public protocol ConversationReads {
     func session(key: String) throws -> StoredSession?
     /// The newest resumable session of this caller updated since `since`, other than `excluding`.
     func unfinishedSession(of msisdn: MSISDN, since: Date, excluding key: String) throws -> StoredSession?
@@ -59,20 +105,33 @@ public protocol UssdReads {
     func referenceExists(_ reference: Reference) throws -> Bool
     func publicTicket(_ reference: Reference) throws -> PublicTicket?
     func recentTickets(of msisdn: MSISDN, limit: Int) throws -> [PublicTicket]
+    func subscriber(_ msisdn: MSISDN) throws -> Subscriber?
+    func inboundSeen(provider: String, id: String) throws -> Bool
 }
 
 /// Everything a USSD hop writes, committed together or not at all.
 public struct HopWrite: Sendable, Equatable {
     /// The session as it now stands; its `version` is the one it had when read, plus one.
-    public var session: StoredSession
+    public var session: StoredSession?
     /// Stops a session being offered for resumption again.
     public var retire: String?
+    public var msisdn: MSISDN?
     public var language: String?
     /// The ticket, its first history row and its confirmation in the outbox.
     public var ticket: NewTicket?
+    /// Replies and notifications for the outbox.
+    public var messages: [OutboundSMS] = []
+    /// STOP (true) or START (false).
+    public var optOut: Bool?
+    public var helpSentAt: Date?
+    /// The SMS being answered: a second delivery of the same provider id is refused.
+    public var inbound: InboundRecord?
+    public var at: Date
 
-    public init(session: StoredSession, retire: String? = nil, language: String? = nil, ticket: NewTicket? = nil) {
+    public init(session: StoredSession?, at: Date, retire: String? = nil, language: String? = nil, ticket: NewTicket? = nil) {
         self.session = session
+        self.at = at
+        self.msisdn = session?.msisdn
         self.retire = retire
         self.language = language
         self.ticket = ticket
@@ -90,8 +149,8 @@ public enum HopWriteOutcome: Sendable, Equatable {
 /// The store behind the USSD gateway. A hop reads a snapshot, decides outside any lock, then
 /// writes with an optimistic check on the session's version, so a retried request and its
 /// original can never both create a ticket, and the single writer does only the writing.
-public protocol UssdStore: Sendable {
-    func read<T: Sendable>(_ body: @escaping @Sendable (any UssdReads) throws -> T) async throws -> T
+public protocol ConversationStore: Sendable {
+    func read<T: Sendable>(_ body: @escaping @Sendable (any ConversationReads) throws -> T) async throws -> T
     func write(_ hop: HopWrite) async throws -> HopWriteOutcome
     /// Deletes sessions not touched since `before`; returns how many.
     func sweepSessions(updatedBefore before: Date) async throws -> Int

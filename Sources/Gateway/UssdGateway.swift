@@ -8,7 +8,7 @@ import Logging
 /// reference leaves only after the transaction that stored the ticket has committed.
 public struct UssdGateway: Sendable {
     public let engine: FlowEngine
-    let store: any UssdStore
+    let store: any ConversationStore
     let clock: any WallClock
     let references: @Sendable () -> Reference
     let settings: Settings
@@ -20,7 +20,7 @@ public struct UssdGateway: Sendable {
         public init(resumeWindow: TimeInterval = 300) { self.resumeWindow = resumeWindow }
     }
 
-    public init(engine: FlowEngine, store: any UssdStore, clock: any WallClock, references: @escaping @Sendable () -> Reference,
+    public init(engine: FlowEngine, store: any ConversationStore, clock: any WallClock, references: @escaping @Sendable () -> Reference,
                 settings: Settings = .init(), logger: Logger = Logger(label: "civicgate.ussd")) {
         self.engine = engine
         self.store = store
@@ -76,7 +76,7 @@ public struct UssdGateway: Sendable {
         GSM7.transliterate(engine.locales.locale(language).strings[key] ?? "Sorry, please dial again.")
     }
 
-    private func plan(_ event: UssdEvent, _ reads: any UssdReads, now: Date, reference: Reference) throws -> Plan {
+    private func plan(_ event: UssdEvent, _ reads: any ConversationReads, now: Date, reference: Reference) throws -> Plan {
         let stored = try reads.session(key: event.sessionKey)
         let context = TurnContext(now: now, caller: event.msisdn, channel: .ussd, freshReference: reference)
         let text: String?
@@ -120,7 +120,7 @@ public struct UssdGateway: Sendable {
         var write = HopWrite(session: StoredSession(
             key: event.sessionKey, msisdn: event.msisdn, serviceCode: event.serviceCode, session: turn.session,
             lastText: text, lastReply: nil, resumable: engine.isResumable(turn.session),
-            version: (stored?.version ?? 0) + 1, createdAt: stored?.createdAt ?? now, updatedAt: now), retire: retire)
+            version: (stored?.version ?? 0) + 1, createdAt: stored?.createdAt ?? now, updatedAt: now), at: now, retire: retire)
         for effect in turn.effects {
             switch effect {
             case .setLanguage(let code):
@@ -133,7 +133,7 @@ public struct UssdGateway: Sendable {
             }
         }
         let reply = UssdReply(text: screen.text, isFinal: screen.isFinal)
-        write.session.lastReply = reply
+        write.session?.lastReply = reply
         return .write(write, reply)
     }
 

@@ -87,6 +87,28 @@ extension AppDatabase {
                 CREATE INDEX outbox_due ON outbox (status, next_attempt_at);
                 """)
         }
+        migrator.registerMigration("v2 SMS: opt-out, help throttle, inbound messages, outbox delivery") { db in
+            try db.execute(sql: """
+                ALTER TABLE subscribers ADD COLUMN opted_out_at DATETIME;
+                ALTER TABLE subscribers ADD COLUMN last_help_at DATETIME;
+
+                ALTER TABLE outbox ADD COLUMN even_if_opted_out INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE outbox ADD COLUMN segments INTEGER;
+                ALTER TABLE outbox ADD COLUMN sent_at DATETIME;
+                ALTER TABLE outbox ADD COLUMN delivered_at DATETIME;
+                CREATE INDEX outbox_provider_id ON outbox (provider_message_id);
+
+                CREATE TABLE inbound_sms (
+                    id INTEGER PRIMARY KEY,
+                    provider TEXT NOT NULL,
+                    provider_id TEXT,
+                    msisdn TEXT NOT NULL,
+                    body TEXT NOT NULL,
+                    received_at DATETIME NOT NULL,
+                    UNIQUE (provider, provider_id)
+                );
+                """)
+        }
         return migrator
     }
 }

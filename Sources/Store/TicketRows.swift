@@ -26,7 +26,8 @@ enum TicketRows {
     }
 
     /// The ticket, its "created" history row and the reporter's confirmation, together.
-    static func insert(_ db: Database, _ t: NewTicket) throws {
+    @discardableResult
+    static func insert(_ db: Database, _ t: NewTicket) throws -> Int64 {
         let d = t.draft
         try db.cachedStatement(sql: """
             INSERT INTO tickets (reference, service, fault, area, address, description, moe, queue, status, channel, reporter, language, created_at, updated_at)
@@ -40,9 +41,8 @@ enum TicketRows {
             VALUES (?, ?, 'created', 'new', ?, 0, ?)
             """, arguments: [id, t.createdAt, "routed to \(t.destination.moe)/\(t.destination.queue)", d.channel.rawValue])
         if let reporter = d.reporter, let body = t.confirmation {
-            try db.execute(sql: """
-                INSERT INTO outbox (ticket_id, msisdn, body, next_attempt_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)
-                """, arguments: [id, reporter.e164, body, t.createdAt, t.createdAt, t.createdAt])
+            try OutboxRows.enqueue(db, OutboundSMS(to: reporter, body: body), ticketID: id, at: t.createdAt)
         }
+        return id
     }
 }

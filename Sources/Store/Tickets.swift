@@ -1,5 +1,6 @@
 import Domain
 import Foundation
+import Gateway
 import GRDB
 
 /// Ticket reads and status changes outside a USSD hop (tracking, the console, tests).
@@ -50,15 +51,21 @@ public struct SQLiteTicketStore: Sendable {
     }
 
     /// Changes a ticket's status and writes it to the history, in one transaction. A public update
-    /// becomes what Track shows.
+    /// becomes what Track shows, and `notice` (given the reporter's language) is queued for the
+    /// reporter in the same transaction.
     @discardableResult
     public func changeStatus(_ reference: Reference, to status: TicketStatus, publicUpdate: String?, expectedAt: Date?,
-                             actor: String, at: Date) async throws -> Bool {
+                             actor: String, at: Date, notice: (@Sendable (_ language: String) -> String?)? = nil) async throws -> Bool {
         try await database.writer.write { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT id, status FROM tickets WHERE reference = ?", arguments: [reference.digits]) else {
+            guard let row = try Row.fetchOne(db, sql: "SELECT id, status, reporter, language FROM tickets WHERE reference = ?",
+                                             arguments: [reference.digits]) else {
                 return false
             }
             let id: Int64 = row["id"]
+            if publicUpdate != nil, let reporter = (row["reporter"] as String?).flatMap({ MSISDN($0) }),
+               let body = notice?(row["language"]) {
+                try OutboxRows.enqueue(db, OutboundSMS(to: reporter, body: body), ticketID: id, at: at)
+            }
             try db.execute(sql: """
                 UPDATE tickets SET status = ?, public_update = COALESCE(?, public_update), expected_at = COALESCE(?, expected_at), updated_at = ?
                 WHERE id = ?

@@ -35,10 +35,5 @@ struct UssdRoutes: Sendable {
         }
     }
 
-    func plain(_ text: String) -> Response {
-        Response(
-            status: .ok,
-            headers: [.contentType: "text/plain; charset=utf-8"],
-            body: .init(byteBuffer: ByteBuffer(string: text)))
-    }
+    func plain(_ text: String) -> Response { Plain.ok(text) }
 }

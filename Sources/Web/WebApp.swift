@@ -1,3 +1,4 @@
+import Domain
 import Gateway
 import Hummingbird
 import Logging
@@ -18,21 +19,40 @@ public struct WebConfiguration: Sendable {
 }
 
 /// The HTTP application: aggregator webhooks and health. Wiring only; each route is in its own file.
+/// What the routes serve.
+public struct WebServices: Sendable {
+    public var ussd: UssdGateway
+    public var sms: SmsGateway?
+    public var outbox: (any OutboxStore)?
+    public var clock: any WallClock
+
+    public init(ussd: UssdGateway, sms: SmsGateway? = nil, outbox: (any OutboxStore)? = nil, clock: any WallClock) {
+        self.ussd = ussd
+        self.sms = sms
+        self.outbox = outbox
+        self.clock = clock
+    }
+}
+
 public enum WebApp {
-    public static func router(gateway: UssdGateway, configuration: WebConfiguration, logger: Logger) -> Router<BasicRequestContext> {
+    public static func router(_ services: WebServices, configuration: WebConfiguration, logger: Logger) -> Router<BasicRequestContext> {
         let router = Router()
         router.get("/healthz") { _, _ in "ok\n" }
-        UssdRoutes(gateway: gateway, maxBytes: configuration.maxWebhookBytes, logger: logger).register(on: router)
+        UssdRoutes(gateway: services.ussd, maxBytes: configuration.maxWebhookBytes, logger: logger).register(on: router)
+        if let sms = services.sms, let outbox = services.outbox {
+            SMSRoutes(sms: sms, outbox: outbox, clock: services.clock, maxBytes: configuration.maxWebhookBytes, logger: logger).register(on: router)
+        }
         return router
     }
 
     public static func application(
-        gateway: UssdGateway, configuration: WebConfiguration, services: [any Service] = [], logger: Logger,
+        _ web: WebServices, configuration: WebConfiguration, services: [any Service] = [], logger: Logger,
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
         Application(
-            router: router(gateway: gateway, configuration: configuration, logger: logger),
-            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "civicgate"),
+            router: router(web, configuration: configuration, logger: logger),
+            // Kannel's smsbox opens one connection per message: a burst needs a deep accept queue.
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "civicgate", backlog: 4096),
             services: services,
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
             logger: logger)

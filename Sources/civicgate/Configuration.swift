@@ -18,6 +18,13 @@ struct GatewayConfiguration: Sendable {
     var resumeMinutes = 5.0
     /// Sessions untouched this long are deleted.
     var sessionRetentionMinutes = 60.0
+    /// Our base URL as the SMS provider reaches it (delivery reports); default from host and port.
+    var publicURL: String?
+    /// Outbox throttle, messages per second.
+    var smsRate = 50.0
+    var smsMaxAttempts = 6
+    /// The longest wait between two tries of one message.
+    var smsRetryCapSeconds = 300.0
 
     static func fromEnvironment(_ env: [String: String] = ProcessInfo.processInfo.environment) throws(ConfigurationError) -> GatewayConfiguration {
         var c = GatewayConfiguration()
@@ -39,6 +46,19 @@ struct GatewayConfiguration: Sendable {
         c.smsSender = value("CIVICGATE_SMS_SENDER")
         if let v = value("CIVICGATE_MENUS") { c.menus = v }
         if let v = value("CIVICGATE_LOCALES") { c.locales = v }
+        c.publicURL = value("CIVICGATE_PUBLIC_URL")
+        if let v = value("CIVICGATE_SMS_RATE") {
+            guard let r = Double(v), r > 0 else { throw .invalid("CIVICGATE_SMS_RATE", v, "messages per second, above 0") }
+            c.smsRate = r
+        }
+        if let v = value("CIVICGATE_SMS_MAX_ATTEMPTS") {
+            guard let n = Int(v), n >= 1 else { throw .invalid("CIVICGATE_SMS_MAX_ATTEMPTS", v, "a whole number from 1") }
+            c.smsMaxAttempts = n
+        }
+        if let v = value("CIVICGATE_SMS_RETRY_CAP_SECONDS") {
+            guard let n = Double(v), n >= 1 else { throw .invalid("CIVICGATE_SMS_RETRY_CAP_SECONDS", v, "seconds, at least 1") }
+            c.smsRetryCapSeconds = n
+        }
         if let v = value("CIVICGATE_RESUME_MINUTES") {
             guard let m = Double(v), m >= 0 else { throw .invalid("CIVICGATE_RESUME_MINUTES", v, "a number of minutes") }
             c.resumeMinutes = m

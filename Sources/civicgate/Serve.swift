@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Gateway
 import Logging
+import SMS
 import ServiceLifecycle
 import Web
 
@@ -22,9 +23,11 @@ struct Serve: AsyncParsableCommand {
         let banner = "database \(c.database), SMS provider \(c.smsProvider)"
         let host = c.host
         let sweeper = SessionSweeper(gateway: wiring.gateway, retention: c.sessionRetentionMinutes * 60, logger: logger)
+        let sender: OutboxSender
+        do { sender = try wiring.sender(c, logger: logger) } catch { throw ValidationError("\(error)") }
         let app = WebApp.application(
-            gateway: wiring.gateway, configuration: WebConfiguration(host: c.host, port: c.port),
-            services: [sweeper], logger: logger,
+            wiring.web, configuration: WebConfiguration(host: c.host, port: c.port),
+            services: [sweeper, sender], logger: logger,
             onServerRunning: { port in
                 FileHandle.standardOutput.write(Data("civicgate listening on http://\(host):\(port) (\(banner))\n".utf8))
             })

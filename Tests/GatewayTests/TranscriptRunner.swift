@@ -31,7 +31,7 @@ struct TranscriptRunner {
 
     func run() async throws -> (transcript: String, steps: [Step]) {
         let world = try TestGateway(seed: 7)
-        let store = SQLiteUssdStore(world.database)
+        let store = SQLiteConversationStore(world.database)
         let phone = Phone("+27821110001", gateway: world.gateway)
         var out: [String] = []
         var steps: [Step] = []

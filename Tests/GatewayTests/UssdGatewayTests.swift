@@ -19,7 +19,7 @@ import Testing
     /// A returning English caller dials and gives `inputs`.
     func answer(_ phone: Phone, _ inputs: [String], world: TestGateway) async throws {
         let caller = phone.caller, now = world.clock.now()
-        try await SQLiteUssdStore(world.database).transaction { tx in try tx.setLanguage("en", for: caller, at: now) }
+        try await SQLiteConversationStore(world.database).transaction { tx in try tx.setLanguage("en", for: caller, at: now) }
         await phone.dial()
         for input in inputs { await phone.send(input) }
     }
@@ -132,9 +132,9 @@ import Testing
     }
 
     @Test func aStoreFailureStillGetsAPoliteEnd() async throws {
-        struct BrokenStore: UssdStore {
+        struct BrokenStore: ConversationStore {
             struct Down: Error {}
-            func read<T: Sendable>(_ body: @escaping @Sendable (any UssdReads) throws -> T) async throws -> T { throw Down() }
+            func read<T: Sendable>(_ body: @escaping @Sendable (any ConversationReads) throws -> T) async throws -> T { throw Down() }
             func write(_ hop: HopWrite) async throws -> HopWriteOutcome { throw Down() }
             func sweepSessions(updatedBefore: Date) async throws -> Int { throw Down() }
         }

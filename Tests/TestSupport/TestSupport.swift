@@ -5,6 +5,7 @@ import Foundation
 import Gateway
 import Store
 import Synchronization
+import Web
 
 /// The repository root, found from this file's path.
 public let repositoryRoot: URL = URL(fileURLWithPath: #filePath)
@@ -51,6 +52,8 @@ public final class TestReferences: Sendable {
 /// A gateway over the shipped menus and a fresh in-memory database.
 public struct TestGateway: Sendable {
     public let gateway: UssdGateway
+    public let sms: SmsGateway
+    public let outbox: SQLiteOutboxStore
     public let database: AppDatabase
     public let tickets: SQLiteTicketStore
     public let clock: TestClock
@@ -64,7 +67,15 @@ public struct TestGateway: Sendable {
         self.clock = clock
         self.references = references
         self.tickets = SQLiteTicketStore(db)
-        gateway = UssdGateway(engine: try shippedDefinitions().engine(), store: SQLiteUssdStore(db), clock: clock,
+        let definitions = try shippedDefinitions()
+        gateway = UssdGateway(engine: definitions.engine(), store: SQLiteConversationStore(db), clock: clock,
                               references: { references.next() })
+        sms = SmsGateway(engine: definitions.smsEngine()!, store: SQLiteConversationStore(db), clock: clock, references: { references.next() })
+        outbox = SQLiteOutboxStore(db)
     }
+}
+
+extension TestGateway {
+    /// The routes' view of this world.
+    public var web: WebServices { WebServices(ussd: gateway, sms: sms, outbox: outbox, clock: clock) }
 }

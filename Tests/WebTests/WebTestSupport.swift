@@ -20,7 +20,7 @@ let formHeaders: HTTPFields = [.contentType: "application/x-www-form-urlencoded"
 func makeApp(_ world: TestGateway) -> some ApplicationProtocol {
     var logger = Logger(label: "test")
     logger.logLevel = .critical
-    return WebApp.application(gateway: world.gateway, configuration: WebConfiguration(port: 0), logger: logger)
+    return WebApp.application(world.web, configuration: WebConfiguration(port: 0), logger: logger)
 }
 
 /// What came back from the webhook.

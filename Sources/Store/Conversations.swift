@@ -4,9 +4,9 @@ import Foundation
 import Gateway
 import GRDB
 
-/// The `UssdStore` on SQLite: reads on the pool's readers, in parallel; each hop's writes in one
+/// The `ConversationStore` on SQLite: reads on the pool's readers, in parallel; each hop's writes in one
 /// immediate transaction on the single writer, guarded by the session's version.
-public struct SQLiteUssdStore: UssdStore {
+public struct SQLiteConversationStore: ConversationStore {
     let database: AppDatabase
 
     public init(_ database: AppDatabase) { self.database = database }
@@ -14,32 +14,44 @@ public struct SQLiteUssdStore: UssdStore {
     /// Reads in place on the calling thread from the pool's readers: readers do not wait for each
     /// other or for the writer in WAL mode, and a hop's reads take tens of microseconds, less than
     /// the two thread switches of GRDB's async API (measured in scripts/bench-ussd.sh).
-    public func read<T: Sendable>(_ body: @escaping @Sendable (any UssdReads) throws -> T) async throws -> T {
+    public func read<T: Sendable>(_ body: @escaping @Sendable (any ConversationReads) throws -> T) async throws -> T {
         try readInPlace(body)
     }
 
-    private func readInPlace<T>(_ body: (any UssdReads) throws -> T) throws -> T {
-        try database.writer.read { db in try body(SQLiteUssdTransaction(db: db)) }
+    private func readInPlace<T>(_ body: (any ConversationReads) throws -> T) throws -> T {
+        try database.writer.read { db in try body(SQLiteConversationTransaction(db: db)) }
     }
 
     public func write(_ hop: HopWrite) async throws -> HopWriteOutcome {
-        let state = try SessionRows.encode(hop.session.session)
+        let state = try hop.session.map { try SessionRows.encode($0.session) }
         return try await database.writer.writeWithoutTransaction { db in
-            let tx = SQLiteUssdTransaction(db: db)
+            let tx = SQLiteConversationTransaction(db: db)
             var outcome = HopWriteOutcome.committed
             try db.inTransaction(.immediate) {
-                guard try SessionRows.save(db, hop.session, state: state) else {
+                if let inbound = hop.inbound, !(try InboundRows.record(db, inbound)) {
+                    outcome = .sessionChanged  // delivered twice: the reread sees it and does nothing
+                    return .rollback
+                }
+                if let session = hop.session, let state, !(try SessionRows.save(db, session, state: state)) {
                     outcome = .sessionChanged
                     return .rollback
                 }
                 if let key = hop.retire { try tx.retire(sessionKey: key) }
-                if let code = hop.language { try tx.setLanguage(code, for: hop.session.msisdn, at: hop.session.updatedAt) }
+                if let msisdn = hop.msisdn {
+                    if let code = hop.language { try tx.setLanguage(code, for: msisdn, at: hop.at) }
+                    if let optOut = hop.optOut { try SubscriberRows.setOptOut(db, msisdn, optOut, at: hop.at) }
+                    if let at = hop.helpSentAt { try SubscriberRows.setHelpSent(db, msisdn, at: at) }
+                }
+                var ticketID: Int64?
                 if let ticket = hop.ticket {
                     guard try !tx.referenceExists(ticket.draft.reference) else {
                         outcome = .referenceTaken
                         return .rollback
                     }
-                    try TicketRows.insert(db, ticket)
+                    ticketID = try TicketRows.insert(db, ticket)
+                }
+                for message in hop.messages {
+                    try OutboxRows.enqueue(db, message, ticketID: ticketID, at: hop.at)
                 }
                 return .commit
             }
@@ -49,8 +61,8 @@ public struct SQLiteUssdStore: UssdStore {
     }
 
     /// One transaction with every read and write, for seeding and inspecting in tests and tools.
-    public func transaction<T: Sendable>(_ body: @escaping @Sendable (any UssdTransaction) throws -> T) async throws -> T {
-        try await database.writer.write { db in try body(SQLiteUssdTransaction(db: db)) }
+    public func transaction<T: Sendable>(_ body: @escaping @Sendable (any ConversationTransaction) throws -> T) async throws -> T {
+        try await database.writer.write { db in try body(SQLiteConversationTransaction(db: db)) }
     }
 
     public func sweepSessions(updatedBefore before: Date) async throws -> Int {
@@ -61,9 +73,9 @@ public struct SQLiteUssdStore: UssdStore {
     }
 }
 
-/// Reads and writes of a USSD hop, for seeding and inspecting: the store's own hops use `UssdReads`
+/// Reads and writes of a USSD hop, for seeding and inspecting: the store's own hops use `ConversationReads`
 /// and `HopWrite`.
-public protocol UssdTransaction: UssdReads {
+public protocol ConversationTransaction: ConversationReads {
     func setLanguage(_ code: String, for msisdn: MSISDN, at: Date) throws
     func create(_ ticket: NewTicket) throws
 }
@@ -105,7 +117,7 @@ enum SessionRows {
     }
 }
 
-final class SQLiteUssdTransaction: UssdTransaction {
+final class SQLiteConversationTransaction: ConversationTransaction {
     let db: Database
 
     init(db: Database) { self.db = db }
@@ -148,6 +160,14 @@ final class SQLiteUssdTransaction: UssdTransaction {
 
     func recentTickets(of msisdn: MSISDN, limit: Int) throws -> [PublicTicket] {
         try TicketRows.recent(db, msisdn, limit: limit)
+    }
+
+    func subscriber(_ msisdn: MSISDN) throws -> Subscriber? {
+        try SubscriberRows.fetch(db, msisdn)
+    }
+
+    func inboundSeen(provider: String, id: String) throws -> Bool {
+        try InboundRows.seen(db, provider: provider, id: id)
     }
 
     func create(_ ticket: NewTicket) throws {

@@ -1,0 +1,87 @@
+import Domain
+import Foundation
+
+/// A queued SMS claimed for sending.
+public struct OutboxMessage: Sendable, Equatable {
+    public var id: Int64
+    public var to: MSISDN
+    public var body: String
+    /// Including this one.
+    public var attempt: Int
+
+    public init(id: Int64, to: MSISDN, body: String, attempt: Int) {
+        self.id = id
+        self.to = to
+        self.body = body
+        self.attempt = attempt
+    }
+}
+
+/// What a provider said about one message.
+public enum SendResult: Sendable, Equatable {
+    case accepted(providerID: String?)
+    /// Worth trying again later (503, timeouts, AT 500-502).
+    case temporary(String)
+    /// Never worth retrying (4xx, AT 403/405/406...).
+    case permanent(String)
+}
+
+/// When to try again: exponential back-off from `firstDelay`, capped; failed after `maxAttempts`.
+public struct RetryPolicy: Sendable, Equatable {
+    public var firstDelay: TimeInterval
+    public var cap: TimeInterval
+    public var maxAttempts: Int
+
+    public init(firstDelay: TimeInterval = 2, cap: TimeInterval = 300, maxAttempts: Int = 6) {
+        self.firstDelay = firstDelay
+        self.cap = cap
+        self.maxAttempts = maxAttempts
+    }
+
+    /// The wait after the `attempt`-th failed try (1-based): 2 s, 4 s, 8 s ... up to `cap`.
+    public func delay(afterAttempt attempt: Int) -> TimeInterval {
+        min(cap, firstDelay * pow(2, Double(max(0, attempt - 1))))
+    }
+}
+
+/// A delivery report from a provider.
+public struct DeliveryReport: Sendable, Equatable {
+    public enum Message: Sendable, Equatable {
+        case outboxID(Int64)
+        case providerID(String)
+    }
+
+    public enum State: String, Sendable, Equatable {
+        /// On the phone.
+        case delivered
+        /// Accepted or queued by the network, not yet on the phone.
+        case sent
+        /// Will not arrive.
+        case failed
+    }
+
+    public var message: Message
+    public var state: State
+    public var reason: String?
+
+    public init(message: Message, state: State, reason: String? = nil) {
+        self.message = message
+        self.state = state
+        self.reason = reason
+    }
+}
+
+/// The outbox as the sender sees it.
+public protocol OutboxStore: Sendable {
+    /// Marks up to `limit` due messages `sending` and returns them. Messages to numbers that sent
+    /// STOP are marked `suppressed` instead: visible, never silently dropped.
+    func claimDue(limit: Int, now: Date) async throws -> [OutboxMessage]
+    /// Records what the provider said: `sent`, back to `pending` with a later attempt, or `failed`.
+    func record(_ results: [(OutboxMessage, SendResult)], now: Date, retry: RetryPolicy) async throws
+    /// After a crash: messages left `sending` go back to `pending` (at-least-once).
+    func releaseClaims() async throws -> Int
+    /// When the next pending message falls due, if any.
+    func nextDue() async throws -> Date?
+    /// Applies a delivery report; false when no message matches.
+    func apply(_ report: DeliveryReport, now: Date) async throws -> Bool
+}

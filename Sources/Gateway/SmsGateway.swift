@@ -1,0 +1,206 @@
+import Domain
+import FlowEngine
+import Foundation
+import Logging
+
+/// An SMS from a resident, in one shape whatever the provider.
+public struct InboundSMS: Sendable, Equatable {
+    public var provider: String
+    /// The provider's message id, when it sends one: a retried delivery is handled once.
+    public var providerID: String?
+    public var from: MSISDN
+    public var to: String?
+    public var text: String
+
+    public init(provider: String, providerID: String?, from: MSISDN, to: String?, text: String) {
+        self.provider = provider
+        self.providerID = providerID
+        self.from = from
+        self.to = to
+        self.text = text
+    }
+}
+
+/// SMS keywords and conversations. Every reply goes through the outbox, written in the same
+/// transaction as what the message changed; the webhook itself answers with an empty 200.
+public struct SmsGateway: Sendable {
+    public let engine: FlowEngine
+    let keywords: SmsKeywords
+    let store: any ConversationStore
+    let clock: any WallClock
+    let references: @Sendable () -> Reference
+    let settings: Settings
+    let logger: Logger
+
+    public struct Settings: Sendable {
+        /// A conversational REPORT left this long is forgotten.
+        public var conversationTimeout: TimeInterval = 30 * 60
+        /// The help reply to unknown text goes at most this often per number.
+        public var helpInterval: TimeInterval = 24 * 3600
+        public init() {}
+    }
+
+    public init(engine: FlowEngine, store: any ConversationStore, clock: any WallClock, references: @escaping @Sendable () -> Reference,
+                settings: Settings = .init(), logger: Logger = Logger(label: "civicgate.sms")) {
+        self.engine = engine
+        self.keywords = SmsKeywords(engine)
+        self.store = store
+        self.clock = clock
+        self.references = references
+        self.settings = settings
+        self.logger = logger
+    }
+
+    enum Plan: Sendable {
+        case nothing
+        case write(HopWrite)
+        case again
+    }
+
+    public func handle(_ sms: InboundSMS) async {
+        do {
+            for _ in 0..<8 {
+                let now = clock.now()
+                let reference = references()
+                let plan = try await store.read { reads in try self.plan(sms, reads, now: now, reference: reference) }
+                switch plan {
+                case .nothing: return
+                case .again: continue
+                case .write(let write):
+                    switch try await store.write(write) {
+                    case .committed:
+                        if let t = write.ticket {
+                            logger.info("ticket created", metadata: ["ticket": "\(t.draft.reference.digits)", "queue": "\(t.destination.queue)", "channel": "sms"])
+                        }
+                        return
+                    case .sessionChanged, .referenceTaken: continue
+                    }
+                }
+            }
+            throw GatewayError.contention
+        } catch {
+            logger.error("SMS handling failed", metadata: ["msisdn": "\(sms.from.masked)", "error": "\(error)"])
+        }
+    }
+
+    static func sessionKey(_ msisdn: MSISDN) -> String { "sms:" + msisdn.e164 }
+
+    private func plan(_ sms: InboundSMS, _ reads: any ConversationReads, now: Date, reference: Reference) throws -> Plan {
+        if let id = sms.providerID, try reads.inboundSeen(provider: sms.provider, id: id) { return .nothing }
+        let subscriber = try reads.subscriber(sms.from)
+        let command = keywords.match(sms.text)
+        let language = subscriber?.language ?? command?.language ?? engine.locales.fallback
+        let loc = engine.locales.locale(language)
+        var write = HopWrite(session: nil, at: now)
+        write.msisdn = sms.from
+        write.inbound = InboundRecord(provider: sms.provider, providerID: sms.providerID, from: sms.from, text: sms.text, receivedAt: now)
+        func reply(_ text: String, evenIfOptedOut: Bool = false) -> Plan {
+            write.messages.append(OutboundSMS(to: sms.from, body: text, evenIfOptedOut: evenIfOptedOut))
+            return .write(write)
+        }
+        func text(_ key: String, _ values: [String: String] = [:]) -> String { Template.fill(loc.strings[key] ?? key, values) }
+
+        switch command?.name {
+        case "stop":
+            write.optOut = true
+            write.session = try endedConversation(sms.from, reads, now)
+            return reply(text("sms.stopped"), evenIfOptedOut: true)
+        case "start":
+            write.optOut = false
+            return reply(text("sms.started"), evenIfOptedOut: true)
+        default:
+            break
+        }
+        // Opted out: nothing goes back until START, but the message is still recorded.
+        if subscriber?.optedOut == true { return .write(write) }
+
+        let context = TurnContext(now: now, caller: sms.from, channel: .sms, freshReference: reference)
+        let stored = try reads.session(key: Self.sessionKey(sms.from))
+        let live = stored.flatMap { s in !s.session.ended && now.timeIntervalSince(s.updatedAt) < settings.conversationTimeout ? s : nil }
+        let inInput = live.map { engine.flow.states[$0.session.state].map { if case .input = $0.kind { true } else { false } } ?? false } ?? false
+
+        var turn: Turn
+        if let live, command == nil || inInput, command?.name != "help" {
+            turn = engine.step(live.session, input: sms.text, context: context)
+        } else {
+            switch command?.name {
+            case "lang":
+                guard let code = keywords.language(named: command!.argument) else {
+                    return reply(text("sms.language_usage", ["languages": engine.locales.codes.map { $0.uppercased() }.joined(separator: ", ")]))
+                }
+                write.language = code
+                return reply(Template.fill(engine.locales.locale(code).strings["sms.language_set"] ?? "", [:]))
+            case "report" where !command!.argument.isEmpty:
+                guard let (service, rest) = keywords.service(in: command!.argument), rest.count >= 3 else {
+                    return reply(text("sms.report_usage"))
+                }
+                let draft = TicketDraft(reference: reference, service: service, fault: "unspecified", area: "unknown",
+                                        address: String(rest.prefix(200)), description: String(rest.prefix(500)), channel: .sms,
+                                        reporter: sms.from, language: language)
+                if try reads.referenceExists(reference) { return .again }
+                write.ticket = NewTicket(draft: draft, destination: engine.catalogue.routing.route(service: service, area: "unknown"),
+                                         createdAt: now, confirmation: nil)
+                write.session = try endedConversation(sms.from, reads, now)
+                return reply(text("sms.report_done", ["reference": reference.grouped]))
+            case "status":
+                guard let r = try? Reference(parsing: command!.argument) else { return reply(text("sms.status_usage")) }
+                turn = engine.begin(at: engine.flow.keywords["status"]!, language: language, slots: ["reference": r.grouped], context: context)
+            case .some(let name):
+                guard let state = engine.flow.keywords[name] else { return reply(text("sms.help")) }
+                turn = engine.begin(at: state, language: language, slots: [:], context: context)
+            case nil:
+                // Unknown text: help, but at most once a day per number, so there are no reply storms.
+                if let last = subscriber?.lastHelpAt, now.timeIntervalSince(last) < settings.helpInterval { return .write(write) }
+                write.helpSentAt = now
+                return reply(text("sms.help"))
+            }
+        }
+
+        while case .query(let query) = turn.outcome {
+            let answer: QueryAnswer = switch query {
+            case .ticket(let r): .ticket(try reads.publicTicket(r))
+            case .recentTickets(let limit): .recentTickets(try reads.recentTickets(of: sms.from, limit: limit))
+            }
+            var resumed = engine.resume(turn.session, answer: answer, context: context)
+            resumed.effects = turn.effects + resumed.effects
+            turn = resumed
+        }
+        guard case .screen(let screen) = turn.outcome else { throw GatewayError.unansweredQuery }
+        for effect in turn.effects {
+            switch effect {
+            case .setLanguage(let code): write.language = code
+            case .createTicket(let draft):
+                if try reads.referenceExists(draft.reference) { return .again }
+                write.ticket = NewTicket(draft: draft, destination: engine.catalogue.routing.route(service: draft.service, area: draft.area),
+                                         createdAt: now, confirmation: nil)
+            }
+        }
+        write.session = StoredSession(
+            key: Self.sessionKey(sms.from), msisdn: sms.from, serviceCode: sms.to ?? "", session: turn.session,
+            lastText: sms.text, lastReply: nil, resumable: false, version: (stored?.version ?? 0) + 1,
+            createdAt: live?.createdAt ?? now, updatedAt: now)
+        if stored != nil && live == nil { write.session!.createdAt = now }
+        return reply(screen.text)
+    }
+
+    /// Closes any SMS conversation of this number (its next message starts afresh).
+    private func endedConversation(_ msisdn: MSISDN, _ reads: any ConversationReads, _ now: Date) throws -> StoredSession? {
+        guard var stored = try reads.session(key: Self.sessionKey(msisdn)), !stored.session.ended else { return nil }
+        stored.session.ended = true
+        stored.version += 1
+        stored.updatedAt = now
+        return stored
+    }
+}
+
+extension FlowEngine {
+    /// The SMS a reporter gets when their ticket changes publicly, in their language.
+    public func statusNotice(reference: Reference, status: TicketStatus, update: String?, language: String) -> String {
+        let loc = locales.locale(language)
+        return Template.fill(loc.strings["sms.status_update"] ?? "{reference}: {status}. {update}", [
+            "reference": reference.grouped,
+            "status": loc.strings["status.\(status.rawValue)"] ?? status.rawValue,
+            "update": update ?? "",
+        ]).trimmingCharacters(in: .whitespaces)
+    }
+}

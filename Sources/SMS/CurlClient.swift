@@ -1,0 +1,143 @@
+import CCurl
+import Foundation
+
+/// One HTTP request to a provider.
+public struct HTTPCall: Sendable, Equatable {
+    public var method: String
+    public var url: String
+    public var headers: [String]
+    public var body: [UInt8]?
+
+    public init(method: String, url: String, headers: [String] = [], body: [UInt8]? = nil) {
+        self.method = method
+        self.url = url
+        self.headers = headers
+        self.body = body
+    }
+}
+
+public enum HTTPOutcome: Sendable, Equatable {
+    case response(status: Int, body: [UInt8])
+    /// No HTTP answer: refused, timed out, DNS...
+    case failure(String)
+}
+
+/// Outbound HTTP through libcurl, on dedicated threads (never the Swift concurrency pool): each
+/// worker owns one easy handle, reused so connections stay open, with every timeout set.
+public final class CurlClient: @unchecked Sendable {
+    public struct Timeouts: Sendable {
+        public var connectMilliseconds = 2_000
+        public var totalMilliseconds = 10_000
+        public init() {}
+    }
+
+    private struct Job {
+        var call: HTTPCall
+        var done: CheckedContinuation<HTTPOutcome, Never>
+    }
+
+    private let condition = NSCondition()
+    private var jobs: [Job] = []
+    private var stopping = false
+    private var threads: [Thread] = []
+    private let timeouts: Timeouts
+
+    private static let globalInit: Void = { _ = cg_global_init() }()
+
+    public init(workers: Int = 4, timeouts: Timeouts = .init()) {
+        _ = Self.globalInit
+        self.timeouts = timeouts
+        for i in 0..<max(1, workers) {
+            let thread = Thread { [unowned self] in self.work() }
+            thread.name = "curl-\(i)"
+            threads.append(thread)
+            thread.start()
+        }
+    }
+
+    deinit { shutdown() }
+
+    /// Stops the workers once the queued requests are done.
+    public func shutdown() {
+        condition.lock()
+        stopping = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    public func perform(_ call: HTTPCall) async -> HTTPOutcome {
+        await withCheckedContinuation { continuation in
+            condition.lock()
+            if stopping {
+                condition.unlock()
+                continuation.resume(returning: .failure("client stopped"))
+                return
+            }
+            jobs.append(Job(call: call, done: continuation))
+            condition.signal()
+            condition.unlock()
+        }
+    }
+
+    private func next() -> Job? {
+        condition.lock()
+        defer { condition.unlock() }
+        while jobs.isEmpty && !stopping { condition.wait() }
+        return jobs.isEmpty ? nil : jobs.removeFirst()
+    }
+
+    private func work() {
+        guard let handle = curl_easy_init() else { return }
+        defer { curl_easy_cleanup(handle) }
+        while let job = next() {
+            job.done.resume(returning: perform(job.call, on: handle))
+        }
+    }
+
+    /// Collects a response body; handed to libcurl as an opaque pointer.
+    private final class Sink {
+        var bytes: [UInt8] = []
+    }
+
+    private func perform(_ call: HTTPCall, on handle: UnsafeMutableRawPointer) -> HTTPOutcome {
+        curl_easy_reset(handle)
+        let sink = Sink()
+        let opaque = Unmanaged.passRetained(sink)
+        defer { opaque.release() }
+        var headers: UnsafeMutablePointer<curl_slist>?
+        defer { curl_slist_free_all(headers) }
+        for h in call.headers { headers = curl_slist_append(headers, h) }
+
+        _ = cg_setopt_string(handle, CURLOPT_URL, call.url)
+        _ = cg_setopt_long(handle, CURLOPT_NOSIGNAL, 1)
+        _ = cg_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, timeouts.connectMilliseconds)
+        _ = cg_setopt_long(handle, CURLOPT_TIMEOUT_MS, timeouts.totalMilliseconds)
+        _ = cg_setopt_long(handle, CURLOPT_FOLLOWLOCATION, 0)
+        _ = cg_setopt_string(handle, CURLOPT_PROTOCOLS_STR, "http,https")
+        if let headers { _ = cg_setopt_slist(handle, CURLOPT_HTTPHEADER, headers) }
+        if call.method == "POST" {
+            let body = call.body ?? []
+            _ = cg_setopt_long(handle, CURLOPT_POST, 1)
+            _ = cg_setopt_long(handle, CURLOPT_POSTFIELDSIZE, body.count)
+            // COPYPOSTFIELDS copies: the Swift buffer need not outlive this call.
+            _ = body.withUnsafeBytes { raw in
+                cg_setopt_pointer(handle, CURLOPT_COPYPOSTFIELDS, UnsafeMutableRawPointer(mutating: raw.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!))
+            }
+        } else {
+            _ = cg_setopt_long(handle, CURLOPT_HTTPGET, 1)
+        }
+        _ = cg_setopt_write_function(handle) { data, size, count, user in
+            guard let data, let user else { return 0 }
+            let sink = Unmanaged<Sink>.fromOpaque(user).takeUnretainedValue()
+            sink.bytes.append(contentsOf: UnsafeRawBufferPointer(start: data, count: size * count))
+            return size * count
+        }
+        _ = cg_setopt_pointer(handle, CURLOPT_WRITEDATA, opaque.toOpaque())
+
+        let code = curl_easy_perform(handle)
+        guard code == CURLE_OK else { return .failure(String(cString: curl_easy_strerror(code))) }
+        var status = 0
+        _ = cg_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
+        return .response(status: status, body: sink.bytes)
+    }
+}

@@ -1,0 +1,120 @@
+import Domain
+import FlowEngine
+import Foundation
+import Gateway
+import GRDB
+
+/// The `outbox` table.
+enum OutboxRows {
+    static func enqueue(_ db: Database, _ m: OutboundSMS, ticketID: Int64?, at: Date) throws {
+        try db.cachedStatement(sql: """
+            INSERT INTO outbox (ticket_id, msisdn, body, even_if_opted_out, next_attempt_at, created_at, updated_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
+            """).execute(arguments: [ticketID, m.to.e164, m.body, m.evenIfOptedOut, at, at, at])
+    }
+}
+
+/// The outbox on SQLite, for the sender service and delivery reports.
+public struct SQLiteOutboxStore: OutboxStore {
+    let database: AppDatabase
+
+    public init(_ database: AppDatabase) { self.database = database }
+
+    public func claimDue(limit: Int, now: Date) async throws -> [OutboxMessage] {
+        try await database.writer.write { db in
+            // STOP wins over everything queued before it.
+            try db.execute(sql: """
+                UPDATE outbox SET status = 'suppressed', last_error = 'recipient sent STOP', updated_at = ?
+                WHERE status = 'pending' AND even_if_opted_out = 0
+                  AND msisdn IN (SELECT msisdn FROM subscribers WHERE opted_out = 1)
+                """, arguments: [now])
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT id, msisdn, body, attempts FROM outbox
+                WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?
+                """, arguments: [now, limit])
+            var claimed: [OutboxMessage] = []
+            for row in rows {
+                let id: Int64 = row[0]
+                guard let to = MSISDN(row[1] as String) else {
+                    try db.execute(sql: "UPDATE outbox SET status = 'failed', last_error = 'invalid number', updated_at = ? WHERE id = ?",
+                                   arguments: [now, id])
+                    continue
+                }
+                try db.execute(sql: "UPDATE outbox SET status = 'sending', attempts = attempts + 1, updated_at = ? WHERE id = ?",
+                               arguments: [now, id])
+                claimed.append(OutboxMessage(id: id, to: to, body: row[2], attempt: (row[3] as Int) + 1))
+            }
+            return claimed
+        }
+    }
+
+    public func record(_ results: [(OutboxMessage, SendResult)], now: Date, retry: RetryPolicy) async throws {
+        try await database.writer.write { db in
+            for (message, result) in results {
+                let segments = SMSMeasure.of(message.body).segments
+                switch result {
+                case .accepted(let providerID):
+                    try db.execute(sql: """
+                        UPDATE outbox SET status = 'sent', provider_message_id = ?, segments = ?, sent_at = ?, last_error = NULL, updated_at = ?
+                        WHERE id = ? AND status = 'sending'
+                        """, arguments: [providerID, segments, now, now, message.id])
+                case .temporary(let error) where message.attempt < retry.maxAttempts:
+                    try db.execute(sql: """
+                        UPDATE outbox SET status = 'pending', next_attempt_at = ?, last_error = ?, updated_at = ? WHERE id = ?
+                        """, arguments: [now.addingTimeInterval(retry.delay(afterAttempt: message.attempt)), error, now, message.id])
+                case .temporary(let error), .permanent(let error):
+                    try db.execute(sql: "UPDATE outbox SET status = 'failed', last_error = ?, updated_at = ? WHERE id = ?",
+                                   arguments: [error, now, message.id])
+                }
+            }
+        }
+    }
+
+    public func releaseClaims() async throws -> Int {
+        try await database.writer.write { db in
+            try db.execute(sql: "UPDATE outbox SET status = 'pending' WHERE status = 'sending'")
+            return db.changesCount
+        }
+    }
+
+    public func nextDue() async throws -> Date? {
+        try await database.writer.read { db in
+            try Date.fetchOne(db, sql: "SELECT MIN(next_attempt_at) FROM outbox WHERE status = 'pending'")
+        }
+    }
+
+    public func apply(_ report: DeliveryReport, now: Date) async throws -> Bool {
+        try await database.writer.write { db in
+            let (column, key): (String, DatabaseValueConvertible) = switch report.message {
+            case .outboxID(let id): ("id", id)
+            case .providerID(let id): ("provider_message_id", id)
+            }
+            switch report.state {
+            case .delivered:
+                try db.execute(sql: "UPDATE outbox SET status = 'delivered', delivered_at = ?, updated_at = ? WHERE \(column) = ?",
+                               arguments: [now, now, key])
+            case .sent:
+                // An intermediate report never undoes a final one.
+                try db.execute(sql: "UPDATE outbox SET status = 'sent', updated_at = ? WHERE \(column) = ? AND status IN ('sending', 'sent')",
+                               arguments: [now, key])
+                if db.changesCount == 0 {
+                    return try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM outbox WHERE \(column) = ?)", arguments: [key]) ?? false
+                }
+            case .failed:
+                try db.execute(sql: "UPDATE outbox SET status = 'failed', last_error = ?, updated_at = ? WHERE \(column) = ?",
+                               arguments: [report.reason ?? "not delivered", now, key])
+            }
+            return db.changesCount > 0
+        }
+    }
+
+    /// Status counts, for /metrics and tests.
+    public func counts() async throws -> [String: Int] {
+        try await database.writer.read { db in
+            var out: [String: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT status, COUNT(*) FROM outbox GROUP BY status") { out[row[0]] = row[1] }
+            return out
+        }
+    }
+}
+

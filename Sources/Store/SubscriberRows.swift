@@ -1,0 +1,43 @@
+import Domain
+import Foundation
+import Gateway
+import GRDB
+
+/// The `subscribers` table: language, opt-out, help throttling per phone number.
+enum SubscriberRows {
+    static func fetch(_ db: Database, _ msisdn: MSISDN) throws -> Subscriber? {
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT language, opted_out, last_help_at FROM subscribers WHERE msisdn = ?"),
+                         arguments: [msisdn.e164])
+            .map { Subscriber(language: $0[0], optedOut: $0[1], lastHelpAt: $0[2]) }
+    }
+
+    static func setOptOut(_ db: Database, _ msisdn: MSISDN, _ optOut: Bool, at: Date) throws {
+        try db.execute(sql: """
+            INSERT INTO subscribers (msisdn, opted_out, opted_out_at, updated_at) VALUES (?, ?, ?, ?)
+            ON CONFLICT (msisdn) DO UPDATE SET opted_out = excluded.opted_out, opted_out_at = excluded.opted_out_at, updated_at = excluded.updated_at
+            """, arguments: [msisdn.e164, optOut, optOut ? at : nil, at])
+    }
+
+    static func setHelpSent(_ db: Database, _ msisdn: MSISDN, at: Date) throws {
+        try db.execute(sql: """
+            INSERT INTO subscribers (msisdn, last_help_at, updated_at) VALUES (?, ?, ?)
+            ON CONFLICT (msisdn) DO UPDATE SET last_help_at = excluded.last_help_at, updated_at = excluded.updated_at
+            """, arguments: [msisdn.e164, at, at])
+    }
+}
+
+/// The `inbound_sms` table: every SMS received, once per provider message id.
+enum InboundRows {
+    static func seen(_ db: Database, provider: String, id: String) throws -> Bool {
+        try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM inbound_sms WHERE provider = ? AND provider_id = ?)", arguments: [provider, id]) ?? false
+    }
+
+    /// False when this provider id was already recorded.
+    static func record(_ db: Database, _ r: InboundRecord) throws -> Bool {
+        try db.execute(sql: """
+            INSERT INTO inbound_sms (provider, provider_id, msisdn, body, received_at) VALUES (?, ?, ?, ?, ?)
+            ON CONFLICT (provider, provider_id) DO NOTHING
+            """, arguments: [r.provider, r.providerID, r.from.e164, r.text, r.receivedAt])
+        return db.changesCount == 1
+    }
+}

@@ -1,0 +1,79 @@
+import Channels
+import Domain
+import Gateway
+import Hummingbird
+import Logging
+import NIOCore
+
+/// Incoming SMS (`/sms/africastalking`, `/sms/kannel`) and delivery reports (`/dlr/...`). Each
+/// message is stored, with its reply queued in the outbox, before the empty 200 goes back: an
+/// acknowledged message is never lost. Unreadable requests get a 400 naming the problem.
+struct SMSRoutes: Sendable {
+    let sms: SmsGateway
+    let outbox: any OutboxStore
+    let clock: any WallClock
+    let maxBytes: Int
+    let logger: Logger
+
+    func register(on router: Router<BasicRequestContext>) {
+        router.post("/sms/africastalking") { request, _ in
+            try await inbound(request, SMSWebhooks.africasTalking)
+        }
+        router.on("/sms/kannel", method: .get) { request, _ in
+            try await inbound(request, SMSWebhooks.kannel)
+        }
+        router.post("/sms/kannel") { request, _ in
+            try await inbound(request, SMSWebhooks.kannel)
+        }
+        router.post("/dlr/africastalking") { request, _ in
+            try await delivery(request, SMSWebhooks.africasTalkingDLR)
+        }
+        router.on("/dlr/kannel", method: .get) { request, _ in
+            try await delivery(request, SMSWebhooks.kannelDLR)
+        }
+        router.post("/dlr/kannel") { request, _ in
+            try await delivery(request, SMSWebhooks.kannelDLR)
+        }
+    }
+
+    /// The form of a POST body, or of the query string of a GET.
+    func form(_ request: Request) async throws -> FormBody {
+        if request.method == .get { return try FormBody(parsing: Array((request.uri.query ?? "").utf8)) }
+        let body = try await request.body.collect(upTo: maxBytes)
+        return try FormBody(parsing: Array(body.readableBytesView))
+    }
+
+    func inbound(_ request: Request, _ parse: (FormBody) throws(CallbackError) -> InboundSMS) async throws -> Response {
+        let message: InboundSMS
+        do {
+            message = try parse(try await form(request))
+        } catch let error as CallbackError {
+            logger.notice("unreadable incoming SMS", metadata: ["error": "\(error)"])
+            return Plain.badRequest("unreadable SMS callback: \(error)")
+        }
+        await sms.handle(message)
+        return Plain.ok("")
+    }
+
+    func delivery(_ request: Request, _ parse: (FormBody) throws(CallbackError) -> DeliveryReport) async throws -> Response {
+        let report: DeliveryReport
+        do {
+            report = try parse(try await form(request))
+        } catch let error as CallbackError {
+            return Plain.badRequest("unreadable delivery report: \(error)")
+        }
+        let known = try await outbox.apply(report, now: clock.now())
+        if !known { logger.notice("delivery report for an unknown message", metadata: ["message": "\(report.message)"]) }
+        return Plain.ok("")
+    }
+}
+
+/// `text/plain` responses.
+enum Plain {
+    static func ok(_ text: String) -> Response { response(.ok, text) }
+    static func badRequest(_ text: String) -> Response { response(.badRequest, text + "\n") }
+
+    static func response(_ status: HTTPResponse.Status, _ text: String) -> Response {
+        Response(status: status, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+}
