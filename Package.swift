@@ -56,6 +56,10 @@ let package = Package(
         .testTarget(name: "DomainTests", dependencies: ["Domain", "TestSupport"]),
         .testTarget(name: "FlowEngineTests", dependencies: ["FlowEngine", "FlowDefinitions", "Domain", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "FlowEngine"]),
+        .testTarget(name: "SMSTests", dependencies: [
+            "SMS", "Gateway", "Store", "Domain", "FlowEngine", "TestSupport",
+            .product(name: "Hummingbird", package: "hummingbird"),
+        ]),
         .testTarget(name: "GatewayTests", dependencies: ["Gateway", "Store", "FlowDefinitions", "FlowEngine", "Domain", "Channels", "TestSupport"],
                     exclude: ["Scenarios", "Transcripts"]),
         .testTarget(name: "WebTests", dependencies: [

@@ -12,6 +12,12 @@ public struct SMSMeasure: Sendable, Equatable {
     public var units: Int
     public var segments: Int
 
+    public init(coding: Coding, units: Int, segments: Int) {
+        self.coding = coding
+        self.units = units
+        self.segments = segments
+    }
+
     public static func of(_ text: String) -> SMSMeasure {
         if let septets = GSM7.septets(text) {
             return SMSMeasure(coding: .gsm7, units: septets, segments: septets <= 160 ? 1 : (septets + 152) / 153)

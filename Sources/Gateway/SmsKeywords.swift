@@ -73,3 +73,11 @@ struct SmsKeywords: Sendable {
         languageNames[Self.fold(text)]
     }
 }
+
+/// The keyword matcher, for tests and tools that check the locales.
+public struct SmsKeywordsProbe: Sendable {
+    let keywords: SmsKeywords
+    public init(_ engine: FlowEngine) { keywords = SmsKeywords(engine) }
+    public func keyword(_ text: String) -> String? { keywords.match(text)?.name }
+    public func service(_ text: String) -> String? { keywords.service(in: text)?.0 }
+}

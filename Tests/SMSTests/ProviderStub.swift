@@ -1,0 +1,60 @@
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import ServiceLifecycle
+import Synchronization
+
+/// A loopback stand-in for an SMS provider: records every request exactly as it arrived and
+/// answers with whatever `answer` says for the n-th request (0-based).
+final class ProviderStub: Sendable {
+    struct Recorded: Sendable {
+        var method: String
+        var uri: String
+        var headers: [String: String]
+        var body: String
+    }
+
+    let recorded = Mutex<[Recorded]>([])
+    let answer: @Sendable (Int) -> (Int, String)
+
+    init(answer: @escaping @Sendable (Int) -> (Int, String)) { self.answer = answer }
+
+    var requests: [Recorded] { recorded.withLock { $0 } }
+
+    func handle(_ request: Request) async throws -> Response {
+        let body = try await request.body.collect(upTo: 1 << 20)
+        var headers: [String: String] = [:]
+        for field in request.headers { headers[field.name.rawName] = field.value }
+        let n = recorded.withLock { r in
+            r.append(Recorded(method: request.method.rawValue, uri: request.uri.description, headers: headers, body: String(buffer: body)))
+            return r.count - 1
+        }
+        let (status, text) = answer(n)
+        return Response(status: .init(code: status), headers: [.contentType: text.hasPrefix("{") ? "application/json" : "text/plain"],
+                        body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    /// Runs the stub on a free loopback port for the duration of `body`.
+    func run<T: Sendable>(_ body: @Sendable (Int) async throws -> T) async throws -> T {
+        let router = Router()
+        router.get("/cgi-bin/sendsms") { request, _ in try await self.handle(request) }
+        router.post("/version1/messaging") { request, _ in try await self.handle(request) }
+        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+        var logger = Logger(label: "stub")
+        logger.logLevel = .critical
+        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+                              onServerRunning: { continuation.yield($0.localAddress?.port ?? 0) }, logger: logger)
+        return try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask {
+                try await app.runService(gracefulShutdownSignals: [])
+                return nil
+            }
+            var iterator = ports.makeAsyncIterator()
+            let port = await iterator.next() ?? 0
+            let result = try await body(port)
+            group.cancelAll()
+            return result
+        }
+    }
+}
