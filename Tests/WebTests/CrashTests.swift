@@ -10,46 +10,6 @@ import Testing
 /// `civicgate serve` is killed with SIGKILL while residents are mid-report; after a restart every
 /// reference that any of them was shown is in the database and can be tracked.
 @Suite struct CrashTests {
-    /// The `civicgate` executable built beside this test bundle.
-    static var executable: URL {
-        let me = URL(fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0])
-        return me.deletingLastPathComponent().appendingPathComponent("civicgate")
-    }
-
-    final class Server: @unchecked Sendable {
-        let process = Process()
-        let output = Pipe()
-        var port = 0
-
-        init(database: String) throws {
-            process.executableURL = CrashTests.executable
-            process.arguments = ["serve", "--port", "0", "--database", database]
-            process.currentDirectoryURL = repositoryRoot
-            process.standardOutput = output
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            var seen = ""
-            // Wait for the banner that names the port (bounded, so a broken build fails, not hangs).
-            for _ in 0..<600 where port == 0 {
-                let data = output.fileHandleForReading.availableData
-                if data.isEmpty { Thread.sleep(forTimeInterval: 0.1); continue }
-                seen += String(decoding: data, as: UTF8.self)
-                if let range = seen.range(of: "http://127.0.0.1:"), let end = seen[range.upperBound...].firstIndex(where: { !$0.isNumber }) {
-                    port = Int(seen[range.upperBound..<end]) ?? 0
-                }
-            }
-            guard port != 0 else {
-                process.terminate()
-                throw CancellationError()
-            }
-        }
-
-        func kill9() {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-        }
-    }
-
     /// References shown to residents so far, from every worker.
     final class Shown: Sendable {
         let references = Mutex<[String]>([])
@@ -61,7 +21,7 @@ import Testing
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         let database = dir.appendingPathComponent("crash.sqlite").path
-        let server = try Server(database: database)
+        let server = try CivicgateProcess(database: database)
         let shown = Shown()
         let target = 40
 
@@ -97,7 +57,7 @@ import Testing
 
         let references = shown.references.withLock { $0 }
         #expect(references.count >= target)
-        let restarted = try Server(database: database)
+        let restarted = try CivicgateProcess(database: database)
         defer { restarted.process.terminate() }
         let tickets = SQLiteTicketStore(try AppDatabase.open(path: database))
         for digits in references {
