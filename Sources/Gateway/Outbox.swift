@@ -82,6 +82,52 @@ public protocol OutboxStore: Sendable {
     func releaseClaims() async throws -> Int
     /// When the next pending message falls due, if any.
     func nextDue() async throws -> Date?
-    /// Applies a delivery report; false when no message matches.
-    func apply(_ report: DeliveryReport, now: Date) async throws -> Bool
+    /// Applies delivery reports in one transaction; false for each that matches no message.
+    func apply(_ reports: [DeliveryReport], now: Date) async throws -> [Bool]
+}
+
+extension OutboxStore {
+    public func apply(_ report: DeliveryReport, now: Date) async throws -> Bool {
+        try await apply([report], now: now).first ?? false
+    }
+}
+
+/// Delivery reports arrive two or three per message sent. Each request waits until its report is
+/// stored, but reports that arrive while a transaction is being written are stored together in the
+/// next one (group commit), so the single SQLite writer is not the limit under load.
+public actor DeliveryReports {
+    let store: any OutboxStore
+    let clock: any WallClock
+    private var waiting: [(DeliveryReport, CheckedContinuation<Bool, any Error>)] = []
+    private var writing = false
+
+    public init(store: any OutboxStore, clock: any WallClock) {
+        self.store = store
+        self.clock = clock
+    }
+
+    /// Stores `report`; false when it matches no message.
+    public func apply(_ report: DeliveryReport) async throws -> Bool {
+        try await withCheckedThrowingContinuation { continuation in
+            waiting.append((report, continuation))
+            if !writing {
+                writing = true
+                Task { await self.drain() }
+            }
+        }
+    }
+
+    private func drain() async {
+        while !waiting.isEmpty {
+            let batch = waiting
+            waiting = []
+            do {
+                let known = try await store.apply(batch.map(\.0), now: clock.now())
+                for (i, item) in batch.enumerated() { item.1.resume(returning: known[i]) }
+            } catch {
+                for item in batch { item.1.resume(throwing: error) }
+            }
+        }
+        writing = false
+    }
 }

@@ -15,8 +15,8 @@ import ServiceLifecycle
 public struct OutboxSender: Service {
     public struct Settings: Sendable {
         public var ratePerSecond: Double = 50
-        public var batchSize = 64
-        public var concurrency = 8
+        public var batchSize = 128
+        public var concurrency = 16
         public var retry = RetryPolicy()
         /// How often an idle sender looks for new messages.
         public var idlePoll: Duration = .milliseconds(100)
@@ -40,36 +40,38 @@ public struct OutboxSender: Service {
     public func run() async throws {
         let released = try await store.releaseClaims()
         if released > 0 { logger.warning("resending messages left in flight by a previous run", metadata: ["count": "\(released)"]) }
+        let pace = Pace(perSecond: settings.ratePerSecond)
+        let perWorker = max(1, settings.batchSize / settings.concurrency)
         await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                do {
-                    if try await sendBatch() == 0 { try? await Task.sleep(for: settings.idlePoll) }
-                } catch {
-                    logger.error("outbox sender failed", metadata: ["error": "\(error)"])
-                    try? await Task.sleep(for: .seconds(1))
+            // `concurrency` workers, each claiming a few messages at a time, so requests stay in
+            // flight while results are recorded.
+            await withTaskGroup(of: Void.self) { group in
+                for _ in 0..<settings.concurrency {
+                    group.addTask {
+                        while !Task.isCancelled {
+                            do {
+                                if try await sendBatch(limit: perWorker, pace: pace) == 0 { try? await Task.sleep(for: settings.idlePoll) }
+                            } catch {
+                                logger.error("outbox sender failed", metadata: ["error": "\(error)"])
+                                try? await Task.sleep(for: .seconds(1))
+                            }
+                        }
+                    }
                 }
             }
         }
     }
 
-    /// Sends one batch of due messages; returns how many were claimed.
+    /// Claims up to `limit` due messages, sends them one after another at the shared pace and
+    /// records the results; returns how many were claimed.
     @discardableResult
-    public func sendBatch() async throws -> Int {
-        let started = ContinuousClock.now
-        let batch = try await store.claimDue(limit: settings.batchSize, now: clock.now())
+    public func sendBatch(limit: Int? = nil, pace: Pace? = nil) async throws -> Int {
+        let batch = try await store.claimDue(limit: limit ?? settings.batchSize, now: clock.now())
         guard !batch.isEmpty else { return 0 }
-        let provider = self.provider
-        let results = await withTaskGroup(of: (OutboxMessage, SendResult).self) { group in
-            var results: [(OutboxMessage, SendResult)] = []
-            var next = batch.makeIterator()
-            for _ in 0..<min(settings.concurrency, batch.count) {
-                if let m = next.next() { group.addTask { (m, await provider.send(m)) } }
-            }
-            for await result in group {
-                results.append(result)
-                if let m = next.next() { group.addTask { (m, await provider.send(m)) } }
-            }
-            return results
+        var results: [(OutboxMessage, SendResult)] = []
+        for message in batch {
+            await pace?.wait()
+            results.append((message, await provider.send(message)))
         }
         try await store.record(results, now: clock.now(), retry: settings.retry)
         for (m, r) in results {
@@ -79,10 +81,21 @@ public struct OutboxSender: Service {
             case .permanent(let e): logger.error("SMS refused, marked failed", metadata: ["outbox": "\(m.id)", "to": "\(m.to.masked)", "error": "\(e)"])
             }
         }
-        // Throttle: a batch of n messages takes at least n / rate seconds.
-        let minimum = Duration.seconds(Double(batch.count) / settings.ratePerSecond)
-        let elapsed = ContinuousClock.now - started
-        if elapsed < minimum { try? await Task.sleep(for: minimum - elapsed) }
         return batch.count
+    }
+}
+
+/// Spaces messages out to at most `perSecond`, across all workers.
+public actor Pace {
+    let interval: Duration
+    var next = ContinuousClock.now
+
+    public init(perSecond: Double) { interval = .seconds(1 / perSecond) }
+
+    public func wait() async {
+        let now = ContinuousClock.now
+        let slot = max(next, now)
+        next = slot + interval
+        if slot > now { try? await Task.sleep(until: slot, clock: .continuous) }
     }
 }

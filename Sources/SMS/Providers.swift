@@ -156,11 +156,18 @@ public enum URLForm {
 
     public static func escape(_ text: String) -> String { escape(bytes: Array(text.utf8)) }
 
+    static let hex = Array("0123456789ABCDEF".utf8)
+
     public static func escape(bytes: [UInt8]) -> String {
-        var out = ""
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count * 3)
         for b in bytes {
-            if unreserved.contains(b) { out.unicodeScalars.append(Unicode.Scalar(b)) } else { out += String(format: "%%%02X", b) }
+            if unreserved.contains(b) {
+                out.append(b)
+            } else {
+                out += [UInt8(ascii: "%"), hex[Int(b >> 4)], hex[Int(b & 0x0f)]]
+            }
         }
-        return out
+        return String(decoding: out, as: UTF8.self)
     }
 }

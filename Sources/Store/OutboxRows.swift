@@ -22,26 +22,29 @@ public struct SQLiteOutboxStore: OutboxStore {
 
     public func claimDue(limit: Int, now: Date) async throws -> [OutboxMessage] {
         try await database.writer.write { db in
-            // STOP wins over everything queued before it.
-            try db.execute(sql: """
-                UPDATE outbox SET status = 'suppressed', last_error = 'recipient sent STOP', updated_at = ?
-                WHERE status = 'pending' AND even_if_opted_out = 0
-                  AND msisdn IN (SELECT msisdn FROM subscribers WHERE opted_out = 1)
-                """, arguments: [now])
-            let rows = try Row.fetchAll(db, sql: """
-                SELECT id, msisdn, body, attempts FROM outbox
-                WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?
-                """, arguments: [now, limit])
+            let rows = try Row.fetchAll(db.cachedStatement(sql: """
+                SELECT o.id, o.msisdn, o.body, o.attempts, o.even_if_opted_out, COALESCE(s.opted_out, 0)
+                FROM outbox o LEFT JOIN subscribers s ON s.msisdn = o.msisdn
+                WHERE o.status = 'pending' AND o.next_attempt_at <= ? ORDER BY o.next_attempt_at, o.id LIMIT ?
+                """), arguments: [now, limit])
             var claimed: [OutboxMessage] = []
             for row in rows {
                 let id: Int64 = row[0]
+                let optedOut: Bool = row[5]
+                let evenIfOptedOut: Bool = row[4]
+                if optedOut && !evenIfOptedOut {
+                    // STOP wins over everything queued before it: visible, never silently dropped.
+                    try db.cachedStatement(sql: "UPDATE outbox SET status = 'suppressed', last_error = 'recipient sent STOP', updated_at = ? WHERE id = ?")
+                        .execute(arguments: [now, id])
+                    continue
+                }
                 guard let to = MSISDN(row[1] as String) else {
                     try db.execute(sql: "UPDATE outbox SET status = 'failed', last_error = 'invalid number', updated_at = ? WHERE id = ?",
                                    arguments: [now, id])
                     continue
                 }
-                try db.execute(sql: "UPDATE outbox SET status = 'sending', attempts = attempts + 1, updated_at = ? WHERE id = ?",
-                               arguments: [now, id])
+                try db.cachedStatement(sql: "UPDATE outbox SET status = 'sending', attempts = attempts + 1, updated_at = ? WHERE id = ?")
+                    .execute(arguments: [now, id])
                 claimed.append(OutboxMessage(id: id, to: to, body: row[2], attempt: (row[3] as Int) + 1))
             }
             return claimed
@@ -54,10 +57,10 @@ public struct SQLiteOutboxStore: OutboxStore {
                 let segments = SMSMeasure.of(message.body).segments
                 switch result {
                 case .accepted(let providerID):
-                    try db.execute(sql: """
+                    try db.cachedStatement(sql: """
                         UPDATE outbox SET status = 'sent', provider_message_id = ?, segments = ?, sent_at = ?, last_error = NULL, updated_at = ?
                         WHERE id = ? AND status = 'sending'
-                        """, arguments: [providerID, segments, now, now, message.id])
+                        """).execute(arguments: [providerID, segments, now, now, message.id])
                 case .temporary(let error) where message.attempt < retry.maxAttempts:
                     try db.execute(sql: """
                         UPDATE outbox SET status = 'pending', next_attempt_at = ?, last_error = ?, updated_at = ? WHERE id = ?
@@ -83,29 +86,31 @@ public struct SQLiteOutboxStore: OutboxStore {
         }
     }
 
-    public func apply(_ report: DeliveryReport, now: Date) async throws -> Bool {
-        try await database.writer.write { db in
-            let (column, key): (String, DatabaseValueConvertible) = switch report.message {
-            case .outboxID(let id): ("id", id)
-            case .providerID(let id): ("provider_message_id", id)
-            }
-            switch report.state {
-            case .delivered:
-                try db.execute(sql: "UPDATE outbox SET status = 'delivered', delivered_at = ?, updated_at = ? WHERE \(column) = ?",
-                               arguments: [now, now, key])
-            case .sent:
-                // An intermediate report never undoes a final one.
-                try db.execute(sql: "UPDATE outbox SET status = 'sent', updated_at = ? WHERE \(column) = ? AND status IN ('sending', 'sent')",
-                               arguments: [now, key])
-                if db.changesCount == 0 {
-                    return try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM outbox WHERE \(column) = ?)", arguments: [key]) ?? false
-                }
-            case .failed:
-                try db.execute(sql: "UPDATE outbox SET status = 'failed', last_error = ?, updated_at = ? WHERE \(column) = ?",
-                               arguments: [report.reason ?? "not delivered", now, key])
-            }
-            return db.changesCount > 0
+    public func apply(_ reports: [DeliveryReport], now: Date) async throws -> [Bool] {
+        try await database.writer.write { db in try reports.map { try Self.apply($0, now: now, db) } }
+    }
+
+    static func apply(_ report: DeliveryReport, now: Date, _ db: Database) throws -> Bool {
+        let (column, key): (String, DatabaseValueConvertible) = switch report.message {
+        case .outboxID(let id): ("id", id)
+        case .providerID(let id): ("provider_message_id", id)
         }
+        switch report.state {
+        case .delivered:
+            try db.cachedStatement(sql: "UPDATE outbox SET status = 'delivered', delivered_at = ?, updated_at = ? WHERE \(column) = ?")
+                .execute(arguments: [now, now, key])
+        case .sent:
+            // An intermediate report never undoes a final one.
+            try db.cachedStatement(sql: "UPDATE outbox SET status = 'sent', updated_at = ? WHERE \(column) = ? AND status IN ('sending', 'sent')")
+                .execute(arguments: [now, key])
+            if db.changesCount == 0 {
+                return try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM outbox WHERE \(column) = ?)"), arguments: [key]) ?? false
+            }
+        case .failed:
+            try db.cachedStatement(sql: "UPDATE outbox SET status = 'failed', last_error = ?, updated_at = ? WHERE \(column) = ?")
+                .execute(arguments: [report.reason ?? "not delivered", now, key])
+        }
+        return db.changesCount > 0
     }
 
     /// Status counts, for /metrics and tests.

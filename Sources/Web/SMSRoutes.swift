@@ -10,8 +10,7 @@ import NIOCore
 /// acknowledged message is never lost. Unreadable requests get a 400 naming the problem.
 struct SMSRoutes: Sendable {
     let sms: SmsGateway
-    let outbox: any OutboxStore
-    let clock: any WallClock
+    let reports: DeliveryReports
     let maxBytes: Int
     let logger: Logger
 
@@ -62,7 +61,7 @@ struct SMSRoutes: Sendable {
         } catch let error as CallbackError {
             return Plain.badRequest("unreadable delivery report: \(error)")
         }
-        let known = try await outbox.apply(report, now: clock.now())
+        let known = try await reports.apply(report)
         if !known { logger.notice("delivery report for an unknown message", metadata: ["message": "\(report.message)"]) }
         return Plain.ok("")
     }

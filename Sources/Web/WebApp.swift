@@ -40,7 +40,8 @@ public enum WebApp {
         router.get("/healthz") { _, _ in "ok\n" }
         UssdRoutes(gateway: services.ussd, maxBytes: configuration.maxWebhookBytes, logger: logger).register(on: router)
         if let sms = services.sms, let outbox = services.outbox {
-            SMSRoutes(sms: sms, outbox: outbox, clock: services.clock, maxBytes: configuration.maxWebhookBytes, logger: logger).register(on: router)
+            let reports = DeliveryReports(store: outbox, clock: services.clock)
+            SMSRoutes(sms: sms, reports: reports, maxBytes: configuration.maxWebhookBytes, logger: logger).register(on: router)
         }
         return router
     }

@@ -41,12 +41,12 @@ struct Wiring {
         }
         switch c.smsProvider {
         case "kannel":
-            return KannelProvider(client: CurlClient(workers: 8), settings: .init(
+            return KannelProvider(client: CurlClient(workers: 16), settings: .init(
                 url: try need(c.smsURL, "CIVICGATE_SMS_URL"), username: try need(c.smsUsername, "CIVICGATE_SMS_USERNAME"),
                 password: try need(c.smsPassword, "CIVICGATE_SMS_PASSWORD"), sender: c.smsSender,
                 publicURL: c.publicURL ?? "http://\(c.host):\(c.port)"))
         case "africastalking":
-            return AfricasTalkingProvider(client: CurlClient(workers: 8), settings: .init(
+            return AfricasTalkingProvider(client: CurlClient(workers: 16), settings: .init(
                 url: c.smsURL ?? "https://api.africastalking.com/version1/messaging",
                 username: try need(c.smsUsername, "CIVICGATE_SMS_USERNAME"), apiKey: try need(c.smsAPIKey, "CIVICGATE_SMS_API_KEY"),
                 sender: c.smsSender))
