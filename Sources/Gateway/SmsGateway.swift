@@ -102,6 +102,8 @@ public struct SmsGateway: Sendable {
 
         switch command?.name {
         case "stop":
+            // Confirmed once: a second STOP while opted out is recorded and not answered.
+            if subscriber?.optedOut == true { return .write(write) }
             write.optOut = true
             write.session = try endedConversation(sms.from, reads, now)
             return reply(text("sms.stopped"), evenIfOptedOut: true)

@@ -14,6 +14,7 @@ struct MenusCheck: AsyncParsableCommand {
         let definitions = try loadDefinitions(c)
         for note in definitions.notes { print(note) }
         let states = definitions.flow.states.count
-        print("OK: \(c.menus) and \(c.locales): \(states) states, \(definitions.locales.ordered.count) languages (\(definitions.locales.codes.joined(separator: ", "))), every screen within \(182) GSM-7 characters.")
+        let sms = definitions.smsFlow.map { ", SMS flow \($0.states.count) states and \($0.keywords.count + $0.commands.count) keywords" } ?? ""
+        print("OK: \(c.menus) and \(c.locales): USSD flow \(states) states\(sms), \(definitions.locales.ordered.count) languages (\(definitions.locales.codes.joined(separator: ", "))); every USSD screen within 182 GSM-7 characters, every SMS reply within 3 segments.")
     }
 }

@@ -104,6 +104,7 @@ struct Texter {
         let loc = try shippedDefinitions().locales.locale(language)
         try await resident.send("\(try Self.word("lang", language)) \(language)")
         #expect(try await resident.send(try Self.word("stop", language)) == loc.strings["sms.stopped"]!)
+        #expect(try await resident.send("STOP") == nil)
         // Nothing of any kind while opted out: replies, help, status updates.
         #expect(try await resident.send("STATUS \(reference.grouped)") == nil)
         #expect(try await resident.send("what is going on") == nil)
