@@ -58,4 +58,5 @@ public enum CallbackError: Error, Equatable, Sendable {
     case missingField(String)
     case invalidPhoneNumber
     case tooLong(String)
+    case malformed(String)
 }

@@ -90,15 +90,20 @@ public struct UssdGateway: Sendable {
         if let stored {
             // A retry of the request we last answered gets the same answer and changes nothing.
             if case .history = event.input, let last = stored.lastReply, stored.lastText == text { return .reply(last) }
+            // A second "new session" for a session we already answered (latest-input style).
+            if case .latest(nil) = event.input, let last = stored.lastReply { return .reply(last) }
             if stored.session.ended {
                 return .reply(stored.lastReply ?? UssdReply(text: apology("common.expired", language: stored.session.language), isFinal: true))
             }
             turn = engine.step(stored.session, input: newestInput(event.input, after: stored.lastText), context: context)
         } else {
             let language = try reads.language(of: event.msisdn)
-            if case .history(let t) = event.input, !t.isEmpty {
-                // An unknown session arriving with history: we cannot know what was answered.
+            switch event.input {
+            case .history(let t) where !t.isEmpty, .latest(.some(let t)) where !t.isEmpty:
+                // An unknown session arriving with an answer: we cannot know what was asked.
                 return .reply(UssdReply(text: apology("common.expired", language: language), isFinal: true))
+            default:
+                break
             }
             let unfinished = try reads.unfinishedSession(of: event.msisdn, since: now.addingTimeInterval(-settings.resumeWindow), excluding: event.sessionKey)
             retire = unfinished?.key

@@ -15,6 +15,9 @@ struct UssdRoutes: Sendable {
         router.post("/ussd/africastalking") { request, _ in
             try await africasTalking(request)
         }
+        router.post("/ussd/truteq") { request, _ in
+            try await truTeq(request)
+        }
     }
 
     func africasTalking(_ request: Request) async throws -> Response {
@@ -33,6 +36,22 @@ struct UssdRoutes: Sendable {
             let reply = await gateway.handle(event)
             return plain(AfricasTalkingUSSD.render(reply))
         }
+    }
+
+    /// TruTeq XML: unreadable XML is a 400 (the aggregator's contract is XML, and a 400 tells its
+    /// operator what is wrong); a readable request always gets well-formed XML back.
+    func truTeq(_ request: Request) async throws -> Response {
+        let body = try await request.body.collect(upTo: maxBytes)
+        let event: UssdEvent
+        do {
+            event = try TruTeqUSSD.parse(Array(body.readableBytesView))
+        } catch {
+            logger.notice("unreadable TruTeq callback", metadata: ["error": "\(error)"])
+            return Plain.badRequest("unreadable TruTeq USSD request: \(error)")
+        }
+        let reply = await gateway.handle(event)
+        return Response(status: .ok, headers: [.contentType: "application/xml; charset=utf-8"],
+                        body: .init(byteBuffer: ByteBuffer(string: TruTeqUSSD.render(reply))))
     }
 
     func plain(_ text: String) -> Response { Plain.ok(text) }

@@ -45,4 +45,23 @@ import Testing
             #expect(health.status == .ok)
         }
     }
+
+    static let xmlPieces = ["<ussd>", "</ussd>", "<msisdn>27821234567</msisdn>", "<sessionid>f1</sessionid>", "<type>1</type>",
+                            "<type>2</type>", "<type>3</type>", "<msg>1</msg>", "<msg>*</msg>", "<msg>", "&amp;", "&#0;", "<", ">", "&",
+                            "<!--", "-->", "\u{0}", "<msg>Stand 5 #</msg>", "<type>x</type>"]
+
+    @Test func threeHundredFuzzedTruTeqBodiesNeverGetA5xx() async throws {
+        let world = try TestGateway()
+        try await makeApp(world).test(.router) { client in
+            var g = SeededGenerator(state: 311)
+            for i in 0..<300 {
+                let bytes: [UInt8] = Bool.random(using: &g)
+                    ? Array((0..<Int.random(in: 1...10, using: &g)).map { _ in Self.xmlPieces.randomElement(using: &g)! }.joined().utf8)
+                    : (0..<Int.random(in: 0...300, using: &g)).map { _ in UInt8.random(in: 0...255, using: &g) }
+                let r = try await client.execute(uri: "/ussd/truteq", method: .post, headers: [.contentType: "text/xml"], body: ByteBuffer(bytes: bytes))
+                #expect(r.status.code < 500, "body \(i) got \(r.status)")
+                if r.status == .ok { #expect(String(buffer: r.body).hasPrefix("<ussd><type>")) }
+            }
+        }
+    }
 }
