@@ -2,6 +2,7 @@ import Domain
 import Gateway
 import Hummingbird
 import Logging
+import Prometheus
 import ServiceLifecycle
 
 /// Where and how the HTTP server listens.
@@ -25,19 +26,27 @@ public struct WebServices: Sendable {
     public var sms: SmsGateway?
     public var outbox: (any OutboxStore)?
     public var clock: any WallClock
+    public var statistics: (any OperationalStatistics)?
+    /// Where swift-metrics records (the process bootstraps it with this registry).
+    public var registry: PrometheusCollectorRegistry
 
-    public init(ussd: UssdGateway, sms: SmsGateway? = nil, outbox: (any OutboxStore)? = nil, clock: any WallClock) {
+    public init(ussd: UssdGateway, sms: SmsGateway? = nil, outbox: (any OutboxStore)? = nil, clock: any WallClock,
+                statistics: (any OperationalStatistics)? = nil, registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.ussd = ussd
         self.sms = sms
         self.outbox = outbox
         self.clock = clock
+        self.statistics = statistics
+        self.registry = registry
     }
 }
 
 public enum WebApp {
     public static func router(_ services: WebServices, configuration: WebConfiguration, logger: Logger) -> Router<BasicRequestContext> {
         let router = Router()
+        router.middlewares.add(MetricsMiddleware())
         router.get("/healthz") { _, _ in "ok\n" }
+        MetricsRoute(registry: services.registry, statistics: services.statistics).register(on: router)
         UssdRoutes(gateway: services.ussd, maxBytes: configuration.maxWebhookBytes, logger: logger).register(on: router)
         if let sms = services.sms, let outbox = services.outbox {
             let reports = DeliveryReports(store: outbox, clock: services.clock)

@@ -2,6 +2,8 @@ import ArgumentParser
 import Foundation
 import Gateway
 import Logging
+import Metrics
+import Prometheus
 import SMS
 import ServiceLifecycle
 import Web
@@ -25,8 +27,10 @@ struct Serve: AsyncParsableCommand {
         let sweeper = SessionSweeper(gateway: wiring.gateway, retention: c.sessionRetentionMinutes * 60, logger: logger)
         let sender: OutboxSender
         do { sender = try wiring.sender(c, logger: logger) } catch { throw ValidationError("\(error)") }
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         let app = WebApp.application(
-            wiring.web, configuration: WebConfiguration(host: c.host, port: c.port),
+            wiring.web(registry: registry), configuration: WebConfiguration(host: c.host, port: c.port),
             services: [sweeper, sender], logger: logger,
             onServerRunning: { port in
                 FileHandle.standardOutput.write(Data("civicgate listening on http://\(host):\(port) (\(banner))\n".utf8))

@@ -3,6 +3,7 @@ import FlowDefinitions
 import Foundation
 import Gateway
 import Logging
+import Prometheus
 import SMS
 import Store
 import Web
@@ -31,7 +32,9 @@ struct Wiring {
         outbox = SQLiteOutboxStore(database)
     }
 
-    var web: WebServices { WebServices(ussd: gateway, sms: sms, outbox: outbox, clock: clock) }
+    func web(registry: PrometheusCollectorRegistry) -> WebServices {
+        WebServices(ussd: gateway, sms: sms, outbox: outbox, clock: clock, statistics: SQLiteStatistics(database), registry: registry)
+    }
 
     /// The provider named by CIVICGATE_SMS_PROVIDER, checked for what it needs.
     func provider(_ c: GatewayConfiguration, logger: Logger) throws -> any SMSProvider {

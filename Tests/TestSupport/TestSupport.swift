@@ -77,5 +77,5 @@ public struct TestGateway: Sendable {
 
 extension TestGateway {
     /// The routes' view of this world.
-    public var web: WebServices { WebServices(ussd: gateway, sms: sms, outbox: outbox, clock: clock) }
+    public var web: WebServices { WebServices(ussd: gateway, sms: sms, outbox: outbox, clock: clock, statistics: SQLiteStatistics(database)) }
 }

@@ -146,3 +146,22 @@ import Testing
         }
     }
 }
+
+@Suite struct MetricsTests {
+    @Test func metricsAreInThePrometheusTextFormatWithStoreGauges() async throws {
+        let world = try TestGateway()
+        try await makeApp(world).test(.router) { client in
+            var s = ATSession(client, sessionID: "m1")
+            _ = try await s.dial()
+            for input in ["1", "1", "1", "1", "1", "12 Vilakazi St", "1"] { _ = try await s.send(input) }
+            let r = try await client.execute(uri: "/metrics", method: .get)
+            #expect(r.status == .ok)
+            #expect(r.headers[.contentType]?.hasPrefix("text/plain") == true)
+            let text = String(buffer: r.body)
+            #expect(text.contains(#"civicgate_tickets{channel="ussd",status="new"} 1"#))
+            #expect(text.contains(#"civicgate_outbox_messages{status="pending"} 1"#))
+            #expect(text.contains("# TYPE civicgate_ussd_sessions gauge"))
+            #expect(!text.contains("+27"))
+        }
+    }
+}
