@@ -53,8 +53,17 @@ struct Checker {
             problems.append(DefinitionProblem(file: flowPath, line: mark?.line, column: mark?.column, place: "keyword '\(keyword)'",
                                               message: "starts at unknown state '\(target)'"))
         }
+        for (code, entry) in flow.entries.sorted(by: { $0.key < $1.key }) {
+            let mark = flowFile.entryMarks[code]
+            func report(_ message: String) {
+                problems.append(DefinitionProblem(file: flowPath, line: mark?.line, column: mark?.column, place: "service code '\(code)'", message: message))
+            }
+            if flow.states[entry.state] == nil { report("opens unknown state '\(entry.state)'") }
+            if let service = entry.slots["service"], catalogue.service(service) == nil { report("names unknown service '\(service)'") }
+            if let area = entry.slots["area"], catalogue.area(area) == nil { report("names unknown area '\(area)'") }
+        }
         var seen: Set<StateID> = []
-        var queue = [flow.start, flow.languageChoice, flow.resumeOffer] + flow.keywords.values.sorted()
+        var queue = [flow.start, flow.languageChoice, flow.resumeOffer] + flow.keywords.values.sorted() + flow.entries.values.map(\.state).sorted()
         while let id = queue.popLast() {
             guard seen.insert(id).inserted, let state = flow.states[id] else { continue }
             queue += state.targets

@@ -8,6 +8,7 @@ struct FlowFile {
     /// Line of each state's name.
     var stateMarks: [StateID: Mark] = [:]
     var keywordMarks: [String: Mark] = [:]
+    var entryMarks: [String: Mark] = [:]
     /// Every text key a state uses, with the state and line.
     var textUses: [(key: TextKey, state: StateID, mark: Mark?)] = []
 
@@ -37,8 +38,20 @@ struct FlowFile {
             keywords[keyword] = target
         }
         let commands = file.sequence(root["commands"], "commands").compactMap(\.string)
+        var entries: [String: Flow.Entry] = [:]
+        for (code, key, node) in file.pairs(root["service_codes"], "service_codes") {
+            let place = "service code '\(code)'"
+            entryMarks[code] = key.mark
+            if let state = node.string {
+                entries[code] = Flow.Entry(state: state)
+            } else if let state = file.string(node, "start", place) {
+                var slots: [String: String] = [:]
+                for (slot, _, value) in file.pairs(node["answers"], place) { slots[slot] = value.string ?? "" }
+                entries[code] = Flow.Entry(state: state, slots: slots)
+            }
+        }
         flow = Flow(name: name, start: start, languageChoice: language, resumeOffer: resume, states: states,
-                    keywords: keywords, commands: commands)
+                    keywords: keywords, commands: commands, entries: entries)
     }
 
     private mutating func readState(_ id: StateID, _ node: Node, _ file: YAMLFile) -> FlowState? {

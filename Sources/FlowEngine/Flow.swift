@@ -18,10 +18,23 @@ public struct Flow: Sendable, Equatable {
     public var keywords: [String: StateID]
     /// SMS keywords the host handles itself (`stop`, `start`, `lang`): subscription, not flow.
     public var commands: [String]
+    /// USSD codes that open somewhere other than the main menu (a water-only shortcode).
+    public var entries: [String: Entry]
+
+    /// Where a USSD code opens, with answers it implies (`service: water`).
+    public struct Entry: Sendable, Equatable {
+        public var state: StateID
+        public var slots: [String: String]
+        public init(state: StateID, slots: [String: String] = [:]) {
+            self.state = state
+            self.slots = slots
+        }
+    }
 
     public init(name: String, start: StateID, languageChoice: StateID, resumeOffer: StateID, states: [StateID: FlowState],
-                keywords: [String: StateID] = [:], commands: [String] = []) {
+                keywords: [String: StateID] = [:], commands: [String] = [], entries: [String: Entry] = [:]) {
         self.name = name
+        self.entries = entries
         self.keywords = keywords
         self.commands = commands
         self.start = start

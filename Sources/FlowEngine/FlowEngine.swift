@@ -72,7 +72,8 @@ public struct FlowEngine: Sendable {
 
     /// A new call. A caller with no language chooses one first; one with an unfinished report is
     /// offered to continue it.
-    public func begin(language: String?, unfinished: Session?, context: TurnContext) -> Turn {
+    /// A code with an entry (a water-only shortcode) opens there, with "0 Back" to the main menu.
+    public func begin(language: String?, unfinished: Session?, serviceCode: String = "", context: TurnContext) -> Turn {
         var run = Run(session: Session(language: language), effects: [])
         if language == nil || !locales.codes.contains(language!) {
             return enter(flow.languageChoice, &run, context)
@@ -80,6 +81,11 @@ public struct FlowEngine: Sendable {
         if let unfinished, let snapshot = resumableSnapshot(of: unfinished) {
             run.session.suspended = snapshot
             return enter(flow.resumeOffer, &run, context)
+        }
+        if let entry = flow.entries[serviceCode] {
+            run.session.slots = entry.slots
+            run.session.trail = entry.state == flow.start ? [] : [flow.start]
+            return enter(entry.state, &run, context)
         }
         return enter(flow.start, &run, context)
     }

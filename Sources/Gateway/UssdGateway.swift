@@ -107,7 +107,7 @@ public struct UssdGateway: Sendable {
             }
             let unfinished = try reads.unfinishedSession(of: event.msisdn, since: now.addingTimeInterval(-settings.resumeWindow), excluding: event.sessionKey)
             retire = unfinished?.key
-            turn = engine.begin(language: language, unfinished: unfinished?.session, context: context)
+            turn = engine.begin(language: language, unfinished: unfinished?.session, serviceCode: event.serviceCode, context: context)
         }
 
         while case .query(let query) = turn.outcome {

@@ -145,4 +145,32 @@ import Testing
         #expect(reply.isFinal)
         #expect(reply.text.hasPrefix("Sorry"))
     }
+
+    @Test func aWaterShortcodeOpensStraightAtWaterFaults() async throws {
+        let world = try TestGateway()
+        let phone = Phone("+27821234567", gateway: world.gateway)
+        phone.serviceCode = "*120*4040#"
+        let caller = phone.caller, now = world.clock.now()
+        try await SQLiteConversationStore(world.database).transaction { tx in try tx.setLanguage("en", for: caller, at: now) }
+        let first = await phone.dial()
+        #expect(first.text.hasPrefix("What is the problem?\n1 Burst pipe"))
+        #expect(first.text.hasSuffix("0 Back"))
+        for input in ["2", "1", "Corner of Main and 5th"] { await phone.send(input) }
+        let done = await phone.send("1")
+        let reference = try Reference(parsing: String(done.text.filter(\.isNumber).suffix(9)))
+        #expect(try await world.tickets.destination(of: reference)?.moe == "water")
+        // Back from the first screen is the main menu.
+        phone.serviceCode = "*120*4040#"
+        await phone.dial()
+        #expect(await phone.send("0").text.hasPrefix("City services"))
+    }
+
+    @Test func aTrackShortcodeOpensAtTheReferencePrompt() async throws {
+        let world = try TestGateway()
+        let phone = Phone("+27821234567", gateway: world.gateway)
+        phone.serviceCode = "*120*1234*2#"
+        let caller = phone.caller, now = world.clock.now()
+        try await SQLiteConversationStore(world.database).transaction { tx in try tx.setLanguage("zu", for: caller, at: now) }
+        #expect(await phone.dial().text.hasPrefix("Bhala inombolo yakho yesicelo:"))
+    }
 }

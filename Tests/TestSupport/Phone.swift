@@ -10,6 +10,7 @@ public final class Phone {
     private var history: [String] = []
     private var dials = 0
     private let prefix: String
+    public var serviceCode = "*120*1234#"
 
     public init(_ number: String, gateway: UssdGateway, sessionPrefix: String = "s") {
         caller = MSISDN(number)!
@@ -20,7 +21,7 @@ public final class Phone {
     public var text: String { history.joined(separator: "*") }
 
     public var event: UssdEvent {
-        UssdEvent(provider: "africastalking", sessionID: sessionID, msisdn: caller, serviceCode: "*120*1234#",
+        UssdEvent(provider: "africastalking", sessionID: sessionID, msisdn: caller, serviceCode: serviceCode,
                   network: "65501", input: .history(text))
     }
 
