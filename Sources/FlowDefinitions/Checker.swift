@@ -114,7 +114,8 @@ struct Checker {
         for sample in engine.sampleScreens() {
             let segments = SMSMeasure.of(sample.text).segments
             if sms && segments > 2 {
-                notes.append("\(flowPath): state '\(sample.state)', locale '\(sample.locale)', \(sample.variant): \(segments) SMS segments (warning: over 2)")
+                let note = "warning: \(flowPath): state '\(sample.state)', locale '\(sample.locale)': up to \(segments) SMS segments (over 2)"
+                if !notes.contains(note) { notes.append(note) }
             }
             if sms ? segments > 3 : sample.cost > engine.settings.screenBudget {
                 let mark = flowFile.stateMarks[sample.state]
@@ -135,6 +136,23 @@ struct Checker {
             }
             if let w = worst[locale.code] {
                 notes.append("\(files[locale.code] ?? locale.code): fullest screen \(w.cost)/\(engine.settings.screenBudget) (state '\(w.state)', \(w.variant))")
+            }
+        }
+        if sms {
+            // Every SMS template with the longest real values: segments and coding.
+            let worstValues = ["reference": "999 999 999", "update": String(repeating: "x", count: engine.settings.updateDisplayLimit),
+                               "languages": engine.locales.codes.map { $0.uppercased() }.joined(separator: ", ")]
+            for locale in engine.locales.ordered {
+                var values = worstValues
+                values["status"] = TicketStatus.allCases.map { locale.strings["status.\($0.rawValue)"] ?? "" }.max { $0.count < $1.count }
+                values["fault"] = locale.strings.filter { $0.key.hasPrefix("fault.") }.values.max { $0.count < $1.count }
+                var parts: [String] = []
+                for (key, template) in locale.strings.sorted(by: { $0.key < $1.key }) where key.hasPrefix("sms.") {
+                    let measure = SMSMeasure.of(SMSMeasure.cheapest(Template.fill(template, values)))
+                    parts.append("\(key.dropFirst(4)) \(measure.segments)\(measure.coding == .ucs2 ? " (UCS-2)" : "")")
+                    if measure.segments > 2 { notes.append("warning: \(files[locale.code] ?? locale.code): key '\(key)': \(measure.segments) SMS segments (over 2)") }
+                }
+                notes.append("\(files[locale.code] ?? locale.code): SMS segments: " + parts.joined(separator: ", "))
             }
         }
         return notes

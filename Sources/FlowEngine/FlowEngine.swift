@@ -37,13 +37,15 @@ public struct FlowEngine: Sendable {
         case sms
 
         public func finish(_ text: String) -> String {
-            self == .ussd ? GSM7.transliterate(text) : text
+            self == .ussd ? GSM7.transliterate(text) : SMSMeasure.cheapest(text)
         }
 
         public func cost(_ text: String) -> Int {
             switch self {
             case .ussd: GSM7.screenCost(GSM7.transliterate(text))
-            case .sms: GSM7.septets(text) ?? (text.utf16.count * 160 + 69) / 70
+            case .sms:
+                // Measured as it will be sent (see `SMSMeasure.cheapest`).
+                GSM7.septets(SMSMeasure.cheapest(text)) ?? (text.utf16.count * 160 + 69) / 70
             }
         }
     }

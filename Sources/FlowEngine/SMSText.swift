@@ -26,3 +26,15 @@ public struct SMSMeasure: Sendable, Equatable {
         return SMSMeasure(coding: .ucs2, units: units, segments: units <= 70 ? 1 : (units + 66) / 67)
     }
 }
+
+extension SMSMeasure {
+    /// The text as it should go: kept as written (UCS-2 if a language needs it) unless spelling
+    /// its diacritics plainly would take fewer segments, as a long Sepedi reply with š would.
+    public static func cheapest(_ text: String) -> String {
+        let written = of(text)
+        guard written.coding == .ucs2 else { return text }
+        let plain = GSM7.transliterate(text)
+        guard GSM7.isEncodable(plain), of(plain).segments < written.segments else { return text }
+        return plain
+    }
+}

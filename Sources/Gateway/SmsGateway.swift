@@ -95,7 +95,7 @@ public struct SmsGateway: Sendable {
         write.msisdn = sms.from
         write.inbound = InboundRecord(provider: sms.provider, providerID: sms.providerID, from: sms.from, text: sms.text, receivedAt: now)
         func reply(_ text: String, evenIfOptedOut: Bool = false) -> Plan {
-            write.messages.append(OutboundSMS(to: sms.from, body: text, evenIfOptedOut: evenIfOptedOut))
+            write.messages.append(OutboundSMS(to: sms.from, body: SMSMeasure.cheapest(text), evenIfOptedOut: evenIfOptedOut))
             return .write(write)
         }
         func text(_ key: String, _ values: [String: String] = [:]) -> String { Template.fill(loc.strings[key] ?? key, values) }
@@ -199,10 +199,10 @@ extension FlowEngine {
     /// The SMS a reporter gets when their ticket changes publicly, in their language.
     public func statusNotice(reference: Reference, status: TicketStatus, update: String?, language: String) -> String {
         let loc = locales.locale(language)
-        return Template.fill(loc.strings["sms.status_update"] ?? "{reference}: {status}. {update}", [
+        return SMSMeasure.cheapest(Template.fill(loc.strings["sms.status_update"] ?? "{reference}: {status}. {update}", [
             "reference": reference.grouped,
             "status": loc.strings["status.\(status.rawValue)"] ?? status.rawValue,
             "update": update ?? "",
-        ]).trimmingCharacters(in: .whitespaces)
+        ]).trimmingCharacters(in: .whitespaces))
     }
 }

@@ -160,11 +160,11 @@ public struct UssdGateway: Sendable {
         guard draft.reporter != nil else { return nil }
         let loc = engine.locales.locale(draft.language)
         guard let template = loc.strings["sms.ticket_created"] else { return nil }
-        return Template.fill(template, [
+        return SMSMeasure.cheapest(Template.fill(template, [
             "reference": draft.reference.grouped,
             "service": loc.strings["service.\(draft.service)"] ?? draft.service,
             "fault": loc.strings["fault.\(draft.service).\(draft.fault)"] ?? draft.fault,
-        ])
+        ]))
     }
 }
 

@@ -14,7 +14,7 @@ import Testing
 
     @Test func shippedMenusAndLocalesPass() throws {
         let definitions = try shippedDefinitions()
-        #expect(definitions.locales.codes == ["en", "zu", "af"])
+        #expect(definitions.locales.codes == ["en", "zu", "xh", "af", "nso", "st", "tn"])
         #expect(definitions.catalogue.moes.count >= 5)
         for service in definitions.catalogue.services where service.code != "other" {
             #expect((3...6).contains(service.faults.count), "\(service.code) has \(service.faults.count) fault types")
