@@ -157,6 +157,17 @@ public struct FlowEngine: Sendable {
         return enter(found ? next : (otherwise ?? next), &run, context)
     }
 
+    /// Answers the turn's queries with `answer` until it reaches a screen; effects accumulate.
+    public func settle(_ turn: Turn, context: TurnContext, answer: (Query) throws -> QueryAnswer) rethrows -> Turn {
+        var turn = turn
+        while case .query(let query) = turn.outcome {
+            var resumed = resume(turn.session, answer: try answer(query), context: context)
+            resumed.effects = turn.effects + resumed.effects
+            turn = resumed
+        }
+        return turn
+    }
+
     /// Whether a session dropped now leaves a report worth offering back.
     public func isResumable(_ session: Session) -> Bool {
         resumableSnapshot(of: session) != nil

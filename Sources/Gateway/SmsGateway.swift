@@ -158,14 +158,11 @@ public struct SmsGateway: Sendable {
             }
         }
 
-        while case .query(let query) = turn.outcome {
-            let answer: QueryAnswer = switch query {
+        turn = try engine.settle(turn, context: context) { query in
+            switch query {
             case .ticket(let r): .ticket(try reads.publicTicket(r))
             case .recentTickets(let limit): .recentTickets(try reads.recentTickets(of: sms.from, limit: limit))
             }
-            var resumed = engine.resume(turn.session, answer: answer, context: context)
-            resumed.effects = turn.effects + resumed.effects
-            turn = resumed
         }
         guard case .screen(let screen) = turn.outcome else { throw GatewayError.unansweredQuery }
         for effect in turn.effects {

@@ -110,15 +110,11 @@ public struct UssdGateway: Sendable {
             turn = engine.begin(language: language, unfinished: unfinished?.session, serviceCode: event.serviceCode, context: context)
         }
 
-        while case .query(let query) = turn.outcome {
-            let answer: QueryAnswer
+        turn = try engine.settle(turn, context: context) { query in
             switch query {
-            case .ticket(let r): answer = .ticket(try reads.publicTicket(r))
-            case .recentTickets(let limit): answer = .recentTickets(try reads.recentTickets(of: event.msisdn, limit: limit))
+            case .ticket(let r): .ticket(try reads.publicTicket(r))
+            case .recentTickets(let limit): .recentTickets(try reads.recentTickets(of: event.msisdn, limit: limit))
             }
-            var resumed = engine.resume(turn.session, answer: answer, context: context)
-            resumed.effects = turn.effects + resumed.effects
-            turn = resumed
         }
         guard case .screen(let screen) = turn.outcome else { throw GatewayError.unansweredQuery }
 
