@@ -42,7 +42,7 @@ let package = Package(
         .target(name: "Channels", dependencies: ["Gateway"]),
         // The only Hummingbird importer.
         .target(name: "Web", dependencies: [
-            "Gateway", "Channels", "Domain",
+            "Gateway", "Channels", "Domain", "FlowEngine",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

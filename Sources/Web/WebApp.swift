@@ -1,4 +1,5 @@
 import Domain
+import FlowEngine
 import Gateway
 import Hummingbird
 import Logging
@@ -27,11 +28,14 @@ public struct WebServices: Sendable {
     public var outbox: (any OutboxStore)?
     public var clock: any WallClock
     public var statistics: (any OperationalStatistics)?
+    public var listing: (any RequestListing)?
     /// Where swift-metrics records (the process bootstraps it with this registry).
     public var registry: PrometheusCollectorRegistry
 
     public init(ussd: UssdGateway, sms: SmsGateway? = nil, outbox: (any OutboxStore)? = nil, clock: any WallClock,
-                statistics: (any OperationalStatistics)? = nil, registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
+                statistics: (any OperationalStatistics)? = nil, listing: (any RequestListing)? = nil,
+                registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
+        self.listing = listing
         self.ussd = ussd
         self.sms = sms
         self.outbox = outbox
@@ -47,6 +51,10 @@ public enum WebApp {
         router.middlewares.add(MetricsMiddleware())
         router.get("/healthz") { _, _ in "ok\n" }
         MetricsRoute(registry: services.registry, statistics: services.statistics).register(on: router)
+        if let listing = services.listing {
+            let engine = services.ussd.engine
+            Open311Routes(catalogue: engine.catalogue, locale: engine.locales.locale(engine.locales.fallback), listing: listing).register(on: router)
+        }
         UssdRoutes(gateway: services.ussd, maxBytes: configuration.maxWebhookBytes, logger: logger).register(on: router)
         if let sms = services.sms, let outbox = services.outbox {
             let reports = DeliveryReports(store: outbox, clock: services.clock)

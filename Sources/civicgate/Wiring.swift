@@ -33,7 +33,8 @@ struct Wiring {
     }
 
     func web(registry: PrometheusCollectorRegistry) -> WebServices {
-        WebServices(ussd: gateway, sms: sms, outbox: outbox, clock: clock, statistics: SQLiteStatistics(database), registry: registry)
+        WebServices(ussd: gateway, sms: sms, outbox: outbox, clock: clock, statistics: SQLiteStatistics(database),
+                    listing: SQLiteRequestListing(database), registry: registry)
     }
 
     /// The provider named by CIVICGATE_SMS_PROVIDER, checked for what it needs.

@@ -77,5 +77,6 @@ public struct TestGateway: Sendable {
 
 extension TestGateway {
     /// The routes' view of this world.
-    public var web: WebServices { WebServices(ussd: gateway, sms: sms, outbox: outbox, clock: clock, statistics: SQLiteStatistics(database)) }
+    public var web: WebServices { WebServices(ussd: gateway, sms: sms, outbox: outbox, clock: clock, statistics: SQLiteStatistics(database),
+                                              listing: SQLiteRequestListing(database)) }
 }

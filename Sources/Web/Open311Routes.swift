@@ -1,0 +1,256 @@
+import Domain
+import FlowEngine
+import Foundation
+import Gateway
+import Hummingbird
+import NIOCore
+
+/// Open311 GeoReport v2 (JSON) under /open311/v2/: the services catalogue and public tickets.
+/// Each fault type is an Open311 service (`water.burst_pipe`); a bare service code (`water`)
+/// matches all its fault types when listing. Public output never carries a phone number or name.
+struct Open311Routes: Sendable {
+    let catalogue: ServiceCatalogue
+    let locale: LocaleStrings
+    let listing: any RequestListing
+
+    func register(on router: Router<BasicRequestContext>) {
+        router.get("/open311/v2/discovery.json") { request, _ in json(discovery(request)) }
+        router.get("/open311/v2/services.json") { _, _ in json(services()) }
+        router.get("/open311/v2/services/:code") { request, context in
+            let code = try context.parameters.require("code")
+            guard code.hasSuffix(".json") else { return error(400, "only the .json format is served") }
+            guard let definition = serviceDefinition(String(code.dropLast(5))) else { return error(404, "unknown service_code") }
+            return json(definition)
+        }
+        router.get("/open311/v2/requests.json") { request, _ in try await list(request) }
+        router.get("/open311/v2/requests/:id") { _, context in
+            let id = try context.parameters.require("id")
+            guard id.hasSuffix(".json") else { return error(400, "only the .json format is served") }
+            guard let reference = try? Reference(parsing: String(id.dropLast(5))) else { return error(404, "no such service_request_id") }
+            var filter = RequestFilter()
+            filter.references = [reference]
+            let found = try await listing.requests(filter)
+            guard !found.isEmpty else { return error(404, "no such service_request_id") }
+            return json(found.map(requestObject))
+        }
+    }
+
+    // MARK: Services
+
+    struct Service: Encodable {
+        var service_code: String
+        var service_name: String
+        var description: String
+        var metadata: Bool
+        var type: String
+        var keywords: String
+        var group: String
+    }
+
+    func text(_ key: String) -> String { locale.strings[key] ?? key }
+
+    func services() -> [Service] {
+        catalogue.services.flatMap { service in
+            service.faults.map { fault in
+                Service(service_code: "\(service.code).\(fault.code)",
+                        service_name: "\(text("service.\(service.code)")): \(text("fault.\(service.code).\(fault.code)"))",
+                        description: "\(text("fault.\(service.code).\(fault.code)")) (\(text("moe.\(service.moe)")))",
+                        metadata: true, type: "realtime",
+                        keywords: [service.code, fault.code.replacingOccurrences(of: "_", with: " ")].joined(separator: ", "),
+                        group: text("service.\(service.code)"))
+            }
+        }
+    }
+
+    struct Definition: Encodable {
+        struct Attribute: Encodable {
+            struct Value: Encodable {
+                var key: String
+                var name: String
+            }
+            var variable = true
+            var code = "area"
+            var datatype = "singlevaluelist"
+            var required = false
+            var datatype_description = "The suburb or ward"
+            var order = 1
+            var description = "Area"
+            var values: [Value]
+        }
+        var service_code: String
+        var attributes: [Attribute]
+    }
+
+    func serviceDefinition(_ code: String) -> Definition? {
+        guard let match = Open311Codes.parse(code, catalogue), match.fault != nil else { return nil }
+        return Definition(service_code: code, attributes: [.init(values: catalogue.areas.map { .init(key: $0.code, name: $0.name) })])
+    }
+
+    struct Discovery: Encodable {
+        struct Endpoint: Encodable {
+            var specification = "http://wiki.open311.org/GeoReport_v2"
+            var url: String
+            var changeset = "2026-11-27T00:00:00+02:00"
+            var type = "production"
+            var formats = ["application/json"]
+        }
+        var changeset = "2026-11-27T00:00:00+02:00"
+        var contact = "Your municipality's service desk"
+        var key_service = "API keys are issued to registered community organisations by the administrator"
+        var endpoints: [Endpoint]
+    }
+
+    func discovery(_ request: Request) -> Discovery {
+        let host = request.head.authority ?? "127.0.0.1"
+        return Discovery(endpoints: [.init(url: "http://\(host)/open311/v2")])
+    }
+
+    // MARK: Requests
+
+    struct RequestObject: Encodable {
+        var service_request_id: String
+        var status: String
+        var status_notes: String?
+        var service_name: String
+        var service_code: String
+        var description: String
+        var agency_responsible: String
+        var service_notice: String?
+        var requested_datetime: String
+        var updated_datetime: String
+        var expected_datetime: String?
+        var address: String
+    }
+
+    func requestObject(_ r: PublicRequest) -> RequestObject {
+        let t = r.ticket
+        let code = t.fault == "unspecified" ? t.service : "\(t.service).\(t.fault)"
+        let area = catalogue.area(t.area)?.name
+        return RequestObject(
+            service_request_id: t.reference.digits, status: t.status.isOpen ? "open" : "closed",
+            status_notes: t.lastPublicUpdate.map(PersonalData.scrub), service_name: Open311Codes.name(code, catalogue, locale),
+            service_code: code, description: PersonalData.scrub(r.description.isEmpty ? text("fault.\(t.service).\(t.fault)") : r.description),
+            agency_responsible: text("moe.\(t.moe)"), service_notice: text("status.\(t.status.rawValue)"),
+            requested_datetime: Open311Dates.format(t.createdAt), updated_datetime: Open311Dates.format(t.updatedAt),
+            expected_datetime: t.expectedAt.map(Open311Dates.format),
+            address: PersonalData.scrub([r.address, area].compactMap { $0 }.joined(separator: ", ")))
+    }
+
+    func list(_ request: Request) async throws -> Response {
+        let q = request.uri.queryParameters
+        var filter = RequestFilter()
+        if let ids = q["service_request_id"] {
+            for id in ids.split(separator: ",") {
+                guard let r = try? Reference(parsing: String(id)) else { return error(400, "service_request_id '\(id)' is not a reference") }
+                filter.references.append(r)
+            }
+        }
+        if let codes = q["service_code"] {
+            for code in codes.split(separator: ",") {
+                guard let match = Open311Codes.parse(String(code), catalogue) else { return error(400, "unknown service_code '\(code)'") }
+                filter.services.append(match)
+            }
+        }
+        for (name, keyPath) in [("start_date", \RequestFilter.start), ("end_date", \RequestFilter.end)] {
+            if let value = q[Substring(name)] {
+                guard let date = Open311Dates.parse(String(value)) else { return error(400, "\(name) must be ISO 8601, e.g. 2026-11-01T00:00:00+02:00") }
+                filter[keyPath: keyPath] = date
+            }
+        }
+        if let status = q["status"] {
+            switch status {
+            case "open": filter.open = true
+            case "closed": filter.open = false
+            default: return error(400, "status must be open or closed")
+            }
+        }
+        if let page = q["page"] {
+            guard let n = Int(page), n >= 1 else { return error(400, "page must be a whole number from 1") }
+            filter.page = n
+        }
+        if let size = q["page_size"] {
+            guard let n = Int(size), (1...500).contains(n) else { return error(400, "page_size must be 1 to 500") }
+            filter.pageSize = n
+        }
+        return json(try await listing.requests(filter).map(requestObject))
+    }
+
+    // MARK: Output
+
+    struct Failure: Encodable {
+        var code: Int
+        var description: String
+    }
+
+    func error(_ code: Int, _ description: String) -> Response {
+        json([Failure(code: code, description: description)], status: .init(code: code))
+    }
+
+    func json(_ value: some Encodable, status: HTTPResponse.Status = .ok) -> Response {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let data = (try? encoder.encode(value)) ?? Data("[]".utf8)
+        return Response(status: status, headers: [.contentType: "application/json; charset=utf-8"],
+                        body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}
+
+/// Open311 service codes: `service.fault`, or a bare `service` meaning any of its faults.
+enum Open311Codes {
+    static func parse(_ code: String, _ catalogue: ServiceCatalogue) -> RequestFilter.ServiceMatch? {
+        let parts = code.split(separator: ".", maxSplits: 1).map(String.init)
+        guard let service = parts.first.flatMap(catalogue.service) else { return nil }
+        if parts.count == 1 { return .init(service: service.code, fault: nil) }
+        guard service.faults.contains(where: { $0.code == parts[1] }) else { return nil }
+        return .init(service: service.code, fault: parts[1])
+    }
+
+    static func name(_ code: String, _ catalogue: ServiceCatalogue, _ locale: LocaleStrings) -> String {
+        let parts = code.split(separator: ".", maxSplits: 1).map(String.init)
+        let service = locale.strings["service.\(parts[0])"] ?? parts[0]
+        guard parts.count == 2 else { return service }
+        return "\(service): \(locale.strings["fault.\(parts[0]).\(parts[1])"] ?? parts[1])"
+    }
+}
+
+/// Datetimes as Open311 wants them: ISO 8601 with the offset, in South African time.
+public enum Open311Dates {
+    public static func format(_ date: Date) -> String {
+        var style = Date.ISO8601FormatStyle(timeZone: TimeZone(identifier: "Africa/Johannesburg") ?? .gmt)
+        style = style.year().month().day().time(includingFractionalSeconds: false).timeZone(separator: .colon)
+        return date.formatted(style)
+    }
+
+    static func parse(_ text: String) -> Date? {
+        let full = Date.ISO8601FormatStyle(includingFractionalSeconds: false)
+        if let d = try? full.parse(text) { return d }
+        if let d = try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text) { return d }
+        if let d = try? Date.ISO8601FormatStyle().year().month().day().parse(text) { return d }
+        return nil
+    }
+}
+
+/// Free text shown publicly loses anything that looks like a phone number.
+enum PersonalData {
+    static func scrub(_ text: String) -> String {
+        var out = ""
+        var run = ""
+        var digits = 0
+        func flush() {
+            out += digits >= 7 ? "[number removed]" + (run.last == " " ? " " : "") : run
+            run = ""
+            digits = 0
+        }
+        for ch in text {
+            if ch.isNumber || ((ch == " " || ch == "-" || ch == "+" || ch == "(" || ch == ")") && (digits > 0 || ch == "+")) {
+                run.append(ch)
+                if ch.isNumber { digits += 1 }
+            } else {
+                flush()
+                out.append(ch)
+            }
+        }
+        flush()
+        return out
+    }
+}
