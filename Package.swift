@@ -16,6 +16,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
     ],
     targets: [
         // Tickets, references, MSISDNs, the services catalogue and routing. No I/O, no frameworks.
@@ -29,7 +30,9 @@ let package = Package(
         // The application core: one USSD hop = load, step the engine, apply effects, save. Ports only.
         .target(name: "Gateway", dependencies: ["FlowEngine", "Domain", .product(name: "Logging", package: "swift-log")]),
         // The only GRDB importer.
-        .target(name: "Store", dependencies: ["Gateway", "Domain", "FlowEngine", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "Store", dependencies: [
+            "Gateway", "Domain", "FlowEngine", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         // libcurl as a system library, with fixed-type wrappers for its variadic calls.
         .systemLibrary(name: "CCurl", path: "Sources/CCurl"),
         // SMS providers (Kannel, Africa's Talking, log) and the outbox sender: the only CCurl importer.

@@ -215,3 +215,46 @@ public struct RequestFilter: Sendable, Equatable {
 public protocol RequestListing: Sendable {
     func requests(_ filter: RequestFilter) async throws -> [PublicRequest]
 }
+
+/// A community organisation that reports in bulk.
+public struct Organisation: Sendable, Equatable {
+    public var id: Int64
+    public var name: String
+    /// The first characters of its key, to tell keys apart without showing them.
+    public var keyPrefix: String
+    public var createdAt: Date
+    public var revokedAt: Date?
+
+    public init(id: Int64, name: String, keyPrefix: String, createdAt: Date, revokedAt: Date?) {
+        self.id = id
+        self.name = name
+        self.keyPrefix = keyPrefix
+        self.createdAt = createdAt
+        self.revokedAt = revokedAt
+    }
+}
+
+/// A report from an organisation (CSV row or Open311 POST), validated and ready to store.
+public struct OrganisationReport: Sendable, Equatable {
+    public var externalID: String?
+    public var ticket: NewTicket
+
+    public init(externalID: String?, ticket: NewTicket) {
+        self.externalID = externalID
+        self.ticket = ticket
+    }
+}
+
+public protocol OrganisationStore: Sendable {
+    /// Creates an organisation; returns it with its new API key, the only time the key exists in clear.
+    func add(name: String, at: Date) async throws -> (Organisation, key: String)
+    func list() async throws -> [Organisation]
+    /// Revokes by name or id; false when there is no such active organisation.
+    func revoke(_ nameOrID: String, at: Date) async throws -> Bool
+    /// The active organisation holding `key`.
+    func authenticate(key: String) async throws -> Organisation?
+    func organisation(named nameOrID: String) async throws -> Organisation?
+    /// Stores reports in one transaction. A report whose (organisation, external id) is already
+    /// stored creates nothing and returns the existing reference.
+    func store(_ reports: [OrganisationReport], for organisation: Organisation) async throws -> [Reference]
+}

@@ -109,6 +109,21 @@ extension AppDatabase {
                 );
                 """)
         }
+        migrator.registerMigration("v3 organisations and bulk reports") { db in
+            try db.execute(sql: """
+                CREATE TABLE organisations (
+                    id INTEGER PRIMARY KEY,
+                    name TEXT NOT NULL UNIQUE,
+                    key_hash TEXT NOT NULL UNIQUE,
+                    key_prefix TEXT NOT NULL,
+                    created_at DATETIME NOT NULL,
+                    revoked_at DATETIME
+                );
+                ALTER TABLE tickets ADD COLUMN source_org INTEGER REFERENCES organisations (id);
+                ALTER TABLE tickets ADD COLUMN external_id TEXT;
+                CREATE UNIQUE INDEX tickets_org_external ON tickets (source_org, external_id) WHERE external_id IS NOT NULL;
+                """)
+        }
         return migrator
     }
 }

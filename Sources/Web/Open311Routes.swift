@@ -1,3 +1,4 @@
+import Channels
 import Domain
 import FlowEngine
 import Foundation
@@ -12,25 +13,28 @@ struct Open311Routes: Sendable {
     let catalogue: ServiceCatalogue
     let locale: LocaleStrings
     let listing: any RequestListing
+    let organisations: (any OrganisationStore)?
+    let bulk: BulkReports?
 
     func register(on router: Router<BasicRequestContext>) {
         router.get("/open311/v2/discovery.json") { request, _ in json(discovery(request)) }
         router.get("/open311/v2/services.json") { _, _ in json(services()) }
         router.get("/open311/v2/services/:code") { request, context in
             let code = try context.parameters.require("code")
-            guard code.hasSuffix(".json") else { return error(400, "only the .json format is served") }
-            guard let definition = serviceDefinition(String(code.dropLast(5))) else { return error(404, "unknown service_code") }
+            guard code.hasSuffix(".json") else { return failure(400, "only the .json format is served") }
+            guard let definition = serviceDefinition(String(code.dropLast(5))) else { return failure(404, "unknown service_code") }
             return json(definition)
         }
         router.get("/open311/v2/requests.json") { request, _ in try await list(request) }
+        router.post("/open311/v2/requests.json") { request, _ in try await create(request) }
         router.get("/open311/v2/requests/:id") { _, context in
             let id = try context.parameters.require("id")
-            guard id.hasSuffix(".json") else { return error(400, "only the .json format is served") }
-            guard let reference = try? Reference(parsing: String(id.dropLast(5))) else { return error(404, "no such service_request_id") }
+            guard id.hasSuffix(".json") else { return failure(400, "only the .json format is served") }
+            guard let reference = try? Reference(parsing: String(id.dropLast(5))) else { return failure(404, "no such service_request_id") }
             var filter = RequestFilter()
             filter.references = [reference]
             let found = try await listing.requests(filter)
-            guard !found.isEmpty else { return error(404, "no such service_request_id") }
+            guard !found.isEmpty else { return failure(404, "no such service_request_id") }
             return json(found.map(requestObject))
         }
     }
@@ -141,19 +145,19 @@ struct Open311Routes: Sendable {
         var filter = RequestFilter()
         if let ids = q["service_request_id"] {
             for id in ids.split(separator: ",") {
-                guard let r = try? Reference(parsing: String(id)) else { return error(400, "service_request_id '\(id)' is not a reference") }
+                guard let r = try? Reference(parsing: String(id)) else { return failure(400, "service_request_id '\(id)' is not a reference") }
                 filter.references.append(r)
             }
         }
         if let codes = q["service_code"] {
             for code in codes.split(separator: ",") {
-                guard let match = Open311Codes.parse(String(code), catalogue) else { return error(400, "unknown service_code '\(code)'") }
+                guard let match = Open311Codes.parse(String(code), catalogue) else { return failure(400, "unknown service_code '\(code)'") }
                 filter.services.append(match)
             }
         }
         for (name, keyPath) in [("start_date", \RequestFilter.start), ("end_date", \RequestFilter.end)] {
             if let value = q[Substring(name)] {
-                guard let date = Open311Dates.parse(String(value)) else { return error(400, "\(name) must be ISO 8601, e.g. 2026-11-01T00:00:00+02:00") }
+                guard let date = Open311Dates.parse(String(value)) else { return failure(400, "\(name) must be ISO 8601, e.g. 2026-11-01T00:00:00+02:00") }
                 filter[keyPath: keyPath] = date
             }
         }
@@ -161,18 +165,53 @@ struct Open311Routes: Sendable {
             switch status {
             case "open": filter.open = true
             case "closed": filter.open = false
-            default: return error(400, "status must be open or closed")
+            default: return failure(400, "status must be open or closed")
             }
         }
         if let page = q["page"] {
-            guard let n = Int(page), n >= 1 else { return error(400, "page must be a whole number from 1") }
+            guard let n = Int(page), n >= 1 else { return failure(400, "page must be a whole number from 1") }
             filter.page = n
         }
         if let size = q["page_size"] {
-            guard let n = Int(size), (1...500).contains(n) else { return error(400, "page_size must be 1 to 500") }
+            guard let n = Int(size), (1...500).contains(n) else { return failure(400, "page_size must be 1 to 500") }
             filter.pageSize = n
         }
         return json(try await listing.requests(filter).map(requestObject))
+    }
+
+    /// POST requests.json: one report from an organisation's app (`api_key` required).
+    func create(_ request: Request) async throws -> Response {
+        guard let organisations, let bulk else { return failure(404, "reporting is not enabled") }
+        let body = try await request.body.collect(upTo: 64 * 1024)
+        let form: FormBody
+        do { form = try FormBody(parsing: Array(body.readableBytesView)) } catch { return failure(400, "the body must be a URL-encoded form") }
+        guard let key = form["api_key"], let organisation = try await organisations.authenticate(key: key) else {
+            return failure(403, "a valid api_key is required")
+        }
+        guard let code = form["service_code"], !code.isEmpty else { return failure(400, "service_code is required") }
+        var address = form["address_string"] ?? ""
+        if address.isEmpty, let lat = form["lat"].flatMap(Double.init), let long = form["long"].flatMap(Double.init) {
+            guard (-90...90).contains(lat), (-180...180).contains(long) else { return failure(400, "lat/long are out of range") }
+            address = "lat \(lat), long \(long)"
+        }
+        if address.isEmpty { return failure(400, "a location is required: address_string, or lat and long") }
+        // First and last names are not kept: a report needs no name.
+        // The same checks as a CSV row; an app may send its own id as attribute[external_id].
+        let external = form["attribute[external_id]"]
+        let fields = [external ?? "open311", code, form["attribute[area]"] ?? "", address, form["description"] ?? "", form["phone"] ?? ""]
+        let prepared: (good: [BulkReports.Prepared], bad: [RowResult])
+        do {
+            prepared = try bulk.prepare(header: BulkReports.columns, records: [(number: 1, fields: fields)], channel: .open311)
+        } catch { return failure(400, "\(error)") }
+        if let problems = prepared.bad.first?.errors, !problems.isEmpty {
+            let first = problems.first { $0.column != "external_id" } ?? problems[0]
+            return failure(400, "\(first.column == "service_code" ? "service_code" : first.column): \(first.message)")
+        }
+        var good = prepared.good
+        if external == nil { good = good.map { var g = $0; g.report.externalID = nil; return g } }
+        let rows = try await bulk.store(good, bad: [], for: organisation, in: organisations)
+        guard let reference = rows.first?.reference else { return failure(400, "the report could not be stored") }
+        return json([["service_request_id": reference, "service_notice": "Thank you. The responsible department has been told."]])
     }
 
     // MARK: Output
@@ -182,7 +221,7 @@ struct Open311Routes: Sendable {
         var description: String
     }
 
-    func error(_ code: Int, _ description: String) -> Response {
+    func failure(_ code: Int, _ description: String) -> Response {
         json([Failure(code: code, description: description)], status: .init(code: code))
     }
 

@@ -12,6 +12,8 @@ public struct WebConfiguration: Sendable {
     public var port: Int
     /// Webhook bodies are small forms; anything larger is refused with 413.
     public var maxWebhookBytes: Int
+    /// A ward walk-about of tens of thousands of rows fits well within this.
+    public var maxBulkBytes = 64 * 1024 * 1024
 
     public init(host: String = "127.0.0.1", port: Int = 8080, maxWebhookBytes: Int = 16 * 1024) {
         self.host = host
@@ -29,13 +31,18 @@ public struct WebServices: Sendable {
     public var clock: any WallClock
     public var statistics: (any OperationalStatistics)?
     public var listing: (any RequestListing)?
+    public var organisations: (any OrganisationStore)?
+    public var bulk: BulkReports?
     /// Where swift-metrics records (the process bootstraps it with this registry).
     public var registry: PrometheusCollectorRegistry
 
     public init(ussd: UssdGateway, sms: SmsGateway? = nil, outbox: (any OutboxStore)? = nil, clock: any WallClock,
                 statistics: (any OperationalStatistics)? = nil, listing: (any RequestListing)? = nil,
+                organisations: (any OrganisationStore)? = nil, bulk: BulkReports? = nil,
                 registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.listing = listing
+        self.organisations = organisations
+        self.bulk = bulk
         self.ussd = ussd
         self.sms = sms
         self.outbox = outbox
@@ -53,7 +60,11 @@ public enum WebApp {
         MetricsRoute(registry: services.registry, statistics: services.statistics).register(on: router)
         if let listing = services.listing {
             let engine = services.ussd.engine
-            Open311Routes(catalogue: engine.catalogue, locale: engine.locales.locale(engine.locales.fallback), listing: listing).register(on: router)
+            Open311Routes(catalogue: engine.catalogue, locale: engine.locales.locale(engine.locales.fallback), listing: listing,
+                          organisations: services.organisations, bulk: services.bulk).register(on: router)
+        }
+        if let bulk = services.bulk, let organisations = services.organisations {
+            BulkRoutes(bulk: bulk, organisations: organisations, maxBytes: configuration.maxBulkBytes, logger: logger).register(on: router)
         }
         UssdRoutes(gateway: services.ussd, maxBytes: configuration.maxWebhookBytes, logger: logger).register(on: router)
         if let sms = services.sms, let outbox = services.outbox {

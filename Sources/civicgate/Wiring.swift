@@ -15,6 +15,8 @@ struct Wiring {
     let gateway: UssdGateway
     let sms: SmsGateway?
     let outbox: SQLiteOutboxStore
+    let organisations: SQLiteOrganisationStore
+    let bulk: BulkReports
     let clock = SystemClock()
 
     init(_ c: GatewayConfiguration, logger: Logger) throws {
@@ -30,11 +32,13 @@ struct Wiring {
         let clock = self.clock
         sms = definitions.smsEngine().map { SmsGateway(engine: $0, store: store, clock: clock, references: references, logger: logger) }
         outbox = SQLiteOutboxStore(database)
+        organisations = SQLiteOrganisationStore(database)
+        bulk = BulkReports(engine: definitions.engine(), clock: clock, references: references)
     }
 
     func web(registry: PrometheusCollectorRegistry) -> WebServices {
         WebServices(ussd: gateway, sms: sms, outbox: outbox, clock: clock, statistics: SQLiteStatistics(database),
-                    listing: SQLiteRequestListing(database), registry: registry)
+                    listing: SQLiteRequestListing(database), organisations: organisations, bulk: bulk, registry: registry)
     }
 
     /// The provider named by CIVICGATE_SMS_PROVIDER, checked for what it needs.

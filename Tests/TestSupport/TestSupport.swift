@@ -54,6 +54,8 @@ public struct TestGateway: Sendable {
     public let gateway: UssdGateway
     public let sms: SmsGateway
     public let outbox: SQLiteOutboxStore
+    public let organisations: SQLiteOrganisationStore
+    public let bulk: BulkReports
     public let database: AppDatabase
     public let tickets: SQLiteTicketStore
     public let clock: TestClock
@@ -72,11 +74,13 @@ public struct TestGateway: Sendable {
                               references: { references.next() })
         sms = SmsGateway(engine: definitions.smsEngine()!, store: SQLiteConversationStore(db), clock: clock, references: { references.next() })
         outbox = SQLiteOutboxStore(db)
+        organisations = SQLiteOrganisationStore(db)
+        bulk = BulkReports(engine: definitions.engine(), clock: clock, references: { references.next() })
     }
 }
 
 extension TestGateway {
     /// The routes' view of this world.
     public var web: WebServices { WebServices(ussd: gateway, sms: sms, outbox: outbox, clock: clock, statistics: SQLiteStatistics(database),
-                                              listing: SQLiteRequestListing(database)) }
+                                              listing: SQLiteRequestListing(database), organisations: organisations, bulk: bulk) }
 }

@@ -1,0 +1,142 @@
+import Domain
+import FlowEngine
+import Foundation
+
+/// One row's outcome, as the bulk API and the CLI report it.
+public struct RowResult: Sendable, Equatable, Codable {
+    public struct Problem: Sendable, Equatable, Codable {
+        public var column: String
+        public var message: String
+    }
+
+    public var row: Int
+    public var external_id: String?
+    public var reference: String?
+    public var errors: [Problem]?
+}
+
+/// Turns an organisation's rows into validated reports: every problem named by row and column,
+/// good rows ready to store whatever happens to the bad ones.
+public struct BulkReports: Sendable {
+    public static let columns = ["external_id", "service_code", "area", "address", "description", "phone"]
+
+    let engine: FlowEngine
+    let clock: any WallClock
+    let references: @Sendable () -> Reference
+
+    public init(engine: FlowEngine, clock: any WallClock, references: @escaping @Sendable () -> Reference) {
+        self.engine = engine
+        self.clock = clock
+        self.references = references
+    }
+
+    public enum HeaderProblem: Error, Equatable, CustomStringConvertible {
+        case missingColumns([String])
+        public var description: String {
+            switch self {
+            case .missingColumns(let c): "the header row lacks \(c.joined(separator: ", ")); it needs \(BulkReports.columns.joined(separator: ","))"
+            }
+        }
+    }
+
+    /// A validated row: where it came from and what to store.
+    public struct Prepared: Sendable {
+        public var row: Int
+        public var report: OrganisationReport
+    }
+
+    public func prepare(header: [String], records: [(number: Int, fields: [String])], channel: ReportChannel = .bulk)
+        throws(HeaderProblem) -> (good: [Prepared], bad: [RowResult])
+    {
+        let missing = Self.columns.filter { !header.contains($0) }
+        guard missing.isEmpty else { throw .missingColumns(missing) }
+        let index = Dictionary(Self.columns.map { c in (c, header.firstIndex(of: c)!) }, uniquingKeysWith: { a, _ in a })
+        let now = clock.now()
+        var seen: Set<String> = []
+        var good: [Prepared] = []
+        var bad: [RowResult] = []
+        let areasByName = Dictionary(engine.catalogue.areas.map { ($0.name.lowercased(), $0.code) }, uniquingKeysWith: { a, _ in a })
+        for (number, fields) in records {
+            func value(_ column: String) -> String {
+                let i = index[column]!
+                return i < fields.count ? fields[i].trimmingCharacters(in: .whitespacesAndNewlines) : ""
+            }
+            var problems: [RowResult.Problem] = []
+            func problem(_ column: String, _ message: String) { problems.append(.init(column: column, message: message)) }
+            if fields.count != header.count {
+                problem("row", "expected \(header.count) fields, found \(fields.count)")
+            }
+            let external = value("external_id")
+            if external.isEmpty { problem("external_id", "is empty: give each row your own id") }
+            else if external.count > 100 { problem("external_id", "is longer than 100 characters") }
+            else if !seen.insert(external).inserted { problem("external_id", "'\(external)' appears on an earlier row of this file") }
+            let code = value("service_code")
+            var service = "", fault = "unspecified"
+            let parts = code.split(separator: ".", maxSplits: 1).map(String.init)
+            if let s = parts.first.flatMap(engine.catalogue.service) {
+                service = s.code
+                if parts.count == 2 {
+                    if s.faults.contains(where: { $0.code == parts[1] }) { fault = parts[1] } else { problem("service_code", "'\(code)': \(s.code) has no fault type '\(parts[1])'") }
+                }
+            } else {
+                problem("service_code", code.isEmpty ? "is empty" : "'\(code)' is not a service code (see /open311/v2/services.json)")
+            }
+            let areaText = value("area")
+            var area = "unknown"
+            if !areaText.isEmpty {
+                if let a = engine.catalogue.area(areaText.lowercased()) { area = a.code }
+                else if let code = areasByName[areaText.lowercased()] { area = code }
+                else { problem("area", "'\(areaText)' is not a known area") }
+            }
+            let address = value("address").split(whereSeparator: \.isWhitespace).joined(separator: " ")
+            if address.count < 3 { problem("address", "needs at least 3 characters: a street address or landmark") }
+            else if address.count > 200 { problem("address", "is longer than 200 characters") }
+            let description = value("description")
+            if description.count > 1000 { problem("description", "is longer than 1000 characters") }
+            let phoneText = value("phone")
+            var phone: MSISDN?
+            if !phoneText.isEmpty {
+                phone = MSISDN(phoneText)
+                if phone == nil { problem("phone", "'\(phoneText)' is not a phone number") }
+            }
+            guard problems.isEmpty else {
+                bad.append(RowResult(row: number, external_id: external.isEmpty ? nil : external, reference: nil, errors: problems))
+                continue
+            }
+            let language = engine.locales.fallback
+            let draft = TicketDraft(reference: references(), service: service, fault: fault, area: area, address: address,
+                                    description: description, channel: channel, reporter: phone, language: language)
+            let ticket = NewTicket(draft: draft, destination: engine.catalogue.routing.route(service: service, area: area), createdAt: now,
+                                   confirmation: phone == nil ? nil : confirmation(draft))
+            good.append(Prepared(row: number, report: OrganisationReport(externalID: external, ticket: ticket)))
+        }
+        return (good, bad)
+    }
+
+    func confirmation(_ draft: TicketDraft) -> String {
+        let loc = engine.locales.locale(draft.language)
+        return SMSMeasure.cheapest(Template.fill(loc.strings["sms.ticket_created"] ?? "{reference}", [
+            "reference": draft.reference.grouped,
+            "fault": loc.strings["fault.\(draft.service).\(draft.fault)"] ?? loc.strings["service.\(draft.service)"] ?? draft.service,
+        ]))
+    }
+
+    /// Stores the good rows in transactions of `batch`, calling `progress` after each.
+    public func store(_ good: [Prepared], bad: [RowResult], for organisation: Organisation, in store: any OrganisationStore,
+                      batch: Int = 2000, progress: (Int) -> Void = { _ in }) async throws -> [RowResult] {
+        var results = bad
+        var done = 0
+        var start = 0
+        while start < good.count {
+            let chunk = Array(good[start..<min(start + batch, good.count)])
+            let references = try await store.store(chunk.map(\.report), for: organisation)
+            for (prepared, reference) in zip(chunk, references) {
+                results.append(RowResult(row: prepared.row, external_id: prepared.report.externalID, reference: reference.digits, errors: nil))
+            }
+            start += batch
+            done += chunk.count
+            progress(done)
+        }
+        return results.sorted { $0.row < $1.row }
+    }
+}

@@ -1,0 +1,94 @@
+import Crypto
+import Domain
+import Foundation
+import Gateway
+import GRDB
+
+/// Organisations and their reports. API keys are 256-bit random strings, stored only as SHA-256:
+/// with that much entropy a fast hash is safe, and lets a key be found by its hash.
+public struct SQLiteOrganisationStore: OrganisationStore {
+    let database: AppDatabase
+
+    public init(_ database: AppDatabase) { self.database = database }
+
+    static func hash(_ key: String) -> String {
+        SHA256.hash(data: Data(key.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+
+    static func newKey() -> String {
+        var generator = SystemRandomNumberGenerator()
+        let alphabet = Array("abcdefghijkmnopqrstuvwxyz23456789")
+        return "cg_" + String((0..<52).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &generator)] })
+    }
+
+    static func decode(_ row: Row) -> Organisation {
+        Organisation(id: row["id"], name: row["name"], keyPrefix: row["key_prefix"], createdAt: row["created_at"], revokedAt: row["revoked_at"])
+    }
+
+    public func add(name: String, at: Date) async throws -> (Organisation, key: String) {
+        let key = Self.newKey()
+        let organisation = try await database.writer.write { db in
+            try db.execute(sql: "INSERT INTO organisations (name, key_hash, key_prefix, created_at) VALUES (?, ?, ?, ?)",
+                           arguments: [name, Self.hash(key), String(key.prefix(7)), at])
+            return Organisation(id: db.lastInsertedRowID, name: name, keyPrefix: String(key.prefix(7)), createdAt: at, revokedAt: nil)
+        }
+        return (organisation, key)
+    }
+
+    public func list() async throws -> [Organisation] {
+        try await database.writer.read { db in try Row.fetchAll(db, sql: "SELECT * FROM organisations ORDER BY id").map(Self.decode) }
+    }
+
+    public func revoke(_ nameOrID: String, at: Date) async throws -> Bool {
+        try await database.writer.write { db in
+            try db.execute(sql: "UPDATE organisations SET revoked_at = ? WHERE (name = ? OR CAST(id AS TEXT) = ?) AND revoked_at IS NULL",
+                           arguments: [at, nameOrID, nameOrID])
+            return db.changesCount > 0
+        }
+    }
+
+    public func authenticate(key: String) async throws -> Organisation? {
+        guard key.hasPrefix("cg_"), key.count < 200 else { return nil }
+        let hash = Self.hash(key)
+        return try await database.writer.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM organisations WHERE key_hash = ? AND revoked_at IS NULL", arguments: [hash]).map(Self.decode)
+        }
+    }
+
+    public func organisation(named nameOrID: String) async throws -> Organisation? {
+        try await database.writer.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM organisations WHERE name = ? OR CAST(id AS TEXT) = ?", arguments: [nameOrID, nameOrID])
+                .map(Self.decode)
+        }
+    }
+
+    public func store(_ reports: [OrganisationReport], for organisation: Organisation) async throws -> [Reference] {
+        try await database.writer.write { db in
+            var references: [Reference] = []
+            references.reserveCapacity(reports.count)
+            for report in reports {
+                if let external = report.externalID,
+                   let existing = try String.fetchOne(db.cachedStatement(sql: "SELECT reference FROM tickets WHERE source_org = ? AND external_id = ?"),
+                                                      arguments: [organisation.id, external]),
+                   let reference = try? Reference(parsing: existing) {
+                    references.append(reference)
+                    continue
+                }
+                var ticket = report.ticket
+                // A drawn reference already taken (one in a billion): the caller draws again.
+                while try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM tickets WHERE reference = ?)"),
+                                         arguments: [ticket.draft.reference.digits]) == true {
+                    var g = SystemRandomNumberGenerator()
+                    let old = ticket.draft.reference
+                    ticket.draft.reference = Reference.random(using: &g)
+                    ticket.confirmation = ticket.confirmation?.replacingOccurrences(of: old.grouped, with: ticket.draft.reference.grouped)
+                }
+                let id = try TicketRows.insert(db, ticket)
+                try db.cachedStatement(sql: "UPDATE tickets SET source_org = ?, external_id = ? WHERE id = ?")
+                    .execute(arguments: [organisation.id, report.externalID, id])
+                references.append(ticket.draft.reference)
+            }
+            return references
+        }
+    }
+}

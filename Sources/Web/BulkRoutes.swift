@@ -1,0 +1,61 @@
+import Channels
+import Foundation
+import Gateway
+import Hummingbird
+import Logging
+import NIOCore
+
+/// `POST /api/v1/bulk-reports`: an organisation's CSV (`Authorization: Bearer <key>`). Good rows
+/// are stored even when others are bad; each row's result names its reference or its problems.
+struct BulkRoutes: Sendable {
+    let bulk: BulkReports
+    let organisations: any OrganisationStore
+    let maxBytes: Int
+    let logger: Logger
+
+    struct Summary: Encodable {
+        var accepted: Int
+        var rejected: Int
+        var rows: [RowResult]
+    }
+
+    struct Failure: Encodable {
+        var error: String
+    }
+
+    func register(on router: Router<BasicRequestContext>) {
+        router.post("/api/v1/bulk-reports") { request, _ in try await upload(request) }
+    }
+
+    func upload(_ request: Request) async throws -> Response {
+        guard let auth = request.headers[.authorization], auth.lowercased().hasPrefix("bearer "),
+              let organisation = try await organisations.authenticate(key: String(auth.dropFirst(7)).trimmingCharacters(in: .whitespaces)) else {
+            return json(Failure(error: "a valid organisation API key is needed: Authorization: Bearer <key>"), status: .unauthorized,
+                        extra: [.wwwAuthenticate: "Bearer"])
+        }
+        let type = request.headers[.contentType]?.lowercased() ?? ""
+        guard type.hasPrefix("text/csv") || type.hasPrefix("application/csv") || type.hasPrefix("text/plain") else {
+            return json(Failure(error: "send the reports as text/csv"), status: .unsupportedMediaType)
+        }
+        let body = try await request.body.collect(upTo: maxBytes)
+        let table: CSVTable
+        do { table = try CSVTable(parsing: Array(body.readableBytesView)) } catch {
+            return json(Failure(error: "not CSV: \(error.description)"), status: .badRequest)
+        }
+        let prepared: (good: [BulkReports.Prepared], bad: [RowResult])
+        do { prepared = try bulk.prepare(header: table.header, records: table.records) } catch {
+            return json(Failure(error: error.description), status: .badRequest)
+        }
+        let rows = try await bulk.store(prepared.good, bad: prepared.bad, for: organisation, in: organisations)
+        logger.info("bulk reports", metadata: ["organisation": "\(organisation.id)", "accepted": "\(prepared.good.count)", "rejected": "\(prepared.bad.count)"])
+        return json(Summary(accepted: prepared.good.count, rejected: prepared.bad.count, rows: rows), status: .ok)
+    }
+
+    func json(_ value: some Encodable, status: HTTPResponse.Status, extra: HTTPFields = [:]) -> Response {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes]
+        var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
+        headers.append(contentsOf: extra)
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: (try? encoder.encode(value)) ?? Data())))
+    }
+}
