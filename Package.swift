@@ -17,6 +17,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
     ],
     targets: [
         // Tickets, references, MSISDNs, the services catalogue and routing. No I/O, no frameworks.
@@ -32,6 +33,7 @@ let package = Package(
         // The only GRDB importer.
         .target(name: "Store", dependencies: [
             "Gateway", "Domain", "FlowEngine", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
         ]),
         // libcurl as a system library, with fixed-type wrappers for its variadic calls.
         .systemLibrary(name: "CCurl", path: "Sources/CCurl"),

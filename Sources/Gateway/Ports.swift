@@ -258,3 +258,76 @@ public protocol OrganisationStore: Sendable {
     /// stored creates nothing and returns the existing reference.
     func store(_ reports: [OrganisationReport], for organisation: Organisation) async throws -> [Reference]
 }
+
+/// A member of an MOE's staff, or an administrator.
+public struct StaffUser: Sendable, Equatable {
+    public enum Role: String, Sendable, Equatable, CaseIterable {
+        case dispatcher, supervisor, admin
+    }
+
+    public var id: Int64
+    public var username: String
+    public var moe: String
+    public var role: Role
+
+    public init(id: Int64, username: String, moe: String, role: Role) {
+        self.id = id
+        self.username = username
+        self.moe = moe
+        self.role = role
+    }
+}
+
+/// A ticket as its MOE works it (no phone number: that needs an audited "show number").
+public struct QueueTicket: Sendable, Equatable, Codable {
+    public var reference: String
+    public var service: String
+    public var fault: String
+    public var area: String
+    public var address: String
+    public var description: String
+    public var queue: String
+    public var status: String
+    public var channel: String
+    public var publicUpdate: String?
+    public var expectedAt: Date?
+    public var createdAt: Date
+    public var updatedAt: Date
+
+    public init(reference: String, service: String, fault: String, area: String, address: String, description: String, queue: String,
+                status: String, channel: String, publicUpdate: String?, expectedAt: Date?, createdAt: Date, updatedAt: Date) {
+        self.reference = reference
+        self.service = service
+        self.fault = fault
+        self.area = area
+        self.address = address
+        self.description = description
+        self.queue = queue
+        self.status = status
+        self.channel = channel
+        self.publicUpdate = publicUpdate
+        self.expectedAt = expectedAt
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+    }
+}
+
+public protocol StaffStore: Sendable {
+    func addUser(username: String, password: String, moe: String, role: StaffUser.Role, at: Date) async throws -> StaffUser
+    /// A new API token for an MOE's own systems; returned in clear only now.
+    func addToken(moe: String, at: Date) async throws -> String
+    /// The MOE a token belongs to.
+    func moe(forToken token: String) async throws -> String?
+    /// The MOE's tickets (all MOEs for nil), newest first, optionally by status.
+    func queue(moe: String?, status: TicketStatus?, limit: Int) async throws -> [QueueTicket]
+    /// One ticket, only if it belongs to `moe` (or any MOE for nil).
+    func ticket(_ reference: Reference, moe: String?) async throws -> QueueTicket?
+    func audit(actor: String, action: String, reference: Reference?, detail: String?, at: Date) async throws
+}
+
+/// Status changes, written with their history row and (for a public update) the reporter's SMS.
+public protocol TicketUpdates: Sendable {
+    @discardableResult
+    func changeStatus(_ reference: Reference, to status: TicketStatus, publicUpdate: String?, expectedAt: Date?, actor: String, at: Date,
+                      internalNote: String?, notice: (@Sendable (_ language: String) -> String?)?) async throws -> Bool
+}

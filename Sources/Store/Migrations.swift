@@ -124,6 +124,37 @@ extension AppDatabase {
                 CREATE UNIQUE INDEX tickets_org_external ON tickets (source_org, external_id) WHERE external_id IS NOT NULL;
                 """)
         }
+        migrator.registerMigration("v4 staff, MOE API tokens, audit log") { db in
+            try db.execute(sql: """
+                CREATE TABLE users (
+                    id INTEGER PRIMARY KEY,
+                    username TEXT NOT NULL UNIQUE,
+                    password_hash TEXT NOT NULL,
+                    moe TEXT NOT NULL,
+                    role TEXT NOT NULL CHECK (role IN ('dispatcher', 'supervisor', 'admin')),
+                    failed_logins INTEGER NOT NULL DEFAULT 0,
+                    locked_until DATETIME,
+                    created_at DATETIME NOT NULL
+                );
+                CREATE TABLE moe_tokens (
+                    id INTEGER PRIMARY KEY,
+                    moe TEXT NOT NULL,
+                    token_hash TEXT NOT NULL UNIQUE,
+                    token_prefix TEXT NOT NULL,
+                    created_at DATETIME NOT NULL,
+                    revoked_at DATETIME
+                );
+                CREATE TABLE audit_log (
+                    id INTEGER PRIMARY KEY,
+                    at DATETIME NOT NULL,
+                    actor TEXT NOT NULL,
+                    action TEXT NOT NULL,
+                    ticket_id INTEGER REFERENCES tickets (id),
+                    detail TEXT
+                );
+                CREATE INDEX audit_log_ticket ON audit_log (ticket_id, at);
+                """)
+        }
         return migrator
     }
 }

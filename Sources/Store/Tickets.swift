@@ -4,7 +4,7 @@ import Gateway
 import GRDB
 
 /// Ticket reads and status changes outside a USSD hop (tracking, the console, tests).
-public struct SQLiteTicketStore: Sendable {
+public struct SQLiteTicketStore: TicketUpdates {
     let database: AppDatabase
 
     public init(_ database: AppDatabase) { self.database = database }
@@ -55,7 +55,8 @@ public struct SQLiteTicketStore: Sendable {
     /// reporter in the same transaction.
     @discardableResult
     public func changeStatus(_ reference: Reference, to status: TicketStatus, publicUpdate: String?, expectedAt: Date?,
-                             actor: String, at: Date, notice: (@Sendable (_ language: String) -> String?)? = nil) async throws -> Bool {
+                             actor: String, at: Date, internalNote: String? = nil,
+                             notice: (@Sendable (_ language: String) -> String?)? = nil) async throws -> Bool {
         try await database.writer.write { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT id, status, reporter, language FROM tickets WHERE reference = ?",
                                              arguments: [reference.digits]) else {
@@ -73,7 +74,7 @@ public struct SQLiteTicketStore: Sendable {
             try db.execute(sql: """
                 INSERT INTO ticket_events (ticket_id, at, kind, from_status, to_status, note, is_public, actor)
                 VALUES (?, ?, 'status', ?, ?, ?, ?, ?)
-                """, arguments: [id, at, row["status"] as String, status.rawValue, publicUpdate, publicUpdate != nil, actor])
+                """, arguments: [id, at, row["status"] as String, status.rawValue, publicUpdate ?? internalNote, publicUpdate != nil, actor])
             return true
         }
     }

@@ -17,6 +17,7 @@ struct Wiring {
     let outbox: SQLiteOutboxStore
     let organisations: SQLiteOrganisationStore
     let bulk: BulkReports
+    let staff: SQLiteStaffStore
     let clock = SystemClock()
 
     init(_ c: GatewayConfiguration, logger: Logger) throws {
@@ -34,11 +35,13 @@ struct Wiring {
         outbox = SQLiteOutboxStore(database)
         organisations = SQLiteOrganisationStore(database)
         bulk = BulkReports(engine: definitions.engine(), clock: clock, references: references)
+        staff = SQLiteStaffStore(database)
     }
 
     func web(registry: PrometheusCollectorRegistry) -> WebServices {
         WebServices(ussd: gateway, sms: sms, outbox: outbox, clock: clock, statistics: SQLiteStatistics(database),
-                    listing: SQLiteRequestListing(database), organisations: organisations, bulk: bulk, registry: registry)
+                    listing: SQLiteRequestListing(database), organisations: organisations, bulk: bulk,
+                    staff: staff, updates: SQLiteTicketStore(database), registry: registry)
     }
 
     /// The provider named by CIVICGATE_SMS_PROVIDER, checked for what it needs.

@@ -56,6 +56,7 @@ public struct TestGateway: Sendable {
     public let outbox: SQLiteOutboxStore
     public let organisations: SQLiteOrganisationStore
     public let bulk: BulkReports
+    public let staff: SQLiteStaffStore
     public let database: AppDatabase
     public let tickets: SQLiteTicketStore
     public let clock: TestClock
@@ -76,11 +77,13 @@ public struct TestGateway: Sendable {
         outbox = SQLiteOutboxStore(db)
         organisations = SQLiteOrganisationStore(db)
         bulk = BulkReports(engine: definitions.engine(), clock: clock, references: { references.next() })
+        staff = SQLiteStaffStore(db)
     }
 }
 
 extension TestGateway {
     /// The routes' view of this world.
     public var web: WebServices { WebServices(ussd: gateway, sms: sms, outbox: outbox, clock: clock, statistics: SQLiteStatistics(database),
-                                              listing: SQLiteRequestListing(database), organisations: organisations, bulk: bulk) }
+                                              listing: SQLiteRequestListing(database), organisations: organisations, bulk: bulk,
+                                              staff: staff, updates: tickets) }
 }

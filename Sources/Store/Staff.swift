@@ -1,0 +1,97 @@
+import Crypto
+import Domain
+import Foundation
+import Gateway
+import GRDB
+import HummingbirdBcrypt
+
+/// Staff users (bcrypt passwords), MOE API tokens (SHA-256, high-entropy) and the audit log.
+public struct SQLiteStaffStore: StaffStore {
+    let database: AppDatabase
+
+    public init(_ database: AppDatabase) { self.database = database }
+
+    public enum Problem: Error, CustomStringConvertible {
+        case usernameTaken(String)
+        case weakPassword
+        public var description: String {
+            switch self {
+            case .usernameTaken(let u): "a user called '\(u)' already exists"
+            case .weakPassword: "the password needs at least 10 characters"
+            }
+        }
+    }
+
+    public func addUser(username: String, password: String, moe: String, role: StaffUser.Role, at: Date) async throws -> StaffUser {
+        guard password.count >= 10 else { throw Problem.weakPassword }
+        let hash = Bcrypt.hash(password, cost: 12)
+        return try await database.writer.write { db in
+            if try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM users WHERE username = ?)", arguments: [username]) == true {
+                throw Problem.usernameTaken(username)
+            }
+            try db.execute(sql: "INSERT INTO users (username, password_hash, moe, role, created_at) VALUES (?, ?, ?, ?, ?)",
+                           arguments: [username, hash, moe, role.rawValue, at])
+            return StaffUser(id: db.lastInsertedRowID, username: username, moe: moe, role: role)
+        }
+    }
+
+    public func addToken(moe: String, at: Date) async throws -> String {
+        var generator = SystemRandomNumberGenerator()
+        let alphabet = Array("abcdefghijkmnopqrstuvwxyz23456789")
+        let token = "mt_" + String((0..<52).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &generator)] })
+        try await database.writer.write { db in
+            try db.execute(sql: "INSERT INTO moe_tokens (moe, token_hash, token_prefix, created_at) VALUES (?, ?, ?, ?)",
+                           arguments: [moe, SQLiteOrganisationStore.hash(token), String(token.prefix(7)), at])
+        }
+        return token
+    }
+
+    public func moe(forToken token: String) async throws -> String? {
+        guard token.hasPrefix("mt_"), token.count < 200 else { return nil }
+        let hash = SQLiteOrganisationStore.hash(token)
+        return try await database.writer.read { db in
+            try String.fetchOne(db, sql: "SELECT moe FROM moe_tokens WHERE token_hash = ? AND revoked_at IS NULL", arguments: [hash])
+        }
+    }
+
+    static let columns = "reference, service, fault, area, address, description, queue, status, channel, public_update, expected_at, created_at, updated_at"
+
+    static func decode(_ row: Row) -> QueueTicket {
+        QueueTicket(reference: row[0], service: row[1], fault: row[2], area: row[3], address: row[4], description: row[5], queue: row[6],
+                    status: row[7], channel: row[8], publicUpdate: row[9], expectedAt: row[10], createdAt: row[11], updatedAt: row[12])
+    }
+
+    public func queue(moe: String?, status: TicketStatus?, limit: Int) async throws -> [QueueTicket] {
+        try await database.writer.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT \(Self.columns) FROM tickets
+                WHERE (? IS NULL OR moe = ?) AND (? IS NULL OR status = ?)
+                ORDER BY created_at DESC, id DESC LIMIT ?
+                """, arguments: [moe, moe, status?.rawValue, status?.rawValue, limit]).map(Self.decode)
+        }
+    }
+
+    public func ticket(_ reference: Reference, moe: String?) async throws -> QueueTicket? {
+        try await database.writer.read { db in
+            try Row.fetchOne(db, sql: "SELECT \(Self.columns) FROM tickets WHERE reference = ? AND (? IS NULL OR moe = ?)",
+                             arguments: [reference.digits, moe, moe]).map(Self.decode)
+        }
+    }
+
+    public func audit(actor: String, action: String, reference: Reference?, detail: String?, at: Date) async throws {
+        try await database.writer.write { db in
+            let ticket = try reference.flatMap { try Int64.fetchOne(db, sql: "SELECT id FROM tickets WHERE reference = ?", arguments: [$0.digits]) }
+            try db.execute(sql: "INSERT INTO audit_log (at, actor, action, ticket_id, detail) VALUES (?, ?, ?, ?, ?)",
+                           arguments: [at, actor, action, ticket, detail])
+        }
+    }
+
+    /// Audit entries of a ticket, oldest first: (actor, action, detail).
+    public func auditLog(of reference: Reference) async throws -> [(actor: String, action: String, detail: String?)] {
+        try await database.writer.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT a.actor, a.action, a.detail FROM audit_log a JOIN tickets t ON t.id = a.ticket_id WHERE t.reference = ? ORDER BY a.id
+                """, arguments: [reference.digits]).map { ($0[0], $0[1], $0[2]) }
+        }
+    }
+}

@@ -1,0 +1,79 @@
+import Domain
+import Foundation
+import Gateway
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import TestSupport
+import Testing
+
+/// The MOE JSON API: per-MOE tokens, cross-MOE isolation, status changes with history, audit and
+/// (for public updates only) the reporter's SMS.
+@Suite struct MOEApiTests {
+    func waterTicket(_ world: TestGateway) async throws -> (Reference, MSISDN) {
+        let phone = Phone("+27821234567", gateway: world.gateway)
+        await phone.dial()
+        for input in ["1", "1", "1", "1", "1", "12 Vilakazi St"] { await phone.send(input) }
+        return (try Reference(parsing: String(await phone.send("1").text.filter(\.isNumber).suffix(9))), phone.caller)
+    }
+
+    func call(_ client: some TestClientProtocol, _ method: HTTPRequest.Method, _ uri: String, token: String?, json: String? = nil)
+        async throws -> (status: HTTPResponse.Status, body: [String: Any]) {
+        var headers: HTTPFields = [.contentType: "application/json"]
+        if let token { headers[.authorization] = "Bearer \(token)" }
+        let r = try await client.execute(uri: uri, method: method, headers: headers, body: json.map { ByteBuffer(string: $0) })
+        return (r.status, ((try? JSONSerialization.jsonObject(with: Data(buffer: r.body))) as? [String: Any]) ?? [:])
+    }
+
+    @Test func anMOESeesOnlyItsOwnTicketsAndAnotherMOEGets404() async throws {
+        let world = try TestGateway()
+        let (reference, _) = try await waterTicket(world)
+        let water = try await world.staff.addToken(moe: "water", at: world.clock.now())
+        let power = try await world.staff.addToken(moe: "electricity", at: world.clock.now())
+        try await makeApp(world).test(.router) { client in
+            let mine = try await call(client, .get, "/api/v1/tickets", token: water)
+            #expect(mine.status == .ok)
+            #expect((mine.body["tickets"] as? [[String: Any]])?.map { $0["reference"] as? String } == [reference.digits])
+            let theirs = try await call(client, .get, "/api/v1/tickets", token: power)
+            #expect((theirs.body["tickets"] as? [[String: Any]])?.isEmpty == true)
+            let peek = try await call(client, .get, "/api/v1/tickets/\(reference.digits)", token: power)
+            #expect(peek.status == .notFound)
+            let change = try await call(client, .post, "/api/v1/tickets/\(reference.digits)/status", token: power, json: #"{"status":"resolved"}"#)
+            #expect(change.status == .notFound)
+            let none = try await call(client, .get, "/api/v1/tickets", token: nil)
+            #expect(none.status == .unauthorized)
+            let raw = String(buffer: try await client.execute(uri: "/api/v1/tickets", method: .get, headers: [.authorization: "Bearer \(water)"]).body)
+            #expect(!raw.contains("+27") && !raw.contains("821234567"))
+        }
+        #expect(try await world.tickets.publicTicket(reference)?.status == .new)
+    }
+
+    @Test func aPublicUpdateNotifiesTheReporterAndAnInternalNoteDoesNot() async throws {
+        let world = try TestGateway()
+        let (reference, reporter) = try await waterTicket(world)
+        let water = try await world.staff.addToken(moe: "water", at: world.clock.now())
+        try await makeApp(world).test(.router) { client in
+            let scheduled = try await call(client, .post, "/api/v1/tickets/\(reference.digits)/status", token: water,
+                                           json: #"{"status":"scheduled","public_update":"Crew booked for Monday","expected_date":"2026-12-01"}"#)
+            #expect(scheduled.status == .ok)
+            #expect(scheduled.body["status"] as? String == "scheduled")
+            let noted = try await call(client, .post, "/api/v1/tickets/\(reference.digits)/status", token: water,
+                                       json: #"{"status":"in_progress","internal_note":"valve part ordered"}"#)
+            #expect(noted.status == .ok)
+            let bad = try await call(client, .post, "/api/v1/tickets/\(reference.digits)/status", token: water, json: #"{"status":"done"}"#)
+            #expect(bad.status == .badRequest)
+        }
+        let sms = try await world.tickets.outbox(for: reporter).map(\.body)
+        #expect(sms.count == 2)
+        #expect(sms.last == "Ref \(reference.grouped): Scheduled. Crew booked for Monday")
+        let history = try await world.tickets.history(of: reference)
+        #expect(history.map(\.kind) == ["created", "status", "status"])
+        #expect(history.map(\.note).last == "valve part ordered")
+        let audit = try await world.staff.auditLog(of: reference)
+        #expect(audit.map(\.action) == ["status scheduled", "status in_progress"])
+        #expect(audit.allSatisfy { $0.actor == "api:water" })
+        let track = try #require(try await world.tickets.publicTicket(reference))
+        #expect(track.lastPublicUpdate == "Crew booked for Monday")
+        #expect(track.expectedAt != nil)
+    }
+}
