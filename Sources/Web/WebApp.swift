@@ -61,6 +61,7 @@ public enum WebApp {
     public static func router(_ services: WebServices, configuration: WebConfiguration, logger: Logger) -> Router<BasicRequestContext> {
         let router = Router()
         router.middlewares.add(MetricsMiddleware())
+        router.middlewares.add(SecurityHeaders())
         router.get("/healthz") { _, _ in "ok\n" }
         MetricsRoute(registry: services.registry, statistics: services.statistics).register(on: router)
         if let listing = services.listing {

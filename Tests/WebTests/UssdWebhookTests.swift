@@ -143,6 +143,11 @@ import Testing
             let r = try await client.execute(uri: "/healthz", method: .get)
             #expect(r.status == .ok)
             #expect(String(buffer: r.body) == "ok\n")
+            let header = { (name: String) in r.headers.first { $0.name.canonicalName == name }?.value }
+            #expect(header("x-frame-options") == "DENY")
+            #expect(r.headers[.contentSecurityPolicy]?.contains("script-src 'self'") == true)
+            #expect(header("referrer-policy") == "no-referrer")
+            #expect(header("x-content-type-options") == "nosniff")
         }
     }
 }
