@@ -106,19 +106,10 @@ public struct BulkReports: Sendable {
             let language = engine.locales.fallback
             let draft = TicketDraft(reference: references(), service: service, fault: fault, area: area, address: address,
                                     description: description, channel: channel, reporter: phone, language: language)
-            let ticket = NewTicket(draft: draft, destination: engine.catalogue.routing.route(service: service, area: area), createdAt: now,
-                                   confirmation: phone == nil ? nil : confirmation(draft))
+            let ticket = engine.newTicket(draft, at: now, confirm: true)
             good.append(Prepared(row: number, report: OrganisationReport(externalID: external, ticket: ticket)))
         }
         return (good, bad)
-    }
-
-    func confirmation(_ draft: TicketDraft) -> String {
-        let loc = engine.locales.locale(draft.language)
-        return SMSMeasure.cheapest(Template.fill(loc.strings["sms.ticket_created"] ?? "{reference}", [
-            "reference": draft.reference.grouped,
-            "fault": loc.strings["fault.\(draft.service).\(draft.fault)"] ?? loc.strings["service.\(draft.service)"] ?? draft.service,
-        ]))
     }
 
     /// Stores the good rows in transactions of `batch`, calling `progress` after each.
@@ -129,7 +120,12 @@ public struct BulkReports: Sendable {
         var start = 0
         while start < good.count {
             let chunk = Array(good[start..<min(start + batch, good.count)])
-            let references = try await store.store(chunk.map(\.report), for: organisation)
+            let engine = self.engine, draw = self.references
+            let references = try await store.store(chunk.map(\.report), for: organisation) { taken in
+                var draft = taken.draft
+                draft.reference = draw()
+                return engine.newTicket(draft, at: taken.createdAt, confirm: taken.confirmation != nil)
+            }
             for (prepared, reference) in zip(chunk, references) {
                 results.append(RowResult(row: prepared.row, external_id: prepared.report.externalID, reference: reference.digits, errors: nil))
             }

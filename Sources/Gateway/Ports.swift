@@ -255,8 +255,10 @@ public protocol OrganisationStore: Sendable {
     func authenticate(key: String) async throws -> Organisation?
     func organisation(named nameOrID: String) async throws -> Organisation?
     /// Stores reports in one transaction. A report whose (organisation, external id) is already
-    /// stored creates nothing and returns the existing reference.
-    func store(_ reports: [OrganisationReport], for organisation: Organisation) async throws -> [Reference]
+    /// stored creates nothing and returns the existing reference. A ticket whose drawn reference is
+    /// taken is replaced by `redraw(ticket)` (a new reference, and its confirmation reworded).
+    func store(_ reports: [OrganisationReport], for organisation: Organisation,
+               redraw: @escaping @Sendable (NewTicket) -> NewTicket) async throws -> [Reference]
 }
 
 /// A member of an MOE's staff, or an administrator.

@@ -140,8 +140,7 @@ public struct SmsGateway: Sendable {
                                         address: String(rest.prefix(200)), description: String(rest.prefix(500)), channel: .sms,
                                         reporter: sms.from, language: language)
                 if try reads.referenceExists(reference) { return .again }
-                write.ticket = NewTicket(draft: draft, destination: engine.catalogue.routing.route(service: service, area: "unknown"),
-                                         createdAt: now, confirmation: nil)
+                write.ticket = engine.newTicket(draft, at: now, confirm: false)  // the reply is the confirmation
                 write.session = try endedConversation(sms.from, reads, now)
                 return reply(text("sms.report_done", ["reference": reference.grouped]))
             case "status":
@@ -170,8 +169,7 @@ public struct SmsGateway: Sendable {
             case .setLanguage(let code): write.language = code
             case .createTicket(let draft):
                 if try reads.referenceExists(draft.reference) { return .again }
-                write.ticket = NewTicket(draft: draft, destination: engine.catalogue.routing.route(service: draft.service, area: draft.area),
-                                         createdAt: now, confirmation: nil)
+                write.ticket = engine.newTicket(draft, at: now, confirm: false)  // the reply is the confirmation
             }
         }
         write.session = StoredSession(
@@ -192,14 +190,3 @@ public struct SmsGateway: Sendable {
     }
 }
 
-extension FlowEngine {
-    /// The SMS a reporter gets when their ticket changes publicly, in their language.
-    public func statusNotice(reference: Reference, status: TicketStatus, update: String?, language: String) -> String {
-        let loc = locales.locale(language)
-        return SMSMeasure.cheapest(Template.fill(loc.strings["sms.status_update"] ?? "{reference}: {status}. {update}", [
-            "reference": reference.grouped,
-            "status": loc.strings["status.\(status.rawValue)"] ?? status.rawValue,
-            "update": update ?? "",
-        ]).trimmingCharacters(in: .whitespaces))
-    }
-}

@@ -129,8 +129,7 @@ public struct UssdGateway: Sendable {
             case .createTicket(let draft):
                 // A drawn reference already taken: the write is refused and the hop replayed with a new draw.
                 if try reads.referenceExists(draft.reference) { return .again }
-                let destination = engine.catalogue.routing.route(service: draft.service, area: draft.area)
-                write.ticket = NewTicket(draft: draft, destination: destination, createdAt: now, confirmation: confirmation(for: draft))
+                write.ticket = engine.newTicket(draft, at: now, confirm: true)
             }
         }
         let reply = UssdReply(text: screen.text, isFinal: screen.isFinal)
@@ -149,18 +148,6 @@ public struct UssdGateway: Sendable {
             // The history does not extend ours (should not happen): the last component is the best guess.
             return text.split(separator: "*", omittingEmptySubsequences: false).last.map(String.init) ?? text
         }
-    }
-
-    /// The reporter's SMS, in their language.
-    func confirmation(for draft: TicketDraft) -> String? {
-        guard draft.reporter != nil else { return nil }
-        let loc = engine.locales.locale(draft.language)
-        guard let template = loc.strings["sms.ticket_created"] else { return nil }
-        return SMSMeasure.cheapest(Template.fill(template, [
-            "reference": draft.reference.grouped,
-            "service": loc.strings["service.\(draft.service)"] ?? draft.service,
-            "fault": loc.strings["fault.\(draft.service).\(draft.fault)"] ?? draft.fault,
-        ]))
     }
 }
 

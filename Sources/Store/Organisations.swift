@@ -62,7 +62,8 @@ public struct SQLiteOrganisationStore: OrganisationStore {
         }
     }
 
-    public func store(_ reports: [OrganisationReport], for organisation: Organisation) async throws -> [Reference] {
+    public func store(_ reports: [OrganisationReport], for organisation: Organisation,
+                      redraw: @escaping @Sendable (NewTicket) -> NewTicket) async throws -> [Reference] {
         try await database.writer.write { db in
             var references: [Reference] = []
             references.reserveCapacity(reports.count)
@@ -75,13 +76,10 @@ public struct SQLiteOrganisationStore: OrganisationStore {
                     continue
                 }
                 var ticket = report.ticket
-                // A drawn reference already taken (one in a billion): the caller draws again.
+                // A drawn reference already taken (about one in a billion): the caller draws again.
                 while try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM tickets WHERE reference = ?)"),
                                          arguments: [ticket.draft.reference.digits]) == true {
-                    var g = SystemRandomNumberGenerator()
-                    let old = ticket.draft.reference
-                    ticket.draft.reference = Reference.random(using: &g)
-                    ticket.confirmation = ticket.confirmation?.replacingOccurrences(of: old.grouped, with: ticket.draft.reference.grouped)
+                    ticket = redraw(ticket)
                 }
                 let id = try TicketRows.insert(db, ticket)
                 try db.cachedStatement(sql: "UPDATE tickets SET source_org = ?, external_id = ? WHERE id = ?")

@@ -168,4 +168,22 @@ import Testing
             #expect(((error as? [[String: Any]])?.first?["code"]) as? Int == 400)
         }
     }
+
+    @Test func aTakenReferenceIsRedrawnAndTheConfirmationNamesTheNewOne() async throws {
+        let world = try TestGateway()
+        let key = try await organisation(world)
+        let phone = Phone("+27821230000", gateway: world.gateway)
+        await phone.dial()
+        for input in ["1", "1", "1", "1", "1", "12 Vilakazi St"] { await phone.send(input) }
+        let taken = try Reference(parsing: String(await phone.send("1").text.filter(\.isNumber).suffix(9)))
+        world.references.queue(taken)
+        try await makeApp(world).test(.router) { client in
+            let (_, body) = try await upload(client, Self.header + "c1,water.leak,Soweto,3 Long St,,+27827770000\n", key: key)
+            let reference = try Reference(parsing: try #require((body["rows"] as? [[String: Any]])?.first?["reference"] as? String))
+            #expect(reference != taken)
+            let sms = try await world.tickets.outbox(for: MSISDN("+27827770000")!).map(\.body)
+            #expect(sms.count == 1 && sms[0].contains(reference.grouped) && !sms[0].contains(taken.grouped))
+        }
+        #expect(try await world.tickets.count() == 2)
+    }
 }

@@ -1,0 +1,33 @@
+import Domain
+import FlowEngine
+import Foundation
+
+/// What every channel does the same way when a ticket is made or changes: route it, and word the
+/// SMS the reporter gets, in their language and in the cheaper SMS spelling.
+extension FlowEngine {
+    /// The ticket as stored: routed now, with the reporter's confirmation if one should be sent.
+    public func newTicket(_ draft: TicketDraft, at now: Date, confirm: Bool) -> NewTicket {
+        NewTicket(draft: draft, destination: catalogue.routing.route(service: draft.service, area: draft.area), createdAt: now,
+                  confirmation: confirm && draft.reporter != nil ? createdNotice(draft) : nil)
+    }
+
+    /// "We received your report ... Your reference is ...".
+    public func createdNotice(_ draft: TicketDraft) -> String {
+        let loc = locales.locale(draft.language)
+        return SMSMeasure.cheapest(Template.fill(loc.strings["sms.ticket_created"] ?? "{reference}", [
+            "reference": draft.reference.grouped,
+            "service": loc.strings["service.\(draft.service)"] ?? draft.service,
+            "fault": loc.strings["fault.\(draft.service).\(draft.fault)"] ?? loc.strings["service.\(draft.service)"] ?? draft.fault,
+        ]))
+    }
+
+    /// The SMS a reporter gets when their ticket changes publicly, in their language.
+    public func statusNotice(reference: Reference, status: TicketStatus, update: String?, language: String) -> String {
+        let loc = locales.locale(language)
+        return SMSMeasure.cheapest(Template.fill(loc.strings["sms.status_update"] ?? "{reference}: {status}. {update}", [
+            "reference": reference.grouped,
+            "status": loc.strings["status.\(status.rawValue)"] ?? status.rawValue,
+            "update": update ?? "",
+        ]).trimmingCharacters(in: .whitespaces))
+    }
+}
