@@ -21,7 +21,10 @@ public struct ServiceCategory: Sendable, Equatable, Codable {
     /// The queue used when no routing rule names one for the area.
     public var defaultQueue: String
     public var faults: [FaultType]
-    public init(code: String, moe: String, defaultQueue: String, faults: [FaultType]) {
+    /// Hours from report to the promised fix: past it, an open ticket is overdue.
+    public var slaHours: Int
+    public init(code: String, moe: String, defaultQueue: String, faults: [FaultType], slaHours: Int = 72) {
+        self.slaHours = slaHours
         self.code = code
         self.moe = moe
         self.defaultQueue = defaultQueue
@@ -57,4 +60,6 @@ public struct ServiceCatalogue: Sendable, Equatable {
     public func service(_ code: String) -> ServiceCategory? { services.first { $0.code == code } }
     public func area(_ code: String) -> Area? { areas.first { $0.code == code } }
     public func moe(_ code: String) -> MOE? { moes.first { $0.code == code } }
+    /// Service code -> hours from report to the promised fix.
+    public var slaHours: [String: Int] { Dictionary(services.map { ($0.code, $0.slaHours) }, uniquingKeysWith: { a, _ in a }) }
 }

@@ -39,7 +39,11 @@ struct CatalogueFile {
             let faults = file.sequence(node["faults"], place).compactMap(\.string).map(FaultType.init)
             if faults.isEmpty { file.report(node, place, "needs fault types") }
             if Set(faults.map(\.code)).count != faults.count { file.report(node, place, "lists a fault type twice") }
-            services.append(ServiceCategory(code: code, moe: queue.moe, defaultQueue: queue.queue, faults: faults))
+            var sla = 72
+            if let hours = node["sla_hours"] {
+                if let h = hours.int, h > 0, h <= 24 * 365 { sla = h } else { file.report(hours, place, "sla_hours must be a whole number of hours from 1 to 8760") }
+            }
+            services.append(ServiceCategory(code: code, moe: queue.moe, defaultQueue: queue.queue, faults: faults, slaHours: sla))
         }
         var areas: [Area] = []
         for (code, _, node) in file.pairs(root["areas"], "areas") {

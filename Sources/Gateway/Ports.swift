@@ -295,9 +295,21 @@ public struct QueueTicket: Sendable, Equatable, Codable {
     public var expectedAt: Date?
     public var createdAt: Date
     public var updatedAt: Date
+    public var moe: String
+    /// The crew or person it is assigned to.
+    public var assignee: String?
+    /// When it should be resolved: the expected date if scheduled, else reported + the service's SLA.
+    public var dueAt: Date?
+    /// The reference of the ticket this one duplicates.
+    public var duplicateOf: String?
 
     public init(reference: String, service: String, fault: String, area: String, address: String, description: String, queue: String,
-                status: String, channel: String, publicUpdate: String?, expectedAt: Date?, createdAt: Date, updatedAt: Date) {
+                status: String, channel: String, publicUpdate: String?, expectedAt: Date?, createdAt: Date, updatedAt: Date,
+                moe: String, assignee: String? = nil, dueAt: Date? = nil, duplicateOf: String? = nil) {
+        self.moe = moe
+        self.assignee = assignee
+        self.dueAt = dueAt
+        self.duplicateOf = duplicateOf
         self.reference = reference
         self.service = service
         self.fault = fault
@@ -314,22 +326,14 @@ public struct QueueTicket: Sendable, Equatable, Codable {
     }
 }
 
-public protocol StaffStore: Sendable {
+/// Staff accounts, MOE tokens, the worklist, ticket actions and console sessions.
+public protocol StaffStore: DispatchStore, StaffSessions {
     func addUser(username: String, password: String, moe: String, role: StaffUser.Role, at: Date) async throws -> StaffUser
     /// A new API token for an MOE's own systems; returned in clear only now.
     func addToken(moe: String, at: Date) async throws -> String
     /// The MOE a token belongs to.
     func moe(forToken token: String) async throws -> String?
-    /// The MOE's tickets (all MOEs for nil), newest first, optionally by status.
-    func queue(moe: String?, status: TicketStatus?, limit: Int) async throws -> [QueueTicket]
     /// One ticket, only if it belongs to `moe` (or any MOE for nil).
     func ticket(_ reference: Reference, moe: String?) async throws -> QueueTicket?
     func audit(actor: String, action: String, reference: Reference?, detail: String?, at: Date) async throws
-}
-
-/// Status changes, written with their history row and (for a public update) the reporter's SMS.
-public protocol TicketUpdates: Sendable {
-    @discardableResult
-    func changeStatus(_ reference: Reference, to status: TicketStatus, publicUpdate: String?, expectedAt: Date?, actor: String, at: Date,
-                      internalNote: String?, notice: (@Sendable (_ language: String) -> String?)?) async throws -> Bool
 }

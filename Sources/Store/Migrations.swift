@@ -155,6 +155,22 @@ extension AppDatabase {
                 CREATE INDEX audit_log_ticket ON audit_log (ticket_id, at);
                 """)
         }
+        migrator.registerMigration("v5 console: sessions, assignees, duplicates") { db in
+            try db.execute(sql: """
+                CREATE TABLE staff_sessions (
+                    token_hash TEXT PRIMARY KEY,
+                    user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+                    csrf TEXT NOT NULL,
+                    created_at DATETIME NOT NULL,
+                    last_seen_at DATETIME NOT NULL
+                );
+                ALTER TABLE tickets ADD COLUMN assignee TEXT;
+                ALTER TABLE tickets ADD COLUMN duplicate_of INTEGER REFERENCES tickets (id);
+                CREATE INDEX tickets_duplicate_of ON tickets (duplicate_of) WHERE duplicate_of IS NOT NULL;
+                CREATE INDEX tickets_moe_created ON tickets (moe, created_at);
+                CREATE INDEX audit_log_at ON audit_log (at);
+                """)
+        }
         return migrator
     }
 }

@@ -8,8 +8,13 @@ import HummingbirdBcrypt
 /// Staff users (bcrypt passwords), MOE API tokens (SHA-256, high-entropy) and the audit log.
 public struct SQLiteStaffStore: StaffStore {
     let database: AppDatabase
+    let rows: QueueRows
 
-    public init(_ database: AppDatabase) { self.database = database }
+    /// `sla`: hours from report to the promised fix, by service code (72 for any other).
+    public init(_ database: AppDatabase, sla: [String: Int] = [:]) {
+        self.database = database
+        self.rows = QueueRows(sla: sla)
+    }
 
     public enum Problem: Error, CustomStringConvertible {
         case usernameTaken(String)
@@ -54,27 +59,10 @@ public struct SQLiteStaffStore: StaffStore {
         }
     }
 
-    static let columns = "reference, service, fault, area, address, description, queue, status, channel, public_update, expected_at, created_at, updated_at"
-
-    static func decode(_ row: Row) -> QueueTicket {
-        QueueTicket(reference: row[0], service: row[1], fault: row[2], area: row[3], address: row[4], description: row[5], queue: row[6],
-                    status: row[7], channel: row[8], publicUpdate: row[9], expectedAt: row[10], createdAt: row[11], updatedAt: row[12])
-    }
-
-    public func queue(moe: String?, status: TicketStatus?, limit: Int) async throws -> [QueueTicket] {
-        try await database.writer.read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT \(Self.columns) FROM tickets
-                WHERE (? IS NULL OR moe = ?) AND (? IS NULL OR status = ?)
-                ORDER BY created_at DESC, id DESC LIMIT ?
-                """, arguments: [moe, moe, status?.rawValue, status?.rawValue, limit]).map(Self.decode)
-        }
-    }
-
     public func ticket(_ reference: Reference, moe: String?) async throws -> QueueTicket? {
         try await database.writer.read { db in
-            try Row.fetchOne(db, sql: "SELECT \(Self.columns) FROM tickets WHERE reference = ? AND (? IS NULL OR moe = ?)",
-                             arguments: [reference.digits, moe, moe]).map(Self.decode)
+            try Row.fetchOne(db, sql: "SELECT \(rows.columns) FROM tickets t WHERE t.reference = ? AND (? IS NULL OR t.moe = ?)",
+                             arguments: [reference.digits, moe, moe]).map { QueueRows.decode($0) }
         }
     }
 

@@ -4,7 +4,7 @@ import Gateway
 import GRDB
 
 /// Ticket reads and status changes outside a USSD hop (tracking, the console, tests).
-public struct SQLiteTicketStore: TicketUpdates {
+public struct SQLiteTicketStore: Sendable {
     let database: AppDatabase
 
     public init(_ database: AppDatabase) { self.database = database }
@@ -47,35 +47,6 @@ public struct SQLiteTicketStore: TicketUpdates {
         try await database.writer.read { db in
             try Row.fetchAll(db, sql: "SELECT body, status FROM outbox WHERE msisdn = ? ORDER BY id", arguments: [msisdn.e164])
                 .map { ($0["body"], $0["status"]) }
-        }
-    }
-
-    /// Changes a ticket's status and writes it to the history, in one transaction. A public update
-    /// becomes what Track shows, and `notice` (given the reporter's language) is queued for the
-    /// reporter in the same transaction.
-    @discardableResult
-    public func changeStatus(_ reference: Reference, to status: TicketStatus, publicUpdate: String?, expectedAt: Date?,
-                             actor: String, at: Date, internalNote: String? = nil,
-                             notice: (@Sendable (_ language: String) -> String?)? = nil) async throws -> Bool {
-        try await database.writer.write { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT id, status, reporter, language FROM tickets WHERE reference = ?",
-                                             arguments: [reference.digits]) else {
-                return false
-            }
-            let id: Int64 = row["id"]
-            if publicUpdate != nil, let reporter = (row["reporter"] as String?).flatMap({ MSISDN($0) }),
-               let body = notice?(row["language"]) {
-                try OutboxRows.enqueue(db, OutboundSMS(to: reporter, body: body), ticketID: id, at: at)
-            }
-            try db.execute(sql: """
-                UPDATE tickets SET status = ?, public_update = COALESCE(?, public_update), expected_at = COALESCE(?, expected_at), updated_at = ?
-                WHERE id = ?
-                """, arguments: [status.rawValue, publicUpdate, expectedAt, at, id])
-            try db.execute(sql: """
-                INSERT INTO ticket_events (ticket_id, at, kind, from_status, to_status, note, is_public, actor)
-                VALUES (?, ?, 'status', ?, ?, ?, ?, ?)
-                """, arguments: [id, at, row["status"] as String, status.rawValue, publicUpdate ?? internalNote, publicUpdate != nil, actor])
-            return true
         }
     }
 }

@@ -10,19 +10,25 @@ import NIOCore
 /// ticket is a 404, exactly as if it did not exist.
 struct MOEApiRoutes: Sendable {
     let staff: any StaffStore
-    let updates: any TicketUpdates
     let engine: FlowEngine
     let clock: any WallClock
 
     func register(on router: Router<BasicRequestContext>) {
         router.get("/api/v1/tickets") { request, _ in
             guard let moe = try await moe(request) else { return unauthorized() }
-            var status: TicketStatus?
-            if let s = request.uri.queryParameters["status"] {
+            var query = WorklistQuery(scope: moe)
+            query.sort = .newest
+            query.pageSize = 500
+            if let s = request.uri.queryParameters["status"], s != "open" {
                 guard let parsed = TicketStatus(rawValue: String(s)) else { return problem(.badRequest, "unknown status '\(s)'") }
-                status = parsed
+                query.statuses = [parsed]
             }
-            return json(["tickets": try await staff.queue(moe: moe, status: status, limit: 500)])
+            if let p = request.uri.queryParameters["page"] {
+                guard let page = Int(p), page >= 1 else { return problem(.badRequest, "page is a number from 1") }
+                query.page = page
+            }
+            let list = try await staff.worklist(query, now: clock.now())
+            return json(Listing(tickets: list.tickets, total: list.total, page: query.page))
         }
         router.get("/api/v1/tickets/:reference") { request, context in
             guard let moe = try await moe(request) else { return unauthorized() }
@@ -49,17 +55,20 @@ struct MOEApiRoutes: Sendable {
             }
             let publicUpdate = change.public_update.flatMap { $0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? nil : String($0.prefix(500)) }
             let note = change.internal_note.map { String($0.prefix(2000)) }
-            let actor = "api:\(moe)"
-            let now = clock.now()
-            let engine = self.engine
-            try await updates.changeStatus(reference, to: status, publicUpdate: publicUpdate, expectedAt: expected, actor: actor, at: now,
-                                           internalNote: note) { language in
-                engine.statusNotice(reference: reference, status: status, update: publicUpdate, language: language)
+            let action = TicketAction.status(status, publicUpdate: publicUpdate, internalNote: note, expectedAt: expected)
+            switch try await staff.perform(action, on: reference, scope: moe, actor: "api:\(moe)", at: clock.now(), notice: engine.noticeWording) {
+            case .done: break
+            case .notFound: return problem(.notFound, "no such ticket")
+            case .refused(let why): return problem(.conflict, why)
             }
-            try await staff.audit(actor: actor, action: "status \(status.rawValue)", reference: reference,
-                                  detail: publicUpdate.map { "public update: \($0)" } ?? note.map { "internal note: \($0)" }, at: now)
             return json(try await staff.ticket(reference, moe: moe))
         }
+    }
+
+    struct Listing: Encodable {
+        var tickets: [QueueTicket]
+        var total: Int
+        var page: Int
     }
 
     struct StatusChange: Decodable {

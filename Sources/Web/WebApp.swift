@@ -34,20 +34,20 @@ public struct WebServices: Sendable {
     public var organisations: (any OrganisationStore)?
     public var bulk: BulkReports?
     public var staff: (any StaffStore)?
-    public var updates: (any TicketUpdates)?
+    public var console: ConsoleSettings
     /// Where swift-metrics records (the process bootstraps it with this registry).
     public var registry: PrometheusCollectorRegistry
 
     public init(ussd: UssdGateway, sms: SmsGateway? = nil, outbox: (any OutboxStore)? = nil, clock: any WallClock,
                 statistics: (any OperationalStatistics)? = nil, listing: (any RequestListing)? = nil,
                 organisations: (any OrganisationStore)? = nil, bulk: BulkReports? = nil,
-                staff: (any StaffStore)? = nil, updates: (any TicketUpdates)? = nil,
+                staff: (any StaffStore)? = nil, console: ConsoleSettings = ConsoleSettings(),
                 registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.listing = listing
         self.organisations = organisations
         self.bulk = bulk
         self.staff = staff
-        self.updates = updates
+        self.console = console
         self.ussd = ussd
         self.sms = sms
         self.outbox = outbox
@@ -69,8 +69,10 @@ public enum WebApp {
             Open311Routes(catalogue: engine.catalogue, locale: engine.locales.locale(engine.locales.fallback), listing: listing,
                           organisations: services.organisations, bulk: services.bulk).register(on: router)
         }
-        if let staff = services.staff, let updates = services.updates {
-            MOEApiRoutes(staff: staff, updates: updates, engine: services.ussd.engine, clock: services.clock).register(on: router)
+        if let staff = services.staff {
+            MOEApiRoutes(staff: staff, engine: services.ussd.engine, clock: services.clock).register(on: router)
+            ConsoleRoutes(staff: staff, engine: services.ussd.engine, clock: services.clock, settings: services.console, logger: logger)
+                .register(on: router)
         }
         if let bulk = services.bulk, let organisations = services.organisations {
             BulkRoutes(bulk: bulk, organisations: organisations, maxBytes: configuration.maxBulkBytes, logger: logger).register(on: router)

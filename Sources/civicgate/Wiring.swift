@@ -35,13 +35,13 @@ struct Wiring {
         outbox = SQLiteOutboxStore(database)
         organisations = SQLiteOrganisationStore(database)
         bulk = BulkReports(engine: definitions.engine(), clock: clock, references: references)
-        staff = SQLiteStaffStore(database)
+        staff = SQLiteStaffStore(database, sla: definitions.catalogue.slaHours)
     }
 
     func web(registry: PrometheusCollectorRegistry) -> WebServices {
         WebServices(ussd: gateway, sms: sms, outbox: outbox, clock: clock, statistics: SQLiteStatistics(database),
                     listing: SQLiteRequestListing(database), organisations: organisations, bulk: bulk,
-                    staff: staff, updates: SQLiteTicketStore(database), registry: registry)
+                    staff: staff, registry: registry)
     }
 
     /// The provider named by CIVICGATE_SMS_PROVIDER, checked for what it needs.

@@ -120,9 +120,7 @@ struct Texter {
         // Nothing of any kind while opted out: replies, help, status updates.
         #expect(try await resident.send("STATUS \(reference.grouped)") == nil)
         #expect(try await resident.send("what is going on") == nil)
-        let engine = world.sms.engine
-        try await world.tickets.changeStatus(reference, to: .inProgress, publicUpdate: "Crew on site", expectedAt: nil, actor: "test",
-                                             at: world.clock.now(), notice: { engine.statusNotice(reference: reference, status: .inProgress, update: "Crew on site", language: $0) })
+        try await world.update(reference, to: .inProgress, publicUpdate: "Crew on site")
         let claimed = try await world.outbox.claimDue(limit: 100, now: world.clock.now())
         // Of everything queued, only the STOP confirmation goes out; the rest is visibly suppressed.
         #expect(claimed.map(\.body) == [loc.strings["sms.stopped"]!])
@@ -194,11 +192,8 @@ struct Texter {
         var resident = Texter(world)
         let done = try #require(try await resident.send("BIKA AMANZI ipayipi eliqhumile 12 Vilakazi St"))
         let reference = try Reference(parsing: String(done.filter(\.isNumber).prefix(9)))
-        let engine = world.sms.engine
-        try await world.tickets.changeStatus(reference, to: .scheduled, publicUpdate: "Sizofika ngoMsombuluko", expectedAt: nil, actor: "test",
-                                             at: world.clock.now(), notice: { engine.statusNotice(reference: reference, status: .scheduled, update: "Sizofika ngoMsombuluko", language: $0) })
-        try await world.tickets.changeStatus(reference, to: .inProgress, publicUpdate: nil, expectedAt: nil, actor: "internal note",
-                                             at: world.clock.now(), notice: { _ in "must not be sent" })
+        try await world.update(reference, to: .scheduled, publicUpdate: "Sizofika ngoMsombuluko", expectedAt: world.clock.now().addingTimeInterval(86400))
+        try await world.update(reference, to: .inProgress, internalNote: "valve ordered")
         let messages = try await world.tickets.outbox(for: resident.from).map(\.body)
         #expect(messages.last == "Inombolo \(reference.grouped): Kuhleliwe. Sizofika ngoMsombuluko")
         #expect(!messages.contains("must not be sent"))

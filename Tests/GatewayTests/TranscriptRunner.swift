@@ -70,8 +70,8 @@ struct TranscriptRunner {
                 }
             case "seed":
                 let r = try await createTicket(for: MSISDN("+27829990000"), service: "water", fault: "leak")
-                try await world.tickets.changeStatus(r, to: .inProgress, publicUpdate: "Crew on site, valve being replaced",
-                                                     expectedAt: world.clock.now().addingTimeInterval(2 * 86400), actor: "test", at: world.clock.now())
+                try await world.update(r, to: .inProgress, publicUpdate: "Crew on site, valve being replaced",
+                                       expectedAt: world.clock.now().addingTimeInterval(2 * 86400))
                 seed = r
                 unknown = world.references.next()
             case "mine":

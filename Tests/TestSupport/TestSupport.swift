@@ -77,7 +77,7 @@ public struct TestGateway: Sendable {
         outbox = SQLiteOutboxStore(db)
         organisations = SQLiteOrganisationStore(db)
         bulk = BulkReports(engine: definitions.engine(), clock: clock, references: { references.next() })
-        staff = SQLiteStaffStore(db)
+        staff = SQLiteStaffStore(db, sla: definitions.catalogue.slaHours)
     }
 }
 
@@ -85,5 +85,22 @@ extension TestGateway {
     /// The routes' view of this world.
     public var web: WebServices { WebServices(ussd: gateway, sms: sms, outbox: outbox, clock: clock, statistics: SQLiteStatistics(database),
                                               listing: SQLiteRequestListing(database), organisations: organisations, bulk: bulk,
-                                              staff: staff, updates: tickets) }
+                                              staff: staff, console: Self.console) }
+
+    /// No pause after a refused sign-in: tests do not wait on the wall clock.
+    public static var console: ConsoleSettings {
+        var settings = ConsoleSettings()
+        settings.pauseAfterRefusal = { _ in }
+        return settings
+    }
+}
+
+extension TestGateway {
+    /// A status change as a dispatcher of any MOE would make it (an administrator's scope).
+    public func update(_ reference: Reference, to status: TicketStatus, publicUpdate: String? = nil, internalNote: String? = nil,
+                       expectedAt: Date? = nil, actor: String = "test") async throws {
+        let outcome = try await staff.perform(.status(status, publicUpdate: publicUpdate, internalNote: internalNote, expectedAt: expectedAt),
+                                              on: reference, scope: nil, actor: actor, at: clock.now(), notice: gateway.engine.noticeWording)
+        precondition(outcome == .done, "status change refused: \(outcome)")
+    }
 }

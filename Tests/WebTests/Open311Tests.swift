@@ -30,7 +30,7 @@ import Testing
             refs.append(try Reference(parsing: String(body.filter(\.isNumber).prefix(9))))
             world.clock.advance(3600)
         }
-        try await world.tickets.changeStatus(refs[2], to: .resolved, publicUpdate: "Filled. Thanks!", expectedAt: nil, actor: "test", at: world.clock.now())
+        try await world.update(refs[2], to: .resolved, publicUpdate: "Filled. Thanks!")
         return (world, refs)
     }
 

@@ -1,0 +1,182 @@
+import Domain
+import FlowEngine
+import Foundation
+
+/// What the console and the MOE API ask of a ticket store: a scoped worklist, one ticket with its
+/// history, and actions that change a ticket, its history, its reporters' SMS and the audit log in
+/// one transaction. `scope` is the MOE the caller works for; nil only for an administrator.
+
+/// Which tickets a dispatcher is looking at.
+public struct WorklistQuery: Sendable, Equatable {
+    public enum Sort: String, Sendable, CaseIterable {
+        case oldest, newest, due, area, status, service
+    }
+
+    /// The statuses of tickets still being worked.
+    public static let open: [TicketStatus] = TicketStatus.allCases.filter(\.isOpen)
+
+    public var scope: String?
+    /// nil: every open status.
+    public var statuses: [TicketStatus]?
+    public var service: String?
+    public var area: String?
+    public var overdue = false
+    public var sort: Sort = .oldest
+    public var page = 1
+    public var pageSize = 50
+
+    public init(scope: String?) { self.scope = scope }
+}
+
+/// One page of a worklist, with the counts per status of everything in scope (all filters but status).
+public struct Worklist: Sendable {
+    public var tickets: [QueueTicket]
+    public var total: Int
+    public var counts: [TicketStatus: Int]
+
+    public init(tickets: [QueueTicket], total: Int, counts: [TicketStatus: Int]) {
+        self.tickets = tickets
+        self.total = total
+        self.counts = counts
+    }
+}
+
+/// One entry of a ticket's history timeline.
+public struct TicketEvent: Sendable, Equatable {
+    public var at: Date
+    public var kind: String
+    public var fromStatus: String?
+    public var toStatus: String?
+    public var note: String?
+    public var isPublic: Bool
+    public var actor: String
+
+    public init(at: Date, kind: String, fromStatus: String?, toStatus: String?, note: String?, isPublic: Bool, actor: String) {
+        self.at = at
+        self.kind = kind
+        self.fromStatus = fromStatus
+        self.toStatus = toStatus
+        self.note = note
+        self.isPublic = isPublic
+        self.actor = actor
+    }
+}
+
+/// A ticket as its page shows it.
+public struct TicketFile: Sendable {
+    public var ticket: QueueTicket
+    public var history: [TicketEvent]
+    /// References marked as duplicates of this ticket.
+    public var duplicates: [String]
+    /// Distinct phone numbers told of a public update (this ticket's and its duplicates').
+    public var reporters: Int
+    public var reporter: MSISDN?
+
+    public init(ticket: QueueTicket, history: [TicketEvent], duplicates: [String], reporters: Int, reporter: MSISDN?) {
+        self.ticket = ticket
+        self.history = history
+        self.duplicates = duplicates
+        self.reporters = reporters
+        self.reporter = reporter
+    }
+}
+
+/// Something a dispatcher (or an MOE's system) does to a ticket.
+public enum TicketAction: Sendable, Equatable {
+    /// Seen and accepted; the reporters are told.
+    case acknowledge
+    /// Given to a crew or person; the reporters are told it is assigned (not to whom).
+    case assign(to: String)
+    /// A new status with either a public update (SMS to every reporter) or an internal note (no SMS).
+    case status(TicketStatus, publicUpdate: String?, internalNote: String?, expectedAt: Date?)
+    /// Not ours: moved to another MOE's queue as new, with the reason kept.
+    case reroute(moe: String, queue: String, reason: String)
+    /// The same fault as `master`: its reporters are told with the master's updates from now on.
+    case duplicate(of: Reference)
+
+    /// How the audit log names it.
+    public var name: String {
+        switch self {
+        case .acknowledge: "acknowledge"
+        case .assign: "assign"
+        case .status(let s, _, _, _): "status \(s.rawValue)"
+        case .reroute: "reroute"
+        case .duplicate: "mark duplicate"
+        }
+    }
+}
+
+/// What came of an action.
+public enum ActionOutcome: Sendable, Equatable {
+    case done
+    /// No such ticket in the caller's scope (shown as a 404).
+    case notFound
+    /// Understood but not allowed, with the reason for the dispatcher.
+    case refused(String)
+}
+
+/// Words the SMS a reporter gets when a ticket they reported changes publicly: their own
+/// reference, the new status, the update, in their language.
+public typealias NoticeWording = @Sendable (_ reference: Reference, _ status: TicketStatus, _ update: String?, _ language: String) -> String
+
+public protocol DispatchStore: Sendable {
+    func worklist(_ query: WorklistQuery, now: Date) async throws -> Worklist
+    func file(_ reference: Reference, scope: String?) async throws -> TicketFile?
+    func perform(_ action: TicketAction, on reference: Reference, scope: String?, actor: String, at: Date,
+                 notice: @escaping NoticeWording) async throws -> ActionOutcome
+    /// The audit log, newest first, optionally of one MOE's tickets.
+    func auditEntries(scope: String?, limit: Int, offset: Int) async throws -> [AuditEntry]
+}
+
+public struct AuditEntry: Sendable, Equatable {
+    public var at: Date
+    public var actor: String
+    public var action: String
+    public var reference: String?
+    public var detail: String?
+
+    public init(at: Date, actor: String, action: String, reference: String?, detail: String?) {
+        self.at = at
+        self.actor = actor
+        self.action = action
+        self.reference = reference
+        self.detail = detail
+    }
+}
+
+/// Console sign-in: bcrypt passwords, a slowdown and then a lock after repeated failures.
+public enum SignIn: Sendable, Equatable {
+    case signedIn(StaffUser)
+    /// Wrong username or password; `failures` so far for that user (0 for an unknown user).
+    case refused(failures: Int)
+    case locked(until: Date)
+}
+
+/// A signed-in console user and the CSRF token of their session.
+public struct StaffSession: Sendable, Equatable {
+    public var user: StaffUser
+    public var csrf: String
+
+    public init(user: StaffUser, csrf: String) {
+        self.user = user
+        self.csrf = csrf
+    }
+}
+
+public protocol StaffSessions: Sendable {
+    func signIn(username: String, password: String, at: Date) async throws -> SignIn
+    /// A new session: (the cookie value, the CSRF token). Only a hash of the cookie value is stored.
+    func openSession(for user: StaffUser, at: Date) async throws -> (token: String, csrf: String)
+    /// The session, if it exists and was used within `idle` seconds; using it keeps it alive.
+    func session(_ token: String, at: Date, idle: TimeInterval) async throws -> StaffSession?
+    func closeSession(_ token: String) async throws
+}
+
+extension FlowEngine {
+    /// The notice wording every dispatch action uses.
+    public var noticeWording: NoticeWording {
+        { [self] reference, status, update, language in
+            statusNotice(reference: reference, status: status, update: update, language: language)
+        }
+    }
+}

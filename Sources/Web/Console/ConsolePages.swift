@@ -1,0 +1,156 @@
+import Domain
+import Foundation
+import Gateway
+import Mustache
+
+/// Turns worklists and ticket files into what the templates show. Pure: no I/O, no requests.
+struct ConsolePages: Sendable {
+    let text: ConsoleText
+
+    func render(_ template: String, title: String, session: StaffSession?, _ context: [String: Any]) -> String {
+        let body = ConsoleTemplates.library.render(context, withTemplate: template) ?? ""
+        var page: [String: Any] = ["title": title, "body": body]
+        if let session {
+            page["user"] = [
+                "username": session.user.username, "role": session.user.role.rawValue, "csrf": session.csrf,
+                "scope": session.user.role == .admin ? "all MOEs" : text.moe(session.user.moe),
+                "admin": session.user.role == .admin,
+            ] as [String: Any]
+        }
+        return ConsoleTemplates.library.render(page, withTemplate: "layout") ?? ""
+    }
+
+    func signIn(csrf: String, username: String = "", error: String? = nil) -> String {
+        var context: [String: Any] = ["csrf": csrf, "username": username]
+        if let error { context["error"] = error }
+        return render("signin", title: "Sign in", session: nil, context)
+    }
+
+    func message(_ heading: String, _ body: String, session: StaffSession?, link: String = "Back to the queue", href: String = "/console/") -> String {
+        render("message", title: heading, session: session, ["heading": heading, "text": body, "link": link, "href": href])
+    }
+
+    func queue(_ list: Worklist, filters: QueueFilters, session: StaffSession, now: Date, flash: String?) -> String {
+        let catalogue = text.engine.catalogue
+        let scope = session.user.role == .admin ? nil : session.user.moe
+        let services = catalogue.services.filter { scope == nil || $0.moe == scope }
+        let pages = max(1, (list.total + 49) / 50)
+        var context: [String: Any] = [
+            "heading": scope.map { "\(text.moe($0)): queue" } ?? "All MOEs: queue",
+            "csrf": session.csrf,
+            "query": filters.address(),
+            "showMOE": scope == nil,
+            "overdue": filters.overdue,
+            "page": filters.page, "pages": pages, "total": list.total,
+            "counts": (["open"] + TicketStatus.allCases.map(\.rawValue) + ["all"]).map { status -> [String: Any] in
+                let count: Int = switch status {
+                case "open": WorklistQuery.open.reduce(0) { $0 + (list.counts[$1] ?? 0) }
+                case "all": list.counts.values.reduce(0, +)
+                default: list.counts[TicketStatus(rawValue: status)!] ?? 0
+                }
+                return ["label": statusName(status), "count": count, "current": status == filters.status,
+                        "href": "/console/" + filters.address(page: 1, status: status)]
+            },
+            "statusOptions": (["open"] + TicketStatus.allCases.map(\.rawValue) + ["all"]).map {
+                ["value": $0, "label": statusName($0), "selected": $0 == filters.status] as [String: Any]
+            },
+            "serviceOptions": services.map { ["value": $0.code, "label": text.service($0.code), "selected": $0.code == filters.service] as [String: Any] },
+            "areaOptions": catalogue.areas.map { ["value": $0.code, "label": $0.name, "selected": $0.code == filters.area] as [String: Any] },
+            "sortOptions": WorklistQuery.Sort.allCases.map { ["value": $0.rawValue, "label": sortName($0), "selected": $0 == filters.sort] as [String: Any] },
+            "tickets": list.tickets.map { row(for: $0, now: now) },
+        ]
+        if filters.page > 1 { context["previous"] = "/console/" + filters.address(page: filters.page - 1) }
+        if filters.page < pages { context["next"] = "/console/" + filters.address(page: filters.page + 1) }
+        if let flash { context["flash"] = flash }
+        return render("queue", title: "Queue", session: session, context)
+    }
+
+    func row(for t: QueueTicket, now: Date) -> [String: Any] {
+        var row: [String: Any] = [
+            "reference": t.reference, "grouped": text.grouped(t.reference),
+            "service": text.service(t.service), "fault": text.fault(t.service, t.fault), "area": text.area(t.area),
+            "age": text.age(now.timeIntervalSince(t.createdAt)), "status": t.status, "statusLabel": text.status(t.status),
+            "overdue": isOverdue(t, now: now), "moe": text.moe(t.moe),
+        ]
+        if let due = t.dueAt { row["due"] = text.time(due) }
+        if let a = t.assignee { row["assignee"] = a }
+        return row
+    }
+
+    func isOverdue(_ t: QueueTicket, now: Date) -> Bool {
+        (TicketStatus(rawValue: t.status)?.isOpen ?? false) && (t.dueAt.map { $0 < now } ?? false)
+    }
+
+    func ticket(_ file: TicketFile, session: StaffSession, now: Date, number: MSISDN? = nil, flash: String? = nil, error: String? = nil) -> String {
+        var context = row(for: file.ticket, now: now)
+        let t = file.ticket
+        context["csrf"] = session.csrf
+        context["address"] = t.address
+        context["description"] = t.description
+        context["created"] = text.time(t.createdAt)
+        context["channel"] = text.channel(t.channel)
+        context["queue"] = t.queue
+        context["reporters"] = file.reporters
+        if let e = t.expectedAt { context["expected"] = text.day(e) }
+        if let p = t.publicUpdate { context["publicUpdate"] = p }
+        if let m = file.reporter?.masked { context["masked"] = m }
+        if let number { context["number"] = number.e164 }
+        if let d = t.duplicateOf {
+            context["duplicateOf"] = d
+            context["duplicateOfGrouped"] = text.grouped(d)
+        }
+        context["hasDuplicates"] = !file.duplicates.isEmpty
+        context["duplicates"] = file.duplicates.map { ["reference": $0, "grouped": text.grouped($0)] }
+        let current = TicketStatus(rawValue: t.status)
+        let preselected: TicketStatus = current.flatMap { ConsoleText.settable.contains($0) && $0 != .acknowledged && $0 != .assigned ? $0 : nil }
+            ?? .inProgress
+        context["statusOptions"] = ConsoleText.settable.map {
+            ["value": $0.rawValue, "label": text.status($0.rawValue), "selected": $0 == preselected] as [String: Any]
+        }
+        context["queueGroups"] = text.engine.catalogue.moes.map { moe in
+            ["label": text.moe(moe.code), "queues": moe.queues.filter { $0 != t.queue }.map { ["value": $0] }] as [String: Any]
+        }
+        context["history"] = file.history.map { e -> [String: Any] in
+            var item: [String: Any] = ["at": text.time(e.at), "what": text.event(e), "actor": e.actor, "public": e.isPublic]
+            if let note = e.note { item["note"] = note }
+            return item
+        }
+        if let flash { context["flash"] = flash }
+        if let error { context["error"] = error }
+        return render("ticket", title: "Ticket \(text.grouped(t.reference))", session: session, context)
+    }
+
+    func audit(_ entries: [AuditEntry], page: Int, more: Bool, session: StaffSession) -> String {
+        var context: [String: Any] = [
+            "page": page,
+            "entries": entries.map { e -> [String: Any] in
+                var item: [String: Any] = ["at": text.time(e.at), "actor": e.actor, "action": e.action]
+                if let r = e.reference { item["reference"] = r; item["grouped"] = text.grouped(r) }
+                if let d = e.detail { item["detail"] = d }
+                return item
+            },
+        ]
+        if page > 1 { context["previous"] = "/console/audit?page=\(page - 1)" }
+        if more { context["next"] = "/console/audit?page=\(page + 1)" }
+        return render("audit", title: "Audit log", session: session, context)
+    }
+
+    func statusName(_ s: String) -> String {
+        switch s {
+        case "open": "Open"
+        case "all": "All"
+        default: text.status(s)
+        }
+    }
+
+    func sortName(_ s: WorklistQuery.Sort) -> String {
+        switch s {
+        case .oldest: "Oldest first"
+        case .newest: "Newest first"
+        case .due: "Due soonest"
+        case .area: "Area"
+        case .status: "Status"
+        case .service: "Service"
+        }
+    }
+}

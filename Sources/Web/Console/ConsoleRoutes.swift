@@ -1,0 +1,217 @@
+import Channels
+import Domain
+import FlowEngine
+import Foundation
+import Gateway
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+
+/// The dispatcher console under `/console/`: server-rendered pages, forms that work without
+/// JavaScript. Every route finds the session first; every POST checks the session's CSRF token;
+/// every ticket is looked up within the user's MOE, so another MOE's ticket is a 404.
+struct ConsoleRoutes: Sendable {
+    let staff: any StaffStore
+    let engine: FlowEngine
+    let clock: any WallClock
+    let settings: ConsoleSettings
+    let logger: Logger
+
+    static let sessionCookie = "cg_session"
+    /// A locked account's sign-in waits as long as the longest refusal.
+    static let lockedPause = 8
+    static let signInCookie = "cg_signin"
+
+    var pages: ConsolePages { ConsolePages(text: ConsoleText(engine: engine, timeZone: settings.timeZone)) }
+
+    func register(on router: Router<BasicRequestContext>) {
+        router.get("/console/style.css") { _, _ in
+            Response(status: .ok, headers: [.contentType: "text/css; charset=utf-8", .cacheControl: "max-age=3600"],
+                     body: .init(byteBuffer: ByteBuffer(string: ConsoleStyle.css)))
+        }
+        router.get("/console/") { request, _ in
+            guard let session = try await session(request) else { return signInPage() }
+            let filters = QueueFilters(parameters(request), catalogue: engine.catalogue)
+            let list = try await staff.worklist(filters.query(scope: scope(session)), now: clock.now())
+            let flash = Self.flash(request.uri.queryParameters["done"])
+            return html(pages.queue(list, filters: filters, session: session, now: clock.now(), flash: flash))
+        }
+        router.post("/console/sign-in") { request, _ in try await signIn(request) }
+        router.post("/console/sign-out") { request, _ in
+            guard let (session, _) = try await authorised(request) else { return expired() }
+            if let token = request.cookies[Self.sessionCookie]?.value { try await staff.closeSession(token) }
+            try await staff.audit(actor: session.user.username, action: "signed out", reference: nil, detail: nil, at: clock.now())
+            var response = Response(status: .seeOther, headers: [.location: "/console/"])
+            response.setCookie(cookie(Self.sessionCookie, "", maxAge: 0))
+            return response
+        }
+        router.get("/console/export.csv") { request, _ in
+            guard let session = try await session(request) else { return signInPage() }
+            return try await export(QueueFilters(parameters(request), catalogue: engine.catalogue), session: session)
+        }
+        router.get("/console/audit") { request, _ in
+            guard let session = try await session(request) else { return signInPage() }
+            guard session.user.role == .admin else { return notFound(session) }
+            let page = request.uri.queryParameters["page"].flatMap { Int($0) }.map { max(1, $0) } ?? 1
+            let entries = try await staff.auditEntries(scope: nil, limit: 101, offset: (page - 1) * 100)
+            return html(pages.audit(Array(entries.prefix(100)), page: page, more: entries.count > 100, session: session))
+        }
+        router.get("/console/tickets/:reference") { request, context in
+            guard let session = try await session(request) else { return signInPage() }
+            guard let reference = try? Reference(parsing: context.parameters.require("reference")),
+                  let file = try await staff.file(reference, scope: scope(session)) else { return notFound(session) }
+            let flash = Self.flash(request.uri.queryParameters["done"])
+            return html(pages.ticket(file, session: session, now: clock.now(), flash: flash))
+        }
+        router.post("/console/tickets/:reference/:action") { request, context in
+            guard let (session, form) = try await authorised(request) else { return expired() }
+            guard let reference = try? Reference(parsing: context.parameters.require("reference")),
+                  let file = try await staff.file(reference, scope: scope(session)) else { return notFound(session) }
+            let name = context.parameters.get("action") ?? ""
+            if name == "show-number" {
+                guard let number = file.reporter else { return html(pages.ticket(file, session: session, now: clock.now())) }
+                try await staff.audit(actor: session.user.username, action: "show number", reference: reference, detail: number.masked, at: clock.now())
+                return html(pages.ticket(file, session: session, now: clock.now(), number: number))
+            }
+            let action: TicketAction
+            switch ConsoleForms.action(name, form, catalogue: engine.catalogue) {
+            case .success(let a): action = a
+            case .failure(let problem):
+                if case .unknownAction = problem { return notFound(session) }
+                return html(pages.ticket(file, session: session, now: clock.now(), error: problem.description), status: .unprocessableContent)
+            }
+            switch try await staff.perform(action, on: reference, scope: scope(session), actor: session.user.username, at: clock.now(),
+                                           notice: engine.noticeWording) {
+            case .done:
+                return Response(status: .seeOther, headers: [.location: "/console/tickets/\(reference.digits)?done=\(name)"])
+            case .notFound:
+                return notFound(session)
+            case .refused(let why):
+                return html(pages.ticket(file, session: session, now: clock.now(), error: why), status: .conflict)
+            }
+        }
+        router.post("/console/bulk") { request, _ in
+            guard let (session, form) = try await authorised(request) else { return expired() }
+            let back = form["back"].flatMap { $0.hasPrefix("?") && !$0.contains("done=") ? $0 : nil } ?? ""
+            let action: TicketAction
+            switch form["action"] {
+            case "acknowledge": action = .acknowledge
+            case "assign":
+                let assignee = (form["assignee"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+                guard !assignee.isEmpty else { return html(pages.message("Nothing assigned", "Type a crew or person next to Assign.", session: session, href: "/console/" + back), status: .unprocessableContent) }
+                action = .assign(to: String(assignee.prefix(80)))
+            default: return html(pages.message("Nothing done", "Choose Acknowledge or Assign.", session: session), status: .badRequest)
+            }
+            var done = 0
+            for raw in form.values("ref").prefix(500) {
+                guard let reference = try? Reference(parsing: raw) else { continue }
+                if try await staff.perform(action, on: reference, scope: scope(session), actor: session.user.username, at: clock.now(),
+                                           notice: engine.noticeWording) == .done { done += 1 }
+            }
+            let separator = back.isEmpty ? "?" : "&"
+            return Response(status: .seeOther, headers: [.location: "/console/\(back)\(separator)done=bulk-\(done)"])
+        }
+    }
+
+    /// Fixed confirmations, chosen by a code in the address (never text from the address itself).
+    static func flash(_ code: Substring?) -> String? {
+        guard let code else { return nil }
+        if code.hasPrefix("bulk-"), let n = Int(code.dropFirst(5)) { return n == 1 ? "1 ticket updated." : "\(n) tickets updated." }
+        return switch code {
+        case "acknowledge": "Acknowledged. The reporters will get an SMS."
+        case "assign": "Assigned."
+        case "status": "Status saved."
+        case "reroute": "Re-routed. The other MOE now has this ticket."
+        case "duplicate": "Marked as duplicate. Its reporters will get the original ticket's updates."
+        default: nil
+        }
+    }
+
+    func scope(_ session: StaffSession) -> String? { session.user.role == .admin ? nil : session.user.moe }
+
+    func session(_ request: Request) async throws -> StaffSession? {
+        guard let token = request.cookies[Self.sessionCookie]?.value, !token.isEmpty else { return nil }
+        return try await staff.session(token, at: clock.now(), idle: settings.idleTimeout)
+    }
+
+    /// The session and the posted form, if the form carries the session's CSRF token.
+    func authorised(_ request: Request) async throws -> (StaffSession, FormBody)? {
+        guard let session = try await session(request), let form = try await form(request),
+              let token = form["csrf"], constantTimeEqual(token, session.csrf) else { return nil }
+        return (session, form)
+    }
+
+    func form(_ request: Request) async throws -> FormBody? {
+        var request = request
+        guard let body = try? await request.collectBody(upTo: 64 * 1024) else { return nil }
+        return try? FormBody(parsing: Array(buffer: body))
+    }
+
+    func signIn(_ request: Request) async throws -> Response {
+        guard let form = try await form(request), let token = form["csrf"], let expected = request.cookies[Self.signInCookie]?.value,
+              constantTimeEqual(token, expected) else {
+            return signInPage(error: "The sign-in form had expired. Please sign in again.", status: .forbidden)
+        }
+        let username = String((form["username"] ?? "").trimmingCharacters(in: .whitespaces).prefix(64))
+        let now = clock.now()
+        switch try await staff.signIn(username: username, password: String((form["password"] ?? "").prefix(200)), at: now) {
+        case .signedIn(let user):
+            let (token, _) = try await staff.openSession(for: user, at: now)
+            var response = Response(status: .seeOther, headers: [.location: "/console/"])
+            response.setCookie(cookie(Self.sessionCookie, token))
+            response.setCookie(cookie(Self.signInCookie, "", maxAge: 0))
+            logger.info("console sign-in", metadata: ["user": "\(user.username)"])
+            return response
+        case .refused(let failures):
+            await settings.pauseAfterRefusal(failures)
+            return signInPage(username: username, error: "Wrong username or password.", status: .unauthorized)
+        case .locked(let until):
+            await settings.pauseAfterRefusal(Self.lockedPause)
+            return signInPage(username: username, error: "Too many failed sign-ins: this account is locked until \(pages.text.time(until)). Ask an administrator if you need in sooner.",
+                              status: .tooManyRequests)
+        }
+    }
+
+    func signInPage(username: String = "", error: String? = nil, status: HTTPResponse.Status = .ok) -> Response {
+        let csrf = Self.random()
+        var response = html(pages.signIn(csrf: csrf, username: username, error: error), status: status)
+        response.setCookie(cookie(Self.signInCookie, csrf))
+        return response
+    }
+
+    func expired() -> Response {
+        signInPage(error: "Your session has ended or the form had expired. Please sign in again.", status: .forbidden)
+    }
+
+    func notFound(_ session: StaffSession) -> Response {
+        html(pages.message("Not found", "There is no such ticket or page in your queues.", session: session), status: .notFound)
+    }
+
+    func cookie(_ name: String, _ value: String, maxAge: Int? = nil) -> Cookie {
+        Cookie(name: name, value: value, maxAge: maxAge, path: "/console", secure: settings.secureCookies, httpOnly: true, sameSite: .strict)
+    }
+
+    func html(_ page: String, status: HTTPResponse.Status = .ok) -> Response {
+        Response(status: status, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"],
+                 body: .init(byteBuffer: ByteBuffer(string: page)))
+    }
+
+    func parameters(_ request: Request) -> [String: String] {
+        var out: [String: String] = [:]
+        for (k, v) in request.uri.queryParameters where out[String(k)] == nil { out[String(k)] = String(v) }
+        return out
+    }
+
+    static func random() -> String {
+        var generator = SystemRandomNumberGenerator()
+        let alphabet = Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+        return String((0..<32).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &generator)] })
+    }
+
+    func constantTimeEqual(_ a: String, _ b: String) -> Bool {
+        let x = Array(a.utf8), y = Array(b.utf8)
+        guard x.count == y.count else { return false }
+        return zip(x, y).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
+    }
+}
