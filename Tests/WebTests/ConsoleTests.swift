@@ -1,0 +1,335 @@
+import Domain
+import Foundation
+import Gateway
+import Hummingbird
+import HummingbirdTesting
+import Store
+import TestSupport
+import Testing
+
+/// The dispatcher console through the real app: sign-in, sessions, CSRF, per-MOE isolation and
+/// every ticket action's history, audit entry and SMS.
+@Suite struct ConsoleTests {
+    let password = TestGateway.password
+
+    @Test func theEntryPointIsTheSignInPageAndASessionCookieIsStrict() async throws {
+        let world = try TestGateway()
+        try await world.user("thandi", moe: "water")
+        try await makeApp(world).test(.router) { client in
+            let browser = ConsoleBrowser(client)
+            let signIn = try await browser.get("/console/")
+            #expect(signIn.status == .ok)
+            #expect(signIn.body.contains(#"name="password""#) && signIn.body.contains(#"type="password""#))
+            #expect(signIn.contentType?.hasPrefix("text/html") == true)
+
+            let wrong = try await browser.post("/console/sign-in", [("username", "thandi"), ("password", "not it")])
+            #expect(wrong.status == .unauthorized)
+            #expect(wrong.body.contains("Wrong username or password"))
+            #expect(browser.cookies["cg_session"] == nil)
+
+            let right = try await browser.signIn("thandi", password)
+            #expect(right.status == .seeOther)
+            #expect(right.location == "/console/")
+            let cookie = try #require(right.setCookies.first { $0.hasPrefix("cg_session=") })
+            #expect(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict") && cookie.contains("Path=/console"))
+            #expect(!cookie.contains("Max-Age") && !cookie.contains("Expires"))
+
+            let queue = try await browser.get("/console/")
+            #expect(queue.body.contains("Water &amp; Sanitation: queue"))
+            #expect(queue.body.contains("thandi"))
+
+            let out = try await browser.post("/console/sign-out", [])
+            #expect(out.status == .seeOther)
+            #expect(browser.cookies["cg_session"] == nil)
+            #expect(try await browser.get("/console/").body.contains(#"name="password""#))
+        }
+    }
+
+    @Test func repeatedFailuresLockTheAccountForAWhile() async throws {
+        let world = try TestGateway()
+        try await world.user("thandi", moe: "water")
+        try await makeApp(world).test(.router) { client in
+            let browser = ConsoleBrowser(client)
+            for attempt in 1...SQLiteStaffStore.lockAfter {
+                try await browser.get("/console/")
+                let r = try await browser.post("/console/sign-in", [("username", "thandi"), ("password", "guess \(attempt)")])
+                #expect(r.status == (attempt < SQLiteStaffStore.lockAfter ? .unauthorized : .tooManyRequests))
+            }
+            // Locked: even the right password is refused, and says so.
+            let locked = try await browser.signIn("thandi", password)
+            #expect(locked.status == .tooManyRequests)
+            #expect(locked.body.contains("locked until"))
+            #expect(browser.cookies["cg_session"] == nil)
+            world.clock.advance(SQLiteStaffStore.lockFor + 1)
+            #expect(try await browser.signIn("thandi", password).status == .seeOther)
+        }
+        let audit = try await world.staff.auditEntries(scope: nil, limit: 50, offset: 0).map(\.action)
+        #expect(audit.contains("account locked"))
+        #expect(audit.filter { $0 == "sign-in refused" }.count == SQLiteStaffStore.lockAfter - 1)
+    }
+
+    @Test func anIdleSessionEnds() async throws {
+        let world = try TestGateway()
+        try await world.user("thandi", moe: "water")
+        try await makeApp(world).test(.router) { client in
+            let browser = ConsoleBrowser(client)
+            try await browser.signIn("thandi", password)
+            world.clock.advance(20 * 60)
+            #expect(try await browser.get("/console/").body.contains("Water &amp; Sanitation: queue"))
+            world.clock.advance(20 * 60)  // 20 minutes since it was last used: still alive
+            #expect(try await browser.get("/console/").body.contains("Water &amp; Sanitation: queue"))
+            world.clock.advance(31 * 60)
+            #expect(try await browser.get("/console/").body.contains(#"name="password""#))
+        }
+    }
+
+    @Test func aFormWithoutTheSessionsCSRFTokenChangesNothing() async throws {
+        let world = try TestGateway()
+        try await world.user("thandi", moe: "water")
+        let reference = try await world.report("water", "burst_pipe")
+        try await makeApp(world).test(.router) { client in
+            let browser = ConsoleBrowser(client)
+            try await browser.signIn("thandi", password)
+            try await browser.get("/console/tickets/\(reference.digits)")
+            let forged = try await browser.post("/console/tickets/\(reference.digits)/acknowledge", [], csrf: "forged")
+            #expect(forged.status == .forbidden)
+            let missing = try await browser.post("/console/tickets/\(reference.digits)/status",
+                                                 [("status", "resolved"), ("message", "done"), ("visibility", "public")], csrf: "")
+            #expect(missing.status == .forbidden)
+            // The sign-in form carries its own token (a cookie and a field that must match).
+            let anonymous = ConsoleBrowser(client)
+            #expect(try await anonymous.post("/console/sign-in", [("username", "thandi"), ("password", password)], csrf: "x").status == .forbidden)
+        }
+        #expect(try await world.tickets.publicTicket(reference)?.status == .new)
+        #expect(try await world.tickets.history(of: reference).map(\.kind) == ["created"])
+        #expect(try await world.staff.auditLog(of: reference).isEmpty)
+        #expect(try await world.sms(to: "+27821234567").count == 1)  // the confirmation only
+    }
+
+    @Test func anotherMOEsTicketIsNotFoundInPagesActionsExportAndAPI() async throws {
+        let world = try TestGateway()
+        try await world.user("sipho", moe: "electricity")
+        try await world.user("admin", moe: "municipal", role: .admin)
+        let water = try await world.report("water", "burst_pipe", description: "Water everywhere")
+        let power = try await world.report("electricity", "outage", reporter: "+27831112222")
+        let token = try await world.staff.addToken(moe: "electricity", at: world.clock.now())
+        try await makeApp(world).test(.router) { client in
+            let sipho = ConsoleBrowser(client)
+            try await sipho.signIn("sipho", password)
+            let queue = try await sipho.get("/console/?status=all")
+            #expect(queue.body.contains(power.grouped) && !queue.body.contains(water.grouped))
+            #expect(try await sipho.get("/console/tickets/\(water.digits)").status == .notFound)
+            #expect(try await sipho.post("/console/tickets/\(water.digits)/acknowledge", []).status == .notFound)
+            #expect(try await sipho.post("/console/tickets/\(water.digits)/show-number", []).status == .notFound)
+            #expect(try await sipho.post("/console/bulk", [("action", "acknowledge"), ("ref", water.digits)]).status == .seeOther)
+            let csv = try await sipho.get("/console/export.csv?status=all")
+            #expect(csv.status == .ok && csv.contentType?.hasPrefix("text/csv") == true)
+            #expect(csv.body.contains(power.digits) && !csv.body.contains(water.digits))
+            #expect(try await sipho.get("/console/tickets/\(water.digits)/../\(water.digits)").status == .notFound)
+            #expect(try await sipho.get("/console/audit").status == .notFound)
+            let api = try await client.execute(uri: "/api/v1/tickets/\(water.digits)", method: .get, headers: [.authorization: "Bearer \(token)"])
+            #expect(api.status == .notFound)
+
+            let admin = ConsoleBrowser(client)
+            try await admin.signIn("admin", password)
+            let all = try await admin.get("/console/")
+            #expect(all.body.contains(power.grouped) && all.body.contains(water.grouped))
+            #expect(try await admin.get("/console/tickets/\(water.digits)").body.contains("Water everywhere"))
+            #expect(try await admin.get("/console/audit").status == .ok)
+        }
+        #expect(try await world.tickets.publicTicket(water)?.status == .new)
+    }
+
+    @Test func everyActionWritesHistoryAuditAndTheRightSMS() async throws {
+        let world = try TestGateway()
+        try await world.user("thandi", moe: "water")
+        let reporter = "+27821234567"
+        let reference = try await world.report("water", "burst_pipe", reporter: reporter)
+        let page = "/console/tickets/\(reference.digits)"
+        try await makeApp(world).test(.router) { client in
+            let browser = ConsoleBrowser(client)
+            try await browser.signIn("thandi", password)
+            try await browser.get(page)
+            #expect(try await browser.post("\(page)/acknowledge", []).location == "\(page)?done=acknowledge")
+            #expect(try await browser.post("\(page)/assign", [("assignee", "Crew 7 (Soweto)")]).status == .seeOther)
+            #expect(try await browser.post("\(page)/status", [("status", "in_progress"), ("message", "Crew on site"), ("visibility", "public")]).status == .seeOther)
+            #expect(try await browser.post("\(page)/status", [("status", "in_progress"), ("message", "valve part ordered"), ("visibility", "internal")]).status == .seeOther)
+            // Scheduling needs a date; a public update needs words.
+            let undated = try await browser.post("\(page)/status", [("status", "scheduled"), ("message", "Monday"), ("visibility", "public")])
+            #expect(undated.status == .conflict && undated.body.contains("expected date"))
+            let silent = try await browser.post("\(page)/status", [("status", "resolved"), ("message", " "), ("visibility", "public")])
+            #expect(silent.status == .unprocessableContent)
+            #expect(try await browser.post("\(page)/status", [("status", "scheduled"), ("expected", "2026-12-01"), ("message", "Booked for Tuesday"),
+                                                              ("visibility", "public")]).status == .seeOther)
+            #expect(try await browser.post("\(page)/status", [("status", "resolved"), ("message", "Pipe replaced"), ("visibility", "public")]).status == .seeOther)
+            #expect(try await browser.post("\(page)/status", [("status", "closed"), ("message", ""), ("visibility", "internal")]).status == .seeOther)
+
+            let shown = try await browser.get("\(page)?done=status").body
+            #expect(shown.contains("Status saved."))
+            #expect(shown.contains("Crew 7 (Soweto)"))
+            #expect(shown.contains("valve part ordered") && shown.contains("Pipe replaced"))
+        }
+        #expect(try await world.tickets.history(of: reference).map(\.kind) == ["created", "status", "assigned", "status", "status", "status", "status", "status"])
+        #expect(try await world.staff.auditLog(of: reference).map(\.action) == [
+            "acknowledge", "assign", "status in_progress", "status in_progress", "status scheduled", "status resolved", "status closed",
+        ])
+        #expect(try await world.staff.auditLog(of: reference).allSatisfy { $0.actor == "thandi" })
+        let sms = try await world.sms(to: reporter).dropFirst()  // after the confirmation
+        #expect(Array(sms) == [
+            "Ref \(reference.grouped): Acknowledged.", "Ref \(reference.grouped): Assigned.", "Ref \(reference.grouped): In progress. Crew on site",
+            "Ref \(reference.grouped): Scheduled. Booked for Tuesday", "Ref \(reference.grouped): Resolved. Pipe replaced",
+        ])
+        let track = try #require(try await world.tickets.publicTicket(reference))
+        #expect(track.status == .closed)
+        #expect(track.lastPublicUpdate == "Pipe replaced")
+        let expected = track.expectedAt.map { ISO8601DateFormatter.string(from: $0, timeZone: .gmt, formatOptions: [.withFullDate]) }
+        #expect(expected == "2026-12-01")
+    }
+
+    @Test func showingTheNumberIsAuditedAndTheNumberIsOtherwiseMasked() async throws {
+        let world = try TestGateway()
+        try await world.user("thandi", moe: "water")
+        let reference = try await world.report("water", "leak", reporter: "+27821234567")
+        try await makeApp(world).test(.router) { client in
+            let browser = ConsoleBrowser(client)
+            try await browser.signIn("thandi", password)
+            let page = try await browser.get("/console/tickets/\(reference.digits)")
+            #expect(page.body.contains("+27 82 *** 4567"))
+            #expect(!page.body.contains("821234567"))
+            #expect(!(try await browser.get("/console/").body.contains("4567")))
+            #expect(!(try await browser.get("/console/export.csv").body.contains("4567")))
+            let shown = try await browser.post("/console/tickets/\(reference.digits)/show-number", [])
+            #expect(shown.status == .ok && shown.body.contains("+27821234567"))
+        }
+        let audit = try await world.staff.auditLog(of: reference)
+        #expect(audit.map(\.action) == ["show number"])
+        #expect(audit.first?.actor == "thandi")
+    }
+
+    @Test func aDuplicateMergesItsReportersIntoTheOriginal() async throws {
+        let world = try TestGateway()
+        try await world.user("thandi", moe: "water")
+        let first = try await world.report("water", "burst_pipe", reporter: "+27821110001")
+        let second = try await world.report("water", "burst_pipe", reporter: "+27821110002", language: "zu")
+        let third = try await world.report("water", "burst_pipe", reporter: "+27821110003")
+        try await makeApp(world).test(.router) { client in
+            let browser = ConsoleBrowser(client)
+            try await browser.signIn("thandi", password)
+            try await browser.get("/console/tickets/\(third.digits)")
+            // The third duplicates the second, which then duplicates the first: all three are one fault.
+            #expect(try await browser.post("/console/tickets/\(third.digits)/duplicate", [("master", second.grouped)]).status == .seeOther)
+            #expect(try await browser.post("/console/tickets/\(second.digits)/duplicate", [("master", first.digits)]).status == .seeOther)
+            let itself = try await browser.post("/console/tickets/\(first.digits)/duplicate", [("master", first.digits)])
+            #expect(itself.status == .conflict)
+            let page = try await browser.get("/console/tickets/\(first.digits)").body
+            #expect(page.contains(second.grouped) && page.contains(third.grouped))
+            #expect(page.contains("SMS to 3 reporter(s)"))
+            #expect(try await browser.post("/console/tickets/\(first.digits)/status", [("status", "resolved"), ("message", "Pipe replaced"),
+                                                                                        ("visibility", "public")]).status == .seeOther)
+            #expect(try await browser.get("/console/tickets/\(second.digits)").body.contains("Duplicate of"))
+        }
+        #expect(try await world.sms(to: "+27821110001").last == "Ref \(first.grouped): Resolved. Pipe replaced")
+        #expect(try await world.sms(to: "+27821110003").last == "Ref \(third.grouped): Resolved. Pipe replaced")
+        let zulu = try await world.sms(to: "+27821110002")
+        #expect(zulu.last?.hasPrefix("Inombolo \(second.grouped)") == true)
+        #expect(zulu.last?.contains("Pipe replaced") == true)
+        #expect(zulu.contains { $0.contains("Same fault as ref \(first.grouped)") })
+        #expect(try await world.tickets.publicTicket(second)?.status == .duplicate)
+        #expect(try await world.staff.file(third, scope: "water")?.ticket.duplicateOf == first.digits)
+        #expect(try await world.staff.auditLog(of: second).map(\.action) == ["mark duplicate"])
+    }
+
+    @Test func reRoutingHandsTheTicketToTheOtherMOEWithTheReason() async throws {
+        let world = try TestGateway()
+        try await world.user("thandi", moe: "water")
+        try await world.user("lerato", moe: "roads")
+        let reference = try await world.report("water", "leak", description: "Water running down the road from a storm drain")
+        try await makeApp(world).test(.router) { client in
+            let thandi = ConsoleBrowser(client)
+            try await thandi.signIn("thandi", password)
+            try await thandi.get("/console/tickets/\(reference.digits)")
+            let noReason = try await thandi.post("/console/tickets/\(reference.digits)/reroute", [("queue", "stormwater"), ("reason", "")])
+            #expect(noReason.status == .unprocessableContent)
+            #expect(try await thandi.post("/console/tickets/\(reference.digits)/reroute",
+                                          [("queue", "stormwater"), ("reason", "Blocked stormwater drain, not a water main")]).status == .seeOther)
+            #expect(try await thandi.get("/console/tickets/\(reference.digits)").status == .notFound)
+
+            let lerato = ConsoleBrowser(client)
+            try await lerato.signIn("lerato", password)
+            #expect(try await lerato.get("/console/?status=new").body.contains(reference.grouped))
+            let page = try await lerato.get("/console/tickets/\(reference.digits)").body
+            #expect(page.contains("Blocked stormwater drain, not a water main"))
+            #expect(page.contains("stormwater"))
+        }
+        #expect(try await world.tickets.destination(of: reference) == Destination(moe: "roads", queue: "stormwater"))
+        #expect(try await world.tickets.history(of: reference).last?.note?.contains("Blocked stormwater drain") == true)
+        #expect(try await world.staff.auditLog(of: reference).map(\.action) == ["reroute"])
+    }
+
+    @Test func aDescriptionWithScriptIsShownAsText() async throws {
+        let world = try TestGateway()
+        try await world.user("thandi", moe: "water")
+        let reference = try await world.report("water", "leak", address: "\"><img src=x onerror=alert(1)>",
+                                               description: "<script>alert('x')</script> & more")
+        try await makeApp(world).test(.router) { client in
+            let browser = ConsoleBrowser(client)
+            try await browser.signIn("thandi", password)
+            let page = try await browser.get("/console/tickets/\(reference.digits)")
+            #expect(page.body.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; more"))
+            #expect(!page.body.contains("<script"))
+            #expect(!page.body.contains("<img"))
+            #expect(page.body.contains("&quot;&gt;&lt;img src=x onerror=alert(1)&gt;"))
+            let csv = try await browser.get("/console/export.csv").body
+            #expect(csv.contains("\"\"\"><img src=x onerror=alert(1)>\""))
+        }
+    }
+
+    @Test func theQueueFiltersSortsPagesCountsAndExports() async throws {
+        let world = try TestGateway()
+        try await world.user("thandi", moe: "water")
+        var made: [Reference] = []
+        for i in 0..<55 {
+            made.append(try await world.report("water", i % 5 == 0 ? "leak" : "burst_pipe", area: i % 2 == 0 ? "soweto" : "alexandra",
+                                                     address: i == 0 ? "=HYPERLINK(\"http://x\")" : "Street \(i)", reporter: nil))
+            world.clock.advance(60)
+        }
+        try await world.report("electricity", "outage")
+        let references = made
+        try await makeApp(world).test(.router) { client in
+            let browser = ConsoleBrowser(client)
+            try await browser.signIn("thandi", password)
+            let first = try await browser.get("/console/").body
+            #expect(first.contains("Page 1 of 2 · 55 tickets"))
+            #expect(first.contains(references[0].grouped) && !first.contains(references[54].grouped))
+            #expect(first.contains(#"<a href="/console/?page=2" rel="next">"#))
+            let newest = try await browser.get("/console/?sort=newest").body
+            #expect(newest.contains(references[54].grouped) && !newest.contains(references[0].grouped))
+            let alexandra = try await browser.get("/console/?area=alexandra").body
+            #expect(alexandra.contains("27 tickets") && !alexandra.contains(references[0].grouped))
+            #expect(try await browser.get("/console/?service=water&status=new").body.contains("55 tickets"))
+
+            try await browser.post("/console/bulk", [("action", "acknowledge"), ("ref", references[0].digits), ("ref", references[1].digits),
+                                                      ("back", "?status=new")])
+            let assigned = try await browser.post("/console/bulk", [("action", "assign"), ("assignee", "Crew 2"), ("ref", references[2].digits)])
+            #expect(assigned.location == "/console/?done=bulk-1")
+            let counts = try await browser.get("/console/?status=acknowledged").body
+            #expect(counts.contains("Acknowledged <b>2</b>") && counts.contains("Assigned <b>1</b>") && counts.contains("New <b>52</b>"))
+            #expect(counts.contains("2 tickets"))
+
+            #expect(try await browser.get("/console/?overdue=1").body.contains("0 tickets"))
+            world.clock.advance(49 * 3600)  // past water's 48-hour SLA (and the session's idle time)
+            try await browser.signIn("thandi", password)
+            let overdue = try await browser.get("/console/?overdue=1").body
+            #expect(overdue.contains("55 tickets") && overdue.contains("overdue"))
+
+            let csv = try await browser.get("/console/export.csv?area=alexandra").body
+            let lines = csv.split(separator: "\r\n")
+            #expect(lines.first?.hasPrefix("reference,moe,queue,service,fault,area,address,description,status") == true)
+            #expect(lines.count == 28)
+            let all = try await browser.get("/console/export.csv").body
+            #expect(all.split(separator: "\r\n").count == 56)
+            #expect(all.contains("'=HYPERLINK(\"\"http://x\"\")"))
+        }
+        #expect(try await world.staff.auditLog(of: references[2]).map(\.detail) == ["to Crew 2"])
+    }
+}
