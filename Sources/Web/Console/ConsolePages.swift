@@ -41,7 +41,7 @@ struct ConsolePages: Sendable {
             "query": filters.address(),
             "showMOE": scope == nil,
             "overdue": filters.overdue,
-            "page": filters.page, "pages": pages, "total": list.total,
+            "page": filters.page, "pages": pages, "total": list.total == 1 ? "1 ticket" : "\(list.total) tickets",
             "counts": (["open"] + TicketStatus.allCases.map(\.rawValue) + ["all"]).map { status -> [String: Any] in
                 let count: Int = switch status {
                 case "open": WorklistQuery.open.reduce(0) { $0 + (list.counts[$1] ?? 0) }
@@ -86,7 +86,8 @@ struct ConsolePages: Sendable {
         let t = file.ticket
         context["csrf"] = session.csrf
         context["address"] = t.address
-        context["description"] = t.description
+        if !t.description.isEmpty { context["description"] = t.description }
+        context["canAcknowledge"] = t.status == TicketStatus.new.rawValue
         context["created"] = text.time(t.createdAt)
         context["channel"] = text.channel(t.channel)
         context["queue"] = t.queue

@@ -106,7 +106,7 @@ enum ConsoleTemplates {
         </form>
         <nav class="pages" aria-label="Pages">
           {{#previous}}<a href="{{previous}}" rel="prev">← Previous</a>{{/previous}}
-          <span>Page {{page}} of {{pages}} · {{total}} tickets</span>
+          <span>Page {{page}} of {{pages}} · {{total}}</span>
           {{#next}}<a href="{{next}}" rel="next">Next →</a>{{/next}}
         </nav>
         """
@@ -140,10 +140,12 @@ enum ConsoleTemplates {
             </dl>
           </section>
           <section class="actions" aria-label="Actions">
+            {{#canAcknowledge}}
             <form method="post" action="/console/tickets/{{reference}}/acknowledge">
               <input type="hidden" name="csrf" value="{{csrf}}">
               <button type="submit" class="primary">Acknowledge</button>
             </form>
+            {{/canAcknowledge}}
             <form method="post" action="/console/tickets/{{reference}}/assign" class="row">
               <input type="hidden" name="csrf" value="{{csrf}}">
               <label for="assignee">Assign to</label>
