@@ -135,9 +135,37 @@ import Testing
             let all = try await admin.get("/console/")
             #expect(all.body.contains(power.grouped) && all.body.contains(water.grouped))
             #expect(try await admin.get("/console/tickets/\(water.digits)").body.contains("Water everywhere"))
-            #expect(try await admin.get("/console/audit").status == .ok)
+            let audit = try await admin.get("/console/audit")
+            #expect(audit.status == .ok && audit.body.contains("signed in") && audit.body.contains("sipho"))
         }
         #expect(try await world.tickets.publicTicket(water)?.status == .new)
+    }
+
+    @Test func aSupervisorReadsTheAuditLogOfTheirOwnMOEOnly() async throws {
+        let world = try TestGateway()
+        try await world.user("thandi", moe: "water")
+        try await world.user("boss", moe: "water", role: .supervisor)
+        try await world.user("sipho", moe: "electricity")
+        let water = try await world.report("water", "leak")
+        let power = try await world.report("electricity", "outage")
+        try await makeApp(world).test(.router) { client in
+            let thandi = ConsoleBrowser(client)
+            try await thandi.signIn("thandi", password)
+            try await thandi.get("/console/tickets/\(water.digits)")
+            try await thandi.post("/console/tickets/\(water.digits)/acknowledge", [])
+            #expect(!(try await thandi.get("/console/").body.contains("/console/audit")))
+            let sipho = ConsoleBrowser(client)
+            try await sipho.signIn("sipho", password)
+            try await sipho.get("/console/tickets/\(power.digits)")
+            try await sipho.post("/console/tickets/\(power.digits)/acknowledge", [])
+
+            let boss = ConsoleBrowser(client)
+            try await boss.signIn("boss", password)
+            let audit = try await boss.get("/console/audit")
+            #expect(audit.status == .ok)
+            #expect(audit.body.contains(water.grouped) && audit.body.contains("thandi"))
+            #expect(!audit.body.contains(power.grouped) && !audit.body.contains("sipho"))
+        }
     }
 
     @Test func everyActionWritesHistoryAuditAndTheRightSMS() async throws {

@@ -14,7 +14,7 @@ struct ConsolePages: Sendable {
             page["user"] = [
                 "username": session.user.username, "role": session.user.role.rawValue, "csrf": session.csrf,
                 "scope": session.user.role == .admin ? "all MOEs" : text.moe(session.user.moe),
-                "admin": session.user.role == .admin,
+                "audit": session.user.role != .dispatcher,
             ] as [String: Any]
         }
         return ConsoleTemplates.library.render(page, withTemplate: "layout") ?? ""

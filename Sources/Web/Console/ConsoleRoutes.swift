@@ -52,9 +52,10 @@ struct ConsoleRoutes: Sendable {
         }
         router.get("/console/audit") { request, _ in
             guard let session = try await session(request) else { return signInPage() }
-            guard session.user.role == .admin else { return notFound(session) }
-            let page = request.uri.queryParameters["page"].flatMap { Int($0) }.map { max(1, $0) } ?? 1
-            let entries = try await staff.auditEntries(scope: nil, limit: 101, offset: (page - 1) * 100)
+            // Admins read all of it; a supervisor reads their MOE's tickets' entries.
+            guard session.user.role != .dispatcher else { return notFound(session) }
+            let page = request.uri.queryParameters["page"].flatMap { Int($0) }.map { min(max(1, $0), 100_000) } ?? 1
+            let entries = try await staff.auditEntries(scope: scope(session), limit: 101, offset: (page - 1) * 100)
             return html(pages.audit(Array(entries.prefix(100)), page: page, more: entries.count > 100, session: session))
         }
         router.get("/console/tickets/:reference") { request, context in

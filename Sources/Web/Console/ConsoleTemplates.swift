@@ -27,7 +27,7 @@ enum ConsoleTemplates {
           {{#user}}
           <nav>
             <a href="/console/">Queue</a>
-            {{#admin}}<a href="/console/audit">Audit log</a>{{/admin}}
+            {{#audit}}<a href="/console/audit">Audit log</a>{{/audit}}
             <span class="who">{{username}} · {{scope}} · {{role}}</span>
             <form method="post" action="/console/sign-out" class="inline">
               <input type="hidden" name="csrf" value="{{csrf}}">
