@@ -68,7 +68,10 @@ public struct SQLiteConversationStore: ConversationStore {
     public func sweepSessions(updatedBefore before: Date) async throws -> Int {
         try await database.writer.write { db in
             try db.execute(sql: "DELETE FROM ussd_sessions WHERE updated_at < ?", arguments: [before])
-            return db.changesCount
+            let swept = db.changesCount
+            // Console sessions end after minutes idle; rows unused for a day longer are only litter.
+            try db.execute(sql: "DELETE FROM staff_sessions WHERE last_seen_at < ?", arguments: [before.addingTimeInterval(-86400)])
+            return swept
         }
     }
 }

@@ -192,6 +192,8 @@ import Testing
             #expect(try await browser.post("\(page)/status", [("status", "resolved"), ("message", "Pipe replaced"), ("visibility", "public")]).status == .seeOther)
             #expect(try await browser.post("\(page)/status", [("status", "closed"), ("message", ""), ("visibility", "internal")]).status == .seeOther)
 
+            let open311 = String(buffer: try await client.execute(uri: "/open311/v2/requests/\(reference.digits).json", method: .get).body)
+            #expect(open311.contains(#""expected_datetime":"2026-12-01"#))
             let shown = try await browser.get("\(page)?done=status").body
             #expect(shown.contains("Status saved."))
             #expect(shown.contains("Crew 7 (Soweto)"))
@@ -336,8 +338,11 @@ import Testing
             #expect(alexandra.contains("27 tickets") && !alexandra.contains(references[0].grouped))
             #expect(try await browser.get("/console/?service=water&status=new").body.contains("55 tickets"))
 
-            try await browser.post("/console/bulk", [("action", "acknowledge"), ("ref", references[0].digits), ("ref", references[1].digits),
-                                                      ("back", "?status=new")])
+            let acknowledged = try await browser.post("/console/bulk", [("action", "acknowledge"), ("ref", references[0].digits),
+                                                                         ("ref", references[1].digits), ("back", "?status=new")])
+            #expect(acknowledged.location == "/console/?status=new&done=bulk-2")
+            let elsewhere = try await browser.post("/console/bulk", [("action", "acknowledge"), ("back", "?x=1\r\nLocation: //evil.example")])
+            #expect(elsewhere.location == "/console/?done=bulk-0")
             let assigned = try await browser.post("/console/bulk", [("action", "assign"), ("assignee", "Crew 2"), ("ref", references[2].digits)])
             #expect(assigned.location == "/console/?done=bulk-1")
             let counts = try await browser.get("/console/?status=acknowledged").body

@@ -94,7 +94,8 @@ struct ConsoleRoutes: Sendable {
         }
         router.post("/console/bulk") { request, _ in
             guard let (session, form) = try await authorised(request) else { return expired() }
-            let back = form["back"].flatMap { $0.hasPrefix("?") && !$0.contains("done=") ? $0 : nil } ?? ""
+            // Back to the same filters: only a query string of the queue's own making is followed.
+            let back = form["back"].flatMap { $0.range(of: "^\\?[A-Za-z0-9_.~%=&-]{0,300}$", options: .regularExpression) != nil && !$0.contains("done=") ? $0 : nil } ?? ""
             let action: TicketAction
             switch form["action"] {
             case "acknowledge": action = .acknowledge
