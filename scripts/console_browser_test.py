@@ -26,7 +26,8 @@ from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import Select
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 PASSWORD = "browser test password"
 RESIDENT = "+27821234567"
@@ -83,14 +84,23 @@ def grouped(digits):
     return f"{digits[0:3]} {digits[3:6]} {digits[6:9]}"
 
 
+def navigate(driver, element):
+    """Clicks something that loads a new page, and waits until the new page is there."""
+    page = driver.find_element(By.TAG_NAME, "html")
+    element.click()
+    WebDriverWait(driver, 15).until(expected_conditions.staleness_of(page))
+    WebDriverWait(driver, 15).until(lambda d: d.execute_script("return document.readyState") == "complete")
+
+
 class Clicks:
     """Counts what the dispatcher clicks, to hold the console to 'under five clicks'."""
-    def __init__(self):
+    def __init__(self, driver):
+        self.driver = driver
         self.count = 0
 
     def __call__(self, element):
         self.count += 1
-        element.click()
+        navigate(self.driver, element)
 
 
 def browser():
@@ -108,11 +118,11 @@ def sign_in(driver, base, username):
     driver.get(base + "/console/")
     driver.find_element(By.NAME, "username").send_keys(username)
     driver.find_element(By.NAME, "password").send_keys(PASSWORD)
-    driver.find_element(By.CSS_SELECTOR, "form[action='/console/sign-in'] button[type=submit]").click()
+    navigate(driver, driver.find_element(By.CSS_SELECTOR, "form[action='/console/sign-in'] button[type=submit]"))
 
 
 def sign_out(driver):
-    driver.find_element(By.CSS_SELECTOR, "form[action='/console/sign-out'] button").click()
+    navigate(driver, driver.find_element(By.CSS_SELECTOR, "form[action='/console/sign-out'] button"))
 
 
 def main():
@@ -148,7 +158,7 @@ def main():
         print(f"reported {grouped(reference)} by USSD")
 
         driver = browser()
-        click = Clicks()
+        click = Clicks(driver)
 
         # The water dispatcher: queue -> ticket -> acknowledge -> public update.
         sign_in(driver, base, "water.dispatcher")
