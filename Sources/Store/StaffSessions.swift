@@ -14,6 +14,14 @@ extension SQLiteStaffStore {
     /// Spent on an unknown username, so its answer takes as long as a wrong password.
     static let decoy = Bcrypt.hash("no such user, no such password", cost: 12)
 
+    /// bcrypt runs one at a time on its own thread: a burst of sign-ins queues there instead of
+    /// blocking the threads that serve everything else.
+    static let hashing = DispatchQueue(label: "civicgate.bcrypt")
+
+    static func verify(_ password: String, _ hash: String) async -> Bool {
+        await withCheckedContinuation { done in hashing.async { done.resume(returning: Bcrypt.verify(password, hash: hash)) } }
+    }
+
     public func signIn(username: String, password: String, at: Date) async throws -> SignIn {
         let account = try await database.writer.read { db -> Account? in
             try Row.fetchOne(db, sql: "SELECT id, username, moe, role, password_hash, failed_logins, locked_until FROM users WHERE username = ?",
@@ -24,12 +32,12 @@ extension SQLiteStaffStore {
             }
         }
         guard let account else {
-            _ = Bcrypt.verify(password, hash: Self.decoy)
+            _ = await Self.verify(password, Self.decoy)
             return .refused(failures: 0)
         }
         let id = account.user.id
         if let until = account.lockedUntil, until > at { return .locked(until: until) }
-        if Bcrypt.verify(password, hash: account.hash) {
+        if await Self.verify(password, account.hash) {
             try await database.writer.write { db in
                 try db.execute(sql: "UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = ?", arguments: [id])
             }
