@@ -16,9 +16,7 @@ public struct SQLiteOrganisationStore: OrganisationStore {
     }
 
     static func newKey() -> String {
-        var generator = SystemRandomNumberGenerator()
-        let alphabet = Array("abcdefghijkmnopqrstuvwxyz23456789")
-        return "cg_" + String((0..<52).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &generator)] })
+        "cg_" + Secret.random(52, from: Secret.readable)
     }
 
     static func decode(_ row: Row) -> Organisation {

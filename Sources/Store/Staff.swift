@@ -41,9 +41,7 @@ public struct SQLiteStaffStore: StaffStore {
     }
 
     public func addToken(moe: String, at: Date) async throws -> String {
-        var generator = SystemRandomNumberGenerator()
-        let alphabet = Array("abcdefghijkmnopqrstuvwxyz23456789")
-        let token = "mt_" + String((0..<52).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &generator)] })
+        let token = "mt_" + Secret.random(52, from: Secret.readable)
         try await database.writer.write { db in
             try db.execute(sql: "INSERT INTO moe_tokens (moe, token_hash, token_prefix, created_at) VALUES (?, ?, ?, ?)",
                            arguments: [moe, SQLiteOrganisationStore.hash(token), String(token.prefix(7)), at])

@@ -5,7 +5,7 @@ import Gateway
 import GRDB
 import HummingbirdBcrypt
 
-/// Console sign-in and sessions. A session cookie is 43 random characters; only its SHA-256 is stored.
+/// Console sign-in and sessions. A session cookie is 43 random letters and digits (256 bits); only its SHA-256 is stored.
 extension SQLiteStaffStore {
     /// Failures in a row before an account is locked, and for how long.
     public static let lockAfter = 5
@@ -54,7 +54,7 @@ extension SQLiteStaffStore {
     }
 
     public func openSession(for user: StaffUser, at: Date) async throws -> (token: String, csrf: String) {
-        let token = Self.randomToken(), csrf = Self.randomToken()
+        let token = Secret.random(43, from: Secret.alphanumeric), csrf = Secret.random(43, from: Secret.alphanumeric)
         try await database.writer.write { db in
             try db.execute(sql: "INSERT INTO staff_sessions (token_hash, user_id, csrf, created_at, last_seen_at) VALUES (?, ?, ?, ?, ?)",
                            arguments: [SQLiteOrganisationStore.hash(token), user.id, csrf, at, at])
@@ -91,13 +91,5 @@ extension SQLiteStaffStore {
         var hash: String
         var failures: Int
         var lockedUntil: Date?
-    }
-
-    /// 256 bits as 43 URL-safe characters.
-    static func randomToken() -> String {
-        var generator = SystemRandomNumberGenerator()
-        let bytes = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
-        return Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
     }
 }

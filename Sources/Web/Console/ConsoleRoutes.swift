@@ -176,7 +176,7 @@ struct ConsoleRoutes: Sendable {
     }
 
     func signInPage(username: String = "", error: String? = nil, status: HTTPResponse.Status = .ok) -> Response {
-        let csrf = Self.random()
+        let csrf = Secret.random(32, from: Secret.alphanumeric)
         var response = html(pages.signIn(csrf: csrf, username: username, error: error), status: status)
         response.setCookie(cookie(Self.signInCookie, csrf))
         return response
@@ -203,12 +203,6 @@ struct ConsoleRoutes: Sendable {
         var out: [String: String] = [:]
         for (k, v) in request.uri.queryParameters where out[String(k)] == nil { out[String(k)] = String(v) }
         return out
-    }
-
-    static func random() -> String {
-        var generator = SystemRandomNumberGenerator()
-        let alphabet = Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
-        return String((0..<32).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &generator)] })
     }
 
     func constantTimeEqual(_ a: String, _ b: String) -> Bool {
