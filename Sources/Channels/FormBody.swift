@@ -1,32 +1,28 @@
 /// `application/x-www-form-urlencoded`, decoded strictly: a bad escape or invalid UTF-8 is an
 /// error, not a guess.
 public struct FormBody: Sendable, Equatable {
-    public var fields: [String: String]
-    /// Every name and value in order, repeats included (a form's checkboxes).
-    public var pairs: [(name: String, value: String)] = []
-
-    public init(fields: [String: String]) { self.fields = fields }
-
-    public static func == (a: FormBody, b: FormBody) -> Bool { a.fields == b.fields }
-
-    public init(parsing bytes: [UInt8]) throws(CallbackError) {
-        var fields: [String: String] = [:]
-        var pairs: [(name: String, value: String)] = []
-        for pair in bytes.split(separator: UInt8(ascii: "&"), omittingEmptySubsequences: true) {
-            let parts = pair.split(separator: UInt8(ascii: "="), maxSplits: 1, omittingEmptySubsequences: false)
-            let name = try Self.decode(parts[0])
-            let value = parts.count > 1 ? try Self.decode(parts[1]) : ""
-            if fields[name] == nil { fields[name] = value }
-            pairs.append((name, value))
-        }
-        self.fields = fields
-        self.pairs = pairs
+    public struct Field: Sendable, Equatable {
+        public var name: String
+        public var value: String
     }
 
-    public subscript(_ name: String) -> String? { fields[name] }
+    /// Every name and value in order, repeats included (a form's checkboxes).
+    public var fields: [Field]
+
+    public init(parsing bytes: [UInt8]) throws(CallbackError) {
+        var fields: [Field] = []
+        for pair in bytes.split(separator: UInt8(ascii: "&"), omittingEmptySubsequences: true) {
+            let parts = pair.split(separator: UInt8(ascii: "="), maxSplits: 1, omittingEmptySubsequences: false)
+            fields.append(Field(name: try Self.decode(parts[0]), value: parts.count > 1 ? try Self.decode(parts[1]) : ""))
+        }
+        self.fields = fields
+    }
+
+    /// The first value given for `name`.
+    public subscript(_ name: String) -> String? { fields.first { $0.name == name }?.value }
 
     /// All values given for `name`, in order.
-    public func values(_ name: String) -> [String] { pairs.filter { $0.name == name }.map(\.value) }
+    public func values(_ name: String) -> [String] { fields.filter { $0.name == name }.map(\.value) }
 
     static func decode(_ raw: ArraySlice<UInt8>) throws(CallbackError) -> String {
         var out: [UInt8] = []

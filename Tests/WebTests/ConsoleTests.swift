@@ -121,11 +121,12 @@ import Testing
             #expect(try await sipho.get("/console/tickets/\(water.digits)").status == .notFound)
             #expect(try await sipho.post("/console/tickets/\(water.digits)/acknowledge", []).status == .notFound)
             #expect(try await sipho.post("/console/tickets/\(water.digits)/show-number", []).status == .notFound)
+            // A form with a mistake on another MOE's ticket is still only a 404, not an error about the form.
+            #expect(try await sipho.post("/console/tickets/\(water.digits)/assign", [("assignee", "")]).status == .notFound)
             #expect(try await sipho.post("/console/bulk", [("action", "acknowledge"), ("ref", water.digits)]).status == .seeOther)
             let csv = try await sipho.get("/console/export.csv?status=all")
             #expect(csv.status == .ok && csv.contentType?.hasPrefix("text/csv") == true)
             #expect(csv.body.contains(power.digits) && !csv.body.contains(water.digits))
-            #expect(try await sipho.get("/console/tickets/\(water.digits)/../\(water.digits)").status == .notFound)
             #expect(try await sipho.get("/console/audit").status == .notFound)
             let api = try await client.execute(uri: "/api/v1/tickets/\(water.digits)", method: .get, headers: [.authorization: "Bearer \(token)"])
             #expect(api.status == .notFound)

@@ -34,7 +34,7 @@ struct ConsolePages: Sendable {
         let catalogue = text.engine.catalogue
         let scope = session.user.role == .admin ? nil : session.user.moe
         let services = catalogue.services.filter { scope == nil || $0.moe == scope }
-        let pages = max(1, (list.total + 49) / 50)
+        let pages = max(1, (list.total + QueueFilters.pageSize - 1) / QueueFilters.pageSize)
         var context: [String: Any] = [
             "heading": scope.map { "\(text.moe($0)): queue" } ?? "All MOEs: queue",
             "csrf": session.csrf,

@@ -67,29 +67,20 @@ struct ConsoleRoutes: Sendable {
         }
         router.post("/console/tickets/:reference/:action") { request, context in
             guard let (session, form) = try await authorised(request) else { return expired() }
-            guard let reference = try? Reference(parsing: context.parameters.require("reference")),
-                  let file = try await staff.file(reference, scope: scope(session)) else { return notFound(session) }
+            guard let reference = try? Reference(parsing: context.parameters.require("reference")) else { return notFound(session) }
             let name = context.parameters.get("action") ?? ""
-            if name == "show-number" {
-                guard let number = file.reporter else { return html(pages.ticket(file, session: session, now: clock.now())) }
-                try await staff.audit(actor: session.user.username, action: "show number", reference: reference, detail: number.masked, at: clock.now())
-                return html(pages.ticket(file, session: session, now: clock.now(), number: number))
-            }
+            if name == "show-number" { return try await showNumber(reference, session: session) }
             let action: TicketAction
             switch ConsoleForms.action(name, form, catalogue: engine.catalogue) {
             case .success(let a): action = a
-            case .failure(let problem):
-                if case .unknownAction = problem { return notFound(session) }
-                return html(pages.ticket(file, session: session, now: clock.now(), error: problem.description), status: .unprocessableContent)
+            case .failure(.unknownAction): return notFound(session)
+            case .failure(let problem): return try await ticketPage(reference, session: session, error: problem.description, status: .unprocessableContent)
             }
             switch try await staff.perform(action, on: reference, scope: scope(session), actor: session.user.username, at: clock.now(),
                                            notice: engine.noticeWording) {
-            case .done:
-                return Response(status: .seeOther, headers: [.location: "/console/tickets/\(reference.digits)?done=\(name)"])
-            case .notFound:
-                return notFound(session)
-            case .refused(let why):
-                return html(pages.ticket(file, session: session, now: clock.now(), error: why), status: .conflict)
+            case .done: return Response(status: .seeOther, headers: [.location: "/console/tickets/\(reference.digits)?done=\(name)"])
+            case .notFound: return notFound(session)
+            case .refused(let why): return try await ticketPage(reference, session: session, error: why, status: .conflict)
             }
         }
         router.post("/console/bulk") { request, _ in
@@ -128,6 +119,20 @@ struct ConsoleRoutes: Sendable {
         case "duplicate": "Marked as duplicate. Its reporters will get the original ticket's updates."
         default: nil
         }
+    }
+
+    /// The ticket page with what went wrong; another MOE's ticket stays a 404 whatever the form said.
+    func ticketPage(_ reference: Reference, session: StaffSession, error: String, status: HTTPResponse.Status) async throws -> Response {
+        guard let file = try await staff.file(reference, scope: scope(session)) else { return notFound(session) }
+        return html(pages.ticket(file, session: session, now: clock.now(), error: error), status: status)
+    }
+
+    /// The page with the reporter's number in full, written to the audit log first.
+    func showNumber(_ reference: Reference, session: StaffSession) async throws -> Response {
+        guard let file = try await staff.file(reference, scope: scope(session)) else { return notFound(session) }
+        guard let number = file.reporter else { return html(pages.ticket(file, session: session, now: clock.now())) }
+        try await staff.audit(actor: session.user.username, action: "show number", reference: reference, detail: number.masked, at: clock.now())
+        return html(pages.ticket(file, session: session, now: clock.now(), number: number))
     }
 
     func scope(_ session: StaffSession) -> String? { session.user.role == .admin ? nil : session.user.moe }

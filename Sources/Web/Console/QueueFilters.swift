@@ -11,6 +11,8 @@ struct QueueFilters: Equatable {
     var overdue = false
     var sort: WorklistQuery.Sort = .oldest
     var page = 1
+    /// Tickets on one queue page.
+    static let pageSize = 50
 
     /// Reads the address, ignoring what it does not know: a hand-edited address shows the default view.
     init(_ parameters: [String: String], catalogue: ServiceCatalogue) {
@@ -36,6 +38,7 @@ struct QueueFilters: Equatable {
         q.overdue = overdue
         q.sort = sort
         q.page = page
+        q.pageSize = Self.pageSize
         return q
     }
 
