@@ -30,7 +30,9 @@ let package = Package(
             "FlowEngine", "Domain", .product(name: "Yams", package: "Yams"),
         ]),
         // The application core: one USSD hop = load, step the engine, apply effects, save. Ports only.
-        .target(name: "Gateway", dependencies: ["FlowEngine", "Domain", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "Gateway", dependencies: [
+            "FlowEngine", "Domain", .product(name: "Logging", package: "swift-log"), .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         // The only GRDB importer.
         .target(name: "Store", dependencies: [
             "Gateway", "Domain", "FlowEngine", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto"),
@@ -50,6 +52,7 @@ let package = Package(
         .target(name: "Web", dependencies: [
             "Gateway", "Channels", "Domain", "FlowEngine",
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdCore", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Prometheus", package: "swift-prometheus"),
@@ -77,6 +80,7 @@ let package = Package(
         .testTarget(name: "WebTests", dependencies: [
             "Web", "Gateway", "Store", "FlowDefinitions", "Domain", "Channels", "civicgate", "TestSupport",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "GRDB", package: "GRDB.swift"),
         ]),
     ],
     swiftLanguageModes: [.v6]

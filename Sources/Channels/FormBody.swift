@@ -65,4 +65,6 @@ public enum CallbackError: Error, Equatable, Sendable {
     case invalidPhoneNumber
     case tooLong(String)
     case malformed(String)
+    /// A delivery report whose signature is missing or does not match.
+    case badSignature
 }

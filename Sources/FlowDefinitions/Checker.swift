@@ -20,7 +20,7 @@ struct Checker {
     /// Strings the engine and the host use outside any one state.
     static let commonKeys = [
         "nav.more", "nav.back", "nav.home", "common.invalid_choice", "common.error", "common.expired",
-        "recent.line", "track.no_update", "track.no_date", "sms.ticket_created",
+        "recent.line", "track.no_update", "track.no_date", "sms.ticket_created", "sms.tickets_created", "common.report_limit",
     ]
 
     /// Strings the SMS gateway uses outside any state.
@@ -30,7 +30,7 @@ struct Checker {
     ]
 
     /// Names a template may use.
-    static let placeholders: Set<String> = ["service", "fault", "area", "address", "language", "reference", "status", "moe", "update", "expected", "tickets", "languages"]
+    static let placeholders: Set<String> = ["service", "fault", "area", "address", "language", "reference", "status", "moe", "update", "expected", "tickets", "languages", "count"]
 
     private mutating func problem(state: StateID, _ message: String) {
         let mark = flowFile.stateMarks[state]

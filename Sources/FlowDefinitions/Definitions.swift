@@ -17,8 +17,10 @@ public struct Definitions: Sendable {
     }
 
     /// The engine for SMS conversations, if `menus/sms.yaml` exists.
-    public func smsEngine() -> FlowEngine? {
-        smsFlow.map { FlowEngine(flow: $0, catalogue: catalogue, locales: locales, settings: .sms) }
+    public func smsEngine(calendar: MunicipalCalendar = MunicipalCalendar()) -> FlowEngine? {
+        var settings = FlowEngine.Settings.sms
+        settings.calendar = calendar
+        return smsFlow.map { FlowEngine(flow: $0, catalogue: catalogue, locales: locales, settings: settings) }
     }
 
     /// Reads and checks everything; throws every problem found, each naming file and place.

@@ -19,6 +19,8 @@ public struct FlowEngine: Sendable {
         public var updateDisplayLimit = 60
         /// Stops a flow that loops through action states without ever showing a screen.
         public var maxStepsPerTurn = 16
+        /// The municipality's days: expected dates are shown as its local day.
+        public var calendar = MunicipalCalendar()
         public init() {}
 
         /// Settings for SMS conversations: a "screen" is one SMS of 160 GSM-7 characters.
@@ -293,15 +295,8 @@ public struct FlowEngine: Sendable {
             "moe": loc.strings["moe.\(t.moe)"] ?? t.moe,
             "service": loc.strings["service.\(t.service)"] ?? t.service,
             "update": update,
-            "expected": t.expectedAt.map(Self.isoDay) ?? loc.strings["track.no_date"] ?? "",
+            "expected": t.expectedAt.map(settings.calendar.day) ?? loc.strings["track.no_date"] ?? "",
         ]
-    }
-
-    static func isoDay(_ date: Date) -> String {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "Africa/Johannesburg") ?? .gmt
-        let c = calendar.dateComponents([.year, .month, .day], from: date)
-        return String(format: "%04d-%02d-%02d", c.year ?? 0, c.month ?? 0, c.day ?? 0)
     }
 
     // MARK: Input

@@ -118,16 +118,19 @@ public struct BulkReports: Sendable {
         var results = bad
         var done = 0
         var start = 0
+        let quota = DailyQuota(limit: organisation.dailyQuota, since: engine.settings.calendar.startOfDay(clock.now()))
+        let overQuota = [RowResult.Problem(column: "row", message: "over the organisation's daily quota of \(organisation.dailyQuota) reports: send this row again tomorrow")]
         while start < good.count {
             let chunk = Array(good[start..<min(start + batch, good.count)])
             let engine = self.engine, draw = self.references
-            let references = try await store.store(chunk.map(\.report), for: organisation) { taken in
+            let references = try await store.store(chunk.map(\.report), for: organisation, quota: quota, redraw: { taken in
                 var draft = taken.draft
                 draft.reference = draw()
                 return engine.newTicket(draft, at: taken.createdAt, confirm: taken.confirmation != nil)
-            }
+            }, summary: engine.createdSummary)
             for (prepared, reference) in zip(chunk, references) {
-                results.append(RowResult(row: prepared.row, external_id: prepared.report.externalID, reference: reference.digits, errors: nil))
+                results.append(RowResult(row: prepared.row, external_id: prepared.report.externalID, reference: reference?.digits,
+                                         errors: reference == nil ? overQuota : nil))
             }
             start += batch
             done += chunk.count

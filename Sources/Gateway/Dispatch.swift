@@ -144,12 +144,15 @@ public struct AuditEntry: Sendable, Equatable {
     }
 }
 
-/// Console sign-in: bcrypt passwords, a slowdown and then a lock after repeated failures.
+/// Console sign-in: bcrypt passwords, growing waits after failures (`SignInThrottle`), no lock.
 public enum SignIn: Sendable, Equatable {
     case signedIn(StaffUser)
-    /// Wrong username or password; `failures` so far for that user (0 for an unknown user).
-    case refused(failures: Int)
-    case locked(until: Date)
+    /// Wrong username or password, or a disabled account: one answer for all.
+    case refused
+    /// Too many failures lately: not even checked; try again after this many seconds.
+    case throttled(retryAfter: TimeInterval)
+    /// Too many sign-ins already waiting for bcrypt: answered at once instead of queued.
+    case busy
 }
 
 /// A signed-in console user and the CSRF token of their session.
@@ -164,11 +167,13 @@ public struct StaffSession: Sendable, Equatable {
 }
 
 public protocol StaffSessions: Sendable {
-    func signIn(username: String, password: String, at: Date) async throws -> SignIn
+    /// `address`: the client's, for the throttle and the audit log.
+    func signIn(username: String, password: String, address: String, at: Date) async throws -> SignIn
     /// A new session: (the cookie value, the CSRF token). Only a hash of the cookie value is stored.
-    func openSession(for user: StaffUser, at: Date) async throws -> (token: String, csrf: String)
-    /// The session, if it exists and was used within `idle` seconds; using it keeps it alive.
-    func session(_ token: String, at: Date, idle: TimeInterval) async throws -> StaffSession?
+    func openSession(for user: StaffUser, address: String, at: Date) async throws -> (token: String, csrf: String)
+    /// The session, if it exists, was used within `idle` seconds and began less than `lifetime`
+    /// ago; using it keeps it alive (up to `lifetime`).
+    func session(_ token: String, at: Date, idle: TimeInterval, lifetime: TimeInterval) async throws -> StaffSession?
     func closeSession(_ token: String) async throws
 }
 

@@ -21,6 +21,18 @@ extension FlowEngine {
         ]))
     }
 
+    /// One SMS for several reports filed for one number at once (a committee's upload): how many,
+    /// and the first references, in the first report's language.
+    public func createdSummary(_ tickets: [NewTicket]) -> String {
+        let language = tickets.first?.draft.language ?? locales.fallback
+        let loc = locales.locale(language)
+        var references = tickets.prefix(3).map(\.draft.reference.grouped).joined(separator: ", ")
+        if tickets.count > 3 { references += ", ..." }
+        return SMSMeasure.cheapest(Template.fill(loc.strings["sms.tickets_created"] ?? "{count}: {tickets}", [
+            "count": "\(tickets.count)", "tickets": references,
+        ]))
+    }
+
     /// The SMS a reporter gets when their ticket changes publicly, in their language.
     public func statusNotice(reference: Reference, status: TicketStatus, update: String?, language: String) -> String {
         let loc = locales.locale(language)

@@ -71,11 +71,25 @@ public struct DeliveryReport: Sendable, Equatable {
     }
 }
 
+/// At most `limit` SMS to one number per municipal day: no input can make CivicGate an SMS
+/// cannon. What is over the cap waits (`held`) until `nextDay`.
+public struct DailySMSCap: Sendable, Equatable {
+    public var limit: Int
+    public var since: Date
+    public var nextDay: Date
+    public init(limit: Int, since: Date, nextDay: Date) {
+        self.limit = limit
+        self.since = since
+        self.nextDay = nextDay
+    }
+}
+
 /// The outbox as the sender sees it.
 public protocol OutboxStore: Sendable {
     /// Marks up to `limit` due messages `sending` and returns them. Messages to numbers that sent
     /// STOP are marked `suppressed` instead: visible, never silently dropped.
-    func claimDue(limit: Int, now: Date) async throws -> [OutboxMessage]
+    /// Past `cap`, a message is `held` until the next municipal day instead.
+    func claimDue(limit: Int, now: Date, cap: DailySMSCap?) async throws -> [OutboxMessage]
     /// Records what the provider said: `sent`, back to `pending` with a later attempt, or `failed`.
     func record(_ results: [(OutboxMessage, SendResult)], now: Date, retry: RetryPolicy) async throws
     /// After a crash: messages left `sending` go back to `pending` (at-least-once).
@@ -87,6 +101,11 @@ public protocol OutboxStore: Sendable {
 }
 
 extension OutboxStore {
+    /// With no daily cap.
+    public func claimDue(limit: Int, now: Date) async throws -> [OutboxMessage] {
+        try await claimDue(limit: limit, now: now, cap: nil)
+    }
+
     public func apply(_ report: DeliveryReport, now: Date) async throws -> Bool {
         try await apply([report], now: now).first ?? false
     }

@@ -107,6 +107,8 @@ public protocol ConversationReads {
     func recentTickets(of msisdn: MSISDN, limit: Int) throws -> [PublicTicket]
     func subscriber(_ msisdn: MSISDN) throws -> Subscriber?
     func inboundSeen(provider: String, id: String) throws -> Bool
+    /// Tickets this number reported itself (USSD or SMS) since `since`: the daily cap counts these.
+    func reportsSince(_ msisdn: MSISDN, since: Date) throws -> Int
 }
 
 /// Everything a USSD hop writes, committed together or not at all.
@@ -224,9 +226,14 @@ public struct Organisation: Sendable, Equatable {
     public var keyPrefix: String
     public var createdAt: Date
     public var revokedAt: Date?
+    /// Reports (CSV rows and Open311 POSTs) it may file per municipal day.
+    public var dailyQuota: Int
 
-    public init(id: Int64, name: String, keyPrefix: String, createdAt: Date, revokedAt: Date?) {
+    public static let defaultDailyQuota = 50_000
+
+    public init(id: Int64, name: String, keyPrefix: String, createdAt: Date, revokedAt: Date?, dailyQuota: Int = Organisation.defaultDailyQuota) {
         self.id = id
+        self.dailyQuota = dailyQuota
         self.name = name
         self.keyPrefix = keyPrefix
         self.createdAt = createdAt
@@ -245,9 +252,27 @@ public struct OrganisationReport: Sendable, Equatable {
     }
 }
 
+/// How many new reports an organisation may still file today, counted in the same transaction
+/// that stores them.
+public struct DailyQuota: Sendable, Equatable {
+    public var limit: Int
+    /// The start of the municipal day.
+    public var since: Date
+    public init(limit: Int, since: Date) {
+        self.limit = limit
+        self.since = since
+    }
+}
+
+/// Several confirmations to one number from one upload become one SMS: the number of reports and
+/// the first references, in the reporter's language.
+public typealias ConfirmationSummary = @Sendable (_ tickets: [NewTicket]) -> String
+
 public protocol OrganisationStore: Sendable {
     /// Creates an organisation; returns it with its new API key, the only time the key exists in clear.
-    func add(name: String, at: Date) async throws -> (Organisation, key: String)
+    func add(name: String, dailyQuota: Int, at: Date) async throws -> (Organisation, key: String)
+    /// Sets the daily quota by name or id; false when there is no such organisation.
+    func setDailyQuota(_ nameOrID: String, to quota: Int) async throws -> Bool
     func list() async throws -> [Organisation]
     /// Revokes by name or id; false when there is no such active organisation.
     func revoke(_ nameOrID: String, at: Date) async throws -> Bool
@@ -257,8 +282,10 @@ public protocol OrganisationStore: Sendable {
     /// Stores reports in one transaction. A report whose (organisation, external id) is already
     /// stored creates nothing and returns the existing reference. A ticket whose drawn reference is
     /// taken is replaced by `redraw(ticket)` (a new reference, and its confirmation reworded).
-    func store(_ reports: [OrganisationReport], for organisation: Organisation,
-               redraw: @escaping @Sendable (NewTicket) -> NewTicket) async throws -> [Reference]
+    /// A new report past the organisation's quota for the day is not stored: its entry is nil.
+    /// Confirmations to one number are sent as one (`summary`) when there are several.
+    func store(_ reports: [OrganisationReport], for organisation: Organisation, quota: DailyQuota,
+               redraw: @escaping @Sendable (NewTicket) -> NewTicket, summary: @escaping ConfirmationSummary) async throws -> [Reference?]
 }
 
 /// A member of an MOE's staff, or an administrator.
@@ -327,7 +354,7 @@ public struct QueueTicket: Sendable, Equatable, Codable {
 }
 
 /// Staff accounts, MOE tokens, the worklist, ticket actions and console sessions.
-public protocol StaffStore: DispatchStore, StaffSessions {
+public protocol StaffStore: DispatchStore, StaffSessions, StaffAdministration {
     func addUser(username: String, password: String, moe: String, role: StaffUser.Role, at: Date) async throws -> StaffUser
     /// A new API token for an MOE's own systems; returned in clear only now.
     func addToken(moe: String, at: Date) async throws -> String
@@ -335,5 +362,46 @@ public protocol StaffStore: DispatchStore, StaffSessions {
     func moe(forToken token: String) async throws -> String?
     /// One ticket, only if it belongs to `moe` (or any MOE for nil).
     func ticket(_ reference: Reference, moe: String?) async throws -> QueueTicket?
-    func audit(actor: String, action: String, reference: Reference?, detail: String?, at: Date) async throws
+    /// `address`: the client address the request came from, when there was a request.
+    func audit(actor: String, action: String, reference: Reference?, detail: String?, address: String?, at: Date) async throws
+}
+
+/// Staff accounts and MOE tokens as an administrator manages them from the CLI.
+public protocol StaffAdministration: Sendable {
+    func users() async throws -> [StaffAccount]
+    /// Disables the account and ends its sessions; false when there is no such active user.
+    func disableUser(_ username: String, at: Date) async throws -> Bool
+    /// A new password; ends the user's sessions and clears its sign-in throttle. False when unknown.
+    func setPassword(_ username: String, to password: String, at: Date) async throws -> Bool
+    func tokens() async throws -> [TokenRecord]
+    /// Revokes by id or by its first characters; false when no active token matches exactly one.
+    func revokeToken(_ idOrPrefix: String, at: Date) async throws -> Bool
+}
+
+/// A console account as `user list` shows it.
+public struct StaffAccount: Sendable, Equatable {
+    public var user: StaffUser
+    public var createdAt: Date
+    public var disabledAt: Date?
+    public init(user: StaffUser, createdAt: Date, disabledAt: Date?) {
+        self.user = user
+        self.createdAt = createdAt
+        self.disabledAt = disabledAt
+    }
+}
+
+/// An MOE API token as `token list` shows it (never the token itself).
+public struct TokenRecord: Sendable, Equatable {
+    public var id: Int64
+    public var moe: String
+    public var prefix: String
+    public var createdAt: Date
+    public var revokedAt: Date?
+    public init(id: Int64, moe: String, prefix: String, createdAt: Date, revokedAt: Date?) {
+        self.id = id
+        self.moe = moe
+        self.prefix = prefix
+        self.createdAt = createdAt
+        self.revokedAt = revokedAt
+    }
 }

@@ -37,7 +37,9 @@ public struct SmsGateway: Sendable {
         public var conversationTimeout: TimeInterval = 30 * 60
         /// The help reply to unknown text goes at most this often per number.
         public var helpInterval: TimeInterval = 24 * 3600
-        public init() {}
+        /// Reports one number may make by USSD and SMS per municipal day.
+        public var maxReportsPerDay = 10
+        public init(maxReportsPerDay: Int = 10) { self.maxReportsPerDay = maxReportsPerDay }
     }
 
     public init(engine: FlowEngine, store: any ConversationStore, clock: any WallClock, references: @escaping @Sendable () -> Reference,
@@ -139,9 +141,10 @@ public struct SmsGateway: Sendable {
                 let draft = TicketDraft(reference: reference, service: service, fault: "unspecified", area: "unknown",
                                         address: String(rest.prefix(200)), description: String(rest.prefix(500)), channel: .sms,
                                         reporter: sms.from, language: language)
+                write.session = try endedConversation(sms.from, reads, now)
+                if try overDailyLimit(sms.from, reads, now: now) { return reply(text("common.report_limit")) }
                 if try reads.referenceExists(reference) { return .again }
                 write.ticket = engine.newTicket(draft, at: now, confirm: false)  // the reply is the confirmation
-                write.session = try endedConversation(sms.from, reads, now)
                 return reply(text("sms.report_done", ["reference": reference.grouped]))
             case "status":
                 guard let r = try? Reference(parsing: command!.argument) else { return reply(text("sms.status_usage")) }
@@ -163,11 +166,16 @@ public struct SmsGateway: Sendable {
             case .recentTickets(let limit): .recentTickets(try reads.recentTickets(of: sms.from, limit: limit))
             }
         }
-        guard case .screen(let screen) = turn.outcome else { throw GatewayError.unansweredQuery }
+        guard case .screen(var screen) = turn.outcome else { throw GatewayError.unansweredQuery }
         for effect in turn.effects {
             switch effect {
             case .setLanguage(let code): write.language = code
             case .createTicket(let draft):
+                if try overDailyLimit(sms.from, reads, now: now) {
+                    turn.session.ended = true
+                    screen = Screen(text: text("common.report_limit"), isFinal: true)
+                    break
+                }
                 if try reads.referenceExists(draft.reference) { return .again }
                 write.ticket = engine.newTicket(draft, at: now, confirm: false)  // the reply is the confirmation
             }
@@ -178,6 +186,11 @@ public struct SmsGateway: Sendable {
             createdAt: live?.createdAt ?? now, updatedAt: now)
         if stored != nil && live == nil { write.session!.createdAt = now }
         return reply(screen.text)
+    }
+
+    /// This number has already made its reports for the municipal day.
+    func overDailyLimit(_ msisdn: MSISDN, _ reads: any ConversationReads, now: Date) throws -> Bool {
+        try reads.reportsSince(msisdn, since: engine.settings.calendar.startOfDay(now)) >= settings.maxReportsPerDay
     }
 
     /// Closes any SMS conversation of this number (its next message starts afresh).

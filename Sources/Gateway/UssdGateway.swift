@@ -17,7 +17,12 @@ public struct UssdGateway: Sendable {
     public struct Settings: Sendable {
         /// How long after a dropped report a redial offers to continue it.
         public var resumeWindow: TimeInterval = 300
-        public init(resumeWindow: TimeInterval = 300) { self.resumeWindow = resumeWindow }
+        /// Reports one number may make by USSD and SMS per municipal day (`CIVICGATE_MAX_REPORTS_PER_NUMBER`).
+        public var maxReportsPerDay = 10
+        public init(resumeWindow: TimeInterval = 300, maxReportsPerDay: Int = 10) {
+            self.resumeWindow = resumeWindow
+            self.maxReportsPerDay = maxReportsPerDay
+        }
     }
 
     public init(engine: FlowEngine, store: any ConversationStore, clock: any WallClock, references: @escaping @Sendable () -> Reference,
@@ -127,6 +132,15 @@ public struct UssdGateway: Sendable {
             case .setLanguage(let code):
                 write.language = code
             case .createTicket(let draft):
+                if try overDailyLimit(event.msisdn, reads, now: now) {
+                    // No ticket: the caller is told why, and a retry gets the same answer.
+                    let reply = UssdReply(text: apology("common.report_limit", language: turn.session.language), isFinal: true)
+                    write.session?.session.ended = true
+                    write.session?.resumable = false
+                    write.session?.lastReply = reply
+                    logger.notice("daily report limit reached", metadata: ["msisdn": "\(event.msisdn.masked)", "session": "\(event.sessionKey)"])
+                    return .write(write, reply)
+                }
                 // A drawn reference already taken: the write is refused and the hop replayed with a new draw.
                 if try reads.referenceExists(draft.reference) { return .again }
                 write.ticket = engine.newTicket(draft, at: now, confirm: true)
@@ -135,6 +149,11 @@ public struct UssdGateway: Sendable {
         let reply = UssdReply(text: screen.text, isFinal: screen.isFinal)
         write.session?.lastReply = reply
         return .write(write, reply)
+    }
+
+    /// This number has already made its reports for the municipal day.
+    func overDailyLimit(_ msisdn: MSISDN, _ reads: any ConversationReads, now: Date) throws -> Bool {
+        try reads.reportsSince(msisdn, since: engine.settings.calendar.startOfDay(now)) >= settings.maxReportsPerDay
     }
 
     /// The answer just typed. With Africa's Talking's `*`-joined history, it is whatever follows

@@ -20,7 +20,14 @@ public struct OutboxSender: Service {
         public var retry = RetryPolicy()
         /// How often an idle sender looks for new messages.
         public var idlePoll: Duration = .milliseconds(100)
+        /// SMS to one number per municipal day (`CIVICGATE_MAX_SMS_PER_NUMBER`); nil: no cap.
+        public var perNumberDailyCap: Int? = 20
+        public var calendar = MunicipalCalendar()
         public init() {}
+
+        func cap(at now: Date) -> DailySMSCap? {
+            perNumberDailyCap.map { DailySMSCap(limit: $0, since: calendar.startOfDay(now), nextDay: calendar.startOfNextDay(now)) }
+        }
     }
 
     let store: any OutboxStore
@@ -28,8 +35,11 @@ public struct OutboxSender: Service {
     let clock: any WallClock
     let settings: Settings
     let logger: Logger
+    let health: OperationalHealth?
 
-    public init(store: any OutboxStore, provider: any SMSProvider, clock: any WallClock, settings: Settings = .init(), logger: Logger) {
+    public init(store: any OutboxStore, provider: any SMSProvider, clock: any WallClock, settings: Settings = .init(), logger: Logger,
+                health: OperationalHealth? = nil) {
+        self.health = health
         self.store = store
         self.provider = provider
         self.clock = clock
@@ -66,7 +76,8 @@ public struct OutboxSender: Service {
     /// records the results; returns how many were claimed.
     @discardableResult
     public func sendBatch(limit: Int? = nil, pace: Pace? = nil) async throws -> Int {
-        let batch = try await store.claimDue(limit: limit ?? settings.batchSize, now: clock.now())
+        let now = clock.now()
+        let batch = try await store.claimDue(limit: limit ?? settings.batchSize, now: now, cap: settings.cap(at: now))
         guard !batch.isEmpty else { return 0 }
         var results: [(OutboxMessage, SendResult)] = []
         for message in batch {
@@ -75,6 +86,7 @@ public struct OutboxSender: Service {
         }
         try await store.record(results, now: clock.now(), retry: settings.retry)
         for (m, r) in results {
+            health?.providerAnswered(r, at: clock.now())
             switch r {
             case .accepted: break
             case .temporary(let e): logger.notice("SMS not accepted, will retry", metadata: ["outbox": "\(m.id)", "attempt": "\(m.attempt)", "error": "\(e)"])

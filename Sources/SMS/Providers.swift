@@ -34,7 +34,14 @@ public struct KannelProvider: SMSProvider {
         public var sender: String?
         /// Our own base URL as Kannel reaches it, for delivery reports.
         public var publicURL: String
-        public init(url: String, username: String, password: String, sender: String?, publicURL: String) {
+        /// Signs the outbox id in each `dlr-url`, so only URLs we made are accepted back.
+        public var signature: DeliverySignature?
+        /// `CIVICGATE_WEBHOOK_TOKEN`, which `/dlr/*` asks for like every webhook.
+        public var webhookToken: String?
+        public init(url: String, username: String, password: String, sender: String?, publicURL: String,
+                    signature: DeliverySignature? = nil, webhookToken: String? = nil) {
+            self.signature = signature
+            self.webhookToken = webhookToken
             self.url = url
             self.username = username
             self.password = password
@@ -55,7 +62,10 @@ public struct KannelProvider: SMSProvider {
         var query: [(String, String)] = [("username", settings.username), ("password", settings.password), ("to", message.to.e164)]
         if let sender = settings.sender { query.append(("from", sender)) }
         query.append(("dlr-mask", "31"))
-        query.append(("dlr-url", "\(settings.publicURL)/dlr/kannel?id=\(message.id)&status=%d"))
+        var dlr = "\(settings.publicURL)/dlr/kannel?id=\(message.id)&status=%d"
+        if let signature = settings.signature { dlr += "&sig=\(signature.sign(outboxID: message.id))" }
+        if let token = settings.webhookToken { dlr += "&token=\(URLForm.escape(token))" }
+        query.append(("dlr-url", dlr))
         var text = URLForm.escape(message.body)
         if SMSMeasure.of(message.body).coding == .ucs2 {
             query.append(("coding", "2"))

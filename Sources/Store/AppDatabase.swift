@@ -43,3 +43,30 @@ public struct AppDatabase: Sendable {
         }
     }
 }
+
+extension AppDatabase {
+    /// A random secret kept in the database (created on first use), shared by every process on it:
+    /// the key that signs delivery-report URLs, for instance.
+    public func secret(named name: String, bytes: Int = 32) throws -> [UInt8] {
+        try writer.write { db in
+            if let hex = try String.fetchOne(db, sql: "SELECT value FROM secrets WHERE name = ?", arguments: [name]), let bytes = Self.bytes(hex: hex) {
+                return bytes
+            }
+            var generator = SystemRandomNumberGenerator()
+            let fresh = (0..<bytes).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            try db.execute(sql: "INSERT OR REPLACE INTO secrets (name, value) VALUES (?, ?)",
+                           arguments: [name, fresh.map { String(format: "%02x", $0) }.joined()])
+            return fresh
+        }
+    }
+
+    static func bytes(hex: String) -> [UInt8]? {
+        let chars = Array(hex.utf8)
+        guard chars.count % 2 == 0, !chars.isEmpty else { return nil }
+        return stride(from: 0, to: chars.count, by: 2).map { i in
+            UInt8(String(decoding: chars[i..<i + 2], as: UTF8.self), radix: 16)
+        }.reduce(into: [UInt8]?([])) { out, b in
+            if let b, out != nil { out!.append(b) } else { out = nil }
+        }
+    }
+}

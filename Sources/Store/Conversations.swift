@@ -71,6 +71,7 @@ public struct SQLiteConversationStore: ConversationStore {
             let swept = db.changesCount
             // Console sessions end after minutes idle; rows unused for a day longer are only litter.
             try db.execute(sql: "DELETE FROM staff_sessions WHERE last_seen_at < ?", arguments: [before.addingTimeInterval(-86400)])
+            try db.execute(sql: "DELETE FROM sign_in_failures WHERE last_at < ?", arguments: [before.addingTimeInterval(-86400)])
             return swept
         }
     }
@@ -175,5 +176,12 @@ final class SQLiteConversationTransaction: ConversationTransaction {
 
     func create(_ ticket: NewTicket) throws {
         try TicketRows.insert(db, ticket)
+    }
+
+    func reportsSince(_ msisdn: MSISDN, since: Date) throws -> Int {
+        // tickets_reporter (reporter, created_at) serves this.
+        try Int.fetchOne(db.cachedStatement(sql: """
+            SELECT COUNT(*) FROM tickets WHERE reporter = ? AND created_at >= ? AND channel IN ('ussd', 'sms')
+            """), arguments: [msisdn.e164, since]) ?? 0
     }
 }

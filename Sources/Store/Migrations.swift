@@ -171,6 +171,65 @@ extension AppDatabase {
                 CREATE INDEX audit_log_at ON audit_log (at);
                 """)
         }
+        migrator.registerMigration("v6 internet safety: throttles, quotas, held SMS, signed DLRs, append-only audit") { db in
+            try db.execute(sql: """
+                CREATE TABLE secrets (
+                    name TEXT PRIMARY KEY,
+                    value TEXT NOT NULL
+                );
+
+                -- Failed sign-ins by username, by address and by the pair: growing waits, never a lock.
+                CREATE TABLE sign_in_failures (
+                    key TEXT PRIMARY KEY,
+                    failures INTEGER NOT NULL,
+                    last_at DATETIME NOT NULL
+                );
+                ALTER TABLE users ADD COLUMN disabled_at DATETIME;
+
+                ALTER TABLE organisations ADD COLUMN daily_quota INTEGER NOT NULL DEFAULT 50000;
+                CREATE INDEX tickets_org_created ON tickets (source_org, created_at) WHERE source_org IS NOT NULL;
+
+                -- The outbox gains 'held' (over the per-number daily cap) and handed_at (when it went
+                -- to the provider, which the cap counts). SQLite cannot change a CHECK: rebuild.
+                CREATE TABLE outbox_v6 (
+                    id INTEGER PRIMARY KEY,
+                    ticket_id INTEGER REFERENCES tickets (id),
+                    msisdn TEXT NOT NULL,
+                    body TEXT NOT NULL,
+                    status TEXT NOT NULL DEFAULT 'pending'
+                        CHECK (status IN ('pending', 'held', 'sending', 'sent', 'delivered', 'failed', 'suppressed')),
+                    attempts INTEGER NOT NULL DEFAULT 0,
+                    next_attempt_at DATETIME NOT NULL,
+                    provider_message_id TEXT,
+                    last_error TEXT,
+                    created_at DATETIME NOT NULL,
+                    updated_at DATETIME NOT NULL,
+                    even_if_opted_out INTEGER NOT NULL DEFAULT 0,
+                    segments INTEGER,
+                    sent_at DATETIME,
+                    delivered_at DATETIME,
+                    handed_at DATETIME
+                );
+                INSERT INTO outbox_v6 (id, ticket_id, msisdn, body, status, attempts, next_attempt_at, provider_message_id, last_error,
+                                       created_at, updated_at, even_if_opted_out, segments, sent_at, delivered_at, handed_at)
+                    SELECT id, ticket_id, msisdn, body, status, attempts, next_attempt_at, provider_message_id, last_error,
+                           created_at, updated_at, even_if_opted_out, segments, sent_at, delivered_at, sent_at FROM outbox;
+                DROP TABLE outbox;
+                ALTER TABLE outbox_v6 RENAME TO outbox;
+                CREATE INDEX outbox_due ON outbox (status, next_attempt_at);
+                CREATE INDEX outbox_provider_id ON outbox (provider_message_id);
+                CREATE INDEX outbox_msisdn_handed ON outbox (msisdn, handed_at);
+
+                -- The audit log is append-only: no UPDATE ever, and DELETE only of rows past the
+                -- retention period (three years), which the purge does and audits.
+                ALTER TABLE audit_log ADD COLUMN address TEXT;
+                CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+                BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+                CREATE TRIGGER audit_log_no_early_delete BEFORE DELETE ON audit_log
+                WHEN OLD.at > strftime('%Y-%m-%d %H:%M:%f', 'now', '-1095 days')
+                BEGIN SELECT RAISE(ABORT, 'audit entries are kept for three years'); END;
+                """)
+        }
         return migrator
     }
 }

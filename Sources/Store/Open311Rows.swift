@@ -33,7 +33,7 @@ public struct SQLiteRequestListing: RequestListing {
                 SELECT reference, service, fault, area, moe, status, public_update, expected_at, created_at, updated_at, address, description
                 FROM tickets \(whereSQL) ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?
                 """
-            arguments += [f.pageSize, (f.page - 1) * f.pageSize]
+            arguments += [f.pageSize, Paging.offset(page: f.page, size: f.pageSize)]
             return try Row.fetchAll(db, sql: sql, arguments: arguments).compactMap { row in
                 TicketRows.decode(row).map { PublicRequest(ticket: $0, address: row[10], description: row[11]) }
             }

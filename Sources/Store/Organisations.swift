@@ -20,17 +20,26 @@ public struct SQLiteOrganisationStore: OrganisationStore {
     }
 
     static func decode(_ row: Row) -> Organisation {
-        Organisation(id: row["id"], name: row["name"], keyPrefix: row["key_prefix"], createdAt: row["created_at"], revokedAt: row["revoked_at"])
+        Organisation(id: row["id"], name: row["name"], keyPrefix: row["key_prefix"], createdAt: row["created_at"], revokedAt: row["revoked_at"],
+                     dailyQuota: row["daily_quota"])
     }
 
-    public func add(name: String, at: Date) async throws -> (Organisation, key: String) {
+    public func add(name: String, dailyQuota: Int = Organisation.defaultDailyQuota, at: Date) async throws -> (Organisation, key: String) {
         let key = Self.newKey()
         let organisation = try await database.writer.write { db in
-            try db.execute(sql: "INSERT INTO organisations (name, key_hash, key_prefix, created_at) VALUES (?, ?, ?, ?)",
-                           arguments: [name, Self.hash(key), String(key.prefix(7)), at])
-            return Organisation(id: db.lastInsertedRowID, name: name, keyPrefix: String(key.prefix(7)), createdAt: at, revokedAt: nil)
+            try db.execute(sql: "INSERT INTO organisations (name, key_hash, key_prefix, created_at, daily_quota) VALUES (?, ?, ?, ?, ?)",
+                           arguments: [name, Self.hash(key), String(key.prefix(7)), at, dailyQuota])
+            return Organisation(id: db.lastInsertedRowID, name: name, keyPrefix: String(key.prefix(7)), createdAt: at, revokedAt: nil,
+                                dailyQuota: dailyQuota)
         }
         return (organisation, key)
+    }
+
+    public func setDailyQuota(_ nameOrID: String, to quota: Int) async throws -> Bool {
+        try await database.writer.write { db in
+            try db.execute(sql: "UPDATE organisations SET daily_quota = ? WHERE name = ? OR CAST(id AS TEXT) = ?", arguments: [quota, nameOrID, nameOrID])
+            return db.changesCount > 0
+        }
     }
 
     public func list() async throws -> [Organisation] {
@@ -60,11 +69,16 @@ public struct SQLiteOrganisationStore: OrganisationStore {
         }
     }
 
-    public func store(_ reports: [OrganisationReport], for organisation: Organisation,
-                      redraw: @escaping @Sendable (NewTicket) -> NewTicket) async throws -> [Reference] {
+    public func store(_ reports: [OrganisationReport], for organisation: Organisation, quota: DailyQuota,
+                      redraw: @escaping @Sendable (NewTicket) -> NewTicket, summary: @escaping ConfirmationSummary) async throws -> [Reference?] {
         try await database.writer.write { db in
-            var references: [Reference] = []
+            var references: [Reference?] = []
             references.reserveCapacity(reports.count)
+            var filed = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM tickets WHERE source_org = ? AND created_at >= ?",
+                                         arguments: [organisation.id, quota.since]) ?? 0
+            // Confirmations by number, in row order: one SMS per number for this transaction.
+            var confirmations: [(MSISDN, [(id: Int64, ticket: NewTicket)])] = []
+            var slot: [String: Int] = [:]
             for report in reports {
                 if let external = report.externalID,
                    let existing = try String.fetchOne(db.cachedStatement(sql: "SELECT reference FROM tickets WHERE source_org = ? AND external_id = ?"),
@@ -73,16 +87,34 @@ public struct SQLiteOrganisationStore: OrganisationStore {
                     references.append(reference)
                     continue
                 }
+                guard filed < quota.limit else {
+                    references.append(nil)
+                    continue
+                }
                 var ticket = report.ticket
                 // A drawn reference already taken (about one in a billion): the caller draws again.
                 while try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM tickets WHERE reference = ?)"),
                                          arguments: [ticket.draft.reference.digits]) == true {
                     ticket = redraw(ticket)
                 }
-                let id = try TicketRows.insert(db, ticket)
+                var unconfirmed = ticket
+                unconfirmed.confirmation = nil
+                let id = try TicketRows.insert(db, unconfirmed)
                 try db.cachedStatement(sql: "UPDATE tickets SET source_org = ?, external_id = ? WHERE id = ?")
                     .execute(arguments: [organisation.id, report.externalID, id])
+                filed += 1
                 references.append(ticket.draft.reference)
+                if let reporter = ticket.draft.reporter, ticket.confirmation != nil {
+                    if let i = slot[reporter.e164] { confirmations[i].1.append((id, ticket)) } else {
+                        slot[reporter.e164] = confirmations.count
+                        confirmations.append((reporter, [(id, ticket)]))
+                    }
+                }
+            }
+            for (reporter, tickets) in confirmations {
+                let first = tickets[0]
+                let body = tickets.count == 1 ? first.ticket.confirmation ?? "" : summary(tickets.map(\.ticket))
+                try OutboxRows.enqueue(db, OutboundSMS(to: reporter, body: body), ticketID: first.id, at: first.ticket.createdAt)
             }
             return references
         }

@@ -20,14 +20,15 @@ public struct SQLiteOutboxStore: OutboxStore {
 
     public init(_ database: AppDatabase) { self.database = database }
 
-    public func claimDue(limit: Int, now: Date) async throws -> [OutboxMessage] {
+    public func claimDue(limit: Int, now: Date, cap: DailySMSCap?) async throws -> [OutboxMessage] {
         try await database.writer.write { db in
             let rows = try Row.fetchAll(db.cachedStatement(sql: """
                 SELECT o.id, o.msisdn, o.body, o.attempts, o.even_if_opted_out, COALESCE(s.opted_out, 0)
                 FROM outbox o LEFT JOIN subscribers s ON s.msisdn = o.msisdn
-                WHERE o.status = 'pending' AND o.next_attempt_at <= ? ORDER BY o.next_attempt_at, o.id LIMIT ?
+                WHERE o.status IN ('pending', 'held') AND o.next_attempt_at <= ? ORDER BY o.next_attempt_at, o.id LIMIT ?
                 """), arguments: [now, limit])
             var claimed: [OutboxMessage] = []
+            var handedToday: [String: Int] = [:]
             for row in rows {
                 let id: Int64 = row[0]
                 let optedOut: Bool = row[5]
@@ -43,8 +44,24 @@ public struct SQLiteOutboxStore: OutboxStore {
                                    arguments: [now, id])
                     continue
                 }
-                try db.cachedStatement(sql: "UPDATE outbox SET status = 'sending', attempts = attempts + 1, updated_at = ? WHERE id = ?")
-                    .execute(arguments: [now, id])
+                if let cap {
+                    let number = to.e164
+                    let sent = try handedToday[number] ?? Int.fetchOne(db.cachedStatement(sql: """
+                        SELECT COUNT(*) FROM outbox WHERE msisdn = ? AND handed_at >= ?
+                        """), arguments: [number, cap.since]) ?? 0
+                    guard sent < cap.limit else {
+                        // Over today's cap for this number: it waits for tomorrow, visibly.
+                        try db.cachedStatement(sql: """
+                            UPDATE outbox SET status = 'held', next_attempt_at = ?, last_error = ?, updated_at = ? WHERE id = ?
+                            """).execute(arguments: [cap.nextDay, "held: \(cap.limit) SMS to this number today", now, id])
+                        handedToday[number] = sent
+                        continue
+                    }
+                    handedToday[number] = sent + 1
+                }
+                try db.cachedStatement(sql: """
+                    UPDATE outbox SET status = 'sending', attempts = attempts + 1, handed_at = COALESCE(handed_at, ?), updated_at = ? WHERE id = ?
+                    """).execute(arguments: [now, now, id])
                 claimed.append(OutboxMessage(id: id, to: to, body: row[2], attempt: (row[3] as Int) + 1))
             }
             return claimed
@@ -82,7 +99,7 @@ public struct SQLiteOutboxStore: OutboxStore {
 
     public func nextDue() async throws -> Date? {
         try await database.writer.read { db in
-            try Date.fetchOne(db, sql: "SELECT MIN(next_attempt_at) FROM outbox WHERE status = 'pending'")
+            try Date.fetchOne(db, sql: "SELECT MIN(next_attempt_at) FROM outbox WHERE status IN ('pending', 'held')")
         }
     }
 
@@ -95,22 +112,27 @@ public struct SQLiteOutboxStore: OutboxStore {
         case .outboxID(let id): ("id", id)
         case .providerID(let id): ("provider_message_id", id)
         }
+        // A report counts only for a message already handed to the provider (`sending` or `sent`),
+        // and never undoes a final state: a forged or replayed report cannot mark a queued message
+        // delivered (it would never be sent) nor turn a delivered one into failed.
         switch report.state {
         case .delivered:
-            try db.cachedStatement(sql: "UPDATE outbox SET status = 'delivered', delivered_at = ?, updated_at = ? WHERE \(column) = ?")
-                .execute(arguments: [now, now, key])
+            try db.cachedStatement(sql: """
+                UPDATE outbox SET status = 'delivered', delivered_at = ?, updated_at = ? WHERE \(column) = ? AND status IN ('sending', 'sent')
+                """).execute(arguments: [now, now, key])
         case .sent:
-            // An intermediate report never undoes a final one.
             try db.cachedStatement(sql: "UPDATE outbox SET status = 'sent', updated_at = ? WHERE \(column) = ? AND status IN ('sending', 'sent')")
                 .execute(arguments: [now, key])
-            if db.changesCount == 0 {
-                return try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM outbox WHERE \(column) = ?)"), arguments: [key]) ?? false
-            }
         case .failed:
-            try db.cachedStatement(sql: "UPDATE outbox SET status = 'failed', last_error = ?, updated_at = ? WHERE \(column) = ?")
-                .execute(arguments: [report.reason ?? "not delivered", now, key])
+            try db.cachedStatement(sql: """
+                UPDATE outbox SET status = 'failed', last_error = ?, updated_at = ? WHERE \(column) = ? AND status IN ('sending', 'sent')
+                """).execute(arguments: [report.reason ?? "not delivered", now, key])
         }
-        return db.changesCount > 0
+        if db.changesCount > 0 { return true }
+        // A late or repeated report for a message we did send is known, just not applied.
+        return try Bool.fetchOne(db.cachedStatement(sql: """
+            SELECT EXISTS (SELECT 1 FROM outbox WHERE \(column) = ? AND status IN ('sending', 'sent', 'delivered', 'failed'))
+            """), arguments: [key]) ?? false
     }
 
     /// Status counts, for /metrics and tests.

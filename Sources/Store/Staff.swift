@@ -9,6 +9,9 @@ import HummingbirdBcrypt
 public struct SQLiteStaffStore: StaffStore {
     let database: AppDatabase
     let rows: QueueRows
+    let throttle = SignInThrottle()
+    /// Sign-ins waiting for bcrypt, shared by every copy of this store (one per process).
+    let gate = BcryptGate()
 
     /// `sla`: hours from report to the promised fix, by service code (72 for any other).
     public init(_ database: AppDatabase, sla: [String: Int] = [:]) {
@@ -64,11 +67,11 @@ public struct SQLiteStaffStore: StaffStore {
         }
     }
 
-    public func audit(actor: String, action: String, reference: Reference?, detail: String?, at: Date) async throws {
+    public func audit(actor: String, action: String, reference: Reference?, detail: String?, address: String?, at: Date) async throws {
         try await database.writer.write { db in
             let ticket = try reference.flatMap { try Int64.fetchOne(db, sql: "SELECT id FROM tickets WHERE reference = ?", arguments: [$0.digits]) }
-            try db.execute(sql: "INSERT INTO audit_log (at, actor, action, ticket_id, detail) VALUES (?, ?, ?, ?, ?)",
-                           arguments: [at, actor, action, ticket, detail])
+            try db.execute(sql: "INSERT INTO audit_log (at, actor, action, ticket_id, detail, address) VALUES (?, ?, ?, ?, ?, ?)",
+                           arguments: [at, actor, action, ticket, detail, address])
         }
     }
 

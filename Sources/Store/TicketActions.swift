@@ -75,17 +75,26 @@ struct TicketActions {
             let reason = reason.trimmingCharacters(in: .whitespacesAndNewlines)
             guard !reason.isEmpty else { return .refused("Say why it is not yours: the other MOE reads the reason.") }
             guard queue != ticket.queue else { return .refused("The ticket is already in \(queue).") }
-            // The ticket and its duplicates move together, as new work for the other MOE.
+            // The ticket and its duplicates move together, as new work for the other MOE. A ticket
+            // that was itself a duplicate leaves its master behind: a master and its duplicates are
+            // always in one MOE, so no action in one MOE can reach a ticket of another.
             try db.execute(sql: "UPDATE tickets SET moe = ?, queue = ?, assignee = NULL WHERE id = ? OR duplicate_of = ?",
                            arguments: [moe, queue, ticket.id, ticket.id])
-            try setStatus(ticket.status == .duplicate ? .duplicate : .new,
-                          note: "from \(ticket.moe)/\(ticket.queue) to \(moe)/\(queue): \(reason)", isPublic: false, kind: "rerouted")
-        case .duplicate(let masterReference):
-            guard var master = try Ticket.fetch(db, masterReference.digits, scope: scope) else {
-                return .refused("There is no ticket \(masterReference.grouped) in your queues.")
+            if ticket.duplicateOf != nil {
+                try db.execute(sql: "UPDATE tickets SET duplicate_of = NULL WHERE id = ?", arguments: [ticket.id])
             }
-            if let top = master.duplicateOf, let parent = try Row.fetchOne(db, sql: "SELECT reference FROM tickets WHERE id = ?", arguments: [top]),
-               let resolved = try Ticket.fetch(db, parent[0], scope: nil) {
+            try setStatus(.new, note: "from \(ticket.moe)/\(ticket.queue) to \(moe)/\(queue): \(reason)", isPublic: false, kind: "rerouted")
+        case .duplicate(let masterReference):
+            // Only within the ticket's own MOE, whoever asks (an administrator too).
+            guard var master = try Ticket.fetch(db, masterReference.digits, scope: ticket.moe),
+                  scope == nil || scope == ticket.moe else {
+                return .refused("There is no ticket \(masterReference.grouped) in the queues of \(ticket.moe).")
+            }
+            if let top = master.duplicateOf {
+                guard let parent = try String.fetchOne(db, sql: "SELECT reference FROM tickets WHERE id = ?", arguments: [top]),
+                      let resolved = try Ticket.fetch(db, parent, scope: ticket.moe) else {
+                    return .refused("Ticket \(masterReference.grouped) is a duplicate of a ticket in another MOE's queues.")
+                }
                 master = resolved
             }
             guard master.id != ticket.id else { return .refused("A ticket cannot be a duplicate of itself.") }

@@ -36,7 +36,7 @@ extension SQLiteStaffStore {
             case .service: "t.service, t.fault, t.created_at"
             }
             let size = max(1, min(query.pageSize, 500))
-            let offset = (max(1, query.page) - 1) * size
+            let offset = Paging.offset(page: query.page, size: size)
             let tickets = try Row.fetchAll(db, sql: "SELECT \(rows.columns) FROM tickets t \(filter) ORDER BY \(order) LIMIT ? OFFSET ?",
                                            arguments: filtered + [size, offset]).map { QueueRows.decode($0) }
             return Worklist(tickets: tickets, total: total, counts: counts)

@@ -1,4 +1,5 @@
 import Channels
+import Domain
 import Foundation
 import Gateway
 import Hummingbird
@@ -10,8 +11,13 @@ import NIOCore
 struct BulkRoutes: Sendable {
     let bulk: BulkReports
     let organisations: any OrganisationStore
+    /// Where uploads are audited with the client address.
+    let audit: (any StaffStore)?
     let maxBytes: Int
     let logger: Logger
+    let limiter: RateLimiter
+    let limits: RateLimits
+    let clock: any WallClock
 
     struct Summary: Encodable {
         var accepted: Int
@@ -23,11 +29,14 @@ struct BulkRoutes: Sendable {
         var error: String
     }
 
-    func register(on router: Router<BasicRequestContext>) {
-        router.post("/api/v1/bulk-reports") { request, _ in try await upload(request) }
+    func register(on router: Router<WebContext>) {
+        router.post("/api/v1/bulk-reports") { request, context in
+            if let wait = limiter.take(limits.bulk, "bulk", address: context.clientAddress) { return RateLimiter.tooMany(wait) }
+            return try await upload(request, address: context.clientAddress)
+        }
     }
 
-    func upload(_ request: Request) async throws -> Response {
+    func upload(_ request: Request, address: String) async throws -> Response {
         guard let auth = request.headers[.authorization], auth.lowercased().hasPrefix("bearer "),
               let organisation = try await organisations.authenticate(key: String(auth.dropFirst(7)).trimmingCharacters(in: .whitespaces)) else {
             return json(Failure(error: "a valid organisation API key is needed: Authorization: Bearer <key>"), status: .unauthorized,
@@ -47,8 +56,11 @@ struct BulkRoutes: Sendable {
             return json(Failure(error: error.description), status: .badRequest)
         }
         let rows = try await bulk.store(prepared.good, bad: prepared.bad, for: organisation, in: organisations)
-        logger.info("bulk reports", metadata: ["organisation": "\(organisation.id)", "accepted": "\(prepared.good.count)", "rejected": "\(prepared.bad.count)"])
-        return json(Summary(accepted: prepared.good.count, rejected: prepared.bad.count, rows: rows), status: .ok)
+        let accepted = rows.filter { $0.reference != nil }.count
+        logger.info("bulk reports", metadata: ["organisation": "\(organisation.id)", "accepted": "\(accepted)", "rejected": "\(rows.count - accepted)"])
+        try await audit?.audit(actor: "org:\(organisation.id)", action: "bulk upload", reference: nil,
+                               detail: "\(organisation.name): \(accepted) accepted, \(rows.count - accepted) rejected", address: address, at: clock.now())
+        return json(Summary(accepted: accepted, rejected: rows.count - accepted, rows: rows), status: .ok)
     }
 
     func json(_ value: some Encodable, status: HTTPResponse.Status, extra: HTTPFields = [:]) -> Response {

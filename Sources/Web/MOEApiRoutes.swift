@@ -12,9 +12,12 @@ struct MOEApiRoutes: Sendable {
     let staff: any StaffStore
     let engine: FlowEngine
     let clock: any WallClock
+    let limiter: RateLimiter
+    let limits: RateLimits
 
-    func register(on router: Router<BasicRequestContext>) {
-        router.get("/api/v1/tickets") { request, _ in
+    func register(on router: Router<WebContext>) {
+        router.get("/api/v1/tickets") { request, context in
+            if let wait = limiter.take(limits.moeAPI, "moe-api", address: context.clientAddress) { return RateLimiter.tooMany(wait) }
             guard let moe = try await moe(request) else { return unauthorized() }
             var query = WorklistQuery(scope: moe)
             query.sort = .newest
@@ -24,19 +27,24 @@ struct MOEApiRoutes: Sendable {
                 query.statuses = [parsed]
             }
             if let p = request.uri.queryParameters["page"] {
-                guard let page = Int(p), page >= 1 else { return problem(.badRequest, "page is a number from 1") }
+                guard let page = Int(p), (1...100_000).contains(page) else { return problem(.badRequest, "page is a number from 1 to 100000") }
                 query.page = page
             }
             let list = try await staff.worklist(query, now: clock.now())
+            try await staff.audit(actor: "api:\(moe)", action: "api list", reference: nil,
+                                  detail: "page \(query.page): \(list.tickets.count) of \(list.total)", address: context.clientAddress, at: clock.now())
             return json(Listing(tickets: list.tickets, total: list.total, page: query.page))
         }
         router.get("/api/v1/tickets/:reference") { request, context in
+            if let wait = limiter.take(limits.moeAPI, "moe-api", address: context.clientAddress) { return RateLimiter.tooMany(wait) }
             guard let moe = try await moe(request) else { return unauthorized() }
             guard let reference = try? Reference(parsing: context.parameters.require("reference")),
                   let ticket = try await staff.ticket(reference, moe: moe) else { return problem(.notFound, "no such ticket") }
+            try await staff.audit(actor: "api:\(moe)", action: "api read", reference: reference, detail: nil, address: context.clientAddress, at: clock.now())
             return json(ticket)
         }
         router.post("/api/v1/tickets/:reference/status") { request, context in
+            if let wait = limiter.take(limits.moeAPI, "moe-api", address: context.clientAddress) { return RateLimiter.tooMany(wait) }
             guard let moe = try await moe(request) else { return unauthorized() }
             guard let reference = try? Reference(parsing: context.parameters.require("reference")),
                   try await staff.ticket(reference, moe: moe) != nil else { return problem(.notFound, "no such ticket") }
@@ -91,7 +99,7 @@ struct MOEApiRoutes: Sendable {
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .custom { date, encoder in
             var c = encoder.singleValueContainer()
-            try c.encode(Open311Dates.format(date))
+            try c.encode(Open311Dates.format(date, in: engine.settings.calendar.timeZone))
         }
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return Response(status: status, headers: [.contentType: "application/json; charset=utf-8"],

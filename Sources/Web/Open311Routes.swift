@@ -15,8 +15,14 @@ struct Open311Routes: Sendable {
     let listing: any RequestListing
     let organisations: (any OrganisationStore)?
     let bulk: BulkReports?
+    let timeZone: TimeZone
+    let limiter: RateLimiter
+    let limits: RateLimits
 
-    func register(on router: Router<BasicRequestContext>) {
+    /// Pages past this are refused: page × page_size stays far from any overflow.
+    static let maxPage = 100_000
+
+    func register(on router: Router<WebContext>) {
         router.get("/open311/v2/discovery.json") { request, _ in json(discovery(request)) }
         router.get("/open311/v2/services.json") { _, _ in json(services()) }
         router.get("/open311/v2/services/:code") { request, context in
@@ -26,7 +32,12 @@ struct Open311Routes: Sendable {
             return json(definition)
         }
         router.get("/open311/v2/requests.json") { request, _ in try await list(request) }
-        router.post("/open311/v2/requests.json") { request, _ in try await create(request) }
+        router.post("/open311/v2/requests.json") { request, context in
+            if let wait = limiter.take(limits.open311Post, "open311", address: context.clientAddress) {
+                return RateLimiter.tooMany(wait).with(body: failureBody(429, "too many requests: try again in \(wait) s"))
+            }
+            return try await create(request)
+        }
         router.get("/open311/v2/requests/:id") { _, context in
             let id = try context.parameters.require("id")
             guard id.hasSuffix(".json") else { return failure(400, "only the .json format is served") }
@@ -132,12 +143,12 @@ struct Open311Routes: Sendable {
         let area = catalogue.area(t.area)?.name
         return RequestObject(
             service_request_id: t.reference.digits, status: t.status.isOpen ? "open" : "closed",
-            status_notes: t.lastPublicUpdate.map(PersonalData.scrub), service_name: Open311Codes.name(code, catalogue, locale),
-            service_code: code, description: PersonalData.scrub(r.description.isEmpty ? text("fault.\(t.service).\(t.fault)") : r.description),
+            status_notes: t.lastPublicUpdate.map(PublicText.scrub), service_name: Open311Codes.name(code, catalogue, locale),
+            service_code: code, description: PublicText.scrub(r.description.isEmpty ? text("fault.\(t.service).\(t.fault)") : r.description),
             agency_responsible: text("moe.\(t.moe)"), service_notice: text("status.\(t.status.rawValue)"),
-            requested_datetime: Open311Dates.format(t.createdAt), updated_datetime: Open311Dates.format(t.updatedAt),
-            expected_datetime: t.expectedAt.map(Open311Dates.format),
-            address: PersonalData.scrub([r.address, area].compactMap { $0 }.joined(separator: ", ")))
+            requested_datetime: Open311Dates.format(t.createdAt, in: timeZone), updated_datetime: Open311Dates.format(t.updatedAt, in: timeZone),
+            expected_datetime: t.expectedAt.map { Open311Dates.format($0, in: timeZone) },
+            address: PublicText.scrub([r.address, area].compactMap { $0 }.joined(separator: ", ")))
     }
 
     func list(_ request: Request) async throws -> Response {
@@ -169,7 +180,7 @@ struct Open311Routes: Sendable {
             }
         }
         if let page = q["page"] {
-            guard let n = Int(page), n >= 1 else { return failure(400, "page must be a whole number from 1") }
+            guard let n = Int(page), (1...Self.maxPage).contains(n) else { return failure(400, "page must be a whole number from 1 to \(Self.maxPage)") }
             filter.page = n
         }
         if let size = q["page_size"] {
@@ -210,7 +221,9 @@ struct Open311Routes: Sendable {
         var good = prepared.good
         if external == nil { good = good.map { var g = $0; g.report.externalID = nil; return g } }
         let rows = try await bulk.store(good, bad: [], for: organisation, in: organisations)
-        guard let reference = rows.first?.reference else { return failure(400, "the report could not be stored") }
+        guard let reference = rows.first?.reference else {
+            return failure(429, rows.first?.errors?.first?.message ?? "the report could not be stored")
+        }
         return json([["service_request_id": reference, "service_notice": "Thank you. The responsible department has been told."]])
     }
 
@@ -223,6 +236,10 @@ struct Open311Routes: Sendable {
 
     func failure(_ code: Int, _ description: String) -> Response {
         json([Failure(code: code, description: description)], status: .init(code: code))
+    }
+
+    func failureBody(_ code: Int, _ description: String) -> Data {
+        (try? JSONEncoder().encode([Failure(code: code, description: description)])) ?? Data()
     }
 
     func json(_ value: some Encodable, status: HTTPResponse.Status = .ok) -> Response {
@@ -252,10 +269,10 @@ enum Open311Codes {
     }
 }
 
-/// Datetimes as Open311 wants them: ISO 8601 with the offset, in South African time.
+/// Datetimes as Open311 wants them: ISO 8601 with the offset, in the municipality's time zone.
 public enum Open311Dates {
-    public static func format(_ date: Date) -> String {
-        var style = Date.ISO8601FormatStyle(timeZone: TimeZone(identifier: "Africa/Johannesburg") ?? .gmt)
+    public static func format(_ date: Date, in timeZone: TimeZone) -> String {
+        var style = Date.ISO8601FormatStyle(timeZone: timeZone)
         style = style.year().month().day().time(includingFractionalSeconds: false).timeZone(separator: .colon)
         return date.formatted(style)
     }
@@ -266,30 +283,5 @@ public enum Open311Dates {
         if let d = try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text) { return d }
         if let d = try? Date.ISO8601FormatStyle().year().month().day().parse(text) { return d }
         return nil
-    }
-}
-
-/// Free text shown publicly loses anything that looks like a phone number.
-enum PersonalData {
-    static func scrub(_ text: String) -> String {
-        var out = ""
-        var run = ""
-        var digits = 0
-        func flush() {
-            out += digits >= 7 ? "[number removed]" + (run.last == " " ? " " : "") : run
-            run = ""
-            digits = 0
-        }
-        for ch in text {
-            if ch.isNumber || ((ch == " " || ch == "-" || ch == "+" || ch == "(" || ch == ")") && (digits > 0 || ch == "+")) {
-                run.append(ch)
-                if ch.isNumber { digits += 1 }
-            } else {
-                flush()
-                out.append(ch)
-            }
-        }
-        flush()
-        return out
     }
 }

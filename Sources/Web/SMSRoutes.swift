@@ -11,10 +11,14 @@ import NIOCore
 struct SMSRoutes: Sendable {
     let sms: SmsGateway
     let reports: DeliveryReports
+    /// Kannel reports must carry the signature we put in each `dlr-url`.
+    let signature: DeliverySignature?
+    let health: OperationalHealth?
+    let clock: any WallClock
     let maxBytes: Int
     let logger: Logger
 
-    func register(on router: Router<BasicRequestContext>) {
+    func register(on router: Router<WebContext>) {
         router.post("/sms/africastalking") { request, _ in
             try await inbound(request, SMSWebhooks.africasTalking)
         }
@@ -28,10 +32,10 @@ struct SMSRoutes: Sendable {
             try await delivery(request, SMSWebhooks.africasTalkingDLR)
         }
         router.on("/dlr/kannel", method: .get) { request, _ in
-            try await delivery(request, SMSWebhooks.kannelDLR)
+            try await delivery(request, kannelDLR)
         }
         router.post("/dlr/kannel") { request, _ in
-            try await delivery(request, SMSWebhooks.kannelDLR)
+            try await delivery(request, kannelDLR)
         }
     }
 
@@ -50,14 +54,26 @@ struct SMSRoutes: Sendable {
             logger.notice("unreadable incoming SMS", metadata: ["error": "\(error)"])
             return Plain.badRequest("unreadable SMS callback: \(error)")
         }
+        health?.inbound(at: clock.now())
         await sms.handle(message)
         return Plain.ok("")
+    }
+
+    /// A Kannel report names our outbox row, so it must carry that row's signature.
+    func kannelDLR(_ form: FormBody) throws(CallbackError) -> DeliveryReport {
+        let report = try SMSWebhooks.kannelDLR(form)
+        guard case .outboxID(let id) = report.message, let signature, let given = form["sig"],
+              signature.verify(outboxID: id, signature: given) else { throw .badSignature }
+        return report
     }
 
     func delivery(_ request: Request, _ parse: (FormBody) throws(CallbackError) -> DeliveryReport) async throws -> Response {
         let report: DeliveryReport
         do {
             report = try parse(try await form(request))
+        } catch CallbackError.badSignature {
+            logger.notice("delivery report with a missing or wrong signature refused")
+            return Plain.response(.forbidden, "the delivery report's signature is missing or wrong\n")
         } catch let error as CallbackError {
             return Plain.badRequest("unreadable delivery report: \(error)")
         }

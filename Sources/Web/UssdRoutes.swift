@@ -1,4 +1,5 @@
 import Channels
+import Domain
 import Gateway
 import Hummingbird
 import Logging
@@ -8,10 +9,12 @@ import NIOCore
 /// polite `END` for anything we cannot read, 413 for an oversized body, never a 5xx.
 struct UssdRoutes: Sendable {
     let gateway: UssdGateway
+    let health: OperationalHealth?
+    let clock: any WallClock
     let maxBytes: Int
     let logger: Logger
 
-    func register(on router: Router<BasicRequestContext>) {
+    func register(on router: Router<WebContext>) {
         router.post("/ussd/africastalking") { request, _ in
             try await africasTalking(request)
         }
@@ -33,6 +36,7 @@ struct UssdRoutes: Sendable {
         case .sessionEnded:
             return plain("")
         case .hop(let event):
+            health?.inbound(at: clock.now())
             let reply = await gateway.handle(event)
             return plain(AfricasTalkingUSSD.render(reply))
         }
@@ -49,6 +53,7 @@ struct UssdRoutes: Sendable {
             logger.notice("unreadable TruTeq callback", metadata: ["error": "\(error)"])
             return Plain.badRequest("unreadable TruTeq USSD request: \(error)")
         }
+        health?.inbound(at: clock.now())
         let reply = await gateway.handle(event)
         return Response(status: .ok, headers: [.contentType: "application/xml; charset=utf-8"],
                         body: .init(byteBuffer: ByteBuffer(string: TruTeqUSSD.render(reply))))

@@ -2,11 +2,13 @@ import Domain
 import FlowEngine
 import Gateway
 import Hummingbird
+import HummingbirdCore
 import Logging
+import NIOCore
 import Prometheus
 import ServiceLifecycle
 
-/// Where and how the HTTP server listens.
+/// Where and how the HTTP server listens, and how it defends itself.
 public struct WebConfiguration: Sendable {
     public var host: String
     public var port: Int
@@ -14,15 +16,21 @@ public struct WebConfiguration: Sendable {
     public var maxWebhookBytes: Int
     /// A ward walk-about of tens of thousands of rows fits well within this.
     public var maxBulkBytes = 64 * 1024 * 1024
+    /// A connection with no request in flight for this long is closed (slow-loris, idle sockets).
+    public var idleTimeout: TimeAmount = .seconds(30)
+    /// Request headers: no single field over 8 KiB, all of them under 32 KiB, at most 100.
+    public var headerLimits = HTTP1Channel.Configuration.DecoderConfiguration(
+        maxHeaderFieldSize: 8 * 1024, maxHeaderListSize: 32 * 1024, maxHeaderFieldCount: 100)
+    public var security = WebSecurity()
 
-    public init(host: String = "127.0.0.1", port: Int = 8080, maxWebhookBytes: Int = 16 * 1024) {
+    public init(host: String = "127.0.0.1", port: Int = 8080, maxWebhookBytes: Int = 16 * 1024, security: WebSecurity = WebSecurity()) {
         self.host = host
         self.port = port
         self.maxWebhookBytes = maxWebhookBytes
+        self.security = security
     }
 }
 
-/// The HTTP application: aggregator webhooks and health. Wiring only; each route is in its own file.
 /// What the routes serve.
 public struct WebServices: Sendable {
     public var ussd: UssdGateway
@@ -37,12 +45,17 @@ public struct WebServices: Sendable {
     public var console: ConsoleSettings
     /// Where swift-metrics records (the process bootstraps it with this registry).
     public var registry: PrometheusCollectorRegistry
+    /// Provider, inbound-traffic and disk alerts.
+    public var health: OperationalHealth?
+    /// Checks the signature in Kannel delivery-report URLs; nil refuses every Kannel report.
+    public var deliverySignature: DeliverySignature?
 
     public init(ussd: UssdGateway, sms: SmsGateway? = nil, outbox: (any OutboxStore)? = nil, clock: any WallClock,
                 statistics: (any OperationalStatistics)? = nil, listing: (any RequestListing)? = nil,
                 organisations: (any OrganisationStore)? = nil, bulk: BulkReports? = nil,
                 staff: (any StaffStore)? = nil, console: ConsoleSettings = ConsoleSettings(),
-                registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
+                registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(), health: OperationalHealth? = nil,
+                deliverySignature: DeliverySignature? = nil) {
         self.listing = listing
         self.organisations = organisations
         self.bulk = bulk
@@ -54,33 +67,43 @@ public struct WebServices: Sendable {
         self.clock = clock
         self.statistics = statistics
         self.registry = registry
+        self.health = health
+        self.deliverySignature = deliverySignature
     }
 }
 
+/// The HTTP application. Wiring only; each group of routes is in its own file.
 public enum WebApp {
-    public static func router(_ services: WebServices, configuration: WebConfiguration, logger: Logger) -> Router<BasicRequestContext> {
-        let router = Router()
+    public static func router(_ services: WebServices, configuration: WebConfiguration, logger: Logger) -> Router<WebContext> {
+        let router = Router(context: WebContext.self)
+        let security = configuration.security
+        let limiter = RateLimiter(clock: services.clock)
+        router.middlewares.add(ClientAddressMiddleware(resolver: ClientAddressResolver(trustedProxies: security.trustedProxies)))
         router.middlewares.add(MetricsMiddleware())
-        router.middlewares.add(SecurityHeaders())
-        router.get("/healthz") { _, _ in "ok\n" }
-        MetricsRoute(registry: services.registry, statistics: services.statistics).register(on: router)
+        router.middlewares.add(SecurityHeaders(hsts: security.https))
+        router.middlewares.add(WebhookGuard(security: security, logger: logger))
+        let engine = services.ussd.engine
+        HealthRoutes(registry: services.registry, statistics: services.statistics, health: services.health, clock: services.clock,
+                     metricsToken: security.metricsToken).register(on: router)
         if let listing = services.listing {
-            let engine = services.ussd.engine
             Open311Routes(catalogue: engine.catalogue, locale: engine.locales.locale(engine.locales.fallback), listing: listing,
-                          organisations: services.organisations, bulk: services.bulk).register(on: router)
+                          organisations: services.organisations, bulk: services.bulk, timeZone: engine.settings.calendar.timeZone,
+                          limiter: limiter, limits: security.limits).register(on: router)
         }
         if let staff = services.staff {
-            MOEApiRoutes(staff: staff, engine: services.ussd.engine, clock: services.clock).register(on: router)
-            ConsoleRoutes(staff: staff, engine: services.ussd.engine, clock: services.clock, settings: services.console, logger: logger)
-                .register(on: router)
+            MOEApiRoutes(staff: staff, engine: engine, clock: services.clock, limiter: limiter, limits: security.limits).register(on: router)
+            ConsoleRoutes(staff: staff, engine: engine, clock: services.clock, settings: services.console, logger: logger,
+                          limiter: limiter, limits: security.limits, secureCookies: security.https).register(on: router)
         }
         if let bulk = services.bulk, let organisations = services.organisations {
-            BulkRoutes(bulk: bulk, organisations: organisations, maxBytes: configuration.maxBulkBytes, logger: logger).register(on: router)
+            BulkRoutes(bulk: bulk, organisations: organisations, audit: services.staff, maxBytes: configuration.maxBulkBytes, logger: logger,
+                       limiter: limiter, limits: security.limits, clock: services.clock).register(on: router)
         }
-        UssdRoutes(gateway: services.ussd, maxBytes: configuration.maxWebhookBytes, logger: logger).register(on: router)
+        UssdRoutes(gateway: services.ussd, health: services.health, clock: services.clock, maxBytes: configuration.maxWebhookBytes, logger: logger).register(on: router)
         if let sms = services.sms, let outbox = services.outbox {
             let reports = DeliveryReports(store: outbox, clock: services.clock)
-            SMSRoutes(sms: sms, reports: reports, maxBytes: configuration.maxWebhookBytes, logger: logger).register(on: router)
+            SMSRoutes(sms: sms, reports: reports, signature: services.deliverySignature, health: services.health, clock: services.clock,
+                      maxBytes: configuration.maxWebhookBytes, logger: logger).register(on: router)
         }
         return router
     }
@@ -91,6 +114,7 @@ public enum WebApp {
     ) -> some ApplicationProtocol {
         Application(
             router: router(web, configuration: configuration, logger: logger),
+            server: .http1(configuration: .init(idleTimeout: configuration.idleTimeout, httpDecoderConfiguration: configuration.headerLimits)),
             // Kannel's smsbox opens one connection per message: a burst needs a deep accept queue.
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "civicgate", backlog: 4096),
             services: services,

@@ -1,4 +1,6 @@
+import Domain
 import Foundation
+import Web
 
 /// Everything the gateway is configured with, read once from the environment in `main` and passed
 /// down. Command-line flags override the environment; the defaults run with no configuration.
@@ -25,6 +27,15 @@ struct GatewayConfiguration: Sendable {
     var smsMaxAttempts = 6
     /// The longest wait between two tries of one message.
     var smsRetryCapSeconds = 300.0
+    /// Webhook token, allow-list, trusted proxies, metrics token, https.
+    var security = WebSecurity()
+    /// Reports one number may make by USSD and SMS per municipal day.
+    var maxReportsPerNumber = 10
+    /// SMS to one number per municipal day; the rest are held until the next day.
+    var maxSMSPerNumber = 20
+    var calendar = MunicipalCalendar()
+    /// No inbound USSD or SMS for this long in working hours raises an alert.
+    var quietInboundMinutes = 60.0
 
     static func fromEnvironment(_ env: [String: String] = ProcessInfo.processInfo.environment) throws(ConfigurationError) -> GatewayConfiguration {
         var c = GatewayConfiguration()
@@ -46,7 +57,43 @@ struct GatewayConfiguration: Sendable {
         c.smsSender = value("CIVICGATE_SMS_SENDER")
         if let v = value("CIVICGATE_MENUS") { c.menus = v }
         if let v = value("CIVICGATE_LOCALES") { c.locales = v }
-        c.publicURL = value("CIVICGATE_PUBLIC_URL")
+        if let v = value("CIVICGATE_PUBLIC_URL") {
+            guard let url = URL(string: v), ["http", "https"].contains(url.scheme?.lowercased() ?? ""), url.host != nil else {
+                throw .invalid("CIVICGATE_PUBLIC_URL", v, "an http or https URL such as https://civicgate.example.gov.za")
+            }
+            c.publicURL = v.hasSuffix("/") ? String(v.dropLast()) : v
+            c.security.https = url.scheme?.lowercased() == "https"
+        }
+        if let v = value("CIVICGATE_WEBHOOK_TOKEN") {
+            guard v.count >= 16, v.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_.~".contains($0)) }) else {
+                throw .invalid("CIVICGATE_WEBHOOK_TOKEN", "(hidden)", "at least 16 letters, digits, '-', '_', '.' or '~' (it travels in URLs)")
+            }
+            c.security.webhookToken = v
+        }
+        c.security.metricsToken = value("CIVICGATE_METRICS_TOKEN")
+        for (name, keyPath) in [("CIVICGATE_WEBHOOK_ALLOW", \WebSecurity.webhookAllow), ("CIVICGATE_TRUSTED_PROXIES", \WebSecurity.trustedProxies)] {
+            if let v = value(name) {
+                switch CIDR.list(v) {
+                case .success(let list): c.security[keyPath: keyPath] = list
+                case .failure(let e): throw .invalid(name, e.entry, "comma-separated addresses or networks, e.g. 127.0.0.1/32,10.0.0.0/8")
+                }
+            }
+        }
+        if let v = value("CIVICGATE_TIME_ZONE") {
+            guard let calendar = MunicipalCalendar(identifier: v) else { throw .invalid("CIVICGATE_TIME_ZONE", v, "a time zone name such as Africa/Johannesburg") }
+            c.calendar = calendar
+        }
+        for (name, keyPath) in [("CIVICGATE_MAX_REPORTS_PER_NUMBER", \GatewayConfiguration.maxReportsPerNumber),
+                                ("CIVICGATE_MAX_SMS_PER_NUMBER", \GatewayConfiguration.maxSMSPerNumber)] {
+            if let v = value(name) {
+                guard let n = Int(v), (1...100_000).contains(n) else { throw .invalid(name, v, "a whole number from 1 to 100000") }
+                c[keyPath: keyPath] = n
+            }
+        }
+        if let v = value("CIVICGATE_QUIET_INBOUND_MINUTES") {
+            guard let m = Double(v), m >= 1, m <= 100_000 else { throw .invalid("CIVICGATE_QUIET_INBOUND_MINUTES", v, "minutes, at least 1") }
+            c.quietInboundMinutes = m
+        }
         if let v = value("CIVICGATE_SMS_RATE") {
             guard let r = Double(v), r > 0 else { throw .invalid("CIVICGATE_SMS_RATE", v, "messages per second, above 0") }
             c.smsRate = r

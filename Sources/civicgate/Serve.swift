@@ -14,13 +14,28 @@ struct Serve: AsyncParsableCommand {
     @OptionGroup var common: CommonOptions
     @Option(help: "Address to listen on (CIVICGATE_HOST, default 127.0.0.1).") var host: String?
     @Option(help: "Port to listen on (CIVICGATE_PORT, default 8080; 0 picks a free one).") var port: Int?
+    @Flag(help: "Serve webhooks without CIVICGATE_WEBHOOK_TOKEN on a non-loopback address (anyone could then file reports or send STOP as any number).")
+    var allowUnauthenticatedWebhooks = false
 
     func run() async throws {
         var c = try common.configuration()
         if let host { c.host = host }
         if let port { c.port = port }
+        guard (0...65535).contains(c.port) else { throw ValidationError("--port must be 0-65535") }
         var logger = Logger(label: "civicgate")
         logger.logLevel = .info
+        if c.security.webhookToken == nil && !Self.isLoopback(c.host) {
+            guard allowUnauthenticatedWebhooks else {
+                FileHandle.standardError.write(Data("""
+                    civicgate: refusing to serve webhooks on \(c.host) without authentication.
+                    Set CIVICGATE_WEBHOOK_TOKEN (16+ letters/digits) and add token=<value> to the callback URLs at your
+                    aggregator and in Kannel, or listen on 127.0.0.1 behind a proxy. --allow-unauthenticated-webhooks overrides this.
+
+                    """.utf8))
+                throw ExitCode(2)
+            }
+            logger.warning("webhooks are served without CIVICGATE_WEBHOOK_TOKEN on a public address: anyone can file reports as any number")
+        }
         let wiring = try Wiring(c, logger: logger)
         let banner = "database \(c.database), SMS provider \(c.smsProvider)"
         let host = c.host
@@ -30,12 +45,19 @@ struct Serve: AsyncParsableCommand {
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         let app = WebApp.application(
-            wiring.web(registry: registry), configuration: WebConfiguration(host: c.host, port: c.port),
+            wiring.web(registry: registry), configuration: WebConfiguration(host: c.host, port: c.port, security: c.security),
             services: [sweeper, sender], logger: logger,
             onServerRunning: { port in
                 FileHandle.standardOutput.write(Data("civicgate listening on http://\(host):\(port) (\(banner))\n".utf8))
             })
         try await app.runService()
+    }
+}
+
+extension Serve {
+    /// 127.0.0.0/8, ::1 and localhost: only this machine can reach the server.
+    static func isLoopback(_ host: String) -> Bool {
+        host == "localhost" || host == "::1" || host == "[::1]" || CIDR("127.0.0.0/8")!.contains(host)
     }
 }
 

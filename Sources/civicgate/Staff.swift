@@ -7,7 +7,8 @@ import Glibc
 
 /// `civicgate user add`: MOE staff and administrators.
 struct User: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Manage console users.", subcommands: [Add.self])
+    static let configuration = CommandConfiguration(abstract: "Manage console users.",
+                                                    subcommands: [Add.self, List.self, Disable.self, Password.self])
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -26,7 +27,7 @@ struct User: AsyncParsableCommand {
             guard username.range(of: "^[A-Za-z0-9._-]{2,64}$", options: .regularExpression) != nil else {
                 throw ValidationError("a username is 2-64 letters, digits, dots, dashes or underscores")
             }
-            let password = try ProcessInfo.processInfo.environment["CIVICGATE_PASSWORD"] ?? Self.prompt()
+            let password = try newPassword()
             do {
                 let user = try await wiring.staff.addUser(username: username, password: password, moe: moe, role: role, at: wiring.clock.now())
                 print("Added \(user.role.rawValue) '\(user.username)' for \(user.moe).")
@@ -35,35 +36,86 @@ struct User: AsyncParsableCommand {
             }
         }
 
-        /// Reads a password twice from the terminal with echo off.
-        static func prompt() throws -> String {
-            func read(_ label: String) -> String? {
-                FileHandle.standardError.write(Data(label.utf8))
-                var old = termios()
-                let tty = isatty(STDIN_FILENO) == 1 && tcgetattr(STDIN_FILENO, &old) == 0
-                if tty {
-                    var quiet = old
-                    quiet.c_lflag &= ~tcflag_t(ECHO)
-                    tcsetattr(STDIN_FILENO, TCSANOW, &quiet)
-                }
-                defer {
-                    if tty {
-                        tcsetattr(STDIN_FILENO, TCSANOW, &old)
-                        FileHandle.standardError.write(Data("\n".utf8))
-                    }
-                }
-                return readLine()
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List console users (never their passwords).")
+        @OptionGroup var common: CommonOptions
+
+        func run() async throws {
+            let wiring = try Wiring(try common.configuration(), logger: quietLogger())
+            let users = try await wiring.staff.users()
+            if users.isEmpty { print("No users yet: civicgate user add <username> --moe <code> --role dispatcher") }
+            for a in users {
+                let state = a.disabledAt.map { "disabled \(Open311Style.day($0))" } ?? "active"
+                print("\(a.user.username)\t\(a.user.moe)\t\(a.user.role.rawValue)\t\(state)")
             }
-            guard let first = read("Password: "), let second = read("Again: ") else { throw ValidationError("no password given") }
-            guard first == second else { throw ValidationError("the two passwords differ") }
-            return first
         }
+    }
+
+    struct Disable: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Disable a user: sign-in refused, open sessions ended.")
+        @OptionGroup var common: CommonOptions
+        @Argument(help: "The username.") var username: String
+
+        func run() async throws {
+            let wiring = try Wiring(try common.configuration(), logger: quietLogger())
+            guard try await wiring.staff.disableUser(username, at: wiring.clock.now()) else { throw ValidationError("no active user '\(username)'") }
+            print("Disabled '\(username)'; their sessions are ended.")
+        }
+    }
+
+    struct Password: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Set a new password (from CIVICGATE_PASSWORD or a prompt); ends the user's sessions and clears their sign-in wait.")
+        @OptionGroup var common: CommonOptions
+        @Argument(help: "The username.") var username: String
+
+        func run() async throws {
+            let wiring = try Wiring(try common.configuration(), logger: quietLogger())
+            let password = try newPassword()
+            do {
+                guard try await wiring.staff.setPassword(username, to: password, at: wiring.clock.now()) else { throw ValidationError("no user '\(username)'") }
+            } catch let error as ValidationError { throw error } catch { throw ValidationError("\(error)") }
+            print("New password set for '\(username)'.")
+        }
+    }
+}
+
+/// The password from CIVICGATE_PASSWORD, or typed twice at a prompt that does not echo it.
+func newPassword() throws -> String {
+    try ProcessInfo.processInfo.environment["CIVICGATE_PASSWORD"] ?? PasswordPrompt.read()
+}
+
+enum PasswordPrompt {
+    /// Reads a password twice from the terminal with echo off.
+    static func read() throws -> String {
+        func read(_ label: String) -> String? {
+            FileHandle.standardError.write(Data(label.utf8))
+            var old = termios()
+            let tty = isatty(STDIN_FILENO) == 1 && tcgetattr(STDIN_FILENO, &old) == 0
+            if tty {
+                var quiet = old
+                quiet.c_lflag &= ~tcflag_t(ECHO)
+                tcsetattr(STDIN_FILENO, TCSANOW, &quiet)
+            }
+            defer {
+                if tty {
+                    tcsetattr(STDIN_FILENO, TCSANOW, &old)
+                    FileHandle.standardError.write(Data("\n".utf8))
+                }
+            }
+            return readLine()
+        }
+        guard let first = read("Password: "), let second = read("Again: ") else { throw ValidationError("no password given") }
+        guard first == second else { throw ValidationError("the two passwords differ") }
+        return first
     }
 }
 
 /// `civicgate token add --moe <code>`: an API token for an MOE's own maintenance system.
 struct Token: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Manage MOE API tokens.", subcommands: [Add.self])
+    static let configuration = CommandConfiguration(abstract: "Manage MOE API tokens.", subcommands: [Add.self, List.self, Revoke.self])
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create an API token for an MOE; printed once, stored hashed.")
@@ -75,6 +127,35 @@ struct Token: AsyncParsableCommand {
             guard wiring.definitions.catalogue.moe(moe) != nil else { throw ValidationError("unknown MOE '\(moe)'") }
             let token = try await wiring.staff.addToken(moe: moe, at: wiring.clock.now())
             print("API token for \(moe) (shown only now; it is stored hashed): \(token)")
+        }
+    }
+}
+
+extension Token {
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List MOE API tokens (id, MOE, first characters, state).")
+        @OptionGroup var common: CommonOptions
+
+        func run() async throws {
+            let wiring = try Wiring(try common.configuration(), logger: quietLogger())
+            let tokens = try await wiring.staff.tokens()
+            if tokens.isEmpty { print("No tokens yet: civicgate token add --moe <code>") }
+            for t in tokens {
+                let state = t.revokedAt.map { "revoked \(Open311Style.day($0))" } ?? "active"
+                print("\(t.id)\t\(t.moe)\t\(t.prefix)…\t\(state)")
+            }
+        }
+    }
+
+    struct Revoke: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Revoke an MOE API token by its id or its first characters (as token list shows them).")
+        @OptionGroup var common: CommonOptions
+        @Argument(help: "Id or first characters.") var token: String
+
+        func run() async throws {
+            let wiring = try Wiring(try common.configuration(), logger: quietLogger())
+            guard try await wiring.staff.revokeToken(token, at: wiring.clock.now()) else { throw ValidationError("no active token '\(token)'") }
+            print("Revoked token '\(token)': it no longer works.")
         }
     }
 }

@@ -31,10 +31,10 @@ import Testing
         return OutboxSender(store: world.outbox, provider: provider, clock: world.clock, settings: settings, logger: logger)
     }
 
-    func kannel(_ port: Int) -> KannelProvider {
+    func kannel(_ port: Int, signature: DeliverySignature? = nil, token: String? = nil) -> KannelProvider {
         KannelProvider(client: CurlClient(workers: 2), settings: .init(
             url: "http://127.0.0.1:\(port)/cgi-bin/sendsms", username: "civic", password: "p&ss word", sender: "40001",
-            publicURL: "http://127.0.0.1:8080"))
+            publicURL: "http://127.0.0.1:8080", signature: signature, webhookToken: token))
     }
 
     func africasTalking(_ port: Int) -> AfricasTalkingProvider {
@@ -45,12 +45,16 @@ import Testing
     @Test func kannelGetsTheExactSendsmsRequestAndTheMessageIsSent() async throws {
         let world = try await queued(["Ref 482 109 375: New. 1*2 #3 & more"])
         let stub = ProviderStub { _ in (202, "0: Accepted for delivery") }
-        let claimed = try await stub.run { port in try await sender(world, kannel(port)).sendBatch() }
+        let claimed = try await stub.run { port in
+            try await sender(world, kannel(port, signature: world.deliverySignature, token: "tok-0123456789abcdef")).sendBatch()
+        }
         #expect(claimed == 1)
         let request = try #require(stub.requests.first)
         #expect(request.method == "GET")
+        // The delivery-report URL carries the outbox id's signature and the webhook token.
+        let sig = world.deliverySignature.sign(outboxID: 1)
         #expect(request.uri == "/cgi-bin/sendsms?username=civic&password=p%26ss%20word&to=%2B27821234567&from=40001&dlr-mask=31"
-            + "&dlr-url=http%3A%2F%2F127.0.0.1%3A8080%2Fdlr%2Fkannel%3Fid%3D1%26status%3D%25d"
+            + "&dlr-url=http%3A%2F%2F127.0.0.1%3A8080%2Fdlr%2Fkannel%3Fid%3D1%26status%3D%25d%26sig%3D\(sig)%26token%3Dtok-0123456789abcdef"
             + "&text=Ref%20482%20109%20375%3A%20New.%201%2A2%20%233%20%26%20more")
         #expect(try await world.tickets.outbox(for: Self.to).map(\.status) == ["sent"])
     }

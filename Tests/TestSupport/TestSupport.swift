@@ -61,8 +61,11 @@ public struct TestGateway: Sendable {
     public let tickets: SQLiteTicketStore
     public let clock: TestClock
     public let references: TestReferences
+    public let health: OperationalHealth
+    public let deliverySignature: DeliverySignature
 
-    public init(seed: UInt64 = 42, database: AppDatabase? = nil) throws {
+    /// `limits`: reports per number per day (USSD and SMS).
+    public init(seed: UInt64 = 42, database: AppDatabase? = nil, maxReportsPerDay: Int = 10) throws {
         let db = try database ?? AppDatabase.inMemory()
         let clock = TestClock()
         let references = TestReferences(seed: seed)
@@ -72,8 +75,11 @@ public struct TestGateway: Sendable {
         self.tickets = SQLiteTicketStore(db)
         let definitions = try shippedDefinitions()
         gateway = UssdGateway(engine: definitions.engine(), store: SQLiteConversationStore(db), clock: clock,
-                              references: { references.next() })
-        sms = SmsGateway(engine: definitions.smsEngine()!, store: SQLiteConversationStore(db), clock: clock, references: { references.next() })
+                              references: { references.next() }, settings: .init(maxReportsPerDay: maxReportsPerDay))
+        sms = SmsGateway(engine: definitions.smsEngine()!, store: SQLiteConversationStore(db), clock: clock, references: { references.next() },
+                         settings: .init(maxReportsPerDay: maxReportsPerDay))
+        health = OperationalHealth(started: clock.now())
+        deliverySignature = DeliverySignature(secret: try db.secret(named: "dlr-signing-key"))
         outbox = SQLiteOutboxStore(db)
         organisations = SQLiteOrganisationStore(db)
         bulk = BulkReports(engine: definitions.engine(), clock: clock, references: { references.next() })
@@ -85,14 +91,7 @@ extension TestGateway {
     /// The routes' view of this world.
     public var web: WebServices { WebServices(ussd: gateway, sms: sms, outbox: outbox, clock: clock, statistics: SQLiteStatistics(database),
                                               listing: SQLiteRequestListing(database), organisations: organisations, bulk: bulk,
-                                              staff: staff, console: Self.console) }
-
-    /// No pause after a refused sign-in: tests do not wait on the wall clock.
-    public static var console: ConsoleSettings {
-        var settings = ConsoleSettings()
-        settings.pauseAfterRefusal = { _ in }
-        return settings
-    }
+                                              staff: staff, health: health, deliverySignature: deliverySignature) }
 }
 
 extension TestGateway {

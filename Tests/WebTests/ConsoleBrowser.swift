@@ -17,6 +17,7 @@ final class ConsoleBrowser: Sendable {
         var location: String?
         var setCookies: [String]
         var contentType: String?
+        var headers: HTTPFields = [:]
     }
 
     let client: any TestClientProtocol
@@ -57,7 +58,7 @@ final class ConsoleBrowser: Sendable {
         if !cookie.isEmpty { headers[.cookie] = cookie }
         let r = try await client.execute(uri: uri, method: method, headers: headers, body: body)
         let page = Page(status: r.status, body: String(buffer: r.body), location: r.headers[.location],
-                        setCookies: r.headers[values: .setCookie], contentType: r.headers[.contentType])
+                        setCookies: r.headers[values: .setCookie], contentType: r.headers[.contentType], headers: r.headers)
         state.withLock { s in
             for line in page.setCookies {
                 let pair = line.split(separator: ";")[0].split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
@@ -89,7 +90,9 @@ extension TestGateway {
         let draft = TicketDraft(reference: references.next(), service: service, fault: fault, area: area, address: address,
                                 description: description, channel: .open311, reporter: reporter.flatMap { MSISDN($0) }, language: language)
         let ticket = gateway.engine.newTicket(draft, at: clock.now(), confirm: true)
-        return try await organisations.store([OrganisationReport(externalID: nil, ticket: ticket)], for: organisation!, redraw: { $0 })[0]
+        let quota = DailyQuota(limit: .max, since: .distantPast)
+        return try await organisations.store([OrganisationReport(externalID: nil, ticket: ticket)], for: organisation!, quota: quota,
+                                             redraw: { $0 }, summary: gateway.engine.createdSummary)[0]!
     }
 
     /// The SMS queued for a number, oldest first.

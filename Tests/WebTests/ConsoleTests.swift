@@ -45,27 +45,39 @@ import Testing
         }
     }
 
-    @Test func repeatedFailuresLockTheAccountForAWhile() async throws {
+    @Test func repeatedFailuresSlowTheNextTryDownWithoutLockingTheAccount() async throws {
         let world = try TestGateway()
         try await world.user("thandi", moe: "water")
         try await makeApp(world).test(.router) { client in
             let browser = ConsoleBrowser(client)
-            for attempt in 1...SQLiteStaffStore.lockAfter {
+            // Four mistakes are answered at once; from then on each failure makes the next try
+            // wait, twice as long each time.
+            for attempt in 1...4 {
                 try await browser.get("/console/")
                 let r = try await browser.post("/console/sign-in", [("username", "thandi"), ("password", "guess \(attempt)")])
-                #expect(r.status == (attempt < SQLiteStaffStore.lockAfter ? .unauthorized : .tooManyRequests))
+                #expect(r.status == .unauthorized, "attempt \(attempt)")
             }
-            // Locked: even the right password is refused, and says so.
-            let locked = try await browser.signIn("thandi", password)
-            #expect(locked.status == .tooManyRequests)
-            #expect(locked.body.contains("locked until"))
-            #expect(browser.cookies["cg_session"] == nil)
-            world.clock.advance(SQLiteStaffStore.lockFor + 1)
+            var waits: [Int] = []
+            for attempt in 5...7 {
+                let early = try await browser.signIn("thandi", password)
+                #expect(early.status == .tooManyRequests)
+                #expect(early.body.contains("Too many failed sign-ins"))
+                #expect(browser.cookies["cg_session"] == nil)
+                waits.append(try #require(early.headers[.retryAfter].flatMap { Int($0) }))
+                world.clock.advance(Double(waits.last!))
+                try await browser.get("/console/")
+                let r = try await browser.post("/console/sign-in", [("username", "thandi"), ("password", "guess \(attempt)")])
+                #expect(r.status == .unauthorized, "attempt \(attempt)")
+            }
+            #expect(waits == [5, 10, 20], "the wait doubles: \(waits)")
+            world.clock.advance(40)
+            // Never a lock: once the wait is over, the right password gets in.
+            try await browser.get("/console/")
             #expect(try await browser.signIn("thandi", password).status == .seeOther)
         }
         let audit = try await world.staff.auditEntries(scope: nil, limit: 50, offset: 0).map(\.action)
-        #expect(audit.contains("account locked"))
-        #expect(audit.filter { $0 == "sign-in refused" }.count == SQLiteStaffStore.lockAfter - 1)
+        #expect(audit.filter { $0 == "sign-in refused" }.count == 7)
+        #expect(!audit.contains("account locked"))
     }
 
     @Test func anIdleSessionEnds() async throws {

@@ -92,7 +92,7 @@ import Testing
             #expect((byIds as? [[String: Any]])?.count == 2)
             let (_, page2) = try await get(client, "/open311/v2/requests.json?page_size=2&page=2")
             #expect((page2 as? [[String: Any]])?.map { $0["service_request_id"] as? String } == [refs[0].digits])
-            let cut = Open311Dates.format(world.clock.now().addingTimeInterval(-2.5 * 3600)).replacingOccurrences(of: "+", with: "%2B")
+            let cut = Open311Dates.format(world.clock.now().addingTimeInterval(-2.5 * 3600), in: world.gateway.engine.settings.calendar.timeZone).replacingOccurrences(of: "+", with: "%2B")
             let (_, recent) = try await get(client, "/open311/v2/requests.json?start_date=\(cut)")
             #expect((recent as? [[String: Any]])?.count == 2)
             let (_, one) = try await get(client, "/open311/v2/requests/\(refs[0].digits).json")

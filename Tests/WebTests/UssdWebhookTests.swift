@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import NIOCore
 import TestSupport
+import Web
 import Testing
 
 @Suite struct UssdWebhookTests {
@@ -155,11 +156,13 @@ import Testing
 @Suite struct MetricsTests {
     @Test func metricsAreInThePrometheusTextFormatWithStoreGauges() async throws {
         let world = try TestGateway()
-        try await makeApp(world).test(.router) { client in
+        var security = WebSecurity()
+        security.metricsToken = "scrape-me-please-0123"
+        try await makeApp(world, security: security).test(.router) { client in
             var s = ATSession(client, sessionID: "m1")
             _ = try await s.dial()
             for input in ["1", "1", "1", "1", "1", "12 Vilakazi St", "1"] { _ = try await s.send(input) }
-            let r = try await client.execute(uri: "/metrics", method: .get)
+            let r = try await client.execute(uri: "/metrics", method: .get, headers: [.authorization: "Bearer scrape-me-please-0123"])
             #expect(r.status == .ok)
             #expect(r.headers[.contentType]?.hasPrefix("text/plain") == true)
             let text = String(buffer: r.body)

@@ -17,10 +17,10 @@ func form(_ fields: KeyValuePairs<String, String>) -> ByteBuffer {
 
 let formHeaders: HTTPFields = [.contentType: "application/x-www-form-urlencoded"]
 
-func makeApp(_ world: TestGateway) -> some ApplicationProtocol {
+func makeApp(_ world: TestGateway, security: WebSecurity = WebSecurity()) -> some ApplicationProtocol {
     var logger = Logger(label: "test")
     logger.logLevel = .critical
-    return WebApp.application(world.web, configuration: WebConfiguration(port: 0), logger: logger)
+    return WebApp.application(world.web, configuration: WebConfiguration(port: 0, security: security), logger: logger)
 }
 
 /// What came back from the webhook.

@@ -17,15 +17,17 @@ struct ConsoleRoutes: Sendable {
     let clock: any WallClock
     let settings: ConsoleSettings
     let logger: Logger
+    let limiter: RateLimiter
+    let limits: RateLimits
+    /// Served over https (`CIVICGATE_PUBLIC_URL`): cookies are `Secure`.
+    let secureCookies: Bool
 
     static let sessionCookie = "cg_session"
-    /// A locked account's sign-in waits as long as the longest refusal.
-    static let lockedPause = 8
     static let signInCookie = "cg_signin"
 
-    var pages: ConsolePages { ConsolePages(text: ConsoleText(engine: engine, timeZone: settings.timeZone)) }
+    var pages: ConsolePages { ConsolePages(text: ConsoleText(engine: engine, timeZone: engine.settings.calendar.timeZone)) }
 
-    func register(on router: Router<BasicRequestContext>) {
+    func register(on router: Router<WebContext>) {
         router.get("/console/style.css") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/css; charset=utf-8", .cacheControl: "max-age=3600"],
                      body: .init(byteBuffer: ByteBuffer(string: ConsoleStyle.css)))
@@ -37,25 +39,32 @@ struct ConsoleRoutes: Sendable {
             let flash = Self.flash(request.uri.queryParameters["done"])
             return html(pages.queue(list, filters: filters, session: session, now: clock.now(), flash: flash))
         }
-        router.post("/console/sign-in") { request, _ in try await signIn(request) }
-        router.post("/console/sign-out") { request, _ in
+        router.post("/console/sign-in") { request, context in
+            if let wait = limiter.take(limits.signIn, "sign-in", address: context.clientAddress) {
+                return signInPage(error: "Too many sign-in attempts from your network. Try again in \(wait) seconds.", status: .tooManyRequests,
+                                  retryAfter: wait)
+            }
+            return try await signIn(request, address: context.clientAddress)
+        }
+        router.post("/console/sign-out") { request, context in
             guard let (session, _) = try await authorised(request) else { return expired() }
             if let token = request.cookies[Self.sessionCookie]?.value { try await staff.closeSession(token) }
-            try await staff.audit(actor: session.user.username, action: "signed out", reference: nil, detail: nil, at: clock.now())
+            try await staff.audit(actor: session.user.username, action: "signed out", reference: nil, detail: nil, address: context.clientAddress,
+                                  at: clock.now())
             var response = Response(status: .seeOther, headers: [.location: "/console/"])
             response.setCookie(cookie(Self.sessionCookie, "", maxAge: 0))
             return response
         }
-        router.get("/console/export.csv") { request, _ in
+        router.get("/console/export.csv") { request, context in
             guard let session = try await session(request) else { return signInPage() }
-            return try await export(QueueFilters(parameters(request), catalogue: engine.catalogue), session: session)
+            return try await export(QueueFilters(parameters(request), catalogue: engine.catalogue), session: session, address: context.clientAddress)
         }
         router.get("/console/audit") { request, _ in
             guard let session = try await session(request) else { return signInPage() }
             // Admins read all of it; a supervisor reads their MOE's tickets' entries.
             guard session.user.role != .dispatcher else { return notFound(session) }
             let page = request.uri.queryParameters["page"].flatMap { Int($0) }.map { min(max(1, $0), 100_000) } ?? 1
-            let entries = try await staff.auditEntries(scope: scope(session), limit: 101, offset: (page - 1) * 100)
+            let entries = try await staff.auditEntries(scope: scope(session), limit: 101, offset: Paging.offset(page: page, size: 100))
             return html(pages.audit(Array(entries.prefix(100)), page: page, more: entries.count > 100, session: session))
         }
         router.get("/console/tickets/:reference") { request, context in
@@ -69,7 +78,7 @@ struct ConsoleRoutes: Sendable {
             guard let (session, form) = try await authorised(request) else { return expired() }
             guard let reference = try? Reference(parsing: context.parameters.require("reference")) else { return notFound(session) }
             let name = context.parameters.get("action") ?? ""
-            if name == "show-number" { return try await showNumber(reference, session: session) }
+            if name == "show-number" { return try await showNumber(reference, session: session, address: context.clientAddress) }
             let action: TicketAction
             switch ConsoleForms.action(name, form, catalogue: engine.catalogue) {
             case .success(let a): action = a
@@ -128,10 +137,11 @@ struct ConsoleRoutes: Sendable {
     }
 
     /// The page with the reporter's number in full, written to the audit log first.
-    func showNumber(_ reference: Reference, session: StaffSession) async throws -> Response {
+    func showNumber(_ reference: Reference, session: StaffSession, address: String) async throws -> Response {
         guard let file = try await staff.file(reference, scope: scope(session)) else { return notFound(session) }
         guard let number = file.reporter else { return html(pages.ticket(file, session: session, now: clock.now())) }
-        try await staff.audit(actor: session.user.username, action: "show number", reference: reference, detail: number.masked, at: clock.now())
+        try await staff.audit(actor: session.user.username, action: "show number", reference: reference, detail: number.masked, address: address,
+                              at: clock.now())
         return html(pages.ticket(file, session: session, now: clock.now(), number: number))
     }
 
@@ -139,7 +149,7 @@ struct ConsoleRoutes: Sendable {
 
     func session(_ request: Request) async throws -> StaffSession? {
         guard let token = request.cookies[Self.sessionCookie]?.value, !token.isEmpty else { return nil }
-        return try await staff.session(token, at: clock.now(), idle: settings.idleTimeout)
+        return try await staff.session(token, at: clock.now(), idle: settings.idleTimeout, lifetime: settings.lifetime)
     }
 
     /// The session and the posted form, if the form carries the session's CSRF token.
@@ -155,35 +165,42 @@ struct ConsoleRoutes: Sendable {
         return try? FormBody(parsing: Array(buffer: body))
     }
 
-    func signIn(_ request: Request) async throws -> Response {
+    func signIn(_ request: Request, address: String) async throws -> Response {
         guard let form = try await form(request), let token = form["csrf"], let expected = request.cookies[Self.signInCookie]?.value,
               constantTimeEqual(token, expected) else {
             return signInPage(error: "The sign-in form had expired. Please sign in again.", status: .forbidden)
         }
         let username = String((form["username"] ?? "").trimmingCharacters(in: .whitespaces).prefix(64))
         let now = clock.now()
-        switch try await staff.signIn(username: username, password: String((form["password"] ?? "").prefix(200)), at: now) {
+        switch try await staff.signIn(username: username, password: String((form["password"] ?? "").prefix(200)), address: address, at: now) {
         case .signedIn(let user):
-            let (token, _) = try await staff.openSession(for: user, at: now)
+            let (token, _) = try await staff.openSession(for: user, address: address, at: now)
             var response = Response(status: .seeOther, headers: [.location: "/console/"])
             response.setCookie(cookie(Self.sessionCookie, token))
             response.setCookie(cookie(Self.signInCookie, "", maxAge: 0))
             logger.info("console sign-in", metadata: ["user": "\(user.username)"])
             return response
-        case .refused(let failures):
-            await settings.pauseAfterRefusal(failures)
+        case .refused:
             return signInPage(username: username, error: "Wrong username or password.", status: .unauthorized)
-        case .locked(let until):
-            await settings.pauseAfterRefusal(Self.lockedPause)
-            return signInPage(username: username, error: "Too many failed sign-ins: this account is locked until \(pages.text.time(until)). Ask an administrator if you need in sooner.",
-                              status: .tooManyRequests)
+        case .throttled(let wait):
+            // The same words whether or not the username exists.
+            let seconds = Int(min(wait, 3600))
+            return signInPage(username: username, error: "Too many failed sign-ins. Wait \(Self.duration(seconds)) and try again; an administrator can reset your password.",
+                              status: .tooManyRequests, retryAfter: seconds)
+        case .busy:
+            return signInPage(username: username, error: "The console is busy. Try again in a few seconds.", status: .serviceUnavailable, retryAfter: 2)
         }
     }
 
-    func signInPage(username: String = "", error: String? = nil, status: HTTPResponse.Status = .ok) -> Response {
+    static func duration(_ seconds: Int) -> String {
+        seconds < 90 ? "\(seconds) seconds" : "\((seconds + 59) / 60) minutes"
+    }
+
+    func signInPage(username: String = "", error: String? = nil, status: HTTPResponse.Status = .ok, retryAfter: Int? = nil) -> Response {
         let csrf = Secret.random(32, from: Secret.alphanumeric)
         var response = html(pages.signIn(csrf: csrf, username: username, error: error), status: status)
         response.setCookie(cookie(Self.signInCookie, csrf))
+        if let retryAfter { response.headers[.retryAfter] = "\(retryAfter)" }
         return response
     }
 
@@ -196,7 +213,7 @@ struct ConsoleRoutes: Sendable {
     }
 
     func cookie(_ name: String, _ value: String, maxAge: Int? = nil) -> Cookie {
-        Cookie(name: name, value: value, maxAge: maxAge, path: "/console", secure: settings.secureCookies, httpOnly: true, sameSite: .strict)
+        Cookie(name: name, value: value, maxAge: maxAge, path: "/console", secure: secureCookies, httpOnly: true, sameSite: .strict)
     }
 
     func html(_ page: String, status: HTTPResponse.Status = .ok) -> Response {
@@ -210,9 +227,5 @@ struct ConsoleRoutes: Sendable {
         return out
     }
 
-    func constantTimeEqual(_ a: String, _ b: String) -> Bool {
-        let x = Array(a.utf8), y = Array(b.utf8)
-        guard x.count == y.count else { return false }
-        return zip(x, y).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
-    }
+    func constantTimeEqual(_ a: String, _ b: String) -> Bool { ConstantTime.equal(a, b) }
 }

@@ -7,7 +7,7 @@ import NIOCore
 extension ConsoleRoutes {
     /// The current filter as CSV, every page of it, for a spreadsheet. A cell that a spreadsheet
     /// would run as a formula is prefixed with `'`.
-    func export(_ filters: QueueFilters, session: StaffSession) async throws -> Response {
+    func export(_ filters: QueueFilters, session: StaffSession, address: String) async throws -> Response {
         var query = filters.query(scope: scope(session))
         query.pageSize = 500
         query.page = 1
@@ -19,7 +19,7 @@ extension ConsoleRoutes {
             for t in list.tickets {
                 let cells: [String] = [
                     t.reference, t.moe, t.queue, t.service, t.fault, t.area, t.address, t.description, t.status, t.channel,
-                    Open311Dates.format(t.createdAt), t.dueAt.map(Open311Dates.format) ?? "",
+                    Open311Dates.format(t.createdAt, in: text.timeZone), t.dueAt.map { Open311Dates.format($0, in: text.timeZone) } ?? "",
                     pages.isOverdue(t, now: now) ? "yes" : "no", t.assignee ?? "", t.expectedAt.map(text.day) ?? "", t.publicUpdate ?? "",
                 ]
                 csv += cells.map(Self.cell).joined(separator: ",") + "\r\n"
@@ -27,6 +27,8 @@ extension ConsoleRoutes {
             if list.tickets.count < query.pageSize || query.page * query.pageSize >= list.total { break }
             query.page += 1
         }
+        try await staff.audit(actor: session.user.username, action: "csv export", reference: nil,
+                              detail: "\(csv.utf8.count) bytes, filters \(filters.address())", address: address, at: now)
         let name = "civicgate-\(scope(session) ?? "all")-\(text.format(now, "yyyyMMdd-HHmm")).csv"
         return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"\(name)\"",
                                                .cacheControl: "no-store"],

@@ -1,0 +1,46 @@
+import Foundation
+
+/// The municipality's own days and working hours (`CIVICGATE_TIME_ZONE`, read once in `main`):
+/// what "per day" means for the abuse limits, and when a quiet inbound line is worth an alert.
+public struct MunicipalCalendar: Sendable, Equatable {
+    public let timeZone: TimeZone
+    /// Working hours, local time: [start, end) hours of Monday to Friday.
+    public var workingHours: Range<Int> = 7..<17
+
+    public init(timeZone: TimeZone = TimeZone(identifier: "Africa/Johannesburg") ?? .gmt) {
+        self.timeZone = timeZone
+    }
+
+    /// A zone by its IANA name (`Africa/Johannesburg`), or nil if there is no such zone.
+    public init?(identifier: String) {
+        guard let zone = TimeZone(identifier: identifier) else { return nil }
+        self.init(timeZone: zone)
+    }
+
+    var calendar: Calendar {
+        var c = Calendar(identifier: .gregorian)
+        c.timeZone = timeZone
+        return c
+    }
+
+    /// Local midnight at the start of the day `date` falls in.
+    public func startOfDay(_ date: Date) -> Date { calendar.startOfDay(for: date) }
+
+    /// Local midnight at the end of that day (the start of the next).
+    public func startOfNextDay(_ date: Date) -> Date {
+        calendar.date(byAdding: .day, value: 1, to: startOfDay(date)) ?? date.addingTimeInterval(24 * 3600)
+    }
+
+    /// Monday to Friday within `workingHours`.
+    public func isWorkingTime(_ date: Date) -> Bool {
+        let c = calendar.dateComponents([.weekday, .hour], from: date)
+        guard let weekday = c.weekday, let hour = c.hour else { return false }
+        return (2...6).contains(weekday) && workingHours.contains(hour)
+    }
+
+    /// `YYYY-MM-DD` of the local day.
+    public func day(_ date: Date) -> String {
+        let c = calendar.dateComponents([.year, .month, .day], from: date)
+        return String(format: "%04d-%02d-%02d", c.year ?? 0, c.month ?? 0, c.day ?? 0)
+    }
+}

@@ -1,0 +1,70 @@
+import Domain
+import Foundation
+import Gateway
+import GRDB
+import HummingbirdBcrypt
+
+/// What an administrator does from the CLI: list and disable users, reset passwords, list and
+/// revoke MOE tokens. Each change is audited.
+extension SQLiteStaffStore {
+    public func users() async throws -> [StaffAccount] {
+        try await database.writer.read { db in
+            try Row.fetchAll(db, sql: "SELECT id, username, moe, role, created_at, disabled_at FROM users ORDER BY moe, username").compactMap { row in
+                StaffUser.Role(rawValue: row[3]).map {
+                    StaffAccount(user: StaffUser(id: row[0], username: row[1], moe: row[2], role: $0), createdAt: row[4], disabledAt: row[5])
+                }
+            }
+        }
+    }
+
+    public func disableUser(_ username: String, at: Date) async throws -> Bool {
+        try await database.writer.write { db in
+            try db.execute(sql: "UPDATE users SET disabled_at = ? WHERE username = ? AND disabled_at IS NULL", arguments: [at, username])
+            guard db.changesCount > 0 else { return false }
+            try endSessions(db, of: username)
+            try db.execute(sql: "INSERT INTO audit_log (at, actor, action, detail) VALUES (?, 'cli', 'user disabled', ?)", arguments: [at, username])
+            return true
+        }
+    }
+
+    public func setPassword(_ username: String, to password: String, at: Date) async throws -> Bool {
+        guard password.count >= 10 else { throw Problem.weakPassword }
+        let hash = Bcrypt.hash(password, cost: 12)
+        return try await database.writer.write { db in
+            try db.execute(sql: "UPDATE users SET password_hash = ? WHERE username = ?", arguments: [hash, username])
+            guard db.changesCount > 0 else { return false }
+            try endSessions(db, of: username)
+            // The owner starts afresh; the throttle of the addresses that guessed stays.
+            let user = username.lowercased()
+            try db.execute(sql: "DELETE FROM sign_in_failures WHERE key = ? OR substr(key, 1, ?) = ?",
+                           arguments: ["u:\(user)", user.count + 3, "p:\(user)|"])
+            try db.execute(sql: "INSERT INTO audit_log (at, actor, action, detail) VALUES (?, 'cli', 'password reset', ?)", arguments: [at, username])
+            return true
+        }
+    }
+
+    func endSessions(_ db: Database, of username: String) throws {
+        try db.execute(sql: "DELETE FROM staff_sessions WHERE user_id = (SELECT id FROM users WHERE username = ?)", arguments: [username])
+    }
+
+    public func tokens() async throws -> [TokenRecord] {
+        try await database.writer.read { db in
+            try Row.fetchAll(db, sql: "SELECT id, moe, token_prefix, created_at, revoked_at FROM moe_tokens ORDER BY id").map {
+                TokenRecord(id: $0[0], moe: $0[1], prefix: $0[2], createdAt: $0[3], revokedAt: $0[4])
+            }
+        }
+    }
+
+    /// By id, or by the prefix `token list` shows (all 7 characters of it).
+    public func revokeToken(_ idOrPrefix: String, at: Date) async throws -> Bool {
+        try await database.writer.write { db in
+            let ids = try Int64.fetchAll(db, sql: """
+                SELECT id FROM moe_tokens WHERE revoked_at IS NULL AND (CAST(id AS TEXT) = ? OR token_prefix = ?)
+                """, arguments: [idOrPrefix, idOrPrefix])
+            guard ids.count == 1 else { return false }
+            try db.execute(sql: "UPDATE moe_tokens SET revoked_at = ? WHERE id = ?", arguments: [at, ids[0]])
+            try db.execute(sql: "INSERT INTO audit_log (at, actor, action, detail) VALUES (?, 'cli', 'token revoked', ?)", arguments: [at, "token \(ids[0])"])
+            return true
+        }
+    }
+}

@@ -1,0 +1,93 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// The administrator's verbs, run as the real `civicgate` binary against a database file.
+@Suite struct AdministrationCLITests {
+    struct Run {
+        var status: Int32
+        var output: String
+        var errors: String
+    }
+
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("civicgate-cli-\(UUID().uuidString)")
+    var database: String { folder.appendingPathComponent("cli.sqlite").path }
+
+    func civicgate(_ arguments: [String], environment: [String: String] = [:]) throws -> Run {
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let process = Process()
+        process.executableURL = CivicgateProcess.executable
+        process.arguments = arguments + (arguments.first == "serve" || arguments.contains("--database") ? [] : ["--database", database])
+        process.currentDirectoryURL = repositoryRoot
+        var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("CIVICGATE_") }
+        env.merge(environment) { $1 }
+        process.environment = env
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let output = out.fileHandleForReading.readDataToEndOfFile(), errors = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Run(status: process.terminationStatus, output: String(decoding: output, as: UTF8.self), errors: String(decoding: errors, as: UTF8.self))
+    }
+
+    @Test func usersAreListedDisabledAndGivenNewPasswords() throws {
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let password = ["CIVICGATE_PASSWORD": "a long enough password"]
+        #expect(try civicgate(["user", "add", "thandi", "--moe", "water"], environment: password).status == 0)
+        #expect(try civicgate(["user", "add", "sipho", "--moe", "electricity", "--role", "supervisor"], environment: password).status == 0)
+        let list = try civicgate(["user", "list"])
+        #expect(list.status == 0)
+        #expect(list.output.contains("thandi\twater\tdispatcher\tactive"))
+        #expect(list.output.contains("sipho\telectricity\tsupervisor\tactive"))
+        #expect(!list.output.contains("password") && !list.output.contains("$2"))
+
+        #expect(try civicgate(["user", "password", "thandi"], environment: ["CIVICGATE_PASSWORD": "short"]).status != 0)
+        #expect(try civicgate(["user", "password", "thandi"], environment: ["CIVICGATE_PASSWORD": "another long password"]).status == 0)
+        #expect(try civicgate(["user", "password", "nobody"], environment: password).errors.contains("no user 'nobody'"))
+        #expect(try civicgate(["user", "disable", "thandi"]).status == 0)
+        #expect(try civicgate(["user", "disable", "thandi"]).status != 0, "already disabled")
+        #expect(try civicgate(["user", "list"]).output.contains("thandi\twater\tdispatcher\tdisabled"))
+    }
+
+    @Test func tokensAreListedAndRevokedWithoutEverBeingShownAgain() throws {
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let added = try civicgate(["token", "add", "--moe", "water"])
+        let token = try #require(added.output.split(separator: " ").last.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) })
+        let list = try civicgate(["token", "list"])
+        #expect(list.output.contains("1\twater\t\(token.prefix(7))…\tactive"))
+        #expect(!list.output.contains(token))
+        #expect(try civicgate(["token", "revoke", String(token.prefix(7))]).status == 0)
+        #expect(try civicgate(["token", "list"]).output.contains("revoked"))
+        #expect(try civicgate(["token", "revoke", "1"]).status != 0, "already revoked")
+    }
+
+    @Test func anOrganisationsDailyQuotaIsSetAtRegistrationAndChanged() throws {
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let added = try civicgate(["org", "add", "Ward 12 committee", "--daily-quota", "200"])
+        #expect(added.status == 0)
+        #expect(added.output.split(separator: " ").last?.hasPrefix("cg_") == true, "the key is the last word")
+        #expect(try civicgate(["org", "list"]).output.contains("Ward 12 committee\tcg_"))
+        #expect(try civicgate(["org", "list"]).output.contains("200/day"))
+        #expect(try civicgate(["org", "set", "Ward 12 committee", "--daily-quota", "75000"]).status == 0)
+        #expect(try civicgate(["org", "list"]).output.contains("75000/day"))
+        #expect(try civicgate(["org", "set", "Ward 12 committee", "--daily-quota", "0"]).status != 0)
+        #expect(try civicgate(["org", "set", "No such org", "--daily-quota", "5"]).status != 0)
+    }
+
+    @Test func serveRefusesAPublicAddressWithoutAWebhookToken() throws {
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let refused = try civicgate(["serve", "--host", "0.0.0.0", "--port", "0", "--database", database])
+        #expect(refused.status == 2)
+        #expect(refused.errors.contains("CIVICGATE_WEBHOOK_TOKEN"))
+        let weak = try civicgate(["serve", "--port", "0", "--database", database], environment: ["CIVICGATE_WEBHOOK_TOKEN": "short"])
+        #expect(weak.status != 0)
+        #expect(weak.errors.contains("CIVICGATE_WEBHOOK_TOKEN"))
+        let badProxies = try civicgate(["serve", "--port", "0", "--database", database], environment: ["CIVICGATE_TRUSTED_PROXIES": "127.0.0.1/32,proxy"])
+        #expect(badProxies.status != 0)
+        #expect(badProxies.errors.contains("CIVICGATE_TRUSTED_PROXIES"))
+        let badZone = try civicgate(["serve", "--port", "0", "--database", database], environment: ["CIVICGATE_TIME_ZONE": "Mars/Olympus"])
+        #expect(badZone.errors.contains("CIVICGATE_TIME_ZONE"))
+    }
+}
