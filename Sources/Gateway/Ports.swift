@@ -111,6 +111,13 @@ public protocol ConversationReads {
     func reportsSince(_ msisdn: MSISDN, since: Date) throws -> Int
 }
 
+extension ConversationReads {
+    /// This number has made `limit` reports by USSD and SMS in the municipal day of `now`.
+    public func reachedDailyReports(_ msisdn: MSISDN, limit: Int, calendar: MunicipalCalendar, now: Date) throws -> Bool {
+        try reportsSince(msisdn, since: calendar.startOfDay(now)) >= limit
+    }
+}
+
 /// Everything a USSD hop writes, committed together or not at all.
 public struct HopWrite: Sendable, Equatable {
     /// The session as it now stands; its `version` is the one it had when read, plus one.
@@ -364,44 +371,4 @@ public protocol StaffStore: DispatchStore, StaffSessions, StaffAdministration {
     func ticket(_ reference: Reference, moe: String?) async throws -> QueueTicket?
     /// `address`: the client address the request came from, when there was a request.
     func audit(actor: String, action: String, reference: Reference?, detail: String?, address: String?, at: Date) async throws
-}
-
-/// Staff accounts and MOE tokens as an administrator manages them from the CLI.
-public protocol StaffAdministration: Sendable {
-    func users() async throws -> [StaffAccount]
-    /// Disables the account and ends its sessions; false when there is no such active user.
-    func disableUser(_ username: String, at: Date) async throws -> Bool
-    /// A new password; ends the user's sessions and clears its sign-in throttle. False when unknown.
-    func setPassword(_ username: String, to password: String, at: Date) async throws -> Bool
-    func tokens() async throws -> [TokenRecord]
-    /// Revokes by id or by its first characters; false when no active token matches exactly one.
-    func revokeToken(_ idOrPrefix: String, at: Date) async throws -> Bool
-}
-
-/// A console account as `user list` shows it.
-public struct StaffAccount: Sendable, Equatable {
-    public var user: StaffUser
-    public var createdAt: Date
-    public var disabledAt: Date?
-    public init(user: StaffUser, createdAt: Date, disabledAt: Date?) {
-        self.user = user
-        self.createdAt = createdAt
-        self.disabledAt = disabledAt
-    }
-}
-
-/// An MOE API token as `token list` shows it (never the token itself).
-public struct TokenRecord: Sendable, Equatable {
-    public var id: Int64
-    public var moe: String
-    public var prefix: String
-    public var createdAt: Date
-    public var revokedAt: Date?
-    public init(id: Int64, moe: String, prefix: String, createdAt: Date, revokedAt: Date?) {
-        self.id = id
-        self.moe = moe
-        self.prefix = prefix
-        self.createdAt = createdAt
-        self.revokedAt = revokedAt
-    }
 }

@@ -142,7 +142,9 @@ public struct SmsGateway: Sendable {
                                         address: String(rest.prefix(200)), description: String(rest.prefix(500)), channel: .sms,
                                         reporter: sms.from, language: language)
                 write.session = try endedConversation(sms.from, reads, now)
-                if try overDailyLimit(sms.from, reads, now: now) { return reply(text("common.report_limit")) }
+                if try reads.reachedDailyReports(sms.from, limit: settings.maxReportsPerDay, calendar: engine.settings.calendar, now: now) {
+                    return reply(text("common.report_limit"))
+                }
                 if try reads.referenceExists(reference) { return .again }
                 write.ticket = engine.newTicket(draft, at: now, confirm: false)  // the reply is the confirmation
                 return reply(text("sms.report_done", ["reference": reference.grouped]))
@@ -171,7 +173,7 @@ public struct SmsGateway: Sendable {
             switch effect {
             case .setLanguage(let code): write.language = code
             case .createTicket(let draft):
-                if try overDailyLimit(sms.from, reads, now: now) {
+                if try reads.reachedDailyReports(sms.from, limit: settings.maxReportsPerDay, calendar: engine.settings.calendar, now: now) {
                     turn.session.ended = true
                     screen = Screen(text: text("common.report_limit"), isFinal: true)
                     break
@@ -186,11 +188,6 @@ public struct SmsGateway: Sendable {
             createdAt: live?.createdAt ?? now, updatedAt: now)
         if stored != nil && live == nil { write.session!.createdAt = now }
         return reply(screen.text)
-    }
-
-    /// This number has already made its reports for the municipal day.
-    func overDailyLimit(_ msisdn: MSISDN, _ reads: any ConversationReads, now: Date) throws -> Bool {
-        try reads.reportsSince(msisdn, since: engine.settings.calendar.startOfDay(now)) >= settings.maxReportsPerDay
     }
 
     /// Closes any SMS conversation of this number (its next message starts afresh).

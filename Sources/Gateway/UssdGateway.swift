@@ -132,7 +132,7 @@ public struct UssdGateway: Sendable {
             case .setLanguage(let code):
                 write.language = code
             case .createTicket(let draft):
-                if try overDailyLimit(event.msisdn, reads, now: now) {
+                if try reads.reachedDailyReports(event.msisdn, limit: settings.maxReportsPerDay, calendar: engine.settings.calendar, now: now) {
                     // No ticket: the caller is told why, and a retry gets the same answer.
                     let reply = UssdReply(text: apology("common.report_limit", language: turn.session.language), isFinal: true)
                     write.session?.session.ended = true
@@ -149,11 +149,6 @@ public struct UssdGateway: Sendable {
         let reply = UssdReply(text: screen.text, isFinal: screen.isFinal)
         write.session?.lastReply = reply
         return .write(write, reply)
-    }
-
-    /// This number has already made its reports for the municipal day.
-    func overDailyLimit(_ msisdn: MSISDN, _ reads: any ConversationReads, now: Date) throws -> Bool {
-        try reads.reportsSince(msisdn, since: engine.settings.calendar.startOfDay(now)) >= settings.maxReportsPerDay
     }
 
     /// The answer just typed. With Africa's Talking's `*`-joined history, it is whatever follows

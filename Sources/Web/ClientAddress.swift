@@ -76,6 +76,7 @@ extension Array where Element == CIDR {
 /// an address by sending its own `X-Forwarded-For`: only entries added by trusted proxies count.
 public struct ClientAddressResolver: Sendable {
     public let trustedProxies: [CIDR]
+    static let loopback = CIDR("127.0.0.0/8")!
 
     public init(trustedProxies: [CIDR]) { self.trustedProxies = trustedProxies }
 
@@ -91,18 +92,16 @@ public struct ClientAddressResolver: Sendable {
     }
 }
 
-/// Decides `clientAddress` and `isDirectLoopback` once, before any route.
+/// Notes the forwarding headers and the trusted proxies in the context, before any route.
 struct ClientAddressMiddleware: RouterMiddleware {
     typealias Context = WebContext
     let resolver: ClientAddressResolver
 
     func handle(_ request: Request, context: WebContext, next: (Request, WebContext) async throws -> Response) async throws -> Response {
         var context = context
-        let peer = context.remoteAddress?.ipAddress
-        let forwarded = request.headers[values: .xForwardedFor]
-        context.clientAddress = resolver.resolve(peer: peer, forwardedFor: forwarded)
-        context.isDirectLoopback = peer.map { CIDR("127.0.0.0/8")!.contains($0) || $0 == "::1" } == true
-            && forwarded.isEmpty && request.headers[.forwardedHeader] == nil
+        context.resolver = resolver
+        context.forwardedFor = request.headers[values: .xForwardedFor]
+        context.forwarded = !context.forwardedFor.isEmpty || request.headers[.forwardedHeader] != nil
         return try await next(request, context)
     }
 }

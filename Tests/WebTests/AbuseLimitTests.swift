@@ -32,10 +32,15 @@ import Web
             for round in 1...2 {
                 #expect(try await ussdReport(client, "ok-\(round)", phone: "+27821110001", language: "2").hasPrefix("END "))
             }
-            let refused = try await ussdReport(client, "over", phone: "+27821110001")
+            var over = ATSession(client, sessionID: "over", phone: "+27821110001")
+            _ = try await over.dial()
+            for input in ["1", "1", "1", "1", "12 Vilakazi St"] { _ = try await over.send(input) }
+            let refused = try await over.send("1")
             #expect(refused == "END " + GSM7.transliterate(zu))
             #expect(try await world.tickets.count() == 2)
             // A retry of the refused hop gets the same answer and still no ticket.
+            #expect(try await over.retry() == refused)
+            #expect(try await world.tickets.count() == 2)
             // Another number is not affected.
             #expect(try await ussdReport(client, "other", phone: "+27821110002").contains("reference"))
             // SMS counts towards the same cap.

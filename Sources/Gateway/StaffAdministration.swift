@@ -1,0 +1,41 @@
+import Foundation
+
+/// Staff accounts and MOE tokens as an administrator manages them from the CLI.
+public protocol StaffAdministration: Sendable {
+    func users() async throws -> [StaffAccount]
+    /// Disables the account and ends its sessions; false when there is no such active user.
+    func disableUser(_ username: String, at: Date) async throws -> Bool
+    /// A new password; ends the user's sessions and clears its sign-in throttle. False when unknown.
+    func setPassword(_ username: String, to password: String, at: Date) async throws -> Bool
+    func tokens() async throws -> [TokenRecord]
+    /// Revokes by id or by its first characters; false when no active token matches exactly one.
+    func revokeToken(_ idOrPrefix: String, at: Date) async throws -> Bool
+}
+
+/// A console account as `user list` shows it.
+public struct StaffAccount: Sendable, Equatable {
+    public var user: StaffUser
+    public var createdAt: Date
+    public var disabledAt: Date?
+    public init(user: StaffUser, createdAt: Date, disabledAt: Date?) {
+        self.user = user
+        self.createdAt = createdAt
+        self.disabledAt = disabledAt
+    }
+}
+
+/// An MOE API token as `token list` shows it (never the token itself).
+public struct TokenRecord: Sendable, Equatable {
+    public var id: Int64
+    public var moe: String
+    public var prefix: String
+    public var createdAt: Date
+    public var revokedAt: Date?
+    public init(id: Int64, moe: String, prefix: String, createdAt: Date, revokedAt: Date?) {
+        self.id = id
+        self.moe = moe
+        self.prefix = prefix
+        self.createdAt = createdAt
+        self.revokedAt = revokedAt
+    }
+}
