@@ -81,31 +81,6 @@ public struct TicketFile: Sendable {
     }
 }
 
-/// Something a dispatcher (or an MOE's system) does to a ticket.
-public enum TicketAction: Sendable, Equatable {
-    /// Seen and accepted; the reporters are told.
-    case acknowledge
-    /// Given to a crew or person; the reporters are told it is assigned (not to whom).
-    case assign(to: String)
-    /// A new status with either a public update (SMS to every reporter) or an internal note (no SMS).
-    case status(TicketStatus, publicUpdate: String?, internalNote: String?, expectedAt: Date?)
-    /// Not ours: moved to another MOE's queue as new, with the reason kept.
-    case reroute(moe: String, queue: String, reason: String)
-    /// The same fault as `master`: its reporters are told with the master's updates from now on.
-    case duplicate(of: Reference)
-
-    /// How the audit log names it.
-    public var name: String {
-        switch self {
-        case .acknowledge: "acknowledge"
-        case .assign: "assign"
-        case .status(let s, _, _, _): "status \(s.rawValue)"
-        case .reroute: "reroute"
-        case .duplicate: "mark duplicate"
-        }
-    }
-}
-
 /// What came of an action.
 public enum ActionOutcome: Sendable, Equatable {
     case done

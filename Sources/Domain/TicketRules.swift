@@ -1,0 +1,195 @@
+import Foundation
+
+/// Something a dispatcher (or an MOE's system) does to a ticket.
+public enum TicketAction: Sendable, Equatable {
+    /// Seen and accepted; the reporters are told.
+    case acknowledge
+    /// Given to a crew or person; the reporters are told it is assigned (not to whom).
+    case assign(to: String)
+    /// A new status with either a public update (SMS to every reporter) or an internal note (no SMS).
+    case status(TicketStatus, publicUpdate: String?, internalNote: String?, expectedAt: Date?)
+    /// Not ours: moved to another MOE's queue as new, with the reason kept.
+    case reroute(moe: String, queue: String, reason: String)
+    /// The same fault as `master`: its reporters are told with the master's updates from now on.
+    case duplicate(of: Reference)
+
+    /// How the audit log names it.
+    public var name: String {
+        switch self {
+        case .acknowledge: "acknowledge"
+        case .assign: "assign"
+        case .status(let s, _, _, _): "status \(s.rawValue)"
+        case .reroute: "reroute"
+        case .duplicate: "mark duplicate"
+        }
+    }
+}
+
+/// What the rules need to know of a ticket.
+public struct TicketState: Sendable, Equatable {
+    public var reference: Reference
+    public var status: TicketStatus
+    public var moe: String
+    public var queue: String
+    public var expectedAt: Date?
+    /// The ticket this one duplicates, if any.
+    public var duplicateOf: Reference?
+
+    public init(reference: Reference, status: TicketStatus, moe: String, queue: String, expectedAt: Date?, duplicateOf: Reference?) {
+        self.reference = reference
+        self.status = status
+        self.moe = moe
+        self.queue = queue
+        self.expectedAt = expectedAt
+        self.duplicateOf = duplicateOf
+    }
+}
+
+/// The kinds of entry in a ticket's history.
+public enum TicketEventKind: String, Sendable, Equatable, CaseIterable {
+    case created, status, assigned, rerouted, duplicate, merged
+}
+
+/// One history entry a decision writes.
+public struct TicketEventRecord: Sendable, Equatable {
+    public var kind: TicketEventKind
+    public var from: TicketStatus?
+    public var to: TicketStatus?
+    public var note: String?
+    public var isPublic: Bool
+
+    public init(kind: TicketEventKind, from: TicketStatus?, to: TicketStatus?, note: String?, isPublic: Bool) {
+        self.kind = kind
+        self.from = from
+        self.to = to
+        self.note = note
+        self.isPublic = isPublic
+    }
+}
+
+/// Who hears of a change, and what.
+public enum TicketNotice: Sendable, Equatable {
+    /// Every reporter of the ticket and of its duplicates: the new status, with the update if any.
+    case status(TicketStatus, update: String?)
+    /// The ticket's reporters (and its duplicates'): it is now part of `master`.
+    case merged(into: Reference)
+}
+
+/// Everything an action changes, decided before anything is written. The store applies it in one
+/// transaction: the ticket's columns, its history, the reporters' SMS and the audit entry.
+public struct TicketChanges: Sendable, Equatable {
+    public enum Assignee: Sendable, Equatable {
+        case set(String)
+        case clear
+    }
+
+    public var status: TicketStatus?
+    public var assignee: Assignee?
+    /// Kept as the last public update (shown by Track and Open311).
+    public var publicUpdate: String?
+    public var expectedAt: Date?
+    /// To another MOE's queue, with the ticket's duplicates.
+    public var move: (moe: String, queue: String)?
+    /// No longer a duplicate of anything.
+    public var detach = false
+    /// Now a duplicate of this master; the ticket's own duplicates follow it to the master.
+    public var duplicateOf: Reference?
+    public var event: TicketEventRecord
+    /// An entry in the master's history.
+    public var masterEvent: TicketEventRecord?
+    public var notice: TicketNotice?
+
+    public static func == (a: TicketChanges, b: TicketChanges) -> Bool {
+        a.status == b.status && a.assignee == b.assignee && a.publicUpdate == b.publicUpdate && a.expectedAt == b.expectedAt
+            && a.move?.moe == b.move?.moe && a.move?.queue == b.move?.queue && a.detach == b.detach
+            && a.duplicateOf == b.duplicateOf && a.event == b.event && a.masterEvent == b.masterEvent && a.notice == b.notice
+    }
+
+    init(event: TicketEventRecord) { self.event = event }
+}
+
+/// Why an action was refused, in words for the dispatcher.
+public enum TicketRefusal: Error, Equatable, CustomStringConvertible {
+    case notOpen(TicketStatus)
+    case assigneeMissing
+    case useRerouteOrDuplicate
+    case scheduledWithoutDate
+    case reasonMissing
+    case sameQueue(String)
+    case noSuchMaster(Reference, moe: String)
+    case duplicateOfItself
+
+    public var description: String {
+        switch self {
+        case .notOpen(let s): "This ticket is \(s.rawValue); reopen it with a status change first."
+        case .assigneeMissing: "Name a crew or person (up to 80 characters)."
+        case .useRerouteOrDuplicate: "Use re-route or mark duplicate for that."
+        case .scheduledWithoutDate: "A scheduled ticket needs an expected date."
+        case .reasonMissing: "Say why it is not yours: the other MOE reads the reason."
+        case .sameQueue(let q): "The ticket is already in \(q)."
+        case .noSuchMaster(let r, let moe): "There is no ticket \(r.grouped) in the queues of \(moe)."
+        case .duplicateOfItself: "A ticket cannot be a duplicate of itself."
+        }
+    }
+}
+
+extension TicketState {
+    /// The rules of a ticket's life. `master` is, for `duplicate`, the ticket at the top of the
+    /// named ticket's chain (nil if there is none); a ticket and its master are always in one MOE.
+    public func decide(_ action: TicketAction, master: TicketState? = nil) -> Result<TicketChanges, TicketRefusal> {
+        func entry(_ kind: TicketEventKind, to: TicketStatus?, note: String?, isPublic: Bool) -> TicketEventRecord {
+            TicketEventRecord(kind: kind, from: status, to: to, note: note, isPublic: isPublic)
+        }
+        switch action {
+        case .acknowledge:
+            guard status.isOpen else { return .failure(.notOpen(status)) }
+            var c = TicketChanges(event: entry(.status, to: .acknowledged, note: nil, isPublic: true))
+            c.status = .acknowledged
+            c.notice = .status(.acknowledged, update: nil)
+            return .success(c)
+        case .assign(let name):
+            let assignee = name.trimmingCharacters(in: .whitespacesAndNewlines)
+            guard !assignee.isEmpty, assignee.count <= 80 else { return .failure(.assigneeMissing) }
+            guard status.isOpen else { return .failure(.notOpen(status)) }
+            // Assigning a ticket nobody has started moves it on; one already under way keeps its status.
+            let starts = [.new, .acknowledged].contains(status)
+            var c = TicketChanges(event: entry(.assigned, to: starts ? .assigned : status, note: "to \(assignee)", isPublic: false))
+            c.assignee = .set(assignee)
+            if starts {
+                c.status = .assigned
+                c.notice = .status(.assigned, update: nil)
+            }
+            return .success(c)
+        case .status(let next, let publicUpdate, let internalNote, let expected):
+            guard next != .new, next != .duplicate else { return .failure(.useRerouteOrDuplicate) }
+            guard next != .scheduled || (expected ?? expectedAt) != nil else { return .failure(.scheduledWithoutDate) }
+            var c = TicketChanges(event: entry(.status, to: next, note: publicUpdate ?? internalNote, isPublic: publicUpdate != nil))
+            c.status = next
+            c.publicUpdate = publicUpdate
+            c.expectedAt = expected
+            if let publicUpdate { c.notice = .status(next, update: publicUpdate) }
+            return .success(c)
+        case .reroute(let moe, let queue, let why):
+            let reason = why.trimmingCharacters(in: .whitespacesAndNewlines)
+            guard !reason.isEmpty else { return .failure(.reasonMissing) }
+            guard queue != self.queue else { return .failure(.sameQueue(queue)) }
+            // New work for the other MOE. A ticket that was a duplicate leaves its master behind.
+            var c = TicketChanges(event: entry(.rerouted, to: .new, note: "from \(self.moe)/\(self.queue) to \(moe)/\(queue): \(reason)", isPublic: false))
+            c.status = .new
+            c.assignee = .clear
+            c.move = (moe, queue)
+            c.detach = duplicateOf != nil
+            return .success(c)
+        case .duplicate(let named):
+            guard let master, master.moe == moe else { return .failure(.noSuchMaster(named, moe: moe)) }
+            guard master.reference != reference else { return .failure(.duplicateOfItself) }
+            var c = TicketChanges(event: entry(.duplicate, to: .duplicate, note: "duplicate of \(master.reference.grouped)", isPublic: false))
+            c.status = .duplicate
+            c.assignee = .clear
+            c.duplicateOf = master.reference
+            c.masterEvent = TicketEventRecord(kind: .merged, from: nil, to: nil, note: "\(reference.grouped) merged in", isPublic: false)
+            c.notice = .merged(into: master.reference)
+            return .success(c)
+        }
+    }
+}
