@@ -61,5 +61,8 @@ public struct ServiceCatalogue: Sendable, Equatable {
     public func area(_ code: String) -> Area? { areas.first { $0.code == code } }
     public func moe(_ code: String) -> MOE? { moes.first { $0.code == code } }
     /// Service code -> hours from report to the promised fix.
+    /// The promise to resolve a ticket of a service missing from the catalogue.
+    public static let defaultSLAHours = 72
+
     public var slaHours: [String: Int] { Dictionary(services.map { ($0.code, $0.slaHours) }, uniquingKeysWith: { a, _ in a }) }
 }

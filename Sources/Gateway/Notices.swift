@@ -8,7 +8,8 @@ extension FlowEngine {
     /// The ticket as stored: routed now, with the reporter's confirmation if one should be sent.
     public func newTicket(_ draft: TicketDraft, at now: Date, confirm: Bool) -> NewTicket {
         NewTicket(draft: draft, destination: catalogue.routing.route(service: draft.service, area: draft.area), createdAt: now,
-                  confirmation: confirm && draft.reporter != nil ? createdNotice(draft) : nil)
+                  confirmation: confirm && draft.reporter != nil ? createdNotice(draft) : nil,
+                  dueAt: now.addingTimeInterval(Double(catalogue.service(draft.service)?.slaHours ?? ServiceCatalogue.defaultSLAHours) * 3600))
     }
 
     /// "We received your report ... Your reference is ...".

@@ -230,6 +230,13 @@ extension AppDatabase {
                 BEGIN SELECT RAISE(ABORT, 'audit entries are kept for three years'); END;
                 """)
         }
+        migrator.registerMigration("v7 due date stored at creation") { db in
+            // Additive: an older instance keeps working (its new tickets get a due date computed on read).
+            try db.execute(sql: """
+                ALTER TABLE tickets ADD COLUMN due_at DATETIME;
+                CREATE INDEX tickets_moe_due ON tickets (moe, due_at);
+                """)
+        }
         return migrator
     }
 }

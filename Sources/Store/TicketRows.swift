@@ -30,11 +30,12 @@ enum TicketRows {
     static func insert(_ db: Database, _ t: NewTicket) throws -> Int64 {
         let d = t.draft
         try db.cachedStatement(sql: """
-            INSERT INTO tickets (reference, service, fault, area, address, description, moe, queue, status, channel, reporter, language, created_at, updated_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO tickets (reference, service, fault, area, address, description, moe, queue, status, channel, reporter, language,
+                                 created_at, updated_at, due_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """).execute(arguments: [d.reference.digits, d.service, d.fault, d.area, d.address, d.description, t.destination.moe,
                              t.destination.queue, TicketStatus.new.rawValue, d.channel.rawValue, d.reporter?.e164, d.language,
-                             t.createdAt, t.createdAt])
+                             t.createdAt, t.createdAt, t.dueAt])
         let id = db.lastInsertedRowID
         try db.execute(sql: """
             INSERT INTO ticket_events (ticket_id, at, kind, to_status, note, is_public, actor)

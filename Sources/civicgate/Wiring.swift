@@ -49,6 +49,7 @@ struct Wiring {
         organisations = SQLiteOrganisationStore(database)
         bulk = BulkReports(engine: engine, clock: clock, references: references)
         staff = SQLiteStaffStore(database, sla: definitions.catalogue.slaHours)
+        try staff.storeMissingDueDates()
         var healthSettings = OperationalHealth.Settings()
         healthSettings.calendar = c.calendar
         healthSettings.quietInbound = c.quietInboundMinutes * 60
