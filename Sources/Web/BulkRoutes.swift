@@ -12,7 +12,7 @@ struct BulkRoutes: Sendable {
     let bulk: BulkReports
     let organisations: any OrganisationStore
     /// Where uploads are audited with the client address.
-    let audit: (any StaffStore)?
+    let audit: (any AuditLog)?
     let maxBytes: Int
     let logger: Logger
     let limiter: RateLimiter

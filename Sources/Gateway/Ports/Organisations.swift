@@ -1,0 +1,72 @@
+import Domain
+import Foundation
+
+/// A community organisation that reports in bulk.
+public struct Organisation: Sendable, Equatable {
+    public var id: Int64
+    public var name: String
+    /// The first characters of its key, to tell keys apart without showing them.
+    public var keyPrefix: String
+    public var createdAt: Date
+    public var revokedAt: Date?
+    /// Reports (CSV rows and Open311 POSTs) it may file per municipal day.
+    public var dailyQuota: Int
+
+    public static let defaultDailyQuota = 50_000
+
+    public init(id: Int64, name: String, keyPrefix: String, createdAt: Date, revokedAt: Date?, dailyQuota: Int = Organisation.defaultDailyQuota) {
+        self.id = id
+        self.dailyQuota = dailyQuota
+        self.name = name
+        self.keyPrefix = keyPrefix
+        self.createdAt = createdAt
+        self.revokedAt = revokedAt
+    }
+}
+
+/// A report from an organisation (CSV row or Open311 POST), validated and ready to store.
+public struct OrganisationReport: Sendable, Equatable {
+    public var externalID: String?
+    public var ticket: NewTicket
+
+    public init(externalID: String?, ticket: NewTicket) {
+        self.externalID = externalID
+        self.ticket = ticket
+    }
+}
+
+/// How many new reports an organisation may still file today, counted in the same transaction
+/// that stores them.
+public struct DailyQuota: Sendable, Equatable {
+    public var limit: Int
+    /// The start of the municipal day.
+    public var since: Date
+    public init(limit: Int, since: Date) {
+        self.limit = limit
+        self.since = since
+    }
+}
+
+/// Several confirmations to one number from one upload become one SMS: the number of reports and
+/// the first references, in the reporter's language.
+public typealias ConfirmationSummary = @Sendable (_ tickets: [NewTicket]) -> String
+
+public protocol OrganisationStore: Sendable {
+    /// Creates an organisation; returns it with its new API key, the only time the key exists in clear.
+    func add(name: String, dailyQuota: Int, at: Date) async throws -> (Organisation, key: String)
+    /// Sets the daily quota by name or id; false when there is no such organisation.
+    func setDailyQuota(_ nameOrID: String, to quota: Int) async throws -> Bool
+    func list() async throws -> [Organisation]
+    /// Revokes by name or id; false when there is no such active organisation.
+    func revoke(_ nameOrID: String, at: Date) async throws -> Bool
+    /// The active organisation holding `key`.
+    func authenticate(key: String) async throws -> Organisation?
+    func organisation(named nameOrID: String) async throws -> Organisation?
+    /// Stores reports in one transaction. A report whose (organisation, external id) is already
+    /// stored creates nothing and returns the existing reference. A ticket whose drawn reference is
+    /// taken is replaced by `redraw(ticket)` (a new reference, and its confirmation reworded).
+    /// A new report past the organisation's quota for the day is not stored: its entry is nil.
+    /// Confirmations to one number are sent as one (`summary`) when there are several.
+    func store(_ reports: [OrganisationReport], for organisation: Organisation, quota: DailyQuota,
+               redraw: @escaping @Sendable (NewTicket) -> NewTicket, summary: @escaping ConfirmationSummary) async throws -> [Reference?]
+}

@@ -1,0 +1,104 @@
+import Domain
+import FlowEngine
+import Foundation
+
+/// A USSD session as the store keeps it.
+public struct StoredSession: Sendable, Equatable {
+    public var key: String
+    public var msisdn: MSISDN
+    public var serviceCode: String
+    public var session: Session
+    /// The aggregator's `text` as last seen, to tell a retry from a new answer and to take only
+    /// the newest input from the `*`-joined history.
+    public var lastText: String?
+    public var lastReply: UssdReply?
+    /// Dropped here, it may be offered for resumption.
+    public var resumable: Bool
+    /// Bumped by every write: a hop commits only if nobody else wrote the session since it read it.
+    public var version: Int
+    public var createdAt: Date
+    public var updatedAt: Date
+
+    public init(key: String, msisdn: MSISDN, serviceCode: String, session: Session, lastText: String?, lastReply: UssdReply?,
+                resumable: Bool, version: Int = 1, createdAt: Date, updatedAt: Date) {
+        self.key = key
+        self.msisdn = msisdn
+        self.serviceCode = serviceCode
+        self.session = session
+        self.lastText = lastText
+        self.lastReply = lastReply
+        self.resumable = resumable
+        self.version = version
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+    }
+}
+
+/// What a hop reads: a consistent snapshot, taken outside the single writer.
+public protocol ConversationReads {
+    func session(key: String) throws -> StoredSession?
+    /// The newest resumable session of this caller updated since `since`, other than `excluding`.
+    func unfinishedSession(of msisdn: MSISDN, since: Date, excluding key: String) throws -> StoredSession?
+    func language(of msisdn: MSISDN) throws -> String?
+    func referenceExists(_ reference: Reference) throws -> Bool
+    func publicTicket(_ reference: Reference) throws -> PublicTicket?
+    func recentTickets(of msisdn: MSISDN, limit: Int) throws -> [PublicTicket]
+    func subscriber(_ msisdn: MSISDN) throws -> Subscriber?
+    func inboundSeen(provider: String, id: String) throws -> Bool
+    /// Tickets this number reported itself (USSD or SMS) since `since`: the daily cap counts these.
+    func reportsSince(_ msisdn: MSISDN, since: Date) throws -> Int
+}
+
+extension ConversationReads {
+    /// This number has made `limit` reports by USSD and SMS in the municipal day of `now`.
+    public func reachedDailyReports(_ msisdn: MSISDN, limit: Int, calendar: MunicipalCalendar, now: Date) throws -> Bool {
+        try reportsSince(msisdn, since: calendar.startOfDay(now)) >= limit
+    }
+}
+
+/// Everything a USSD hop writes, committed together or not at all.
+public struct HopWrite: Sendable, Equatable {
+    /// The session as it now stands; its `version` is the one it had when read, plus one.
+    public var session: StoredSession?
+    /// Stops a session being offered for resumption again.
+    public var retire: String?
+    public var msisdn: MSISDN?
+    public var language: String?
+    /// The ticket, its first history row and its confirmation in the outbox.
+    public var ticket: NewTicket?
+    /// Replies and notifications for the outbox.
+    public var messages: [OutboundSMS] = []
+    /// STOP (true) or START (false).
+    public var optOut: Bool?
+    public var helpSentAt: Date?
+    /// The SMS being answered: a second delivery of the same provider id is refused.
+    public var inbound: InboundRecord?
+    public var at: Date
+
+    public init(session: StoredSession?, at: Date, retire: String? = nil, language: String? = nil, ticket: NewTicket? = nil) {
+        self.session = session
+        self.at = at
+        self.msisdn = session?.msisdn
+        self.retire = retire
+        self.language = language
+        self.ticket = ticket
+    }
+}
+
+public enum HopWriteOutcome: Sendable, Equatable {
+    case committed
+    /// Another request wrote the session after this one read it: read again.
+    case sessionChanged
+    /// The drawn reference belongs to another ticket: draw again.
+    case referenceTaken
+}
+
+/// The store behind the USSD gateway. A hop reads a snapshot, decides outside any lock, then
+/// writes with an optimistic check on the session's version, so a retried request and its
+/// original can never both create a ticket, and the single writer does only the writing.
+public protocol ConversationStore: Sendable {
+    func read<T: Sendable>(_ body: @escaping @Sendable (any ConversationReads) throws -> T) async throws -> T
+    func write(_ hop: HopWrite) async throws -> HopWriteOutcome
+    /// Deletes sessions not touched since `before`; returns how many.
+    func sweepSessions(updatedBefore before: Date) async throws -> Int
+}

@@ -1,0 +1,83 @@
+import Domain
+import Foundation
+
+/// A member of an MOE's staff, or an administrator.
+public struct StaffUser: Sendable, Equatable {
+    public enum Role: String, Sendable, Equatable, CaseIterable {
+        case dispatcher, supervisor, admin
+    }
+
+    public var id: Int64
+    public var username: String
+    public var moe: String
+    public var role: Role
+
+    public init(id: Int64, username: String, moe: String, role: Role) {
+        self.id = id
+        self.username = username
+        self.moe = moe
+        self.role = role
+    }
+}
+
+/// A ticket as its MOE works it (no phone number: that needs an audited "show number").
+public struct QueueTicket: Sendable, Equatable, Codable {
+    public var reference: String
+    public var service: String
+    public var fault: String
+    public var area: String
+    public var address: String
+    public var description: String
+    public var queue: String
+    public var status: String
+    public var channel: String
+    public var publicUpdate: String?
+    public var expectedAt: Date?
+    public var createdAt: Date
+    public var updatedAt: Date
+    public var moe: String
+    /// The crew or person it is assigned to.
+    public var assignee: String?
+    /// When it should be resolved: the expected date if scheduled, else reported + the service's SLA.
+    public var dueAt: Date?
+    /// The reference of the ticket this one duplicates.
+    public var duplicateOf: String?
+
+    public init(reference: String, service: String, fault: String, area: String, address: String, description: String, queue: String,
+                status: String, channel: String, publicUpdate: String?, expectedAt: Date?, createdAt: Date, updatedAt: Date,
+                moe: String, assignee: String? = nil, dueAt: Date? = nil, duplicateOf: String? = nil) {
+        self.moe = moe
+        self.assignee = assignee
+        self.dueAt = dueAt
+        self.duplicateOf = duplicateOf
+        self.reference = reference
+        self.service = service
+        self.fault = fault
+        self.area = area
+        self.address = address
+        self.description = description
+        self.queue = queue
+        self.status = status
+        self.channel = channel
+        self.publicUpdate = publicUpdate
+        self.expectedAt = expectedAt
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+    }
+}
+
+/// Console accounts.
+public protocol StaffAccounts: Sendable {
+    func addUser(username: String, password: String, moe: String, role: StaffUser.Role, at: Date) async throws -> StaffUser
+}
+
+/// API tokens for MOEs' own systems.
+public protocol MOETokens: Sendable {
+    /// A new API token for an MOE's own systems; returned in clear only now.
+    func addToken(moe: String, at: Date) async throws -> String
+    /// The MOE a token belongs to.
+    func moe(forToken token: String) async throws -> String?
+}
+
+/// Everything the console, the MOE API and the CLI need of staff, as one store.
+public protocol StaffStore: DispatchStore, StaffSessions, StaffAccounts, StaffAdministration, MOETokens, AuditLog {}

@@ -1,0 +1,21 @@
+import Domain
+import Foundation
+
+/// A new ticket with everything decided at creation: where it goes and what the reporter is told.
+public struct NewTicket: Sendable, Equatable {
+    public var draft: TicketDraft
+    public var destination: Destination
+    public var createdAt: Date
+    /// The confirmation SMS for the reporter, queued in the same transaction.
+    public var confirmation: String?
+    /// When it should be resolved: reported + the service's SLA (stored, so queues sort on a column).
+    public var dueAt: Date?
+
+    public init(draft: TicketDraft, destination: Destination, createdAt: Date, confirmation: String?, dueAt: Date? = nil) {
+        self.dueAt = dueAt
+        self.draft = draft
+        self.destination = destination
+        self.createdAt = createdAt
+        self.confirmation = confirmation
+    }
+}
