@@ -19,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         // Tickets, references, MSISDNs, the services catalogue and routing. No I/O, no frameworks.
@@ -37,6 +38,12 @@ let package = Package(
         .target(name: "Store", dependencies: [
             "Gateway", "Domain", "FlowEngine", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+        ]),
+        // The only PostgresNIO importer: the same ports on PostgreSQL, for several instances on one database.
+        .target(name: "PostgresStore", dependencies: [
+            "Gateway", "Domain", "FlowEngine",
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "Logging", package: "swift-log"),
         ]),
         // libcurl as a system library, with fixed-type wrappers for its variadic calls.
         .systemLibrary(name: "CCurl", path: "Sources/CCurl"),
@@ -70,7 +77,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["Domain", "FlowEngine", "FlowDefinitions", "Gateway", "Store", "Web"], path: "Tests/TestSupport"),
         .testTarget(name: "DomainTests", dependencies: ["Domain", "TestSupport"]),
         .testTarget(name: "FlowEngineTests", dependencies: ["FlowEngine", "FlowDefinitions", "Domain", "TestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "StoreTests", dependencies: ["Store", "FlowEngine"]),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "PostgresStore", "Gateway", "Domain", "FlowEngine", "TestSupport"]),
         .testTarget(name: "SMSTests", dependencies: [
             "SMS", "Gateway", "Store", "Domain", "FlowEngine", "TestSupport",
             .product(name: "Hummingbird", package: "hummingbird"),

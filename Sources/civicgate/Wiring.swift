@@ -29,6 +29,10 @@ struct Wiring {
 
     init(_ c: GatewayConfiguration, logger: Logger) throws {
         definitions = try loadDefinitions(c)
+        guard !c.database.hasPrefix("postgres://") && !c.database.hasPrefix("postgresql://") else {
+            // The PostgreSQL store has its outbox and schema; the other ports are still being built.
+            throw ConfigurationError.invalid("CIVICGATE_DATABASE", "postgres://…", "a SQLite file path: this version stores on SQLite only")
+        }
         database = try AppDatabase.open(path: c.database)
         let references: @Sendable () -> Reference = {
             var generator = SystemRandomNumberGenerator()

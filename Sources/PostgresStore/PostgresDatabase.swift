@@ -1,0 +1,79 @@
+import Foundation
+import Logging
+import PostgresNIO
+
+/// One PostgreSQL database shared by several gateways: a pooled `PostgresClient` and the schema.
+/// The client works only while `run()` runs (a service in `serve`, a task in tests).
+public final class PostgresAppDatabase: Sendable {
+    public let client: PostgresClient
+    let logger: Logger
+
+    /// What `CIVICGATE_DATABASE=postgres://user:password@host:port/db` (or `postgresql://`) names.
+    public struct Address: Sendable, Equatable {
+        public var host: String
+        public var port: Int
+        public var username: String
+        public var password: String?
+        public var database: String
+
+        /// nil unless `text` is a `postgres://` or `postgresql://` URL.
+        public init?(_ text: String) {
+            guard text.hasPrefix("postgres://") || text.hasPrefix("postgresql://"), let url = URLComponents(string: text),
+                  let host = url.host, !host.isEmpty, let user = url.user, !user.isEmpty else { return nil }
+            let name = url.path.hasPrefix("/") ? String(url.path.dropFirst()) : url.path
+            guard !name.isEmpty, !name.contains("/") else { return nil }
+            self.host = host
+            port = url.port ?? 5432
+            username = user.removingPercentEncoding ?? user
+            password = url.password.map { $0.removingPercentEncoding ?? $0 }
+            database = name
+        }
+
+        /// The URL with the password hidden, for logs and banners.
+        public var redacted: String { "postgres://\(username)@\(host):\(port)/\(database)" }
+    }
+
+    public init(_ address: Address, logger: Logger = Logger(label: "civicgate.postgres")) {
+        var configuration = PostgresClient.Configuration(host: address.host, port: address.port, username: address.username,
+                                                         password: address.password, database: address.database, tls: .disable)
+        configuration.options.maximumConnections = 16
+        client = PostgresClient(configuration: configuration)
+        self.logger = logger
+    }
+
+    /// Keeps the pool alive until cancelled.
+    public func run() async { await client.run() }
+
+    /// Brings the schema up to date. Several instances may start together: the migrations run
+    /// under a session advisory lock, one instance at a time, each applied once.
+    public func migrate() async throws {
+        try await client.withConnection { connection in
+            try await connection.query("SELECT pg_advisory_lock(\(Self.migrationLock))", logger: logger)
+            do {
+                try await connection.query("""
+                    CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())
+                    """, logger: logger)
+                var applied = Set<String>()
+                for try await name in try await connection.query("SELECT name FROM schema_migrations", logger: logger).decode(String.self) {
+                    applied.insert(name)
+                }
+                for migration in PostgresSchema.migrations where !applied.contains(migration.name) {
+                    try await connection.withTransaction(logger: logger) { tx in
+                        for statement in migration.statements {
+                            try await tx.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                        }
+                        try await tx.query("INSERT INTO schema_migrations (name) VALUES (\(migration.name))", logger: logger)
+                    }
+                    logger.info("database migrated", metadata: ["migration": "\(migration.name)"])
+                }
+            } catch {
+                _ = try? await connection.query("SELECT pg_advisory_unlock(\(Self.migrationLock))", logger: logger)
+                throw error
+            }
+            try await connection.query("SELECT pg_advisory_unlock(\(Self.migrationLock))", logger: logger)
+        }
+    }
+
+    /// The advisory lock key migrations take ("cgmigrat").
+    static let migrationLock: Int64 = 0x6367_6d69_6772_6174
+}

@@ -1,0 +1,149 @@
+import Domain
+import FlowEngine
+import Foundation
+import Gateway
+import Logging
+import PostgresNIO
+
+/// The outbox on PostgreSQL, with every instance sending. A sender claims due messages with
+/// `FOR UPDATE SKIP LOCKED`, so two senders never take the same one, and holds each for a lease:
+/// if its instance dies mid-send, the lease runs out and another sender claims the message again
+/// (at least once, as on SQLite after a restart). The per-number daily cap is counted under a
+/// transaction advisory lock on the number, so two instances cannot both send the 21st SMS.
+public struct PostgresOutboxStore: OutboxStore {
+    let database: PostgresAppDatabase
+    /// How long a claim lasts: well beyond one provider request with its time-out.
+    let lease: TimeInterval
+
+    public init(_ database: PostgresAppDatabase, lease: TimeInterval = 120) {
+        self.database = database
+        self.lease = lease
+    }
+
+    var logger: Logger { database.logger }
+
+    public func claimDue(limit: Int, now: Date, cap: DailySMSCap?) async throws -> [OutboxMessage] {
+        let leaseUntil = now.addingTimeInterval(lease)
+        return try await database.client.withTransaction(logger: logger) { tx in
+            let rows = try await tx.query("""
+                SELECT o.id, o.msisdn, o.body, o.attempts, o.even_if_opted_out, COALESCE(s.opted_out, false)
+                FROM outbox o LEFT JOIN subscribers s ON s.msisdn = o.msisdn
+                WHERE o.id IN (
+                    SELECT id FROM outbox
+                    WHERE (status IN ('pending', 'held') AND next_attempt_at <= \(now)) OR (status = 'sending' AND lease_until < \(now))
+                    ORDER BY next_attempt_at, id LIMIT \(limit) FOR UPDATE SKIP LOCKED)
+                ORDER BY o.next_attempt_at, o.id
+                """, logger: logger).decode((Int64, String, String, Int, Bool, Bool).self)
+            var due: [(Int64, String, String, Int, Bool, Bool)] = []
+            for try await row in rows { due.append(row) }
+            var claimed: [OutboxMessage] = []
+            var handedToday: [String: Int] = [:]
+            for (id, number, body, attempts, evenIfOptedOut, optedOut) in due {
+                if optedOut && !evenIfOptedOut {
+                    try await tx.query("""
+                        UPDATE outbox SET status = 'suppressed', last_error = 'recipient sent STOP', lease_until = NULL, updated_at = \(now) WHERE id = \(id)
+                        """, logger: logger)
+                    continue
+                }
+                guard let to = MSISDN(number) else {
+                    try await tx.query("UPDATE outbox SET status = 'failed', last_error = 'invalid number', updated_at = \(now) WHERE id = \(id)", logger: logger)
+                    continue
+                }
+                if let cap {
+                    var sent = handedToday[number] ?? -1
+                    if sent < 0 {
+                        try await tx.query("SELECT pg_advisory_xact_lock(hashtext(\(number)))", logger: logger)
+                        sent = try await tx.query("""
+                            SELECT COUNT(*)::BIGINT FROM outbox WHERE msisdn = \(number) AND handed_at >= \(cap.since)
+                            """, logger: logger).decode(Int64.self).reduce(0) { $0 + Int($1) }
+                    }
+                    guard sent < cap.limit else {
+                        try await tx.query("""
+                            UPDATE outbox SET status = 'held', next_attempt_at = \(cap.nextDay), lease_until = NULL,
+                                last_error = \("held: \(cap.limit) SMS to this number today"), updated_at = \(now) WHERE id = \(id)
+                            """, logger: logger)
+                        handedToday[number] = sent
+                        continue
+                    }
+                    handedToday[number] = sent + 1
+                }
+                try await tx.query("""
+                    UPDATE outbox SET status = 'sending', attempts = attempts + 1, handed_at = COALESCE(handed_at, \(now)),
+                        lease_until = \(leaseUntil), updated_at = \(now) WHERE id = \(id)
+                    """, logger: logger)
+                claimed.append(OutboxMessage(id: id, to: to, body: body, attempt: attempts + 1))
+            }
+            return claimed
+        }
+    }
+
+    public func record(_ results: [(OutboxMessage, SendResult)], now: Date, retry: RetryPolicy) async throws {
+        try await database.client.withTransaction(logger: logger) { tx in
+            for (message, result) in results {
+                let segments = SMSMeasure.of(message.body).segments
+                switch result {
+                case .accepted(let providerID):
+                    try await tx.query("""
+                        UPDATE outbox SET status = 'sent', provider_message_id = \(providerID), segments = \(segments), sent_at = \(now),
+                            last_error = NULL, lease_until = NULL, updated_at = \(now) WHERE id = \(message.id) AND status = 'sending'
+                        """, logger: logger)
+                case .temporary(let error) where message.attempt < retry.maxAttempts:
+                    let next = now.addingTimeInterval(retry.delay(afterAttempt: message.attempt))
+                    try await tx.query("""
+                        UPDATE outbox SET status = 'pending', next_attempt_at = \(next), last_error = \(error), lease_until = NULL,
+                            updated_at = \(now) WHERE id = \(message.id)
+                        """, logger: logger)
+                case .temporary(let error), .permanent(let error):
+                    try await tx.query("""
+                        UPDATE outbox SET status = 'failed', last_error = \(error), lease_until = NULL, updated_at = \(now) WHERE id = \(message.id)
+                        """, logger: logger)
+                }
+            }
+        }
+    }
+
+    /// Nothing to do at start-up: another instance may be sending right now, and a claim left by a
+    /// dead sender is claimed again once its lease runs out.
+    public func releaseClaims() async throws -> Int { 0 }
+
+    public func nextDue() async throws -> Date? {
+        let rows = try await database.client.query("""
+            SELECT MIN(next_attempt_at) FROM outbox WHERE status IN ('pending', 'held')
+            """, logger: logger).decode(Date?.self)
+        for try await date in rows { return date }
+        return nil
+    }
+
+    public func apply(_ reports: [DeliveryReport], now: Date) async throws -> [Bool] {
+        try await database.client.withTransaction(logger: logger) { tx in
+            var known: [Bool] = []
+            for report in reports { known.append(try await Self.apply(report, now: now, tx, logger: logger)) }
+            return known
+        }
+    }
+
+    /// A report counts only for a message handed to the provider and never undoes a final state.
+    static func apply(_ report: DeliveryReport, now: Date, _ tx: PostgresConnection, logger: Logger) async throws -> Bool {
+        var id: Int64?, providerID: String?
+        switch report.message {
+        case .outboxID(let v): id = v
+        case .providerID(let v): providerID = v
+        }
+        let (status, deliveredAt, error): (String, Date?, String?) = switch report.state {
+        case .delivered: ("delivered", now, nil)
+        case .sent: ("sent", nil, nil)
+        case .failed: ("failed", nil, report.reason ?? "not delivered")
+        }
+        let changed = try await tx.query("""
+            UPDATE outbox SET status = \(status), delivered_at = COALESCE(\(deliveredAt), delivered_at), last_error = COALESCE(\(error), last_error),
+                updated_at = \(now)
+            WHERE (id = \(id) OR provider_message_id = \(providerID)) AND status IN ('sending', 'sent') RETURNING id
+            """, logger: logger).decode(Int64.self).reduce(0) { n, _ in n + 1 }
+        if changed > 0 { return true }
+        let existing = try await tx.query("""
+            SELECT id FROM outbox WHERE (id = \(id) OR provider_message_id = \(providerID))
+                AND status IN ('sending', 'sent', 'delivered', 'failed') LIMIT 1
+            """, logger: logger).decode(Int64.self).reduce(0) { n, _ in n + 1 }
+        return existing > 0
+    }
+}

@@ -1,0 +1,196 @@
+import Domain
+import Foundation
+import Gateway
+import GRDB
+import Logging
+import PostgresNIO
+import PostgresStore
+@testable import Store
+import Synchronization
+import Testing
+
+/// The stores a conformance test runs on: SQLite always; PostgreSQL when
+/// `CIVICGATE_TEST_POSTGRES_URL` names a server (`.ci/run` starts one).
+enum StoreKind: String, CaseIterable, CustomTestStringConvertible, Sendable {
+    case sqlite, postgres
+
+    static var available: [StoreKind] {
+        ProcessInfo.processInfo.environment["CIVICGATE_TEST_POSTGRES_URL"].map { _ in [.sqlite, .postgres] } ?? [.sqlite]
+    }
+
+    var testDescription: String { rawValue }
+}
+
+/// An outbox on a fresh database of one kind, with what a test needs to set the scene and look.
+struct OutboxWorld: Sendable {
+    let store: any OutboxStore
+    let enqueue: @Sendable (_ to: MSISDN, _ body: String, _ at: Date) async throws -> Void
+    let optOut: @Sendable (MSISDN) async throws -> Void
+    let statuses: @Sendable (MSISDN) async throws -> [String]
+
+    static func with(_ kind: StoreKind, _ body: (OutboxWorld) async throws -> Void) async throws {
+        switch kind {
+        case .sqlite:
+            let db = try AppDatabase.inMemory()
+            try await body(OutboxWorld(
+                store: SQLiteOutboxStore(db),
+                enqueue: { to, text, at in try await db.writer.write { try OutboxRows.enqueue($0, OutboundSMS(to: to, body: text), ticketID: nil, at: at) } },
+                optOut: { m in try await db.writer.write { try $0.execute(sql: "INSERT INTO subscribers (msisdn, opted_out, updated_at) VALUES (?, 1, ?)", arguments: [m.e164, Date()]) } },
+                statuses: { m in try await db.writer.read { try String.fetchAll($0, sql: "SELECT status FROM outbox WHERE msisdn = ? ORDER BY id", arguments: [m.e164]) } }))
+        case .postgres:
+            try await FreshPostgres.with { database in
+                let client = database.client
+                try await body(OutboxWorld(
+                    store: PostgresOutboxStore(database),
+                    enqueue: { to, text, at in
+                        try await client.query("""
+                            INSERT INTO outbox (msisdn, body, next_attempt_at, created_at, updated_at) VALUES (\(to.e164), \(text), \(at), \(at), \(at))
+                            """)
+                    },
+                    optOut: { m in try await client.query("INSERT INTO subscribers (msisdn, opted_out, updated_at) VALUES (\(m.e164), true, now())") },
+                    statuses: { m in
+                        var out: [String] = []
+                        for try await s in try await client.query("SELECT status FROM outbox WHERE msisdn = \(m.e164) ORDER BY id").decode(String.self) { out.append(s) }
+                        return out
+                    }))
+            }
+        }
+    }
+}
+
+/// A new, migrated database on the test server for one test, dropped afterwards.
+enum FreshPostgres {
+    static func with(migrated: Bool = true, _ body: (PostgresAppDatabase) async throws -> Void) async throws {
+        let url = try #require(ProcessInfo.processInfo.environment["CIVICGATE_TEST_POSTGRES_URL"])
+        let admin = try #require(PostgresAppDatabase.Address(url))
+        let name = "cg_test_\(UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16))"
+        try await withAdmin(admin) { try await $0.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)")) }
+        var address = admin
+        address.database = name
+        let database = PostgresAppDatabase(address)
+        let running = Task { await database.run() }
+        do {
+            if migrated { try await database.migrate() }
+            try await body(database)
+        } catch {
+            running.cancel()
+            await running.value
+            try? await withAdmin(admin) { try await $0.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(name) WITH (FORCE)")) }
+            throw error
+        }
+        running.cancel()
+        await running.value
+        try await withAdmin(admin) { try await $0.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(name) WITH (FORCE)")) }
+    }
+
+    static func withAdmin(_ address: PostgresAppDatabase.Address, _ body: (PostgresClient) async throws -> Void) async throws {
+        let admin = PostgresAppDatabase(address)
+        let running = Task { await admin.run() }
+        defer { running.cancel() }
+        try await body(admin.client)
+    }
+}
+
+/// The outbox contract, written once and run against every store.
+@Suite struct OutboxConformanceTests {
+    let start = Date(timeIntervalSince1970: 1_795_000_000)
+    let alice = MSISDN("+27821000001")!, bob = MSISDN("+27821000002")!, carol = MSISDN("+27821000003")!
+
+    @Test(arguments: StoreKind.available)
+    func dueMessagesAreClaimedOnceAndEveryResultIsRecorded(_ kind: StoreKind) async throws {
+        try await OutboxWorld.with(kind) { w in
+            for (to, text) in [(alice, "one"), (bob, "two"), (carol, "three")] { try await w.enqueue(to, text, start) }
+            try await w.optOut(carol)
+            let claimed = try await w.store.claimDue(limit: 10, now: start)
+            #expect(claimed.map(\.body) == ["one", "two"])
+            #expect(claimed.allSatisfy { $0.attempt == 1 })
+            #expect(try await w.statuses(carol) == ["suppressed"], "STOP wins, visibly")
+            #expect(try await w.store.claimDue(limit: 10, now: start).isEmpty, "claimed once")
+            try await w.store.record([(claimed[0], .accepted(providerID: "P-1")), (claimed[1], .temporary("503"))], now: start,
+                                     retry: RetryPolicy(firstDelay: 2, cap: 60, maxAttempts: 2))
+            #expect(try await w.statuses(alice) == ["sent"])
+            #expect(try await w.statuses(bob) == ["pending"])
+            #expect(try await w.store.nextDue().map { abs($0.timeIntervalSince(start.addingTimeInterval(2))) < 0.01 } == true)
+            #expect(try await w.store.claimDue(limit: 10, now: start.addingTimeInterval(1)).isEmpty, "not before the back-off")
+            let again = try await w.store.claimDue(limit: 10, now: start.addingTimeInterval(2))
+            #expect(again.map(\.body) == ["two"] && again.first?.attempt == 2)
+            try await w.store.record([(again[0], .temporary("503"))], now: start.addingTimeInterval(2), retry: RetryPolicy(firstDelay: 2, cap: 60, maxAttempts: 2))
+            #expect(try await w.statuses(bob) == ["failed"], "out of attempts")
+        }
+    }
+
+    @Test(arguments: StoreKind.available)
+    func pastTheDailyCapAMessageIsHeldUntilTheNextDay(_ kind: StoreKind) async throws {
+        try await OutboxWorld.with(kind) { w in
+            for i in 0..<5 { try await w.enqueue(alice, "m\(i)", start) }
+            try await w.enqueue(bob, "other", start)
+            let cap = DailySMSCap(limit: 3, since: start.addingTimeInterval(-3600), nextDay: start.addingTimeInterval(3600))
+            let today = try await w.store.claimDue(limit: 10, now: start, cap: cap)
+            #expect(today.filter { $0.to == alice }.count == 3 && today.contains { $0.to == bob })
+            #expect(try await w.statuses(alice) == ["sending", "sending", "sending", "held", "held"])
+            #expect(try await w.store.claimDue(limit: 10, now: start.addingTimeInterval(60), cap: cap).isEmpty)
+            try await w.store.record(today.map { ($0, .accepted(providerID: nil)) }, now: start.addingTimeInterval(60), retry: .init())
+            let tomorrow = DailySMSCap(limit: 3, since: start.addingTimeInterval(3600), nextDay: start.addingTimeInterval(90_000))
+            #expect(try await w.store.claimDue(limit: 10, now: start.addingTimeInterval(3600), cap: tomorrow).count == 2)
+        }
+    }
+
+    @Test(arguments: StoreKind.available)
+    func deliveryReportsMoveOnlyHandedOverMessagesAndNeverBack(_ kind: StoreKind) async throws {
+        try await OutboxWorld.with(kind) { w in
+            try await w.enqueue(alice, "one", start)
+            try await w.enqueue(bob, "two", start)
+            let ids = try await w.store.claimDue(limit: 1, now: start).map(\.id)
+            // Bob's message is still queued: a report for it (forged or early) changes nothing.
+            let bobID = ids[0] + 1
+            #expect(try await w.store.apply([DeliveryReport(message: .outboxID(bobID), state: .delivered)], now: start) == [false])
+            #expect(try await w.statuses(bob) == ["pending"])
+            try await w.store.record([(OutboxMessage(id: ids[0], to: alice, body: "one", attempt: 1), .accepted(providerID: "ATX-1"))],
+                                     now: start, retry: .init())
+            let known = try await w.store.apply([DeliveryReport(message: .providerID("ATX-1"), state: .sent),
+                                                 DeliveryReport(message: .outboxID(ids[0]), state: .delivered),
+                                                 DeliveryReport(message: .outboxID(ids[0]), state: .failed, reason: "late"),
+                                                 DeliveryReport(message: .providerID("nobody"), state: .delivered)], now: start)
+            #expect(known == [true, true, true, false])
+            #expect(try await w.statuses(alice) == ["delivered"])
+        }
+    }
+
+    @Test(arguments: StoreKind.available)
+    func aMessageClaimedByASenderThatDiedIsSentAgain(_ kind: StoreKind) async throws {
+        try await OutboxWorld.with(kind) { w in
+            try await w.enqueue(alice, "one", start)
+            let first = try await w.store.claimDue(limit: 10, now: start)
+            #expect(first.count == 1)
+            // The sender dies before recording. A restart (SQLite) or the lease running out
+            // (PostgreSQL, where other instances may still be sending) hands it out again.
+            _ = try await w.store.releaseClaims()
+            let later = start.addingTimeInterval(121)
+            let again = try await w.store.claimDue(limit: 10, now: later)
+            #expect(again.map(\.id) == first.map(\.id))
+            #expect(again.first?.attempt == 2)
+        }
+    }
+
+    @Test(arguments: StoreKind.available)
+    func concurrentSendersNeverTakeTheSameMessage(_ kind: StoreKind) async throws {
+        try await OutboxWorld.with(kind) { w in
+            for i in 0..<120 { try await w.enqueue(MSISDN("+2782200\(String(format: "%04d", i))")!, "m\(i)", start) }
+            let ids = try await withThrowingTaskGroup(of: [Int64].self) { group in
+                for _ in 0..<6 {
+                    group.addTask {
+                        var mine: [Int64] = []
+                        while true {
+                            let batch = try await w.store.claimDue(limit: 7, now: start)
+                            if batch.isEmpty { return mine }
+                            mine += batch.map(\.id)
+                        }
+                    }
+                }
+                return try await group.reduce(into: [Int64]()) { $0 += $1 }
+            }
+            #expect(ids.count == 120)
+            #expect(Set(ids).count == 120, "no message was claimed twice")
+        }
+    }
+}
