@@ -1,6 +1,7 @@
 import FlowEngine
 import Testing
 @testable import Store
+import Gateway
 
 @Suite struct SessionCodecTests {
     @Test(arguments: [

@@ -2,10 +2,10 @@ import FlowEngine
 
 /// The stored form of a `Session`: length-prefixed fields (`5:hello`), so any text a resident
 /// types round-trips exactly, and several times cheaper to write and read than JSON on every hop.
-enum SessionCodec {
+public enum SessionCodec {
     static let tag = "s1"
 
-    static func encode(_ s: Session) -> String {
+    public static func encode(_ s: Session) -> String {
         var out = tag
         func put(_ v: String) { out += "\(v.utf8.count):"; out += v }
         func putSlots(_ slots: [String: String]) {
@@ -34,7 +34,7 @@ enum SessionCodec {
         return out
     }
 
-    static func decode(_ text: String) -> Session? {
+    public static func decode(_ text: String) -> Session? {
         var utf8 = Substring(text).utf8
         guard utf8.starts(with: tag.utf8) else { return nil }
         utf8 = utf8.dropFirst(tag.utf8.count)

@@ -1,0 +1,221 @@
+import Domain
+import FlowEngine
+import Foundation
+import Gateway
+import Logging
+import PostgresNIO
+
+/// The `ConversationStore` on PostgreSQL: a USSD hop or an SMS, from any instance.
+///
+/// Reading: the gateway plans a hop synchronously from `ConversationReads`. Here the plan runs
+/// against what has been fetched so far; when it asks for something not fetched yet, that is
+/// fetched and the plan runs again (planning is pure, so running it again is safe and cheap).
+/// The reads are not one snapshot; they need not be: the write commits only if the session is
+/// still at the version the plan saw, and a drawn reference only if nobody holds it.
+public struct PostgresConversationStore: ConversationStore {
+    let database: PostgresAppDatabase
+
+    public init(_ database: PostgresAppDatabase) { self.database = database }
+
+    var logger: Logger { database.logger }
+
+    public func read<T: Sendable>(_ body: @escaping @Sendable (any ConversationReads) throws -> T) async throws -> T {
+        let reads = FetchedReads()
+        for _ in 0..<32 {
+            do {
+                return try body(reads)
+            } catch let miss as FetchedReads.Miss {
+                reads.values[miss.key] = try await fetch(miss.key)
+            }
+        }
+        throw GatewayError.contention
+    }
+
+    public func write(_ hop: HopWrite) async throws -> HopWriteOutcome {
+        do {
+            try await database.client.withTransaction(logger: logger) { tx in try await Self.write(hop, tx, logger: logger) }
+            return .committed
+        } catch let failed as PostgresTransactionError {
+            // PostgresNIO hands back what the closure threw, wrapped, after rolling back.
+            guard let rollback = failed.closureError as? Rollback, failed.rollbackError == nil else { throw failed }
+            return rollback.outcome
+        }
+    }
+
+    public func sweepSessions(updatedBefore before: Date) async throws -> Int {
+        let dayEarlier = before.addingTimeInterval(-86400)
+        return try await database.client.withTransaction(logger: logger) { tx in
+            let swept = try await tx.query("DELETE FROM ussd_sessions WHERE updated_at < \(before) RETURNING key", logger: logger)
+                .decode(String.self).reduce(0) { n, _ in n + 1 }
+            try await tx.query("DELETE FROM staff_sessions WHERE last_seen_at < \(dayEarlier)", logger: logger)
+            try await tx.query("DELETE FROM sign_in_failures WHERE last_at < \(dayEarlier)", logger: logger)
+            return swept
+        }
+    }
+
+    /// Ends the transaction without committing, saying why.
+    struct Rollback: Error {
+        var outcome: HopWriteOutcome
+    }
+
+    static func write(_ hop: HopWrite, _ tx: PostgresConnection, logger: Logger) async throws {
+        if let r = hop.inbound {
+            // Delivered twice: the reread sees it recorded and does nothing.
+            let inserted = try await tx.query("""
+                INSERT INTO inbound_sms (provider, provider_id, msisdn, body, received_at)
+                VALUES (\(r.provider), \(r.providerID), \(r.from.e164), \(r.text), \(r.receivedAt))
+                ON CONFLICT (provider, provider_id) DO NOTHING RETURNING id
+                """, logger: logger).decode(Int64.self).reduce(0) { n, _ in n + 1 }
+            guard inserted == 1 else { throw Rollback(outcome: .sessionChanged) }
+        }
+        if let s = hop.session {
+            let state = SessionCodec.encode(s.session)
+            let saved: Int
+            if s.version <= 1 {
+                saved = try await tx.query("""
+                    INSERT INTO ussd_sessions (key, msisdn, service_code, state, last_text, last_reply, last_reply_final, resumable, version, created_at, updated_at)
+                    VALUES (\(s.key), \(s.msisdn.e164), \(s.serviceCode), \(state), \(s.lastText), \(s.lastReply?.text), \(s.lastReply?.isFinal),
+                            \(s.resumable), \(Int64(s.version)), \(s.createdAt), \(s.updatedAt))
+                    ON CONFLICT (key) DO NOTHING RETURNING key
+                    """, logger: logger).decode(String.self).reduce(0) { n, _ in n + 1 }
+            } else {
+                saved = try await tx.query("""
+                    UPDATE ussd_sessions SET msisdn = \(s.msisdn.e164), service_code = \(s.serviceCode), state = \(state), last_text = \(s.lastText),
+                        last_reply = \(s.lastReply?.text), last_reply_final = \(s.lastReply?.isFinal), resumable = \(s.resumable),
+                        version = \(Int64(s.version)), created_at = \(s.createdAt), updated_at = \(s.updatedAt)
+                    WHERE key = \(s.key) AND version = \(Int64(s.version - 1)) RETURNING key
+                    """, logger: logger).decode(String.self).reduce(0) { n, _ in n + 1 }
+            }
+            guard saved == 1 else { throw Rollback(outcome: .sessionChanged) }
+        }
+        if let key = hop.retire {
+            try await tx.query("UPDATE ussd_sessions SET resumable = false WHERE key = \(key)", logger: logger)
+        }
+        if let msisdn = hop.msisdn?.e164 {
+            if let code = hop.language {
+                try await tx.query("""
+                    INSERT INTO subscribers (msisdn, language, updated_at) VALUES (\(msisdn), \(code), \(hop.at))
+                    ON CONFLICT (msisdn) DO UPDATE SET language = excluded.language, updated_at = excluded.updated_at
+                    """, logger: logger)
+            }
+            if let optOut = hop.optOut {
+                let since: Date? = optOut ? hop.at : nil
+                try await tx.query("""
+                    INSERT INTO subscribers (msisdn, opted_out, opted_out_at, updated_at) VALUES (\(msisdn), \(optOut), \(since), \(hop.at))
+                    ON CONFLICT (msisdn) DO UPDATE SET opted_out = excluded.opted_out, opted_out_at = excluded.opted_out_at, updated_at = excluded.updated_at
+                    """, logger: logger)
+            }
+            if let at = hop.helpSentAt {
+                try await tx.query("""
+                    INSERT INTO subscribers (msisdn, last_help_at, updated_at) VALUES (\(msisdn), \(at), \(at))
+                    ON CONFLICT (msisdn) DO UPDATE SET last_help_at = excluded.last_help_at, updated_at = excluded.updated_at
+                    """, logger: logger)
+            }
+        }
+        var ticketID: Int64?
+        if let ticket = hop.ticket {
+            guard let id = try await PostgresTicketRows.insert(ticket, tx, logger: logger) else { throw Rollback(outcome: .referenceTaken) }
+            ticketID = id
+        }
+        for message in hop.messages {
+            try await PostgresTicketRows.enqueue(message, ticketID: ticketID, at: hop.at, tx, logger: logger)
+        }
+    }
+
+    // MARK: Reads
+
+    func fetch(_ key: FetchedReads.Key) async throws -> any Sendable {
+        let client = database.client
+        switch key {
+        case .session(let k):
+            return try await Self.sessions(client.query("SELECT \(unescaped: Self.sessionColumns) FROM ussd_sessions WHERE key = \(k)", logger: logger)).first
+        case .unfinished(let msisdn, let since, let excluding):
+            return try await Self.sessions(client.query("""
+                SELECT \(unescaped: Self.sessionColumns) FROM ussd_sessions
+                WHERE msisdn = \(msisdn) AND resumable AND updated_at >= \(since) AND key <> \(excluding) ORDER BY updated_at DESC LIMIT 1
+                """, logger: logger)).first
+        case .language(let msisdn):
+            return try await first(client.query("SELECT language FROM subscribers WHERE msisdn = \(msisdn)", logger: logger).decode(String?.self)) ?? nil
+        case .referenceExists(let digits):
+            return try await first(client.query("SELECT id FROM tickets WHERE reference = \(digits)", logger: logger).decode(Int64.self)) != nil
+        case .publicTicket(let digits):
+            return try await PostgresTicketRows.publicTickets(client.query("""
+                SELECT \(unescaped: PostgresTicketRows.publicColumns) FROM tickets WHERE reference = \(digits)
+                """, logger: logger)).first
+        case .recent(let msisdn, let limit):
+            return try await PostgresTicketRows.publicTickets(client.query("""
+                SELECT \(unescaped: PostgresTicketRows.publicColumns) FROM tickets WHERE reporter = \(msisdn) ORDER BY created_at DESC, id DESC LIMIT \(limit)
+                """, logger: logger))
+        case .subscriber(let msisdn):
+            return try await first(client.query("SELECT language, opted_out, last_help_at FROM subscribers WHERE msisdn = \(msisdn)", logger: logger)
+                .decode((String?, Bool, Date?).self)).map { Subscriber(language: $0.0, optedOut: $0.1, lastHelpAt: $0.2) }
+        case .inboundSeen(let provider, let id):
+            return try await first(client.query("SELECT id FROM inbound_sms WHERE provider = \(provider) AND provider_id = \(id)", logger: logger)
+                .decode(Int64.self)) != nil
+        case .reportsSince(let msisdn, let since):
+            return Int(try await first(client.query("""
+                SELECT COUNT(*)::BIGINT FROM tickets WHERE reporter = \(msisdn) AND created_at >= \(since) AND channel IN ('ussd', 'sms')
+                """, logger: logger).decode(Int64.self)) ?? 0)
+        }
+    }
+
+    func first<S: AsyncSequence>(_ rows: S) async throws -> S.Element? {
+        for try await row in rows { return row }
+        return nil
+    }
+
+    static let sessionColumns = "key, msisdn, service_code, state, last_text, last_reply, last_reply_final, resumable, version, created_at, updated_at"
+
+    static func sessions(_ rows: PostgresRowSequence) async throws -> [StoredSession] {
+        var out: [StoredSession] = []
+        for try await row in rows {
+            let (key, number, code, state, lastText, lastReply, final, resumable, version, created, updated) =
+                try row.decode((String, String, String, String, String?, String?, Bool?, Bool, Int64, Date, Date).self)
+            guard let msisdn = MSISDN(number), let session = SessionCodec.decode(state) else { continue }
+            out.append(StoredSession(key: key, msisdn: msisdn, serviceCode: code, session: session, lastText: lastText,
+                                     lastReply: lastReply.map { UssdReply(text: $0, isFinal: final ?? false) }, resumable: resumable,
+                                     version: Int(version), createdAt: created, updatedAt: updated))
+        }
+        return out
+    }
+}
+
+/// What a hop's plan has asked for so far. A question not answered yet throws `Miss`, and the
+/// store fetches the answer and runs the plan again. Used by one task at a time.
+final class FetchedReads: ConversationReads, @unchecked Sendable {
+    enum Key: Hashable, Sendable {
+        case session(String)
+        case unfinished(msisdn: String, since: Date, excluding: String)
+        case language(String)
+        case referenceExists(String)
+        case publicTicket(String)
+        case recent(msisdn: String, limit: Int)
+        case subscriber(String)
+        case inboundSeen(provider: String, id: String)
+        case reportsSince(msisdn: String, since: Date)
+    }
+
+    struct Miss: Error {
+        var key: Key
+    }
+
+    var values: [Key: any Sendable] = [:]
+
+    func value<T>(_ key: Key, as: T.Type = T.self) throws -> T {
+        guard let value = values[key] else { throw Miss(key: key) }
+        guard let typed = value as? T else { throw Miss(key: key) }
+        return typed
+    }
+
+    func session(key: String) throws -> StoredSession? { try value(.session(key)) }
+    func unfinishedSession(of msisdn: MSISDN, since: Date, excluding key: String) throws -> StoredSession? {
+        try value(.unfinished(msisdn: msisdn.e164, since: since, excluding: key))
+    }
+    func language(of msisdn: MSISDN) throws -> String? { try value(.language(msisdn.e164)) }
+    func referenceExists(_ reference: Reference) throws -> Bool { try value(.referenceExists(reference.digits)) }
+    func publicTicket(_ reference: Reference) throws -> PublicTicket? { try value(.publicTicket(reference.digits)) }
+    func recentTickets(of msisdn: MSISDN, limit: Int) throws -> [PublicTicket] { try value(.recent(msisdn: msisdn.e164, limit: limit)) }
+    func subscriber(_ msisdn: MSISDN) throws -> Subscriber? { try value(.subscriber(msisdn.e164)) }
+    func inboundSeen(provider: String, id: String) throws -> Bool { try value(.inboundSeen(provider: provider, id: id)) }
+    func reportsSince(_ msisdn: MSISDN, since: Date) throws -> Int { try value(.reportsSince(msisdn: msisdn.e164, since: since)) }
+}
