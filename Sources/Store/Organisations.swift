@@ -1,4 +1,3 @@
-import Crypto
 import Domain
 import Foundation
 import Gateway
@@ -11,13 +10,9 @@ public struct SQLiteOrganisationStore: OrganisationStore {
 
     public init(_ database: AppDatabase) { self.database = database }
 
-    static func hash(_ key: String) -> String {
-        SHA256.hash(data: Data(key.utf8)).map { String(format: "%02x", $0) }.joined()
-    }
+    static func hash(_ key: String) -> String { SecretHash.of(key) }
 
-    static func newKey() -> String {
-        "cg_" + Secret.random(52, from: Secret.readable)
-    }
+    static func newKey() -> String { SecretHash.newOrganisationKey() }
 
     static func decode(_ row: Row) -> Organisation {
         Organisation(id: row["id"], name: row["name"], keyPrefix: row["key_prefix"], createdAt: row["created_at"], revokedAt: row["revoked_at"],
@@ -55,7 +50,7 @@ public struct SQLiteOrganisationStore: OrganisationStore {
     }
 
     public func authenticate(key: String) async throws -> Organisation? {
-        guard key.hasPrefix("cg_"), key.count < 200 else { return nil }
+        guard SecretHash.looksLikeOrganisationKey(key) else { return nil }
         let hash = Self.hash(key)
         return try await database.writer.read { db in
             try Row.fetchOne(db, sql: "SELECT * FROM organisations WHERE key_hash = ? AND revoked_at IS NULL", arguments: [hash]).map(Self.decode)

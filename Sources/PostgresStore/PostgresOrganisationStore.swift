@@ -1,0 +1,135 @@
+import Domain
+import Foundation
+import Gateway
+import Logging
+import PostgresNIO
+
+/// Organisations and their reports on PostgreSQL. Uploads by one organisation are serialised by a
+/// transaction advisory lock on its id, so its daily quota and its own row ids hold across instances.
+public struct PostgresOrganisationStore: OrganisationStore {
+    let database: PostgresAppDatabase
+
+    public init(_ database: PostgresAppDatabase) { self.database = database }
+
+    var logger: Logger { database.logger }
+    static let columns = "id, name, key_prefix, created_at, revoked_at, daily_quota"
+
+    static func organisations(_ rows: PostgresRowSequence) async throws -> [Organisation] {
+        var out: [Organisation] = []
+        for try await (id, name, prefix, created, revoked, quota) in rows.decode((Int64, String, String, Date, Date?, Int32).self) {
+            out.append(Organisation(id: id, name: name, keyPrefix: prefix, createdAt: created, revokedAt: revoked, dailyQuota: Int(quota)))
+        }
+        return out
+    }
+
+    public func add(name: String, dailyQuota: Int, at: Date) async throws -> (Organisation, key: String) {
+        let key = SecretHash.newOrganisationKey()
+        let rows = try await database.client.query("""
+            INSERT INTO organisations (name, key_hash, key_prefix, created_at, daily_quota)
+            VALUES (\(name), \(SecretHash.of(key)), \(String(key.prefix(7))), \(at), \(Int32(clamping: dailyQuota)))
+            RETURNING \(unescaped: Self.columns)
+            """, logger: logger)
+        guard let organisation = try await Self.organisations(rows).first else { throw PostgresStoreError.noRowReturned }
+        return (organisation, key)
+    }
+
+    public func setDailyQuota(_ nameOrID: String, to quota: Int) async throws -> Bool {
+        try await !Self.organisations(database.client.query("""
+            UPDATE organisations SET daily_quota = \(Int32(clamping: quota)) WHERE name = \(nameOrID) OR id::TEXT = \(nameOrID) RETURNING \(unescaped: Self.columns)
+            """, logger: logger)).isEmpty
+    }
+
+    public func list() async throws -> [Organisation] {
+        try await Self.organisations(database.client.query("SELECT \(unescaped: Self.columns) FROM organisations ORDER BY id", logger: logger))
+    }
+
+    public func revoke(_ nameOrID: String, at: Date) async throws -> Bool {
+        try await !Self.organisations(database.client.query("""
+            UPDATE organisations SET revoked_at = \(at) WHERE (name = \(nameOrID) OR id::TEXT = \(nameOrID)) AND revoked_at IS NULL
+            RETURNING \(unescaped: Self.columns)
+            """, logger: logger)).isEmpty
+    }
+
+    public func authenticate(key: String) async throws -> Organisation? {
+        guard SecretHash.looksLikeOrganisationKey(key) else { return nil }
+        return try await Self.organisations(database.client.query("""
+            SELECT \(unescaped: Self.columns) FROM organisations WHERE key_hash = \(SecretHash.of(key)) AND revoked_at IS NULL
+            """, logger: logger)).first
+    }
+
+    public func organisation(named nameOrID: String) async throws -> Organisation? {
+        try await Self.organisations(database.client.query("""
+            SELECT \(unescaped: Self.columns) FROM organisations WHERE name = \(nameOrID) OR id::TEXT = \(nameOrID) ORDER BY id LIMIT 1
+            """, logger: logger)).first
+    }
+
+    public func store(_ reports: [OrganisationReport], for organisation: Organisation, quota: DailyQuota,
+                      redraw: @escaping @Sendable (NewTicket) -> NewTicket, summary: @escaping ConfirmationSummary) async throws -> [Reference?] {
+        try await database.client.withTransaction(logger: logger) { tx in
+            try await tx.query("SELECT pg_advisory_xact_lock(\(Self.uploadLock), \(Int32(truncatingIfNeeded: organisation.id)))", logger: logger)
+            var filed = try await Self.count(tx.query("""
+                SELECT COUNT(*)::BIGINT FROM tickets WHERE source_org = \(organisation.id) AND created_at >= \(quota.since)
+                """, logger: logger))
+            var references: [Reference?] = []
+            var confirmations: [(MSISDN, [(id: Int64, ticket: NewTicket)])] = []
+            var slot: [String: Int] = [:]
+            for report in reports {
+                if let external = report.externalID {
+                    var existing: String?
+                    for try await r in try await tx.query("""
+                        SELECT reference FROM tickets WHERE source_org = \(organisation.id) AND external_id = \(external)
+                        """, logger: logger).decode(String.self) { existing = r }
+                    if let existing, let reference = try? Reference(parsing: existing) {
+                        references.append(reference)
+                        continue
+                    }
+                }
+                guard filed < quota.limit else {
+                    references.append(nil)
+                    continue
+                }
+                var ticket = report.ticket
+                var unconfirmed = ticket
+                unconfirmed.confirmation = nil
+                var id = try await PostgresTicketRows.insert(unconfirmed, tx, logger: logger)
+                while id == nil {  // a drawn reference already taken: draw again
+                    ticket = redraw(ticket)
+                    unconfirmed = ticket
+                    unconfirmed.confirmation = nil
+                    id = try await PostgresTicketRows.insert(unconfirmed, tx, logger: logger)
+                }
+                try await tx.query("""
+                    UPDATE tickets SET source_org = \(organisation.id), external_id = \(report.externalID) WHERE id = \(id)
+                    """, logger: logger)
+                filed += 1
+                references.append(ticket.draft.reference)
+                if let reporter = ticket.draft.reporter, ticket.confirmation != nil, let id {
+                    if let i = slot[reporter.e164] { confirmations[i].1.append((id, ticket)) } else {
+                        slot[reporter.e164] = confirmations.count
+                        confirmations.append((reporter, [(id, ticket)]))
+                    }
+                }
+            }
+            for (reporter, tickets) in confirmations {
+                let first = tickets[0]
+                let body = tickets.count == 1 ? first.ticket.confirmation ?? "" : summary(tickets.map(\.ticket))
+                try await PostgresTicketRows.enqueue(OutboundSMS(to: reporter, body: body), ticketID: first.id, at: first.ticket.createdAt, tx, logger: logger)
+            }
+            return references
+        }
+    }
+
+    /// The first key of the two-key advisory lock that serialises one organisation's uploads.
+    static let uploadLock: Int32 = 0x6367_7570
+
+    static func count(_ rows: PostgresRowSequence) async throws -> Int {
+        var n: Int64 = 0
+        for try await c in rows.decode(Int64.self) { n = c }
+        return Int(n)
+    }
+}
+
+public enum PostgresStoreError: Error, CustomStringConvertible {
+    case noRowReturned
+    public var description: String { "the database returned no row where one was expected" }
+}

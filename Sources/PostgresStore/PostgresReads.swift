@@ -1,0 +1,73 @@
+import Domain
+import Foundation
+import Gateway
+import Logging
+import PostgresNIO
+
+/// Ticket listings for Open311 on PostgreSQL: public fields only, filtered and paged in SQL.
+public struct PostgresRequestListing: RequestListing {
+    let database: PostgresAppDatabase
+
+    public init(_ database: PostgresAppDatabase) { self.database = database }
+
+    public func requests(_ f: RequestFilter) async throws -> [PublicRequest] {
+        var sql = "SELECT \(PostgresTicketRows.publicColumns), address, description FROM tickets WHERE true"
+        var binds = PostgresBindings()
+        func bind(_ value: some PostgresEncodable & Sendable) throws -> String {
+            try binds.append(value)
+            return "$\(binds.count)"
+        }
+        if !f.references.isEmpty { sql += " AND reference = ANY(\(try bind(f.references.map(\.digits))))" }
+        if !f.services.isEmpty {
+            let pairs = try f.services.map { s in
+                "(service = \(try bind(s.service))" + (try s.fault.map { " AND fault = \(try bind($0))" } ?? "") + ")"
+            }
+            sql += " AND (" + pairs.joined(separator: " OR ") + ")"
+        }
+        if let start = f.start { sql += " AND created_at >= \(try bind(start))" }
+        if let end = f.end { sql += " AND created_at <= \(try bind(end))" }
+        if let open = f.open {
+            let closed = TicketStatus.allCases.filter { !$0.isOpen }.map(\.rawValue)
+            sql += open ? " AND NOT (status = ANY(\(try bind(closed))))" : " AND status = ANY(\(try bind(closed)))"
+        }
+        sql += " ORDER BY created_at DESC, id DESC LIMIT \(try bind(Int64(f.pageSize))) OFFSET \(try bind(Int64(Paging.offset(page: f.page, size: f.pageSize))))"
+        let query = PostgresQuery(unsafeSQL: sql, binds: binds)
+        var out: [PublicRequest] = []
+        let rows = try await database.client.query(query, logger: database.logger)
+        for try await row in rows {
+            let (reference, service, fault, area, moe, status, update, expected, created, updated, address, description) =
+                try row.decode((String, String, String, String, String, String, String?, Date?, Date, Date, String, String).self)
+            guard let reference = try? Reference(parsing: reference), let status = TicketStatus(rawValue: status) else { continue }
+            out.append(PublicRequest(ticket: PublicTicket(reference: reference, service: service, fault: fault, area: area, moe: moe, status: status,
+                                                          lastPublicUpdate: update, expectedAt: expected, createdAt: created, updatedAt: updated),
+                                     address: address, description: description))
+        }
+        return out
+    }
+}
+
+/// Gauges read from PostgreSQL when /metrics is scraped (the same names as on SQLite).
+public struct PostgresStatistics: OperationalStatistics {
+    let database: PostgresAppDatabase
+
+    public init(_ database: PostgresAppDatabase) { self.database = database }
+
+    public func readings() async throws -> [GaugeReading] {
+        let client = database.client, logger = database.logger
+        var out: [GaugeReading] = []
+        for try await (channel, status, n) in try await client.query("""
+            SELECT channel, status, COUNT(*)::BIGINT FROM tickets GROUP BY channel, status
+            """, logger: logger).decode((String, String, Int64).self) {
+            out.append(GaugeReading(name: "civicgate_tickets", labels: ["channel": channel, "status": status], value: Int(n)))
+        }
+        for try await (status, n) in try await client.query("SELECT status, COUNT(*)::BIGINT FROM outbox GROUP BY status", logger: logger)
+            .decode((String, Int64).self) {
+            out.append(GaugeReading(name: "civicgate_outbox_messages", labels: ["status": status], value: Int(n)))
+        }
+        var sessions: Int64 = 0
+        for try await n in try await client.query("SELECT COUNT(*)::BIGINT FROM ussd_sessions WHERE key NOT LIKE 'sms:%'", logger: logger)
+            .decode(Int64.self) { sessions = n }
+        out.append(GaugeReading(name: "civicgate_ussd_sessions", labels: [:], value: Int(sessions)))
+        return out
+    }
+}

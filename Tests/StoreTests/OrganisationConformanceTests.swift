@@ -1,0 +1,120 @@
+import Domain
+import FlowEngine
+import Foundation
+import Gateway
+import PostgresNIO
+import PostgresStore
+import Store
+import TestSupport
+import Testing
+
+/// Organisations, the Open311 listing and the statistics of one store of each kind.
+struct OrganisationWorld: Sendable {
+    let organisations: any OrganisationStore
+    let listing: any RequestListing
+    let statistics: any OperationalStatistics
+    let bulk: BulkReports
+    let clock: TestClock
+    let outbox: @Sendable (MSISDN) async throws -> [String]
+
+    static func with(_ kind: StoreKind, _ body: (OrganisationWorld) async throws -> Void) async throws {
+        let definitions = try shippedDefinitions()
+        let clock = TestClock(), references = TestReferences(seed: 9)
+        let bulk = BulkReports(engine: definitions.engine(), clock: clock, references: { references.next() })
+        switch kind {
+        case .sqlite:
+            let db = try AppDatabase.inMemory()
+            let rows = SQLiteTicketStore(db)
+            try await body(OrganisationWorld(organisations: SQLiteOrganisationStore(db), listing: SQLiteRequestListing(db),
+                                             statistics: SQLiteStatistics(db), bulk: bulk, clock: clock,
+                                             outbox: { try await rows.outbox(for: $0).map(\.body) }))
+        case .postgres:
+            try await FreshPostgres.with { database in
+                let client = database.client
+                try await body(OrganisationWorld(
+                    organisations: PostgresOrganisationStore(database), listing: PostgresRequestListing(database),
+                    statistics: PostgresStatistics(database), bulk: bulk, clock: clock,
+                    outbox: { m in
+                        var out: [String] = []
+                        for try await b in try await client.query("SELECT body FROM outbox WHERE msisdn = \(m.e164) ORDER BY id").decode(String.self) { out.append(b) }
+                        return out
+                    }))
+            }
+        }
+    }
+
+    /// CSV rows as an upload brings them (row numbers from 2).
+    func upload(_ rows: [[String]], for organisation: Organisation) async throws -> [RowResult] {
+        let prepared = try bulk.prepare(header: BulkReports.columns, records: rows.enumerated().map { (number: $0.offset + 2, fields: $0.element) })
+        return try await bulk.store(prepared.good, bad: prepared.bad, for: organisation, in: organisations)
+    }
+}
+
+@Suite struct OrganisationConformanceTests {
+    @Test(arguments: StoreKind.available)
+    func organisationsAreAddedAuthenticatedChangedAndRevoked(_ kind: StoreKind) async throws {
+        try await OrganisationWorld.with(kind) { w async throws in
+            let (ward, key) = try await w.organisations.add(name: "Ward 12", dailyQuota: 200, at: w.clock.now())
+            #expect(key.hasPrefix("cg_") && ward.keyPrefix == String(key.prefix(7)) && ward.dailyQuota == 200)
+            #expect(try await w.organisations.authenticate(key: key)?.id == ward.id)
+            #expect(try await w.organisations.authenticate(key: key + "x") == nil)
+            #expect(try await w.organisations.organisation(named: "Ward 12")?.id == ward.id)
+            #expect(try await w.organisations.organisation(named: String(ward.id))?.name == "Ward 12")
+            #expect(try await w.organisations.setDailyQuota("Ward 12", to: 75))
+            #expect(try await w.organisations.list().map(\.dailyQuota) == [75])
+            #expect(try await w.organisations.revoke("Ward 12", at: w.clock.now()))
+            #expect(try await !w.organisations.revoke("Ward 12", at: w.clock.now()), "already revoked")
+            #expect(try await w.organisations.authenticate(key: key) == nil)
+        }
+    }
+
+    @Test(arguments: StoreKind.available)
+    func anUploadIsIdempotentKeepsItsQuotaAndConfirmsEachNumberOnce(_ kind: StoreKind) async throws {
+        try await OrganisationWorld.with(kind) { w async throws in
+            let (ward, _) = try await w.organisations.add(name: "Ward 12", dailyQuota: 4, at: w.clock.now())
+            let rows = (1...5).map { ["r\($0)", "water.leak", "soweto", "\($0) Vilakazi St", "", "0821234567"] }
+            let first = try await w.upload(rows, for: ward)
+            #expect(first.filter { $0.reference != nil }.count == 4)
+            #expect(first.last?.errors?.first?.message.contains("daily quota of 4") == true)
+            let again = try await w.upload(rows, for: ward)
+            #expect(again.map(\.reference) == first.map(\.reference), "re-uploading creates nothing new")
+            let sms = try await w.outbox(MSISDN("+27821234567")!)
+            #expect(sms.count == 1 && sms[0].contains("4 reports"), "\(sms)")
+            let listed = try await w.listing.requests(RequestFilter())
+            #expect(Set(listed.map(\.ticket.reference.digits)) == Set(first.compactMap(\.reference)))
+        }
+    }
+
+    @Test(arguments: StoreKind.available)
+    func theOpen311ListingFiltersAndPagesAndTheStatisticsCount(_ kind: StoreKind) async throws {
+        try await OrganisationWorld.with(kind) { w async throws in
+            let (ward, _) = try await w.organisations.add(name: "Ward 12", dailyQuota: 100, at: w.clock.now())
+            var rows: [[String]] = []
+            for i in 1...6 { rows.append(["w\(i)", i % 2 == 0 ? "water.leak" : "roads.pothole", "soweto", "\(i) Main Rd", "desc \(i)", ""]) }
+            let stored = try await w.upload(rows, for: ward).compactMap(\.reference)
+            #expect(stored.count == 6)
+            var water = RequestFilter()
+            water.services = [.init(service: "water", fault: nil)]
+            #expect(try await w.listing.requests(water).count == 3)
+            var leak = RequestFilter()
+            leak.services = [.init(service: "water", fault: "leak"), .init(service: "roads", fault: "pothole")]
+            #expect(try await w.listing.requests(leak).count == 6)
+            var one = RequestFilter()
+            one.references = [try Reference(parsing: stored[2])]
+            let found = try await w.listing.requests(one)
+            #expect(found.map(\.ticket.reference.digits) == [stored[2]] && found.first?.description == "desc 3" && found.first?.address == "3 Main Rd")
+            var closed = RequestFilter()
+            closed.open = false
+            #expect(try await w.listing.requests(closed).isEmpty)
+            var paged = RequestFilter()
+            paged.pageSize = 4
+            paged.page = 2
+            #expect(try await w.listing.requests(paged).count == 2)
+            paged.page = .max
+            #expect(try await w.listing.requests(paged).isEmpty)
+            let readings = try await w.statistics.readings()
+            #expect(readings.contains(GaugeReading(name: "civicgate_tickets", labels: ["channel": "bulk", "status": "new"], value: 6)))
+            #expect(readings.contains { $0.name == "civicgate_ussd_sessions" && $0.value == 0 })
+        }
+    }
+}
