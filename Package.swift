@@ -33,6 +33,7 @@ let package = Package(
         // The application core: one USSD hop = load, step the engine, apply effects, save. Ports only.
         .target(name: "Gateway", dependencies: [
             "FlowEngine", "Domain", .product(name: "Logging", package: "swift-log"), .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
         ]),
         // The only GRDB importer.
         .target(name: "Store", dependencies: [

@@ -23,6 +23,20 @@ public enum TicketAction: Sendable, Equatable {
         case .duplicate: "mark duplicate"
         }
     }
+
+    /// What the audit log says beside the name.
+    public var auditDetail: String? {
+        switch self {
+        case .acknowledge: nil
+        case .assign(let to): "to \(to)"
+        case .status(_, let publicUpdate, let note, let expected):
+            [publicUpdate.map { "public update: \($0)" }, note.map { "internal note: \($0)" },
+             expected.map { "expected \(ISO8601DateFormatter.string(from: $0, timeZone: .gmt, formatOptions: [.withFullDate]))" }]
+                .compactMap { $0 }.joined(separator: "; ")
+        case .reroute(let moe, let queue, let reason): "to \(moe)/\(queue): \(reason)"
+        case .duplicate(let master): "of \(master.grouped)"
+        }
+    }
 }
 
 /// What the rules need to know of a ticket.

@@ -3,15 +3,14 @@ import Domain
 import Foundation
 import Gateway
 import GRDB
-import HummingbirdBcrypt
 
 /// Staff users (bcrypt passwords), MOE API tokens (SHA-256, high-entropy) and the audit log.
 public struct SQLiteStaffStore: StaffStore {
     let database: AppDatabase
     let rows: QueueRows
-    let throttle = SignInThrottle()
-    /// Sign-ins waiting for bcrypt, shared by every copy of this store (one per process).
-    let gate = BcryptGate()
+    public let throttle = SignInThrottle()
+    /// bcrypt, with the count of sign-ins waiting for it shared by every copy of this store.
+    public let passwords = Passwords()
 
     /// `sla`: hours from report to the promised fix, by service code (72 for any other).
     public init(_ database: AppDatabase, sla: [String: Int] = [:]) {
@@ -19,20 +18,11 @@ public struct SQLiteStaffStore: StaffStore {
         self.rows = QueueRows(sla: sla)
     }
 
-    public enum Problem: Error, CustomStringConvertible {
-        case usernameTaken(String)
-        case weakPassword
-        public var description: String {
-            switch self {
-            case .usernameTaken(let u): "a user called '\(u)' already exists"
-            case .weakPassword: "the password needs at least 10 characters"
-            }
-        }
-    }
+    public typealias Problem = StaffAccountProblem
 
     public func addUser(username: String, password: String, moe: String, role: StaffUser.Role, at: Date) async throws -> StaffUser {
-        guard password.count >= 10 else { throw Problem.weakPassword }
-        let hash = Bcrypt.hash(password, cost: 12)
+        try Passwords.check(password)
+        let hash = passwords.hash(password)
         return try await database.writer.write { db in
             if try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM users WHERE username = ?)", arguments: [username]) == true {
                 throw Problem.usernameTaken(username)

@@ -2,7 +2,6 @@ import Domain
 import Foundation
 import Gateway
 import GRDB
-import HummingbirdBcrypt
 
 /// What an administrator does from the CLI: list and disable users, reset passwords, list and
 /// revoke MOE tokens. Each change is audited.
@@ -28,8 +27,8 @@ extension SQLiteStaffStore {
     }
 
     public func setPassword(_ username: String, to password: String, at: Date) async throws -> Bool {
-        guard password.count >= 10 else { throw Problem.weakPassword }
-        let hash = Bcrypt.hash(password, cost: 12)
+        try Passwords.check(password)
+        let hash = passwords.hash(password)
         return try await database.writer.write { db in
             try db.execute(sql: "UPDATE users SET password_hash = ? WHERE username = ?", arguments: [hash, username])
             guard db.changesCount > 0 else { return false }

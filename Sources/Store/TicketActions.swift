@@ -23,7 +23,7 @@ extension SQLiteStaffStore {
             case .success(let changes):
                 try TicketActions(db: db, ticket: ticket, master: master, actor: actor, at: at, notice: notice).apply(changes)
                 try db.execute(sql: "INSERT INTO audit_log (at, actor, action, ticket_id, detail) VALUES (?, ?, ?, ?, ?)",
-                               arguments: [at, actor, action.name, ticket.id, TicketActions.detail(action)])
+                               arguments: [at, actor, action.name, ticket.id, action.auditDetail])
                 return .done
             }
         }
@@ -96,19 +96,6 @@ struct TicketActions {
             try send(to: reporters, status: .duplicate, update: "Same fault as ref \(into.grouped): you will get its updates.")
         case nil:
             break
-        }
-    }
-
-    static func detail(_ action: TicketAction) -> String? {
-        switch action {
-        case .acknowledge: nil
-        case .assign(let to): "to \(to)"
-        case .status(_, let publicUpdate, let note, let expected):
-            [publicUpdate.map { "public update: \($0)" }, note.map { "internal note: \($0)" },
-             expected.map { "expected \(ISO8601DateFormatter.string(from: $0, timeZone: .gmt, formatOptions: [.withFullDate]))" }]
-                .compactMap { $0 }.joined(separator: "; ")
-        case .reroute(let moe, let queue, let reason): "to \(moe)/\(queue): \(reason)"
-        case .duplicate(let master): "of \(master.grouped)"
         }
     }
 

@@ -1,0 +1,213 @@
+import Domain
+import Foundation
+import Gateway
+import Logging
+import PostgresNIO
+
+/// Staff accounts, console sessions, MOE tokens and the audit log on PostgreSQL. Sign-in rules
+/// are `Gateway.SignInRecords`'; the throttle lives in the database, so it holds across instances.
+public struct PostgresStaffStore: StaffStore, SignInRecords {
+    let database: PostgresAppDatabase
+    public let throttle = SignInThrottle()
+    public let passwords = Passwords()
+
+    public init(_ database: PostgresAppDatabase) { self.database = database }
+
+    var client: PostgresClient { database.client }
+    var logger: Logger { database.logger }
+
+    func count(_ rows: PostgresRowSequence) async throws -> Int {
+        var n = 0
+        for try await _ in rows { n += 1 }
+        return n
+    }
+
+    // MARK: Accounts
+
+    public func addUser(username: String, password: String, moe: String, role: StaffUser.Role, at: Date) async throws -> StaffUser {
+        try Passwords.check(password)
+        let hash = passwords.hash(password)
+        for try await id in try await client.query("""
+            INSERT INTO users (username, password_hash, moe, role, created_at) VALUES (\(username), \(hash), \(moe), \(role.rawValue), \(at))
+            ON CONFLICT (username) DO NOTHING RETURNING id
+            """, logger: logger).decode(Int64.self) {
+            return StaffUser(id: id, username: username, moe: moe, role: role)
+        }
+        throw StaffAccountProblem.usernameTaken(username)
+    }
+
+    public func users() async throws -> [StaffAccount] {
+        var out: [StaffAccount] = []
+        for try await (id, username, moe, role, created, disabled) in try await client.query("""
+            SELECT id, username, moe, role, created_at, disabled_at FROM users ORDER BY moe, username
+            """, logger: logger).decode((Int64, String, String, String, Date, Date?).self) {
+            guard let role = StaffUser.Role(rawValue: role) else { continue }
+            out.append(StaffAccount(user: StaffUser(id: id, username: username, moe: moe, role: role), createdAt: created, disabledAt: disabled))
+        }
+        return out
+    }
+
+    public func disableUser(_ username: String, at: Date) async throws -> Bool {
+        try await client.withTransaction(logger: logger) { tx in
+            guard try await count(tx.query("""
+                UPDATE users SET disabled_at = \(at) WHERE username = \(username) AND disabled_at IS NULL RETURNING id
+                """, logger: logger)) > 0 else { return false }
+            try await tx.query("DELETE FROM staff_sessions WHERE user_id = (SELECT id FROM users WHERE username = \(username))", logger: logger)
+            try await tx.query("INSERT INTO audit_log (at, actor, action, detail) VALUES (\(at), 'cli', 'user disabled', \(username))", logger: logger)
+            return true
+        }
+    }
+
+    public func setPassword(_ username: String, to password: String, at: Date) async throws -> Bool {
+        try Passwords.check(password)
+        let hash = passwords.hash(password)
+        let user = username.lowercased()
+        return try await client.withTransaction(logger: logger) { tx in
+            guard try await count(tx.query("UPDATE users SET password_hash = \(hash) WHERE username = \(username) RETURNING id", logger: logger)) > 0 else {
+                return false
+            }
+            try await tx.query("DELETE FROM staff_sessions WHERE user_id = (SELECT id FROM users WHERE username = \(username))", logger: logger)
+            try await tx.query("DELETE FROM sign_in_failures WHERE key = \("u:\(user)") OR starts_with(key, \("p:\(user)|"))", logger: logger)
+            try await tx.query("INSERT INTO audit_log (at, actor, action, detail) VALUES (\(at), 'cli', 'password reset', \(username))", logger: logger)
+            return true
+        }
+    }
+
+    // MARK: Sign-in records
+
+    public func account(named username: String) async throws -> SignInAccount? {
+        for try await (id, name, moe, role, hash, disabled) in try await client.query("""
+            SELECT id, username, moe, role, password_hash, disabled_at FROM users WHERE username = \(username)
+            """, logger: logger).decode((Int64, String, String, String, String, Date?).self) {
+            guard let role = StaffUser.Role(rawValue: role) else { return nil }
+            return SignInAccount(user: StaffUser(id: id, username: name, moe: moe, role: role), passwordHash: hash, disabled: disabled != nil)
+        }
+        return nil
+    }
+
+    public func failures(_ keys: [String]) async throws -> [String: (failures: Int, lastAt: Date)] {
+        var out: [String: (failures: Int, lastAt: Date)] = [:]
+        for try await (key, failures, last) in try await client.query("""
+            SELECT key, failures, last_at FROM sign_in_failures WHERE key = ANY(\(keys))
+            """, logger: logger).decode((String, Int32, Date).self) {
+            out[key] = (Int(failures), last)
+        }
+        return out
+    }
+
+    public func recordFailure(_ keys: [String], at: Date, window: TimeInterval, username: String, reason: String, address: String) async throws {
+        let quietSince = at.addingTimeInterval(-window)
+        try await client.withTransaction(logger: logger) { tx in
+            for key in keys {
+                try await tx.query("""
+                    INSERT INTO sign_in_failures (key, failures, last_at) VALUES (\(key), 1, \(at))
+                    ON CONFLICT (key) DO UPDATE SET
+                        failures = CASE WHEN sign_in_failures.last_at < \(quietSince) THEN 1 ELSE sign_in_failures.failures + 1 END,
+                        last_at = excluded.last_at
+                    """, logger: logger)
+            }
+            try await tx.query("""
+                INSERT INTO audit_log (at, actor, action, detail, address) VALUES (\(at), \(username), 'sign-in refused', \(reason), \(address))
+                """, logger: logger)
+        }
+    }
+
+    public func clearFailures(_ keys: [String]) async throws {
+        try await client.query("DELETE FROM sign_in_failures WHERE key = ANY(\(keys))", logger: logger)
+    }
+
+    // MARK: Console sessions
+
+    public func openSession(for user: StaffUser, address: String, at: Date) async throws -> (token: String, csrf: String) {
+        let token = Secret.random(43, from: Secret.alphanumeric), csrf = Secret.random(43, from: Secret.alphanumeric)
+        try await client.withTransaction(logger: logger) { tx in
+            try await tx.query("""
+                INSERT INTO staff_sessions (token_hash, user_id, csrf, created_at, last_seen_at) VALUES (\(SecretHash.of(token)), \(user.id), \(csrf), \(at), \(at))
+                """, logger: logger)
+            try await tx.query("INSERT INTO audit_log (at, actor, action, address) VALUES (\(at), \(user.username), 'signed in', \(address))", logger: logger)
+        }
+        return (token, csrf)
+    }
+
+    public func session(_ token: String, at: Date, idle: TimeInterval, lifetime: TimeInterval) async throws -> StaffSession? {
+        guard token.count == 43 else { return nil }
+        let hash = SecretHash.of(token)
+        let idleSince = at.addingTimeInterval(-idle), bornSince = at.addingTimeInterval(-lifetime)
+        // Alive: used within `idle`, begun within `lifetime`, its user not disabled. Using it keeps it alive.
+        for try await (id, username, moe, role, csrf) in try await client.query("""
+            UPDATE staff_sessions s SET last_seen_at = \(at) FROM users u
+            WHERE s.token_hash = \(hash) AND u.id = s.user_id AND s.last_seen_at > \(idleSince) AND s.created_at > \(bornSince) AND u.disabled_at IS NULL
+            RETURNING u.id, u.username, u.moe, u.role, s.csrf
+            """, logger: logger).decode((Int64, String, String, String, String).self) {
+            guard let role = StaffUser.Role(rawValue: role) else { return nil }
+            return StaffSession(user: StaffUser(id: id, username: username, moe: moe, role: role), csrf: csrf)
+        }
+        try await client.query("DELETE FROM staff_sessions WHERE token_hash = \(hash)", logger: logger)
+        return nil
+    }
+
+    public func closeSession(_ token: String) async throws {
+        try await client.query("DELETE FROM staff_sessions WHERE token_hash = \(SecretHash.of(token))", logger: logger)
+    }
+
+    // MARK: MOE tokens
+
+    public func addToken(moe: String, at: Date) async throws -> String {
+        let token = "mt_" + Secret.random(52, from: Secret.readable)
+        try await client.query("""
+            INSERT INTO moe_tokens (moe, token_hash, token_prefix, created_at) VALUES (\(moe), \(SecretHash.of(token)), \(String(token.prefix(7))), \(at))
+            """, logger: logger)
+        return token
+    }
+
+    public func moe(forToken token: String) async throws -> String? {
+        guard token.hasPrefix("mt_"), token.count < 200 else { return nil }
+        for try await moe in try await client.query("""
+            SELECT moe FROM moe_tokens WHERE token_hash = \(SecretHash.of(token)) AND revoked_at IS NULL
+            """, logger: logger).decode(String.self) { return moe }
+        return nil
+    }
+
+    public func tokens() async throws -> [TokenRecord] {
+        var out: [TokenRecord] = []
+        for try await (id, moe, prefix, created, revoked) in try await client.query("""
+            SELECT id, moe, token_prefix, created_at, revoked_at FROM moe_tokens ORDER BY id
+            """, logger: logger).decode((Int64, String, String, Date, Date?).self) {
+            out.append(TokenRecord(id: id, moe: moe, prefix: prefix, createdAt: created, revokedAt: revoked))
+        }
+        return out
+    }
+
+    public func revokeToken(_ idOrPrefix: String, at: Date) async throws -> Bool {
+        try await client.withTransaction(logger: logger) { tx in
+            var ids: [Int64] = []
+            for try await id in try await tx.query("""
+                SELECT id FROM moe_tokens WHERE revoked_at IS NULL AND (id::TEXT = \(idOrPrefix) OR token_prefix = \(idOrPrefix)) FOR UPDATE
+                """, logger: logger).decode(Int64.self) { ids.append(id) }
+            guard ids.count == 1 else { return false }
+            try await tx.query("UPDATE moe_tokens SET revoked_at = \(at) WHERE id = \(ids[0])", logger: logger)
+            try await tx.query("INSERT INTO audit_log (at, actor, action, detail) VALUES (\(at), 'cli', 'token revoked', \("token \(ids[0])"))", logger: logger)
+            return true
+        }
+    }
+
+    // MARK: Audit log
+
+    public func audit(actor: String, action: String, reference: Reference?, detail: String?, address: String?, at: Date) async throws {
+        try await client.query("""
+            INSERT INTO audit_log (at, actor, action, ticket_id, detail, address)
+            VALUES (\(at), \(actor), \(action), (SELECT id FROM tickets WHERE reference = \(reference?.digits)), \(detail), \(address))
+            """, logger: logger)
+    }
+
+    public func auditEntries(scope: String?, limit: Int, offset: Int) async throws -> [AuditEntry] {
+        var out: [AuditEntry] = []
+        for try await (at, actor, action, reference, detail) in try await client.query("""
+            SELECT a.at, a.actor, a.action, t.reference, a.detail FROM audit_log a LEFT JOIN tickets t ON t.id = a.ticket_id
+            WHERE (\(scope)::TEXT IS NULL OR t.moe = \(scope)) ORDER BY a.id DESC LIMIT \(Int64(limit)) OFFSET \(Int64(offset))
+            """, logger: logger).decode((Date, String, String, String?, String?).self) {
+            out.append(AuditEntry(at: at, actor: actor, action: action, reference: reference, detail: detail))
+        }
+        return out
+    }
+}

@@ -1,0 +1,164 @@
+import Domain
+import FlowEngine
+import Foundation
+import Gateway
+import GRDB
+import PostgresNIO
+import PostgresStore
+import Store
+import TestSupport
+import Testing
+
+/// The staff store of one kind, with tickets made through the organisation store.
+struct StaffWorld: Sendable {
+    let staff: any StaffStore
+    let organisations: OrganisationWorld
+    let engine: FlowEngine
+    /// Runs raw SQL (to try what the store must refuse).
+    let execute: @Sendable (String) async throws -> Void
+
+    static func with(_ kind: StoreKind, _ body: (StaffWorld) async throws -> Void) async throws {
+        let engine = try shippedDefinitions().engine()
+        switch kind {
+        case .sqlite:
+            let db = try AppDatabase.inMemory()
+            let rows = SQLiteTicketStore(db)
+            let clock = TestClock(), references = TestReferences(seed: 11)
+            let organisations = OrganisationWorld(organisations: SQLiteOrganisationStore(db), listing: SQLiteRequestListing(db),
+                                                  statistics: SQLiteStatistics(db),
+                                                  bulk: BulkReports(engine: engine, clock: clock, references: { references.next() }), clock: clock,
+                                                  outbox: { try await rows.outbox(for: $0).map(\.body) })
+            try await body(StaffWorld(staff: SQLiteStaffStore(db), organisations: organisations, engine: engine,
+                                      execute: { sql in try await db.writer.write { try $0.execute(sql: sql) } }))
+        case .postgres:
+            try await FreshPostgres.with { database in
+                let client = database.client
+                let clock = TestClock(), references = TestReferences(seed: 11)
+                let organisations = OrganisationWorld(
+                    organisations: PostgresOrganisationStore(database), listing: PostgresRequestListing(database), statistics: PostgresStatistics(database),
+                    bulk: BulkReports(engine: engine, clock: clock, references: { references.next() }), clock: clock,
+                    outbox: { m in
+                        var out: [String] = []
+                        for try await b in try await client.query("SELECT body FROM outbox WHERE msisdn = \(m.e164) ORDER BY id").decode(String.self) { out.append(b) }
+                        return out
+                    })
+                try await body(StaffWorld(staff: PostgresStaffStore(database), organisations: organisations, engine: engine,
+                                          execute: { sql in try await client.query(PostgresQuery(unsafeSQL: sql)) }))
+            }
+        }
+    }
+
+    var now: Date { organisations.clock.now() }
+
+    /// Tickets reported by a committee, each with a reporter's number; returns their references.
+    func tickets(_ rows: [(code: String, phone: String)]) async throws -> [Reference] {
+        let (ward, _) = try await organisations.organisations.add(name: "Ward \(UUID().uuidString.prefix(6))", dailyQuota: 1000, at: now)
+        let results = try await organisations.upload(rows.enumerated().map { ["x\($0.offset)", $0.element.code, "soweto", "\($0.offset) Main Rd", "", $0.element.phone] },
+                                                     for: ward)
+        return try results.map { try Reference(parsing: $0.reference ?? "") }
+    }
+
+    func act(_ action: TicketAction, on reference: Reference, scope: String?) async throws -> ActionOutcome {
+        try await staff.perform(action, on: reference, scope: scope, actor: "tester", at: now, notice: engine.noticeWording)
+    }
+}
+
+@Suite struct StaffConformanceTests {
+    let password = "correct horse battery"
+
+    @Test(arguments: StoreKind.available)
+    func accountsSignInWithGrowingWaitsAndNoLockAndSessionsEnd(_ kind: StoreKind) async throws {
+        try await StaffWorld.with(kind) { w async throws in
+            let thandi = try await w.staff.addUser(username: "thandi", password: password, moe: "water", role: .dispatcher, at: w.now)
+            await #expect(throws: StaffAccountProblem.self) { try await w.staff.addUser(username: "thandi", password: password, moe: "water", role: .admin, at: w.now) }
+            await #expect(throws: StaffAccountProblem.self) { try await w.staff.addUser(username: "short", password: "short", moe: "water", role: .admin, at: w.now) }
+            #expect(try await w.staff.signIn(username: "thandi", password: password, address: "192.0.2.1", at: w.now) == .signedIn(thandi))
+            for i in 0..<4 {
+                #expect(try await w.staff.signIn(username: "thandi", password: "guess \(i)", address: "192.0.2.1", at: w.now) == .refused)
+            }
+            #expect(try await w.staff.signIn(username: "thandi", password: password, address: "192.0.2.1", at: w.now) == .throttled(retryAfter: 5))
+            #expect(try await w.staff.signIn(username: "nobody", password: "x", address: "192.0.2.9", at: w.now) == .refused)
+            w.organisations.clock.advance(5)
+            #expect(try await w.staff.signIn(username: "thandi", password: password, address: "192.0.2.1", at: w.now) == .signedIn(thandi))
+
+            let (token, csrf) = try await w.staff.openSession(for: thandi, address: "192.0.2.1", at: w.now)
+            #expect(try await w.staff.session(token, at: w.now, idle: 1800, lifetime: 43200) == StaffSession(user: thandi, csrf: csrf))
+            w.organisations.clock.advance(1801)
+            #expect(try await w.staff.session(token, at: w.now, idle: 1800, lifetime: 43200) == nil, "idle too long")
+            let (second, _) = try await w.staff.openSession(for: thandi, address: "192.0.2.1", at: w.now)
+            #expect(try await w.staff.session(second, at: w.now.addingTimeInterval(60), idle: 1800, lifetime: 43200) != nil)
+            #expect(try await w.staff.disableUser("thandi", at: w.now))
+            #expect(try await w.staff.session(second, at: w.now.addingTimeInterval(61), idle: 1800, lifetime: 43200) == nil, "disabled: sessions end")
+            #expect(try await w.staff.signIn(username: "thandi", password: password, address: "192.0.2.1", at: w.now.addingTimeInterval(999)) == .refused)
+            #expect(try await w.staff.users().first?.disabledAt != nil)
+            #expect(try await w.staff.setPassword("thandi", to: "a brand new password", at: w.now))
+            #expect(try await !w.staff.setPassword("nobody", to: "a brand new password", at: w.now))
+        }
+    }
+
+    @Test(arguments: StoreKind.available)
+    func tokensNameTheirMOEUntilRevoked(_ kind: StoreKind) async throws {
+        try await StaffWorld.with(kind) { w async throws in
+            let token = try await w.staff.addToken(moe: "water", at: w.now)
+            #expect(try await w.staff.moe(forToken: token) == "water")
+            #expect(try await w.staff.moe(forToken: token + "x") == nil)
+            let listed = try await w.staff.tokens()
+            #expect(listed.map(\.moe) == ["water"] && token.hasPrefix(listed[0].prefix))
+            #expect(try await w.staff.revokeToken(listed[0].prefix, at: w.now))
+            #expect(try await w.staff.moe(forToken: token) == nil)
+        }
+    }
+
+    @Test(arguments: StoreKind.available)
+    func theWorklistIsScopedFilteredSortedAndCounted(_ kind: StoreKind) async throws {
+        try await StaffWorld.with(kind) { w async throws in
+            let refs = try await w.tickets([("water.leak", ""), ("water.burst_pipe", ""), ("roads.pothole", ""), ("water.leak", "")])
+            var water = WorklistQuery(scope: "water")
+            let list = try await w.staff.worklist(water, now: w.now)
+            #expect(list.total == 3 && list.counts[.new] == 3)
+            #expect(Set(list.tickets.map(\.reference)) == Set([refs[0], refs[1], refs[3]].map(\.digits)))
+            #expect(list.tickets.allSatisfy { $0.dueAt != nil && $0.moe == "water" })
+            water.pageSize = 2
+            water.page = 2
+            #expect(try await w.staff.worklist(water, now: w.now).tickets.count == 1)
+            water.page = .max
+            #expect(try await w.staff.worklist(water, now: w.now).tickets.isEmpty)
+            #expect(try await w.act(.acknowledge, on: refs[0], scope: "water") == .done)
+            var acknowledged = WorklistQuery(scope: "water")
+            acknowledged.statuses = [.acknowledged]
+            #expect(try await w.staff.worklist(acknowledged, now: w.now).tickets.map(\.reference) == [refs[0].digits])
+            var overdue = WorklistQuery(scope: nil)
+            overdue.overdue = true
+            #expect(try await w.staff.worklist(overdue, now: w.now).total == 0)
+            #expect(try await w.staff.worklist(overdue, now: w.now.addingTimeInterval(400 * 3600)).total == 4)
+            #expect(try await w.staff.ticket(refs[2], moe: "water") == nil, "another MOE's ticket")
+        }
+    }
+
+    @Test(arguments: StoreKind.available)
+    func actionsWriteHistorySMSAndAuditAndDuplicatesStayInOneMOE(_ kind: StoreKind) async throws {
+        try await StaffWorld.with(kind) { w async throws in
+            let refs = try await w.tickets([("water.leak", "0821110001"), ("water.leak", "0821110002"), ("electricity.outage", "0821110003")])
+            let (master, copy, power) = (refs[0], refs[1], refs[2])
+            #expect(try await w.act(.duplicate(of: master), on: copy, scope: "water") == .done)
+            #expect(try await w.act(.status(.resolved, publicUpdate: "Fixed today", internalNote: nil, expectedAt: nil), on: master, scope: "water") == .done)
+            let told = try await w.organisations.outbox(MSISDN("+27821110002")!)
+            #expect(told.count == 3, "confirmation, merge notice, the master's update: \(told)")
+            #expect(told.last?.contains("Fixed today") == true && told.last?.contains(copy.grouped) == true, "in their own reference")
+            let file = try #require(try await w.staff.file(master, scope: "water"))
+            #expect(file.duplicates == [copy.digits] && file.reporters == 2)
+            #expect(file.history.map(\.kind) == ["created", "merged", "status"])
+            guard case .refused = try await w.act(.duplicate(of: power), on: master, scope: nil) else {
+                Issue.record("a water ticket joined an electricity ticket"); return
+            }
+            #expect(try await w.act(.reroute(moe: "electricity", queue: "power-general", reason: "cable"), on: copy, scope: "water") == .done)
+            #expect(try await w.staff.ticket(copy, moe: "electricity")?.duplicateOf == nil)
+            #expect(try await w.act(.acknowledge, on: copy, scope: "water") == .notFound)
+            let audit = try await w.staff.auditEntries(scope: nil, limit: 10, offset: 0)
+            #expect(audit.map(\.action).prefix(3) == ["reroute", "status resolved", "mark duplicate"])
+            #expect(audit.first?.detail == "to electricity/power-general: cable")
+            await #expect(throws: (any Error).self) { try await w.execute("UPDATE audit_log SET actor = 'someone else'") }
+            await #expect(throws: (any Error).self) { try await w.execute("DELETE FROM audit_log") }
+        }
+    }
+}
