@@ -67,7 +67,7 @@ let package = Package(
             .product(name: "Mustache", package: "swift-mustache"),
         ]),
         .executableTarget(name: "civicgate", dependencies: [
-            "Web", "Store", "SMS", "FlowDefinitions", "Gateway", "Domain", "FlowEngine",
+            "Web", "Store", "PostgresStore", "SMS", "FlowDefinitions", "Gateway", "Domain", "FlowEngine",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "Metrics", package: "swift-metrics"),
@@ -75,7 +75,10 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         // Shared by the test targets: a gateway over the shipped menus, a test clock, seeded references.
-        .target(name: "TestSupport", dependencies: ["Domain", "FlowEngine", "FlowDefinitions", "Gateway", "Store", "Web"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: [
+            "Domain", "FlowEngine", "FlowDefinitions", "Gateway", "Store", "Web", "PostgresStore",
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+        ], path: "Tests/TestSupport"),
         .testTarget(name: "DomainTests", dependencies: ["Domain", "TestSupport"]),
         .testTarget(name: "FlowEngineTests", dependencies: ["FlowEngine", "FlowDefinitions", "Domain", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "PostgresStore", "Gateway", "Domain", "FlowEngine", "TestSupport"]),

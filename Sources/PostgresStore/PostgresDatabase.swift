@@ -44,6 +44,25 @@ public final class PostgresAppDatabase: Sendable {
     /// Keeps the pool alive until cancelled.
     public func run() async { await client.run() }
 
+    /// `migrate()`, or an error if the server has not answered within `limit` (the pool would
+    /// otherwise keep trying to connect for ever).
+    public func migrate(within limit: Duration) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await self.migrate() }
+            group.addTask {
+                try await Task.sleep(for: limit)
+                throw Unreachable(after: limit)
+            }
+            defer { group.cancelAll() }
+            try await group.next()
+        }
+    }
+
+    public struct Unreachable: Error, CustomStringConvertible {
+        var after: Duration
+        public var description: String { "no answer within \(after)" }
+    }
+
     /// Brings the schema up to date. Several instances may start together: the migrations run
     /// under a session advisory lock, one instance at a time, each applied once.
     public func migrate() async throws {
@@ -72,6 +91,19 @@ public final class PostgresAppDatabase: Sendable {
             }
             try await connection.query("SELECT pg_advisory_unlock(\(Self.migrationLock))", logger: logger)
         }
+    }
+
+    /// A random secret kept in the database (created by whichever instance asks first), shared by
+    /// every instance: the key that signs delivery-report URLs, for instance.
+    public func secret(named name: String, bytes: Int = 32) async throws -> [UInt8] {
+        var generator = SystemRandomNumberGenerator()
+        let fresh = (0..<bytes).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
+        try await client.query("INSERT INTO secrets (name, value) VALUES (\(name), \(fresh)) ON CONFLICT (name) DO NOTHING", logger: logger)
+        for try await hex in try await client.query("SELECT value FROM secrets WHERE name = \(name)", logger: logger).decode(String.self) {
+            let chars = Array(hex.utf8)
+            return stride(from: 0, to: chars.count - 1, by: 2).compactMap { UInt8(String(decoding: chars[$0..<$0 + 2], as: UTF8.self), radix: 16) }
+        }
+        throw PostgresStoreError.noRowReturned
     }
 
     /// The advisory lock key migrations take ("cgmigrat").

@@ -15,7 +15,7 @@ struct Import: AsyncParsableCommand {
     @Option(help: "Where to write per-row results (JSON).") var results: String?
 
     func run() async throws {
-        let wiring = try Wiring(try common.configuration(), logger: quietLogger())
+        let wiring = try await Wiring.make(try common.configuration(), logger: quietLogger())
         let found: Organisation?
         if org.hasPrefix("cg_") { found = try await wiring.organisations.authenticate(key: org) }
         else { found = try await wiring.organisations.organisation(named: org) }

@@ -3,6 +3,7 @@ import Foundation
 import Gateway
 import Logging
 import Metrics
+import PostgresStore
 import Prometheus
 import SMS
 import ServiceLifecycle
@@ -36,8 +37,8 @@ struct Serve: AsyncParsableCommand {
             }
             logger.warning("webhooks are served without CIVICGATE_WEBHOOK_TOKEN on a public address: anyone can file reports as any number")
         }
-        let wiring = try Wiring(c, logger: logger)
-        let banner = "database \(c.database), SMS provider \(c.smsProvider)"
+        let wiring = try await Wiring.make(c, logger: logger)
+        let banner = "database \(PostgresAppDatabase.Address(c.database)?.redacted ?? c.database), SMS provider \(c.smsProvider)"
         let host = c.host
         let sweeper = SessionSweeper(gateway: wiring.gateway, retention: c.sessionRetentionMinutes * 60, logger: logger)
         let sender: OutboxSender

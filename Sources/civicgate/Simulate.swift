@@ -19,7 +19,7 @@ struct Simulate: AsyncParsableCommand {
         let c = try common.configuration()
         var logger = Logger(label: "civicgate.simulate")
         logger.logLevel = .warning
-        let wiring = try Wiring(c, logger: logger)
+        let wiring = try await Wiring.make(c, logger: logger)
         guard let caller = MSISDN(msisdn) else { throw ValidationError("'\(msisdn)' is not a phone number") }
         let session = "sim-\(UInt32.random(in: 0...UInt32.max))"
         var answers = script.map { $0.split(separator: "*", omittingEmptySubsequences: false).map(String.init) }

@@ -19,7 +19,7 @@ struct User: AsyncParsableCommand {
         @Option(help: "dispatcher, supervisor or admin.") var role: String = "dispatcher"
 
         func run() async throws {
-            let wiring = try Wiring(try common.configuration(), logger: quietLogger())
+            let wiring = try await Wiring.make(try common.configuration(), logger: quietLogger())
             guard wiring.definitions.catalogue.moe(moe) != nil else {
                 throw ValidationError("unknown MOE '\(moe)'; known: \(wiring.definitions.catalogue.moes.map(\.code).joined(separator: ", "))")
             }
@@ -43,7 +43,7 @@ struct User: AsyncParsableCommand {
         @OptionGroup var common: CommonOptions
 
         func run() async throws {
-            let wiring = try Wiring(try common.configuration(), logger: quietLogger())
+            let wiring = try await Wiring.make(try common.configuration(), logger: quietLogger())
             let users = try await wiring.staff.users()
             if users.isEmpty { print("No users yet: civicgate user add <username> --moe <code> --role dispatcher") }
             for a in users {
@@ -59,7 +59,7 @@ struct User: AsyncParsableCommand {
         @Argument(help: "The username.") var username: String
 
         func run() async throws {
-            let wiring = try Wiring(try common.configuration(), logger: quietLogger())
+            let wiring = try await Wiring.make(try common.configuration(), logger: quietLogger())
             guard try await wiring.staff.disableUser(username, at: wiring.clock.now()) else { throw ValidationError("no active user '\(username)'") }
             print("Disabled '\(username)'; their sessions are ended.")
         }
@@ -72,7 +72,7 @@ struct User: AsyncParsableCommand {
         @Argument(help: "The username.") var username: String
 
         func run() async throws {
-            let wiring = try Wiring(try common.configuration(), logger: quietLogger())
+            let wiring = try await Wiring.make(try common.configuration(), logger: quietLogger())
             let password = try newPassword()
             do {
                 guard try await wiring.staff.setPassword(username, to: password, at: wiring.clock.now()) else { throw ValidationError("no user '\(username)'") }
@@ -123,7 +123,7 @@ struct Token: AsyncParsableCommand {
         @Option(help: "The MOE (see menus/catalogue.yaml).") var moe: String
 
         func run() async throws {
-            let wiring = try Wiring(try common.configuration(), logger: quietLogger())
+            let wiring = try await Wiring.make(try common.configuration(), logger: quietLogger())
             guard wiring.definitions.catalogue.moe(moe) != nil else { throw ValidationError("unknown MOE '\(moe)'") }
             let token = try await wiring.staff.addToken(moe: moe, at: wiring.clock.now())
             print("API token for \(moe) (shown only now; it is stored hashed): \(token)")
@@ -137,7 +137,7 @@ extension Token {
         @OptionGroup var common: CommonOptions
 
         func run() async throws {
-            let wiring = try Wiring(try common.configuration(), logger: quietLogger())
+            let wiring = try await Wiring.make(try common.configuration(), logger: quietLogger())
             let tokens = try await wiring.staff.tokens()
             if tokens.isEmpty { print("No tokens yet: civicgate token add --moe <code>") }
             for t in tokens {
@@ -153,7 +153,7 @@ extension Token {
         @Argument(help: "Id or first characters.") var token: String
 
         func run() async throws {
-            let wiring = try Wiring(try common.configuration(), logger: quietLogger())
+            let wiring = try await Wiring.make(try common.configuration(), logger: quietLogger())
             guard try await wiring.staff.revokeToken(token, at: wiring.clock.now()) else { throw ValidationError("no active token '\(token)'") }
             print("Revoked token '\(token)': it no longer works.")
         }

@@ -4,6 +4,7 @@ import FlowEngine
 import Foundation
 import Gateway
 import Logging
+import PostgresStore
 import Prometheus
 import SMS
 import Store
@@ -12,28 +13,69 @@ import Web
 import Glibc
 #endif
 
-/// Builds the gateway from configuration: definitions, database, clock, references, SMS.
+/// The stores behind the ports, on SQLite (a file path) or PostgreSQL (a `postgres://` URL).
+struct Stores {
+    var conversations: any ConversationStore
+    var outbox: any OutboxStore
+    var organisations: any OrganisationStore
+    var staff: any StaffStore
+    var listing: any RequestListing
+    var statistics: any OperationalStatistics
+    /// Signs Kannel delivery-report URLs; the key is kept in the database, so every instance agrees.
+    var deliveryKey: [UInt8]
+    /// The folder of a local database file, for the disk alert.
+    var folder: String?
+
+    static func open(_ c: GatewayConfiguration, sla: [String: Int], logger: Logger) async throws -> Stores {
+        if let address = PostgresAppDatabase.Address(c.database) {
+            let database = PostgresAppDatabase(address, logger: logger)
+            // The pool works while this runs: for the life of the process.
+            Task { await database.run() }
+            do {
+                try await database.migrate(within: .seconds(15))
+            } catch {
+                throw ConfigurationError.invalid("CIVICGATE_DATABASE", address.redacted, "a PostgreSQL server that answers (\(error))")
+            }
+            return Stores(conversations: PostgresConversationStore(database), outbox: PostgresOutboxStore(database),
+                          organisations: PostgresOrganisationStore(database), staff: PostgresStaffStore(database),
+                          listing: PostgresRequestListing(database), statistics: PostgresStatistics(database),
+                          deliveryKey: try await database.secret(named: "dlr-signing-key"), folder: nil)
+        }
+        guard !c.database.hasPrefix("postgres://") && !c.database.hasPrefix("postgresql://") else {
+            throw ConfigurationError.invalid("CIVICGATE_DATABASE", "postgres://…", "postgres://user:password@host:port/database")
+        }
+        let database = try AppDatabase.open(path: c.database)
+        let staff = SQLiteStaffStore(database, sla: sla)
+        try staff.storeMissingDueDates()
+        return Stores(conversations: SQLiteConversationStore(database), outbox: SQLiteOutboxStore(database),
+                      organisations: SQLiteOrganisationStore(database), staff: staff, listing: SQLiteRequestListing(database),
+                      statistics: SQLiteStatistics(database), deliveryKey: try database.secret(named: "dlr-signing-key"),
+                      folder: URL(fileURLWithPath: c.database).deletingLastPathComponent().path)
+    }
+}
+
+/// Builds the gateway from configuration: definitions, stores, clock, references, SMS.
 struct Wiring {
     let definitions: Definitions
-    let database: AppDatabase
+    let stores: Stores
     let gateway: UssdGateway
     let sms: SmsGateway?
-    let outbox: SQLiteOutboxStore
-    let organisations: SQLiteOrganisationStore
     let bulk: BulkReports
-    let staff: SQLiteStaffStore
     let clock = SystemClock()
     let health: OperationalHealth
-    /// Signs and checks Kannel delivery-report URLs; the key lives in the database.
     let deliverySignature: DeliverySignature
 
-    init(_ c: GatewayConfiguration, logger: Logger) throws {
-        definitions = try loadDefinitions(c)
-        guard !c.database.hasPrefix("postgres://") && !c.database.hasPrefix("postgresql://") else {
-            // The PostgreSQL store has its outbox and schema; the other ports are still being built.
-            throw ConfigurationError.invalid("CIVICGATE_DATABASE", "postgres://…", "a SQLite file path: this version stores on SQLite only")
-        }
-        database = try AppDatabase.open(path: c.database)
+    var organisations: any OrganisationStore { stores.organisations }
+    var staff: any StaffStore { stores.staff }
+
+    static func make(_ c: GatewayConfiguration, logger: Logger) async throws -> Wiring {
+        let definitions = try loadDefinitions(c)
+        return Wiring(c, definitions: definitions, stores: try await Stores.open(c, sla: definitions.catalogue.slaHours, logger: logger), logger: logger)
+    }
+
+    init(_ c: GatewayConfiguration, definitions: Definitions, stores: Stores, logger: Logger) {
+        self.definitions = definitions
+        self.stores = stores
         let references: @Sendable () -> Reference = {
             var generator = SystemRandomNumberGenerator()
             return Reference.random(using: &generator)
@@ -41,31 +83,26 @@ struct Wiring {
         var engineSettings = FlowEngine.Settings()
         engineSettings.calendar = c.calendar
         let engine = definitions.engine(settings: engineSettings)
-        let store = SQLiteConversationStore(database)
-        gateway = UssdGateway(engine: engine, store: store, clock: clock, references: references,
-                              settings: .init(resumeWindow: c.resumeMinutes * 60, maxReportsPerDay: c.maxReportsPerNumber), logger: logger)
         let clock = self.clock
+        gateway = UssdGateway(engine: engine, store: stores.conversations, clock: clock, references: references,
+                              settings: .init(resumeWindow: c.resumeMinutes * 60, maxReportsPerDay: c.maxReportsPerNumber), logger: logger)
         sms = definitions.smsEngine(calendar: c.calendar).map {
-            SmsGateway(engine: $0, store: store, clock: clock, references: references, settings: .init(maxReportsPerDay: c.maxReportsPerNumber),
-                       logger: logger)
+            SmsGateway(engine: $0, store: stores.conversations, clock: clock, references: references,
+                       settings: .init(maxReportsPerDay: c.maxReportsPerNumber), logger: logger)
         }
-        outbox = SQLiteOutboxStore(database)
-        organisations = SQLiteOrganisationStore(database)
         bulk = BulkReports(engine: engine, clock: clock, references: references)
-        staff = SQLiteStaffStore(database, sla: definitions.catalogue.slaHours)
-        try staff.storeMissingDueDates()
         var healthSettings = OperationalHealth.Settings()
         healthSettings.calendar = c.calendar
         healthSettings.quietInbound = c.quietInboundMinutes * 60
-        let folder = URL(fileURLWithPath: c.database).deletingLastPathComponent().path
-        health = OperationalHealth(settings: healthSettings, started: clock.now(), disk: { Self.diskSpace(folder) })
-        deliverySignature = DeliverySignature(secret: try database.secret(named: "dlr-signing-key"))
+        let folder = stores.folder
+        health = OperationalHealth(settings: healthSettings, started: clock.now(), disk: { folder.flatMap(Self.diskSpace) })
+        deliverySignature = DeliverySignature(secret: stores.deliveryKey)
     }
 
     func web(registry: PrometheusCollectorRegistry) -> WebServices {
-        WebServices(ussd: gateway, sms: sms, outbox: outbox, clock: clock, statistics: SQLiteStatistics(database),
-                    listing: SQLiteRequestListing(database), organisations: organisations, bulk: bulk,
-                    staff: staff, registry: registry, health: health, deliverySignature: deliverySignature)
+        WebServices(ussd: gateway, sms: sms, outbox: stores.outbox, clock: clock, statistics: stores.statistics,
+                    listing: stores.listing, organisations: stores.organisations, bulk: bulk,
+                    staff: stores.staff, registry: registry, health: health, deliverySignature: deliverySignature)
     }
 
     /// The provider named by CIVICGATE_SMS_PROVIDER, checked for what it needs.
@@ -96,7 +133,7 @@ struct Wiring {
         settings.retry = RetryPolicy(firstDelay: 2, cap: c.smsRetryCapSeconds, maxAttempts: c.smsMaxAttempts)
         settings.perNumberDailyCap = c.maxSMSPerNumber
         settings.calendar = c.calendar
-        return OutboxSender(store: outbox, provider: try provider(c, logger: logger), clock: clock, settings: settings, logger: logger,
+        return OutboxSender(store: stores.outbox, provider: try provider(c, logger: logger), clock: clock, settings: settings, logger: logger,
                             health: health)
     }
 

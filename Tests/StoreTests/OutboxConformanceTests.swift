@@ -7,6 +7,7 @@ import PostgresNIO
 import PostgresStore
 @testable import Store
 import Synchronization
+import TestSupport
 import Testing
 
 /// The stores a conformance test runs on: SQLite always; PostgreSQL when
@@ -55,39 +56,6 @@ struct OutboxWorld: Sendable {
                     }))
             }
         }
-    }
-}
-
-/// A new, migrated database on the test server for one test, dropped afterwards.
-enum FreshPostgres {
-    static func with(migrated: Bool = true, _ body: (PostgresAppDatabase) async throws -> Void) async throws {
-        let url = try #require(ProcessInfo.processInfo.environment["CIVICGATE_TEST_POSTGRES_URL"])
-        let admin = try #require(PostgresAppDatabase.Address(url))
-        let name = "cg_test_\(UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16))"
-        try await withAdmin(admin) { try await $0.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)")) }
-        var address = admin
-        address.database = name
-        let database = PostgresAppDatabase(address)
-        let running = Task { await database.run() }
-        do {
-            if migrated { try await database.migrate() }
-            try await body(database)
-        } catch {
-            running.cancel()
-            await running.value
-            try? await withAdmin(admin) { try await $0.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(name) WITH (FORCE)")) }
-            throw error
-        }
-        running.cancel()
-        await running.value
-        try await withAdmin(admin) { try await $0.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(name) WITH (FORCE)")) }
-    }
-
-    static func withAdmin(_ address: PostgresAppDatabase.Address, _ body: (PostgresClient) async throws -> Void) async throws {
-        let admin = PostgresAppDatabase(address)
-        let running = Task { await admin.run() }
-        defer { running.cancel() }
-        try await body(admin.client)
     }
 }
 

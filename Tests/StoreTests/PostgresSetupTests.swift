@@ -1,6 +1,7 @@
 import Foundation
 import PostgresNIO
 import PostgresStore
+import TestSupport
 import Testing
 
 @Suite struct PostgresSetupTests {
