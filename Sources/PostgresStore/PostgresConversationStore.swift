@@ -45,6 +45,11 @@ public struct PostgresConversationStore: ConversationStore {
     public func sweepSessions(updatedBefore before: Date) async throws -> Int {
         let dayEarlier = before.addingTimeInterval(-86400)
         return try await database.client.withTransaction(logger: logger) { tx in
+            // One instance sweeps at a time; the others skip this round (the lock ends with the
+            // transaction, so when that instance dies another takes over next time).
+            var mine = false
+            for try await got in try await tx.query("SELECT pg_try_advisory_xact_lock(\(Self.sweepLock))", logger: logger).decode(Bool.self) { mine = got }
+            guard mine else { return 0 }
             let swept = try await tx.query("DELETE FROM ussd_sessions WHERE updated_at < \(before) RETURNING key", logger: logger)
                 .decode(String.self).reduce(0) { n, _ in n + 1 }
             try await tx.query("DELETE FROM staff_sessions WHERE last_seen_at < \(dayEarlier)", logger: logger)
@@ -52,6 +57,9 @@ public struct PostgresConversationStore: ConversationStore {
             return swept
         }
     }
+
+    /// The advisory lock key of the session sweep ("cgsweep").
+    static let sweepLock: Int64 = 0x63_6773_7765_6570
 
     /// Ends the transaction without committing, saying why.
     struct Rollback: Error {
