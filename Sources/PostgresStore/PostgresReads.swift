@@ -11,27 +11,26 @@ public struct PostgresRequestListing: RequestListing {
     public init(_ database: PostgresAppDatabase) { self.database = database }
 
     public func requests(_ f: RequestFilter) async throws -> [PublicRequest] {
-        var sql = "SELECT \(PostgresTicketRows.publicColumns), address, description FROM tickets WHERE true"
-        var binds = PostgresBindings()
-        func bind(_ value: some PostgresEncodable & Sendable) throws -> String {
-            try binds.append(value)
-            return "$\(binds.count)"
-        }
-        if !f.references.isEmpty { sql += " AND reference = ANY(\(try bind(f.references.map(\.digits))))" }
+        var q = SQLText("SELECT \(PostgresTicketRows.publicColumns), address, description FROM tickets WHERE true")
+        if !f.references.isEmpty { q.sql += " AND reference = ANY(\(try q.bind(f.references.map(\.digits))))" }
         if !f.services.isEmpty {
-            let pairs = try f.services.map { s in
-                "(service = \(try bind(s.service))" + (try s.fault.map { " AND fault = \(try bind($0))" } ?? "") + ")"
+            var pairs: [String] = []
+            for s in f.services {
+                var pair = "(service = \(try q.bind(s.service))"
+                if let fault = s.fault { pair += " AND fault = \(try q.bind(fault))" }
+                pairs.append(pair + ")")
             }
-            sql += " AND (" + pairs.joined(separator: " OR ") + ")"
+            q.sql += " AND (" + pairs.joined(separator: " OR ") + ")"
         }
-        if let start = f.start { sql += " AND created_at >= \(try bind(start))" }
-        if let end = f.end { sql += " AND created_at <= \(try bind(end))" }
+        if let start = f.start { q.sql += " AND created_at >= \(try q.bind(start))" }
+        if let end = f.end { q.sql += " AND created_at <= \(try q.bind(end))" }
         if let open = f.open {
-            let closed = TicketStatus.allCases.filter { !$0.isOpen }.map(\.rawValue)
-            sql += open ? " AND NOT (status = ANY(\(try bind(closed))))" : " AND status = ANY(\(try bind(closed)))"
+            let closed = try q.bind(TicketStatus.allCases.filter { !$0.isOpen }.map(\.rawValue))
+            q.sql += open ? " AND NOT (status = ANY(\(closed)))" : " AND status = ANY(\(closed))"
         }
-        sql += " ORDER BY created_at DESC, id DESC LIMIT \(try bind(Int64(f.pageSize))) OFFSET \(try bind(Int64(Paging.offset(page: f.page, size: f.pageSize))))"
-        let query = PostgresQuery(unsafeSQL: sql, binds: binds)
+        let limit = try q.bind(Int64(f.pageSize)), offset = try q.bind(Int64(Paging.offset(page: f.page, size: f.pageSize)))
+        q.sql += " ORDER BY created_at DESC, id DESC LIMIT \(limit) OFFSET \(offset)"
+        let query = q.query
         var out: [PublicRequest] = []
         let rows = try await database.client.query(query, logger: database.logger)
         for try await row in rows {

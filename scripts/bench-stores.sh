@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Full-report USSD hops/s and latency at 16 and 64 concurrent sessions, in one run, on:
+#   sqlite       - one civicgate serve on a SQLite file (the embedded default)
+#   postgres x1  - one civicgate serve on PostgreSQL
+#   postgres x2  - two civicgate serve on one PostgreSQL behind nginx (round robin: each hop of a
+#                  session may land on either instance)
+# On this 2-core machine the two instances, PostgreSQL, nginx and wrk share the same cores: x2
+# shows the overhead of sharing a database, not the gain (docs/scaling.md says why).
+# Usage: scripts/bench-stores.sh [seconds per level, default 10]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+secs=${1:-10}
+need() { command -v "$1" >/dev/null || { apt-get update -qq && apt-get install -y -qq --no-install-recommends "$2" >/dev/null; }; }
+need wrk wrk; need nginx nginx-light; need psql postgresql
+swift build -c release --product civicgate >/dev/null
+bin=$(swift build -c release --show-bin-path)/civicgate
+work=$(mktemp -d); chmod 755 "$work"
+pgbin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  [ -f "$work/nginx.pid" ] && kill "$(cat "$work/nginx.pid")" 2>/dev/null || true
+  runuser -u postgres -- "$pgbin/pg_ctl" -D "$work/pg/data" -m fast stop >/dev/null 2>&1 || true
+}
+trap cleanup EXIT
+admin=$(scripts/postgres/start.sh "$work/pg" 55440)
+# The wrk script reuses one number per connection: lift the daily cap of reports per number.
+export CIVICGATE_MAX_REPORTS_PER_NUMBER=100000
+up() { for _ in $(seq 300); do curl -sf "http://127.0.0.1:$1/healthz" >/dev/null && return 0; sleep 0.05; done; echo "port $1 did not answer" >&2; return 1; }
+serve() { "$bin" serve --port "$1" --database "$2" >"$work/serve-$1.log" 2>&1 & pids+=($!); up "$1"; }
+tag=20000
+run() {
+  for c in 16 64; do
+    tag=$((tag + 1))
+    printf '%-12s sessions=%-3s ' "$1" "$c"
+    wrk -t "$c" -c "$c" -d "${secs}s" --timeout 5s -s scripts/ussd-report.lua "http://127.0.0.1:$2" -- "$tag" | grep '^RESULT' | sed 's/^RESULT //'
+  done
+}
+echo "civicgate $(git rev-parse --short HEAD 2>/dev/null || echo dev), $(nproc) cores, ${secs}s per level"
+
+serve 18311 "$work/bench.sqlite"
+run sqlite 18311
+
+psql -q "$admin" -c "CREATE DATABASE bench1" -c "CREATE DATABASE bench2"
+serve 18312 "postgres://postgres@127.0.0.1:55440/bench1"
+run "postgres x1" 18312
+
+serve 18313 "postgres://postgres@127.0.0.1:55440/bench2"
+serve 18314 "postgres://postgres@127.0.0.1:55440/bench2"
+cat >"$work/nginx.conf" <<CONF
+worker_processes 1;
+pid $work/nginx.pid;
+error_log $work/nginx-error.log;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  upstream civicgate { server 127.0.0.1:18313; server 127.0.0.1:18314; keepalive 64; }
+  server {
+    listen 127.0.0.1:18315;
+    location / { proxy_pass http://civicgate; proxy_http_version 1.1; proxy_set_header Connection ""; }
+  }
+}
+CONF
+nginx -c "$work/nginx.conf" -p "$work"
+up 18315
+run "postgres x2" 18315
+for db in bench1 bench2; do
+  echo "$db tickets: $(psql -Atq "postgres://postgres@127.0.0.1:55440/$db" -c 'SELECT COUNT(*) FROM tickets')"
+done
