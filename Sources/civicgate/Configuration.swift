@@ -34,6 +34,8 @@ struct GatewayConfiguration: Sendable {
     /// SMS to one number per municipal day; the rest are held until the next day.
     var maxSMSPerNumber = 20
     var calendar = MunicipalCalendar()
+    /// PostgreSQL: how long a sender's claim on a message lasts before another instance may take it.
+    var outboxLeaseSeconds = 120.0
     /// No inbound USSD or SMS for this long in working hours raises an alert.
     var quietInboundMinutes = 60.0
 
@@ -105,6 +107,10 @@ struct GatewayConfiguration: Sendable {
         if let v = value("CIVICGATE_SMS_RETRY_CAP_SECONDS") {
             guard let n = Double(v), n >= 1 else { throw .invalid("CIVICGATE_SMS_RETRY_CAP_SECONDS", v, "seconds, at least 1") }
             c.smsRetryCapSeconds = n
+        }
+        if let v = value("CIVICGATE_OUTBOX_LEASE_SECONDS") {
+            guard let s = Double(v), (1...3600).contains(s) else { throw .invalid("CIVICGATE_OUTBOX_LEASE_SECONDS", v, "seconds, 1 to 3600") }
+            c.outboxLeaseSeconds = s
         }
         if let v = value("CIVICGATE_RESUME_MINUTES") {
             guard let m = Double(v), m >= 0 else { throw .invalid("CIVICGATE_RESUME_MINUTES", v, "a number of minutes") }

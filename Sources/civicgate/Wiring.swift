@@ -36,7 +36,7 @@ struct Stores {
             } catch {
                 throw ConfigurationError.invalid("CIVICGATE_DATABASE", address.redacted, "a PostgreSQL server that answers (\(error))")
             }
-            return Stores(conversations: PostgresConversationStore(database), outbox: PostgresOutboxStore(database),
+            return Stores(conversations: PostgresConversationStore(database), outbox: PostgresOutboxStore(database, lease: c.outboxLeaseSeconds),
                           organisations: PostgresOrganisationStore(database), staff: PostgresStaffStore(database),
                           listing: PostgresRequestListing(database), statistics: PostgresStatistics(database),
                           deliveryKey: try await database.secret(named: "dlr-signing-key"), folder: nil)

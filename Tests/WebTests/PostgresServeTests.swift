@@ -106,4 +106,86 @@ struct PostgresServeTests {
             try await clients[1].shutdown()
         }
     }
+
+    /// The acceptance run: 120 concurrent report sessions over two instances sending through one
+    /// stub Kannel, instance A killed halfway. Every reference shown is stored once, and its
+    /// confirmation reaches the provider at least once (twice only when A died mid-send).
+    @Test(.timeLimit(.minutes(5)))
+    func aHundredAndTwentyConcurrentSessionsAcrossTwoInstancesEachGetTheirConfirmation() async throws {
+        let kannel = StubKannel()
+        try await kannel.run { kannelPort in
+            try await FreshPostgres.with { database in
+                let url = try await FreshPostgres.url(of: database)
+                let environment = ["CIVICGATE_SMS_PROVIDER": "kannel", "CIVICGATE_SMS_URL": "http://127.0.0.1:\(kannelPort)/cgi-bin/sendsms",
+                                   "CIVICGATE_SMS_USERNAME": "cg", "CIVICGATE_SMS_PASSWORD": "pw", "CIVICGATE_OUTBOX_LEASE_SECONDS": "3"]
+                let a = try CivicgateProcess(database: url, environment: environment)
+                let b = try CivicgateProcess(database: url, environment: environment)
+                defer { a.stop(); b.stop() }
+                let clients = [a.port, b.port].map { TestClient(host: "127.0.0.1", port: $0, configuration: .init(timeout: .seconds(10))) }
+                clients.forEach { $0.connect() }
+                let shown = Shown()
+                await withTaskGroup(of: Void.self) { group in
+                    for session in 0..<120 {
+                        group.addTask {
+                            let phone = "+2782\(String(format: "%07d", 3_000_000 + session))"
+                            var history: [String] = []
+                            var hop = session
+                            func send() async throws -> String {
+                                hop += 1
+                                let body = form(["sessionId": "load-\(session)", "serviceCode": "*120*1234#", "phoneNumber": phone,
+                                                 "networkCode": "65501", "text": history.joined(separator: "*")])
+                                let target = shown.killed.withLock { $0 } ? 1 : hop % 2
+                                do {
+                                    let r = try await clients[target].post("/ussd/africastalking", headers: formHeaders, body: body)
+                                    return r.body.map { String(buffer: $0) } ?? ""
+                                } catch where target == 0 {
+                                    // As nginx's proxy_next_upstream does: the hop again, on the survivor.
+                                    let r = try await clients[1].post("/ussd/africastalking", headers: formHeaders, body: body)
+                                    return r.body.map { String(buffer: $0) } ?? ""
+                                }
+                            }
+                            do {
+                                var screen = try await send()
+                                for input in ["1", "1", "1", "1", "1", "House \(session)", "1"] {
+                                    history.append(input)
+                                    screen = try await send()
+                                }
+                                if screen.hasPrefix("END ") { shown.references.withLock { $0.append(referenceDigits(screen)) } }
+                            } catch {
+                                shown.failures.withLock { $0.append("\(session): \(error)") }
+                            }
+                        }
+                    }
+                    group.addTask {
+                        while shown.references.withLock({ $0.count }) < 50 { try? await Task.sleep(for: .milliseconds(10)) }
+                        shown.killed.withLock { $0 = true }
+                        a.kill9()
+                    }
+                    await group.waitForAll()
+                }
+                let references = shown.references.withLock { $0 }
+                #expect(references.count == 120, "shown: \(references.count); failures: \(shown.failures.withLock { $0.prefix(3) })")
+                #expect(Set(references).count == references.count)
+                // The survivor's sender delivers every confirmation (A's unfinished claims after their lease).
+                var missing = Set(references)
+                for _ in 0..<600 where !missing.isEmpty {
+                    let texts = kannel.texts.withLock { $0 }
+                    missing = missing.filter { ref in !texts.contains { $0.filter(\.isNumber).contains(ref) } }
+                    if !missing.isEmpty { try await Task.sleep(for: .milliseconds(100)) }
+                }
+                #expect(missing.isEmpty, "\(missing.count) confirmations never reached the provider")
+                let texts = kannel.texts.withLock { $0 }
+                let twice = references.filter { ref in texts.filter { $0.filter(\.isNumber).contains(ref) }.count > 1 }
+                print("multi-instance: \(references.count) references shown, \(texts.count) SMS sent, \(twice.count) confirmations sent twice (in flight in the killed instance)")
+                // At most what A's sender had claimed and not recorded: one batch (128).
+                #expect(twice.count <= 128, "only messages in flight in the killed instance may go twice")
+                for digits in references.prefix(20) {
+                    let r = try await clients[1].get("/open311/v2/requests/\(digits).json")
+                    #expect(r.status == .ok, "\(digits) through the survivor")
+                }
+                try? await clients[0].shutdown()
+                try await clients[1].shutdown()
+            }
+        }
+    }
 }
