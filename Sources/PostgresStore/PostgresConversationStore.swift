@@ -54,6 +54,7 @@ public struct PostgresConversationStore: ConversationStore {
                 .decode(String.self).reduce(0) { n, _ in n + 1 }
             try await tx.query("DELETE FROM staff_sessions WHERE last_seen_at < \(dayEarlier)", logger: logger)
             try await tx.query("DELETE FROM sign_in_failures WHERE last_at < \(dayEarlier)", logger: logger)
+            try await tx.query("DELETE FROM rate_buckets WHERE at < \(dayEarlier)", logger: logger)
             return swept
         }
     }

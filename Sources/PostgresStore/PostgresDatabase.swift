@@ -106,6 +106,9 @@ public final class PostgresAppDatabase: Sendable {
         throw PostgresStoreError.noRowReturned
     }
 
+    /// Every migration this version knows, oldest first.
+    public static var migrations: [String] { PostgresSchema.migrations.map(\.name) }
+
     /// The advisory lock key migrations take ("cgmigrat").
     static let migrationLock: Int64 = 0x6367_6d69_6772_6174
 }

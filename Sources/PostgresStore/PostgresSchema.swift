@@ -193,5 +193,15 @@ enum PostgresSchema {
             """,
             "CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log FOR EACH ROW EXECUTE FUNCTION audit_log_guard()",
         ]),
+        Migration(name: "pg2 shared request buckets", statements: [
+            """
+            CREATE TABLE rate_buckets (
+                key TEXT PRIMARY KEY,
+                tokens DOUBLE PRECISION NOT NULL,
+                at TIMESTAMPTZ NOT NULL
+            )
+            """,
+            "CREATE INDEX rate_buckets_at ON rate_buckets (at)",
+        ]),
     ]
 }

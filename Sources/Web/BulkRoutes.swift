@@ -31,7 +31,7 @@ struct BulkRoutes: Sendable {
 
     func register(on router: Router<WebContext>) {
         router.post("/api/v1/bulk-reports") { request, context in
-            if let wait = limiter.take(limits.bulk, "bulk", address: context.clientAddress) { return RateLimiter.tooMany(wait) }
+            if let wait = await limiter.take(limits.bulk, "bulk", address: context.clientAddress) { return RateLimiter.tooMany(wait) }
             return try await upload(request, address: context.clientAddress)
         }
     }

@@ -17,7 +17,7 @@ struct MOEApiRoutes: Sendable {
 
     func register(on router: Router<WebContext>) {
         router.get("/api/v1/tickets") { request, context in
-            if let wait = limiter.take(limits.moeAPI, "moe-api", address: context.clientAddress) { return RateLimiter.tooMany(wait) }
+            if let wait = await limiter.take(limits.moeAPI, "moe-api", address: context.clientAddress) { return RateLimiter.tooMany(wait) }
             guard let moe = try await moe(request) else { return unauthorized() }
             var query = WorklistQuery(scope: moe)
             query.sort = .newest
@@ -36,7 +36,7 @@ struct MOEApiRoutes: Sendable {
             return json(Listing(tickets: list.tickets, total: list.total, page: query.page))
         }
         router.get("/api/v1/tickets/:reference") { request, context in
-            if let wait = limiter.take(limits.moeAPI, "moe-api", address: context.clientAddress) { return RateLimiter.tooMany(wait) }
+            if let wait = await limiter.take(limits.moeAPI, "moe-api", address: context.clientAddress) { return RateLimiter.tooMany(wait) }
             guard let moe = try await moe(request) else { return unauthorized() }
             guard let reference = try? Reference(parsing: context.parameters.require("reference")),
                   let ticket = try await staff.ticket(reference, moe: moe) else { return problem(.notFound, "no such ticket") }
@@ -44,7 +44,7 @@ struct MOEApiRoutes: Sendable {
             return json(ticket)
         }
         router.post("/api/v1/tickets/:reference/status") { request, context in
-            if let wait = limiter.take(limits.moeAPI, "moe-api", address: context.clientAddress) { return RateLimiter.tooMany(wait) }
+            if let wait = await limiter.take(limits.moeAPI, "moe-api", address: context.clientAddress) { return RateLimiter.tooMany(wait) }
             guard let moe = try await moe(request) else { return unauthorized() }
             guard let reference = try? Reference(parsing: context.parameters.require("reference")),
                   try await staff.ticket(reference, moe: moe) != nil else { return problem(.notFound, "no such ticket") }

@@ -33,7 +33,7 @@ struct Open311Routes: Sendable {
         }
         router.get("/open311/v2/requests.json") { request, _ in try await list(request) }
         router.post("/open311/v2/requests.json") { request, context in
-            if let wait = limiter.take(limits.open311Post, "open311", address: context.clientAddress) {
+            if let wait = await limiter.take(limits.open311Post, "open311", address: context.clientAddress) {
                 return RateLimiter.tooMany(wait).with(body: failureBody(429, "too many requests: try again in \(wait) s"))
             }
             return try await create(request)

@@ -2,50 +2,61 @@ import Domain
 import Foundation
 import Hummingbird
 import NIOCore
+import Gateway
+import Logging
 import Synchronization
 
-/// Token buckets per (rule, client address), in memory, on the injected clock. The table is
-/// bounded: when it is full, buckets that have refilled (idle clients) are dropped first.
-public final class RateLimiter: Sendable {
+/// Token buckets in memory: one instance's allowance per client (SQLite, or tests). The table
+/// is bounded: when it is full, buckets that have refilled (idle clients) are dropped first.
+public final class MemoryBuckets: RequestBuckets {
     struct Bucket {
         var tokens: Double
         var at: Date
     }
 
-    let clock: any WallClock
     let capacity: Int
     private let buckets = Mutex<[String: Bucket]>([:])
 
-    public init(clock: any WallClock, capacity: Int = 100_000) {
-        self.clock = clock
-        self.capacity = capacity
-    }
+    public init(capacity: Int = 100_000) { self.capacity = capacity }
 
-    /// nil: go ahead (a token was taken). Otherwise the seconds until the next token.
-    public func take(_ rule: RateLimits.Rule, _ name: String, address: String) -> Int? {
-        let now = clock.now()
-        let key = name + "|" + address
-        let perSecond = rule.perMinute / 60
-        return buckets.withLock { table in
-            var bucket = table[key] ?? Bucket(tokens: rule.burst, at: now)
-            bucket.tokens = min(rule.burst, bucket.tokens + max(0, now.timeIntervalSince(bucket.at)) * perSecond)
-            bucket.at = now
-            defer {
-                if table.count >= capacity, table[key] == nil { Self.prune(&table, now: now, rule: rule) }
-                table[key] = bucket
-            }
-            if bucket.tokens >= 1 {
-                bucket.tokens -= 1
-                return nil
-            }
-            return max(1, Int(((1 - bucket.tokens) / max(perSecond, 0.0001)).rounded(.up)))
+    public func take(_ rule: BucketRule, key: String, now: Date) -> Int? {
+        buckets.withLock { table in
+            let bucket = table[key] ?? Bucket(tokens: rule.burst, at: now)
+            let (tokens, wait) = rule.refill(bucket.tokens, after: now.timeIntervalSince(bucket.at))
+            if table.count >= capacity, table[key] == nil { Self.prune(&table, now: now, rule: rule) }
+            table[key] = Bucket(tokens: tokens, at: now)
+            return wait
         }
     }
 
-    static func prune(_ table: inout [String: Bucket], now: Date, rule: RateLimits.Rule) {
+    static func prune(_ table: inout [String: Bucket], now: Date, rule: BucketRule) {
         let idle = rule.burst / max(rule.perMinute / 60, 0.0001)
         table = table.filter { now.timeIntervalSince($0.value.at) < idle }
         if table.count >= 100_000 { table.removeAll(keepingCapacity: true) }
+    }
+}
+
+/// What the routes ask: may this client make this kind of request now? A store that cannot
+/// answer lets the request through (a limit is not worth an outage) and says so in the log.
+public struct RateLimiter: Sendable {
+    let buckets: any RequestBuckets
+    let clock: any WallClock
+    let logger: Logger
+
+    public init(buckets: any RequestBuckets, clock: any WallClock, logger: Logger) {
+        self.buckets = buckets
+        self.clock = clock
+        self.logger = logger
+    }
+
+    /// nil: go ahead. Otherwise the seconds to wait.
+    public func take(_ rule: BucketRule, _ name: String, address: String) async -> Int? {
+        do {
+            return try await buckets.take(rule, key: name + "|" + address, now: clock.now())
+        } catch {
+            logger.error("rate limit unavailable, request let through", metadata: ["limit": "\(name)", "error": "\(error)"])
+            return nil
+        }
     }
 
     /// The 429 a limited client gets (`with(body:)` words it in a route's own error format).

@@ -49,13 +49,16 @@ public struct WebServices: Sendable {
     public var health: OperationalHealth?
     /// Checks the signature in Kannel delivery-report URLs; nil refuses every Kannel report.
     public var deliverySignature: DeliverySignature?
+    /// Per-address request allowances; nil: in this process's memory (one instance).
+    public var buckets: (any RequestBuckets)?
 
     public init(ussd: UssdGateway, sms: SmsGateway? = nil, outbox: (any OutboxStore)? = nil, clock: any WallClock,
                 statistics: (any OperationalStatistics)? = nil, listing: (any RequestListing)? = nil,
                 organisations: (any OrganisationStore)? = nil, bulk: BulkReports? = nil,
                 staff: (any StaffStore)? = nil, console: ConsoleSettings = ConsoleSettings(),
                 registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(), health: OperationalHealth? = nil,
-                deliverySignature: DeliverySignature? = nil) {
+                deliverySignature: DeliverySignature? = nil, buckets: (any RequestBuckets)? = nil) {
+        self.buckets = buckets
         self.listing = listing
         self.organisations = organisations
         self.bulk = bulk
@@ -77,7 +80,7 @@ public enum WebApp {
     public static func router(_ services: WebServices, configuration: WebConfiguration, logger: Logger) -> Router<WebContext> {
         let router = Router(context: WebContext.self)
         let security = configuration.security
-        let limiter = RateLimiter(clock: services.clock)
+        let limiter = RateLimiter(buckets: services.buckets ?? MemoryBuckets(), clock: services.clock, logger: logger)
         router.middlewares.add(ClientAddressMiddleware(resolver: ClientAddressResolver(trustedProxies: security.trustedProxies)))
         router.middlewares.add(MetricsMiddleware())
         router.middlewares.add(SecurityHeaders(hsts: security.https))

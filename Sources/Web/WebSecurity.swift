@@ -1,5 +1,6 @@
 import Domain
 import Foundation
+import Gateway
 
 /// How the gateway defends itself on the open internet; read once from the environment in `main`.
 public struct WebSecurity: Sendable {
@@ -21,14 +22,7 @@ public struct WebSecurity: Sendable {
 
 /// Requests per client address: a burst, then a steady rate. Past it, 429 with `Retry-After`.
 public struct RateLimits: Sendable {
-    public struct Rule: Sendable, Equatable {
-        public var burst: Double
-        public var perMinute: Double
-        public init(burst: Double, perMinute: Double) {
-            self.burst = burst
-            self.perMinute = perMinute
-        }
-    }
+    public typealias Rule = BucketRule
 
     public var signIn = Rule(burst: 10, perMinute: 10)
     public var open311Post = Rule(burst: 30, perMinute: 60)

@@ -25,6 +25,8 @@ struct Stores {
     var deliveryKey: [UInt8]
     /// The folder of a local database file, for the disk alert.
     var folder: String?
+    /// Per-address request allowances shared by every instance (nil: in memory, one instance).
+    var buckets: (any RequestBuckets)? = nil
 
     static func open(_ c: GatewayConfiguration, sla: [String: Int], logger: Logger) async throws -> Stores {
         if let address = PostgresAppDatabase.Address(c.database) {
@@ -39,7 +41,8 @@ struct Stores {
             return Stores(conversations: PostgresConversationStore(database), outbox: PostgresOutboxStore(database, lease: c.outboxLeaseSeconds),
                           organisations: PostgresOrganisationStore(database), staff: PostgresStaffStore(database),
                           listing: PostgresRequestListing(database), statistics: PostgresStatistics(database),
-                          deliveryKey: try await database.secret(named: "dlr-signing-key"), folder: nil)
+                          deliveryKey: try await database.secret(named: "dlr-signing-key"), folder: nil,
+                          buckets: PostgresRequestBuckets(database))
         }
         guard !c.database.hasPrefix("postgres://") && !c.database.hasPrefix("postgresql://") else {
             throw ConfigurationError.invalid("CIVICGATE_DATABASE", "postgres://…", "postgres://user:password@host:port/database")
@@ -102,7 +105,7 @@ struct Wiring {
     func web(registry: PrometheusCollectorRegistry) -> WebServices {
         WebServices(ussd: gateway, sms: sms, outbox: stores.outbox, clock: clock, statistics: stores.statistics,
                     listing: stores.listing, organisations: stores.organisations, bulk: bulk,
-                    staff: stores.staff, registry: registry, health: health, deliverySignature: deliverySignature)
+                    staff: stores.staff, registry: registry, health: health, deliverySignature: deliverySignature, buckets: stores.buckets)
     }
 
     /// The provider named by CIVICGATE_SMS_PROVIDER, checked for what it needs.

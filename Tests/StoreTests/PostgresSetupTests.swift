@@ -29,7 +29,7 @@ import Testing
             async let b: Void = second.migrate()
             _ = try await (a, b)
             let applied = try await first.client.query("SELECT COUNT(*)::BIGINT FROM schema_migrations").decode(Int64.self).first { _ in true }
-            #expect(applied == 1)
+            #expect(applied == Int64(PostgresAppDatabase.migrations.count), "each migration applied once")
             let tables = try await first.client.query("SELECT COUNT(*)::BIGINT FROM pg_tables WHERE schemaname = 'public'").decode(Int64.self).first { _ in true }
             #expect((tables ?? 0) >= 14)
         }

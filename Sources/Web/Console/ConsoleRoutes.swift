@@ -40,7 +40,7 @@ struct ConsoleRoutes: Sendable {
             return html(pages.queue(list, filters: filters, session: session, now: clock.now(), flash: flash))
         }
         router.post("/console/sign-in") { request, context in
-            if let wait = limiter.take(limits.signIn, "sign-in", address: context.clientAddress) {
+            if let wait = await limiter.take(limits.signIn, "sign-in", address: context.clientAddress) {
                 return signInPage(error: "Too many sign-in attempts from your network. Try again in \(wait) seconds.", status: .tooManyRequests,
                                   retryAfter: wait)
             }
