@@ -210,7 +210,7 @@ final class FetchedReads: ConversationReads, @unchecked Sendable {
 
     var values: [Key: any Sendable] = [:]
 
-    func value<T>(_ key: Key, as: T.Type = T.self) throws -> T {
+    func value<T>(_ key: Key) throws -> T {
         guard let value = values[key] else { throw Miss(key: key) }
         guard let typed = value as? T else { throw Miss(key: key) }
         return typed

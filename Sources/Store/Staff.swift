@@ -37,14 +37,14 @@ public struct SQLiteStaffStore: StaffStore {
         let token = "mt_" + Secret.random(52, from: Secret.readable)
         try await database.writer.write { db in
             try db.execute(sql: "INSERT INTO moe_tokens (moe, token_hash, token_prefix, created_at) VALUES (?, ?, ?, ?)",
-                           arguments: [moe, SQLiteOrganisationStore.hash(token), String(token.prefix(7)), at])
+                           arguments: [moe, SecretHash.of(token), String(token.prefix(7)), at])
         }
         return token
     }
 
     public func moe(forToken token: String) async throws -> String? {
         guard token.hasPrefix("mt_"), token.count < 200 else { return nil }
-        let hash = SQLiteOrganisationStore.hash(token)
+        let hash = SecretHash.of(token)
         return try await database.writer.read { db in
             try String.fetchOne(db, sql: "SELECT moe FROM moe_tokens WHERE token_hash = ? AND revoked_at IS NULL", arguments: [hash])
         }

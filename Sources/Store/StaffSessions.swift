@@ -55,7 +55,7 @@ extension SQLiteStaffStore {
         let token = Secret.random(43, from: Secret.alphanumeric), csrf = Secret.random(43, from: Secret.alphanumeric)
         try await database.writer.write { db in
             try db.execute(sql: "INSERT INTO staff_sessions (token_hash, user_id, csrf, created_at, last_seen_at) VALUES (?, ?, ?, ?, ?)",
-                           arguments: [SQLiteOrganisationStore.hash(token), user.id, csrf, at, at])
+                           arguments: [SecretHash.of(token), user.id, csrf, at, at])
             try db.execute(sql: "INSERT INTO audit_log (at, actor, action, address) VALUES (?, ?, 'signed in', ?)", arguments: [at, user.username, address])
         }
         return (token, csrf)
@@ -63,7 +63,7 @@ extension SQLiteStaffStore {
 
     public func session(_ token: String, at: Date, idle: TimeInterval, lifetime: TimeInterval) async throws -> StaffSession? {
         guard token.count == 43 else { return nil }
-        let hash = SQLiteOrganisationStore.hash(token)
+        let hash = SecretHash.of(token)
         return try await database.writer.write { db in
             guard let row = try Row.fetchOne(db, sql: """
                 SELECT u.id, u.username, u.moe, u.role, s.csrf, s.last_seen_at, s.created_at, u.disabled_at
@@ -81,7 +81,7 @@ extension SQLiteStaffStore {
 
     public func closeSession(_ token: String) async throws {
         try await database.writer.write { db in
-            try db.execute(sql: "DELETE FROM staff_sessions WHERE token_hash = ?", arguments: [SQLiteOrganisationStore.hash(token)])
+            try db.execute(sql: "DELETE FROM staff_sessions WHERE token_hash = ?", arguments: [SecretHash.of(token)])
         }
     }
 }

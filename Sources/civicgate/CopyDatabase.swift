@@ -38,7 +38,9 @@ struct CopyDatabase: AsyncParsableCommand {
             }
             return PostgresCopy(database)
         }
-        guard !name.hasPrefix("postgres") || name.hasSuffix(".sqlite") else { throw ValidationError("'\(name)' is not a postgres://user@host:port/db URL") }
+        guard !name.hasPrefix("postgres://") && !name.hasPrefix("postgresql://") else {
+            throw ValidationError("'\(PostgresAppDatabase.Address(name)?.redacted ?? "postgres://…")' is not a postgres://user:password@host:port/db URL")
+        }
         if mustExist, !FileManager.default.fileExists(atPath: name) { throw ValidationError("there is no database at \(name)") }
         return SQLiteCopy(try AppDatabase.open(path: name))
     }

@@ -20,7 +20,12 @@ let formHeaders: HTTPFields = [.contentType: "application/x-www-form-urlencoded"
 func makeApp(_ world: TestGateway, security: WebSecurity = WebSecurity()) -> some ApplicationProtocol {
     var logger = Logger(label: "test")
     logger.logLevel = .critical
-    return WebApp.application(world.web, configuration: WebConfiguration(port: 0, security: security), logger: logger)
+    var configuration = WebConfiguration(port: 0, security: security)
+    // Live tests pipeline hundreds of requests on one connection; on a loaded CI machine the server
+    // may take longer than its 30 s idle read timeout to work through them and would drop the
+    // connection. ConnectionLimitTests checks the idle timeout itself.
+    configuration.idleTimeout = .seconds(300)
+    return WebApp.application(world.web, configuration: configuration, logger: logger)
 }
 
 /// What came back from the webhook.

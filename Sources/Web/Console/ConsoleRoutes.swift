@@ -155,7 +155,7 @@ struct ConsoleRoutes: Sendable {
     /// The session and the posted form, if the form carries the session's CSRF token.
     func authorised(_ request: Request) async throws -> (StaffSession, FormBody)? {
         guard let session = try await session(request), let form = try await form(request),
-              let token = form["csrf"], constantTimeEqual(token, session.csrf) else { return nil }
+              let token = form["csrf"], ConstantTime.equal(token, session.csrf) else { return nil }
         return (session, form)
     }
 
@@ -167,7 +167,7 @@ struct ConsoleRoutes: Sendable {
 
     func signIn(_ request: Request, address: String) async throws -> Response {
         guard let form = try await form(request), let token = form["csrf"], let expected = request.cookies[Self.signInCookie]?.value,
-              constantTimeEqual(token, expected) else {
+              ConstantTime.equal(token, expected) else {
             return signInPage(error: "The sign-in form had expired. Please sign in again.", status: .forbidden)
         }
         let username = String((form["username"] ?? "").trimmingCharacters(in: .whitespaces).prefix(64))
@@ -226,6 +226,4 @@ struct ConsoleRoutes: Sendable {
         for (k, v) in request.uri.queryParameters where out[String(k)] == nil { out[String(k)] = String(v) }
         return out
     }
-
-    func constantTimeEqual(_ a: String, _ b: String) -> Bool { ConstantTime.equal(a, b) }
 }
