@@ -32,6 +32,11 @@ public struct PostgresConversationStore: ConversationStore {
     }
 
     public func write(_ hop: HopWrite) async throws -> HopWriteOutcome {
+        if let s = hop.session, hop.changesOnlyTheSession {
+            // Most hops: one statement, atomic on its own, so no BEGIN and COMMIT round trips.
+            let client = database.client
+            return try await Self.save(s) { try await client.query($0, logger: logger) } ? .committed : .sessionChanged
+        }
         do {
             try await database.client.withTransaction(logger: logger) { tx in try await Self.write(hop, tx, logger: logger) }
             return .committed
@@ -60,7 +65,7 @@ public struct PostgresConversationStore: ConversationStore {
     }
 
     /// The advisory lock key of the session sweep ("cgsweep").
-    static let sweepLock: Int64 = 0x63_6773_7765_6570
+    public static let sweepLock: Int64 = 0x63_6773_7765_6570
 
     /// Ends the transaction without committing, saying why.
     struct Rollback: Error {
@@ -78,24 +83,7 @@ public struct PostgresConversationStore: ConversationStore {
             guard inserted == 1 else { throw Rollback(outcome: .sessionChanged) }
         }
         if let s = hop.session {
-            let state = SessionCodec.encode(s.session)
-            let saved: Int
-            if s.version <= 1 {
-                saved = try await tx.query("""
-                    INSERT INTO ussd_sessions (key, msisdn, service_code, state, last_text, last_reply, last_reply_final, resumable, version, created_at, updated_at)
-                    VALUES (\(s.key), \(s.msisdn.e164), \(s.serviceCode), \(state), \(s.lastText), \(s.lastReply?.text), \(s.lastReply?.isFinal),
-                            \(s.resumable), \(Int64(s.version)), \(s.createdAt), \(s.updatedAt))
-                    ON CONFLICT (key) DO NOTHING RETURNING key
-                    """, logger: logger).decode(String.self).reduce(0) { n, _ in n + 1 }
-            } else {
-                saved = try await tx.query("""
-                    UPDATE ussd_sessions SET msisdn = \(s.msisdn.e164), service_code = \(s.serviceCode), state = \(state), last_text = \(s.lastText),
-                        last_reply = \(s.lastReply?.text), last_reply_final = \(s.lastReply?.isFinal), resumable = \(s.resumable),
-                        version = \(Int64(s.version)), created_at = \(s.createdAt), updated_at = \(s.updatedAt)
-                    WHERE key = \(s.key) AND version = \(Int64(s.version - 1)) RETURNING key
-                    """, logger: logger).decode(String.self).reduce(0) { n, _ in n + 1 }
-            }
-            guard saved == 1 else { throw Rollback(outcome: .sessionChanged) }
+            guard try await save(s, { try await tx.query($0, logger: logger) }) else { throw Rollback(outcome: .sessionChanged) }
         }
         if let key = hop.retire {
             try await tx.query("UPDATE ussd_sessions SET resumable = false WHERE key = \(key)", logger: logger)
@@ -131,22 +119,43 @@ public struct PostgresConversationStore: ConversationStore {
         }
     }
 
+    /// Inserts a new session or moves a stored one on by one version; false when another hop got
+    /// there first.
+    static func save(_ s: StoredSession, _ run: (PostgresQuery) async throws -> PostgresRowSequence) async throws -> Bool {
+        let state = SessionCodec.encode(s.session)
+        let saved: PostgresRowSequence
+        if s.version <= 1 {
+            saved = try await run("""
+                INSERT INTO ussd_sessions (key, msisdn, service_code, state, last_text, last_reply, last_reply_final, resumable, version, created_at, updated_at)
+                VALUES (\(s.key), \(s.msisdn.e164), \(s.serviceCode), \(state), \(s.lastText), \(s.lastReply?.text), \(s.lastReply?.isFinal),
+                        \(s.resumable), \(Int64(s.version)), \(s.createdAt), \(s.updatedAt))
+                ON CONFLICT (key) DO NOTHING RETURNING key
+                """)
+        } else {
+            saved = try await run("""
+                UPDATE ussd_sessions SET msisdn = \(s.msisdn.e164), service_code = \(s.serviceCode), state = \(state), last_text = \(s.lastText),
+                    last_reply = \(s.lastReply?.text), last_reply_final = \(s.lastReply?.isFinal), resumable = \(s.resumable),
+                    version = \(Int64(s.version)), created_at = \(s.createdAt), updated_at = \(s.updatedAt)
+                WHERE key = \(s.key) AND version = \(Int64(s.version - 1)) RETURNING key
+                """)
+        }
+        return try await saved.decode(String.self).reduce(0) { n, _ in n + 1 } == 1
+    }
+
     // MARK: Reads
 
     func fetch(_ key: FetchedReads.Key) async throws -> any Sendable {
         let client = database.client
         switch key {
         case .session(let k):
-            return try await Self.sessions(client.query("SELECT \(unescaped: Self.sessionColumns) FROM ussd_sessions WHERE key = \(k)", logger: logger)).first
+            return try await first(client.execute(HopStatements.SessionByKey(key: k), logger: logger)).flatMap(HopStatements.session)
         case .unfinished(let msisdn, let since, let excluding):
-            return try await Self.sessions(client.query("""
-                SELECT \(unescaped: Self.sessionColumns) FROM ussd_sessions
-                WHERE msisdn = \(msisdn) AND resumable AND updated_at >= \(since) AND key <> \(excluding) ORDER BY updated_at DESC LIMIT 1
-                """, logger: logger)).first
+            return try await first(client.execute(HopStatements.UnfinishedSession(msisdn: msisdn, since: since, excluding: excluding), logger: logger))
+                .flatMap(HopStatements.session)
         case .language(let msisdn):
-            return try await first(client.query("SELECT language FROM subscribers WHERE msisdn = \(msisdn)", logger: logger).decode(String?.self)) ?? nil
+            return try await first(client.execute(HopStatements.Language(msisdn: msisdn), logger: logger)) ?? nil
         case .referenceExists(let digits):
-            return try await first(client.query("SELECT id FROM tickets WHERE reference = \(digits)", logger: logger).decode(Int64.self)) != nil
+            return try await first(client.execute(HopStatements.ReferenceTaken(digits: digits), logger: logger)) != nil
         case .publicTicket(let digits):
             return try await PostgresTicketRows.publicTickets(client.query("""
                 SELECT \(unescaped: PostgresTicketRows.publicColumns) FROM tickets WHERE reference = \(digits)
@@ -171,21 +180,6 @@ public struct PostgresConversationStore: ConversationStore {
     func first<S: AsyncSequence>(_ rows: S) async throws -> S.Element? {
         for try await row in rows { return row }
         return nil
-    }
-
-    static let sessionColumns = "key, msisdn, service_code, state, last_text, last_reply, last_reply_final, resumable, version, created_at, updated_at"
-
-    static func sessions(_ rows: PostgresRowSequence) async throws -> [StoredSession] {
-        var out: [StoredSession] = []
-        for try await row in rows {
-            let (key, number, code, state, lastText, lastReply, final, resumable, version, created, updated) =
-                try row.decode((String, String, String, String, String?, String?, Bool?, Bool, Int64, Date, Date).self)
-            guard let msisdn = MSISDN(number), let session = SessionCodec.decode(state) else { continue }
-            out.append(StoredSession(key: key, msisdn: msisdn, serviceCode: code, session: session, lastText: lastText,
-                                     lastReply: lastReply.map { UssdReply(text: $0, isFinal: final ?? false) }, resumable: resumable,
-                                     version: Int(version), createdAt: created, updatedAt: updated))
-        }
-        return out
     }
 }
 
@@ -227,4 +221,11 @@ final class FetchedReads: ConversationReads, @unchecked Sendable {
     func subscriber(_ msisdn: MSISDN) throws -> Subscriber? { try value(.subscriber(msisdn.e164)) }
     func inboundSeen(provider: String, id: String) throws -> Bool { try value(.inboundSeen(provider: provider, id: id)) }
     func reportsSince(_ msisdn: MSISDN, since: Date) throws -> Int { try value(.reportsSince(msisdn: msisdn.e164, since: since)) }
+}
+
+extension HopWrite {
+    /// Nothing but the session changes (no ticket, message, subscriber or inbound SMS).
+    fileprivate var changesOnlyTheSession: Bool {
+        session != nil && retire == nil && language == nil && ticket == nil && messages.isEmpty && optOut == nil && helpSentAt == nil && inbound == nil
+    }
 }

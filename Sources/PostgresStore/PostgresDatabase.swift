@@ -67,7 +67,7 @@ public final class PostgresAppDatabase: Sendable {
     /// under a session advisory lock, one instance at a time, each applied once.
     public func migrate() async throws {
         try await client.withConnection { connection in
-            try await connection.query("SELECT pg_advisory_lock(\(Self.migrationLock))", logger: logger)
+            try await connection.perform("SELECT pg_advisory_lock(\(Self.migrationLock))::text", logger: logger)
             do {
                 try await connection.query("""
                     CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())
@@ -86,10 +86,10 @@ public final class PostgresAppDatabase: Sendable {
                     logger.info("database migrated", metadata: ["migration": "\(migration.name)"])
                 }
             } catch {
-                _ = try? await connection.query("SELECT pg_advisory_unlock(\(Self.migrationLock))", logger: logger)
+                try? await connection.perform("SELECT pg_advisory_unlock(\(Self.migrationLock))", logger: logger)
                 throw error
             }
-            try await connection.query("SELECT pg_advisory_unlock(\(Self.migrationLock))", logger: logger)
+            try await connection.perform("SELECT pg_advisory_unlock(\(Self.migrationLock))", logger: logger)
         }
     }
 

@@ -66,7 +66,7 @@ public struct PostgresOrganisationStore: OrganisationStore {
     public func store(_ reports: [OrganisationReport], for organisation: Organisation, quota: DailyQuota,
                       redraw: @escaping @Sendable (NewTicket) -> NewTicket, summary: @escaping ConfirmationSummary) async throws -> [Reference?] {
         try await database.client.withTransaction(logger: logger) { tx in
-            try await tx.query("SELECT pg_advisory_xact_lock(\(Self.uploadLock), \(Int32(truncatingIfNeeded: organisation.id)))", logger: logger)
+            try await tx.perform("SELECT pg_advisory_xact_lock(\(Self.uploadLock), \(Int32(truncatingIfNeeded: organisation.id)))::text", logger: logger)
             var filed = try await Self.count(tx.query("""
                 SELECT COUNT(*)::BIGINT FROM tickets WHERE source_org = \(organisation.id) AND created_at >= \(quota.since)
                 """, logger: logger))

@@ -38,6 +38,21 @@ public struct PostgresOutboxStore: OutboxStore {
             for try await row in rows { due.append(row) }
             var claimed: [OutboxMessage] = []
             var handedToday: [String: Int] = [:]
+            if let cap {
+                // Lock the numbers in one order (sorted), so that concurrent claims wait for each
+                // other instead of deadlocking, then count what each number was handed today.
+                let numbers = Set(due.map(\.1)).sorted()
+                for number in numbers {
+                    try await tx.perform("SELECT pg_advisory_xact_lock(hashtext(\(number)))::text", logger: logger)
+                }
+                if !numbers.isEmpty {
+                    for try await (number, sent) in try await tx.query("""
+                        SELECT msisdn, COUNT(*)::BIGINT FROM outbox WHERE msisdn = ANY(\(numbers)) AND handed_at >= \(cap.since) GROUP BY msisdn
+                        """, logger: logger).decode((String, Int64).self) {
+                        handedToday[number] = Int(sent)
+                    }
+                }
+            }
             for (id, number, body, attempts, evenIfOptedOut, optedOut) in due {
                 if optedOut && !evenIfOptedOut {
                     try await tx.query("""
@@ -50,13 +65,7 @@ public struct PostgresOutboxStore: OutboxStore {
                     continue
                 }
                 if let cap {
-                    var sent = handedToday[number] ?? -1
-                    if sent < 0 {
-                        try await tx.query("SELECT pg_advisory_xact_lock(hashtext(\(number)))", logger: logger)
-                        sent = try await tx.query("""
-                            SELECT COUNT(*)::BIGINT FROM outbox WHERE msisdn = \(number) AND handed_at >= \(cap.since)
-                            """, logger: logger).decode(Int64.self).reduce(0) { $0 + Int($1) }
-                    }
+                    let sent = handedToday[number] ?? 0
                     guard sent < cap.limit else {
                         try await tx.query("""
                             UPDATE outbox SET status = 'held', next_attempt_at = \(cap.nextDay), lease_until = NULL,

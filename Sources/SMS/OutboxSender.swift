@@ -61,6 +61,8 @@ public struct OutboxSender: Service {
                         while !Task.isCancelled {
                             do {
                                 if try await sendBatch(limit: perWorker, pace: pace) == 0 { try? await Task.sleep(for: settings.idlePoll) }
+                            } catch where Task.isCancelled {
+                                return  // shutting down: a claimed message is claimed again later
                             } catch {
                                 logger.error("outbox sender failed", metadata: ["error": "\(error)"])
                                 try? await Task.sleep(for: .seconds(1))

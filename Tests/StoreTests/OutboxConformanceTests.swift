@@ -161,4 +161,43 @@ struct OutboxWorld: Sendable {
             #expect(Set(ids).count == 120, "no message was claimed twice")
         }
     }
+
+    @Test(arguments: StoreKind.available)
+    func concurrentSendersUnderTheCapWaitForEachOtherAndHandEachNumberItsLimit(_ kind: StoreKind) async throws {
+        try await OutboxWorld.with(kind) { w in
+            // Pairs of numbers in alternating order: two senders each claiming one pair would
+            // lock the same two numbers in opposite orders if locks followed the batch.
+            let numbers = (0..<4).map { MSISDN("+2782300000\($0)")! }
+            var order: [MSISDN] = []
+            for round in 0..<5 {
+                for (a, b) in [(0, 1), (2, 3), (1, 2), (3, 0)] {
+                    order += round % 2 == 0 ? [numbers[a], numbers[b], numbers[b], numbers[a]] : [numbers[b], numbers[a], numbers[a], numbers[b]]
+                }
+            }
+            for (i, to) in order.enumerated() { try await w.enqueue(to, "m\(i)", start) }
+            let cap = DailySMSCap(limit: 6, since: start.addingTimeInterval(-3600), nextDay: start.addingTimeInterval(3600))
+            var claimed = try await withThrowingTaskGroup(of: [OutboxMessage].self) { group in
+                for _ in 0..<6 {
+                    group.addTask {
+                        var mine: [OutboxMessage] = []
+                        while true {
+                            let batch = try await w.store.claimDue(limit: 2, now: start, cap: cap)
+                            if batch.isEmpty { return mine }
+                            mine += batch
+                        }
+                    }
+                }
+                return try await group.reduce(into: [OutboxMessage]()) { $0 += $1 }
+            }
+            // A batch that was all held comes back empty and ended its sender: one more pass
+            // takes whatever is still due.
+            claimed += try await w.store.claimDue(limit: 1000, now: start, cap: cap)
+            #expect(Set(claimed.map(\.id)).count == claimed.count, "no message was claimed twice")
+            for number in numbers {
+                #expect(claimed.filter { $0.to == number }.count == 6, "\(number): handed its daily limit, no more")
+                let statuses = try await w.statuses(number)
+                #expect(statuses.filter { $0 == "held" }.count == order.filter { $0 == number }.count - 6, "\(statuses)")
+            }
+        }
+    }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import PostgresNIO
 import PostgresStore
 import TestSupport
@@ -32,6 +33,37 @@ import Testing
             #expect(applied == Int64(PostgresAppDatabase.migrations.count), "each migration applied once")
             let tables = try await first.client.query("SELECT COUNT(*)::BIGINT FROM pg_tables WHERE schemaname = 'public'").decode(Int64.self).first { _ in true }
             #expect((tables ?? 0) >= 14)
+        }
+    }
+
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["CIVICGATE_TEST_POSTGRES_URL"] != nil))
+    func anotherInstanceTakesTheSweepOverWhenTheSweepingOneDies() async throws {
+        try await FreshPostgres.with { database in
+            let store = PostgresConversationStore(database)
+            let old = Date(timeIntervalSince1970: 1_700_000_000)
+            try await database.client.query("""
+                INSERT INTO ussd_sessions (key, msisdn, service_code, state, resumable, version, created_at, updated_at)
+                VALUES ('at:stale', '+27821234567', '*120*5#', '{}', false, 1, \(old), \(old))
+                """)
+            let later = old.addingTimeInterval(7200)
+            // Another instance holds the sweep lock (it is sweeping, or hung while sweeping).
+            let other = PostgresAppDatabase(try #require(PostgresAppDatabase.Address(try await FreshPostgres.url(of: database))))
+            let running = Task { await other.run() }
+            defer { running.cancel() }
+            try await other.client.withConnection { sweeping in
+                let log = Logger(label: "test")
+                try await sweeping.query("SELECT pg_advisory_lock(\(PostgresConversationStore.sweepLock))::text", logger: log)
+                let pid = try await sweeping.query("SELECT pg_backend_pid()", logger: log).decode(Int32.self).first { _ in true }
+                #expect(try await store.sweepSessions(updatedBefore: later) == 0, "this instance skips the round")
+                // That instance dies: its connection goes, and the lock with it.
+                try await database.client.query("SELECT pg_terminate_backend(\(try #require(pid)))::text")
+                var swept = 0
+                for _ in 0..<50 where swept == 0 {
+                    swept = try await store.sweepSessions(updatedBefore: later)
+                    if swept == 0 { try await Task.sleep(for: .milliseconds(100)) }
+                }
+                #expect(swept == 1, "the survivor sweeps the next round")
+            }
         }
     }
 }
