@@ -1,10 +1,15 @@
+import Foundation
+
 /// A municipality-owned entity: the water utility, the power utility, ...
-public struct MOE: Sendable, Equatable, Codable {
+public struct MOE: Sendable, Equatable {
     public var code: String
     public var queues: [String]
-    public init(code: String, queues: [String]) {
+    /// When its business-hours clocks run (office hours when the catalogue does not say).
+    public var workingHours: WorkingHours
+    public init(code: String, queues: [String], workingHours: WorkingHours = .officeHours) {
         self.code = code
         self.queues = queues
+        self.workingHours = workingHours
     }
 }
 
@@ -15,20 +20,28 @@ public struct FaultType: Sendable, Equatable, Codable {
 }
 
 /// A service residents can report on (water, electricity, ...), owned by one MOE.
-public struct ServiceCategory: Sendable, Equatable, Codable {
+public struct ServiceCategory: Sendable, Equatable {
     public var code: String
     public var moe: String
     /// The queue used when no routing rule names one for the area.
     public var defaultQueue: String
     public var faults: [FaultType]
-    /// Hours from report to the promised fix: past it, an open ticket is overdue.
-    public var slaHours: Int
+    /// The promise to acknowledge and to resolve; past it, an open ticket is overdue.
+    public var level: ServiceLevel
+    /// Fault code -> that fault type's own promise.
+    public var faultLevels: [String: ServiceLevel]
+    /// Hours from report to the promised fix.
+    public var slaHours: Int { level.resolveHours }
     public init(code: String, moe: String, defaultQueue: String, faults: [FaultType], slaHours: Int = 72) {
-        self.slaHours = slaHours
+        self.init(code: code, moe: moe, defaultQueue: defaultQueue, faults: faults, level: ServiceLevel(resolveHours: slaHours))
+    }
+    public init(code: String, moe: String, defaultQueue: String, faults: [FaultType], level: ServiceLevel, faultLevels: [String: ServiceLevel] = [:]) {
         self.code = code
         self.moe = moe
         self.defaultQueue = defaultQueue
         self.faults = faults
+        self.level = level
+        self.faultLevels = faultLevels
     }
 }
 
@@ -49,12 +62,25 @@ public struct ServiceCatalogue: Sendable, Equatable {
     public var services: [ServiceCategory]
     public var areas: [Area]
     public var routing: RoutingTable
+    public var holidays: PublicHolidays
 
-    public init(moes: [MOE], services: [ServiceCategory], areas: [Area], routing: RoutingTable) {
+    public init(moes: [MOE], services: [ServiceCategory], areas: [Area], routing: RoutingTable, holidays: PublicHolidays = .none) {
         self.moes = moes
         self.services = services
         self.areas = areas
         self.routing = routing
+        self.holidays = holidays
+    }
+
+    /// The promises of every service on the municipality's calendar in `timeZone`.
+    public func serviceLevels(timeZone: TimeZone) -> ServiceLevels {
+        var faultLevels: [String: ServiceLevel] = [:]
+        for service in services {
+            for (fault, level) in service.faultLevels { faultLevels["\(service.code).\(fault)"] = level }
+        }
+        return ServiceLevels(levels: Dictionary(services.map { ($0.code, $0.level) }, uniquingKeysWith: { a, _ in a }), faultLevels: faultLevels,
+                             workingHours: Dictionary(moes.map { ($0.code, $0.workingHours) }, uniquingKeysWith: { a, _ in a }),
+                             holidays: holidays, timeZone: timeZone)
     }
 
     public func service(_ code: String) -> ServiceCategory? { services.first { $0.code == code } }

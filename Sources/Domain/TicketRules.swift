@@ -48,14 +48,27 @@ public struct TicketState: Sendable, Equatable {
     public var expectedAt: Date?
     /// The ticket this one duplicates, if any.
     public var duplicateOf: Reference?
+    /// What its service-level clock needs: the service and fault type, the targets, and since
+    /// when the clock has been paused (while scheduled).
+    public var service: String
+    public var fault: String?
+    public var dueAt: Date?
+    public var acknowledgeDueAt: Date?
+    public var pausedAt: Date?
 
-    public init(reference: Reference, status: TicketStatus, moe: String, queue: String, expectedAt: Date?, duplicateOf: Reference?) {
+    public init(reference: Reference, status: TicketStatus, moe: String, queue: String, expectedAt: Date?, duplicateOf: Reference?,
+                service: String = "", fault: String? = nil, dueAt: Date? = nil, acknowledgeDueAt: Date? = nil, pausedAt: Date? = nil) {
         self.reference = reference
         self.status = status
         self.moe = moe
         self.queue = queue
         self.expectedAt = expectedAt
         self.duplicateOf = duplicateOf
+        self.service = service
+        self.fault = fault
+        self.dueAt = dueAt
+        self.acknowledgeDueAt = acknowledgeDueAt
+        self.pausedAt = pausedAt
     }
 }
 
@@ -112,9 +125,19 @@ public struct TicketChanges: Sendable, Equatable {
     /// An entry in the master's history.
     public var masterEvent: TicketEventRecord?
     public var notice: TicketNotice?
+    /// The service-level clock: new targets, and whether it pauses (the time) or runs again.
+    public var dueAt: Date?
+    public var acknowledgeDueAt: Date?
+    public var pause: ClockPause?
+
+    public enum ClockPause: Sendable, Equatable {
+        case since(Date)
+        case resumed
+    }
 
     public static func == (a: TicketChanges, b: TicketChanges) -> Bool {
-        a.status == b.status && a.assignee == b.assignee && a.publicUpdate == b.publicUpdate && a.expectedAt == b.expectedAt
+        a.dueAt == b.dueAt && a.acknowledgeDueAt == b.acknowledgeDueAt && a.pause == b.pause
+            && a.status == b.status && a.assignee == b.assignee && a.publicUpdate == b.publicUpdate && a.expectedAt == b.expectedAt
             && a.move?.moe == b.move?.moe && a.move?.queue == b.move?.queue && a.detach == b.detach
             && a.duplicateOf == b.duplicateOf && a.event == b.event && a.masterEvent == b.masterEvent && a.notice == b.notice
     }
@@ -150,6 +173,34 @@ public enum TicketRefusal: Error, Equatable, CustomStringConvertible {
 extension TicketState {
     /// The rules of a ticket's life. `master` is, for `duplicate`, the ticket at the top of the
     /// named ticket's chain (nil if there is none); a ticket and its master are always in one MOE.
+    /// With `levels`, the decision also moves the service-level clock at `now`: it pauses while
+    /// the ticket is scheduled (the targets move on by the time it was paused, counted on the
+    /// service's calendar), and a re-route restarts it where the catalogue says so.
+    public func decide(_ action: TicketAction, master: TicketState? = nil, now: Date, levels: ServiceLevels) -> Result<TicketChanges, TicketRefusal> {
+        decide(action, master: master).map { changes in
+            var c = changes
+            moveClock(&c, now: now, levels: levels)
+            return c
+        }
+    }
+
+    func moveClock(_ c: inout TicketChanges, now: Date, levels: ServiceLevels) {
+        let level = levels.level(service: service, fault: fault)
+        let next = c.status ?? status
+        if let pausedAt, next != .scheduled {
+            let lost = levels.counted(from: pausedAt, to: now, calendar: level.calendar, moe: moe)
+            c.dueAt = dueAt.map { levels.add(seconds: lost, to: $0, calendar: level.calendar, moe: moe) }
+            c.acknowledgeDueAt = acknowledgeDueAt.map { levels.add(seconds: lost, to: $0, calendar: level.calendar, moe: moe) }
+            c.pause = .resumed
+        } else if pausedAt == nil, next == .scheduled {
+            c.pause = .since(now)
+        }
+        if let move = c.move, move.moe != moe, level.restartsOnReroute {
+            let targets = levels.targets(service: service, fault: fault, moe: move.moe, from: now)
+            (c.dueAt, c.acknowledgeDueAt) = (targets.resolve, targets.acknowledge)
+        }
+    }
+
     public func decide(_ action: TicketAction, master: TicketState? = nil) -> Result<TicketChanges, TicketRefusal> {
         func entry(_ kind: TicketEventKind, to: TicketStatus?, note: String?, isPublic: Bool) -> TicketEventRecord {
             TicketEventRecord(kind: kind, from: status, to: to, note: note, isPublic: isPublic)

@@ -16,7 +16,7 @@ struct CatalogueFile {
                 if let other = owner[q] { file.report(node, "moe '\(code)'", "queue '\(q)' already belongs to '\(other)'") }
                 owner[q] = code
             }
-            moes.append(MOE(code: code, queues: queues))
+            moes.append(MOE(code: code, queues: queues, workingHours: file.workingHours(node["working_hours"], "moe '\(code)'")))
         }
         func destination(_ node: Node?, _ place: String) -> Destination? {
             guard let node, let queue = node["queue"]?.string ?? node.string else {
@@ -39,11 +39,9 @@ struct CatalogueFile {
             let faults = file.sequence(node["faults"], place).compactMap(\.string).map(FaultType.init)
             if faults.isEmpty { file.report(node, place, "needs fault types") }
             if Set(faults.map(\.code)).count != faults.count { file.report(node, place, "lists a fault type twice") }
-            var sla = 72
-            if let hours = node["sla_hours"] {
-                if let h = hours.int, h > 0, h <= 24 * 365 { sla = h } else { file.report(hours, place, "sla_hours must be a whole number of hours from 1 to 8760") }
-            }
-            services.append(ServiceCategory(code: code, moe: queue.moe, defaultQueue: queue.queue, faults: faults, slaHours: sla))
+            let level = file.serviceLevel(node, place, base: nil)
+            services.append(ServiceCategory(code: code, moe: queue.moe, defaultQueue: queue.queue, faults: faults, level: level,
+                                            faultLevels: file.faultLevels(node["fault_levels"], place, faults: faults, base: level)))
         }
         var areas: [Area] = []
         for (code, _, node) in file.pairs(root["areas"], "areas") {
@@ -69,6 +67,7 @@ struct CatalogueFile {
         guard let triage = destination(root["triage"], "triage") else { return }
         if services.isEmpty { file.report(root, "services", "no services") }
         if areas.isEmpty { file.report(root, "areas", "no areas") }
-        catalogue = ServiceCatalogue(moes: moes, services: services, areas: areas, routing: RoutingTable(rules: rules, triage: triage))
+        catalogue = ServiceCatalogue(moes: moes, services: services, areas: areas, routing: RoutingTable(rules: rules, triage: triage),
+                                     holidays: file.publicHolidays(root["public_holidays"]))
     }
 }

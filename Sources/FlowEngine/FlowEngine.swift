@@ -8,6 +8,8 @@ public struct FlowEngine: Sendable {
     public let catalogue: ServiceCatalogue
     public let locales: Locales
     public let settings: Settings
+    /// The catalogue's promises on the municipality's calendar.
+    public let serviceLevels: ServiceLevels
 
     public struct Settings: Sendable, Equatable {
         /// What the text travels over, which decides how it is measured and spelled.
@@ -64,6 +66,7 @@ public struct FlowEngine: Sendable {
         self.catalogue = catalogue
         self.locales = locales
         self.settings = settings
+        self.serviceLevels = catalogue.serviceLevels(timeZone: settings.calendar.timeZone)
         var sources: [String: ListSource] = [:]
         for state in flow.states.values {
             if case .list(_, let source, let slot, _) = state.kind { sources[slot] = source }

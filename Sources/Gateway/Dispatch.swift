@@ -97,7 +97,8 @@ public typealias NoticeWording = @Sendable (_ reference: Reference, _ status: Ti
 public protocol DispatchStore: Sendable {
     func worklist(_ query: WorklistQuery, now: Date) async throws -> Worklist
     func file(_ reference: Reference, scope: String?) async throws -> TicketFile?
-    func perform(_ action: TicketAction, on reference: Reference, scope: String?, actor: String, at: Date,
+    /// Decided by `TicketState.decide` with the catalogue's `levels` (the service-level clock).
+    func perform(_ action: TicketAction, on reference: Reference, scope: String?, actor: String, at: Date, levels: ServiceLevels,
                  notice: @escaping NoticeWording) async throws -> ActionOutcome
     /// One ticket, only if it belongs to `moe` (or any MOE for nil).
     func ticket(_ reference: Reference, moe: String?) async throws -> QueueTicket?
@@ -110,4 +111,20 @@ extension FlowEngine {
             statusNotice(reference: reference, status: status, update: update, language: language)
         }
     }
+}
+
+extension DispatchStore {
+    /// An action on the default promises (72 hours, every hour counted): for tools and tests
+    /// that do not read the catalogue.
+    public func perform(_ action: TicketAction, on reference: Reference, scope: String?, actor: String, at: Date,
+                        notice: @escaping NoticeWording) async throws -> ActionOutcome {
+        try await perform(action, on: reference, scope: scope, actor: actor, at: at, levels: ServiceLevels(), notice: notice)
+    }
+}
+
+/// When a ticket is due, as both stores work it out in SQL (`t` is the ticket): while scheduled,
+/// the expected date given to the resident (its service-level clock is paused); otherwise the
+/// service level's target, stored at creation and moved on by any pause.
+public enum DueDate {
+    public static let sql = "CASE WHEN t.status = 'scheduled' THEN COALESCE(t.expected_at, t.due_at) ELSE t.due_at END"
 }

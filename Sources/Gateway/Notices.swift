@@ -7,9 +7,11 @@ import Foundation
 extension FlowEngine {
     /// The ticket as stored: routed now, with the reporter's confirmation if one should be sent.
     public func newTicket(_ draft: TicketDraft, at now: Date, confirm: Bool) -> NewTicket {
-        NewTicket(draft: draft, destination: catalogue.routing.route(service: draft.service, area: draft.area), createdAt: now,
-                  confirmation: confirm && draft.reporter != nil ? createdNotice(draft) : nil,
-                  dueAt: now.addingTimeInterval(Double(catalogue.service(draft.service)?.slaHours ?? ServiceCatalogue.defaultSLAHours) * 3600))
+        let destination = catalogue.routing.route(service: draft.service, area: draft.area)
+        let due = serviceLevels.targets(service: draft.service, fault: draft.fault, moe: destination.moe, from: now)
+        return NewTicket(draft: draft, destination: destination, createdAt: now,
+                         confirmation: confirm && draft.reporter != nil ? createdNotice(draft) : nil,
+                         dueAt: due.resolve, acknowledgeDueAt: due.acknowledge)
     }
 
     /// "We received your report ... Your reference is ...".

@@ -10,7 +10,7 @@ import PostgresNIO
 extension PostgresStaffStore {
     static let queueColumns = """
         t.reference, t.service, t.fault, t.area, t.address, t.description, t.queue, t.status, t.channel, t.public_update,
-        t.expected_at, t.created_at, t.updated_at, t.moe, t.assignee, COALESCE(t.expected_at, t.due_at) AS due,
+        t.expected_at, t.created_at, t.updated_at, t.moe, t.assignee, \(DueDate.sql) AS due,
         (SELECT m.reference FROM tickets m WHERE m.id = t.duplicate_of) AS duplicate_reference
         """
 
@@ -39,7 +39,7 @@ extension PostgresStaffStore {
         if let service = query.service { scope.sql += " AND t.service = \(try scope.bind(service))" }
         if let area = query.area { scope.sql += " AND t.area = \(try scope.bind(area))" }
         if query.overdue {
-            scope.sql += " AND t.status = ANY(\(try scope.bind(WorklistQuery.open.map(\.rawValue)))) AND COALESCE(t.expected_at, t.due_at) < \(try scope.bind(now))"
+            scope.sql += " AND t.status = ANY(\(try scope.bind(WorklistQuery.open.map(\.rawValue)))) AND \(DueDate.sql) < \(try scope.bind(now))"
         }
         var counts: [TicketStatus: Int] = [:]
         var countSQL = scope
@@ -88,7 +88,7 @@ extension PostgresStaffStore {
         return TicketFile(ticket: ticket, history: history, duplicates: duplicates, reporters: reporters.count, reporter: reporter.flatMap { MSISDN($0) })
     }
 
-    public func perform(_ action: TicketAction, on reference: Reference, scope: String?, actor: String, at: Date,
+    public func perform(_ action: TicketAction, on reference: Reference, scope: String?, actor: String, at: Date, levels: ServiceLevels,
                         notice: @escaping NoticeWording) async throws -> ActionOutcome {
         try await client.withTransaction(logger: logger) { tx in
             guard let ticket = try await Self.locked(tx, reference: reference.digits, scope: scope, logger: logger) else { return .notFound }
@@ -98,7 +98,7 @@ extension PostgresStaffStore {
                 master = try await Self.locked(tx, reference: named.digits, scope: scope, logger: logger)
                 if let parent = master?.duplicateOf { master = try await Self.locked(tx, id: parent, logger: logger) }
             }
-            switch ticket.state.decide(action, master: master?.state) {
+            switch ticket.state.decide(action, master: master?.state, now: at, levels: levels) {
             case .failure(let refusal):
                 return .refused(refusal.description)
             case .success(let changes):
@@ -120,14 +120,16 @@ extension PostgresStaffStore {
     /// A ticket by reference (within `scope`) or by id, locked until the transaction ends.
     static func locked(_ tx: PostgresConnection, reference: String? = nil, id: Int64? = nil, scope: String? = nil,
                        logger: Logger) async throws -> Locked? {
-        for try await (id, digits, status, moe, queue, expected, duplicateOf, masterDigits) in try await tx.query("""
-            SELECT t.id, t.reference, t.status, t.moe, t.queue, t.expected_at, t.duplicate_of, m.reference
+        for try await (id, digits, status, moe, queue, expected, duplicateOf, masterDigits, service, fault, due, ackDue, paused) in try await tx.query("""
+            SELECT t.id, t.reference, t.status, t.moe, t.queue, t.expected_at, t.duplicate_of, m.reference,
+                   t.service, t.fault, t.due_at, t.acknowledge_due_at, t.paused_at
             FROM tickets t LEFT JOIN tickets m ON m.id = t.duplicate_of
             WHERE (t.reference = \(reference) OR t.id = \(id)) AND (\(scope)::TEXT IS NULL OR t.moe = \(scope)) FOR UPDATE OF t
-            """, logger: logger).decode((Int64, String, String, String, String, Date?, Int64?, String?).self) {
+            """, logger: logger).decode((Int64, String, String, String, String, Date?, Int64?, String?, String, String, Date?, Date?, Date?).self) {
             guard let ref = try? Reference(parsing: digits) else { return nil }
             let state = TicketState(reference: ref, status: TicketStatus(rawValue: status) ?? .new, moe: moe, queue: queue, expectedAt: expected,
-                                    duplicateOf: masterDigits.flatMap { try? Reference(parsing: $0) })
+                                    duplicateOf: masterDigits.flatMap { try? Reference(parsing: $0) },
+                                    service: service, fault: fault, dueAt: due, acknowledgeDueAt: ackDue, pausedAt: paused)
             return Locked(id: id, state: state, duplicateOf: duplicateOf)
         }
         return nil
@@ -150,6 +152,16 @@ extension PostgresStaffStore {
             try await tx.query("""
                 UPDATE tickets SET public_update = COALESCE(\(c.publicUpdate), public_update), expected_at = COALESCE(\(c.expectedAt), expected_at) WHERE id = \(id)
                 """, logger: logger)
+        }
+        if c.dueAt != nil || c.acknowledgeDueAt != nil {
+            try await tx.query("""
+                UPDATE tickets SET due_at = COALESCE(\(c.dueAt), due_at), acknowledge_due_at = COALESCE(\(c.acknowledgeDueAt), acknowledge_due_at) WHERE id = \(id)
+                """, logger: logger)
+        }
+        switch c.pause {
+        case .since(let when): try await tx.query("UPDATE tickets SET paused_at = \(when) WHERE id = \(id)", logger: logger)
+        case .resumed: try await tx.query("UPDATE tickets SET paused_at = NULL WHERE id = \(id)", logger: logger)
+        case nil: break
         }
         if let move = c.move {
             try await tx.query("UPDATE tickets SET moe = \(move.moe), queue = \(move.queue), assignee = NULL WHERE id = \(id) OR duplicate_of = \(id)", logger: logger)

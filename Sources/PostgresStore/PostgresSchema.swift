@@ -203,5 +203,9 @@ enum PostgresSchema {
             """,
             "CREATE INDEX rate_buckets_at ON rate_buckets (at)",
         ]),
+        Migration(name: "pg3 service levels", statements: [
+            "ALTER TABLE tickets ADD COLUMN acknowledge_due_at TIMESTAMPTZ",
+            "ALTER TABLE tickets ADD COLUMN paused_at TIMESTAMPTZ",
+        ]),
     ]
 }

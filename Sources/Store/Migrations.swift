@@ -237,6 +237,13 @@ extension AppDatabase {
                 CREATE INDEX tickets_moe_due ON tickets (moe, due_at);
                 """)
         }
+        migrator.registerMigration("v8 service levels") { db in
+            // Additive: the acknowledgement target, and since when a scheduled ticket's clock is paused.
+            try db.execute(sql: """
+                ALTER TABLE tickets ADD COLUMN acknowledge_due_at DATETIME;
+                ALTER TABLE tickets ADD COLUMN paused_at DATETIME;
+                """)
+        }
         return migrator
     }
 }

@@ -3,24 +3,10 @@ import Foundation
 import Gateway
 import GRDB
 
-/// How a ticket is read for the people who work it: its columns, and when it is due — the expected
-/// date once scheduled, else the `due_at` stored at creation (reported + the service's SLA).
+/// How a ticket is read for the people who work it: its columns, and when it is due.
 struct QueueRows {
-    /// Service code -> SLA hours: only for tickets stored before `due_at` existed (or by an older
-    /// instance during an upgrade), whose due date is still worked out here.
-    let sla: [String: Int]
-    static let defaultSLA = ServiceCatalogue.defaultSLAHours
-
-    /// `t` is the ticket. Dates are compared as GRDB stores them (`YYYY-MM-DD HH:MM:SS.SSS`, UTC).
-    var due: String { "COALESCE(t.expected_at, t.due_at, \(dueFromSLA))" }
-
-    /// Reported + the service's SLA, worked out in SQL.
-    var dueFromSLA: String {
-        let cases = sla.sorted { $0.key < $1.key }
-            .map { "WHEN '\($0.key.replacingOccurrences(of: "'", with: "''"))' THEN \($0.value)" }.joined(separator: " ")
-        let hours = cases.isEmpty ? "\(Self.defaultSLA)" : "CASE t.service \(cases) ELSE \(Self.defaultSLA) END"
-        return "strftime('%Y-%m-%d %H:%M:%f', t.created_at, '+' || (\(hours)) || ' hours')"
-    }
+    /// `t` is the ticket.
+    var due: String { DueDate.sql }
 
     var columns: String {
         """
@@ -40,13 +26,24 @@ struct QueueRows {
 }
 
 extension SQLiteStaffStore {
-    /// Tickets stored before `due_at` existed get it once, from their service's SLA; returns how many.
+    /// Tickets stored before `due_at` existed get their targets once, from the catalogue's service
+    /// levels as they stand, in batches; returns how many.
     @discardableResult
     public func storeMissingDueDates() throws -> Int {
-        let rows = self.rows
-        return try database.writer.write { db in
-            try db.execute(sql: "UPDATE tickets AS t SET due_at = \(rows.dueFromSLA) WHERE t.due_at IS NULL")
-            return db.changesCount
+        let levels = self.levels
+        var total = 0
+        while true {
+            let done = try database.writer.write { db -> Int in
+                let rows = try Row.fetchAll(db, sql: "SELECT id, service, fault, moe, created_at FROM tickets WHERE due_at IS NULL LIMIT 1000")
+                for row in rows {
+                    let due = levels.targets(service: row[1], fault: row[2], moe: row[3], from: row[4])
+                    try db.execute(sql: "UPDATE tickets SET due_at = ?, acknowledge_due_at = COALESCE(acknowledge_due_at, ?) WHERE id = ?",
+                                   arguments: [due.resolve, due.acknowledge, row[0] as Int64])
+                }
+                return rows.count
+            }
+            total += done
+            if done < 1000 { return total }
         }
     }
 }

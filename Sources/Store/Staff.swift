@@ -12,10 +12,13 @@ public struct SQLiteStaffStore: StaffStore {
     /// bcrypt, with the count of sign-ins waiting for it shared by every copy of this store.
     public let passwords = Passwords()
 
-    /// `sla`: hours from report to the promised fix, by service code (72 for any other).
-    public init(_ database: AppDatabase, sla: [String: Int] = [:]) {
+    /// The catalogue's promises: for tickets stored before their targets were.
+    let levels: ServiceLevels
+
+    public init(_ database: AppDatabase, levels: ServiceLevels = ServiceLevels()) {
         self.database = database
-        self.rows = QueueRows(sla: sla)
+        self.rows = QueueRows()
+        self.levels = levels
     }
 
     public typealias Problem = StaffAccountProblem

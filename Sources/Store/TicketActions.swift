@@ -7,7 +7,7 @@ import GRDB
 /// transaction — the ticket, its history, the reporters' SMS and the audit log — so none happens
 /// without the others.
 extension SQLiteStaffStore {
-    public func perform(_ action: TicketAction, on reference: Reference, scope: String?, actor: String, at: Date,
+    public func perform(_ action: TicketAction, on reference: Reference, scope: String?, actor: String, at: Date, levels: ServiceLevels,
                         notice: @escaping NoticeWording) async throws -> ActionOutcome {
         try await database.writer.write { db in
             guard let ticket = try TicketActions.Ticket.fetch(db, reference.digits, scope: scope) else { return .notFound }
@@ -17,7 +17,7 @@ extension SQLiteStaffStore {
                 master = try TicketActions.Ticket.fetch(db, named.digits, scope: scope)
                 if let parent = master?.duplicateOf { master = try TicketActions.Ticket.fetch(db, id: parent) }
             }
-            switch ticket.state.decide(action, master: master?.state) {
+            switch ticket.state.decide(action, master: master?.state, now: at, levels: levels) {
             case .failure(let refusal):
                 return .refused(refusal.description)
             case .success(let changes):
@@ -36,7 +36,10 @@ struct TicketActions {
         var state: TicketState
         var duplicateOf: Int64?
 
-        static let columns = "t.id, t.reference, t.status, t.moe, t.queue, t.expected_at, t.duplicate_of, m.reference"
+        static let columns = """
+            t.id, t.reference, t.status, t.moe, t.queue, t.expected_at, t.duplicate_of, m.reference,
+            t.service, t.fault, t.due_at, t.acknowledge_due_at, t.paused_at
+            """
         static let from = "tickets t LEFT JOIN tickets m ON m.id = t.duplicate_of"
 
         static func fetch(_ db: Database, _ reference: String, scope: String?) throws -> Ticket? {
@@ -51,7 +54,8 @@ struct TicketActions {
         static func decode(_ row: Row) -> Ticket? {
             guard let reference = try? Reference(parsing: row[1] as String) else { return nil }
             let state = TicketState(reference: reference, status: TicketStatus(rawValue: row[2]) ?? .new, moe: row[3], queue: row[4],
-                                    expectedAt: row[5], duplicateOf: (row[7] as String?).flatMap { try? Reference(parsing: $0) })
+                                    expectedAt: row[5], duplicateOf: (row[7] as String?).flatMap { try? Reference(parsing: $0) },
+                                    service: row[8], fault: row[9], dueAt: row[10], acknowledgeDueAt: row[11], pausedAt: row[12])
             return Ticket(id: row[0], state: state, duplicateOf: row[6])
         }
     }
@@ -77,6 +81,15 @@ struct TicketActions {
         if c.publicUpdate != nil || c.expectedAt != nil {
             try db.execute(sql: "UPDATE tickets SET public_update = COALESCE(?, public_update), expected_at = COALESCE(?, expected_at) WHERE id = ?",
                            arguments: [c.publicUpdate, c.expectedAt, ticket.id])
+        }
+        if c.dueAt != nil || c.acknowledgeDueAt != nil {
+            try db.execute(sql: "UPDATE tickets SET due_at = COALESCE(?, due_at), acknowledge_due_at = COALESCE(?, acknowledge_due_at) WHERE id = ?",
+                           arguments: [c.dueAt, c.acknowledgeDueAt, ticket.id])
+        }
+        switch c.pause {
+        case .since(let when): try db.execute(sql: "UPDATE tickets SET paused_at = ? WHERE id = ?", arguments: [when, ticket.id])
+        case .resumed: try db.execute(sql: "UPDATE tickets SET paused_at = NULL WHERE id = ?", arguments: [ticket.id])
+        case nil: break
         }
         if let move = c.move {
             try db.execute(sql: "UPDATE tickets SET moe = ?, queue = ?, assignee = NULL WHERE id = ? OR duplicate_of = ?",

@@ -33,7 +33,8 @@ struct MOEApiRoutes: Sendable {
             let list = try await staff.worklist(query, now: clock.now())
             try await staff.audit(actor: "api:\(moe)", action: "api list", reference: nil,
                                   detail: "page \(query.page): \(list.tickets.count) of \(list.total)", address: context.clientAddress, at: clock.now())
-            return json(Listing(tickets: list.tickets, total: list.total, page: query.page))
+            let now = clock.now()
+            return json(Listing(tickets: list.tickets.map { APITicket($0, now: now) }, total: list.total, page: query.page))
         }
         router.get("/api/v1/tickets/:reference") { request, context in
             if let wait = await limiter.take(limits.moeAPI, "moe-api", address: context.clientAddress) { return RateLimiter.tooMany(wait) }
@@ -41,7 +42,7 @@ struct MOEApiRoutes: Sendable {
             guard let reference = try? Reference(parsing: context.parameters.require("reference")),
                   let ticket = try await staff.ticket(reference, moe: moe) else { return problem(.notFound, "no such ticket") }
             try await staff.audit(actor: "api:\(moe)", action: "api read", reference: reference, detail: nil, address: context.clientAddress, at: clock.now())
-            return json(ticket)
+            return json(APITicket(ticket, now: clock.now()))
         }
         router.post("/api/v1/tickets/:reference/status") { request, context in
             if let wait = await limiter.take(limits.moeAPI, "moe-api", address: context.clientAddress) { return RateLimiter.tooMany(wait) }
@@ -64,17 +65,17 @@ struct MOEApiRoutes: Sendable {
             let publicUpdate = change.public_update.flatMap { $0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? nil : String($0.prefix(500)) }
             let note = change.internal_note.map { String($0.prefix(2000)) }
             let action = TicketAction.status(status, publicUpdate: publicUpdate, internalNote: note, expectedAt: expected)
-            switch try await staff.perform(action, on: reference, scope: moe, actor: "api:\(moe)", at: clock.now(), notice: engine.noticeWording) {
+            switch try await staff.perform(action, on: reference, scope: moe, actor: "api:\(moe)", at: clock.now(), levels: engine.serviceLevels, notice: engine.noticeWording) {
             case .done: break
             case .notFound: return problem(.notFound, "no such ticket")
             case .refused(let why): return problem(.conflict, why)
             }
-            return json(try await staff.ticket(reference, moe: moe))
+            return json(try await staff.ticket(reference, moe: moe).map { APITicket($0, now: clock.now()) })
         }
     }
 
     struct Listing: Encodable {
-        var tickets: [QueueTicket]
+        var tickets: [APITicket]
         var total: Int
         var page: Int
     }
@@ -104,5 +105,26 @@ struct MOEApiRoutes: Sendable {
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return Response(status: status, headers: [.contentType: "application/json; charset=utf-8"],
                         body: .init(byteBuffer: ByteBuffer(bytes: (try? encoder.encode(value)) ?? Data())))
+    }
+}
+
+/// A ticket as the MOE API shows it: its fields, with `due` (the expected date once scheduled,
+/// else the service-level target) and `overdue` (open and past it).
+struct APITicket: Encodable {
+    var ticket: QueueTicket
+    var now: Date
+
+    init(_ ticket: QueueTicket, now: Date) {
+        self.ticket = ticket
+        self.now = now
+    }
+
+    enum Keys: String, CodingKey { case due, overdue }
+
+    func encode(to encoder: any Encoder) throws {
+        try ticket.encode(to: encoder)
+        var c = encoder.container(keyedBy: Keys.self)
+        try c.encodeIfPresent(ticket.dueAt, forKey: .due)
+        try c.encode(ticket.isOverdue(at: now), forKey: .overdue)
     }
 }

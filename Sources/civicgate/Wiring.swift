@@ -28,7 +28,7 @@ struct Stores {
     /// Per-address request allowances shared by every instance (nil: in memory, one instance).
     var buckets: (any RequestBuckets)? = nil
 
-    static func open(_ c: GatewayConfiguration, sla: [String: Int], logger: Logger) async throws -> Stores {
+    static func open(_ c: GatewayConfiguration, levels: ServiceLevels, logger: Logger) async throws -> Stores {
         if let address = PostgresAppDatabase.Address(c.database) {
             let database = PostgresAppDatabase(address, logger: logger)
             // The pool works while this runs: for the life of the process.
@@ -48,7 +48,7 @@ struct Stores {
             throw ConfigurationError.invalid("CIVICGATE_DATABASE", "postgres://…", "postgres://user:password@host:port/database")
         }
         let database = try AppDatabase.open(path: c.database)
-        let staff = SQLiteStaffStore(database, sla: sla)
+        let staff = SQLiteStaffStore(database, levels: levels)
         try staff.storeMissingDueDates()
         return Stores(conversations: SQLiteConversationStore(database), outbox: SQLiteOutboxStore(database),
                       organisations: SQLiteOrganisationStore(database), staff: staff, listing: SQLiteRequestListing(database),
@@ -73,7 +73,7 @@ struct Wiring {
 
     static func make(_ c: GatewayConfiguration, logger: Logger) async throws -> Wiring {
         let definitions = try loadDefinitions(c)
-        return Wiring(c, definitions: definitions, stores: try await Stores.open(c, sla: definitions.catalogue.slaHours, logger: logger), logger: logger)
+        return Wiring(c, definitions: definitions, stores: try await Stores.open(c, levels: definitions.catalogue.serviceLevels(timeZone: c.calendar.timeZone), logger: logger), logger: logger)
     }
 
     init(_ c: GatewayConfiguration, definitions: Definitions, stores: Stores, logger: Logger) {

@@ -67,6 +67,40 @@ struct StaffWorld: Sendable {
     let password = "correct horse battery"
 
     @Test(arguments: StoreKind.available)
+    func aBusinessHoursTargetSkipsTheWeekendAndHolidayAndPausesWhileScheduled(_ kind: StoreKind) async throws {
+        try await StaffWorld.with(kind) { w async throws in
+            func sast(_ text: String) -> Date { ISO8601DateFormatter().date(from: text + "+02:00")! }
+            let levels = w.engine.serviceLevels
+            // A pothole (roads: 45 working hours, Mon-Fri 07:30-16:30) reported on Tuesday 15
+            // December 2026 at 10:00; Wednesday 16 December is the Day of Reconciliation: 6.5 h
+            // Tuesday, 9 h each on Thursday, Friday, Monday and Tuesday, 2.5 h on Wednesday 23rd.
+            w.organisations.clock.advance(sast("2026-12-15T10:00:00").timeIntervalSince(w.now))
+            let pothole = try #require(try await w.tickets([("roads.pothole", "0821110009")]).first)
+            func due() async throws -> Date? { try await w.staff.ticket(pothole, moe: "roads")?.dueAt }
+            let created = try await due()
+            #expect(created == sast("2026-12-23T10:00:00"))
+            func act(_ action: TicketAction, at: String) async throws -> ActionOutcome {
+                w.organisations.clock.advance(sast(at).timeIntervalSince(w.now))
+                return try await w.staff.perform(action, on: pothole, scope: "roads", actor: "tester", at: w.now, levels: levels, notice: w.engine.noticeWording)
+            }
+            // Scheduled on Friday at 15:00 for Monday noon: the clock stops; the queue shows the date given.
+            #expect(try await act(.status(.scheduled, publicUpdate: "A crew comes on Monday", internalNote: nil, expectedAt: sast("2026-12-21T12:00:00")),
+                                  at: "2026-12-18T15:00:00") == .done)
+            #expect(try await due() == sast("2026-12-21T12:00:00"))
+            // Work starts Monday 09:00: 3 working hours were lost (Friday 15:00-16:30, Monday 07:30-09:00).
+            #expect(try await act(.status(.inProgress, publicUpdate: nil, internalNote: "crew on site", expectedAt: nil), at: "2026-12-21T09:00:00") == .done)
+            #expect(try await due() == sast("2026-12-23T13:00:00"))
+            // Past it, and still open: overdue in the worklist.
+            w.organisations.clock.advance(sast("2026-12-23T12:30:00").timeIntervalSince(w.now))
+            var overdue = WorklistQuery(scope: "roads")
+            overdue.overdue = true
+            #expect(try await w.staff.worklist(overdue, now: w.now).tickets.isEmpty, "not yet: the pause gave it three more hours")
+            w.organisations.clock.advance(sast("2026-12-23T13:30:00").timeIntervalSince(w.now))
+            #expect(try await w.staff.worklist(overdue, now: w.now).tickets.map(\.reference) == [pothole.digits])
+        }
+    }
+
+    @Test(arguments: StoreKind.available)
     func accountsSignInWithGrowingWaitsAndNoLockAndSessionsEnd(_ kind: StoreKind) async throws {
         try await StaffWorld.with(kind) { w async throws in
             let thandi = try await w.staff.addUser(username: "thandi", password: password, moe: "water", role: .dispatcher, at: w.now)

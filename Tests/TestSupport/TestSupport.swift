@@ -83,7 +83,7 @@ public struct TestGateway: Sendable {
         outbox = SQLiteOutboxStore(db)
         organisations = SQLiteOrganisationStore(db)
         bulk = BulkReports(engine: definitions.engine(), clock: clock, references: { references.next() })
-        staff = SQLiteStaffStore(db, sla: definitions.catalogue.slaHours)
+        staff = SQLiteStaffStore(db, levels: definitions.engine().serviceLevels)
     }
 }
 

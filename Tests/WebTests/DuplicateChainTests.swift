@@ -62,19 +62,21 @@ import Testing
     }
 }
 
-/// The due date is a column set when the ticket is made: reported + the service's SLA.
+/// The due date is a column set when the ticket is made: the service level's target on its calendar.
 @Suite struct DueDateTests {
     @Test func aNewTicketStoresItsDueDateAndOlderTicketsGetOneOnce() async throws {
         let world = try TestGateway()
         let reference = try await world.report("water", "burst_pipe")
-        let sla = try shippedDefinitions().catalogue.service("water")!.slaHours
+        let levels = try shippedDefinitions().engine().serviceLevels
+        let target = levels.targets(service: "water", fault: "burst_pipe", moe: "water", from: world.clock.now())
         let stored = try await world.database.writer.read { db in
             try Date.fetchOne(db, sql: "SELECT due_at FROM tickets WHERE reference = ?", arguments: [reference.digits])
         }
         let due = try #require(stored)
-        #expect(abs(due.timeIntervalSince(world.clock.now()) - Double(sla) * 3600) < 1)
+        #expect(abs(due.timeIntervalSince(target.resolve)) < 1)
+        #expect(abs(due.timeIntervalSince(world.clock.now()) - 24 * 3600) < 1, "a burst pipe: 24 hours, every hour counted")
         #expect(try await world.staff.ticket(reference, moe: nil)?.dueAt.map { abs($0.timeIntervalSince(due)) < 1 } == true)
-        // A ticket from before the column existed gets it from its service's SLA, once.
+        // A ticket from before the column existed gets it from the catalogue, once.
         try await world.database.writer.write { db in try db.execute(sql: "UPDATE tickets SET due_at = NULL") }
         #expect(try world.staff.storeMissingDueDates() == 1)
         #expect(try world.staff.storeMissingDueDates() == 0)

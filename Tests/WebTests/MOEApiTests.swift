@@ -6,6 +6,7 @@ import HummingbirdTesting
 import NIOCore
 import TestSupport
 import Testing
+import Web
 
 /// The MOE JSON API: per-MOE tokens, cross-MOE isolation, status changes with history, audit and
 /// (for public updates only) the reporter's SMS.
@@ -46,6 +47,24 @@ import Testing
             #expect(!raw.contains("+27") && !raw.contains("821234567"))
         }
         #expect(try await world.tickets.publicTicket(reference)?.status == .new)
+    }
+
+    @Test func aTicketCarriesItsDueDateAndWhetherItIsOverdue() async throws {
+        let world = try TestGateway()
+        let (reference, _) = try await waterTicket(world)
+        let water = try await world.staff.addToken(moe: "water", at: world.clock.now())
+        let due = try #require(try await world.staff.ticket(reference, moe: "water")?.dueAt)
+        try await makeApp(world).test(.router) { client in
+            let fresh = try await call(client, .get, "/api/v1/tickets/\(reference.digits)", token: water)
+            #expect(fresh.body["due"] as? String == Open311Dates.format(due, in: TimeZone(identifier: "Africa/Johannesburg")!))
+            #expect(fresh.body["overdue"] as? Bool == false)
+            world.clock.advance(due.timeIntervalSince(world.clock.now()) + 60)
+            let late = try await call(client, .get, "/api/v1/tickets", token: water)
+            #expect((late.body["tickets"] as? [[String: Any]])?.first?["overdue"] as? Bool == true)
+            _ = try await call(client, .post, "/api/v1/tickets/\(reference.digits)/status", token: water, json: #"{"status":"resolved","public_update":"Fixed"}"#)
+            let resolved = try await call(client, .get, "/api/v1/tickets/\(reference.digits)", token: water)
+            #expect(resolved.body["overdue"] as? Bool == false, "a resolved ticket is not overdue")
+        }
     }
 
     @Test func aPublicUpdateNotifiesTheReporterAndAnInternalNoteDoesNot() async throws {

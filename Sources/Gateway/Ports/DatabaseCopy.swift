@@ -50,6 +50,7 @@ public enum DatabaseCopy {
             ("description", .text), ("moe", .text), ("queue", .text), ("status", .text), ("channel", .text), ("reporter", .text),
             ("language", .text), ("public_update", .text), ("expected_at", .date), ("created_at", .date), ("updated_at", .date),
             ("source_org", .integer), ("external_id", .text), ("assignee", .text), ("duplicate_of", .integer), ("due_at", .date),
+            ("acknowledge_due_at", .date), ("paused_at", .date),
         ], selfReferences: ["duplicate_of"]),
         CopiedTable("ticket_events", order: "id", [("id", .integer), ("ticket_id", .integer), ("at", .date), ("kind", .text), ("from_status", .text),
                                                    ("to_status", .text), ("note", .text), ("is_public", .boolean), ("actor", .text)]),

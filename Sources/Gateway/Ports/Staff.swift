@@ -38,7 +38,7 @@ public struct QueueTicket: Sendable, Equatable, Codable {
     public var moe: String
     /// The crew or person it is assigned to.
     public var assignee: String?
-    /// When it should be resolved: the expected date if scheduled, else reported + the service's SLA.
+    /// When it should be resolved: the expected date while scheduled, else the service level's target (`DueDate`).
     public var dueAt: Date?
     /// The reference of the ticket this one duplicates.
     public var duplicateOf: String?
@@ -81,3 +81,10 @@ public protocol MOETokens: Sendable {
 
 /// Everything the console, the MOE API and the CLI need of staff, as one store.
 public protocol StaffStore: DispatchStore, StaffSessions, StaffAccounts, StaffAdministration, MOETokens, AuditLog {}
+
+extension QueueTicket {
+    /// Still open and past its due date.
+    public func isOverdue(at now: Date) -> Bool {
+        (TicketStatus(rawValue: status)?.isOpen ?? false) && (dueAt.map { $0 < now } ?? false)
+    }
+}

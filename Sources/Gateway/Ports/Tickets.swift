@@ -8,11 +8,15 @@ public struct NewTicket: Sendable, Equatable {
     public var createdAt: Date
     /// The confirmation SMS for the reporter, queued in the same transaction.
     public var confirmation: String?
-    /// When it should be resolved: reported + the service's SLA (stored, so queues sort on a column).
+    /// When it should be resolved: reported + the service level's target on its calendar (stored,
+    /// so queues sort on a column).
     public var dueAt: Date?
+    /// When it should be acknowledged, if the service level says.
+    public var acknowledgeDueAt: Date?
 
-    public init(draft: TicketDraft, destination: Destination, createdAt: Date, confirmation: String?, dueAt: Date? = nil) {
+    public init(draft: TicketDraft, destination: Destination, createdAt: Date, confirmation: String?, dueAt: Date? = nil, acknowledgeDueAt: Date? = nil) {
         self.dueAt = dueAt
+        self.acknowledgeDueAt = acknowledgeDueAt
         self.draft = draft
         self.destination = destination
         self.createdAt = createdAt

@@ -77,9 +77,7 @@ struct ConsolePages: Sendable {
         return row
     }
 
-    func isOverdue(_ t: QueueTicket, now: Date) -> Bool {
-        (TicketStatus(rawValue: t.status)?.isOpen ?? false) && (t.dueAt.map { $0 < now } ?? false)
-    }
+    func isOverdue(_ t: QueueTicket, now: Date) -> Bool { t.isOverdue(at: now) }
 
     func ticket(_ file: TicketFile, session: StaffSession, now: Date, number: MSISDN? = nil, flash: String? = nil, error: String? = nil) -> String {
         var context = row(for: file.ticket, now: now)

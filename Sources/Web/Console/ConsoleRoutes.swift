@@ -86,7 +86,7 @@ struct ConsoleRoutes: Sendable {
             case .failure(let problem): return try await ticketPage(reference, session: session, error: problem.description, status: .unprocessableContent)
             }
             switch try await staff.perform(action, on: reference, scope: scope(session), actor: session.user.username, at: clock.now(),
-                                           notice: engine.noticeWording) {
+                                           levels: engine.serviceLevels, notice: engine.noticeWording) {
             case .done: return Response(status: .seeOther, headers: [.location: "/console/tickets/\(reference.digits)?done=\(name)"])
             case .notFound: return notFound(session)
             case .refused(let why): return try await ticketPage(reference, session: session, error: why, status: .conflict)
@@ -109,7 +109,7 @@ struct ConsoleRoutes: Sendable {
             for raw in form.values("ref").prefix(500) {
                 guard let reference = try? Reference(parsing: raw) else { continue }
                 if try await staff.perform(action, on: reference, scope: scope(session), actor: session.user.username, at: clock.now(),
-                                           notice: engine.noticeWording) == .done { done += 1 }
+                                           levels: engine.serviceLevels, notice: engine.noticeWording) == .done { done += 1 }
             }
             let separator = back.isEmpty ? "?" : "&"
             return Response(status: .seeOther, headers: [.location: "/console/\(back)\(separator)done=bulk-\(done)"])

@@ -1,0 +1,102 @@
+import Domain
+import Foundation
+import TestSupport
+import Testing
+
+/// Due dates on the municipality's calendar: 24x7 and business hours, weekends, public holidays
+/// (with the Sunday-to-Monday rule), the pause while scheduled and a re-route.
+@Suite struct ServiceLevelsTests {
+    /// Mon-Fri 07:30-16:30 for roads, the holidays of December and August 2026.
+    let levels = ServiceLevels(
+        levels: [
+            "roads": ServiceLevel(acknowledgeHours: 9, resolveHours: 27, calendar: .business),
+            "water": ServiceLevel(acknowledgeHours: 4, resolveHours: 48, calendar: .allHours, restartsOnReroute: true),
+        ],
+        faultLevels: ["roads.traffic_light": ServiceLevel(acknowledgeHours: 2, resolveHours: 12, calendar: .allHours)],
+        workingHours: ["roads": WorkingHours(days: Dictionary(uniqueKeysWithValues: (2...6).map { ($0, 450..<990) }))],
+        holidays: PublicHolidays(["2026-08-09", "2026-12-16", "2026-12-25", "2026-12-26"]),
+        timeZone: TimeZone(identifier: "Africa/Johannesburg")!)
+
+    let reference: Reference = {
+        var draws = SeededGenerator(state: 12)
+        return Reference.random(using: &draws)
+    }()
+
+    /// A local (SAST, +02:00) time.
+    func at(_ text: String) -> Date { ISO8601DateFormatter().date(from: text + "+02:00")! }
+
+    @Test func aTwentyFourSevenTargetCountsEveryHour() {
+        let start = at("2026-12-24T22:00:00")
+        let due = levels.targets(service: "water", fault: "leak", moe: "water", from: start)
+        #expect(due.resolve == at("2026-12-26T22:00:00"), "through Christmas: every hour counts")
+        #expect(due.acknowledge == at("2026-12-25T02:00:00"))
+    }
+
+    @Test func aBusinessTargetSkipsTheWeekendAndAPublicHoliday() {
+        // Tuesday 10:00: 6.5 h that day, Wednesday 16 December is a holiday, 9 h Thursday, 9 h
+        // Friday, then the weekend: the last 2.5 h are on Monday morning.
+        let due = levels.targets(service: "roads", fault: "pothole", moe: "roads", from: at("2026-12-15T10:00:00"))
+        #expect(due.resolve == at("2026-12-21T10:00:00"))
+        #expect(due.acknowledge == at("2026-12-17T10:00:00"), "6.5 h Tuesday, none Wednesday, 2.5 h Thursday")
+    }
+
+    @Test func aHolidayOnSundayMakesMondayAHoliday() {
+        #expect(levels.isHoliday(at("2026-08-10T12:00:00")), "Women's Day 2026 is a Sunday: Monday is off")
+        #expect(!levels.isHoliday(at("2026-08-11T12:00:00")))
+        #expect(!levels.isHoliday(at("2026-12-28T12:00:00")), "26 December 2026 is a Saturday: no Monday off for it")
+        // Friday 16:00: half an hour that day; Monday 10 August is off; 8.5 h on Tuesday.
+        #expect(levels.add(hours: 9, to: at("2026-08-07T16:00:00"), calendar: .business, moe: "roads") == at("2026-08-11T16:00:00"))
+    }
+
+    @Test func aReportOutsideWorkingHoursStartsItsClockAtTheNextOpening() {
+        #expect(levels.add(hours: 1, to: at("2026-12-12T22:00:00"), calendar: .business, moe: "roads") == at("2026-12-14T08:30:00"))
+        #expect(levels.add(hours: 1, to: at("2026-12-14T05:00:00"), calendar: .business, moe: "roads") == at("2026-12-14T08:30:00"))
+        // An MOE the catalogue does not give hours works office hours, Mon-Fri 08:00-16:30.
+        #expect(levels.add(hours: 1, to: at("2026-12-14T05:00:00"), calendar: .business, moe: "parks") == at("2026-12-14T09:00:00"))
+    }
+
+    @Test func aFaultTypeKeepsItsOwnPromise() {
+        let due = levels.targets(service: "roads", fault: "traffic_light", moe: "roads", from: at("2026-12-19T20:00:00"))
+        #expect(due.resolve == at("2026-12-20T08:00:00") && due.acknowledge == at("2026-12-19T22:00:00"))
+        #expect(levels.level(service: "unknown", fault: nil) == ServiceLevels.fallback)
+    }
+
+    @Test func workingTimeBetweenTwoMomentsIsCountedOnTheCalendar() {
+        #expect(levels.counted(from: at("2026-12-11T15:00:00"), to: at("2026-12-14T09:00:00"), calendar: .business, moe: "roads") == 3 * 3600)
+        #expect(levels.counted(from: at("2026-12-11T15:00:00"), to: at("2026-12-14T09:00:00"), calendar: .allHours, moe: "roads") == 66 * 3600)
+        #expect(levels.counted(from: at("2026-12-14T09:00:00"), to: at("2026-12-11T15:00:00"), calendar: .business, moe: "roads") == 0)
+    }
+
+    func roadsTicket(_ status: TicketStatus, due: Date, pausedAt: Date? = nil) throws -> TicketState {
+        TicketState(reference: reference, status: status, moe: "roads", queue: "roads-general", expectedAt: nil,
+                    duplicateOf: nil, service: "roads", fault: "pothole", dueAt: due, acknowledgeDueAt: nil, pausedAt: pausedAt)
+    }
+
+    @Test func theClockPausesWhileScheduledAndTheTargetMovesOnByTheWorkingTimeLost() throws {
+        let due = at("2026-12-21T10:00:00")
+        let scheduledAt = at("2026-12-11T15:00:00")
+        let schedule = try roadsTicket(.assigned, due: due)
+            .decide(.status(.scheduled, publicUpdate: nil, internalNote: "crew booked", expectedAt: at("2026-12-14T12:00:00")), now: scheduledAt, levels: levels).get()
+        #expect(schedule.pause == .since(scheduledAt) && schedule.dueAt == nil)
+        // Back to work on Monday 09:00: 3 working hours lost (Friday 15:00-16:30, Monday 07:30-09:00).
+        let resume = try roadsTicket(.scheduled, due: due, pausedAt: scheduledAt)
+            .decide(.status(.inProgress, publicUpdate: "Crew on site", internalNote: nil, expectedAt: nil), now: at("2026-12-14T09:00:00"), levels: levels).get()
+        #expect(resume.pause == .resumed)
+        #expect(resume.dueAt == at("2026-12-21T13:00:00"))
+        // A change that keeps it scheduled keeps the clock paused.
+        let note = try roadsTicket(.scheduled, due: due, pausedAt: scheduledAt)
+            .decide(.assign(to: "Crew 4"), now: at("2026-12-14T09:00:00"), levels: levels).get()
+        #expect(note.pause == nil && note.dueAt == nil)
+    }
+
+    @Test func aRerouteRestartsTheClockOnlyWhereTheCatalogueSaysSo() throws {
+        let now = at("2026-12-15T10:00:00")
+        let water = TicketState(reference: reference, status: .new, moe: "water", queue: "water-general", expectedAt: nil,
+                                duplicateOf: nil, service: "water", fault: "leak", dueAt: at("2026-12-14T10:00:00"))
+        let moved = try water.decide(.reroute(moe: "roads", queue: "roads-general", reason: "road surface"), now: now, levels: levels).get()
+        #expect(moved.dueAt == at("2026-12-17T10:00:00") && moved.acknowledgeDueAt == at("2026-12-15T14:00:00"))
+        let roads = try roadsTicket(.new, due: at("2026-12-14T10:00:00"))
+        let kept = try roads.decide(.reroute(moe: "water", queue: "water-general", reason: "a burst main"), now: now, levels: levels).get()
+        #expect(kept.dueAt == nil, "the resident's wait runs on")
+    }
+}
