@@ -78,9 +78,11 @@ public struct ServiceCatalogue: Sendable, Equatable {
         for service in services {
             for (fault, level) in service.faultLevels { faultLevels["\(service.code).\(fault)"] = level }
         }
-        return ServiceLevels(levels: Dictionary(services.map { ($0.code, $0.level) }, uniquingKeysWith: { a, _ in a }), faultLevels: faultLevels,
-                             workingHours: Dictionary(moes.map { ($0.code, $0.workingHours) }, uniquingKeysWith: { a, _ in a }),
-                             holidays: holidays, timeZone: timeZone)
+        var levels = ServiceLevels(levels: Dictionary(services.map { ($0.code, $0.level) }, uniquingKeysWith: { a, _ in a }), faultLevels: faultLevels,
+                                   workingHours: Dictionary(moes.map { ($0.code, $0.workingHours) }, uniquingKeysWith: { a, _ in a }),
+                                   holidays: holidays, timeZone: timeZone)
+        levels.triageMOE = routing.triage.moe
+        return levels
     }
 
     public func service(_ code: String) -> ServiceCategory? { services.first { $0.code == code } }

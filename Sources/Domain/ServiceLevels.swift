@@ -54,6 +54,8 @@ public struct ServiceLevels: Sendable, Equatable {
     public var workingHours: [String: WorkingHours]
     public var holidays: PublicHolidays
     public var timeZone: TimeZone
+    /// The MOE of municipal triage, whose supervisors hear of level-2 escalations.
+    public var triageMOE = "municipal"
 
     public init(levels: [String: ServiceLevel] = [:], faultLevels: [String: ServiceLevel] = [:], workingHours: [String: WorkingHours] = [:],
                 holidays: PublicHolidays = .none, timeZone: TimeZone = TimeZone(identifier: "Africa/Johannesburg") ?? .gmt) {

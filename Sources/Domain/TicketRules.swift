@@ -12,6 +12,8 @@ public enum TicketAction: Sendable, Equatable {
     case reroute(moe: String, queue: String, reason: String)
     /// The same fault as `master`: its reporters are told with the master's updates from now on.
     case duplicate(of: Reference)
+    /// Past its service-level target (level 1) or twice it (level 2): the people above are told.
+    case escalate(level: Int, reason: String)
 
     /// How the audit log names it.
     public var name: String {
@@ -21,6 +23,7 @@ public enum TicketAction: Sendable, Equatable {
         case .status(let s, _, _, _): "status \(s.rawValue)"
         case .reroute: "reroute"
         case .duplicate: "mark duplicate"
+        case .escalate(let level, _): "escalate level \(level)"
         }
     }
 
@@ -35,6 +38,7 @@ public enum TicketAction: Sendable, Equatable {
                 .compactMap { $0 }.joined(separator: "; ")
         case .reroute(let moe, let queue, let reason): "to \(moe)/\(queue): \(reason)"
         case .duplicate(let master): "of \(master.grouped)"
+        case .escalate(_, let reason): reason
         }
     }
 }
@@ -55,9 +59,13 @@ public struct TicketState: Sendable, Equatable {
     public var dueAt: Date?
     public var acknowledgeDueAt: Date?
     public var pausedAt: Date?
+    /// 0, or the highest escalation so far (1: past a target, 2: past twice a target).
+    public var escalationLevel: Int
 
     public init(reference: Reference, status: TicketStatus, moe: String, queue: String, expectedAt: Date?, duplicateOf: Reference?,
-                service: String = "", fault: String? = nil, dueAt: Date? = nil, acknowledgeDueAt: Date? = nil, pausedAt: Date? = nil) {
+                service: String = "", fault: String? = nil, dueAt: Date? = nil, acknowledgeDueAt: Date? = nil, pausedAt: Date? = nil,
+                escalationLevel: Int = 0) {
+        self.escalationLevel = escalationLevel
         self.reference = reference
         self.status = status
         self.moe = moe
@@ -74,7 +82,7 @@ public struct TicketState: Sendable, Equatable {
 
 /// The kinds of entry in a ticket's history.
 public enum TicketEventKind: String, Sendable, Equatable, CaseIterable {
-    case created, status, assigned, rerouted, duplicate, merged
+    case created, status, assigned, rerouted, duplicate, merged, escalated
 }
 
 /// One history entry a decision writes.
@@ -129,6 +137,8 @@ public struct TicketChanges: Sendable, Equatable {
     public var dueAt: Date?
     public var acknowledgeDueAt: Date?
     public var pause: ClockPause?
+    /// The new escalation level, and who above is told.
+    public var escalationLevel: Int?
 
     public enum ClockPause: Sendable, Equatable {
         case since(Date)
@@ -136,7 +146,7 @@ public struct TicketChanges: Sendable, Equatable {
     }
 
     public static func == (a: TicketChanges, b: TicketChanges) -> Bool {
-        a.dueAt == b.dueAt && a.acknowledgeDueAt == b.acknowledgeDueAt && a.pause == b.pause
+        a.dueAt == b.dueAt && a.acknowledgeDueAt == b.acknowledgeDueAt && a.pause == b.pause && a.escalationLevel == b.escalationLevel
             && a.status == b.status && a.assignee == b.assignee && a.publicUpdate == b.publicUpdate && a.expectedAt == b.expectedAt
             && a.move?.moe == b.move?.moe && a.move?.queue == b.move?.queue && a.detach == b.detach
             && a.duplicateOf == b.duplicateOf && a.event == b.event && a.masterEvent == b.masterEvent && a.notice == b.notice
@@ -155,6 +165,7 @@ public enum TicketRefusal: Error, Equatable, CustomStringConvertible {
     case sameQueue(String)
     case noSuchMaster(Reference, moe: String)
     case duplicateOfItself
+    case alreadyEscalated(Int)
 
     public var description: String {
         switch self {
@@ -166,6 +177,7 @@ public enum TicketRefusal: Error, Equatable, CustomStringConvertible {
         case .sameQueue(let q): "The ticket is already in \(q)."
         case .noSuchMaster(let r, let moe): "There is no ticket \(r.grouped) in the queues of \(moe)."
         case .duplicateOfItself: "A ticket cannot be a duplicate of itself."
+        case .alreadyEscalated(let level): "This ticket is already escalated to level \(level)."
         }
     }
 }
@@ -254,6 +266,12 @@ extension TicketState {
             c.duplicateOf = master.reference
             c.masterEvent = TicketEventRecord(kind: .merged, from: nil, to: nil, note: "\(reference.grouped) merged in", isPublic: false)
             c.notice = .merged(into: master.reference)
+            return .success(c)
+        case .escalate(let level, let reason):
+            guard status.isOpen else { return .failure(.notOpen(status)) }
+            guard (1...2).contains(level), level > escalationLevel else { return .failure(.alreadyEscalated(escalationLevel)) }
+            var c = TicketChanges(event: entry(.escalated, to: status, note: "level \(level): \(reason)", isPublic: false))
+            c.escalationLevel = level
             return .success(c)
         }
     }

@@ -21,6 +21,8 @@ public struct WorklistQuery: Sendable, Equatable {
     public var service: String?
     public var area: String?
     public var overdue = false
+    /// Only open tickets escalated past a service-level target.
+    public var escalated = false
     public var sort: Sort = .oldest
     public var page = 1
     public var pageSize = 50

@@ -11,18 +11,18 @@ extension PostgresStaffStore {
     static let queueColumns = """
         t.reference, t.service, t.fault, t.area, t.address, t.description, t.queue, t.status, t.channel, t.public_update,
         t.expected_at, t.created_at, t.updated_at, t.moe, t.assignee, \(DueDate.sql) AS due,
-        (SELECT m.reference FROM tickets m WHERE m.id = t.duplicate_of) AS duplicate_reference
+        (SELECT m.reference FROM tickets m WHERE m.id = t.duplicate_of) AS duplicate_reference, t.escalation_level
         """
 
     static func queueTickets(_ rows: PostgresRowSequence) async throws -> [QueueTicket] {
         var out: [QueueTicket] = []
         for try await row in rows {
             let (reference, service, fault, area, address, description, queue, status, channel, update, expected, created, updated, moe, assignee,
-                 due, duplicate) = try row.decode((String, String, String, String, String, String, String, String, String, String?, Date?, Date, Date,
-                                                   String, String?, Date?, String?).self)
+                 due, duplicate, level) = try row.decode((String, String, String, String, String, String, String, String, String, String?, Date?, Date, Date,
+                                                          String, String?, Date?, String?, Int32).self)
             out.append(QueueTicket(reference: reference, service: service, fault: fault, area: area, address: address, description: description,
                                    queue: queue, status: status, channel: channel, publicUpdate: update, expectedAt: expected, createdAt: created,
-                                   updatedAt: updated, moe: moe, assignee: assignee, dueAt: due, duplicateOf: duplicate))
+                                   updatedAt: updated, moe: moe, assignee: assignee, dueAt: due, duplicateOf: duplicate, escalationLevel: Int(level)))
         }
         return out
     }
@@ -40,6 +40,9 @@ extension PostgresStaffStore {
         if let area = query.area { scope.sql += " AND t.area = \(try scope.bind(area))" }
         if query.overdue {
             scope.sql += " AND t.status = ANY(\(try scope.bind(WorklistQuery.open.map(\.rawValue)))) AND \(DueDate.sql) < \(try scope.bind(now))"
+        }
+        if query.escalated {
+            scope.sql += " AND t.status = ANY(\(try scope.bind(WorklistQuery.open.map(\.rawValue)))) AND t.escalation_level > 0"
         }
         var counts: [TicketStatus: Int] = [:]
         var countSQL = scope
@@ -102,7 +105,7 @@ extension PostgresStaffStore {
             case .failure(let refusal):
                 return .refused(refusal.description)
             case .success(let changes):
-                try await Self.apply(changes, to: ticket.id, master: master?.id, actor: actor, at: at, notice: notice, tx, logger: logger)
+                try await Self.apply(changes, to: ticket, master: master?.id, actor: actor, at: at, notice: notice, triageMOE: levels.triageMOE, tx, logger: logger)
                 try await tx.query("""
                     INSERT INTO audit_log (at, actor, action, ticket_id, detail) VALUES (\(at), \(actor), \(action.name), \(ticket.id), \(action.auditDetail))
                     """, logger: logger)
@@ -120,24 +123,48 @@ extension PostgresStaffStore {
     /// A ticket by reference (within `scope`) or by id, locked until the transaction ends.
     static func locked(_ tx: PostgresConnection, reference: String? = nil, id: Int64? = nil, scope: String? = nil,
                        logger: Logger) async throws -> Locked? {
-        for try await (id, digits, status, moe, queue, expected, duplicateOf, masterDigits, service, fault, due, ackDue, paused) in try await tx.query("""
-            SELECT t.id, t.reference, t.status, t.moe, t.queue, t.expected_at, t.duplicate_of, m.reference,
-                   t.service, t.fault, t.due_at, t.acknowledge_due_at, t.paused_at
-            FROM tickets t LEFT JOIN tickets m ON m.id = t.duplicate_of
+        for try await row in try await tx.query("""
+            SELECT \(unescaped: Self.stateColumns) FROM tickets t LEFT JOIN tickets m ON m.id = t.duplicate_of
             WHERE (t.reference = \(reference) OR t.id = \(id)) AND (\(scope)::TEXT IS NULL OR t.moe = \(scope)) FOR UPDATE OF t
-            """, logger: logger).decode((Int64, String, String, String, String, Date?, Int64?, String?, String, String, Date?, Date?, Date?).self) {
-            guard let ref = try? Reference(parsing: digits) else { return nil }
-            let state = TicketState(reference: ref, status: TicketStatus(rawValue: status) ?? .new, moe: moe, queue: queue, expectedAt: expected,
-                                    duplicateOf: masterDigits.flatMap { try? Reference(parsing: $0) },
-                                    service: service, fault: fault, dueAt: due, acknowledgeDueAt: ackDue, pausedAt: paused)
-            return Locked(id: id, state: state, duplicateOf: duplicateOf)
+            """, logger: logger) {
+            return try Self.locked(row)
         }
         return nil
     }
 
+    static let stateColumns = """
+        t.id, t.reference, t.status, t.moe, t.queue, t.expected_at, t.duplicate_of, m.reference,
+        t.service, t.fault, t.due_at, t.acknowledge_due_at, t.paused_at, t.escalation_level
+        """
+
+    /// A ticket and what the rules need of it, from `stateColumns`.
+    static func locked(_ row: PostgresRow) throws -> Locked? {
+        let (id, digits, status, moe, queue, expected, duplicateOf, masterDigits, service, fault, due, ackDue, paused, level) =
+            try row.decode((Int64, String, String, String, String, Date?, Int64?, String?, String, String, Date?, Date?, Date?, Int32).self)
+        guard let ref = try? Reference(parsing: digits) else { return nil }
+        let state = TicketState(reference: ref, status: TicketStatus(rawValue: status) ?? .new, moe: moe, queue: queue, expectedAt: expected,
+                                duplicateOf: masterDigits.flatMap { try? Reference(parsing: $0) },
+                                service: service, fault: fault, dueAt: due, acknowledgeDueAt: ackDue, pausedAt: paused, escalationLevel: Int(level))
+        return Locked(id: id, state: state, duplicateOf: duplicateOf)
+    }
+
+    public func pastTarget(now: Date, limit: Int) async throws -> [TicketState] {
+        var out: [TicketState] = []
+        for try await row in try await client.query("""
+            SELECT \(unescaped: Self.stateColumns) FROM tickets t LEFT JOIN tickets m ON m.id = t.duplicate_of
+            WHERE t.status IN ('new', 'acknowledged', 'assigned', 'in_progress') AND t.escalation_level < 2 AND t.paused_at IS NULL
+              AND (t.due_at < \(now) OR (t.status = 'new' AND t.acknowledge_due_at < \(now)))
+            ORDER BY t.due_at LIMIT \(Int64(max(1, min(limit, 10_000))))
+            """, logger: logger) {
+            if let ticket = try Self.locked(row) { out.append(ticket.state) }
+        }
+        return out
+    }
+
     /// The decision, written: the same steps as the SQLite store's.
-    static func apply(_ c: TicketChanges, to id: Int64, master: Int64?, actor: String, at: Date, notice: NoticeWording,
+    static func apply(_ c: TicketChanges, to ticket: Locked, master: Int64?, actor: String, at: Date, notice: NoticeWording, triageMOE: String,
                       _ tx: PostgresConnection, logger: Logger) async throws {
+        let id = ticket.id
         // Who hears of a merge is decided before the ticket's duplicates move to the master.
         let before = try await reporters(of: id, tx, logger: logger)
         if let status = c.status {
@@ -170,6 +197,13 @@ extension PostgresStaffStore {
         if c.duplicateOf != nil, let master {
             try await tx.query("UPDATE tickets SET duplicate_of = \(master) WHERE duplicate_of = \(id) OR id = \(id)", logger: logger)
         }
+        if let level = c.escalationLevel {
+            try await tx.query("UPDATE tickets SET escalation_level = \(Int32(level)) WHERE id = \(id)", logger: logger)
+            let text = ticket.state.escalationNotice(level: level, reason: c.event.note ?? "")
+            for phone in try await escalationAudience(level: level, moe: ticket.state.moe, triage: triageMOE, tx, logger: logger) {
+                try await PostgresTicketRows.enqueue(OutboundSMS(to: phone, body: text), ticketID: id, at: at, tx, logger: logger)
+            }
+        }
         try await insert(c.event, ticket: id, actor: actor, at: at, tx, logger: logger)
         if let event = c.masterEvent, let master { try await insert(event, ticket: master, actor: actor, at: at, tx, logger: logger) }
         let told: [Reporter]
@@ -198,6 +232,19 @@ extension PostgresStaffStore {
         var reference: String
         var msisdn: MSISDN
         var language: String
+    }
+
+    /// The numbers of who hears of an escalation, as on SQLite: at level 1 the MOE's supervisors,
+    /// at level 2 its heads and the supervisors of municipal triage.
+    static func escalationAudience(level: Int, moe: String, triage: String, _ tx: PostgresConnection, logger: Logger) async throws -> [MSISDN] {
+        var out: [MSISDN] = []
+        for try await phone in try await tx.query("""
+            SELECT DISTINCT phone FROM users WHERE role = 'supervisor' AND disabled_at IS NULL AND phone IS NOT NULL
+              AND ((moe = \(moe) AND (\(level) < 2 OR head)) OR (\(level) >= 2 AND moe = \(triage))) ORDER BY phone
+            """, logger: logger).decode(String.self) {
+            if let m = MSISDN(phone) { out.append(m) }
+        }
+        return out
     }
 
     /// The reporters of a ticket and its duplicates, the ticket's own first, one per number.

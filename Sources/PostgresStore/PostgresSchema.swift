@@ -207,5 +207,12 @@ enum PostgresSchema {
             "ALTER TABLE tickets ADD COLUMN acknowledge_due_at TIMESTAMPTZ",
             "ALTER TABLE tickets ADD COLUMN paused_at TIMESTAMPTZ",
         ]),
+        Migration(name: "pg4 escalation", statements: [
+            "ALTER TABLE tickets ADD COLUMN escalation_level INTEGER NOT NULL DEFAULT 0",
+            "CREATE INDEX tickets_open_due ON tickets (due_at) WHERE status IN ('new', 'acknowledged', 'assigned', 'in_progress')",
+            "ALTER TABLE users ADD COLUMN phone TEXT",
+            "ALTER TABLE users ADD COLUMN email TEXT",
+            "ALTER TABLE users ADD COLUMN head BOOLEAN NOT NULL DEFAULT false",
+        ]),
     ]
 }

@@ -38,13 +38,22 @@ public struct PostgresStaffStore: StaffStore, SignInRecords {
 
     public func users() async throws -> [StaffAccount] {
         var out: [StaffAccount] = []
-        for try await (id, username, moe, role, created, disabled) in try await client.query("""
-            SELECT id, username, moe, role, created_at, disabled_at FROM users ORDER BY moe, username
-            """, logger: logger).decode((Int64, String, String, String, Date, Date?).self) {
+        for try await (id, username, moe, role, created, disabled, phone, email, head) in try await client.query("""
+            SELECT id, username, moe, role, created_at, disabled_at, phone, email, head FROM users ORDER BY moe, username
+            """, logger: logger).decode((Int64, String, String, String, Date, Date?, String?, String?, Bool).self) {
             guard let role = StaffUser.Role(rawValue: role) else { continue }
-            out.append(StaffAccount(user: StaffUser(id: id, username: username, moe: moe, role: role), createdAt: created, disabledAt: disabled))
+            out.append(StaffAccount(user: StaffUser(id: id, username: username, moe: moe, role: role), createdAt: created, disabledAt: disabled,
+                                    contact: StaffContact(phone: phone.flatMap { MSISDN($0) }, email: email, head: head)))
         }
         return out
+    }
+
+    public func setContact(_ username: String, _ contact: StaffContact) async throws -> Bool {
+        var changed = 0
+        for try await _ in try await client.query("""
+            UPDATE users SET phone = \(contact.phone?.e164), email = \(contact.email), head = \(contact.head) WHERE username = \(username) RETURNING id
+            """, logger: logger) { changed += 1 }
+        return changed == 1
     }
 
     public func disableUser(_ username: String, at: Date) async throws -> Bool {

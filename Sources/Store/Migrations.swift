@@ -244,6 +244,16 @@ extension AppDatabase {
                 ALTER TABLE tickets ADD COLUMN paused_at DATETIME;
                 """)
         }
+        migrator.registerMigration("v9 escalation") { db in
+            // Additive: how far each ticket is escalated, and how staff above are reached.
+            try db.execute(sql: """
+                ALTER TABLE tickets ADD COLUMN escalation_level INTEGER NOT NULL DEFAULT 0;
+                CREATE INDEX tickets_open_due ON tickets (due_at) WHERE status IN ('new', 'acknowledged', 'assigned', 'in_progress');
+                ALTER TABLE users ADD COLUMN phone TEXT;
+                ALTER TABLE users ADD COLUMN email TEXT;
+                ALTER TABLE users ADD COLUMN head INTEGER NOT NULL DEFAULT 0;
+                """)
+        }
         return migrator
     }
 }

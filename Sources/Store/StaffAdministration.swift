@@ -8,11 +8,22 @@ import GRDB
 extension SQLiteStaffStore {
     public func users() async throws -> [StaffAccount] {
         try await database.writer.read { db in
-            try Row.fetchAll(db, sql: "SELECT id, username, moe, role, created_at, disabled_at FROM users ORDER BY moe, username").compactMap { row in
-                StaffUser.Role(rawValue: row[3]).map {
-                    StaffAccount(user: StaffUser(id: row[0], username: row[1], moe: row[2], role: $0), createdAt: row[4], disabledAt: row[5])
+            try Row.fetchAll(db, sql: "SELECT id, username, moe, role, created_at, disabled_at, phone, email, head FROM users ORDER BY moe, username")
+                .compactMap { row -> StaffAccount? in
+                    guard let role = StaffUser.Role(rawValue: row[3]) else { return nil }
+                    let phone: String? = row[6]
+                    let contact = StaffContact(phone: phone.flatMap { MSISDN($0) }, email: row[7], head: row[8])
+                    return StaffAccount(user: StaffUser(id: row[0], username: row[1], moe: row[2], role: role), createdAt: row[4], disabledAt: row[5],
+                                        contact: contact)
                 }
-            }
+        }
+    }
+
+    public func setContact(_ username: String, _ contact: StaffContact) async throws -> Bool {
+        try await database.writer.write { db in
+            try db.execute(sql: "UPDATE users SET phone = ?, email = ?, head = ? WHERE username = ?",
+                           arguments: [contact.phone?.e164, contact.email, contact.head, username])
+            return db.changesCount == 1
         }
     }
 

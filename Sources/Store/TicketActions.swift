@@ -21,7 +21,7 @@ extension SQLiteStaffStore {
             case .failure(let refusal):
                 return .refused(refusal.description)
             case .success(let changes):
-                try TicketActions(db: db, ticket: ticket, master: master, actor: actor, at: at, notice: notice).apply(changes)
+                try TicketActions(db: db, ticket: ticket, master: master, actor: actor, at: at, notice: notice, triageMOE: levels.triageMOE).apply(changes)
                 try db.execute(sql: "INSERT INTO audit_log (at, actor, action, ticket_id, detail) VALUES (?, ?, ?, ?, ?)",
                                arguments: [at, actor, action.name, ticket.id, action.auditDetail])
                 return .done
@@ -38,7 +38,7 @@ struct TicketActions {
 
         static let columns = """
             t.id, t.reference, t.status, t.moe, t.queue, t.expected_at, t.duplicate_of, m.reference,
-            t.service, t.fault, t.due_at, t.acknowledge_due_at, t.paused_at
+            t.service, t.fault, t.due_at, t.acknowledge_due_at, t.paused_at, t.escalation_level
             """
         static let from = "tickets t LEFT JOIN tickets m ON m.id = t.duplicate_of"
 
@@ -55,7 +55,8 @@ struct TicketActions {
             guard let reference = try? Reference(parsing: row[1] as String) else { return nil }
             let state = TicketState(reference: reference, status: TicketStatus(rawValue: row[2]) ?? .new, moe: row[3], queue: row[4],
                                     expectedAt: row[5], duplicateOf: (row[7] as String?).flatMap { try? Reference(parsing: $0) },
-                                    service: row[8], fault: row[9], dueAt: row[10], acknowledgeDueAt: row[11], pausedAt: row[12])
+                                    service: row[8], fault: row[9], dueAt: row[10], acknowledgeDueAt: row[11], pausedAt: row[12],
+                                    escalationLevel: row[13])
             return Ticket(id: row[0], state: state, duplicateOf: row[6])
         }
     }
@@ -66,6 +67,7 @@ struct TicketActions {
     let actor: String
     let at: Date
     let notice: NoticeWording
+    let triageMOE: String
 
     func apply(_ c: TicketChanges) throws {
         // Who hears of a merge is decided before the ticket's duplicates move to the master.
@@ -100,6 +102,13 @@ struct TicketActions {
             // Chains stay flat: the ticket's own duplicates now belong to the master too.
             try db.execute(sql: "UPDATE tickets SET duplicate_of = ? WHERE duplicate_of = ? OR id = ?", arguments: [master.id, ticket.id, ticket.id])
         }
+        if let level = c.escalationLevel {
+            try db.execute(sql: "UPDATE tickets SET escalation_level = ? WHERE id = ?", arguments: [level, ticket.id])
+            let text = ticket.state.escalationNotice(level: level, reason: c.event.note ?? "")
+            for phone in try Self.escalationAudience(db, level: level, moe: ticket.state.moe, triage: triageMOE) {
+                try OutboxRows.enqueue(db, OutboundSMS(to: phone, body: text), ticketID: ticket.id, at: at)
+            }
+        }
         try insert(c.event, ticketID: ticket.id)
         if let event = c.masterEvent, let master { try insert(event, ticketID: master.id) }
         switch c.notice {
@@ -130,6 +139,17 @@ struct TicketActions {
         var reference: String
         var msisdn: MSISDN
         var language: String
+    }
+
+    /// The numbers of who hears of an escalation: at level 1 the MOE's supervisors, at level 2 its
+    /// heads and the supervisors of municipal triage; active accounts with a number, one SMS each.
+    static func escalationAudience(_ db: Database, level: Int, moe: String, triage: String) throws -> [MSISDN] {
+        let who = level >= 2 ? "((moe = ? AND head) OR moe = ?)" : "moe = ?"
+        let arguments: StatementArguments = level >= 2 ? [moe, triage] : [moe]
+        let numbers = try String.fetchAll(db, sql: """
+            SELECT DISTINCT phone FROM users WHERE role = 'supervisor' AND disabled_at IS NULL AND phone IS NOT NULL AND \(who) ORDER BY phone
+            """, arguments: arguments)
+        return numbers.compactMap { MSISDN($0) }
     }
 
     /// The reporters of a ticket and its duplicates, the ticket's own first, one per number.

@@ -19,6 +19,10 @@ extension SQLiteStaffStore {
                 scope += " AND t.status IN (\(open)) AND \(rows.due) < ?"
                 arguments += [now]
             }
+            if query.escalated {
+                let open = WorklistQuery.open.map { "'\($0.rawValue)'" }.joined(separator: ", ")
+                scope += " AND t.status IN (\(open)) AND t.escalation_level > 0"
+            }
             var counts: [TicketStatus: Int] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT t.status, COUNT(*) FROM tickets t \(scope) GROUP BY t.status", arguments: arguments) {
                 if let status = TicketStatus(rawValue: row[0]) { counts[status] = row[1] }

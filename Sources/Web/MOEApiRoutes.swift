@@ -119,12 +119,18 @@ struct APITicket: Encodable {
         self.now = now
     }
 
-    enum Keys: String, CodingKey { case due, overdue }
+    enum Keys: String, CodingKey {
+        case due, overdue
+        case dueSoon = "due_soon"
+        case escalationLevel = "escalation_level"
+    }
 
     func encode(to encoder: any Encoder) throws {
         try ticket.encode(to: encoder)
         var c = encoder.container(keyedBy: Keys.self)
         try c.encodeIfPresent(ticket.dueAt, forKey: .due)
         try c.encode(ticket.isOverdue(at: now), forKey: .overdue)
+        try c.encode(ticket.isDueSoon(at: now), forKey: .dueSoon)
+        try c.encode(ticket.escalationLevel, forKey: .escalationLevel)
     }
 }

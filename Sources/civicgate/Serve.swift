@@ -40,14 +40,21 @@ struct Serve: AsyncParsableCommand {
         let wiring = try await Wiring.make(c, logger: logger)
         let banner = "database \(PostgresAppDatabase.Address(c.database)?.redacted ?? c.database), SMS provider \(c.smsProvider)"
         let host = c.host
-        let sweeper = SessionSweeper(gateway: wiring.gateway, retention: c.sessionRetentionMinutes * 60, logger: logger)
+        let gateway = wiring.gateway, retention = c.sessionRetentionMinutes * 60
+        let sweeper = PeriodicJob(name: "swept expired USSD sessions", every: .seconds(60), logger: logger) {
+            try await gateway.sweepSessions(retention: retention)
+        }
+        let escalation = EscalationJob(tickets: wiring.staff, dispatch: wiring.staff, engine: gateway.engine, clock: wiring.clock)
+        let escalator = PeriodicJob(name: "escalated tickets past their service-level targets", every: .seconds(60), logger: logger) {
+            try await escalation.run()
+        }
         let sender: OutboxSender
         do { sender = try wiring.sender(c, logger: logger) } catch { throw ValidationError("\(error)") }
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         let app = WebApp.application(
             wiring.web(registry: registry), configuration: WebConfiguration(host: c.host, port: c.port, security: c.security),
-            services: [sweeper, sender], logger: logger,
+            services: [sweeper, escalator, sender], logger: logger,
             onServerRunning: { port in
                 FileHandle.standardOutput.write(Data("civicgate listening on http://\(host):\(port) (\(banner))\n".utf8))
             })
@@ -62,22 +69,33 @@ extension Serve {
     }
 }
 
-/// Deletes USSD sessions nobody can resume or retry any more.
-struct SessionSweeper: Service {
-    let gateway: UssdGateway
-    let retention: TimeInterval
+/// Background work done every so often (the session sweep, escalation), logging what it did and
+/// any failure; stops with the server.
+struct PeriodicJob: Service {
+    let name: String
+    let every: Duration
     let logger: Logger
+    let work: @Sendable () async throws -> Int
+
+    init(name: String, every: Duration, logger: Logger, work: @escaping @Sendable () async throws -> Int) {
+        self.name = name
+        self.every = every
+        self.logger = logger
+        self.work = work
+    }
 
     func run() async throws {
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
-                try? await Task.sleep(for: .seconds(60))
+                try? await Task.sleep(for: every)
                 if Task.isCancelled { return }
                 do {
-                    let n = try await gateway.sweepSessions(retention: retention)
-                    if n > 0 { logger.info("swept expired USSD sessions", metadata: ["count": "\(n)"]) }
+                    let n = try await work()
+                    if n > 0 { logger.info("\(name)", metadata: ["count": "\(n)"]) }
+                } catch where Task.isCancelled {
+                    return
                 } catch {
-                    logger.error("session sweep failed", metadata: ["error": "\(error)"])
+                    logger.error("\(name): failed", metadata: ["error": "\(error)"])
                 }
             }
         }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Domain
 import Foundation
 import Gateway
 #if canImport(Glibc)
@@ -8,7 +9,7 @@ import Glibc
 /// `civicgate user add`: MOE staff and administrators.
 struct User: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Manage console users.",
-                                                    subcommands: [Add.self, List.self, Disable.self, Password.self])
+                                                    subcommands: [Add.self, List.self, Disable.self, Password.self, Contact.self])
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -48,8 +49,46 @@ struct User: AsyncParsableCommand {
             if users.isEmpty { print("No users yet: civicgate user add <username> --moe <code> --role dispatcher") }
             for a in users {
                 let state = a.disabledAt.map { "disabled \(Open311Style.day($0))" } ?? "active"
-                print("\(a.user.username)\t\(a.user.moe)\t\(a.user.role.rawValue)\t\(state)")
+                let reach = [a.contact.head ? "head" : nil, a.contact.phone.map { "SMS \($0.masked)" }, a.contact.email.map { "e-mail \($0)" }]
+                    .compactMap { $0 }.joined(separator: ", ")
+                print("\(a.user.username)\t\(a.user.moe)\t\(a.user.role.rawValue)\t\(state)" + (reach.isEmpty ? "" : "\t\(reach)"))
             }
+        }
+    }
+
+    struct Contact: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "How a supervisor is told of escalated tickets: a number for SMS, an address for e-mail, and whether they head their MOE.")
+        @OptionGroup var common: CommonOptions
+        @Argument(help: "The username.") var username: String
+        @Option(help: "Mobile number for SMS (0821234567 or +27821234567); \"none\" removes it.") var phone: String?
+        @Option(help: "E-mail address; \"none\" removes it.") var email: String?
+        @Flag(inversion: .prefixedNo, help: "One of the MOE's heads (told at escalation level 2).") var head: Bool?
+
+        func run() async throws {
+            let wiring = try await Wiring.make(try common.configuration(), logger: quietLogger())
+            guard let account = try await wiring.staff.users().first(where: { $0.user.username == username }) else {
+                throw ValidationError("no user '\(username)'")
+            }
+            var contact = account.contact
+            if let phone {
+                if phone == "none" { contact.phone = nil } else {
+                    guard let number = MSISDN(phone) else { throw ValidationError("'\(phone)' is not a mobile number") }
+                    contact.phone = number
+                }
+            }
+            if let email {
+                if email == "none" { contact.email = nil } else {
+                    guard email.count <= 254, email.range(of: #"^[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+$"#, options: .regularExpression) != nil else {
+                        throw ValidationError("'\(email)' is not an e-mail address")
+                    }
+                    contact.email = email
+                }
+            }
+            if let head { contact.head = head }
+            _ = try await wiring.staff.setContact(username, contact)
+            print("\(username): " + [contact.head ? "head of \(account.user.moe)" : nil, contact.phone.map { "SMS to \($0.masked)" },
+                                      contact.email.map { "e-mail to \($0)" }].compactMap { $0 }.joined(separator: ", ").nonEmpty(or: "not reachable"))
         }
     }
 
@@ -158,4 +197,8 @@ extension Token {
             print("Revoked token '\(token)': it no longer works.")
         }
     }
+}
+
+extension String {
+    func nonEmpty(or fallback: String) -> String { isEmpty ? fallback : self }
 }

@@ -100,3 +100,51 @@ import Testing
         #expect(kept.dueAt == nil, "the resident's wait runs on")
     }
 }
+
+/// When a ticket is escalated, decided without any store.
+@Suite struct EscalationRulesTests {
+    let levels = ServiceLevels(levels: ["water": ServiceLevel(acknowledgeHours: 2, resolveHours: 24, calendar: .allHours)])
+    let start = Date(timeIntervalSince1970: 1_795_000_000)
+    let reference: Reference = {
+        var draws = SeededGenerator(state: 5)
+        return Reference.random(using: &draws)
+    }()
+
+    func ticket(_ status: TicketStatus = .new, level: Int = 0, paused: Date? = nil) -> TicketState {
+        TicketState(reference: reference, status: status, moe: "water", queue: "water-general", expectedAt: nil, duplicateOf: nil,
+                    service: "water", fault: "leak", dueAt: start.addingTimeInterval(24 * 3600), acknowledgeDueAt: start.addingTimeInterval(2 * 3600),
+                    pausedAt: paused, escalationLevel: level)
+    }
+
+    func hours(_ h: Double) -> Date { start.addingTimeInterval(h * 3600) }
+
+    @Test func aTicketNotAcknowledgedInTimeGoesUpOneLevelThenTwo() {
+        #expect(ticket().escalation(now: hours(1.9), levels: levels) == nil)
+        #expect(ticket().escalation(now: hours(2.5), levels: levels)?.level == 1)
+        #expect(ticket().escalation(now: hours(2.5), levels: levels)?.reason.contains("not acknowledged") == true)
+        #expect(ticket(level: 1).escalation(now: hours(3.9), levels: levels) == nil, "level 1 already, not yet twice the target")
+        #expect(ticket(level: 1).escalation(now: hours(4), levels: levels)?.level == 2)
+        #expect(ticket(level: 2).escalation(now: hours(100), levels: levels) == nil)
+    }
+
+    @Test func anAcknowledgedTicketIsEscalatedOnlyPastItsResolutionTarget() {
+        #expect(ticket(.acknowledged).escalation(now: hours(23), levels: levels) == nil)
+        #expect(ticket(.inProgress).escalation(now: hours(25), levels: levels) == Escalation(level: 1, reason: "not resolved within its target of 24 h (24x7)"))
+        #expect(ticket(.assigned).escalation(now: hours(48), levels: levels)?.level == 2)
+    }
+
+    @Test func aScheduledOrFinishedTicketIsNotEscalated() {
+        #expect(ticket(.scheduled, paused: hours(1)).escalation(now: hours(30), levels: levels) == nil)
+        #expect(ticket(.resolved).escalation(now: hours(30), levels: levels) == nil)
+        #expect(ticket(.duplicate).escalation(now: hours(30), levels: levels) == nil)
+    }
+
+    @Test func theRulesWriteALevelOnceAndOnlyUpwards() throws {
+        let c = try ticket().decide(.escalate(level: 1, reason: "late"), now: hours(3), levels: levels).get()
+        #expect(c.escalationLevel == 1 && c.notice == nil && c.status == nil)
+        #expect(c.event == TicketEventRecord(kind: .escalated, from: .new, to: .new, note: "level 1: late", isPublic: false))
+        #expect(ticket(level: 1).decide(.escalate(level: 1, reason: "late")) == .failure(.alreadyEscalated(1)))
+        #expect(ticket(.closed).decide(.escalate(level: 1, reason: "late")) == .failure(.notOpen(.closed)))
+        #expect(ticket().escalationNotice(level: 2, reason: "late").contains(reference.grouped))
+    }
+}

@@ -195,4 +195,62 @@ struct StaffWorld: Sendable {
             await #expect(throws: (any Error).self) { try await w.execute("DELETE FROM audit_log") }
         }
     }
+
+    @Test(arguments: StoreKind.available)
+    func anOverdueTicketIsEscalatedOncePerLevelToSupervisorsThenHeadsAndTriage(_ kind: StoreKind) async throws {
+        try await StaffWorld.with(kind) { w async throws in
+            let people: [(String, String, StaffUser.Role, String, Bool)] = [
+                ("sipho", "water", .supervisor, "0820000001", false), ("nandi", "water", .supervisor, "0820000002", true),
+                ("pieter", "municipal", .supervisor, "0820000003", false), ("lerato", "water", .dispatcher, "0820000004", false),
+                ("gone", "water", .supervisor, "0820000005", true), ("thabo", "electricity", .supervisor, "0820000006", true),
+            ]
+            for (name, moe, role, phone, head) in people {
+                _ = try await w.staff.addUser(username: name, password: password, moe: moe, role: role, at: w.now)
+                #expect(try await w.staff.setContact(name, StaffContact(phone: MSISDN(phone), email: "\(name)@example.org", head: head)))
+            }
+            _ = try await w.staff.disableUser("gone", at: w.now)
+            #expect(try await w.staff.users().first { $0.user.username == "nandi" }?.contact == StaffContact(phone: MSISDN("0820000002"), email: "nandi@example.org", head: true))
+            // A burst pipe: acknowledge within 2 h, resolve within 24 h, every hour counted.
+            let pipe = try #require(try await w.tickets([("water.burst_pipe", "0821110001")]).first)
+            let job = EscalationJob(tickets: w.staff, dispatch: w.staff, engine: w.engine, clock: w.organisations.clock)
+            func texts(_ phone: String) async throws -> [String] { try await w.organisations.outbox(MSISDN(phone)!) }
+
+            w.organisations.clock.advance(3600)
+            #expect(try await job.run() == 0, "within its target")
+            w.organisations.clock.advance(2 * 3600)
+            #expect(try await job.run() == 1)
+            #expect(try await job.run() == 0, "a level is written once")
+            #expect(try await w.staff.ticket(pipe, moe: "water")?.escalationLevel == 1)
+            #expect(try await texts("0820000001").count == 1, "the water supervisors")
+            #expect(try await texts("0820000002").count == 1)
+            #expect(try await texts("0820000001").first?.contains(pipe.grouped) == true)
+            for quiet in ["0820000003", "0820000004", "0820000005", "0820000006"] { #expect(try await texts(quiet).isEmpty, "\(quiet)") }
+            var escalated = WorklistQuery(scope: "water")
+            escalated.escalated = true
+            #expect(try await w.staff.worklist(escalated, now: w.now).tickets.map(\.reference) == [pipe.digits])
+            #expect(try await w.staff.worklist(escalated, now: w.now).tickets.first?.escalationLevel == 1)
+
+            // Twice the acknowledgement target (4 h): the head of water and municipal triage.
+            w.organisations.clock.advance(3600)
+            #expect(try await job.run() == 1)
+            #expect(try await texts("0820000002").count == 2)
+            #expect(try await texts("0820000003").count == 1)
+            #expect(try await texts("0820000001").count == 1, "a supervisor who is not a head hears of level 1 only")
+            #expect(try await texts("0820000006").isEmpty)
+            #expect(try await texts("0820000005").isEmpty)
+            let file = try #require(try await w.staff.file(pipe, scope: "water"))
+            #expect(file.history.map(\.kind) == ["created", "escalated", "escalated"])
+            #expect(file.history.last?.note?.hasPrefix("level 2: not acknowledged within twice") == true)
+            #expect(file.history.last?.actor == "civicgate")
+            let audit = try await w.staff.auditEntries(scope: "water", limit: 10, offset: 0)
+            #expect(audit.prefix(2).map(\.action) == ["escalate level 2", "escalate level 1"])
+            #expect(try await texts("0821110001").count == 1, "the reporter hears nothing of it (their confirmation only)")
+
+            // Acknowledged and resolved: no more escalation.
+            #expect(try await w.act(.status(.resolved, publicUpdate: "Fixed", internalNote: nil, expectedAt: nil), on: pipe, scope: "water") == .done)
+            w.organisations.clock.advance(100 * 3600)
+            #expect(try await job.run() == 0)
+            #expect(try await w.staff.worklist(escalated, now: w.now).tickets.isEmpty)
+        }
+    }
 }

@@ -53,6 +53,20 @@ import Testing
         #expect(try civicgate(["user", "list"]).output.contains("thandi\twater\tdispatcher\tdisabled"))
     }
 
+    @Test func aSupervisorsContactForEscalationsIsSetCheckedAndListedMasked() throws {
+        let password = ["CIVICGATE_PASSWORD": "a long enough password"]
+        #expect(try civicgate(["user", "add", "sipho", "--moe", "water", "--role", "supervisor"], environment: password).status == 0)
+        let set = try civicgate(["user", "contact", "sipho", "--phone", "0821234567", "--email", "sipho@example.org", "--head"])
+        #expect(set.status == 0)
+        #expect(set.output.contains("head of water") && set.output.contains("+27 82 *** 4567") && !set.output.contains("821234567"))
+        #expect(try civicgate(["user", "list"]).output.contains("sipho\twater\tsupervisor\tactive\thead, SMS +27 82 *** 4567, e-mail sipho@example.org"))
+        #expect(try civicgate(["user", "contact", "sipho", "--phone", "12"]).status != 0, "not a mobile number")
+        #expect(try civicgate(["user", "contact", "sipho", "--email", "not an address"]).status != 0)
+        #expect(try civicgate(["user", "contact", "nobody", "--head"]).errors.contains("no user 'nobody'"))
+        let cleared = try civicgate(["user", "contact", "sipho", "--phone", "none", "--no-head"])
+        #expect(cleared.status == 0 && cleared.output.contains("e-mail to sipho@example.org") && !cleared.output.contains("head"))
+    }
+
     @Test func tokensAreListedAndRevokedWithoutEverBeingShownAgain() throws {
         defer { try? FileManager.default.removeItem(at: folder) }
         let added = try civicgate(["token", "add", "--moe", "water"])

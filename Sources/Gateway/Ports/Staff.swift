@@ -42,10 +42,13 @@ public struct QueueTicket: Sendable, Equatable, Codable {
     public var dueAt: Date?
     /// The reference of the ticket this one duplicates.
     public var duplicateOf: String?
+    /// 0, or how far it has been escalated (1: past a target; 2: past twice a target).
+    public var escalationLevel: Int
 
     public init(reference: String, service: String, fault: String, area: String, address: String, description: String, queue: String,
                 status: String, channel: String, publicUpdate: String?, expectedAt: Date?, createdAt: Date, updatedAt: Date,
-                moe: String, assignee: String? = nil, dueAt: Date? = nil, duplicateOf: String? = nil) {
+                moe: String, assignee: String? = nil, dueAt: Date? = nil, duplicateOf: String? = nil, escalationLevel: Int = 0) {
+        self.escalationLevel = escalationLevel
         self.moe = moe
         self.assignee = assignee
         self.dueAt = dueAt
@@ -80,9 +83,15 @@ public protocol MOETokens: Sendable {
 }
 
 /// Everything the console, the MOE API and the CLI need of staff, as one store.
-public protocol StaffStore: DispatchStore, StaffSessions, StaffAccounts, StaffAdministration, MOETokens, AuditLog {}
+public protocol StaffStore: DispatchStore, StaffSessions, StaffAccounts, StaffAdministration, MOETokens, AuditLog, EscalationStore {}
 
 extension QueueTicket {
+    /// Open and past 80 % of the time from report to its due date (not yet overdue).
+    public func isDueSoon(at now: Date) -> Bool {
+        guard let due = dueAt, TicketStatus(rawValue: status)?.isOpen ?? false, now < due else { return false }
+        return now.timeIntervalSince(createdAt) >= 0.8 * due.timeIntervalSince(createdAt)
+    }
+
     /// Still open and past its due date.
     public func isOverdue(at now: Date) -> Bool {
         (TicketStatus(rawValue: status)?.isOpen ?? false) && (dueAt.map { $0 < now } ?? false)

@@ -7,6 +7,8 @@ public protocol StaffAdministration: Sendable {
     func disableUser(_ username: String, at: Date) async throws -> Bool
     /// A new password; ends the user's sessions and clears its sign-in throttle. False when unknown.
     func setPassword(_ username: String, to password: String, at: Date) async throws -> Bool
+    /// How the user is reached when a ticket is escalated; false when there is no such user.
+    func setContact(_ username: String, _ contact: StaffContact) async throws -> Bool
     func tokens() async throws -> [TokenRecord]
     /// Revokes by id or by its first characters; false when no active token matches exactly one.
     func revokeToken(_ idOrPrefix: String, at: Date) async throws -> Bool
@@ -17,7 +19,9 @@ public struct StaffAccount: Sendable, Equatable {
     public var user: StaffUser
     public var createdAt: Date
     public var disabledAt: Date?
-    public init(user: StaffUser, createdAt: Date, disabledAt: Date?) {
+    public var contact: StaffContact
+    public init(user: StaffUser, createdAt: Date, disabledAt: Date?, contact: StaffContact = .none) {
+        self.contact = contact
         self.user = user
         self.createdAt = createdAt
         self.disabledAt = disabledAt

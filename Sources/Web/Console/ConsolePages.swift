@@ -40,7 +40,7 @@ struct ConsolePages: Sendable {
             "csrf": session.csrf,
             "query": filters.address(),
             "showMOE": scope == nil,
-            "overdue": filters.overdue,
+            "overdue": filters.overdue, "escalated": filters.escalated,
             "page": filters.page, "pages": pages, "total": list.total == 1 ? "1 ticket" : "\(list.total) tickets",
             "counts": (["open"] + TicketStatus.allCases.map(\.rawValue) + ["all"]).map { status -> [String: Any] in
                 let count: Int = switch status {
@@ -70,8 +70,9 @@ struct ConsolePages: Sendable {
             "reference": t.reference, "grouped": text.grouped(t.reference),
             "service": text.service(t.service), "fault": text.fault(t.service, t.fault), "area": text.area(t.area),
             "age": text.age(now.timeIntervalSince(t.createdAt)), "status": t.status, "statusLabel": text.status(t.status),
-            "overdue": isOverdue(t, now: now), "moe": text.moe(t.moe),
+            "overdue": isOverdue(t, now: now), "moe": text.moe(t.moe), "dueSoon": t.isDueSoon(at: now),
         ]
+        if t.escalationLevel > 0 { row["escalation"] = t.escalationLevel }
         if let due = t.dueAt { row["due"] = text.time(due) }
         if let a = t.assignee { row["assignee"] = a }
         return row

@@ -25,7 +25,7 @@ enum ConsoleStyle {
         table{width:100%;border-collapse:collapse;background:#fff}
         th,td{text-align:left;padding:.35rem .5rem;border-bottom:1px solid #e1e4e8;vertical-align:top}
         th{background:#eef1f4;font-size:.85rem}
-        tr.overdue td{background:#fff6e5}.late{color:#b3261e}
+        tr.overdue td{background:#fff6e5}.late{color:#b3261e}.soon{color:#8a5a00}
         .empty{text-align:center;color:#57606a;padding:1.2rem}
         .status{display:inline-block;padding:.05rem .5rem;border-radius:4px;background:#e1e4e8;font-size:.85rem}
         .s-new{background:#ffe6a7}.s-acknowledged,.s-assigned{background:#d6e8fa}.s-in_progress,.s-scheduled{background:#dcd3f5}

@@ -70,6 +70,7 @@ enum ConsoleTemplates {
           <label>Service <select name="service"><option value="">All services</option>{{#serviceOptions}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/serviceOptions}}</select></label>
           <label>Area <select name="area"><option value="">All areas</option>{{#areaOptions}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/areaOptions}}</select></label>
           <label class="check"><input type="checkbox" name="overdue" value="1"{{#overdue}} checked{{/overdue}}> Overdue only</label>
+          <label class="check"><input type="checkbox" name="escalated" value="1"{{#escalated}} checked{{/escalated}}> Escalated only</label>
           <label>Sort <select name="sort">{{#sortOptions}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/sortOptions}}</select></label>
           <button type="submit">Apply</button>
           <a class="button" href="/console/export.csv{{query}}">Export CSV</a>
@@ -89,7 +90,7 @@ enum ConsoleTemplates {
                 <td>{{area}}</td>
                 <td>{{age}}</td>
                 <td><span class="status s-{{status}}">{{statusLabel}}</span></td>
-                <td>{{due}}{{#overdue}} <b class="late">overdue</b>{{/overdue}}</td>
+                <td>{{due}}{{#overdue}} <b class="late">overdue</b>{{/overdue}}{{#dueSoon}} <b class="soon">due soon</b>{{/dueSoon}}{{#escalation}} <b class="late">escalated L{{escalation}}</b>{{/escalation}}</td>
                 <td>{{assignee}}</td>
                 {{#showMOE}}<td>{{moe}}</td>{{/showMOE}}
               </tr>
@@ -124,7 +125,7 @@ enum ConsoleTemplates {
               <dt>Address or landmark</dt><dd>{{address}}</dd>
               <dt>Description</dt><dd class="description">{{description}}{{^description}}<i>none given</i>{{/description}}</dd>
               <dt>Reported</dt><dd>{{created}} by {{channel}} ({{age}} ago)</dd>
-              <dt>Due</dt><dd>{{due}}{{#overdue}} <b class="late">overdue</b>{{/overdue}}</dd>
+              <dt>Due</dt><dd>{{due}}{{#overdue}} <b class="late">overdue</b>{{/overdue}}{{#dueSoon}} <b class="soon">due soon</b>{{/dueSoon}}{{#escalation}} <b class="late">escalated to level {{escalation}}</b>{{/escalation}}</dd>
               {{#expected}}<dt>Expected</dt><dd>{{expected}}</dd>{{/expected}}
               <dt>MOE and queue</dt><dd>{{moe}} · {{queue}}</dd>
               <dt>Assigned to</dt><dd>{{assignee}}{{^assignee}}<i>nobody yet</i>{{/assignee}}</dd>

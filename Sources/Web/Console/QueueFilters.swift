@@ -9,6 +9,8 @@ struct QueueFilters: Equatable {
     var service: String?
     var area: String?
     var overdue = false
+    /// Only tickets escalated past a target (the supervisors' view).
+    var escalated = false
     var sort: WorklistQuery.Sort = .oldest
     var page = 1
     /// Tickets on one queue page.
@@ -20,6 +22,7 @@ struct QueueFilters: Equatable {
         service = parameters["service"].flatMap { catalogue.service($0) == nil ? nil : $0 }
         area = parameters["area"].flatMap { catalogue.area($0) == nil ? nil : $0 }
         overdue = parameters["overdue"] == "1"
+        escalated = parameters["escalated"] == "1"
         sort = parameters["sort"].flatMap(WorklistQuery.Sort.init(rawValue:)) ?? .oldest
         page = parameters["page"].flatMap(Int.init).map { min(max($0, 1), 100_000) } ?? 1
     }
@@ -36,6 +39,7 @@ struct QueueFilters: Equatable {
         q.service = service
         q.area = area
         q.overdue = overdue
+        q.escalated = escalated
         q.sort = sort
         q.page = page
         q.pageSize = Self.pageSize
@@ -50,6 +54,7 @@ struct QueueFilters: Equatable {
         if let service { items.append(("service", service)) }
         if let area { items.append(("area", area)) }
         if overdue { items.append(("overdue", "1")) }
+        if escalated { items.append(("escalated", "1")) }
         if sort != .oldest { items.append(("sort", sort.rawValue)) }
         let page = page ?? self.page
         if page > 1 { items.append(("page", String(page))) }

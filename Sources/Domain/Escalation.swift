@@ -1,0 +1,45 @@
+import Foundation
+
+/// Why and how far a ticket is escalated: past a service-level target (level 1: the MOE's
+/// supervisors) or past it by as long again (level 2: the MOE's heads and municipal triage).
+public struct Escalation: Sendable, Equatable {
+    public var level: Int
+    public var reason: String
+
+    public init(level: Int, reason: String) {
+        self.level = level
+        self.reason = reason
+    }
+}
+
+extension TicketState {
+    /// The escalation due at `now`, if it is higher than the ticket's: an open ticket not yet
+    /// acknowledged past its acknowledgement target, or not resolved past its resolution target.
+    /// A scheduled ticket's clock is paused, so it is not escalated. Pure: every instance that
+    /// asks gets the same answer, and the store writes a level once.
+    public func escalation(now: Date, levels: ServiceLevels) -> Escalation? {
+        guard status.isOpen, status != .scheduled, pausedAt == nil else { return nil }
+        let level = levels.level(service: service, fault: fault)
+        var found: Escalation?
+        func consider(_ due: Date?, hours: Int?, _ what: String) {
+            guard let due, let hours, due < now else { return }
+            let late = levels.counted(from: due, to: now, calendar: level.calendar, moe: moe)
+            let reached = late >= TimeInterval(hours) * 3600 ? 2 : 1
+            if reached > (found?.level ?? 0) {
+                let twice = reached == 2 ? "twice " : ""
+                found = Escalation(level: reached, reason: "not \(what) within \(twice)its target of \(hours) h (\(level.calendar == .business ? "working hours" : "24x7"))")
+            }
+        }
+        if status == .new { consider(acknowledgeDueAt, hours: level.acknowledgeHours, "acknowledged") }
+        consider(dueAt, hours: level.resolveHours, "resolved")
+        guard let found, found.level > escalationLevel else { return nil }
+        return found
+    }
+}
+
+extension TicketState {
+    /// The SMS (and e-mail subject) a supervisor or head gets when this ticket is escalated.
+    public func escalationNotice(level: Int, reason: String) -> String {
+        "CivicGate: ticket \(reference.grouped) (\(service) \(fault ?? ""), \(moe)) escalated to level \(level): \(reason). Open it in the console."
+    }
+}

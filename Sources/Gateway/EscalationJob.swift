@@ -1,0 +1,36 @@
+import Domain
+import FlowEngine
+import Foundation
+import Logging
+
+/// The escalation job: every open ticket past a target is escalated once per level, through the
+/// same ticket rules and transaction as a dispatcher's action (history, audit log, and an SMS to
+/// each supervisor or head with a number). Safe on several instances at once: the ticket row is
+/// locked and the rules refuse a level the ticket already has.
+public struct EscalationJob: Sendable {
+    let tickets: any EscalationStore
+    let dispatch: any DispatchStore
+    let engine: FlowEngine
+    let clock: any WallClock
+
+    public init(tickets: any EscalationStore, dispatch: any DispatchStore, engine: FlowEngine, clock: any WallClock) {
+        self.tickets = tickets
+        self.dispatch = dispatch
+        self.engine = engine
+        self.clock = clock
+    }
+
+    /// One pass; returns how many tickets were escalated.
+    @discardableResult
+    public func run(batch: Int = 500) async throws -> Int {
+        let now = clock.now()
+        var escalated = 0
+        for state in try await tickets.pastTarget(now: now, limit: batch) {
+            guard let e = state.escalation(now: now, levels: engine.serviceLevels) else { continue }
+            let outcome = try await dispatch.perform(.escalate(level: e.level, reason: e.reason), on: state.reference, scope: nil, actor: "civicgate",
+                                                     at: now, levels: engine.serviceLevels, notice: engine.noticeWording)
+            if outcome == .done { escalated += 1 }
+        }
+        return escalated
+    }
+}
