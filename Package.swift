@@ -48,9 +48,15 @@ let package = Package(
         ]),
         // libcurl as a system library, with fixed-type wrappers for its variadic calls.
         .systemLibrary(name: "CCurl", path: "Sources/CCurl"),
-        // SMS providers (Kannel, Africa's Talking, log) and the outbox sender: the only CCurl importer.
+        // SMS providers (Kannel, Africa's Talking, log) and the outbox sender; with Mail, the CCurl importers.
         .target(name: "SMS", dependencies: [
             "CCurl", "Gateway", "Domain", "FlowEngine",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
+        // Staff e-mail (escalations) through libcurl's SMTP, and its sender.
+        .target(name: "Mail", dependencies: [
+            "CCurl", "Gateway", "Domain",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
@@ -67,7 +73,7 @@ let package = Package(
             .product(name: "Mustache", package: "swift-mustache"),
         ]),
         .executableTarget(name: "civicgate", dependencies: [
-            "Web", "Store", "PostgresStore", "SMS", "FlowDefinitions", "Gateway", "Domain", "FlowEngine",
+            "Web", "Store", "PostgresStore", "SMS", "Mail", "FlowDefinitions", "Gateway", "Domain", "FlowEngine",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "Metrics", package: "swift-metrics"),
@@ -83,7 +89,7 @@ let package = Package(
         .testTarget(name: "FlowEngineTests", dependencies: ["FlowEngine", "FlowDefinitions", "Domain", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "PostgresStore", "Gateway", "Domain", "FlowEngine", "TestSupport"]),
         .testTarget(name: "SMSTests", dependencies: [
-            "SMS", "Gateway", "Store", "Domain", "FlowEngine", "TestSupport",
+            "SMS", "Mail", "Gateway", "Store", "Domain", "FlowEngine", "TestSupport",
             .product(name: "Hummingbird", package: "hummingbird"),
         ]),
         .testTarget(name: "GatewayTests", dependencies: ["Gateway", "Store", "FlowDefinitions", "FlowEngine", "Domain", "Channels", "TestSupport"],

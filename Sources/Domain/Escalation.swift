@@ -43,3 +43,10 @@ extension TicketState {
         "CivicGate: ticket \(reference.grouped) (\(service) \(fault ?? ""), \(moe)) escalated to level \(level): \(reason). Open it in the console."
     }
 }
+
+extension TicketState {
+    /// The subject of the e-mail a supervisor or head gets when this ticket is escalated.
+    public func escalationSubject(level: Int) -> String {
+        "CivicGate escalation level \(level): ticket \(reference.grouped) (\(moe))"
+    }
+}

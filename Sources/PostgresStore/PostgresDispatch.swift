@@ -200,8 +200,14 @@ extension PostgresStaffStore {
         if let level = c.escalationLevel {
             try await tx.query("UPDATE tickets SET escalation_level = \(Int32(level)) WHERE id = \(id)", logger: logger)
             let text = ticket.state.escalationNotice(level: level, reason: c.event.note ?? "")
-            for phone in try await escalationAudience(level: level, moe: ticket.state.moe, triage: triageMOE, tx, logger: logger) {
-                try await PostgresTicketRows.enqueue(OutboundSMS(to: phone, body: text), ticketID: id, at: at, tx, logger: logger)
+            for (phone, email) in try await escalationAudience(level: level, moe: ticket.state.moe, triage: triageMOE, tx, logger: logger) {
+                if let phone { try await PostgresTicketRows.enqueue(OutboundSMS(to: phone, body: text), ticketID: id, at: at, tx, logger: logger) }
+                if let email {
+                    try await tx.query("""
+                        INSERT INTO staff_mail (ticket_id, address, subject, body, next_attempt_at, created_at, updated_at)
+                        VALUES (\(id), \(email), \(ticket.state.escalationSubject(level: level)), \(text), \(at), \(at), \(at))
+                        """, logger: logger)
+                }
             }
         }
         try await insert(c.event, ticket: id, actor: actor, at: at, tx, logger: logger)
@@ -236,13 +242,13 @@ extension PostgresStaffStore {
 
     /// The numbers of who hears of an escalation, as on SQLite: at level 1 the MOE's supervisors,
     /// at level 2 its heads and the supervisors of municipal triage.
-    static func escalationAudience(level: Int, moe: String, triage: String, _ tx: PostgresConnection, logger: Logger) async throws -> [MSISDN] {
-        var out: [MSISDN] = []
-        for try await phone in try await tx.query("""
-            SELECT DISTINCT phone FROM users WHERE role = 'supervisor' AND disabled_at IS NULL AND phone IS NOT NULL
-              AND ((moe = \(moe) AND (\(level) < 2 OR head)) OR (\(level) >= 2 AND moe = \(triage))) ORDER BY phone
-            """, logger: logger).decode(String.self) {
-            if let m = MSISDN(phone) { out.append(m) }
+    static func escalationAudience(level: Int, moe: String, triage: String, _ tx: PostgresConnection, logger: Logger) async throws -> [(MSISDN?, String?)] {
+        var out: [(MSISDN?, String?)] = []
+        for try await (phone, email) in try await tx.query("""
+            SELECT phone, email FROM users WHERE role = 'supervisor' AND disabled_at IS NULL AND (phone IS NOT NULL OR email IS NOT NULL)
+              AND ((moe = \(moe) AND (\(level) < 2 OR head)) OR (\(level) >= 2 AND moe = \(triage))) ORDER BY username
+            """, logger: logger).decode((String?, String?).self) {
+            out.append((phone.flatMap { MSISDN($0) }, email))
         }
         return out
     }

@@ -254,6 +254,25 @@ extension AppDatabase {
                 ALTER TABLE users ADD COLUMN head INTEGER NOT NULL DEFAULT 0;
                 """)
         }
+        migrator.registerMigration("v10 staff e-mail") { db in
+            try db.execute(sql: """
+                CREATE TABLE staff_mail (
+                    id INTEGER PRIMARY KEY,
+                    ticket_id INTEGER REFERENCES tickets (id),
+                    address TEXT NOT NULL,
+                    subject TEXT NOT NULL,
+                    body TEXT NOT NULL,
+                    status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'sending', 'sent', 'failed')),
+                    attempts INTEGER NOT NULL DEFAULT 0,
+                    next_attempt_at DATETIME NOT NULL,
+                    lease_until DATETIME,
+                    last_error TEXT,
+                    created_at DATETIME NOT NULL,
+                    updated_at DATETIME NOT NULL
+                );
+                CREATE INDEX staff_mail_due ON staff_mail (status, next_attempt_at);
+                """)
+        }
         return migrator
     }
 }

@@ -105,8 +105,13 @@ struct TicketActions {
         if let level = c.escalationLevel {
             try db.execute(sql: "UPDATE tickets SET escalation_level = ? WHERE id = ?", arguments: [level, ticket.id])
             let text = ticket.state.escalationNotice(level: level, reason: c.event.note ?? "")
-            for phone in try Self.escalationAudience(db, level: level, moe: ticket.state.moe, triage: triageMOE) {
-                try OutboxRows.enqueue(db, OutboundSMS(to: phone, body: text), ticketID: ticket.id, at: at)
+            for (phone, email) in try Self.escalationAudience(db, level: level, moe: ticket.state.moe, triage: triageMOE) {
+                if let phone { try OutboxRows.enqueue(db, OutboundSMS(to: phone, body: text), ticketID: ticket.id, at: at) }
+                if let email {
+                    try db.execute(sql: """
+                        INSERT INTO staff_mail (ticket_id, address, subject, body, next_attempt_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+                        """, arguments: [ticket.id, email, ticket.state.escalationSubject(level: level), text, at, at, at])
+                }
             }
         }
         try insert(c.event, ticketID: ticket.id)
@@ -141,15 +146,19 @@ struct TicketActions {
         var language: String
     }
 
-    /// The numbers of who hears of an escalation: at level 1 the MOE's supervisors, at level 2 its
-    /// heads and the supervisors of municipal triage; active accounts with a number, one SMS each.
-    static func escalationAudience(_ db: Database, level: Int, moe: String, triage: String) throws -> [MSISDN] {
+    /// Who hears of an escalation: at level 1 the MOE's supervisors, at level 2 its heads and the
+    /// supervisors of municipal triage; active accounts, by SMS and/or e-mail as their record says.
+    static func escalationAudience(_ db: Database, level: Int, moe: String, triage: String) throws -> [(MSISDN?, String?)] {
         let who = level >= 2 ? "((moe = ? AND head) OR moe = ?)" : "moe = ?"
         let arguments: StatementArguments = level >= 2 ? [moe, triage] : [moe]
-        let numbers = try String.fetchAll(db, sql: """
-            SELECT DISTINCT phone FROM users WHERE role = 'supervisor' AND disabled_at IS NULL AND phone IS NOT NULL AND \(who) ORDER BY phone
+        let rows = try Row.fetchAll(db, sql: """
+            SELECT phone, email FROM users WHERE role = 'supervisor' AND disabled_at IS NULL AND (phone IS NOT NULL OR email IS NOT NULL)
+              AND \(who) ORDER BY username
             """, arguments: arguments)
-        return numbers.compactMap { MSISDN($0) }
+        return rows.map { row -> (MSISDN?, String?) in
+            let phone: String? = row[0]
+            return (phone.flatMap { MSISDN($0) }, row[1])
+        }
     }
 
     /// The reporters of a ticket and its duplicates, the ticket's own first, one per number.

@@ -1,5 +1,6 @@
 import Domain
 import Foundation
+import Mail
 import Web
 
 /// Everything the gateway is configured with, read once from the environment in `main` and passed
@@ -36,6 +37,8 @@ struct GatewayConfiguration: Sendable {
     var calendar = MunicipalCalendar()
     /// PostgreSQL: how long a sender's claim on a message lasts before another instance may take it.
     var outboxLeaseSeconds = 120.0
+    /// Where escalation e-mail goes (`CIVICGATE_SMTP_URL`, `CIVICGATE_SMTP_FROM`); nil: no e-mail.
+    var smtp: SMTPSettings?
     /// No inbound USSD or SMS for this long in working hours raises an alert.
     var quietInboundMinutes = 60.0
 
@@ -111,6 +114,14 @@ struct GatewayConfiguration: Sendable {
         if let v = value("CIVICGATE_OUTBOX_LEASE_SECONDS") {
             guard let s = Double(v), (1...3600).contains(s) else { throw .invalid("CIVICGATE_OUTBOX_LEASE_SECONDS", v, "seconds, 1 to 3600") }
             c.outboxLeaseSeconds = s
+        }
+        if let url = value("CIVICGATE_SMTP_URL") {
+            let from = value("CIVICGATE_SMTP_FROM") ?? "civicgate@localhost.localdomain"
+            guard let settings = SMTPSettings(url: url, from: from) else {
+                throw .invalid("CIVICGATE_SMTP_URL", url.replacingOccurrences(of: #"//[^@/]*@"#, with: "//…@", options: .regularExpression),
+                               "smtp://host:25 or smtps://user:password@host:465, with CIVICGATE_SMTP_FROM an address")
+            }
+            c.smtp = settings
         }
         if let v = value("CIVICGATE_RESUME_MINUTES") {
             guard let m = Double(v), m >= 0 else { throw .invalid("CIVICGATE_RESUME_MINUTES", v, "a number of minutes") }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Gateway
 import Logging
+import Mail
 import Metrics
 import PostgresStore
 import Prometheus
@@ -54,7 +55,7 @@ struct Serve: AsyncParsableCommand {
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         let app = WebApp.application(
             wiring.web(registry: registry), configuration: WebConfiguration(host: c.host, port: c.port, security: c.security),
-            services: [sweeper, escalator, sender], logger: logger,
+            services: [sweeper, escalator, sender, MailSender(mailbox: wiring.staff, settings: c.smtp, clock: wiring.clock, logger: logger)], logger: logger,
             onServerRunning: { port in
                 FileHandle.standardOutput.write(Data("civicgate listening on http://\(host):\(port) (\(banner))\n".utf8))
             })

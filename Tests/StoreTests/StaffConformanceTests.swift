@@ -225,6 +225,10 @@ struct StaffWorld: Sendable {
             #expect(try await texts("0820000002").count == 1)
             #expect(try await texts("0820000001").first?.contains(pipe.grouped) == true)
             for quiet in ["0820000003", "0820000004", "0820000005", "0820000006"] { #expect(try await texts(quiet).isEmpty, "\(quiet)") }
+            let mail = try await w.staff.claimMail(limit: 10, now: w.now, lease: 60)
+            #expect(mail.map(\.to).sorted() == ["nandi@example.org", "sipho@example.org"], "and by e-mail, in the same transaction")
+            #expect(mail.first?.subject == "CivicGate escalation level 1: ticket \(pipe.grouped) (water)" && mail.first?.body.contains(pipe.grouped) == true)
+            for m in mail { try await w.staff.recordMail(m, .sent, now: w.now, retry: .init()) }
             var escalated = WorklistQuery(scope: "water")
             escalated.escalated = true
             #expect(try await w.staff.worklist(escalated, now: w.now).tickets.map(\.reference) == [pipe.digits])
@@ -236,6 +240,8 @@ struct StaffWorld: Sendable {
             #expect(try await texts("0820000002").count == 2)
             #expect(try await texts("0820000003").count == 1)
             #expect(try await texts("0820000001").count == 1, "a supervisor who is not a head hears of level 1 only")
+            #expect(try await w.staff.claimMail(limit: 10, now: w.now, lease: 60).map(\.to).sorted() == ["nandi@example.org", "pieter@example.org"])
+            #expect(try await w.staff.mailCounts() == ["sent": 2, "sending": 2])
             #expect(try await texts("0820000006").isEmpty)
             #expect(try await texts("0820000005").isEmpty)
             let file = try #require(try await w.staff.file(pipe, scope: "water"))

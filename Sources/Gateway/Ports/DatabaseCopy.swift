@@ -67,6 +67,11 @@ public enum DatabaseCopy {
             ("key", .text), ("msisdn", .text), ("service_code", .text), ("state", .text), ("last_text", .text), ("last_reply", .text),
             ("last_reply_final", .boolean), ("resumable", .boolean), ("version", .integer), ("created_at", .date), ("updated_at", .date),
         ]),
+        CopiedTable("staff_mail", order: "id", [
+            ("id", .integer), ("ticket_id", .integer), ("address", .text), ("subject", .text), ("body", .text), ("status", .text),
+            ("attempts", .integer), ("next_attempt_at", .date), ("lease_until", .date), ("last_error", .text), ("created_at", .date),
+            ("updated_at", .date),
+        ]),
         CopiedTable("users", order: "id", [("id", .integer), ("username", .text), ("password_hash", .text), ("moe", .text), ("role", .text),
                                            ("created_at", .date), ("disabled_at", .date), ("phone", .text), ("email", .text), ("head", .boolean)]),
         CopiedTable("moe_tokens", order: "id", [("id", .integer), ("moe", .text), ("token_hash", .text), ("token_prefix", .text),

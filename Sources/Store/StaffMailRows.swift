@@ -1,0 +1,47 @@
+import Foundation
+import Gateway
+import GRDB
+
+/// The staff e-mail queue on SQLite (one instance: a claim is a status change in one write).
+extension SQLiteStaffStore {
+    public func claimMail(limit: Int, now: Date, lease: TimeInterval) async throws -> [StaffMail] {
+        try await database.writer.write { db in
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT id, address, subject, body, attempts FROM staff_mail
+                WHERE (status = 'pending' AND next_attempt_at <= ?1) OR (status = 'sending' AND lease_until < ?1)
+                ORDER BY next_attempt_at, id LIMIT ?2
+                """, arguments: [now, max(1, limit)])
+            return try rows.map { row in
+                let id: Int64 = row[0], attempts: Int = row[4]
+                try db.execute(sql: "UPDATE staff_mail SET status = 'sending', attempts = attempts + 1, lease_until = ?, updated_at = ? WHERE id = ?",
+                               arguments: [now.addingTimeInterval(lease), now, id])
+                return StaffMail(id: id, to: row[1], subject: row[2], body: row[3], attempt: attempts + 1)
+            }
+        }
+    }
+
+    public func recordMail(_ mail: StaffMail, _ result: MailResult, now: Date, retry: RetryPolicy) async throws {
+        try await database.writer.write { db in
+            switch result {
+            case .sent:
+                try db.execute(sql: "UPDATE staff_mail SET status = 'sent', last_error = NULL, lease_until = NULL, updated_at = ? WHERE id = ?",
+                               arguments: [now, mail.id])
+            case .temporary(let error) where mail.attempt < retry.maxAttempts:
+                try db.execute(sql: """
+                    UPDATE staff_mail SET status = 'pending', next_attempt_at = ?, last_error = ?, lease_until = NULL, updated_at = ? WHERE id = ?
+                    """, arguments: [now.addingTimeInterval(retry.delay(afterAttempt: mail.attempt)), error, now, mail.id])
+            case .temporary(let error), .permanent(let error):
+                try db.execute(sql: "UPDATE staff_mail SET status = 'failed', last_error = ?, lease_until = NULL, updated_at = ? WHERE id = ?",
+                               arguments: [error, now, mail.id])
+            }
+        }
+    }
+
+    public func mailCounts() async throws -> [String: Int] {
+        try await database.writer.read { db in
+            var out: [String: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT status, COUNT(*) FROM staff_mail GROUP BY status") { out[row[0]] = row[1] }
+            return out
+        }
+    }
+}
