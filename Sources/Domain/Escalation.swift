@@ -50,3 +50,40 @@ extension TicketState {
         "CivicGate escalation level \(level): ticket \(reference.grouped) (\(moe))"
     }
 }
+
+/// What the rules need to answer a reporter who says their ticket is late (`LATE <ref>`).
+public struct ChaseFacts: Sendable, Equatable {
+    /// The number reported this ticket, or one of its duplicates.
+    public var isReporter: Bool
+    public var status: TicketStatus
+    public var dueAt: Date?
+    public var pausedAt: Date?
+    /// A reporter already said so since the start of today.
+    public var chasedToday: Bool
+    public var escalationLevel: Int
+
+    public init(isReporter: Bool, status: TicketStatus, dueAt: Date?, pausedAt: Date?, chasedToday: Bool, escalationLevel: Int) {
+        self.isReporter = isReporter
+        self.status = status
+        self.dueAt = dueAt
+        self.pausedAt = pausedAt
+        self.chasedToday = chasedToday
+        self.escalationLevel = escalationLevel
+    }
+
+    public enum Decision: Sendable, Equatable {
+        /// Not theirs, or not late: they get the ticket's status, nothing more.
+        case showStatus
+        /// Late, and already recorded today: told so again, nothing written.
+        case alreadyRecorded
+        /// Late: recorded, and escalated to level 1 if it was not escalated yet.
+        case record(escalate: Bool)
+    }
+
+    /// Only a reporter of an open ticket past its due date (and not paused) may chase it, once a day.
+    public func decide(now: Date) -> Decision {
+        guard isReporter, status.isOpen, pausedAt == nil, status != .scheduled, let dueAt, dueAt < now else { return .showStatus }
+        if chasedToday { return .alreadyRecorded }
+        return .record(escalate: escalationLevel == 0)
+    }
+}

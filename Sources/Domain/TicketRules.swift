@@ -83,6 +83,8 @@ public struct TicketState: Sendable, Equatable {
 /// The kinds of entry in a ticket's history.
 public enum TicketEventKind: String, Sendable, Equatable, CaseIterable {
     case created, status, assigned, rerouted, duplicate, merged, escalated
+    /// A reporter said it is late (LATE by SMS, or from USSD track).
+    case chased
 }
 
 /// One history entry a decision writes.

@@ -26,7 +26,7 @@ struct Checker {
     /// Strings the SMS gateway uses outside any state.
     static let smsKeys = [
         "sms.help", "sms.stopped", "sms.started", "sms.language_set", "sms.language_usage", "sms.report_usage",
-        "sms.status_usage", "sms.status_update", "fault.unspecified",
+        "sms.status_usage", "sms.status_update", "fault.unspecified", "sms.late_recorded", "sms.late_usage",
     ]
 
     /// Names a template may use.

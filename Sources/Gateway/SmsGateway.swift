@@ -151,6 +151,22 @@ public struct SmsGateway: Sendable {
             case "status":
                 guard let r = try? Reference(parsing: command!.argument) else { return reply(text("sms.status_usage")) }
                 turn = engine.begin(at: engine.flow.keywords["status"]!, language: language, slots: ["reference": r.grouped], context: context)
+            case "late":
+                // A reporter of an overdue ticket says so: recorded once a day, the MOE's supervisors told.
+                // Anyone else, or a ticket that is not late, gets its status and nothing more.
+                guard let r = try? Reference(parsing: command!.argument) else { return reply(text("sms.late_usage")) }
+                let since = engine.settings.calendar.startOfDay(now)
+                switch try reads.chaseFacts(r, by: sms.from, since: since)?.decide(now: now) {
+                case .record(let escalate):
+                    write.chase = TicketChase(reference: r, reporter: sms.from, escalate: escalate, channel: "SMS", since: since,
+                                              triageMOE: engine.serviceLevels.triageMOE)
+                    write.session = try endedConversation(sms.from, reads, now)
+                    return reply(text("sms.late_recorded", ["reference": r.grouped]))
+                case .alreadyRecorded:
+                    return reply(text("sms.late_recorded", ["reference": r.grouped]))
+                case .showStatus, nil:
+                    turn = engine.begin(at: engine.flow.keywords["status"]!, language: language, slots: ["reference": r.grouped], context: context)
+                }
             case .some(let name):
                 guard let state = engine.flow.keywords[name] else { return reply(text("sms.help")) }
                 turn = engine.begin(at: state, language: language, slots: [:], context: context)

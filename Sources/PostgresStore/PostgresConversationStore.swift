@@ -117,6 +117,7 @@ public struct PostgresConversationStore: ConversationStore {
         for message in hop.messages {
             try await PostgresTicketRows.enqueue(message, ticketID: ticketID, at: hop.at, tx, logger: logger)
         }
+        if let chase = hop.chase { try await PostgresStaffStore.record(chase, at: hop.at, tx, logger: logger) }
     }
 
     /// Inserts a new session or moves a stored one on by one version; false when another hop got
@@ -174,6 +175,18 @@ public struct PostgresConversationStore: ConversationStore {
             return Int(try await first(client.query("""
                 SELECT COUNT(*)::BIGINT FROM tickets WHERE reporter = \(msisdn) AND created_at >= \(since) AND channel IN ('ussd', 'sms')
                 """, logger: logger).decode(Int64.self)) ?? 0)
+        case .chase(let digits, let msisdn, let since):
+            let facts: ChaseFacts?? = try await first(client.query("""
+                SELECT COALESCE(t.reporter = \(msisdn), false) OR EXISTS (SELECT 1 FROM tickets d WHERE d.duplicate_of = t.id AND d.reporter = \(msisdn)),
+                       t.status, t.due_at, t.paused_at,
+                       EXISTS (SELECT 1 FROM ticket_events e WHERE e.ticket_id = t.id AND e.kind = 'chased' AND e.at >= \(since)),
+                       t.escalation_level
+                FROM tickets t WHERE t.reference = \(digits)
+                """, logger: logger).decode((Bool, String, Date?, Date?, Bool, Int32).self)).map { row in
+                ChaseFacts(isReporter: row.0, status: TicketStatus(rawValue: row.1) ?? .new, dueAt: row.2, pausedAt: row.3, chasedToday: row.4,
+                           escalationLevel: Int(row.5))
+            }
+            return facts ?? nil
         }
     }
 
@@ -196,6 +209,7 @@ final class FetchedReads: ConversationReads, @unchecked Sendable {
         case subscriber(String)
         case inboundSeen(provider: String, id: String)
         case reportsSince(msisdn: String, since: Date)
+        case chase(reference: String, msisdn: String, since: Date)
     }
 
     struct Miss: Error {
@@ -221,11 +235,15 @@ final class FetchedReads: ConversationReads, @unchecked Sendable {
     func subscriber(_ msisdn: MSISDN) throws -> Subscriber? { try value(.subscriber(msisdn.e164)) }
     func inboundSeen(provider: String, id: String) throws -> Bool { try value(.inboundSeen(provider: provider, id: id)) }
     func reportsSince(_ msisdn: MSISDN, since: Date) throws -> Int { try value(.reportsSince(msisdn: msisdn.e164, since: since)) }
+    func chaseFacts(_ reference: Reference, by msisdn: MSISDN, since: Date) throws -> ChaseFacts? {
+        try value(.chase(reference: reference.digits, msisdn: msisdn.e164, since: since))
+    }
 }
 
 extension HopWrite {
     /// Nothing but the session changes (no ticket, message, subscriber or inbound SMS).
     fileprivate var changesOnlyTheSession: Bool {
         session != nil && retire == nil && language == nil && ticket == nil && messages.isEmpty && optOut == nil && helpSentAt == nil && inbound == nil
+            && chase == nil
     }
 }

@@ -267,3 +267,29 @@ extension PostgresStaffStore {
         return out
     }
 }
+
+extension PostgresStaffStore {
+    /// A reporter's "it is late", as on SQLite: one `chased` event per ticket per day (under the
+    /// ticket's row lock), an audit entry, and escalation to level 1 if the ticket had none.
+    static func record(_ chase: TicketChase, at: Date, _ tx: PostgresConnection, logger: Logger) async throws {
+        guard let ticket = try await locked(tx, reference: chase.reference.digits, logger: logger) else { return }
+        var chasedToday = false
+        for try await seen in try await tx.query("""
+            SELECT EXISTS (SELECT 1 FROM ticket_events WHERE ticket_id = \(ticket.id) AND kind = 'chased' AND at >= \(chase.since))
+            """, logger: logger).decode(Bool.self) { chasedToday = seen }
+        guard !chasedToday else { return }
+        let actor = "reporter \(chase.reporter.masked)"
+        let note = "the reporter says it is late (\(chase.channel))"
+        try await insert(TicketEventRecord(kind: .chased, from: ticket.state.status, to: ticket.state.status, note: note, isPublic: false),
+                         ticket: ticket.id, actor: actor, at: at, tx, logger: logger)
+        try await tx.query("""
+            INSERT INTO audit_log (at, actor, action, ticket_id, detail) VALUES (\(at), \(actor), 'reporter chased', \(ticket.id), \(note))
+            """, logger: logger)
+        if chase.escalate, case .success(let changes) = ticket.state.decide(.escalate(level: 1, reason: note)) {
+            try await apply(changes, to: ticket, master: nil, actor: actor, at: at, notice: { _, _, _, _ in "" }, triageMOE: chase.triageMOE, tx, logger: logger)
+            try await tx.query("""
+                INSERT INTO audit_log (at, actor, action, ticket_id, detail) VALUES (\(at), \(actor), 'escalate level 1', \(ticket.id), \(note))
+                """, logger: logger)
+        }
+    }
+}

@@ -53,6 +53,7 @@ public struct SQLiteConversationStore: ConversationStore {
                 for message in hop.messages {
                     try OutboxRows.enqueue(db, message, ticketID: ticketID, at: hop.at)
                 }
+                if let chase = hop.chase { try TicketActions.record(chase, at: hop.at, db) }
                 return .commit
             }
             if outcome == .committed, hop.ticket != nil { try AppDatabase.syncCommitted(db) }
@@ -183,5 +184,18 @@ final class SQLiteConversationTransaction: ConversationTransaction {
         try Int.fetchOne(db.cachedStatement(sql: """
             SELECT COUNT(*) FROM tickets WHERE reporter = ? AND created_at >= ? AND channel IN ('ussd', 'sms')
             """), arguments: [msisdn.e164, since]) ?? 0
+    }
+
+    func chaseFacts(_ reference: Reference, by msisdn: MSISDN, since: Date) throws -> ChaseFacts? {
+        try Row.fetchOne(db, sql: """
+            SELECT t.reporter = ?2 OR EXISTS (SELECT 1 FROM tickets d WHERE d.duplicate_of = t.id AND d.reporter = ?2),
+                   t.status, t.due_at, t.paused_at,
+                   EXISTS (SELECT 1 FROM ticket_events e WHERE e.ticket_id = t.id AND e.kind = 'chased' AND e.at >= ?3),
+                   t.escalation_level
+            FROM tickets t WHERE t.reference = ?1
+            """, arguments: [reference.digits, msisdn.e164, since]).map { row in
+            ChaseFacts(isReporter: row[0] ?? false, status: TicketStatus(rawValue: row[1]) ?? .new, dueAt: row[2], pausedAt: row[3],
+                       chasedToday: row[4], escalationLevel: row[5])
+        }
     }
 }

@@ -173,3 +173,25 @@ struct TicketActions {
         }
     }
 }
+
+extension TicketActions {
+    /// A reporter's "it is late": one `chased` event per ticket per day, an audit entry, and
+    /// escalation to level 1 (through the ticket rules) when the ticket was not escalated yet.
+    static func record(_ chase: TicketChase, at: Date, _ db: Database) throws {
+        guard let ticket = try Ticket.fetch(db, chase.reference.digits, scope: nil) else { return }
+        let chasedToday = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM ticket_events WHERE ticket_id = ? AND kind = 'chased' AND at >= ?)",
+                                            arguments: [ticket.id, chase.since]) ?? false
+        guard !chasedToday else { return }
+        let actor = "reporter \(chase.reporter.masked)"
+        let note = "the reporter says it is late (\(chase.channel))"
+        let actions = TicketActions(db: db, ticket: ticket, master: nil, actor: actor, at: at, notice: { _, _, _, _ in "" }, triageMOE: chase.triageMOE)
+        try actions.insert(TicketEventRecord(kind: .chased, from: ticket.state.status, to: ticket.state.status, note: note, isPublic: false), ticketID: ticket.id)
+        try db.execute(sql: "INSERT INTO audit_log (at, actor, action, ticket_id, detail) VALUES (?, ?, 'reporter chased', ?, ?)",
+                       arguments: [at, actor, ticket.id, note])
+        if chase.escalate, case .success(let changes) = ticket.state.decide(.escalate(level: 1, reason: note)) {
+            try actions.apply(changes)
+            try db.execute(sql: "INSERT INTO audit_log (at, actor, action, ticket_id, detail) VALUES (?, ?, 'escalate level 1', ?, ?)",
+                           arguments: [at, actor, ticket.id, note])
+        }
+    }
+}

@@ -199,3 +199,68 @@ struct Texter {
         #expect(!messages.contains("must not be sent"))
     }
 }
+
+/// LATE <ref>: a reporter of an overdue ticket tells the MOE's supervisors, once a day.
+@Suite struct LateKeywordTests {
+    static let languages = (try? shippedDefinitions().locales.codes) ?? []
+
+    func string(_ key: String, _ language: String, _ values: [String: String] = [:]) throws -> String {
+        SMSMeasure.cheapest(Template.fill(try shippedDefinitions().locales.locale(language).strings[key]!, values))
+    }
+
+    @Test(arguments: languages)
+    func aReporterOfAnOverdueTicketEscalatesItOnceADayInTheirLanguage(_ language: String) async throws {
+        let world = try TestGateway()
+        _ = try await world.staff.addUser(username: "sipho", password: "a long enough password", moe: "water", role: .supervisor, at: world.clock.now())
+        _ = try await world.staff.setContact("sipho", StaffContact(phone: MSISDN("0820000001")))
+        var resident = Texter(world)
+        try await resident.send("\(try SmsKeywordTests.word("lang", language)) \(language)")
+        let done = try #require(try await resident.send("\(try SmsKeywordTests.word("report", language)) \(try SmsKeywordTests.serviceWord("water", language)) burst pipe at 12 Vilakazi St"))
+        let reference = try Reference(parsing: String(done.filter(\.isNumber).prefix(9)))
+        let late = try SmsKeywordTests.word("late", language)
+
+        // Not late yet: the status, nothing recorded.
+        let early = try #require(try await resident.send("\(late) \(reference.digits)"))
+        #expect(early != (try string("sms.late_recorded", language, ["reference": reference.grouped])))
+        #expect(try await world.staff.file(reference, scope: nil)?.history.map(\.kind) == ["created"])
+
+        // Past its target (water: 48 h): recorded, escalated, supervisors told.
+        world.clock.advance(80 * 3600)
+        #expect(try await resident.send("\(late) \(reference.grouped)") == (try string("sms.late_recorded", language, ["reference": reference.grouped])))
+        #expect(try await world.staff.file(reference, scope: nil)?.history.map(\.kind) == ["created", "chased", "escalated"])
+        #expect(try await world.staff.ticket(reference, moe: nil)?.escalationLevel == 1)
+        #expect(try await world.tickets.outbox(for: MSISDN("0820000001")!).count == 1)
+        // Again the same day: the same answer, recorded once.
+        #expect(try await resident.send("\(late) \(reference.digits)") == (try string("sms.late_recorded", language, ["reference": reference.grouped])))
+        #expect(try await world.staff.file(reference, scope: nil)?.history.count == 3)
+        // The next day: recorded again; already escalated, so no new level and no new SMS to staff.
+        world.clock.advance(24 * 3600)
+        _ = try await resident.send("\(late) \(reference.digits)")
+        #expect(try await world.staff.file(reference, scope: nil)?.history.map(\.kind) == ["created", "chased", "escalated", "chased"])
+        #expect(try await world.tickets.outbox(for: MSISDN("0820000001")!).count == 1)
+        let audit = try await world.staff.auditEntries(scope: nil, limit: 10, offset: 0).map(\.action)
+        #expect(audit == ["reporter chased", "escalate level 1", "reporter chased"])
+        // Without a reference: how to use it.
+        #expect(try await resident.send(late) == (try string("sms.late_usage", language)))
+    }
+
+    @Test func anyoneElseGetsTheStatusAndNothingMore() async throws {
+        let world = try TestGateway()
+        var reporter = Texter(world)
+        let done = try #require(try await reporter.send("REPORT WATER burst pipe at 12 Vilakazi St"))
+        let reference = try Reference(parsing: String(done.filter(\.isNumber).prefix(9)))
+        world.clock.advance(100 * 3600)
+        var stranger = Texter(world, "+27825550999")
+        let status = try await stranger.send("LATE \(reference.digits)")
+        let direct = try await stranger.send("STATUS \(reference.digits)")
+        #expect(status != nil && status == direct, "the status reply, as STATUS gives it")
+        #expect(try await world.staff.file(reference, scope: nil)?.history.map(\.kind) == ["created"])
+        #expect(try await world.staff.ticket(reference, moe: nil)?.escalationLevel == 0)
+        // A ticket that does not exist: the status reply says so.
+        var draws = SeededGenerator(state: 99)
+        let missing = Reference.random(using: &draws)
+        let notFound = try await stranger.send("LATE \(missing.digits)")
+        let statusNotFound = try await stranger.send("STATUS \(missing.digits)")
+        #expect(notFound != nil && notFound == statusNotFound)
+    }
+}

@@ -159,4 +159,23 @@ struct ConversationWorld: Sendable {
             #expect(try await w.store.read { try $0.session(key: "africastalking:old") } == nil)
         }
     }
+
+    @Test(arguments: StoreKind.available)
+    func aReporterSayingTheirOverdueTicketIsLateIsRecordedOnceADayAndEscalated(_ kind: StoreKind) async throws {
+        try await ConversationWorld.with(kind) { w async throws in
+            await w.sms.handle(InboundSMS(provider: "africastalking", providerID: "r1", from: caller, to: "31337", text: "REPORT WATER burst pipe at 12 Vilakazi St"))
+            let confirmation = try #require(try await w.outbox(caller).first)
+            let reference = try Reference(parsing: String(confirmation.filter(\.isNumber).prefix(9)))
+            w.clock.advance(49 * 3600)
+            for (i, text) in ["LATE \(reference.digits)", "LATE \(reference.digits)"].enumerated() {
+                await w.sms.handle(InboundSMS(provider: "africastalking", providerID: "l\(i)", from: caller, to: "31337", text: text))
+            }
+            let replies = try await w.outbox(caller)
+            #expect(replies.count == 3 && replies[1] == replies[2] && replies[1].contains("supervisors"), "\(replies)")
+            let facts = try await w.store.read { try $0.chaseFacts(reference, by: self.caller, since: w.clock.now().addingTimeInterval(-3600)) }
+            #expect(facts?.chasedToday == true && facts?.escalationLevel == 1 && facts?.isReporter == true)
+            let stranger = try await w.store.read { try $0.chaseFacts(reference, by: MSISDN("+27820000000")!, since: w.clock.now().addingTimeInterval(1)) }
+            #expect(stranger?.isReporter == false && stranger?.chasedToday == false)
+        }
+    }
 }

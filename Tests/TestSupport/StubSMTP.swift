@@ -18,6 +18,7 @@ public final class StubSMTP: Sendable {
     public let refuseRecipients: Bool
     private let listener: Int32
     private let received = Mutex<[Message]>([])
+    private let stopped = Atomic<Bool>(false)
 
     public var messages: [Message] { received.withLock { $0 } }
 
@@ -41,7 +42,10 @@ public final class StubSMTP: Sendable {
 
     public enum StubError: Error { case cannotListen }
 
+    /// Stops listening; safe to call more than once (a second `close` could close a descriptor
+    /// the process has since reused for something else).
     public func stop() {
+        guard !stopped.exchange(true, ordering: .sequentiallyConsistent) else { return }
         shutdown(listener, Int32(SHUT_RDWR))
         close(listener)
     }

@@ -47,6 +47,8 @@ public protocol ConversationReads {
     func inboundSeen(provider: String, id: String) throws -> Bool
     /// Tickets this number reported itself (USSD or SMS) since `since`: the daily cap counts these.
     func reportsSince(_ msisdn: MSISDN, since: Date) throws -> Int
+    /// What the rules need when `msisdn` says this ticket is late; nil when there is no such ticket.
+    func chaseFacts(_ reference: Reference, by msisdn: MSISDN, since: Date) throws -> ChaseFacts?
 }
 
 extension ConversationReads {
@@ -73,6 +75,8 @@ public struct HopWrite: Sendable, Equatable {
     public var helpSentAt: Date?
     /// The SMS being answered: a second delivery of the same provider id is refused.
     public var inbound: InboundRecord?
+    /// A reporter says a ticket is late: recorded (once a day) and escalated if it was not.
+    public var chase: TicketChase?
     public var at: Date
 
     public init(session: StoredSession?, at: Date, retire: String? = nil, language: String? = nil, ticket: NewTicket? = nil) {
@@ -101,4 +105,27 @@ public protocol ConversationStore: Sendable {
     func write(_ hop: HopWrite) async throws -> HopWriteOutcome
     /// Deletes sessions not touched since `before`; returns how many.
     func sweepSessions(updatedBefore before: Date) async throws -> Int
+}
+
+/// A reporter's "it is late", as the store records it in the hop's transaction.
+public struct TicketChase: Sendable, Equatable {
+    public var reference: Reference
+    public var reporter: MSISDN
+    /// Raise the ticket to escalation level 1 (it was at 0), telling the MOE's supervisors.
+    public var escalate: Bool
+    /// By what means: "SMS" or "USSD".
+    public var channel: String
+    /// The start of the municipal day: one record per ticket per day.
+    public var since: Date
+    /// Municipal triage's MOE (for the escalation's audience).
+    public var triageMOE: String
+
+    public init(reference: Reference, reporter: MSISDN, escalate: Bool, channel: String, since: Date, triageMOE: String) {
+        self.reference = reference
+        self.reporter = reporter
+        self.escalate = escalate
+        self.channel = channel
+        self.since = since
+        self.triageMOE = triageMOE
+    }
 }
