@@ -38,6 +38,16 @@ public struct MunicipalCalendar: Sendable, Equatable {
         return (2...6).contains(weekday) && workingHours.contains(hour)
     }
 
+    /// Local midnight at the start of a day written `YYYY-MM-DD`; nil for anything else.
+    public func date(ofDay text: String) -> Date? {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard text.count == 10, parts.count == 3, let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]),
+              (1900...2200).contains(y), (1...12).contains(m), (1...31).contains(d) else { return nil }
+        let components = DateComponents(year: y, month: m, day: d)
+        guard components.isValidDate(in: calendar), let date = calendar.date(from: components) else { return nil }
+        return date
+    }
+
     /// `YYYY-MM-DD` of the local day.
     public func day(_ date: Date) -> String {
         let c = calendar.dateComponents([.year, .month, .day], from: date)

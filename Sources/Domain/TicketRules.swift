@@ -14,6 +14,8 @@ public enum TicketAction: Sendable, Equatable {
     case duplicate(of: Reference)
     /// Past its service-level target (level 1) or twice it (level 2): the people above are told.
     case escalate(level: Int, reason: String)
+    /// A reporter says a resolved ticket is not fixed (answered 0 to the survey): back to work.
+    case reopen(reason: String)
 
     /// How the audit log names it.
     public var name: String {
@@ -24,6 +26,7 @@ public enum TicketAction: Sendable, Equatable {
         case .reroute: "reroute"
         case .duplicate: "mark duplicate"
         case .escalate(let level, _): "escalate level \(level)"
+        case .reopen: "reopen"
         }
     }
 
@@ -39,6 +42,7 @@ public enum TicketAction: Sendable, Equatable {
         case .reroute(let moe, let queue, let reason): "to \(moe)/\(queue): \(reason)"
         case .duplicate(let master): "of \(master.grouped)"
         case .escalate(_, let reason): reason
+        case .reopen(let reason): reason
         }
     }
 }
@@ -85,6 +89,8 @@ public enum TicketEventKind: String, Sendable, Equatable, CaseIterable {
     case created, status, assigned, rerouted, duplicate, merged, escalated
     /// A reporter said it is late (LATE by SMS, or from USSD track).
     case chased
+    /// A reporter said a resolved ticket is not fixed.
+    case reopened
 }
 
 /// One history entry a decision writes.
@@ -168,6 +174,7 @@ public enum TicketRefusal: Error, Equatable, CustomStringConvertible {
     case noSuchMaster(Reference, moe: String)
     case duplicateOfItself
     case alreadyEscalated(Int)
+    case notResolved(TicketStatus)
 
     public var description: String {
         switch self {
@@ -180,6 +187,7 @@ public enum TicketRefusal: Error, Equatable, CustomStringConvertible {
         case .noSuchMaster(let r, let moe): "There is no ticket \(r.grouped) in the queues of \(moe)."
         case .duplicateOfItself: "A ticket cannot be a duplicate of itself."
         case .alreadyEscalated(let level): "This ticket is already escalated to level \(level)."
+        case .notResolved(let s): "This ticket is \(s.rawValue), not resolved."
         }
     }
 }
@@ -274,6 +282,11 @@ extension TicketState {
             guard (1...2).contains(level), level > escalationLevel else { return .failure(.alreadyEscalated(escalationLevel)) }
             var c = TicketChanges(event: entry(.escalated, to: status, note: "level \(level): \(reason)", isPublic: false))
             c.escalationLevel = level
+            return .success(c)
+        case .reopen(let reason):
+            guard status == .resolved else { return .failure(.notResolved(status)) }
+            var c = TicketChanges(event: entry(.reopened, to: .acknowledged, note: reason, isPublic: false))
+            c.status = .acknowledged
             return .success(c)
         }
     }

@@ -27,6 +27,7 @@ struct Checker {
     static let smsKeys = [
         "sms.help", "sms.stopped", "sms.started", "sms.language_set", "sms.language_usage", "sms.report_usage",
         "sms.status_usage", "sms.status_update", "fault.unspecified", "sms.late_recorded", "sms.late_usage",
+        "sms.survey", "sms.survey_thanks", "sms.survey_reopened",
     ]
 
     /// Names a template may use.

@@ -171,6 +171,13 @@ public struct SmsGateway: Sendable {
                 guard let state = engine.flow.keywords[name] else { return reply(text("sms.help")) }
                 turn = engine.begin(at: state, language: language, slots: [:], context: context)
             case nil:
+                // A bare digit answers the newest survey sent to this number in the last week, if unanswered.
+                let digit = sms.text.trimmingCharacters(in: .whitespacesAndNewlines.union(.punctuationCharacters))
+                if digit.count == 1, let rating = Int(digit), (0...5).contains(rating),
+                   let survey = try reads.openSurvey(of: sms.from, since: now.addingTimeInterval(-SurveyJob.window)) {
+                    write.surveyAnswer = SurveyAnswer(surveyID: survey.id, rating: rating, reporter: sms.from, triageMOE: engine.serviceLevels.triageMOE)
+                    return reply(text(rating == 0 ? "sms.survey_reopened" : "sms.survey_thanks", ["reference": survey.reference.grouped]))
+                }
                 // Unknown text: help, but at most once a day per number, so there are no reply storms.
                 if let last = subscriber?.lastHelpAt, now.timeIntervalSince(last) < settings.helpInterval { return .write(write) }
                 write.helpSentAt = now

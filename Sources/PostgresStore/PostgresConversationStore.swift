@@ -118,6 +118,7 @@ public struct PostgresConversationStore: ConversationStore {
             try await PostgresTicketRows.enqueue(message, ticketID: ticketID, at: hop.at, tx, logger: logger)
         }
         if let chase = hop.chase { try await PostgresStaffStore.record(chase, at: hop.at, tx, logger: logger) }
+        if let answer = hop.surveyAnswer { try await PostgresStaffStore.record(answer, at: hop.at, tx, logger: logger) }
     }
 
     /// Inserts a new session or moves a stored one on by one version; false when another hop got
@@ -187,6 +188,12 @@ public struct PostgresConversationStore: ConversationStore {
                            escalationLevel: Int(row.5))
             }
             return facts ?? nil
+        case .openSurvey(let msisdn, let since):
+            let newest = try await first(client.query("""
+                SELECT id, reference, answered_at FROM surveys WHERE msisdn = \(msisdn) AND sent_at >= \(since) ORDER BY sent_at DESC, id DESC LIMIT 1
+                """, logger: logger).decode((Int64, String, Date?).self))
+            guard let (id, digits, answered) = newest, answered == nil, let reference = try? Reference(parsing: digits) else { return OpenSurvey?.none }
+            return OpenSurvey?.some(OpenSurvey(id: id, reference: reference))
         }
     }
 
@@ -210,6 +217,7 @@ final class FetchedReads: ConversationReads, @unchecked Sendable {
         case inboundSeen(provider: String, id: String)
         case reportsSince(msisdn: String, since: Date)
         case chase(reference: String, msisdn: String, since: Date)
+        case openSurvey(msisdn: String, since: Date)
     }
 
     struct Miss: Error {
@@ -238,12 +246,13 @@ final class FetchedReads: ConversationReads, @unchecked Sendable {
     func chaseFacts(_ reference: Reference, by msisdn: MSISDN, since: Date) throws -> ChaseFacts? {
         try value(.chase(reference: reference.digits, msisdn: msisdn.e164, since: since))
     }
+    func openSurvey(of msisdn: MSISDN, since: Date) throws -> OpenSurvey? { try value(.openSurvey(msisdn: msisdn.e164, since: since)) }
 }
 
 extension HopWrite {
     /// Nothing but the session changes (no ticket, message, subscriber or inbound SMS).
     fileprivate var changesOnlyTheSession: Bool {
         session != nil && retire == nil && language == nil && ticket == nil && messages.isEmpty && optOut == nil && helpSentAt == nil && inbound == nil
-            && chase == nil
+            && chase == nil && surveyAnswer == nil
     }
 }

@@ -54,6 +54,7 @@ public struct SQLiteConversationStore: ConversationStore {
                     try OutboxRows.enqueue(db, message, ticketID: ticketID, at: hop.at)
                 }
                 if let chase = hop.chase { try TicketActions.record(chase, at: hop.at, db) }
+                if let answer = hop.surveyAnswer { try TicketActions.record(answer, at: hop.at, db) }
                 return .commit
             }
             if outcome == .committed, hop.ticket != nil { try AppDatabase.syncCommitted(db) }

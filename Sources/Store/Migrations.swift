@@ -273,6 +273,23 @@ extension AppDatabase {
                 CREATE INDEX staff_mail_due ON staff_mail (status, next_attempt_at);
                 """)
         }
+        migrator.registerMigration("v11 satisfaction surveys") { db in
+            try db.execute(sql: """
+                CREATE TABLE surveys (
+                    id INTEGER PRIMARY KEY,
+                    ticket_id INTEGER NOT NULL REFERENCES tickets (id),
+                    msisdn TEXT NOT NULL,
+                    reference TEXT NOT NULL,
+                    resolution INTEGER NOT NULL,
+                    sent_at DATETIME NOT NULL,
+                    rating INTEGER CHECK (rating BETWEEN 0 AND 5),
+                    answered_at DATETIME,
+                    UNIQUE (ticket_id, msisdn, resolution)
+                );
+                CREATE INDEX surveys_msisdn ON surveys (msisdn, sent_at);
+                CREATE INDEX tickets_status_updated ON tickets (status, updated_at);
+                """)
+        }
         return migrator
     }
 }

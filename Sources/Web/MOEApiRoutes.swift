@@ -36,6 +36,23 @@ struct MOEApiRoutes: Sendable {
             let now = clock.now()
             return json(Listing(tickets: list.tickets.map { APITicket($0, now: now) }, total: list.total, page: query.page))
         }
+        router.get("/api/v1/indicators") { request, context in
+            if let wait = await limiter.take(limits.moeAPI, "moe-api", address: context.clientAddress) { return RateLimiter.tooMany(wait) }
+            guard let moe = try await moe(request) else { return unauthorized() }
+            let calendar = engine.settings.calendar
+            guard let first = request.uri.queryParameters["from"].flatMap({ calendar.date(ofDay: String($0)) }),
+                  let last = request.uri.queryParameters["to"].flatMap({ calendar.date(ofDay: String($0)) }) else {
+                return problem(.badRequest, "give from and to as dates, e.g. ?from=2026-10-01&to=2026-12-31")
+            }
+            let end = calendar.startOfNextDay(last)
+            guard first < end, end.timeIntervalSince(first) <= 400 * 86400 else {
+                return problem(.badRequest, "from must not be after to, and the period is at most 400 days")
+            }
+            let rows = try await staff.indicatorTickets(moe: moe, from: first, to: end)
+            try await staff.audit(actor: "api:\(moe)", action: "api indicators", reference: nil, detail: "\(calendar.day(first)) to \(calendar.day(last))",
+                                  address: context.clientAddress, at: clock.now())
+            return json(IndicatorReport(moe: moe, from: calendar.day(first), to: calendar.day(last), indicators: Indicators(rows, now: clock.now())))
+        }
         router.get("/api/v1/tickets/:reference") { request, context in
             if let wait = await limiter.take(limits.moeAPI, "moe-api", address: context.clientAddress) { return RateLimiter.tooMany(wait) }
             guard let moe = try await moe(request) else { return unauthorized() }
@@ -132,5 +149,23 @@ struct APITicket: Encodable {
         try c.encode(ticket.isOverdue(at: now), forKey: .overdue)
         try c.encode(ticket.isDueSoon(at: now), forKey: .dueSoon)
         try c.encode(ticket.escalationLevel, forKey: .escalationLevel)
+    }
+}
+
+/// `GET /api/v1/indicators`: the period, the MOE and its figures (docs/indicators.md).
+struct IndicatorReport: Encodable {
+    var moe: String
+    var from: String
+    var to: String
+    var indicators: Indicators
+
+    enum Keys: String, CodingKey { case moe, from, to }
+
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: Keys.self)
+        try c.encode(moe, forKey: .moe)
+        try c.encode(from, forKey: .from)
+        try c.encode(to, forKey: .to)
+        try indicators.encode(to: encoder)
     }
 }

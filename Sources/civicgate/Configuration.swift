@@ -37,6 +37,8 @@ struct GatewayConfiguration: Sendable {
     var calendar = MunicipalCalendar()
     /// PostgreSQL: how long a sender's claim on a message lasts before another instance may take it.
     var outboxLeaseSeconds = 120.0
+    /// How long after a resolution each reporter is asked how well it was handled.
+    var surveyDelayMinutes = 60.0
     /// Where escalation e-mail goes (`CIVICGATE_SMTP_URL`, `CIVICGATE_SMTP_FROM`); nil: no e-mail.
     var smtp: SMTPSettings?
     /// No inbound USSD or SMS for this long in working hours raises an alert.
@@ -114,6 +116,10 @@ struct GatewayConfiguration: Sendable {
         if let v = value("CIVICGATE_OUTBOX_LEASE_SECONDS") {
             guard let s = Double(v), (1...3600).contains(s) else { throw .invalid("CIVICGATE_OUTBOX_LEASE_SECONDS", v, "seconds, 1 to 3600") }
             c.outboxLeaseSeconds = s
+        }
+        if let v = value("CIVICGATE_SURVEY_DELAY_MINUTES") {
+            guard let m = Double(v), (0...10_080).contains(m) else { throw .invalid("CIVICGATE_SURVEY_DELAY_MINUTES", v, "minutes, 0 to 10080") }
+            c.surveyDelayMinutes = m
         }
         if let url = value("CIVICGATE_SMTP_URL") {
             let from = value("CIVICGATE_SMTP_FROM") ?? "civicgate@localhost.localdomain"

@@ -46,6 +46,10 @@ struct Serve: AsyncParsableCommand {
             try await gateway.sweepSessions(retention: retention)
         }
         let escalation = EscalationJob(tickets: wiring.staff, dispatch: wiring.staff, engine: gateway.engine, clock: wiring.clock)
+        let surveys = SurveyJob(store: wiring.staff, engine: gateway.engine, clock: wiring.clock, delay: c.surveyDelayMinutes * 60)
+        let surveyor = PeriodicJob(name: "asked reporters of resolved tickets how well they were handled", every: .seconds(60), logger: logger) {
+            try await surveys.run()
+        }
         let escalator = PeriodicJob(name: "escalated tickets past their service-level targets", every: .seconds(60), logger: logger) {
             try await escalation.run()
         }
@@ -55,7 +59,7 @@ struct Serve: AsyncParsableCommand {
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         let app = WebApp.application(
             wiring.web(registry: registry), configuration: WebConfiguration(host: c.host, port: c.port, security: c.security),
-            services: [sweeper, escalator, sender, MailSender(mailbox: wiring.staff, settings: c.smtp, clock: wiring.clock, logger: logger)], logger: logger,
+            services: [sweeper, escalator, surveyor, sender, MailSender(mailbox: wiring.staff, settings: c.smtp, clock: wiring.clock, logger: logger)], logger: logger,
             onServerRunning: { port in
                 FileHandle.standardOutput.write(Data("civicgate listening on http://\(host):\(port) (\(banner))\n".utf8))
             })

@@ -148,3 +148,29 @@ import Testing
         #expect(ticket().escalationNotice(level: 2, reason: "late").contains(reference.grouped))
     }
 }
+
+/// The indicators, worked out by hand for five tickets.
+@Suite struct IndicatorsTests {
+    let t0 = Date(timeIntervalSince1970: 1_795_000_000)
+    func h(_ hours: Double) -> Date { t0.addingTimeInterval(hours * 3600) }
+
+    @Test func handComputedFiguresComeOutExactly() {
+        let tickets = [
+            IndicatorTicket(createdAt: t0, acknowledgedAt: h(0.5), resolvedAt: h(10), acknowledgeDueAt: h(2), dueAt: h(24), reopened: false, ratings: [4]),
+            IndicatorTicket(createdAt: t0, acknowledgedAt: h(3), resolvedAt: h(30), acknowledgeDueAt: h(2), dueAt: h(24), reopened: true, ratings: [2]),
+            IndicatorTicket(createdAt: t0, acknowledgedAt: h(1), resolvedAt: nil, acknowledgeDueAt: h(2), dueAt: h(24), reopened: false, ratings: []),
+            IndicatorTicket(createdAt: h(40), acknowledgedAt: nil, resolvedAt: nil, acknowledgeDueAt: h(42), dueAt: h(64), reopened: false, ratings: []),
+            IndicatorTicket(createdAt: t0, acknowledgedAt: h(2), resolvedAt: nil, acknowledgeDueAt: h(2), dueAt: h(24), reopened: false, ratings: [],
+                            closedWithoutResolution: true),
+        ]
+        let i = Indicators(tickets, now: h(48))
+        #expect(i.received == 5 && i.acknowledged == 4 && i.resolved == 2 && i.reopened == 1)
+        #expect(i.medianHoursToAcknowledge == 1.5, "30, 60, 120, 180 minutes")
+        #expect(i.medianHoursToResolve == 20 && i.p90HoursToResolve == 30, "600 and 1,800 minutes")
+        #expect(i.acknowledgedWithinTargetPct == 60, "3 of 5: on time, late, on time, past its target undone, on the minute")
+        #expect(i.resolvedWithinTargetPct == 33.33, "1 of 3: the duplicate is left out, the one still inside its target is not known yet")
+        #expect(i.satisfactionMean == 3 && i.satisfactionResponses == 2)
+        let none = Indicators([], now: h(48))
+        #expect(none.received == 0 && none.medianHoursToResolve == nil && none.resolvedWithinTargetPct == nil && none.satisfactionMean == nil)
+    }
+}

@@ -264,3 +264,26 @@ struct Texter {
         #expect(notFound != nil && notFound == statusNotFound)
     }
 }
+
+/// The satisfaction survey in every language: asked once after the delay, answered by a digit.
+@Suite struct SurveyLanguageTests {
+    @Test(arguments: LateKeywordTests.languages)
+    func theSurveyAndItsAnswersAreInTheReportersLanguage(_ language: String) async throws {
+        let world = try TestGateway()
+        var resident = Texter(world)
+        try await resident.send("\(try SmsKeywordTests.word("lang", language)) \(language)")
+        let done = try #require(try await resident.send("\(try SmsKeywordTests.word("report", language)) \(try SmsKeywordTests.serviceWord("water", language)) burst pipe at 12 Vilakazi St"))
+        let reference = try Reference(parsing: String(done.filter(\.isNumber).prefix(9)))
+        #expect(try await world.staff.perform(.status(.resolved, publicUpdate: "Fixed", internalNote: nil, expectedAt: nil), on: reference, scope: "water",
+                                              actor: "thandi", at: world.clock.now(), notice: world.gateway.engine.noticeWording) == .done)
+        let job = SurveyJob(store: world.staff, engine: world.gateway.engine, clock: world.clock, delay: 3600)
+        world.clock.advance(3601)
+        #expect(try await job.run() == 1)
+        let question = try #require(try await world.tickets.outbox(for: resident.from).last?.body)
+        let strings = try shippedDefinitions().locales.locale(language).strings
+        #expect(question == SMSMeasure.cheapest(Template.fill(strings["sms.survey"]!, ["reference": reference.grouped])))
+        #expect(SMSMeasure.of(question).segments <= 2, "\(language): \(SMSMeasure.of(question).segments) segments")
+        #expect(try await resident.send("5") == SMSMeasure.cheapest(Template.fill(strings["sms.survey_thanks"]!, ["reference": reference.grouped])))
+        #expect(try await job.run() == 0)
+    }
+}

@@ -14,6 +14,8 @@ struct StaffWorld: Sendable {
     let staff: any StaffStore
     let organisations: OrganisationWorld
     let engine: FlowEngine
+    /// Residents texting, over the conversation store of the same database.
+    let sms: SmsGateway
     /// Runs raw SQL (to try what the store must refuse).
     let execute: @Sendable (String) async throws -> Void
 
@@ -28,7 +30,9 @@ struct StaffWorld: Sendable {
                                                   statistics: SQLiteStatistics(db),
                                                   bulk: BulkReports(engine: engine, clock: clock, references: { references.next() }), clock: clock,
                                                   outbox: { try await rows.outbox(for: $0).map(\.body) })
-            try await body(StaffWorld(staff: SQLiteStaffStore(db), organisations: organisations, engine: engine,
+            let sms = SmsGateway(engine: try shippedDefinitions().smsEngine()!, store: SQLiteConversationStore(db), clock: clock,
+                                 references: { references.next() })
+            try await body(StaffWorld(staff: SQLiteStaffStore(db), organisations: organisations, engine: engine, sms: sms,
                                       execute: { sql in try await db.writer.write { try $0.execute(sql: sql) } }))
         case .postgres:
             try await FreshPostgres.with { database in
@@ -42,7 +46,9 @@ struct StaffWorld: Sendable {
                         for try await b in try await client.query("SELECT body FROM outbox WHERE msisdn = \(m.e164) ORDER BY id").decode(String.self) { out.append(b) }
                         return out
                     })
-                try await body(StaffWorld(staff: PostgresStaffStore(database), organisations: organisations, engine: engine,
+                let sms = SmsGateway(engine: try shippedDefinitions().smsEngine()!, store: PostgresConversationStore(database), clock: clock,
+                                     references: { references.next() })
+                try await body(StaffWorld(staff: PostgresStaffStore(database), organisations: organisations, engine: engine, sms: sms,
                                           execute: { sql in try await client.query(PostgresQuery(unsafeSQL: sql)) }))
             }
         }
@@ -257,6 +263,95 @@ struct StaffWorld: Sendable {
             w.organisations.clock.advance(100 * 3600)
             #expect(try await job.run() == 0)
             #expect(try await w.staff.worklist(escalated, now: w.now).tickets.isEmpty)
+        }
+    }
+
+    @Test(arguments: StoreKind.available)
+    func reportersAreAskedOnceAfterAResolutionAndAZeroReopensAndASecondOneEscalates(_ kind: StoreKind) async throws {
+        try await StaffWorld.with(kind) { w async throws in
+            _ = try await w.staff.addUser(username: "sipho", password: password, moe: "water", role: .supervisor, at: w.now)
+            _ = try await w.staff.setContact("sipho", StaffContact(phone: MSISDN("0820000001")))
+            let refs = try await w.tickets([("water.leak", "0821110001"), ("water.leak", "0821110002"), ("water.leak", "0821110003"),
+                                            ("water.meter", "0821110004")])
+            let (leak, copy, quiet, meter) = (refs[0], refs[1], refs[2], refs[3])
+            let (one, two, three, four) = (MSISDN("0821110001")!, MSISDN("0821110002")!, MSISDN("0821110003")!, MSISDN("0821110004")!)
+            #expect(try await w.act(.duplicate(of: leak), on: copy, scope: "water") == .done)
+            #expect(try await w.act(.duplicate(of: leak), on: quiet, scope: "water") == .done)
+            var sent = 0
+            func text(_ from: MSISDN, _ body: String) async throws -> String? {
+                sent += 1
+                let before = try await w.organisations.outbox(from).count
+                await w.sms.handle(InboundSMS(provider: "africastalking", providerID: "s\(sent)", from: from, to: "31337", text: body))
+                return try await w.organisations.outbox(from).dropFirst(before).last
+            }
+            _ = try await text(three, "STOP")
+            #expect(try await w.act(.status(.resolved, publicUpdate: "Fixed", internalNote: nil, expectedAt: nil), on: leak, scope: "water") == .done)
+            #expect(try await w.act(.status(.rejected, publicUpdate: "Not a fault", internalNote: nil, expectedAt: nil), on: meter, scope: "water") == .done)
+            let job = SurveyJob(store: w.staff, engine: w.engine, clock: w.organisations.clock, delay: 3600)
+
+            w.organisations.clock.advance(1800)
+            #expect(try await job.run() == 0, "not before the delay")
+            w.organisations.clock.advance(1860)
+            #expect(try await job.run() == 2, "the two reporters who did not send STOP; not the rejected ticket's")
+            #expect(try await job.run() == 0, "once per reporter per resolution")
+            let question = try #require(try await w.organisations.outbox(one).last)
+            #expect(question == w.engine.surveyQuestion(reference: leak, language: "en"))
+            #expect(try await w.organisations.outbox(two).last == w.engine.surveyQuestion(reference: copy, language: "en"), "in their own reference")
+            #expect(try await w.organisations.outbox(four).allSatisfy { !$0.contains("1 to 5") })
+
+            // A rating: thanked, stored once; a second digit is not an answer any more.
+            #expect(try await text(one, "4")?.contains("Thank you") == true)
+            #expect(try await text(one, "2")?.contains("Thank you") != true)
+            // Zero: reopened, back in the queue, the supervisors not yet told.
+            #expect(try await text(two, " 0 ")?.contains("not fixed") == true)
+            #expect(try await w.staff.ticket(leak, moe: "water")?.status == "acknowledged")
+            #expect(try await w.staff.file(leak, scope: "water")?.history.last?.kind == "reopened")
+            #expect(try await w.organisations.outbox(MSISDN("0820000001")!).isEmpty)
+
+            // Resolved again and again not fixed: reopened and escalated, so the supervisors hear of it.
+            #expect(try await w.act(.status(.resolved, publicUpdate: "Fixed again", internalNote: nil, expectedAt: nil), on: leak, scope: "water") == .done)
+            w.organisations.clock.advance(3700)
+            #expect(try await job.run() == 2, "a new resolution: asked again")
+            #expect(try await text(two, "0")?.contains("not fixed") == true)
+            let file = try #require(try await w.staff.file(leak, scope: "water"))
+            #expect(file.history.map(\.kind).suffix(3) == ["status", "reopened", "escalated"])
+            #expect(try await w.organisations.outbox(MSISDN("0820000001")!).count == 1)
+            let audit = try await w.staff.auditEntries(scope: "water", limit: 3, offset: 0).map(\.action)
+            #expect(audit == ["escalate level 1", "reopen", "status resolved"])
+        }
+    }
+
+    @Test(arguments: StoreKind.available)
+    func theIndicatorsOfAHandComputedSetComeOutExactly(_ kind: StoreKind) async throws {
+        try await StaffWorld.with(kind) { w async throws in
+            // Water leaks: acknowledge within 4 h, resolve within 48 h, every hour counted.
+            let refs = try await w.tickets([("water.leak", "0821110001"), ("water.leak", "0821110002"), ("water.leak", "0821110003"),
+                                            ("water.leak", "0821110004"), ("electricity.outage", "0821110005")])
+            let (a, b, c) = (refs[0], refs[1], refs[2])
+            let start = w.now
+            func at(_ hours: Double, _ action: TicketAction, _ reference: Reference) async throws {
+                w.organisations.clock.advance(start.addingTimeInterval(hours * 3600).timeIntervalSince(w.now))
+                #expect(try await w.act(action, on: reference, scope: "water") == .done)
+            }
+            try await at(1, .acknowledge, a)
+            try await at(2, .duplicate(of: a), c)
+            try await at(5, .acknowledge, b)
+            try await at(10, .status(.resolved, publicUpdate: "Fixed", internalNote: nil, expectedAt: nil), a)
+            w.organisations.clock.advance(3700)
+            #expect(try await SurveyJob(store: w.staff, engine: w.engine, clock: w.organisations.clock, delay: 3600).run() == 2)
+            await w.sms.handle(InboundSMS(provider: "africastalking", providerID: "rating", from: MSISDN("0821110001")!, to: "31337", text: "5"))
+            try await at(50, .status(.resolved, publicUpdate: "Fixed", internalNote: nil, expectedAt: nil), b)
+            w.organisations.clock.advance(start.addingTimeInterval(60 * 3600).timeIntervalSince(w.now))
+
+            let rows = try await w.staff.indicatorTickets(moe: "water", from: start.addingTimeInterval(-3600), to: start.addingTimeInterval(3600))
+            let i = Indicators(rows, now: w.now)
+            #expect(i.received == 4 && i.acknowledged == 3 && i.resolved == 2 && i.reopened == 0)
+            #expect(i.medianHoursToAcknowledge == 2, "60, 120 and 300 minutes")
+            #expect(i.medianHoursToResolve == 30 && i.p90HoursToResolve == 50, "600 and 3,000 minutes")
+            #expect(i.acknowledgedWithinTargetPct == 50, "a and c within 4 h; b late; d never, past its target")
+            #expect(i.resolvedWithinTargetPct == 33.33, "a within 48 h; b late; d past its target; c left out as a duplicate")
+            #expect(i.satisfactionMean == 5 && i.satisfactionResponses == 1)
+            #expect(try await w.staff.indicatorTickets(moe: "water", from: start.addingTimeInterval(3600), to: start.addingTimeInterval(7200)).isEmpty)
         }
     }
 }

@@ -72,6 +72,36 @@ import Web
         }
     }
 
+    @Test func indicatorsAreForTheTokensMOEAndAPeriodOfMunicipalDays() async throws {
+        let world = try TestGateway()
+        let (reference, _) = try await waterTicket(world)
+        let water = try await world.staff.addToken(moe: "water", at: world.clock.now())
+        let power = try await world.staff.addToken(moe: "electricity", at: world.clock.now())
+        let today = MunicipalCalendar().day(world.clock.now())
+        world.clock.advance(3600)
+        _ = try await world.staff.perform(.acknowledge, on: reference, scope: "water", actor: "thandi", at: world.clock.now(),
+                                          notice: world.gateway.engine.noticeWording)
+        try await makeApp(world).test(.router) { client in
+            let mine = try await call(client, .get, "/api/v1/indicators?from=\(today)&to=\(today)", token: water)
+            #expect(mine.status == .ok)
+            #expect(mine.body["moe"] as? String == "water" && mine.body["from"] as? String == today && mine.body["to"] as? String == today)
+            #expect(mine.body["received"] as? Int == 1 && mine.body["acknowledged"] as? Int == 1 && mine.body["resolved"] as? Int == 0)
+            #expect(mine.body["median_hours_to_acknowledge"] as? Double == 1)
+            for key in ["reopened", "median_hours_to_resolve", "p90_hours_to_resolve", "acknowledged_within_target_pct",
+                        "resolved_within_target_pct", "satisfaction_mean", "satisfaction_responses"] {
+                #expect(mine.body.keys.contains(key), "\(key) is always there (null when nothing to measure)")
+            }
+            #expect(mine.body["median_hours_to_resolve"] is NSNull)
+            let theirs = try await call(client, .get, "/api/v1/indicators?from=\(today)&to=\(today)", token: power)
+            #expect(theirs.body["received"] as? Int == 0, "another MOE's tickets are not counted")
+            for bad in ["", "?from=\(today)", "?from=2026-02-30&to=2026-03-01", "?from=2026-12-01&to=2026-11-01", "?from=2020-01-01&to=2026-12-31",
+                        "?from=x&to=y"] {
+                #expect(try await call(client, .get, "/api/v1/indicators\(bad)", token: water).status == .badRequest, "\(bad)")
+            }
+            #expect(try await call(client, .get, "/api/v1/indicators?from=\(today)&to=\(today)", token: nil).status == .unauthorized)
+        }
+    }
+
     @Test func aPublicUpdateNotifiesTheReporterAndAnInternalNoteDoesNot() async throws {
         let world = try TestGateway()
         let (reference, reporter) = try await waterTicket(world)

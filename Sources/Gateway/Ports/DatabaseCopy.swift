@@ -67,6 +67,10 @@ public enum DatabaseCopy {
             ("key", .text), ("msisdn", .text), ("service_code", .text), ("state", .text), ("last_text", .text), ("last_reply", .text),
             ("last_reply_final", .boolean), ("resumable", .boolean), ("version", .integer), ("created_at", .date), ("updated_at", .date),
         ]),
+        CopiedTable("surveys", order: "id", [
+            ("id", .integer), ("ticket_id", .integer), ("msisdn", .text), ("reference", .text), ("resolution", .integer), ("sent_at", .date),
+            ("rating", .integer), ("answered_at", .date),
+        ]),
         CopiedTable("staff_mail", order: "id", [
             ("id", .integer), ("ticket_id", .integer), ("address", .text), ("subject", .text), ("body", .text), ("status", .text),
             ("attempts", .integer), ("next_attempt_at", .date), ("lease_until", .date), ("last_error", .text), ("created_at", .date),

@@ -49,6 +49,8 @@ public protocol ConversationReads {
     func reportsSince(_ msisdn: MSISDN, since: Date) throws -> Int
     /// What the rules need when `msisdn` says this ticket is late; nil when there is no such ticket.
     func chaseFacts(_ reference: Reference, by msisdn: MSISDN, since: Date) throws -> ChaseFacts?
+    /// The newest survey sent to this number since `since`, if it is not answered yet.
+    func openSurvey(of msisdn: MSISDN, since: Date) throws -> OpenSurvey?
 }
 
 extension ConversationReads {
@@ -77,6 +79,8 @@ public struct HopWrite: Sendable, Equatable {
     public var inbound: InboundRecord?
     /// A reporter says a ticket is late: recorded (once a day) and escalated if it was not.
     public var chase: TicketChase?
+    /// An answer to a satisfaction survey (0 reopens the ticket).
+    public var surveyAnswer: SurveyAnswer?
     public var at: Date
 
     public init(session: StoredSession?, at: Date, retire: String? = nil, language: String? = nil, ticket: NewTicket? = nil) {

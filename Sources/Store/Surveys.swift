@@ -1,0 +1,83 @@
+import Domain
+import Foundation
+import Gateway
+import GRDB
+
+/// Satisfaction surveys on SQLite.
+extension SQLiteStaffStore {
+    public func surveysDue(resolvedFrom from: Date, to: Date, limit: Int) async throws -> [SurveyInvitation] {
+        try await database.writer.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT * FROM (
+                    SELECT t.id, r.reference, r.reporter, r.language,
+                           (SELECT COUNT(*) FROM ticket_events e WHERE e.ticket_id = t.id AND e.kind = 'status' AND e.to_status = 'resolved') AS resolution
+                    FROM tickets t JOIN tickets r ON r.id = t.id OR r.duplicate_of = t.id
+                    LEFT JOIN subscribers s ON s.msisdn = r.reporter
+                    WHERE t.status = 'resolved' AND t.updated_at >= ?1 AND t.updated_at <= ?2 AND r.reporter IS NOT NULL
+                      AND COALESCE(s.opted_out, 0) = 0
+                    ORDER BY t.updated_at, t.id, r.id
+                ) c
+                WHERE NOT EXISTS (SELECT 1 FROM surveys v WHERE v.ticket_id = c.id AND v.msisdn = c.reporter AND v.resolution = c.resolution)
+                LIMIT ?3
+                """, arguments: [from, to, max(1, limit)]).compactMap { row -> SurveyInvitation? in
+                guard let reference = try? Reference(parsing: row[1] as String), let msisdn = MSISDN(row[2] as String) else { return nil }
+                return SurveyInvitation(ticketID: row[0], reference: reference, msisdn: msisdn, language: row[3], resolution: row[4])
+            }
+        }
+    }
+
+    public func startSurveys(_ surveys: [(SurveyInvitation, String)], at: Date) async throws -> Int {
+        try await database.writer.write { db in
+            var started = 0
+            for (s, text) in surveys {
+                try db.execute(sql: """
+                    INSERT OR IGNORE INTO surveys (ticket_id, msisdn, reference, resolution, sent_at) VALUES (?, ?, ?, ?, ?)
+                    """, arguments: [s.ticketID, s.msisdn.e164, s.reference.digits, s.resolution, at])
+                guard db.changesCount == 1 else { continue }
+                try OutboxRows.enqueue(db, OutboundSMS(to: s.msisdn, body: text), ticketID: s.ticketID, at: at)
+                started += 1
+            }
+            return started
+        }
+    }
+}
+
+extension SQLiteConversationTransaction {
+    func openSurvey(of msisdn: MSISDN, since: Date) throws -> OpenSurvey? {
+        guard let row = try Row.fetchOne(db, sql: """
+            SELECT id, reference, answered_at FROM surveys WHERE msisdn = ? AND sent_at >= ? ORDER BY sent_at DESC, id DESC LIMIT 1
+            """, arguments: [msisdn.e164, since]), (row[2] as Date?) == nil, let reference = try? Reference(parsing: row[1] as String) else { return nil }
+        return OpenSurvey(id: row[0], reference: reference)
+    }
+}
+
+extension TicketActions {
+    /// A survey answer: stored once; 0 reopens the ticket (if it is still at the resolution that
+    /// was asked about), and a second reopen escalates it, so the supervisors hear of it.
+    static func record(_ answer: SurveyAnswer, at: Date, _ db: Database) throws {
+        guard let survey = try Row.fetchOne(db, sql: "SELECT ticket_id, resolution FROM surveys WHERE id = ? AND answered_at IS NULL",
+                                            arguments: [answer.surveyID]) else { return }
+        try db.execute(sql: "UPDATE surveys SET rating = ?, answered_at = ? WHERE id = ?", arguments: [answer.rating, at, answer.surveyID])
+        guard answer.rating == 0, let ticket = try Ticket.fetch(db, id: survey[0]) else { return }
+        let resolutions = try Int.fetchOne(db, sql: """
+            SELECT COUNT(*) FROM ticket_events WHERE ticket_id = ? AND kind = 'status' AND to_status = 'resolved'
+            """, arguments: [ticket.id]) ?? 0
+        guard resolutions == (survey[1] as Int) else { return }
+        let actor = "reporter \(answer.reporter.masked)"
+        let reason = "the reporter answered 0 to the survey: not fixed"
+        let actions = TicketActions(db: db, ticket: ticket, master: nil, actor: actor, at: at, notice: { _, _, _, _ in "" }, triageMOE: answer.triageMOE)
+        guard case .success(let changes) = ticket.state.decide(.reopen(reason: reason)) else { return }
+        try actions.apply(changes)
+        try db.execute(sql: "INSERT INTO audit_log (at, actor, action, ticket_id, detail) VALUES (?, ?, 'reopen', ?, ?)", arguments: [at, actor, ticket.id, reason])
+        let reopens = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM ticket_events WHERE ticket_id = ? AND kind = 'reopened'", arguments: [ticket.id]) ?? 0
+        guard reopens >= 2, let reopened = try Ticket.fetch(db, id: ticket.id) else { return }
+        let level = min(2, reopened.state.escalationLevel + 1)
+        let why = "reopened \(reopens) times: \(reason)"
+        if case .success(let escalation) = reopened.state.decide(.escalate(level: level, reason: why)) {
+            try TicketActions(db: db, ticket: reopened, master: nil, actor: actor, at: at, notice: { _, _, _, _ in "" }, triageMOE: answer.triageMOE)
+                .apply(escalation)
+            try db.execute(sql: "INSERT INTO audit_log (at, actor, action, ticket_id, detail) VALUES (?, ?, ?, ?, ?)",
+                           arguments: [at, actor, "escalate level \(level)", ticket.id, why])
+        }
+    }
+}
