@@ -87,3 +87,18 @@ public struct ChaseFacts: Sendable, Equatable {
         return .record(escalate: escalationLevel == 0)
     }
 }
+
+extension TicketState {
+    /// What a reporter's survey answer does to the ticket, in order: nothing for a rating 1-5;
+    /// for 0 ("not fixed"), reopen it if it is still at the resolution that was asked about, and
+    /// escalate it one level as well when it had been reopened before (the supervisors hear).
+    public func consequences(ofRating rating: Int, askedAbout resolution: Int, resolutions: Int, reopensBefore: Int) -> [TicketAction] {
+        guard rating == 0, status == .resolved, resolution == resolutions else { return [] }
+        let reason = "the reporter answered 0 to the survey: not fixed"
+        var actions: [TicketAction] = [.reopen(reason: reason)]
+        if reopensBefore >= 1, escalationLevel < 2 {
+            actions.append(.escalate(level: escalationLevel + 1, reason: "reopened \(reopensBefore + 1) times: \(reason)"))
+        }
+        return actions
+    }
+}

@@ -51,9 +51,16 @@ public struct PostgresStatistics: OperationalStatistics {
 
     public init(_ database: PostgresAppDatabase) { self.database = database }
 
-    public func readings() async throws -> [GaugeReading] {
+    public func readings(now: Date) async throws -> [GaugeReading] {
         let client = database.client, logger = database.logger
         var out: [GaugeReading] = []
+        for try await (moe, open, overdue) in try await client.query("""
+            SELECT t.moe, COUNT(*)::BIGINT, COUNT(*) FILTER (WHERE \(unescaped: DueDate.sql) < \(now))::BIGINT
+            FROM tickets t WHERE t.status = ANY(\(WorklistQuery.open.map(\.rawValue))) GROUP BY t.moe
+            """, logger: logger).decode((String, Int64, Int64).self) {
+            out.append(GaugeReading(name: "civicgate_backlog_tickets", labels: ["moe": moe], value: Int(open)))
+            out.append(GaugeReading(name: "civicgate_overdue_tickets", labels: ["moe": moe], value: Int(overdue)))
+        }
         for try await (channel, status, n) in try await client.query("""
             SELECT channel, status, COUNT(*)::BIGINT FROM tickets GROUP BY channel, status
             """, logger: logger).decode((String, String, Int64).self) {

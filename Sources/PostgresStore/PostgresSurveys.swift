@@ -53,32 +53,24 @@ extension PostgresStaffStore {
             UPDATE surveys SET rating = \(Int32(answer.rating)), answered_at = \(at) WHERE id = \(answer.surveyID) AND answered_at IS NULL
             RETURNING ticket_id, resolution
             """, logger: logger).decode((Int64, Int32).self) { survey = row }
-        guard let (ticketID, resolution) = survey, answer.rating == 0,
-              let ticket = try await locked(tx, id: ticketID, logger: logger) else { return }
+        guard let (ticketID, resolution) = survey, let ticket = try await locked(tx, id: ticketID, logger: logger) else { return }
         func count(_ sql: PostgresQuery) async throws -> Int {
             var n: Int64 = 0
             for try await c in try await tx.query(sql, logger: logger).decode(Int64.self) { n = c }
             return Int(n)
         }
-        let resolutions = try await count("""
-            SELECT COUNT(*)::BIGINT FROM ticket_events WHERE ticket_id = \(ticketID) AND kind = 'status' AND to_status = 'resolved'
-            """)
-        guard resolutions == Int(resolution) else { return }
+        let actions = ticket.state.consequences(
+            ofRating: answer.rating, askedAbout: Int(resolution),
+            resolutions: try await count("""
+                SELECT COUNT(*)::BIGINT FROM ticket_events WHERE ticket_id = \(ticketID) AND kind = 'status' AND to_status = 'resolved'
+                """),
+            reopensBefore: try await count("SELECT COUNT(*)::BIGINT FROM ticket_events WHERE ticket_id = \(ticketID) AND kind = 'reopened'"))
         let actor = "reporter \(answer.reporter.masked)"
-        let reason = "the reporter answered 0 to the survey: not fixed"
-        guard case .success(let changes) = ticket.state.decide(.reopen(reason: reason)) else { return }
-        try await apply(changes, to: ticket, master: nil, actor: actor, at: at, notice: { _, _, _, _ in "" }, triageMOE: answer.triageMOE, tx, logger: logger)
-        try await tx.query("INSERT INTO audit_log (at, actor, action, ticket_id, detail) VALUES (\(at), \(actor), 'reopen', \(ticketID), \(reason))",
-                           logger: logger)
-        let reopens = try await count("SELECT COUNT(*)::BIGINT FROM ticket_events WHERE ticket_id = \(ticketID) AND kind = 'reopened'")
-        guard reopens >= 2, let reopened = try await locked(tx, id: ticketID, logger: logger) else { return }
-        let level = min(2, reopened.state.escalationLevel + 1)
-        let why = "reopened \(reopens) times: \(reason)"
-        if case .success(let escalation) = reopened.state.decide(.escalate(level: level, reason: why)) {
-            try await apply(escalation, to: reopened, master: nil, actor: actor, at: at, notice: { _, _, _, _ in "" }, triageMOE: answer.triageMOE,
-                            tx, logger: logger)
+        for action in actions {
+            guard let current = try await locked(tx, id: ticketID, logger: logger), case .success(let changes) = current.state.decide(action) else { return }
+            try await apply(changes, to: current, master: nil, actor: actor, at: at, notice: { _, _, _, _ in "" }, triageMOE: answer.triageMOE, tx, logger: logger)
             try await tx.query("""
-                INSERT INTO audit_log (at, actor, action, ticket_id, detail) VALUES (\(at), \(actor), \("escalate level \(level)"), \(ticketID), \(why))
+                INSERT INTO audit_log (at, actor, action, ticket_id, detail) VALUES (\(at), \(actor), \(action.name), \(ticketID), \(action.auditDetail))
                 """, logger: logger)
         }
     }

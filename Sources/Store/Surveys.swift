@@ -58,26 +58,19 @@ extension TicketActions {
         guard let survey = try Row.fetchOne(db, sql: "SELECT ticket_id, resolution FROM surveys WHERE id = ? AND answered_at IS NULL",
                                             arguments: [answer.surveyID]) else { return }
         try db.execute(sql: "UPDATE surveys SET rating = ?, answered_at = ? WHERE id = ?", arguments: [answer.rating, at, answer.surveyID])
-        guard answer.rating == 0, let ticket = try Ticket.fetch(db, id: survey[0]) else { return }
-        let resolutions = try Int.fetchOne(db, sql: """
-            SELECT COUNT(*) FROM ticket_events WHERE ticket_id = ? AND kind = 'status' AND to_status = 'resolved'
-            """, arguments: [ticket.id]) ?? 0
-        guard resolutions == (survey[1] as Int) else { return }
+        guard let ticket = try Ticket.fetch(db, id: survey[0]) else { return }
+        func count(_ sql: String) throws -> Int { try Int.fetchOne(db, sql: sql, arguments: [ticket.id]) ?? 0 }
+        let actions = ticket.state.consequences(
+            ofRating: answer.rating, askedAbout: survey[1],
+            resolutions: try count("SELECT COUNT(*) FROM ticket_events WHERE ticket_id = ? AND kind = 'status' AND to_status = 'resolved'"),
+            reopensBefore: try count("SELECT COUNT(*) FROM ticket_events WHERE ticket_id = ? AND kind = 'reopened'"))
         let actor = "reporter \(answer.reporter.masked)"
-        let reason = "the reporter answered 0 to the survey: not fixed"
-        let actions = TicketActions(db: db, ticket: ticket, master: nil, actor: actor, at: at, notice: { _, _, _, _ in "" }, triageMOE: answer.triageMOE)
-        guard case .success(let changes) = ticket.state.decide(.reopen(reason: reason)) else { return }
-        try actions.apply(changes)
-        try db.execute(sql: "INSERT INTO audit_log (at, actor, action, ticket_id, detail) VALUES (?, ?, 'reopen', ?, ?)", arguments: [at, actor, ticket.id, reason])
-        let reopens = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM ticket_events WHERE ticket_id = ? AND kind = 'reopened'", arguments: [ticket.id]) ?? 0
-        guard reopens >= 2, let reopened = try Ticket.fetch(db, id: ticket.id) else { return }
-        let level = min(2, reopened.state.escalationLevel + 1)
-        let why = "reopened \(reopens) times: \(reason)"
-        if case .success(let escalation) = reopened.state.decide(.escalate(level: level, reason: why)) {
-            try TicketActions(db: db, ticket: reopened, master: nil, actor: actor, at: at, notice: { _, _, _, _ in "" }, triageMOE: answer.triageMOE)
-                .apply(escalation)
+        for action in actions {
+            guard let current = try Ticket.fetch(db, id: ticket.id), case .success(let changes) = current.state.decide(action) else { return }
+            try TicketActions(db: db, ticket: current, master: nil, actor: actor, at: at, notice: { _, _, _, _ in "" }, triageMOE: answer.triageMOE)
+                .apply(changes)
             try db.execute(sql: "INSERT INTO audit_log (at, actor, action, ticket_id, detail) VALUES (?, ?, ?, ?, ?)",
-                           arguments: [at, actor, "escalate level \(level)", ticket.id, why])
+                           arguments: [at, actor, action.name, ticket.id, action.auditDetail])
         }
     }
 }

@@ -23,7 +23,7 @@ struct HealthRoutes: Sendable {
         }
         router.get("/metrics") { request, context in
             guard allowed(request, context) else { return refused() }
-            var readings = try await statistics?.readings() ?? []
+            var readings = try await statistics?.readings(now: clock.now()) ?? []
             readings += health?.readings(now: clock.now()) ?? []
             for reading in readings {
                 registry.makeGauge(name: reading.name, labels: reading.labels.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })

@@ -139,6 +139,18 @@ import Testing
         #expect(ticket(.duplicate).escalation(now: hours(30), levels: levels) == nil)
     }
 
+    @Test func aSurveyZeroReopensTheResolutionAskedAboutAndASecondOneEscalates() {
+        let resolved = ticket(.resolved)
+        #expect(resolved.consequences(ofRating: 4, askedAbout: 1, resolutions: 1, reopensBefore: 0).isEmpty)
+        #expect(resolved.consequences(ofRating: 0, askedAbout: 1, resolutions: 1, reopensBefore: 0).map(\.name) == ["reopen"])
+        #expect(resolved.consequences(ofRating: 0, askedAbout: 1, resolutions: 2, reopensBefore: 1).isEmpty, "an answer about an earlier resolution")
+        #expect(resolved.consequences(ofRating: 0, askedAbout: 2, resolutions: 2, reopensBefore: 1).map(\.name) == ["reopen", "escalate level 1"])
+        #expect(ticket(.resolved, level: 2).consequences(ofRating: 0, askedAbout: 3, resolutions: 3, reopensBefore: 2).map(\.name) == ["reopen"])
+        #expect(ticket(.acknowledged).consequences(ofRating: 0, askedAbout: 1, resolutions: 1, reopensBefore: 0).isEmpty, "already reopened")
+        #expect(ticket(.resolved).decide(.reopen(reason: "x")).map(\.status) == .success(.acknowledged))
+        #expect(ticket(.closed).decide(.reopen(reason: "x")) == .failure(.notResolved(.closed)))
+    }
+
     @Test func theRulesWriteALevelOnceAndOnlyUpwards() throws {
         let c = try ticket().decide(.escalate(level: 1, reason: "late"), now: hours(3), levels: levels).get()
         #expect(c.escalationLevel == 1 && c.notice == nil && c.status == nil)

@@ -112,9 +112,16 @@ struct OrganisationWorld: Sendable {
             #expect(try await w.listing.requests(paged).count == 2)
             paged.page = .max
             #expect(try await w.listing.requests(paged).isEmpty)
-            let readings = try await w.statistics.readings()
+            let readings = try await w.statistics.readings(now: Date(timeIntervalSince1970: 1_900_000_000))
             #expect(readings.contains(GaugeReading(name: "civicgate_tickets", labels: ["channel": "bulk", "status": "new"], value: 6)))
             #expect(readings.contains { $0.name == "civicgate_ussd_sessions" && $0.value == 0 })
+            // Every bulk ticket here is open, and long past its due date at that `now` (2030).
+            let open = readings.filter { $0.name == "civicgate_backlog_tickets" }.reduce(0) { $0 + $1.value }
+            let overdue = readings.filter { $0.name == "civicgate_overdue_tickets" }.reduce(0) { $0 + $1.value }
+            #expect(open == 6 && overdue == 6)
+            #expect(readings.contains(GaugeReading(name: "civicgate_backlog_tickets", labels: ["moe": "roads"], value: 3)), "\(readings)")
+            let early = try await w.statistics.readings(now: Date(timeIntervalSince1970: 0))
+            #expect(early.filter { $0.name == "civicgate_overdue_tickets" }.allSatisfy { $0.value == 0 })
         }
     }
 }

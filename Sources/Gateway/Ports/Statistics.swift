@@ -1,3 +1,5 @@
+import Foundation
+
 /// One reading for /metrics, taken from the store when scraped.
 public struct GaugeReading: Sendable, Equatable {
     public var name: String
@@ -11,7 +13,8 @@ public struct GaugeReading: Sendable, Equatable {
     }
 }
 
-/// What operators watch: tickets by channel and status, the outbox by status, live sessions.
+/// What operators watch: tickets by channel and status, the outbox by status, live sessions, and
+/// per MOE the open backlog and how much of it is overdue at `now`.
 public protocol OperationalStatistics: Sendable {
-    func readings() async throws -> [GaugeReading]
+    func readings(now: Date) async throws -> [GaugeReading]
 }
