@@ -190,6 +190,19 @@ def main():
         else:
             raise AssertionError(f"no SMS {wanted!r} at the provider; got {json.dumps(StubKannel.received)}")
         print("the public update reached the SMS provider")
+
+        # The dashboard, with the report made above: every chart an SVG with its table beside it.
+        click(driver.find_element(By.LINK_TEXT, "Dashboard"))
+        assert "dashboard" in driver.find_element(By.TAG_NAME, "h1").text.lower(), driver.page_source
+        charts = driver.find_elements(By.CSS_SELECTOR, "section.chart")
+        assert len(charts) == 2, driver.page_source
+        for chart in charts:
+            assert chart.find_elements(By.TAG_NAME, "svg") and chart.find_elements(By.CSS_SELECTOR, "table.figures"), chart.text
+        assert driver.find_elements(By.CSS_SELECTOR, "svg.received rect"), "no bar for the day of the report"
+        total = driver.find_element(By.CSS_SELECTOR, "tr.total").text
+        assert total.startswith("All services 1 1"), total
+        driver.save_screenshot(os.path.join(outdir, "console-dashboard.png"))
+        print("the dashboard shows the report as charts with their tables")
         sign_out(driver)
 
         # The electricity dispatcher cannot see the water ticket.

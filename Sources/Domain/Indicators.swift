@@ -15,6 +15,11 @@ public struct IndicatorTicket: Sendable, Equatable {
     /// Closed as a duplicate (resolved with the ticket it joined) or rejected (not a municipal
     /// fault): left out of the resolution figures.
     public var closedWithoutResolution: Bool
+    /// Where it came from and what it is about, for the dashboard's breakdowns.
+    public var channel = ""
+    public var service = ""
+    public var area = ""
+    public var moe = ""
 
     public init(createdAt: Date, acknowledgedAt: Date?, resolvedAt: Date?, acknowledgeDueAt: Date?, dueAt: Date?, reopened: Bool, ratings: [Int],
                 closedWithoutResolution: Bool = false) {

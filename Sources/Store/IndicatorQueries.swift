@@ -4,7 +4,7 @@ import Gateway
 import GRDB
 
 extension SQLiteStaffStore {
-    public func indicatorTickets(moe: String, from: Date, to: Date) async throws -> [IndicatorTicket] {
+    public func indicatorTickets(moe: String?, from: Date, to: Date) async throws -> [IndicatorTicket] {
         try await database.writer.read { db in
             try Row.fetchAll(db, sql: """
                 SELECT t.created_at,
@@ -13,12 +13,14 @@ extension SQLiteStaffStore {
                        t.acknowledge_due_at, t.due_at,
                        EXISTS (SELECT 1 FROM ticket_events e WHERE e.ticket_id = t.id AND e.kind = 'reopened'),
                        (SELECT group_concat(s.rating) FROM surveys s WHERE s.ticket_id = t.id AND s.rating BETWEEN 1 AND 5),
-                       t.status IN ('duplicate', 'rejected')
-                FROM tickets t WHERE t.moe = ? AND t.created_at >= ? AND t.created_at < ?
+                       t.status IN ('duplicate', 'rejected'), t.channel, t.service, t.area, t.moe
+                FROM tickets t WHERE (?1 IS NULL OR t.moe = ?1) AND t.created_at >= ?2 AND t.created_at < ?3
                 """, arguments: [moe, from, to]).map { row in
-                IndicatorTicket(createdAt: row[0], acknowledgedAt: row[1], resolvedAt: row[2], acknowledgeDueAt: row[3], dueAt: row[4],
-                                reopened: row[5], ratings: ((row[6] as String?) ?? "").split(separator: ",").compactMap { Int($0) },
-                                closedWithoutResolution: row[7])
+                var t = IndicatorTicket(createdAt: row[0], acknowledgedAt: row[1], resolvedAt: row[2], acknowledgeDueAt: row[3], dueAt: row[4],
+                                        reopened: row[5], ratings: ((row[6] as String?) ?? "").split(separator: ",").compactMap { Int($0) },
+                                        closedWithoutResolution: row[7])
+                (t.channel, t.service, t.area, t.moe) = (row[8], row[9], row[10], row[11])
+                return t
             }
         }
     }

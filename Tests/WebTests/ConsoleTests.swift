@@ -379,3 +379,46 @@ import Testing
         #expect(try await world.staff.auditLog(of: references[2]).map(\.detail) == ["to Crew 2"])
     }
 }
+
+/// The monitoring dashboard: every chart as SVG with its table, the user's own MOE only, CSV.
+@Suite struct DashboardTests {
+    @Test func aDispatcherSeesTheirMOEsFiguresAsChartsWithTablesAndCanDownloadThem() async throws {
+        let world = try TestGateway()
+        try await world.user("thandi", moe: "water")
+        try await world.user("admin", moe: "municipal", role: .admin)
+        let pipe = try await world.report("water", "burst_pipe")
+        _ = try await world.report("water", "leak", area: "alexandra")
+        _ = try await world.report("electricity", "outage")
+        world.clock.advance(1800)
+        _ = try await world.staff.perform(.acknowledge, on: pipe, scope: "water", actor: "thandi", at: world.clock.now(),
+                                          notice: world.gateway.engine.noticeWording)
+        try await makeApp(world).test(.router) { client in
+            let browser = ConsoleBrowser(client)
+            _ = try await browser.signIn("thandi", TestGateway.password)
+            let page = try await browser.get("/console/dashboard?moe=electricity")
+            #expect(page.status == .ok)
+            #expect(page.body.contains("Water &amp; Sanitation: dashboard"), "the moe parameter is ignored for a dispatcher")
+            #expect(page.body.components(separatedBy: "<svg").count == 3, "two charts")
+            #expect(page.body.contains("<table class=\"figures\">"))
+            #expect(page.body.contains(": 2</title>") && page.body.contains("Open311: 2"))
+            #expect(page.body.contains(#"<tr class="total"><th scope="row">All services</th><td>2</td><td>1</td>"#), "two received, one acknowledged")
+            #expect(!page.body.contains("Electricity</th>"))
+            #expect(!page.body.contains("<script"))
+            let onlyAlexandra = try await browser.get("/console/dashboard?area=alexandra")
+            #expect(onlyAlexandra.body.contains(#"<tr class="total"><th scope="row">All services</th><td>1</td><td>0</td>"#))
+
+            let csv = try await browser.get("/console/dashboard.csv")
+            #expect(csv.status == .ok && csv.contentType?.hasPrefix("text/csv") == true)
+            let lines = csv.body.split(separator: "\r\n").map(String.init)
+            #expect(lines.first?.hasPrefix("service,received,acknowledged,resolved") == true)
+            #expect(lines.last?.hasPrefix("All services,2,1,0,0,0.50") == true, "\(lines)")
+            _ = try await browser.post("/console/sign-out", [])
+
+            _ = try await browser.signIn("admin", TestGateway.password)
+            let all = try await browser.get("/console/dashboard")
+            #expect(all.body.contains("All MOEs: dashboard") && all.body.contains(#"<tr class="total"><th scope="row">All services</th><td>3</td>"#))
+            let power = try await browser.get("/console/dashboard?moe=electricity")
+            #expect(power.body.contains(#"<tr class="total"><th scope="row">All services</th><td>1</td>"#))
+        }
+    }
+}

@@ -59,6 +59,24 @@ struct ConsoleRoutes: Sendable {
             guard let session = try await session(request) else { return signInPage() }
             return try await export(QueueFilters(parameters(request), catalogue: engine.catalogue), session: session, address: context.clientAddress)
         }
+        router.get("/console/dashboard") { request, _ in
+            guard let session = try await session(request) else { return signInPage() }
+            let (figures, filters) = try await dashboardFigures(request, session)
+            let calendar = engine.settings.calendar
+            return html(pages.dashboard(figures, filters: filters, session: session, catalogue: engine.catalogue, calendar: calendar,
+                                        csv: filters.address(calendar)))
+        }
+        router.get("/console/dashboard.csv") { request, context in
+            guard let session = try await session(request) else { return signInPage() }
+            let (figures, filters) = try await dashboardFigures(request, session)
+            let calendar = engine.settings.calendar
+            let name = "civicgate-indicators-\(filters.moe ?? "all")-\(calendar.day(filters.from))-\(calendar.day(filters.to.addingTimeInterval(-1))).csv"
+            try await staff.audit(actor: session.user.username, action: "indicators export", reference: nil, detail: name, address: context.clientAddress,
+                                  at: clock.now())
+            return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"\(name)\"",
+                                                   .cacheControl: "no-store"],
+                            body: .init(byteBuffer: ByteBuffer(string: figures.csv(serviceName: pages.text.service))))
+        }
         router.get("/console/audit") { request, _ in
             guard let session = try await session(request) else { return signInPage() }
             // Admins read all of it; a supervisor reads their MOE's tickets' entries.
@@ -146,6 +164,15 @@ struct ConsoleRoutes: Sendable {
     }
 
     func scope(_ session: StaffSession) -> String? { session.user.role == .admin ? nil : session.user.moe }
+
+    /// The dashboard's figures for the filters in the address, within what the user may see.
+    func dashboardFigures(_ request: Request, _ session: StaffSession) async throws -> (DashboardFigures, DashboardFilters) {
+        let calendar = engine.settings.calendar, now = clock.now()
+        let filters = DashboardFilters(parameters(request), catalogue: engine.catalogue, calendar: calendar, now: now, session: session)
+        let rows = try await staff.indicatorTickets(moe: filters.moe, from: filters.from, to: filters.to).filter(filters.keeps)
+        return (DashboardFigures(rows, from: filters.from, to: filters.to, services: engine.catalogue.services.map(\.code), calendar: calendar, now: now),
+                filters)
+    }
 
     func session(_ request: Request) async throws -> StaffSession? {
         guard let token = request.cookies[Self.sessionCookie]?.value, !token.isEmpty else { return nil }

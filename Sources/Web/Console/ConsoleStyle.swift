@@ -26,6 +26,11 @@ enum ConsoleStyle {
         th,td{text-align:left;padding:.35rem .5rem;border-bottom:1px solid #e1e4e8;vertical-align:top}
         th{background:#eef1f4;font-size:.85rem}
         tr.overdue td{background:#fff6e5}.late{color:#b3261e}.soon{color:#8a5a00}
+        .chart-pair{display:flex;flex-wrap:wrap;gap:1.5rem;align-items:flex-start}.chart svg{max-width:100%;height:auto}
+        .axis{stroke:#666}.tick{font-size:11px;fill:#333}.pct{fill:#2e7d32}
+        .c-ussd{fill:#1565c0;background:#1565c0}.c-sms{fill:#6a1b9a;background:#6a1b9a}.c-bulk{fill:#ef6c00;background:#ef6c00}
+        .c-open311{fill:#00838f;background:#00838f}.c-console{fill:#757575;background:#757575}
+        .key{display:inline-block;width:.7em;height:.7em;margin-right:.3em}table.figures td{text-align:right}tr.total{font-weight:bold}
         .empty{text-align:center;color:#57606a;padding:1.2rem}
         .status{display:inline-block;padding:.05rem .5rem;border-radius:4px;background:#e1e4e8;font-size:.85rem}
         .s-new{background:#ffe6a7}.s-acknowledged,.s-assigned{background:#d6e8fa}.s-in_progress,.s-scheduled{background:#dcd3f5}

@@ -5,7 +5,7 @@ import Mustache
 enum ConsoleTemplates {
     static let library: MustacheLibrary = {
         var library = MustacheLibrary()
-        for (name, text) in ["layout": layout, "signin": signIn, "queue": queue, "ticket": ticket, "audit": audit, "message": message] {
+        for (name, text) in ["layout": layout, "signin": signIn, "queue": queue, "ticket": ticket, "audit": audit, "message": message, "dashboard": dashboard] {
             // The templates are constants: a parse error is a programming error caught by any test.
             try! library.register(text, named: name)
         }
@@ -27,6 +27,7 @@ enum ConsoleTemplates {
           {{#user}}
           <nav>
             <a href="/console/">Queue</a>
+            <a href="/console/dashboard">Dashboard</a>
             {{#audit}}<a href="/console/audit">Audit log</a>{{/audit}}
             <span class="who">{{username}} · {{scope}} · {{role}}</span>
             <form method="post" action="/console/sign-out" class="inline">
@@ -218,5 +219,55 @@ enum ConsoleTemplates {
           <p>{{text}}</p>
           <p><a href="{{href}}">{{link}}</a></p>
         </section>
+        """
+}
+
+extension ConsoleTemplates {
+    /// Every chart is SVG drawn from numbers worked out in Swift (escaped like any value), with
+    /// its table beside it.
+    static let dashboard = """
+        <h1>{{scope}}: dashboard</h1>
+        <form method="get" action="/console/dashboard" class="filters">
+          {{#admin}}<label>MOE <select name="moe"><option value="">All</option>{{#moeOptions}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/moeOptions}}</select></label>{{/admin}}
+          <label>Service <select name="service"><option value="">All</option>{{#serviceOptions}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/serviceOptions}}</select></label>
+          <label>Area <select name="area"><option value="">All</option>{{#areaOptions}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/areaOptions}}</select></label>
+          <label>From <input type="date" name="from" value="{{from}}"></label>
+          <label>To <input type="date" name="to" value="{{to}}"></label>
+          <button type="submit">Show</button>
+          <a href="/console/dashboard.csv{{csv}}">Download the table (CSV)</a>
+        </form>
+        <section class="chart" aria-labelledby="received-heading">
+          <h2 id="received-heading">Tickets received per day, by channel</h2>
+          <div class="chart-pair">
+          <svg class="received" role="img" aria-labelledby="received-heading" width="{{chartWidth}}" height="200" viewBox="0 0 {{chartWidth}} 200">
+            <line x1="38" y1="180" x2="{{chartWidth}}" y2="180" class="axis"/>
+            <text x="0" y="24" class="tick">{{busiest}}</text><text x="0" y="184" class="tick">0</text>
+            {{#bars}}{{#segments}}<rect x="{{x}}" y="{{y}}" width="10" height="{{height}}" class="c-{{channel}}"><title>{{label}}</title></rect>{{/segments}}{{/bars}}
+          </svg>
+          <table class="figures">
+            <thead><tr><th scope="col">Day</th>{{#channels}}<th scope="col"><span class="key c-{{code}}"></span>{{label}}</th>{{/channels}}<th scope="col">Total</th></tr></thead>
+            <tbody>{{#days}}<tr><th scope="row">{{day}}</th>{{#counts}}<td>{{n}}</td>{{/counts}}<td>{{total}}</td></tr>{{/days}}</tbody>
+          </table>
+          </div>
+        </section>
+        <section class="chart" aria-labelledby="target-heading">
+          <h2 id="target-heading">Resolved within target, by service (MFMA Circular 88 style)</h2>
+          <div class="chart-pair">
+          <svg class="targets" role="img" aria-labelledby="target-heading" width="500" height="{{serviceChartHeight}}" viewBox="0 0 500 {{serviceChartHeight}}">
+            {{#services}}<text x="0" y="{{textY}}" class="tick">{{name}}</text><rect x="140" y="{{y}}" width="{{width}}" height="20" class="pct"><title>{{name}}: {{pct}}</title></rect><text x="{{labelX}}" y="{{textY}}" class="tick">{{pct}}</text>{{/services}}
+          </svg>
+          <table class="figures">
+            <thead><tr><th scope="col">Service</th><th scope="col">Received</th><th scope="col">Acknowledged</th><th scope="col">Resolved</th><th scope="col">Reopened</th>
+              <th scope="col">Median h to acknowledge</th><th scope="col">Median h to resolve</th><th scope="col">p90 h to resolve</th>
+              <th scope="col">Acknowledged within target</th><th scope="col">Resolved within target</th><th scope="col">Satisfaction (1-5)</th><th scope="col">Ratings</th></tr></thead>
+            <tbody>
+            {{#services}}<tr><th scope="row">{{name}}</th><td>{{received}}</td><td>{{acknowledged}}</td><td>{{resolved}}</td><td>{{reopened}}</td><td>{{ack}}</td><td>{{res}}</td><td>{{p90}}</td><td>{{ackPct}}</td><td>{{resPct}}</td><td>{{satisfaction}}</td><td>{{responses}}</td></tr>{{/services}}
+            {{^services}}<tr><td colspan="12" class="empty">No tickets received in this period.</td></tr>{{/services}}
+            {{#total}}<tr class="total"><th scope="row">All services</th><td>{{received}}</td><td>{{acknowledged}}</td><td>{{resolved}}</td><td>{{reopened}}</td><td>{{ack}}</td><td>{{res}}</td><td>{{p90}}</td><td>{{ackPct}}</td><td>{{resPct}}</td><td>{{satisfaction}}</td><td>{{responses}}</td></tr>{{/total}}
+            </tbody>
+          </table>
+          </div>
+        </section>
+        <p class="note">Hours are calendar hours; "within target" uses each service's calendar and counts only tickets whose outcome is known. Definitions: docs/indicators.md.</p>
         """
 }

@@ -35,12 +35,5 @@ extension ConsoleRoutes {
                         body: .init(byteBuffer: ByteBuffer(string: csv)))
     }
 
-    static func cell(_ value: String) -> String {
-        var v = value
-        if let first = v.first, "=+-@\t\r".contains(first) { v = "'" + v }
-        if v.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) {
-            v = "\"" + v.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-        }
-        return v
-    }
+    static func cell(_ value: String) -> String { CSVCell.safe(value) }
 }

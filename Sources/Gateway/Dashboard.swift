@@ -1,0 +1,59 @@
+import Domain
+import Foundation
+
+/// What the monitoring dashboard shows for a period, worked out from the received tickets.
+public struct DashboardFigures: Sendable, Equatable {
+    public static let channels = ["ussd", "sms", "bulk", "open311", "console"]
+
+    /// Each local day of the period with the tickets received that day by channel.
+    public var days: [(day: String, byChannel: [String: Int])]
+    /// The indicators per service (services with tickets only, in catalogue order), and overall.
+    public var byService: [(service: String, indicators: Indicators)]
+    public var total: Indicators
+
+    public init(_ tickets: [IndicatorTicket], from: Date, to: Date, services: [String], calendar: MunicipalCalendar, now: Date) {
+        var counts: [String: [String: Int]] = [:]
+        for t in tickets { counts[calendar.day(t.createdAt), default: [:]][t.channel, default: 0] += 1 }
+        var days: [(String, [String: Int])] = []
+        var day = calendar.startOfDay(from)
+        while day < to, days.count < 400 {
+            let key = calendar.day(day)
+            days.append((key, counts[key] ?? [:]))
+            day = calendar.startOfNextDay(day)
+        }
+        self.days = days
+        let grouped = Dictionary(grouping: tickets, by: \.service)
+        byService = services.compactMap { s in grouped[s].map { (s, Indicators($0, now: now)) } }
+        total = Indicators(tickets, now: now)
+    }
+
+    public static func == (a: DashboardFigures, b: DashboardFigures) -> Bool {
+        a.days.map(\.day) == b.days.map(\.day) && a.days.map(\.byChannel) == b.days.map(\.byChannel)
+            && a.byService.map(\.service) == b.byService.map(\.service) && a.byService.map(\.indicators) == b.byService.map(\.indicators)
+            && a.total == b.total
+    }
+
+    /// The Circular 88-style table as CSV, one row per service and a total.
+    public func csv(serviceName: (String) -> String) -> String {
+        var out = "service,received,acknowledged,resolved,reopened,median_hours_to_acknowledge,median_hours_to_resolve,p90_hours_to_resolve,"
+            + "acknowledged_within_target_pct,resolved_within_target_pct,satisfaction_mean,satisfaction_responses\r\n"
+        func cell(_ x: Double?) -> String { x.map { String(format: "%.2f", $0) } ?? "" }
+        func line(_ name: String, _ i: Indicators) -> String {
+            [CSVCell.safe(name), "\(i.received)", "\(i.acknowledged)", "\(i.resolved)", "\(i.reopened)", cell(i.medianHoursToAcknowledge),
+             cell(i.medianHoursToResolve), cell(i.p90HoursToResolve), cell(i.acknowledgedWithinTargetPct), cell(i.resolvedWithinTargetPct),
+             cell(i.satisfactionMean), "\(i.satisfactionResponses)"].joined(separator: ",") + "\r\n"
+        }
+        for (service, i) in byService { out += line(serviceName(service), i) }
+        return out + line("All services", total)
+    }
+}
+
+/// A CSV cell: quoted when it must be, and never something a spreadsheet would run as a formula.
+public enum CSVCell {
+    public static func safe(_ text: String) -> String {
+        var value = text
+        if let first = value.first, "=+-@\t\r".contains(first) { value = "'" + value }
+        guard value.contains(where: { ",\"\r\n".contains($0) }) else { return value }
+        return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+}
