@@ -71,7 +71,7 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "Mustache", package: "swift-mustache"),
-        ]),
+        ], resources: [.copy("Console/Templates")]),
         .executableTarget(name: "civicgate", dependencies: [
             "Web", "Store", "PostgresStore", "SMS", "Mail", "FlowDefinitions", "Gateway", "Domain", "FlowEngine",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -422,3 +422,22 @@ import Testing
         }
     }
 }
+
+/// The console's templates are files: none carries a script, and only the layout's `{{{body}}}`
+/// (itself a rendered, escaped page) skips HTML escaping.
+@Suite struct ConsoleTemplateFileTests {
+    @Test func noTemplateHasAScriptOrAnUnescapedValue() throws {
+        let folder = repositoryRoot.appendingPathComponent("Sources/Web/Console/Templates")
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".mustache") }.sorted()
+        #expect(files == ["audit.mustache", "dashboard.mustache", "layout.mustache", "message.mustache", "queue.mustache", "signin.mustache",
+                          "ticket.mustache"])
+        for file in files {
+            let text = try String(contentsOf: folder.appendingPathComponent(file), encoding: .utf8)
+            #expect(!text.lowercased().contains("<script"), "\(file)")
+            #expect(!text.contains("{{&"), "\(file)")
+            let triples = text.components(separatedBy: "{{{").count - 1
+            #expect(triples == (file == "layout.mustache" ? 1 : 0), "\(file) has \(triples) unescaped values")
+            #expect(text.range(of: #"\son[a-z]+\s*="#, options: .regularExpression) == nil, "\(file): an inline event handler")
+        }
+    }
+}

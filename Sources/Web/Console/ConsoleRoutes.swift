@@ -30,7 +30,7 @@ struct ConsoleRoutes: Sendable {
     func register(on router: Router<WebContext>) {
         router.get("/console/style.css") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/css; charset=utf-8", .cacheControl: "max-age=3600"],
-                     body: .init(byteBuffer: ByteBuffer(string: ConsoleStyle.css)))
+                     body: .init(byteBuffer: ByteBuffer(string: ConsoleTemplates.css)))
         }
         router.get("/console/") { request, _ in
             guard let session = try await session(request) else { return signInPage() }
