@@ -195,7 +195,7 @@ def main():
         click(driver.find_element(By.LINK_TEXT, "Dashboard"))
         assert "dashboard" in driver.find_element(By.TAG_NAME, "h1").text.lower(), driver.page_source
         charts = driver.find_elements(By.CSS_SELECTOR, "section.chart")
-        assert len(charts) == 2, driver.page_source
+        assert len(charts) == 3, driver.page_source
         for chart in charts:
             assert chart.find_elements(By.TAG_NAME, "svg") and chart.find_elements(By.CSS_SELECTOR, "table.figures"), chart.text
         assert driver.find_elements(By.CSS_SELECTOR, "svg.received rect"), "no bar for the day of the report"

@@ -9,9 +9,13 @@ public struct DashboardFigures: Sendable, Equatable {
     public var days: [(day: String, byChannel: [String: Int])]
     /// The indicators per service (services with tickets only, in catalogue order), and overall.
     public var byService: [(service: String, indicators: Indicators)]
+    /// The same per MOE and per area (in catalogue order, those with tickets only).
+    public var byMOE: [(key: String, indicators: Indicators)] = []
+    public var byArea: [(key: String, indicators: Indicators)] = []
     public var total: Indicators
 
-    public init(_ tickets: [IndicatorTicket], from: Date, to: Date, services: [String], calendar: MunicipalCalendar, now: Date) {
+    public init(_ tickets: [IndicatorTicket], from: Date, to: Date, services: [String], calendar: MunicipalCalendar, now: Date,
+                moes: [String] = [], areas: [String] = []) {
         var counts: [String: [String: Int]] = [:]
         for t in tickets { counts[calendar.day(t.createdAt), default: [:]][t.channel, default: 0] += 1 }
         var days: [(String, [String: Int])] = []
@@ -24,12 +28,16 @@ public struct DashboardFigures: Sendable, Equatable {
         self.days = days
         let grouped = Dictionary(grouping: tickets, by: \.service)
         byService = services.compactMap { s in grouped[s].map { (s, Indicators($0, now: now)) } }
+        let perMOE = Dictionary(grouping: tickets, by: \.moe), perArea = Dictionary(grouping: tickets, by: \.area)
+        byMOE = moes.compactMap { m in perMOE[m].map { (m, Indicators($0, now: now)) } }
+        byArea = areas.compactMap { a in perArea[a].map { (a, Indicators($0, now: now)) } }
         total = Indicators(tickets, now: now)
     }
 
     public static func == (a: DashboardFigures, b: DashboardFigures) -> Bool {
         a.days.map(\.day) == b.days.map(\.day) && a.days.map(\.byChannel) == b.days.map(\.byChannel)
             && a.byService.map(\.service) == b.byService.map(\.service) && a.byService.map(\.indicators) == b.byService.map(\.indicators)
+            && a.byMOE.map(\.key) == b.byMOE.map(\.key) && a.byArea.map(\.key) == b.byArea.map(\.key)
             && a.total == b.total
     }
 

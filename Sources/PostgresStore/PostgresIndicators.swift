@@ -26,4 +26,21 @@ extension PostgresStaffStore {
         }
         return out
     }
+
+    public func openAges(moe: String?, service: String?, area: String?, now: Date) async throws -> [Int] {
+        let cuts = OpenAges.bounds.map { now.addingTimeInterval(-$0) }
+        var out = [0, 0, 0, 0, 0]
+        for try await (a, b, c, d, e) in try await client.query("""
+            SELECT COUNT(*) FILTER (WHERE created_at >= \(cuts[0]))::BIGINT,
+                   COUNT(*) FILTER (WHERE created_at < \(cuts[0]) AND created_at >= \(cuts[1]))::BIGINT,
+                   COUNT(*) FILTER (WHERE created_at < \(cuts[1]) AND created_at >= \(cuts[2]))::BIGINT,
+                   COUNT(*) FILTER (WHERE created_at < \(cuts[2]) AND created_at >= \(cuts[3]))::BIGINT,
+                   COUNT(*) FILTER (WHERE created_at < \(cuts[3]))::BIGINT
+            FROM tickets WHERE status = ANY(\(WorklistQuery.open.map(\.rawValue))) AND (\(moe)::TEXT IS NULL OR moe = \(moe))
+              AND (\(service)::TEXT IS NULL OR service = \(service)) AND (\(area)::TEXT IS NULL OR area = \(area))
+            """, logger: logger).decode((Int64, Int64, Int64, Int64, Int64).self) {
+            out = [a, b, c, d, e].map { Int($0) }
+        }
+        return out
+    }
 }

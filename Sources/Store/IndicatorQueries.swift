@@ -24,4 +24,18 @@ extension SQLiteStaffStore {
             }
         }
     }
+
+    public func openAges(moe: String?, service: String?, area: String?, now: Date) async throws -> [Int] {
+        let cuts = OpenAges.bounds.map { now.addingTimeInterval(-$0) }
+        let open = WorklistQuery.open.map { "'\($0.rawValue)'" }.joined(separator: ", ")
+        return try await database.writer.read { db in
+            guard let row = try Row.fetchOne(db, sql: """
+                SELECT COALESCE(SUM(created_at >= ?4), 0), COALESCE(SUM(created_at < ?4 AND created_at >= ?5), 0),
+                       COALESCE(SUM(created_at < ?5 AND created_at >= ?6), 0), COALESCE(SUM(created_at < ?6 AND created_at >= ?7), 0),
+                       COALESCE(SUM(created_at < ?7), 0)
+                FROM tickets WHERE status IN (\(open)) AND (?1 IS NULL OR moe = ?1) AND (?2 IS NULL OR service = ?2) AND (?3 IS NULL OR area = ?3)
+                """, arguments: [moe, service, area, cuts[0], cuts[1], cuts[2], cuts[3]]) else { return [0, 0, 0, 0, 0] }
+            return (0..<5).map { row[$0] }
+        }
+    }
 }

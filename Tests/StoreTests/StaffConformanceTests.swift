@@ -352,6 +352,11 @@ struct StaffWorld: Sendable {
             #expect(i.resolvedWithinTargetPct == 33.33, "a within 48 h; b late; d past its target; c left out as a duplicate")
             #expect(i.satisfactionMean == 5 && i.satisfactionResponses == 1)
             #expect(try await w.staff.indicatorTickets(moe: "water", from: start.addingTimeInterval(3600), to: start.addingTimeInterval(7200)).isEmpty)
+            // Open now, 60 h after the reports: d (water) and the power outage, both 1-3 days old.
+            #expect(try await w.staff.openAges(moe: "water", service: nil, area: nil, now: w.now) == [0, 1, 0, 0, 0])
+            #expect(try await w.staff.openAges(moe: nil, service: nil, area: "soweto", now: w.now) == [0, 2, 0, 0, 0])
+            #expect(try await w.staff.openAges(moe: nil, service: "electricity", area: nil, now: w.now) == [0, 1, 0, 0, 0])
+            #expect(try await w.staff.openAges(moe: nil, service: nil, area: nil, now: w.now.addingTimeInterval(40 * 86400)) == [0, 0, 0, 0, 2])
         }
     }
 }

@@ -63,7 +63,8 @@ struct ConsoleRoutes: Sendable {
             guard let session = try await session(request) else { return signInPage() }
             let (figures, filters) = try await dashboardFigures(request, session)
             let calendar = engine.settings.calendar
-            return html(pages.dashboard(figures, filters: filters, session: session, catalogue: engine.catalogue, calendar: calendar,
+            let ages = try await staff.openAges(moe: filters.moe, service: filters.service, area: filters.area, now: clock.now())
+            return html(pages.dashboard(figures, ages: ages, filters: filters, session: session, catalogue: engine.catalogue, calendar: calendar,
                                         csv: filters.address(calendar)))
         }
         router.get("/console/dashboard.csv") { request, context in
@@ -170,7 +171,8 @@ struct ConsoleRoutes: Sendable {
         let calendar = engine.settings.calendar, now = clock.now()
         let filters = DashboardFilters(parameters(request), catalogue: engine.catalogue, calendar: calendar, now: now, session: session)
         let rows = try await staff.indicatorTickets(moe: filters.moe, from: filters.from, to: filters.to).filter(filters.keeps)
-        return (DashboardFigures(rows, from: filters.from, to: filters.to, services: engine.catalogue.services.map(\.code), calendar: calendar, now: now),
+        return (DashboardFigures(rows, from: filters.from, to: filters.to, services: engine.catalogue.services.map(\.code), calendar: calendar, now: now,
+                                 moes: engine.catalogue.moes.map(\.code), areas: engine.catalogue.areas.map(\.code)),
                 filters)
     }
 

@@ -35,9 +35,22 @@ struct DashboardFilters: Equatable {
 }
 
 extension ConsolePages {
-    func dashboard(_ f: DashboardFigures, filters: DashboardFilters, session: StaffSession, catalogue: ServiceCatalogue,
+    func dashboard(_ f: DashboardFigures, ages: [Int], filters: DashboardFilters, session: StaffSession, catalogue: ServiceCatalogue,
                    calendar: MunicipalCalendar, csv: String) -> String {
         func number(_ x: Double?, _ suffix: String = "") -> String { x.map { String(format: "%.1f", $0) + suffix } ?? "–" }
+        func row(_ name: String, _ i: Indicators) -> [String: Any] {
+            ["name": name, "received": i.received, "acknowledged": i.acknowledged, "resolved": i.resolved, "reopened": i.reopened,
+             "ack": number(i.medianHoursToAcknowledge), "res": number(i.medianHoursToResolve), "p90": number(i.p90HoursToResolve),
+             "ackPct": number(i.acknowledgedWithinTargetPct, " %"), "resPct": number(i.resolvedWithinTargetPct, " %"),
+             "satisfaction": number(i.satisfactionMean), "responses": i.satisfactionResponses]
+        }
+        // Open tickets by age: 60 px a bucket, 140 px for the largest.
+        let largest = max(1, ages.max() ?? 0)
+        let ageBars = ages.enumerated().map { i, n -> [String: Any] in
+            let h = Double(n) * 140 / Double(largest)
+            return ["x": 10 + i * 70, "y": String(format: "%.1f", 150 - h), "height": String(format: "%.1f", h), "textX": 10 + i * 70,
+                    "label": OpenAges.labels[i], "n": n]
+        }
         // Tickets received per day, stacked by channel: 12 px a day, 160 px for the busiest day.
         let busiest = max(1, f.days.map { $0.byChannel.values.reduce(0, +) }.max() ?? 0)
         let bars = f.days.enumerated().map { i, d -> [String: Any] in
@@ -65,6 +78,9 @@ extension ConsolePages {
         }
         let t = f.total
         let context: [String: Any] = [
+            "ages": ageBars, "openTotal": ages.reduce(0, +),
+            "showMOEs": filters.moe == nil && !f.byMOE.isEmpty, "moes": f.byMOE.map { row(text.moe($0.key), $0.indicators) },
+            "areas": f.byArea.map { row(text.area($0.key), $0.indicators) },
             "scope": filters.moe.map(text.moe) ?? "All MOEs",
             "from": calendar.day(filters.from), "to": calendar.day(filters.to.addingTimeInterval(-1)),
             "admin": session.user.role == .admin,
