@@ -53,7 +53,9 @@ public struct ServiceLevels: Sendable, Equatable {
     public var faultLevels: [String: ServiceLevel]
     public var workingHours: [String: WorkingHours]
     public var holidays: PublicHolidays
-    public var timeZone: TimeZone
+    public var timeZone: TimeZone { didSet { localCalendar.timeZone = timeZone } }
+    /// Gregorian in `timeZone`, made once: a ticket's due date walks it day by day.
+    private(set) var localCalendar: Calendar
     /// The MOE of municipal triage, whose supervisors hear of level-2 escalations.
     public var triageMOE = "municipal"
 
@@ -64,6 +66,9 @@ public struct ServiceLevels: Sendable, Equatable {
         self.workingHours = workingHours
         self.holidays = holidays
         self.timeZone = timeZone
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = timeZone
+        self.localCalendar = calendar
     }
 
     /// The promise of a service missing from the catalogue.
@@ -124,11 +129,6 @@ public struct ServiceLevels: Sendable, Equatable {
         return holidays.dates.contains(Self.key(sunday, c))
     }
 
-    var localCalendar: Calendar {
-        var c = Calendar(identifier: .gregorian)
-        c.timeZone = timeZone
-        return c
-    }
 
     static func key(_ day: Date, _ c: Calendar) -> String {
         let d = c.dateComponents([.year, .month, .day], from: day)

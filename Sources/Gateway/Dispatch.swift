@@ -96,6 +96,9 @@ public enum ActionOutcome: Sendable, Equatable {
 /// reference, the new status, the update, in their language.
 public typealias NoticeWording = @Sendable (_ reference: Reference, _ status: TicketStatus, _ update: String?, _ language: String) -> String
 
+/// For actions that tell no reporter anything (escalate, reopen): their wording is never asked for.
+public let noReporterNotice: NoticeWording = { _, _, _, _ in "" }
+
 public protocol DispatchStore: Sendable {
     func worklist(_ query: WorklistQuery, now: Date) async throws -> Worklist
     func file(_ reference: Reference, scope: String?) async throws -> TicketFile?

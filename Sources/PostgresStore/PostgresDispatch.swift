@@ -286,7 +286,7 @@ extension PostgresStaffStore {
             INSERT INTO audit_log (at, actor, action, ticket_id, detail) VALUES (\(at), \(actor), 'reporter chased', \(ticket.id), \(note))
             """, logger: logger)
         if chase.escalate, case .success(let changes) = ticket.state.decide(.escalate(level: 1, reason: note)) {
-            try await apply(changes, to: ticket, master: nil, actor: actor, at: at, notice: { _, _, _, _ in "" }, triageMOE: chase.triageMOE, tx, logger: logger)
+            try await apply(changes, to: ticket, master: nil, actor: actor, at: at, notice: noReporterNotice, triageMOE: chase.triageMOE, tx, logger: logger)
             try await tx.query("""
                 INSERT INTO audit_log (at, actor, action, ticket_id, detail) VALUES (\(at), \(actor), 'escalate level 1', \(ticket.id), \(note))
                 """, logger: logger)

@@ -68,7 +68,7 @@ extension PostgresStaffStore {
         let actor = "reporter \(answer.reporter.masked)"
         for action in actions {
             guard let current = try await locked(tx, id: ticketID, logger: logger), case .success(let changes) = current.state.decide(action) else { return }
-            try await apply(changes, to: current, master: nil, actor: actor, at: at, notice: { _, _, _, _ in "" }, triageMOE: answer.triageMOE, tx, logger: logger)
+            try await apply(changes, to: current, master: nil, actor: actor, at: at, notice: noReporterNotice, triageMOE: answer.triageMOE, tx, logger: logger)
             try await tx.query("""
                 INSERT INTO audit_log (at, actor, action, ticket_id, detail) VALUES (\(at), \(actor), \(action.name), \(ticketID), \(action.auditDetail))
                 """, logger: logger)

@@ -67,7 +67,7 @@ extension TicketActions {
         let actor = "reporter \(answer.reporter.masked)"
         for action in actions {
             guard let current = try Ticket.fetch(db, id: ticket.id), case .success(let changes) = current.state.decide(action) else { return }
-            try TicketActions(db: db, ticket: current, master: nil, actor: actor, at: at, notice: { _, _, _, _ in "" }, triageMOE: answer.triageMOE)
+            try TicketActions(db: db, ticket: current, master: nil, actor: actor, at: at, notice: noReporterNotice, triageMOE: answer.triageMOE)
                 .apply(changes)
             try db.execute(sql: "INSERT INTO audit_log (at, actor, action, ticket_id, detail) VALUES (?, ?, ?, ?, ?)",
                            arguments: [at, actor, action.name, ticket.id, action.auditDetail])

@@ -184,7 +184,7 @@ extension TicketActions {
         guard !chasedToday else { return }
         let actor = "reporter \(chase.reporter.masked)"
         let note = "the reporter says it is late (\(chase.channel))"
-        let actions = TicketActions(db: db, ticket: ticket, master: nil, actor: actor, at: at, notice: { _, _, _, _ in "" }, triageMOE: chase.triageMOE)
+        let actions = TicketActions(db: db, ticket: ticket, master: nil, actor: actor, at: at, notice: noReporterNotice, triageMOE: chase.triageMOE)
         try actions.insert(TicketEventRecord(kind: .chased, from: ticket.state.status, to: ticket.state.status, note: note, isPublic: false), ticketID: ticket.id)
         try db.execute(sql: "INSERT INTO audit_log (at, actor, action, ticket_id, detail) VALUES (?, ?, 'reporter chased', ?, ?)",
                        arguments: [at, actor, ticket.id, note])

@@ -65,16 +65,12 @@ extension ConsolePages {
             return ["segments": segments]
         }
         let services = f.byService.enumerated().map { i, s -> [String: Any] in
-            let pct = s.indicators.resolvedWithinTargetPct
-            return [
-                "name": text.service(s.service), "y": 10 + i * 26, "textY": 27 + i * 26, "width": String(format: "%.1f", (pct ?? 0) * 3),
-                "labelX": String(format: "%.1f", 146 + (pct ?? 0) * 3),
-                "pct": number(pct, " %"), "received": s.indicators.received, "acknowledged": s.indicators.acknowledged,
-                "resolved": s.indicators.resolved, "reopened": s.indicators.reopened,
-                "ack": number(s.indicators.medianHoursToAcknowledge), "res": number(s.indicators.medianHoursToResolve),
-                "p90": number(s.indicators.p90HoursToResolve), "ackPct": number(s.indicators.acknowledgedWithinTargetPct, " %"),
-                "resPct": number(pct, " %"), "satisfaction": number(s.indicators.satisfactionMean), "responses": s.indicators.satisfactionResponses,
-            ]
+            let pct = s.indicators.resolvedWithinTargetPct ?? 0
+            // The table row, and where its bar goes in the chart.
+            return row(text.service(s.service), s.indicators).merging([
+                "y": 10 + i * 26, "textY": 27 + i * 26, "width": String(format: "%.1f", pct * 3), "labelX": String(format: "%.1f", 146 + pct * 3),
+                "pct": number(s.indicators.resolvedWithinTargetPct, " %"),
+            ]) { _, chart in chart }
         }
         let t = f.total
         let context: [String: Any] = [
@@ -93,12 +89,7 @@ extension ConsolePages {
                 ["day": d.day, "counts": DashboardFigures.channels.map { ["n": d.byChannel[$0] ?? 0] }, "total": d.byChannel.values.reduce(0, +)]
             },
             "serviceChartHeight": 20 + f.byService.count * 26, "services": services,
-            "total": [
-                "received": t.received, "acknowledged": t.acknowledged, "resolved": t.resolved, "reopened": t.reopened,
-                "ack": number(t.medianHoursToAcknowledge), "res": number(t.medianHoursToResolve), "p90": number(t.p90HoursToResolve),
-                "ackPct": number(t.acknowledgedWithinTargetPct, " %"), "resPct": number(t.resolvedWithinTargetPct, " %"),
-                "satisfaction": number(t.satisfactionMean), "responses": t.satisfactionResponses,
-            ] as [String: Any],
+            "total": row("All services", t),
             "csv": csv,
         ]
         return render("dashboard", title: "Dashboard", session: session, context)
