@@ -15,6 +15,8 @@ public struct IndicatorTicket: Sendable, Equatable {
     /// Closed as a duplicate (resolved with the ticket it joined) or rejected (not a municipal
     /// fault): left out of the resolution figures.
     public var closedWithoutResolution: Bool
+    /// When it last entered a closed status (resolved, closed, duplicate, rejected); nil while open.
+    public var closedAt: Date?
     /// Where it came from and what it is about, for the dashboard's breakdowns.
     public var channel = ""
     public var service = ""
@@ -22,7 +24,8 @@ public struct IndicatorTicket: Sendable, Equatable {
     public var moe = ""
 
     public init(createdAt: Date, acknowledgedAt: Date?, resolvedAt: Date?, acknowledgeDueAt: Date?, dueAt: Date?, reopened: Bool, ratings: [Int],
-                closedWithoutResolution: Bool = false) {
+                closedWithoutResolution: Bool = false, closedAt: Date? = nil) {
+        self.closedAt = closedAt
         self.closedWithoutResolution = closedWithoutResolution
         self.createdAt = createdAt
         self.acknowledgedAt = acknowledgedAt

@@ -54,3 +54,46 @@ public struct MunicipalCalendar: Sendable, Equatable {
         return String(format: "%04d-%02d-%02d", c.year ?? 0, c.month ?? 0, c.day ?? 0)
     }
 }
+
+extension MunicipalCalendar {
+    /// The local day of `date` as a whole number: days since 1970-01-01 (the daily rollups' key).
+    public func dayNumber(_ date: Date) -> Int {
+        let c = calendar.dateComponents([.year, .month, .day], from: date)
+        return Self.dayNumber(year: c.year ?? 1970, month: c.month ?? 1, day: c.day ?? 1)
+    }
+
+    /// Local midnight at the start of day number `n`.
+    public func start(ofDayNumber n: Int) -> Date {
+        let (y, m, d) = Self.civil(n)
+        return calendar.date(from: DateComponents(year: y, month: m, day: d)) ?? Date(timeIntervalSince1970: Double(n) * 86400)
+    }
+
+    /// `YYYY-MM-DD` of day number `n`.
+    public func day(number n: Int) -> String {
+        let (y, m, d) = Self.civil(n)
+        return String(format: "%04d-%02d-%02d", y, m, d)
+    }
+
+    /// Days from 1970-01-01 to a date of the proleptic Gregorian calendar (H. Hinnant's algorithm).
+    static func dayNumber(year: Int, month: Int, day: Int) -> Int {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let doy = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return era * 146097 + doe - 719468
+    }
+
+    /// The year, month and day of a day number.
+    static func civil(_ n: Int) -> (Int, Int, Int) {
+        let z = n + 719468
+        let era = (z >= 0 ? z : z - 146096) / 146097
+        let doe = z - era * 146097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let d = doy - (153 * mp + 2) / 5 + 1
+        let m = mp < 10 ? mp + 3 : mp - 9
+        return (m <= 2 ? yoe + era * 400 + 1 : yoe + era * 400, m, d)
+    }
+}

@@ -1,12 +1,15 @@
 import Domain
 import Foundation
 
-/// What the monitoring dashboard shows for a period, worked out from the received tickets.
+/// What the monitoring dashboard shows for a period, worked out from the daily rollup.
 public struct DashboardFigures: Sendable, Equatable {
     public static let channels = ["ussd", "sms", "bulk", "open311", "console"]
 
-    /// Each local day of the period with the tickets received that day by channel.
-    public var days: [(day: String, byChannel: [String: Int])]
+    /// Each local day of the period with the tickets received that day by channel, and the open
+    /// backlog at its end (nil for days still to come).
+    public var days: [(day: String, byChannel: [String: Int], backlog: Int?)]
+    /// Open tickets now by age (`OpenAges`).
+    public var ages: [Int] = []
     /// The indicators per service (services with tickets only, in catalogue order), and overall.
     public var byService: [(service: String, indicators: Indicators)]
     /// The same per MOE and per area (in catalogue order, those with tickets only).
@@ -14,28 +17,36 @@ public struct DashboardFigures: Sendable, Equatable {
     public var byArea: [(key: String, indicators: Indicators)] = []
     public var total: Indicators
 
-    public init(_ tickets: [IndicatorTicket], from: Date, to: Date, services: [String], calendar: MunicipalCalendar, now: Date,
-                moes: [String] = [], areas: [String] = []) {
-        var counts: [String: [String: Int]] = [:]
-        for t in tickets { counts[calendar.day(t.createdAt), default: [:]][t.channel, default: 0] += 1 }
-        var days: [(String, [String: Int])] = []
-        var day = calendar.startOfDay(from)
-        while day < to, days.count < 400 {
-            let key = calendar.day(day)
-            days.append((key, counts[key] ?? [:]))
-            day = calendar.startOfNextDay(day)
+    /// - Parameters:
+    ///   - rows: the rollup's rows of local days [fromDay, toDay);
+    ///   - outside: the rows outside the period that `DailyFigureStore.figuresOutside` gives.
+    public init(_ rows: [DayFigures], outside: [DayFigures], fromDay: Int, toDay: Int, services: [String], calendar: MunicipalCalendar,
+                now: Date, moes: [String] = [], areas: [String] = []) {
+        var counts: [Int: [String: Int]] = [:]
+        // The backlog: +1 on the day a ticket is received, -1 on the day it last closed.
+        var change: [Int: Int] = [:], backlog = 0
+        for row in rows + outside {
+            if row.day >= fromDay, row.day < toDay { counts[row.day, default: [:]].merge(row.received, uniquingKeysWith: +) }
+            if row.day < fromDay { backlog += row.receivedCount } else { change[row.day, default: 0] += row.receivedCount }
+            for (day, n) in row.closedOn.counts { if day < fromDay { backlog -= n } else { change[day, default: 0] -= n } }
         }
-        self.days = days
-        let grouped = Dictionary(grouping: tickets, by: \.service)
-        byService = services.compactMap { s in grouped[s].map { (s, Indicators($0, now: now)) } }
-        let perMOE = Dictionary(grouping: tickets, by: \.moe), perArea = Dictionary(grouping: tickets, by: \.area)
-        byMOE = moes.compactMap { m in perMOE[m].map { (m, Indicators($0, now: now)) } }
-        byArea = areas.compactMap { a in perArea[a].map { (a, Indicators($0, now: now)) } }
-        total = Indicators(tickets, now: now)
+        let today = calendar.dayNumber(now)
+        days = (fromDay..<max(fromDay, min(toDay, fromDay + 400))).map { d in
+            backlog += change[d] ?? 0
+            return (calendar.day(number: d), counts[d] ?? [:], d <= today ? backlog : nil)
+        }
+        ages = OpenAges.count(rows + outside, today: today)
+        let grouped = Dictionary(grouping: rows, by: \.service)
+        byService = services.compactMap { s in grouped[s].map { (s, Indicators(figures: $0, now: now)) } }
+        let perMOE = Dictionary(grouping: rows, by: \.moe), perArea = Dictionary(grouping: rows, by: \.area)
+        byMOE = moes.compactMap { m in perMOE[m].map { (m, Indicators(figures: $0, now: now)) } }
+        byArea = areas.compactMap { a in perArea[a].map { (a, Indicators(figures: $0, now: now)) } }
+        total = Indicators(figures: rows, now: now)
     }
 
     public static func == (a: DashboardFigures, b: DashboardFigures) -> Bool {
-        a.days.map(\.day) == b.days.map(\.day) && a.days.map(\.byChannel) == b.days.map(\.byChannel)
+        a.days.map(\.day) == b.days.map(\.day) && a.days.map(\.byChannel) == b.days.map(\.byChannel) && a.days.map(\.backlog) == b.days.map(\.backlog)
+            && a.ages == b.ages
             && a.byService.map(\.service) == b.byService.map(\.service) && a.byService.map(\.indicators) == b.byService.map(\.indicators)
             && a.byMOE.map(\.key) == b.byMOE.map(\.key) && a.byArea.map(\.key) == b.byArea.map(\.key)
             && a.total == b.total

@@ -13,33 +13,83 @@ extension PostgresStaffStore {
                    t.acknowledge_due_at, t.due_at,
                    EXISTS (SELECT 1 FROM ticket_events e WHERE e.ticket_id = t.id AND e.kind = 'reopened'),
                    (SELECT string_agg(s.rating::TEXT, ',') FROM surveys s WHERE s.ticket_id = t.id AND s.rating BETWEEN 1 AND 5),
-                   t.status IN ('duplicate', 'rejected'), t.channel, t.service, t.area, t.moe
+                   t.status IN ('duplicate', 'rejected'), t.channel, t.service, t.area, t.moe,
+                   CASE WHEN t.status = ANY(\(WorklistQuery.open.map(\.rawValue))) THEN NULL ELSE t.updated_at END
             FROM tickets t WHERE (\(moe)::TEXT IS NULL OR t.moe = \(moe)) AND t.created_at >= \(from) AND t.created_at < \(to)
             """, logger: logger) {
-            let (created, ack, resolved, ackDue, due, reopened, ratings, without, channel, service, area, ticketMOE) =
-                try row.decode((Date, Date?, Date?, Date?, Date?, Bool, String?, Bool, String, String, String, String).self)
+            let (created, ack, resolved, ackDue, due, reopened, ratings, without, channel, service, area, ticketMOE, closed) =
+                try row.decode((Date, Date?, Date?, Date?, Date?, Bool, String?, Bool, String, String, String, String, Date?).self)
             var t = IndicatorTicket(createdAt: created, acknowledgedAt: ack, resolvedAt: resolved, acknowledgeDueAt: ackDue, dueAt: due,
                                     reopened: reopened, ratings: (ratings ?? "").split(separator: ",").compactMap { Int($0) },
-                                    closedWithoutResolution: without)
+                                    closedWithoutResolution: without, closedAt: closed)
             (t.channel, t.service, t.area, t.moe) = (channel, service, area, ticketMOE)
             out.append(t)
         }
         return out
     }
+}
 
-    public func openAges(moe: String?, service: String?, area: String?, now: Date) async throws -> [Int] {
-        let cuts = OpenAges.bounds.map { now.addingTimeInterval(-$0) }
-        var out = [0, 0, 0, 0, 0]
-        for try await (a, b, c, d, e) in try await client.query("""
-            SELECT COUNT(*) FILTER (WHERE created_at >= \(cuts[0]))::BIGINT,
-                   COUNT(*) FILTER (WHERE created_at < \(cuts[0]) AND created_at >= \(cuts[1]))::BIGINT,
-                   COUNT(*) FILTER (WHERE created_at < \(cuts[1]) AND created_at >= \(cuts[2]))::BIGINT,
-                   COUNT(*) FILTER (WHERE created_at < \(cuts[2]) AND created_at >= \(cuts[3]))::BIGINT,
-                   COUNT(*) FILTER (WHERE created_at < \(cuts[3]))::BIGINT
-            FROM tickets WHERE status = ANY(\(WorklistQuery.open.map(\.rawValue))) AND (\(moe)::TEXT IS NULL OR moe = \(moe))
-              AND (\(service)::TEXT IS NULL OR service = \(service)) AND (\(area)::TEXT IS NULL OR area = \(area))
-            """, logger: logger).decode((Int64, Int64, Int64, Int64, Int64).self) {
-            out = [a, b, c, d, e].map { Int($0) }
+extension PostgresStaffStore {
+    static let figuresLock: Int32 = 0x6367_6667
+
+    public func changedTickets(limit: Int) async throws -> [ChangedTicket] {
+        var out: [ChangedTicket] = []
+        for try await (id, version, created) in try await client.query(
+            "SELECT ticket_id, version, created_at FROM figures_changed LIMIT \(Int64(limit))", logger: logger
+        ).decode((Int64, Int64, Date).self) {
+            out.append(ChangedTicket(id: id, version: version, createdAt: created))
+        }
+        return out
+    }
+
+    public func replaceFigures(day: Int, with rows: [DayFigures]) async throws {
+        try await client.withTransaction(logger: logger) { tx in
+            // Two instances making the same day take turns, so neither sees the other's half.
+            try await tx.perform("SELECT pg_advisory_xact_lock(\(Self.figuresLock), \(Int32(truncatingIfNeeded: day)))::text", logger: logger)
+            try await tx.query("DELETE FROM daily_figures WHERE day = \(Int32(day))", logger: logger)
+            for r in rows {
+                try await tx.query("""
+                    INSERT INTO daily_figures (day, moe, service, area, open, last_closed, figures)
+                    VALUES (\(Int32(r.day)), \(r.moe), \(r.service), \(r.area), \(Int32(r.open)), \(r.closedOn.max.map { Int32($0) }), \(r.encoded))
+                    """, logger: logger)
+            }
+        }
+    }
+
+    public func clearChanged(_ tickets: [ChangedTicket]) async throws {
+        for start in stride(from: 0, to: tickets.count, by: 10000) {
+            let slice = tickets[start..<min(start + 10000, tickets.count)]
+            try await client.query("""
+                DELETE FROM figures_changed f USING unnest(\(slice.map(\.id))::BIGINT[], \(slice.map(\.version))::BIGINT[]) AS r(id, v)
+                WHERE f.ticket_id = r.id AND f.version = r.v
+                """, logger: logger)
+        }
+    }
+
+    public func figures(_ filter: FigureFilter, fromDay: Int, toDay: Int) async throws -> [DayFigures] {
+        let (from, to) = (Int32(clamping: fromDay), Int32(clamping: toDay))
+        return try await readFigures("""
+            SELECT day, moe, service, area, open, figures FROM daily_figures WHERE day >= \(from) AND day < \(to)
+              AND (\(filter.moe)::TEXT IS NULL OR moe = \(filter.moe)) AND (\(filter.service)::TEXT IS NULL OR service = \(filter.service))
+              AND (\(filter.area)::TEXT IS NULL OR area = \(filter.area))
+            """)
+    }
+
+    public func figuresOutside(_ filter: FigureFilter, fromDay: Int, toDay: Int) async throws -> [DayFigures] {
+        let (from, to) = (Int32(clamping: fromDay), Int32(clamping: toDay))
+        return try await readFigures("""
+            SELECT day, moe, service, area, open, figures FROM daily_figures
+            WHERE ((day < \(from) AND (open > 0 OR last_closed >= \(from))) OR (day >= \(to) AND open > 0))
+              AND (\(filter.moe)::TEXT IS NULL OR moe = \(filter.moe)) AND (\(filter.service)::TEXT IS NULL OR service = \(filter.service))
+              AND (\(filter.area)::TEXT IS NULL OR area = \(filter.area))
+            """)
+    }
+
+    func readFigures(_ query: PostgresQuery) async throws -> [DayFigures] {
+        var out: [DayFigures] = []
+        for try await (day, moe, service, area, open, figures) in try await client.query(query, logger: logger)
+            .decode((Int32, String, String, String, Int32, String).self) {
+            if let row = DayFigures(day: Int(day), moe: moe, service: service, area: area, open: Int(open), encoded: figures) { out.append(row) }
         }
         return out
     }

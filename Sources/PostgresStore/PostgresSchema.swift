@@ -250,5 +250,51 @@ enum PostgresSchema {
             "CREATE INDEX surveys_msisdn ON surveys (msisdn, sent_at)",
             "CREATE INDEX tickets_status_updated ON tickets (status, updated_at)",
         ]),
+        // The rollup the dashboard and the indicators API read, and the marks of the tickets whose
+        // day must be made again (see FigureRollup); every ticket is marked once here.
+        Migration(name: "pg7 daily figures", statements: [
+            """
+            CREATE TABLE daily_figures (
+                day INTEGER NOT NULL,
+                moe TEXT NOT NULL,
+                service TEXT NOT NULL,
+                area TEXT NOT NULL,
+                open INTEGER NOT NULL,
+                last_closed INTEGER,
+                figures TEXT NOT NULL,
+                PRIMARY KEY (day, moe, service, area)
+            )
+            """,
+            "CREATE INDEX daily_figures_open ON daily_figures (open) WHERE open > 0",
+            "CREATE INDEX tickets_created ON tickets (created_at)",
+            """
+            CREATE TABLE figures_changed (
+                ticket_id BIGINT PRIMARY KEY,
+                version BIGINT NOT NULL,
+                created_at TIMESTAMPTZ NOT NULL
+            )
+            """,
+            """
+            CREATE FUNCTION figures_mark_ticket() RETURNS trigger LANGUAGE plpgsql AS $$
+            DECLARE t tickets;
+            BEGIN
+                IF TG_OP = 'DELETE' THEN t := OLD; ELSE t := NEW; END IF;
+                INSERT INTO figures_changed (ticket_id, version, created_at) VALUES (t.id, 1, t.created_at)
+                ON CONFLICT (ticket_id) DO UPDATE SET version = figures_changed.version + 1;
+                RETURN NULL;
+            END $$
+            """,
+            "CREATE TRIGGER figures_ticket_changed AFTER INSERT OR UPDATE OR DELETE ON tickets FOR EACH ROW EXECUTE FUNCTION figures_mark_ticket()",
+            """
+            CREATE FUNCTION figures_mark_survey() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                INSERT INTO figures_changed (ticket_id, version, created_at) SELECT id, 1, created_at FROM tickets WHERE id = NEW.ticket_id
+                ON CONFLICT (ticket_id) DO UPDATE SET version = figures_changed.version + 1;
+                RETURN NULL;
+            END $$
+            """,
+            "CREATE TRIGGER figures_survey_answered AFTER UPDATE OF rating ON surveys FOR EACH ROW EXECUTE FUNCTION figures_mark_survey()",
+            "INSERT INTO figures_changed (ticket_id, version, created_at) SELECT id, 1, created_at FROM tickets",
+        ]),
     ]
 }

@@ -5,7 +5,8 @@ import GRDB
 
 extension SQLiteStaffStore {
     public func indicatorTickets(moe: String?, from: Date, to: Date) async throws -> [IndicatorTicket] {
-        try await database.writer.read { db in
+        let open = WorklistQuery.open.map { "'\($0.rawValue)'" }.joined(separator: ", ")
+        return try await database.writer.read { db in
             try Row.fetchAll(db, sql: """
                 SELECT t.created_at,
                        (SELECT MIN(e.at) FROM ticket_events e WHERE e.ticket_id = t.id AND e.from_status = 'new' AND e.to_status <> 'new'),
@@ -13,29 +14,64 @@ extension SQLiteStaffStore {
                        t.acknowledge_due_at, t.due_at,
                        EXISTS (SELECT 1 FROM ticket_events e WHERE e.ticket_id = t.id AND e.kind = 'reopened'),
                        (SELECT group_concat(s.rating) FROM surveys s WHERE s.ticket_id = t.id AND s.rating BETWEEN 1 AND 5),
-                       t.status IN ('duplicate', 'rejected'), t.channel, t.service, t.area, t.moe
+                       t.status IN ('duplicate', 'rejected'), t.channel, t.service, t.area, t.moe,
+                       CASE WHEN t.status IN (\(open)) THEN NULL ELSE t.updated_at END
                 FROM tickets t WHERE (?1 IS NULL OR t.moe = ?1) AND t.created_at >= ?2 AND t.created_at < ?3
                 """, arguments: [moe, from, to]).map { row in
                 var t = IndicatorTicket(createdAt: row[0], acknowledgedAt: row[1], resolvedAt: row[2], acknowledgeDueAt: row[3], dueAt: row[4],
                                         reopened: row[5], ratings: ((row[6] as String?) ?? "").split(separator: ",").compactMap { Int($0) },
-                                        closedWithoutResolution: row[7])
+                                        closedWithoutResolution: row[7], closedAt: row[12])
                 (t.channel, t.service, t.area, t.moe) = (row[8], row[9], row[10], row[11])
                 return t
             }
         }
     }
+}
 
-    public func openAges(moe: String?, service: String?, area: String?, now: Date) async throws -> [Int] {
-        let cuts = OpenAges.bounds.map { now.addingTimeInterval(-$0) }
-        let open = WorklistQuery.open.map { "'\($0.rawValue)'" }.joined(separator: ", ")
-        return try await database.writer.read { db in
-            guard let row = try Row.fetchOne(db, sql: """
-                SELECT COALESCE(SUM(created_at >= ?4), 0), COALESCE(SUM(created_at < ?4 AND created_at >= ?5), 0),
-                       COALESCE(SUM(created_at < ?5 AND created_at >= ?6), 0), COALESCE(SUM(created_at < ?6 AND created_at >= ?7), 0),
-                       COALESCE(SUM(created_at < ?7), 0)
-                FROM tickets WHERE status IN (\(open)) AND (?1 IS NULL OR moe = ?1) AND (?2 IS NULL OR service = ?2) AND (?3 IS NULL OR area = ?3)
-                """, arguments: [moe, service, area, cuts[0], cuts[1], cuts[2], cuts[3]]) else { return [0, 0, 0, 0, 0] }
-            return (0..<5).map { row[$0] }
+extension SQLiteStaffStore {
+    public func changedTickets(limit: Int) async throws -> [ChangedTicket] {
+        try await database.writer.read { db in
+            try Row.fetchAll(db, sql: "SELECT ticket_id, version, created_at FROM figures_changed LIMIT ?", arguments: [limit])
+                .map { ChangedTicket(id: $0[0], version: $0[1], createdAt: $0[2]) }
+        }
+    }
+
+    public func replaceFigures(day: Int, with rows: [DayFigures]) async throws {
+        try await database.writer.write { db in
+            try db.execute(sql: "DELETE FROM daily_figures WHERE day = ?", arguments: [day])
+            let insert = try db.cachedStatement(sql: """
+                INSERT INTO daily_figures (day, moe, service, area, open, last_closed, figures) VALUES (?, ?, ?, ?, ?, ?, ?)
+                """)
+            for r in rows { try insert.execute(arguments: [r.day, r.moe, r.service, r.area, r.open, r.closedOn.max, r.encoded]) }
+        }
+    }
+
+    public func clearChanged(_ tickets: [ChangedTicket]) async throws {
+        // In slices, so a first build of a million marks never holds the writer for long.
+        for slice in stride(from: 0, to: tickets.count, by: 5000).map({ tickets[$0..<min($0 + 5000, tickets.count)] }) {
+            try await database.writer.write { db in
+                let delete = try db.cachedStatement(sql: "DELETE FROM figures_changed WHERE ticket_id = ? AND version = ?")
+                for t in slice { try delete.execute(arguments: [t.id, t.version]) }
+            }
+        }
+    }
+
+    public func figures(_ filter: FigureFilter, fromDay: Int, toDay: Int) async throws -> [DayFigures] {
+        try await readFigures(filter, "day >= ?4 AND day < ?5", fromDay, toDay)
+    }
+
+    public func figuresOutside(_ filter: FigureFilter, fromDay: Int, toDay: Int) async throws -> [DayFigures] {
+        try await readFigures(filter, "((day < ?4 AND (open > 0 OR last_closed >= ?4)) OR (day >= ?5 AND open > 0))", fromDay, toDay)
+    }
+
+    func readFigures(_ filter: FigureFilter, _ days: String, _ fromDay: Int, _ toDay: Int) async throws -> [DayFigures] {
+        try await database.writer.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT day, moe, service, area, open, figures FROM daily_figures
+                WHERE \(days) AND (?1 IS NULL OR moe = ?1) AND (?2 IS NULL OR service = ?2) AND (?3 IS NULL OR area = ?3)
+                """, arguments: [filter.moe, filter.service, filter.area, fromDay, toDay]).compactMap { row in
+                DayFigures(day: row[0], moe: row[1], service: row[2], area: row[3], open: row[4], encoded: row[5])
+            }
         }
     }
 }

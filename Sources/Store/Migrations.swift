@@ -290,6 +290,47 @@ extension AppDatabase {
                 CREATE INDEX tickets_status_updated ON tickets (status, updated_at);
                 """)
         }
+        migrator.registerMigration("v12 daily figures") { db in
+            // The rollup the dashboard and the indicators API read, and the marks of the tickets
+            // whose day must be made again (see FigureRollup); every ticket is marked once here.
+            try db.execute(sql: """
+                CREATE TABLE daily_figures (
+                    day INTEGER NOT NULL,
+                    moe TEXT NOT NULL,
+                    service TEXT NOT NULL,
+                    area TEXT NOT NULL,
+                    open INTEGER NOT NULL,
+                    last_closed INTEGER,
+                    figures TEXT NOT NULL,
+                    PRIMARY KEY (day, moe, service, area)
+                ) WITHOUT ROWID;
+                CREATE INDEX daily_figures_open ON daily_figures (open) WHERE open > 0;
+                CREATE INDEX tickets_created ON tickets (created_at);
+                CREATE TABLE figures_changed (
+                    ticket_id INTEGER PRIMARY KEY,
+                    version INTEGER NOT NULL,
+                    created_at DATETIME NOT NULL
+                );
+                CREATE TRIGGER figures_ticket_added AFTER INSERT ON tickets BEGIN
+                    INSERT INTO figures_changed (ticket_id, version, created_at) VALUES (NEW.id, 1, NEW.created_at)
+                    ON CONFLICT (ticket_id) DO UPDATE SET version = version + 1;
+                END;
+                CREATE TRIGGER figures_ticket_changed AFTER UPDATE ON tickets BEGIN
+                    INSERT INTO figures_changed (ticket_id, version, created_at) VALUES (NEW.id, 1, NEW.created_at)
+                    ON CONFLICT (ticket_id) DO UPDATE SET version = version + 1;
+                END;
+                CREATE TRIGGER figures_ticket_removed AFTER DELETE ON tickets BEGIN
+                    INSERT INTO figures_changed (ticket_id, version, created_at) VALUES (OLD.id, 1, OLD.created_at)
+                    ON CONFLICT (ticket_id) DO UPDATE SET version = version + 1;
+                END;
+                CREATE TRIGGER figures_survey_answered AFTER UPDATE OF rating ON surveys BEGIN
+                    INSERT INTO figures_changed (ticket_id, version, created_at)
+                    SELECT id, 1, created_at FROM tickets WHERE id = NEW.ticket_id
+                    ON CONFLICT (ticket_id) DO UPDATE SET version = version + 1;
+                END;
+                INSERT INTO figures_changed (ticket_id, version, created_at) SELECT id, 1, created_at FROM tickets;
+                """)
+        }
         return migrator
     }
 }

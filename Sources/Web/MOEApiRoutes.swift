@@ -10,6 +10,7 @@ import NIOCore
 /// ticket is a 404, exactly as if it did not exist.
 struct MOEApiRoutes: Sendable {
     let staff: any StaffStore
+    let figures: FigureRollup
     let engine: FlowEngine
     let clock: any WallClock
     let limiter: RateLimiter
@@ -48,10 +49,10 @@ struct MOEApiRoutes: Sendable {
             guard first < end, end.timeIntervalSince(first) <= 400 * 86400 else {
                 return problem(.badRequest, "from must not be after to, and the period is at most 400 days")
             }
-            let rows = try await staff.indicatorTickets(moe: moe, from: first, to: end)
+            let rows = try await figures.figures(FigureFilter(moe: moe), fromDay: calendar.dayNumber(first), toDay: calendar.dayNumber(end))
             try await staff.audit(actor: "api:\(moe)", action: "api indicators", reference: nil, detail: "\(calendar.day(first)) to \(calendar.day(last))",
                                   address: context.clientAddress, at: clock.now())
-            return json(IndicatorReport(moe: moe, from: calendar.day(first), to: calendar.day(last), indicators: Indicators(rows, now: clock.now())))
+            return json(IndicatorReport(moe: moe, from: calendar.day(first), to: calendar.day(last), indicators: Indicators(figures: rows, now: clock.now())))
         }
         router.get("/api/v1/tickets/:reference") { request, context in
             if let wait = await limiter.take(limits.moeAPI, "moe-api", address: context.clientAddress) { return RateLimiter.tooMany(wait) }

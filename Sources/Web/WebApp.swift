@@ -51,6 +51,8 @@ public struct WebServices: Sendable {
     public var deliverySignature: DeliverySignature?
     /// Per-address request allowances; nil: in this process's memory (one instance).
     public var buckets: (any RequestBuckets)?
+    /// The daily rollup the dashboard and the indicators API read; nil: one made from `staff`.
+    public var figures: FigureRollup?
 
     public init(ussd: UssdGateway, sms: SmsGateway? = nil, outbox: (any OutboxStore)? = nil, clock: any WallClock,
                 statistics: (any OperationalStatistics)? = nil, listing: (any RequestListing)? = nil,
@@ -94,8 +96,9 @@ public enum WebApp {
                           limiter: limiter, limits: security.limits).register(on: router)
         }
         if let staff = services.staff {
-            MOEApiRoutes(staff: staff, engine: engine, clock: services.clock, limiter: limiter, limits: security.limits).register(on: router)
-            ConsoleRoutes(staff: staff, engine: engine, clock: services.clock, settings: services.console, logger: logger,
+            let figures = services.figures ?? FigureRollup(tickets: staff, store: staff, calendar: engine.settings.calendar, logger: logger)
+            MOEApiRoutes(staff: staff, figures: figures, engine: engine, clock: services.clock, limiter: limiter, limits: security.limits).register(on: router)
+            ConsoleRoutes(staff: staff, figures: figures, engine: engine, clock: services.clock, settings: services.console, logger: logger,
                           limiter: limiter, limits: security.limits, secureCookies: security.https).register(on: router)
         }
         if let bulk = services.bulk, let organisations = services.organisations {

@@ -53,13 +53,19 @@ struct Serve: AsyncParsableCommand {
         let escalator = PeriodicJob(name: "escalated tickets past their service-level targets", every: .seconds(60), logger: logger) {
             try await escalation.run()
         }
+        let rollup = FigureRollup(tickets: wiring.staff, store: wiring.staff, calendar: gateway.engine.settings.calendar, logger: logger)
+        let figures = PeriodicJob(name: "made the daily figures of changed days again", every: .seconds(60), logger: logger) {
+            try await rollup.refresh()
+        }
         let sender: OutboxSender
         do { sender = try wiring.sender(c, logger: logger) } catch { throw ValidationError("\(error)") }
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        var services = wiring.web(registry: registry)
+        services.figures = rollup
         let app = WebApp.application(
-            wiring.web(registry: registry), configuration: WebConfiguration(host: c.host, port: c.port, security: c.security),
-            services: [sweeper, escalator, surveyor, sender, MailSender(mailbox: wiring.staff, settings: c.smtp, clock: wiring.clock, logger: logger)], logger: logger,
+            services, configuration: WebConfiguration(host: c.host, port: c.port, security: c.security),
+            services: [sweeper, escalator, surveyor, figures, sender, MailSender(mailbox: wiring.staff, settings: c.smtp, clock: wiring.clock, logger: logger)], logger: logger,
             onServerRunning: { port in
                 FileHandle.standardOutput.write(Data("civicgate listening on http://\(host):\(port) (\(banner))\n".utf8))
             })

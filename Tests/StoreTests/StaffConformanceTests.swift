@@ -3,6 +3,7 @@ import FlowEngine
 import Foundation
 import Gateway
 import GRDB
+import Logging
 import PostgresNIO
 import PostgresStore
 import Store
@@ -352,11 +353,51 @@ struct StaffWorld: Sendable {
             #expect(i.resolvedWithinTargetPct == 33.33, "a within 48 h; b late; d past its target; c left out as a duplicate")
             #expect(i.satisfactionMean == 5 && i.satisfactionResponses == 1)
             #expect(try await w.staff.indicatorTickets(moe: "water", from: start.addingTimeInterval(3600), to: start.addingTimeInterval(7200)).isEmpty)
-            // Open now, 60 h after the reports: d (water) and the power outage, both 1-3 days old.
-            #expect(try await w.staff.openAges(moe: "water", service: nil, area: nil, now: w.now) == [0, 1, 0, 0, 0])
-            #expect(try await w.staff.openAges(moe: nil, service: nil, area: "soweto", now: w.now) == [0, 2, 0, 0, 0])
-            #expect(try await w.staff.openAges(moe: nil, service: "electricity", area: nil, now: w.now) == [0, 1, 0, 0, 0])
-            #expect(try await w.staff.openAges(moe: nil, service: nil, area: nil, now: w.now.addingTimeInterval(40 * 86400)) == [0, 0, 0, 0, 2])
+
+            // The daily rollup gives the same figures, without reading the tickets again.
+            let calendar = w.engine.settings.calendar, day = calendar.dayNumber(start)
+            let rollup = FigureRollup(tickets: w.staff, store: w.staff, calendar: calendar, logger: Logger(label: "test"))
+            let water = try await rollup.figures(FigureFilter(moe: "water"), fromDay: day, toDay: day + 1)
+            #expect(Indicators(figures: water, now: w.now) == i)
+            #expect(try await rollup.figures(FigureFilter(moe: "water"), fromDay: day + 1, toDay: day + 30).isEmpty)
+            #expect(try await w.staff.changedTickets(limit: 10).isEmpty, "every mark cleared once its day was made")
+            // Open now, 60 h after the reports: d (water) and the power outage, received 2-3 days ago.
+            let (inside, outside) = try await rollup.figuresWithBacklog(FigureFilter(), fromDay: day, toDay: calendar.dayNumber(w.now) + 1)
+            let f = DashboardFigures(inside, outside: outside, fromDay: day, toDay: calendar.dayNumber(w.now) + 1, services: ["water", "electricity"],
+                                     calendar: calendar, now: w.now)
+            #expect(f.ages.reduce(0, +) == 2 && f.ages[0] == 0 && f.ages[4] == 0)
+            #expect(f.days.first?.backlog == (calendar.dayNumber(start.addingTimeInterval(10 * 3600)) == day ? 3 : 4),
+                    "five received; the duplicate and a closed by the day's end if it is the same local day")
+            #expect(f.days.last?.backlog == 2 && f.days.first?.byChannel.values.reduce(0, +) == 5)
+            let soweto = try await rollup.figuresWithBacklog(FigureFilter(service: "electricity", area: "soweto"), fromDay: day + 1, toDay: day + 2)
+            #expect(soweto.rows.isEmpty && soweto.outside.map(\.open) == [1], "the outage, received before the period and still open")
+        }
+    }
+
+    @Test(arguments: StoreKind.available)
+    func everyChangeOfATicketMarksItsDayToBeMadeAgain(_ kind: StoreKind) async throws {
+        try await StaffWorld.with(kind) { w async throws in
+            let calendar = w.engine.settings.calendar
+            let rollup = FigureRollup(tickets: w.staff, store: w.staff, calendar: calendar, logger: Logger(label: "test"))
+            let refs = try await w.tickets([("water.leak", "0821110001"), ("water.leak", "0821110002")])
+            #expect(try await w.staff.changedTickets(limit: 10).count == 2, "both new tickets are marked")
+            #expect(try await rollup.refresh() == 1)
+            #expect(try await rollup.refresh() == 0, "nothing changed since")
+            let day = calendar.dayNumber(w.now)
+            func acknowledged() async throws -> Int {
+                Indicators(figures: try await w.staff.figures(FigureFilter(), fromDay: day, toDay: day + 1), now: w.now).acknowledged
+            }
+            #expect(try await w.act(.acknowledge, on: refs[0], scope: "water") == .done)
+            #expect(try await acknowledged() == 0, "read without a refresh: the old rollup")
+            let marks = try await w.staff.changedTickets(limit: 10)
+            #expect(marks.count == 1)
+            // Changed again after the marks were read: clearing what was read leaves the new mark.
+            #expect(try await w.act(.assign(to: "thandi"), on: refs[0], scope: "water") == .done)
+            try await w.staff.clearChanged(marks)
+            #expect(try await w.staff.changedTickets(limit: 10).count == 1)
+            #expect(try await rollup.refresh() == 1)
+            #expect(try await acknowledged() == 1)
+            #expect(try await w.staff.changedTickets(limit: 10).isEmpty)
         }
     }
 }

@@ -5,16 +5,61 @@ import Foundation
 public protocol IndicatorRows: Sendable {
     /// Tickets of `moe` (nil: every MOE) created in [from, to), with their first acknowledgement
     /// and resolution, targets, whether they were reopened, their survey ratings, channel,
-    /// service, area and MOE.
+    /// service, area, MOE and when they last closed.
     func indicatorTickets(moe: String?, from: Date, to: Date) async throws -> [IndicatorTicket]
-    /// Open tickets of `moe` (nil: every MOE), optionally of one service and area, counted by age
-    /// at `now`: one count per bucket of `OpenAges.bounds` (younger than each bound) and one older.
-    func openAges(moe: String?, service: String?, area: String?, now: Date) async throws -> [Int]
 }
 
-/// The age buckets of open tickets on the dashboard.
+/// A ticket whose figures changed since its day's rollup was last made: marked by the store's
+/// triggers on every insert or change of a ticket and on every survey answer.
+public struct ChangedTicket: Sendable, Equatable {
+    public var id: Int64
+    public var version: Int64
+    public var createdAt: Date
+
+    public init(id: Int64, version: Int64, createdAt: Date) {
+        (self.id, self.version, self.createdAt) = (id, version, createdAt)
+    }
+}
+
+/// Which rows of the daily rollup to read: nil is every MOE, service or area.
+public struct FigureFilter: Sendable, Equatable {
+    public var moe: String?
+    public var service: String?
+    public var area: String?
+
+    public init(moe: String? = nil, service: String? = nil, area: String? = nil) {
+        (self.moe, self.service, self.area) = (moe, service, area)
+    }
+}
+
+/// The daily rollup (`DayFigures` by day, MOE, service and area) and the marks of what changed.
+public protocol DailyFigureStore: Sendable {
+    /// Up to `limit` changed tickets, oldest marks first.
+    func changedTickets(limit: Int) async throws -> [ChangedTicket]
+    /// Replaces every row of local day `day` with `rows` (one instance at a time per day).
+    func replaceFigures(day: Int, with rows: [DayFigures]) async throws
+    /// Removes the marks that were read, unless the ticket changed again since.
+    func clearChanged(_ tickets: [ChangedTicket]) async throws
+    /// The rows of days [from, to) that pass the filter.
+    func figures(_ filter: FigureFilter, fromDay: Int, toDay: Int) async throws -> [DayFigures]
+    /// The rows outside [from, to) that the backlog and the open ages need: earlier days with
+    /// tickets still open or closed on or after `from`, later days with tickets still open.
+    func figuresOutside(_ filter: FigureFilter, fromDay: Int, toDay: Int) async throws -> [DayFigures]
+}
+
+/// The age buckets of open tickets on the dashboard, in whole local days since receipt.
 public enum OpenAges {
-    /// Under 1 day, 1-3 days, 3-7 days, 7-30 days; the last bucket is older.
-    public static let bounds: [TimeInterval] = [1, 3, 7, 30].map { $0 * 86400 }
-    public static let labels = ["under 1 day", "1-3 days", "3-7 days", "7-30 days", "over 30 days"]
+    /// Received today, 1-2, 3-6, 7-29 days ago; the last bucket is older.
+    public static let bounds = [1, 3, 7, 30]
+    public static let labels = ["today", "1-2 days", "3-6 days", "7-29 days", "30 days or more"]
+
+    /// Open tickets by age at local day `today`.
+    public static func count(_ rows: [DayFigures], today: Int) -> [Int] {
+        var buckets = [Int](repeating: 0, count: bounds.count + 1)
+        for row in rows where row.open > 0 {
+            let age = today - row.day
+            buckets[bounds.firstIndex { age < $0 } ?? bounds.count] += row.open
+        }
+        return buckets
+    }
 }

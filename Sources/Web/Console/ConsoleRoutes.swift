@@ -13,6 +13,7 @@ import NIOCore
 /// every ticket is looked up within the user's MOE, so another MOE's ticket is a 404.
 struct ConsoleRoutes: Sendable {
     let staff: any StaffStore
+    let figures: FigureRollup
     let engine: FlowEngine
     let clock: any WallClock
     let settings: ConsoleSettings
@@ -63,8 +64,7 @@ struct ConsoleRoutes: Sendable {
             guard let session = try await session(request) else { return signInPage() }
             let (figures, filters) = try await dashboardFigures(request, session)
             let calendar = engine.settings.calendar
-            let ages = try await staff.openAges(moe: filters.moe, service: filters.service, area: filters.area, now: clock.now())
-            return html(pages.dashboard(figures, ages: ages, filters: filters, session: session, catalogue: engine.catalogue, calendar: calendar,
+            return html(pages.dashboard(figures, filters: filters, session: session, catalogue: engine.catalogue, calendar: calendar,
                                         csv: filters.address(calendar)))
         }
         router.get("/console/dashboard.csv") { request, context in
@@ -170,8 +170,11 @@ struct ConsoleRoutes: Sendable {
     func dashboardFigures(_ request: Request, _ session: StaffSession) async throws -> (DashboardFigures, DashboardFilters) {
         let calendar = engine.settings.calendar, now = clock.now()
         let filters = DashboardFilters(parameters(request), catalogue: engine.catalogue, calendar: calendar, now: now, session: session)
-        let rows = try await staff.indicatorTickets(moe: filters.moe, from: filters.from, to: filters.to).filter(filters.keeps)
-        return (DashboardFigures(rows, from: filters.from, to: filters.to, services: engine.catalogue.services.map(\.code), calendar: calendar, now: now,
+        let (fromDay, toDay) = (calendar.dayNumber(filters.from), calendar.dayNumber(filters.to))
+        let (rows, outside) = try await figures.figuresWithBacklog(FigureFilter(moe: filters.moe, service: filters.service, area: filters.area),
+                                                                   fromDay: fromDay, toDay: toDay)
+        return (DashboardFigures(rows, outside: outside, fromDay: fromDay, toDay: toDay, services: engine.catalogue.services.map(\.code),
+                                 calendar: calendar, now: now,
                                  moes: engine.catalogue.moes.map(\.code), areas: engine.catalogue.areas.map(\.code)),
                 filters)
     }

@@ -25,8 +25,6 @@ struct DashboardFilters: Equatable {
         to = calendar.startOfNextDay(last)
     }
 
-    func keeps(_ t: IndicatorTicket) -> Bool { (service == nil || t.service == service) && (area == nil || t.area == area) }
-
     /// `?from=...&to=...` with the other filters set (codes from the catalogue and dates only).
     func address(_ calendar: MunicipalCalendar) -> String {
         let items = [("moe", moe), ("service", service), ("area", area), ("from", calendar.day(from)), ("to", calendar.day(to.addingTimeInterval(-1)))]
@@ -35,7 +33,7 @@ struct DashboardFilters: Equatable {
 }
 
 extension ConsolePages {
-    func dashboard(_ f: DashboardFigures, ages: [Int], filters: DashboardFilters, session: StaffSession, catalogue: ServiceCatalogue,
+    func dashboard(_ f: DashboardFigures, filters: DashboardFilters, session: StaffSession, catalogue: ServiceCatalogue,
                    calendar: MunicipalCalendar, csv: String) -> String {
         func number(_ x: Double?, _ suffix: String = "") -> String { x.map { String(format: "%.1f", $0) + suffix } ?? "–" }
         func row(_ name: String, _ i: Indicators) -> [String: Any] {
@@ -45,6 +43,7 @@ extension ConsolePages {
              "satisfaction": number(i.satisfactionMean), "responses": i.satisfactionResponses]
         }
         // Open tickets by age: 60 px a bucket, 140 px for the largest.
+        let ages = f.ages
         let largest = max(1, ages.max() ?? 0)
         let ageBars = ages.enumerated().map { i, n -> [String: Any] in
             let h = Double(n) * 140 / Double(largest)
@@ -64,6 +63,10 @@ extension ConsolePages {
             }
             return ["segments": segments]
         }
+        // The open backlog at the end of each day: a line, 12 px a day, 160 px for the highest.
+        let backlogDays = f.days.enumerated().compactMap { i, d in d.backlog.map { (i, d.day, $0) } }
+        let highest = max(1, backlogDays.map(\.2).max() ?? 0)
+        let points = backlogDays.map { i, _, n in String(format: "%d,%.1f", 44 + i * 12, 180 - Double(n) * 160 / Double(highest)) }
         let services = f.byService.enumerated().map { i, s -> [String: Any] in
             let pct = s.indicators.resolvedWithinTargetPct ?? 0
             // The table row, and where its bar goes in the chart.
@@ -75,6 +78,8 @@ extension ConsolePages {
         let t = f.total
         let context: [String: Any] = [
             "ages": ageBars, "openTotal": ages.reduce(0, +),
+            "backlogPoints": points.joined(separator: " "), "highest": highest,
+            "backlog": backlogDays.reversed().map { ["day": $0.1, "n": $0.2] as [String: Any] },
             "showMOEs": filters.moe == nil && !f.byMOE.isEmpty, "moes": f.byMOE.map { row(text.moe($0.key), $0.indicators) },
             "areas": f.byArea.map { row(text.area($0.key), $0.indicators) },
             "scope": filters.moe.map(text.moe) ?? "All MOEs",

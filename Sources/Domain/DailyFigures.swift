@@ -1,0 +1,236 @@
+import Foundation
+
+/// Whole numbers (minutes, ratings, days, due times) kept as value → count: the exact percentiles
+/// and sums of a day's tickets without a row per ticket. Written `60*3,75,1200*2`.
+public struct Tally: Sendable, Equatable {
+    public private(set) var counts: [Int: Int] = [:]
+    public private(set) var count = 0
+
+    public init() {}
+
+    public init<S: Sequence>(_ values: S) where S.Element == Int {
+        for v in values { add(v) }
+    }
+
+    public mutating func add(_ value: Int, times: Int = 1) {
+        guard times > 0 else { return }
+        counts[value, default: 0] += times
+        count += times
+    }
+
+    public mutating func merge(_ other: Tally) {
+        for (v, n) in other.counts { add(v, times: n) }
+    }
+
+    public var sum: Int { counts.reduce(0) { $0 + $1.key * $1.value } }
+    public var max: Int? { counts.keys.max() }
+
+    /// How many values are below `bound` (or at most `bound` with `inclusive`).
+    public func count(below bound: Int, inclusive: Bool = false) -> Int {
+        counts.reduce(0) { $0 + ((inclusive ? $1.key <= bound : $1.key < bound) ? $1.value : 0) }
+    }
+
+    /// The percentile as `Indicators` defines it: nearest rank, the median of an even count being
+    /// the mean of the two middle values.
+    public func percentile(_ p: Int) -> Double? {
+        guard count > 0 else { return nil }
+        let sorted = counts.sorted { $0.key < $1.key }
+        func value(at index: Int) -> Int {
+            var seen = 0
+            for (v, n) in sorted {
+                seen += n
+                if index < seen { return v }
+            }
+            return sorted[sorted.count - 1].key
+        }
+        if p == 50 {
+            return count % 2 == 1 ? Double(value(at: count / 2)) : Double(value(at: count / 2 - 1) + value(at: count / 2)) / 2
+        }
+        let rank = Int((Double(p) / 100 * Double(count)).rounded(.up))
+        return Double(value(at: Swift.max(0, Swift.min(count - 1, rank - 1))))
+    }
+
+    public var encoded: String {
+        counts.sorted { $0.key < $1.key }.map { $0.value == 1 ? "\($0.key)" : "\($0.key)*\($0.value)" }.joined(separator: ",")
+    }
+
+    /// Reads `encoded`; nil for anything else.
+    public init?(encoded text: Substring) {
+        guard !text.isEmpty else { return }
+        for item in text.split(separator: ",", omittingEmptySubsequences: false) {
+            let parts = item.split(separator: "*", omittingEmptySubsequences: false)
+            guard let v = Int(parts[0]), parts.count <= 2 else { return nil }
+            guard parts.count == 1 || Int(parts[1]).map({ $0 > 0 }) == true else { return nil }
+            add(v, times: parts.count == 2 ? Int(parts[1])! : 1)
+        }
+    }
+}
+
+/// Tickets measured against a target: met, missed, and the due times (Unix milliseconds) of those
+/// not done yet, which count as missed once their time has passed.
+public struct TargetTally: Sendable, Equatable {
+    public var met = 0
+    public var missed = 0
+    public var pending = Tally()
+
+    public init() {}
+
+    mutating func add(done: Date?, target: Date?) {
+        guard let target else { return }
+        if let done { if done <= target { met += 1 } else { missed += 1 } } else { pending.add(Self.millis(target)) }
+    }
+
+    mutating func merge(_ other: TargetTally) {
+        met += other.met
+        missed += other.missed
+        pending.merge(other.pending)
+    }
+
+    /// The percentage met of those whose outcome is known at `now`, as `Indicators` rounds it.
+    func percentage(now: Date) -> Double? {
+        let known = met + missed + pending.count(below: Self.millis(now))
+        return known == 0 ? nil : Indicators.round(Double(met) * 100 / Double(known))
+    }
+
+    static func millis(_ date: Date) -> Int { Int((date.timeIntervalSince1970 * 1000).rounded(.down)) }
+}
+
+/// The daily rollup: what the indicators and the dashboard need of the tickets received on one
+/// local day in one MOE, service and area. Kept by `FigureRollup`, read instead of the tickets.
+public struct DayFigures: Sendable, Equatable {
+    public var day: Int
+    public var moe: String
+    public var service: String
+    public var area: String
+    /// Tickets received, by channel.
+    public var received: [String: Int] = [:]
+    /// Whole minutes from receipt to acknowledgement, and to resolution (resolvable tickets).
+    public var toAcknowledge = Tally()
+    public var toResolve = Tally()
+    public var acknowledgeTarget = TargetTally()
+    public var resolveTarget = TargetTally()
+    public var reopened = 0
+    /// Survey ratings 1-5.
+    public var ratings = Tally()
+    /// Of these tickets, how many are open now, and the day numbers on which the others closed
+    /// (last closing): the backlog over time and the age of open tickets.
+    public var open = 0
+    public var closedOn = Tally()
+
+    public init(day: Int, moe: String, service: String, area: String) {
+        (self.day, self.moe, self.service, self.area) = (day, moe, service, area)
+    }
+
+    public var receivedCount: Int { received.values.reduce(0, +) }
+
+    /// One row per day, MOE, service and area for these tickets.
+    public static func rollup(_ tickets: [IndicatorTicket], calendar: MunicipalCalendar) -> [DayFigures] {
+        var rows: [String: DayFigures] = [:]
+        for t in tickets {
+            let day = calendar.dayNumber(t.createdAt)
+            let key = "\(day)\u{1}\(t.moe)\u{1}\(t.service)\u{1}\(t.area)"
+            var row = rows[key] ?? DayFigures(day: day, moe: t.moe, service: t.service, area: t.area)
+            row.add(t, calendar: calendar)
+            rows[key] = row
+        }
+        return rows.values.sorted { ($0.day, $0.moe, $0.service, $0.area) < ($1.day, $1.moe, $1.service, $1.area) }
+    }
+
+    mutating func add(_ t: IndicatorTicket, calendar: MunicipalCalendar) {
+        received[t.channel, default: 0] += 1
+        if let at = t.acknowledgedAt { toAcknowledge.add(Indicators.minutes(t.createdAt, at)) }
+        acknowledgeTarget.add(done: t.acknowledgedAt, target: t.acknowledgeDueAt)
+        if !t.closedWithoutResolution {
+            if let at = t.resolvedAt { toResolve.add(Indicators.minutes(t.createdAt, at)) }
+            resolveTarget.add(done: t.resolvedAt, target: t.dueAt)
+        }
+        if t.reopened { reopened += 1 }
+        for r in t.ratings where (1...5).contains(r) { ratings.add(r) }
+        if let closed = t.closedAt { closedOn.add(calendar.dayNumber(closed)) } else { open += 1 }
+    }
+
+    /// Adds another row's figures to these (the keys stay this row's).
+    public mutating func merge(_ other: DayFigures) {
+        for (channel, n) in other.received { received[channel, default: 0] += n }
+        toAcknowledge.merge(other.toAcknowledge)
+        toResolve.merge(other.toResolve)
+        acknowledgeTarget.merge(other.acknowledgeTarget)
+        resolveTarget.merge(other.resolveTarget)
+        reopened += other.reopened
+        ratings.merge(other.ratings)
+        open += other.open
+        closedOn.merge(other.closedOn)
+    }
+
+    /// Tickets of this row open at the end of day `d`: received by then and not closed by then.
+    public func openAtEnd(of d: Int) -> Int { day > d ? 0 : receivedCount - closedOn.count(below: d, inclusive: true) }
+
+    // MARK: stored form
+
+    /// The figures as one line of text (the keys are columns of their own).
+    public var encoded: String {
+        let channels = received.sorted { $0.key < $1.key }.map { "\($0.key):\($0.value)" }.joined(separator: ",")
+        return ["r=\(channels)", "a=\(toAcknowledge.encoded)", "s=\(toResolve.encoded)",
+                "at=\(acknowledgeTarget.met):\(acknowledgeTarget.missed):\(acknowledgeTarget.pending.encoded)",
+                "st=\(resolveTarget.met):\(resolveTarget.missed):\(resolveTarget.pending.encoded)",
+                "o=\(reopened)", "g=\(ratings.encoded)", "c=\(closedOn.encoded)"].joined(separator: ";")
+    }
+
+    /// Reads `encoded` for the row with these keys; `open` is its own column.
+    public init?(day: Int, moe: String, service: String, area: String, open: Int, encoded text: String) {
+        self.init(day: day, moe: moe, service: service, area: area)
+        self.open = open
+        for field in text.split(separator: ";") {
+            guard let eq = field.firstIndex(of: "=") else { return nil }
+            let value = field[field.index(after: eq)...]
+            switch field[..<eq] {
+            case "r":
+                for item in value.split(separator: ",") {
+                    let p = item.split(separator: ":")
+                    guard p.count == 2, let n = Int(p[1]) else { return nil }
+                    received[String(p[0]), default: 0] += n
+                }
+            case "a": guard let t = Tally(encoded: value) else { return nil }; toAcknowledge = t
+            case "s": guard let t = Tally(encoded: value) else { return nil }; toResolve = t
+            case "at": guard let t = Self.target(value) else { return nil }; acknowledgeTarget = t
+            case "st": guard let t = Self.target(value) else { return nil }; resolveTarget = t
+            case "o": guard let n = Int(value) else { return nil }; reopened = n
+            case "g": guard let t = Tally(encoded: value) else { return nil }; ratings = t
+            case "c": guard let t = Tally(encoded: value) else { return nil }; closedOn = t
+            default: return nil
+            }
+        }
+    }
+
+    static func target(_ text: Substring) -> TargetTally? {
+        let p = text.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
+        guard p.count == 3, let met = Int(p[0]), let missed = Int(p[1]), let pending = Tally(encoded: p[2]) else { return nil }
+        var t = TargetTally()
+        (t.met, t.missed, t.pending) = (met, missed, pending)
+        return t
+    }
+}
+
+extension Indicators {
+    /// The same figures as `init(_ tickets:now:)` gives for the tickets these rows were made of.
+    public init(figures rows: [DayFigures], now: Date) {
+        var all = DayFigures(day: 0, moe: "", service: "", area: "")
+        for row in rows { all.merge(row) }
+        self.init(merged: all, now: now)
+    }
+
+    init(merged f: DayFigures, now: Date) {
+        self.init()
+        received = f.receivedCount
+        acknowledged = f.toAcknowledge.count
+        resolved = f.toResolve.count
+        reopened = f.reopened
+        medianHoursToAcknowledge = f.toAcknowledge.percentile(50).map(Self.hours)
+        medianHoursToResolve = f.toResolve.percentile(50).map(Self.hours)
+        p90HoursToResolve = f.toResolve.percentile(90).map(Self.hours)
+        acknowledgedWithinTargetPct = f.acknowledgeTarget.percentage(now: now)
+        resolvedWithinTargetPct = f.resolveTarget.percentage(now: now)
+        satisfactionResponses = f.ratings.count
+        satisfactionMean = f.ratings.count == 0 ? nil : Self.round(Double(f.ratings.sum) / Double(f.ratings.count))
+    }
+}
