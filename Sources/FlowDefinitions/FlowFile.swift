@@ -120,8 +120,9 @@ struct FlowFile {
                 if minLength < 1 || maxLength < minLength { file.report(node, place, "needs 1 <= min_length <= max_length") }
                 rule = .text(minLength: minLength, maxLength: maxLength)
             case "reference": rule = .reference
+            case "rating": rule = .rating
             default:
-                file.report(node["input"], place, "unknown input '\(type)' (known: text, reference)")
+                file.report(node["input"], place, "unknown input '\(type)' (known: text, reference, rating)")
                 return nil
             }
             kind = .input(prompt: prompt, rule: rule, hint: hint, slot: slot, next: next)
@@ -136,6 +137,20 @@ struct FlowFile {
             guard let text = use(file.string(node, "end", place)) else { return nil }
             kind = .end(text: text)
         }
-        return FlowState(id: id, kind: kind, resumable: resumable)
+        var offers: [TrackOffer: StateID] = [:]
+        if let when = node["when"] {
+            guard case .action(.lookupTicket, _, _) = kind, let mapping = when.mapping else {
+                file.report(when, place, "'when' belongs to a lookup_ticket action, as a mapping of offer to state")
+                return nil
+            }
+            for (key, value) in mapping {
+                guard let name = key.string, let offer = TrackOffer(rawValue: name), let target = value.string else {
+                    file.report(key, place, "unknown offer '\(key.string ?? "")' in 'when' (known: \(TrackOffer.allCases.map(\.rawValue).joined(separator: ", ")))")
+                    continue
+                }
+                offers[offer] = target
+            }
+        }
+        return FlowState(id: id, kind: kind, resumable: resumable, offers: offers)
     }
 }

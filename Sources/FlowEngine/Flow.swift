@@ -49,11 +49,14 @@ public struct FlowState: Sendable, Equatable {
     public var kind: Kind
     /// True for the states of a report: a session dropped here can be resumed on redial.
     public var resumable: Bool
+    /// For a ticket lookup: where to go instead of `next` when the host offers the caller more.
+    public var offers: [TrackOffer: StateID]
 
-    public init(id: StateID, kind: Kind, resumable: Bool = false) {
+    public init(id: StateID, kind: Kind, resumable: Bool = false, offers: [TrackOffer: StateID] = [:]) {
         self.id = id
         self.kind = kind
         self.resumable = resumable
+        self.offers = offers
     }
 
     public enum Kind: Sendable, Equatable {
@@ -74,7 +77,7 @@ public struct FlowState: Sendable, Equatable {
         switch kind {
         case .menu(_, let options): options.map(\.next)
         case .list(_, _, _, let next), .input(_, _, _, _, let next): [next]
-        case .action(_, let next, let otherwise): [next] + (otherwise.map { [$0] } ?? [])
+        case .action(_, let next, let otherwise): [next] + (otherwise.map { [$0] } ?? []) + TrackOffer.allCases.compactMap { offers[$0] }
         case .end: []
         }
     }
@@ -99,6 +102,9 @@ public enum ListSource: String, Sendable, Equatable, CaseIterable {
 public enum InputRule: Sendable, Equatable {
     case text(minLength: Int, maxLength: Int)
     case reference
+    /// A survey answer: 1-5 (5 best), or 6 for "not fixed" (kept as 0, as the SMS survey has it;
+    /// 0 itself means Back on USSD).
+    case rating
 }
 
 public enum FlowAction: String, Sendable, Equatable, CaseIterable {
@@ -112,4 +118,8 @@ public enum FlowAction: String, Sendable, Equatable, CaseIterable {
     case recentTickets = "recent_tickets"
     /// Restores the unfinished report that was offered.
     case resumeReport = "resume_report"
+    /// Says the ticket in the `reference` slot is late (a reporter, past its target).
+    case chaseTicket = "chase_ticket"
+    /// Answers that ticket's survey with the `rating` slot; `otherwise` when it is 0 (not fixed).
+    case rateTicket = "rate_ticket"
 }

@@ -151,8 +151,9 @@ public struct FlowEngine: Sendable {
         let loc = locales.locale(session.language)
         let found: Bool
         switch answer {
-        case .ticket(let ticket):
+        case .ticket(let ticket, let offer):
             if let ticket { run.session.slots.merge(ticketSlots(ticket, loc)) { $1 } }
+            if ticket != nil, let offer, let target = state.offers[offer] { return enter(target, &run, context) }
             found = ticket != nil
         case .recentTickets(let tickets):
             let lines = tickets.map { Template.fill(loc.strings["recent.line"] ?? "", ticketSlots($0, loc)) }
@@ -201,9 +202,10 @@ public struct FlowEngine: Sendable {
         run.session.page = 0
         if id == flow.start { run.session.trail = [] }
         switch state.kind {
-        case .action(let action, let next, _):
+        case .action(let action, let next, let otherwise):
             switch perform(action, &run, context) {
             case .done: return enter(next, &run, context)
+            case .otherwise: return enter(otherwise ?? next, &run, context)
             case .restored: return .init(session: run.session, outcome: .screen(render(run.session, invalid: false)), effects: run.effects)
             case .needs(let query): return .init(session: run.session, outcome: .query(query), effects: run.effects)
             case .failed: return fail(&run)
@@ -251,7 +253,7 @@ public struct FlowEngine: Sendable {
 
     // MARK: Actions
 
-    enum ActionResult { case done, restored, needs(Query), failed }
+    enum ActionResult { case done, otherwise, restored, needs(Query), failed }
 
     private func perform(_ action: FlowAction, _ run: inout Run, _ context: TurnContext) -> ActionResult {
         let slots = run.session.slots
@@ -276,6 +278,15 @@ public struct FlowEngine: Sendable {
             return .needs(.ticket(reference))
         case .recentTickets:
             return .needs(.recentTickets(limit: settings.recentLimit))
+        case .chaseTicket:
+            guard let text = slots["reference"], let reference = try? Reference(parsing: text) else { return .failed }
+            run.effects.append(.chaseTicket(reference))
+            return .done
+        case .rateTicket:
+            guard let text = slots["reference"], let reference = try? Reference(parsing: text),
+                  let rating = slots["rating"].flatMap({ Int($0) }), (0...5).contains(rating) else { return .failed }
+            run.effects.append(.rateTicket(reference, rating: rating))
+            return rating == 0 ? .otherwise : .done
         case .resumeReport:
             guard let snapshot = run.session.suspended, flow.states[snapshot.state] != nil else { return .failed }
             run.session.state = snapshot.state
@@ -313,6 +324,9 @@ public struct FlowEngine: Sendable {
             return collapsed
         case .reference:
             return (try? Reference(parsing: input))?.grouped
+        case .rating:
+            guard input.count == 1, let n = Int(input), (1...6).contains(n) else { return nil }
+            return n == 6 ? "0" : input
         }
     }
 }

@@ -62,6 +62,7 @@ extension FlowEngine {
                 switch rule {
                 case .text(_, let maxLength): base[slot] = String(repeating: "x", count: maxLength)
                 case .reference: base[slot] = "999 999 999"
+                case .rating: base[slot] = "5"
                 }
             }
         }

@@ -74,6 +74,17 @@ public struct Screen: Sendable, Equatable {
 public enum Effect: Sendable, Equatable {
     case setLanguage(String)
     case createTicket(TicketDraft)
+    /// The caller says their overdue ticket is late (the host checks again that they may).
+    case chaseTicket(Reference)
+    /// The caller answers the survey of their resolved ticket: 1-5, or 0 for "not fixed".
+    case rateTicket(Reference, rating: Int)
+}
+
+/// What the caller may do with the ticket they track, as the host found it: say it is late
+/// (they reported it, it is past its target, not yet said today) or rate it (they reported it
+/// and its survey is open). A lookup state's `when:` names the state for each.
+public enum TrackOffer: String, Sendable, Equatable, CaseIterable {
+    case late, rate
 }
 
 /// Data the engine needs from the store before it can go on.
@@ -83,7 +94,7 @@ public enum Query: Sendable, Equatable {
 }
 
 public enum QueryAnswer: Sendable, Equatable {
-    case ticket(PublicTicket?)
+    case ticket(PublicTicket?, offer: TrackOffer? = nil)
     case recentTickets([PublicTicket])
 }
 

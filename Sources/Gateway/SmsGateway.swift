@@ -203,6 +203,10 @@ public struct SmsGateway: Sendable {
                 }
                 if try reads.referenceExists(draft.reference) { return .again }
                 write.ticket = engine.newTicket(draft, at: now, confirm: false)  // the reply is the confirmation
+            case .chaseTicket(let r):
+                write.chase = try TrackOffers(engine: engine).chase(r, caller: sms.from, channel: "SMS", reads, now: now)
+            case .rateTicket(let r, let rating):
+                write.surveyAnswer = try TrackOffers(engine: engine).rating(r, rating, caller: sms.from, reads, now: now)
             }
         }
         write.session = StoredSession(

@@ -115,9 +115,10 @@ public struct UssdGateway: Sendable {
             turn = engine.begin(language: language, unfinished: unfinished?.session, serviceCode: event.serviceCode, context: context)
         }
 
+        let offers = TrackOffers(engine: engine)
         turn = try engine.settle(turn, context: context) { query in
             switch query {
-            case .ticket(let r): .ticket(try reads.publicTicket(r))
+            case .ticket(let r): try offers.answer(r, caller: event.msisdn, reads, now: now)
             case .recentTickets(let limit): .recentTickets(try reads.recentTickets(of: event.msisdn, limit: limit))
             }
         }
@@ -144,6 +145,10 @@ public struct UssdGateway: Sendable {
                 // A drawn reference already taken: the write is refused and the hop replayed with a new draw.
                 if try reads.referenceExists(draft.reference) { return .again }
                 write.ticket = engine.newTicket(draft, at: now, confirm: true)
+            case .chaseTicket(let r):
+                write.chase = try offers.chase(r, caller: event.msisdn, channel: "USSD", reads, now: now)
+            case .rateTicket(let r, let rating):
+                write.surveyAnswer = try offers.rating(r, rating, caller: event.msisdn, reads, now: now)
             }
         }
         let reply = UssdReply(text: screen.text, isFinal: screen.isFinal)

@@ -37,6 +37,7 @@ struct TranscriptRunner {
         var steps: [Step] = []
         var seed: Reference?
         var unknown: Reference?
+        var mine: Reference?
 
         func currentState() async throws -> StateID {
             let key = phone.event.sessionKey
@@ -50,7 +51,11 @@ struct TranscriptRunner {
                                     address: "1 Test St", channel: .ussd, reporter: caller, language: language)
             let destination = world.gateway.engine.catalogue.routing.route(service: service, area: "soweto")
             let now = world.clock.now()
-            try await store.transaction { tx in try tx.create(NewTicket(draft: draft, destination: destination, createdAt: now, confirmation: nil)) }
+            let due = world.gateway.engine.serviceLevels.targets(service: service, fault: fault, moe: destination.moe, from: now)
+            try await store.transaction { tx in
+                try tx.create(NewTicket(draft: draft, destination: destination, createdAt: now, confirmation: nil, dueAt: due.resolve,
+                                        acknowledgeDueAt: due.acknowledge))
+            }
             return draft.reference
         }
 
@@ -79,6 +84,17 @@ struct TranscriptRunner {
                 world.clock.advance(60)
                 _ = try await createTicket(for: phone.caller, service: "roads", fault: "pothole")
                 out.append("== (two earlier reports from this number)")
+            case "late":
+                mine = try await createTicket(for: phone.caller, service: "water", fault: "leak")
+                world.clock.advance(49 * 3600)
+                out.append("== (a leak reported from this number 49 hours ago, past its 48-hour target)")
+            case "resolved":
+                let r = try await createTicket(for: phone.caller, service: "water", fault: "leak")
+                try await world.update(r, to: .resolved, publicUpdate: "Leak repaired")
+                world.clock.advance(3700)
+                _ = try await SurveyJob(store: world.staff, engine: world.gateway.engine, clock: world.clock, delay: 3600).run()
+                mine = r
+                out.append("== (a leak reported from this number, resolved an hour ago and its survey sent)")
             case "dial":
                 out.append("== dial")
                 show(await phone.dial())
@@ -99,6 +115,7 @@ struct TranscriptRunner {
                     input = input.replacingOccurrences(of: "@seed", with: seed.grouped)
                 }
                 if let unknown { input = input.replacingOccurrences(of: "@unknown", with: unknown.digits) }
+                if let mine { input = input.replacingOccurrences(of: "@mine", with: mine.digits) }
                 let before = try await currentState()
                 out.append("> " + input)
                 show(await phone.send(input))

@@ -42,6 +42,37 @@ import Testing
         #expect(sms.first?.status == "pending")
     }
 
+    /// USSD track offers a reporter what the SMS `LATE` keyword and the survey's digit do, and
+    /// records the same: a chase with its escalation, a rating, a "not fixed" that reopens.
+    @Test func aReporterTrackingTheirOwnTicketSaysItIsLateRatesItOrReopensIt() async throws {
+        let world = try TestGateway()
+        let phone = Phone("+27821234567", gateway: world.gateway), stranger = Phone("+27827654321", gateway: world.gateway)
+        let (_, late) = try await report(phone, world: world)
+        world.clock.advance(25 * 3600)  // a burst pipe: resolve within 24 hours
+        try await answer(stranger, ["2"], world: world)
+        #expect(await stranger.send(late.digits).isFinal, "not a reporter: the status, no offer")
+        try await answer(phone, ["2"], world: world)
+        #expect(await phone.send(late.digits).text.contains("1 Tell the supervisors it is late"))
+        #expect(await phone.send("1").text.contains("we have told the supervisors"))
+        let ticket = try #require(try await world.staff.ticket(late, moe: "water"))
+        #expect(ticket.escalationLevel == 1)
+        #expect(try await world.tickets.history(of: late).map(\.kind).suffix(2) == ["chased", "escalated"])
+
+        try await world.update(late, to: .resolved, publicUpdate: "Pipe replaced")
+        world.clock.advance(3700)
+        #expect(try await SurveyJob(store: world.staff, engine: world.gateway.engine, clock: world.clock, delay: 3600).run() == 1)
+        try await answer(stranger, ["2"], world: world)
+        #expect(await stranger.send(late.digits).isFinal, "not a reporter: no survey to answer")
+        try await answer(phone, ["2"], world: world)
+        #expect(await phone.send(late.digits).text.contains("or 6 if it is not fixed"))
+        #expect(await phone.send("6").text.contains("sorry it is not fixed"))
+        #expect(try await world.staff.ticket(late, moe: "water")?.status == "acknowledged", "reopened: back in the queue")
+        #expect(try await world.tickets.history(of: late).map(\.kind).last == "reopened")
+        // Answered: tracking it again shows the status only.
+        try await answer(phone, ["2"], world: world)
+        #expect(await phone.send(late.digits).isFinal)
+    }
+
     @Test func theOtherServiceLandsInMunicipalTriage() async throws {
         let world = try TestGateway()
         let phone = Phone("+27821234567", gateway: world.gateway)
