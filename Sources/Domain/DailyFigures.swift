@@ -57,12 +57,44 @@ public struct Tally: Sendable, Equatable {
     /// Reads `encoded`; nil for anything else.
     public init?(encoded text: Substring) {
         guard !text.isEmpty else { return }
-        for item in text.split(separator: ",", omittingEmptySubsequences: false) {
-            let parts = item.split(separator: "*", omittingEmptySubsequences: false)
-            guard let v = Int(parts[0]), parts.count <= 2 else { return nil }
-            guard parts.count == 1 || Int(parts[1]).map({ $0 > 0 }) == true else { return nil }
-            add(v, times: parts.count == 2 ? Int(parts[1])! : 1)
+        // Byte by byte: the dashboard reads tens of thousands of these per request.
+        var number = 0, digits = 0, negative = false, value: Int?
+        func end() -> Int? {
+            guard digits > 0, digits <= 18 else { return nil }
+            defer { (number, digits, negative) = (0, 0, false) }
+            return negative ? -number : number
         }
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"):
+                number = number * 10 + Int(byte - UInt8(ascii: "0"))
+                digits += 1
+            case UInt8(ascii: "-"):
+                guard digits == 0, !negative, value == nil else { return nil }
+                negative = true
+            case UInt8(ascii: "*"):
+                guard value == nil, let v = end() else { return nil }
+                value = v
+            case UInt8(ascii: ","):
+                guard add(parsed: value, end()) else { return nil }
+                value = nil
+            default:
+                return nil
+            }
+        }
+        guard add(parsed: value, end()) else { return nil }
+    }
+
+    /// One item read: `last` alone, or `value*last` (a count, at least 1).
+    private mutating func add(parsed value: Int?, _ last: Int?) -> Bool {
+        guard let last else { return false }
+        if let value {
+            guard last > 0 else { return false }
+            add(value, times: last)
+        } else {
+            add(last)
+        }
+        return true
     }
 }
 
@@ -162,24 +194,23 @@ public struct DayFigures: Sendable, Equatable {
         closedOn.merge(other.closedOn)
     }
 
-    /// Tickets of this row open at the end of day `d`: received by then and not closed by then.
-    public func openAtEnd(of d: Int) -> Int { day > d ? 0 : receivedCount - closedOn.count(below: d, inclusive: true) }
-
     // MARK: stored form
 
-    /// The figures as one line of text (the keys are columns of their own).
+    /// The figures as one line of text (the keys, `open` and `closedOn` are columns of their own).
     public var encoded: String {
         let channels = received.sorted { $0.key < $1.key }.map { "\($0.key):\($0.value)" }.joined(separator: ",")
         return ["r=\(channels)", "a=\(toAcknowledge.encoded)", "s=\(toResolve.encoded)",
                 "at=\(acknowledgeTarget.met):\(acknowledgeTarget.missed):\(acknowledgeTarget.pending.encoded)",
                 "st=\(resolveTarget.met):\(resolveTarget.missed):\(resolveTarget.pending.encoded)",
-                "o=\(reopened)", "g=\(ratings.encoded)", "c=\(closedOn.encoded)"].joined(separator: ";")
+                "o=\(reopened)", "g=\(ratings.encoded)"].joined(separator: ";")
     }
 
-    /// Reads `encoded` for the row with these keys; `open` is its own column.
-    public init?(day: Int, moe: String, service: String, area: String, open: Int, encoded text: String) {
+    /// Reads `encoded` for the row with these keys and columns.
+    public init?(day: Int, moe: String, service: String, area: String, open: Int, closedOn: String, encoded text: String) {
         self.init(day: day, moe: moe, service: service, area: area)
         self.open = open
+        guard let closed = Tally(encoded: Substring(closedOn)) else { return nil }
+        self.closedOn = closed
         for field in text.split(separator: ";") {
             guard let eq = field.firstIndex(of: "=") else { return nil }
             let value = field[field.index(after: eq)...]
@@ -196,7 +227,6 @@ public struct DayFigures: Sendable, Equatable {
             case "st": guard let t = Self.target(value) else { return nil }; resolveTarget = t
             case "o": guard let n = Int(value) else { return nil }; reopened = n
             case "g": guard let t = Tally(encoded: value) else { return nil }; ratings = t
-            case "c": guard let t = Tally(encoded: value) else { return nil }; closedOn = t
             default: return nil
             }
         }
@@ -208,6 +238,24 @@ public struct DayFigures: Sendable, Equatable {
         var t = TargetTally()
         (t.met, t.missed, t.pending) = (met, missed, pending)
         return t
+    }
+}
+
+/// What the backlog over time and the open ages need of a rollup row: cheap to read for every day
+/// with open tickets, whatever the period shown.
+public struct BacklogRow: Sendable, Equatable {
+    public var day: Int
+    public var received: Int
+    public var open: Int
+    /// The days on which the row's closed tickets last closed.
+    public var closedOn: Tally
+
+    public init(day: Int, received: Int, open: Int, closedOn: Tally) {
+        (self.day, self.received, self.open, self.closedOn) = (day, received, open, closedOn)
+    }
+
+    public init(_ f: DayFigures) {
+        self.init(day: f.day, received: f.receivedCount, open: f.open, closedOn: f.closedOn)
     }
 }
 

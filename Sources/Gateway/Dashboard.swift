@@ -20,14 +20,15 @@ public struct DashboardFigures: Sendable, Equatable {
     /// - Parameters:
     ///   - rows: the rollup's rows of local days [fromDay, toDay);
     ///   - outside: the rows outside the period that `DailyFigureStore.figuresOutside` gives.
-    public init(_ rows: [DayFigures], outside: [DayFigures], fromDay: Int, toDay: Int, services: [String], calendar: MunicipalCalendar,
+    public init(_ rows: [DayFigures], outside: [BacklogRow], fromDay: Int, toDay: Int, services: [String], calendar: MunicipalCalendar,
                 now: Date, moes: [String] = [], areas: [String] = []) {
         var counts: [Int: [String: Int]] = [:]
         // The backlog: +1 on the day a ticket is received, -1 on the day it last closed.
         var change: [Int: Int] = [:], backlog = 0
-        for row in rows + outside {
-            if row.day >= fromDay, row.day < toDay { counts[row.day, default: [:]].merge(row.received, uniquingKeysWith: +) }
-            if row.day < fromDay { backlog += row.receivedCount } else { change[row.day, default: 0] += row.receivedCount }
+        for row in rows where row.day >= fromDay && row.day < toDay { counts[row.day, default: [:]].merge(row.received, uniquingKeysWith: +) }
+        let all = rows.map(BacklogRow.init) + outside
+        for row in all {
+            if row.day < fromDay { backlog += row.received } else { change[row.day, default: 0] += row.received }
             for (day, n) in row.closedOn.counts { if day < fromDay { backlog -= n } else { change[day, default: 0] -= n } }
         }
         let today = calendar.dayNumber(now)
@@ -35,7 +36,7 @@ public struct DashboardFigures: Sendable, Equatable {
             backlog += change[d] ?? 0
             return (calendar.day(number: d), counts[d] ?? [:], d <= today ? backlog : nil)
         }
-        ages = OpenAges.count(rows + outside, today: today)
+        ages = OpenAges.count(all, today: today)
         let grouped = Dictionary(grouping: rows, by: \.service)
         byService = services.compactMap { s in grouped[s].map { (s, Indicators(figures: $0, now: now)) } }
         let perMOE = Dictionary(grouping: rows, by: \.moe), perArea = Dictionary(grouping: rows, by: \.area)

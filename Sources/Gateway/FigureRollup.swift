@@ -28,7 +28,8 @@ public actor FigureRollup {
         let task = Task { try await self.pass() }
         running = task
         defer { if running == task { running = nil } }
-        return try await task.value
+        // A caller cancelled (the server stopping) stops the pass between two days.
+        return try await withTaskCancellationHandler { try await task.value } onCancel: { task.cancel() }
     }
 
     /// The rows of local days [fromDay, toDay), once every changed day is made again.
@@ -38,7 +39,7 @@ public actor FigureRollup {
     }
 
     /// Those rows and the ones outside the period that the backlog and the open ages need.
-    public func figuresWithBacklog(_ filter: FigureFilter, fromDay: Int, toDay: Int) async throws -> (rows: [DayFigures], outside: [DayFigures]) {
+    public func figuresWithBacklog(_ filter: FigureFilter, fromDay: Int, toDay: Int) async throws -> (rows: [DayFigures], outside: [BacklogRow]) {
         let rows = try await figures(filter, fromDay: fromDay, toDay: toDay)
         return (rows, try await store.figuresOutside(filter, fromDay: fromDay, toDay: toDay))
     }
@@ -50,6 +51,7 @@ public actor FigureRollup {
             guard !changed.isEmpty else { break }
             let days = Set(changed.map { calendar.dayNumber($0.createdAt) }).sorted()
             for day in days {
+                try Task.checkCancellation()
                 let start = calendar.start(ofDayNumber: day), end = calendar.start(ofDayNumber: day + 1)
                 let rows = DayFigures.rollup(try await tickets.indicatorTickets(moe: nil, from: start, to: end), calendar: calendar)
                 try await store.replaceFigures(day: day, with: rows.filter { $0.day == day })

@@ -35,7 +35,7 @@ extension PostgresStaffStore {
     public func changedTickets(limit: Int) async throws -> [ChangedTicket] {
         var out: [ChangedTicket] = []
         for try await (id, version, created) in try await client.query(
-            "SELECT ticket_id, version, created_at FROM figures_changed LIMIT \(Int64(limit))", logger: logger
+            "SELECT ticket_id, version, created_at FROM figures_changed ORDER BY created_at LIMIT \(Int64(limit))", logger: logger
         ).decode((Int64, Int64, Date).self) {
             out.append(ChangedTicket(id: id, version: version, createdAt: created))
         }
@@ -49,8 +49,9 @@ extension PostgresStaffStore {
             try await tx.query("DELETE FROM daily_figures WHERE day = \(Int32(day))", logger: logger)
             for r in rows {
                 try await tx.query("""
-                    INSERT INTO daily_figures (day, moe, service, area, open, last_closed, figures)
-                    VALUES (\(Int32(r.day)), \(r.moe), \(r.service), \(r.area), \(Int32(r.open)), \(r.closedOn.max.map { Int32($0) }), \(r.encoded))
+                    INSERT INTO daily_figures (day, moe, service, area, received, open, closed_on, last_closed, figures)
+                    VALUES (\(Int32(r.day)), \(r.moe), \(r.service), \(r.area), \(Int32(r.receivedCount)), \(Int32(r.open)), \(r.closedOn.encoded),
+                            \(r.closedOn.max.map { Int32($0) }), \(r.encoded))
                     """, logger: logger)
             }
         }
@@ -69,27 +70,35 @@ extension PostgresStaffStore {
     public func figures(_ filter: FigureFilter, fromDay: Int, toDay: Int) async throws -> [DayFigures] {
         let (from, to) = (Int32(clamping: fromDay), Int32(clamping: toDay))
         return try await readFigures("""
-            SELECT day, moe, service, area, open, figures FROM daily_figures WHERE day >= \(from) AND day < \(to)
+            SELECT day, moe, service, area, open, closed_on, figures FROM daily_figures WHERE day >= \(from) AND day < \(to)
               AND (\(filter.moe)::TEXT IS NULL OR moe = \(filter.moe)) AND (\(filter.service)::TEXT IS NULL OR service = \(filter.service))
               AND (\(filter.area)::TEXT IS NULL OR area = \(filter.area))
             """)
     }
 
-    public func figuresOutside(_ filter: FigureFilter, fromDay: Int, toDay: Int) async throws -> [DayFigures] {
+    public func figuresOutside(_ filter: FigureFilter, fromDay: Int, toDay: Int) async throws -> [BacklogRow] {
         let (from, to) = (Int32(clamping: fromDay), Int32(clamping: toDay))
-        return try await readFigures("""
-            SELECT day, moe, service, area, open, figures FROM daily_figures
+        var out: [BacklogRow] = []
+        for try await (day, received, open, closedOn) in try await client.query("""
+            SELECT day, received, open, closed_on FROM daily_figures
             WHERE ((day < \(from) AND (open > 0 OR last_closed >= \(from))) OR (day >= \(to) AND open > 0))
               AND (\(filter.moe)::TEXT IS NULL OR moe = \(filter.moe)) AND (\(filter.service)::TEXT IS NULL OR service = \(filter.service))
               AND (\(filter.area)::TEXT IS NULL OR area = \(filter.area))
-            """)
+            """, logger: logger).decode((Int32, Int32, Int32, String).self) {
+            if let closed = Tally(encoded: Substring(closedOn)) {
+                out.append(BacklogRow(day: Int(day), received: Int(received), open: Int(open), closedOn: closed))
+            }
+        }
+        return out
     }
 
     func readFigures(_ query: PostgresQuery) async throws -> [DayFigures] {
         var out: [DayFigures] = []
-        for try await (day, moe, service, area, open, figures) in try await client.query(query, logger: logger)
-            .decode((Int32, String, String, String, Int32, String).self) {
-            if let row = DayFigures(day: Int(day), moe: moe, service: service, area: area, open: Int(open), encoded: figures) { out.append(row) }
+        for try await (day, moe, service, area, open, closedOn, figures) in try await client.query(query, logger: logger)
+            .decode((Int32, String, String, String, Int32, String, String).self) {
+            if let row = DayFigures(day: Int(day), moe: moe, service: service, area: area, open: Int(open), closedOn: closedOn, encoded: figures) {
+                out.append(row)
+            }
         }
         return out
     }

@@ -259,7 +259,9 @@ enum PostgresSchema {
                 moe TEXT NOT NULL,
                 service TEXT NOT NULL,
                 area TEXT NOT NULL,
+                received INTEGER NOT NULL,
                 open INTEGER NOT NULL,
+                closed_on TEXT NOT NULL,
                 last_closed INTEGER,
                 figures TEXT NOT NULL,
                 PRIMARY KEY (day, moe, service, area)
@@ -274,6 +276,7 @@ enum PostgresSchema {
                 created_at TIMESTAMPTZ NOT NULL
             )
             """,
+            "CREATE INDEX figures_changed_created ON figures_changed (created_at)",
             """
             CREATE FUNCTION figures_mark_ticket() RETURNS trigger LANGUAGE plpgsql AS $$
             DECLARE t tickets;

@@ -31,7 +31,7 @@ extension SQLiteStaffStore {
 extension SQLiteStaffStore {
     public func changedTickets(limit: Int) async throws -> [ChangedTicket] {
         try await database.writer.read { db in
-            try Row.fetchAll(db, sql: "SELECT ticket_id, version, created_at FROM figures_changed LIMIT ?", arguments: [limit])
+            try Row.fetchAll(db, sql: "SELECT ticket_id, version, created_at FROM figures_changed ORDER BY created_at LIMIT ?", arguments: [limit])
                 .map { ChangedTicket(id: $0[0], version: $0[1], createdAt: $0[2]) }
         }
     }
@@ -40,9 +40,11 @@ extension SQLiteStaffStore {
         try await database.writer.write { db in
             try db.execute(sql: "DELETE FROM daily_figures WHERE day = ?", arguments: [day])
             let insert = try db.cachedStatement(sql: """
-                INSERT INTO daily_figures (day, moe, service, area, open, last_closed, figures) VALUES (?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO daily_figures (day, moe, service, area, received, open, closed_on, last_closed, figures) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
-            for r in rows { try insert.execute(arguments: [r.day, r.moe, r.service, r.area, r.open, r.closedOn.max, r.encoded]) }
+            for r in rows {
+                try insert.execute(arguments: [r.day, r.moe, r.service, r.area, r.receivedCount, r.open, r.closedOn.encoded, r.closedOn.max, r.encoded])
+            }
         }
     }
 
@@ -57,20 +59,24 @@ extension SQLiteStaffStore {
     }
 
     public func figures(_ filter: FigureFilter, fromDay: Int, toDay: Int) async throws -> [DayFigures] {
-        try await readFigures(filter, "day >= ?4 AND day < ?5", fromDay, toDay)
-    }
-
-    public func figuresOutside(_ filter: FigureFilter, fromDay: Int, toDay: Int) async throws -> [DayFigures] {
-        try await readFigures(filter, "((day < ?4 AND (open > 0 OR last_closed >= ?4)) OR (day >= ?5 AND open > 0))", fromDay, toDay)
-    }
-
-    func readFigures(_ filter: FigureFilter, _ days: String, _ fromDay: Int, _ toDay: Int) async throws -> [DayFigures] {
         try await database.writer.read { db in
             try Row.fetchAll(db, sql: """
-                SELECT day, moe, service, area, open, figures FROM daily_figures
-                WHERE \(days) AND (?1 IS NULL OR moe = ?1) AND (?2 IS NULL OR service = ?2) AND (?3 IS NULL OR area = ?3)
+                SELECT day, moe, service, area, open, closed_on, figures FROM daily_figures
+                WHERE day >= ?4 AND day < ?5 AND (?1 IS NULL OR moe = ?1) AND (?2 IS NULL OR service = ?2) AND (?3 IS NULL OR area = ?3)
                 """, arguments: [filter.moe, filter.service, filter.area, fromDay, toDay]).compactMap { row in
-                DayFigures(day: row[0], moe: row[1], service: row[2], area: row[3], open: row[4], encoded: row[5])
+                DayFigures(day: row[0], moe: row[1], service: row[2], area: row[3], open: row[4], closedOn: row[5], encoded: row[6])
+            }
+        }
+    }
+
+    public func figuresOutside(_ filter: FigureFilter, fromDay: Int, toDay: Int) async throws -> [BacklogRow] {
+        try await database.writer.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT day, received, open, closed_on FROM daily_figures
+                WHERE ((day < ?4 AND (open > 0 OR last_closed >= ?4)) OR (day >= ?5 AND open > 0))
+                  AND (?1 IS NULL OR moe = ?1) AND (?2 IS NULL OR service = ?2) AND (?3 IS NULL OR area = ?3)
+                """, arguments: [filter.moe, filter.service, filter.area, fromDay, toDay]).compactMap { row in
+                Tally(encoded: Substring(row[3] as String)).map { BacklogRow(day: row[0], received: row[1], open: row[2], closedOn: $0) }
             }
         }
     }

@@ -299,7 +299,9 @@ extension AppDatabase {
                     moe TEXT NOT NULL,
                     service TEXT NOT NULL,
                     area TEXT NOT NULL,
+                    received INTEGER NOT NULL,
                     open INTEGER NOT NULL,
+                    closed_on TEXT NOT NULL,
                     last_closed INTEGER,
                     figures TEXT NOT NULL,
                     PRIMARY KEY (day, moe, service, area)
@@ -311,6 +313,7 @@ extension AppDatabase {
                     version INTEGER NOT NULL,
                     created_at DATETIME NOT NULL
                 );
+                CREATE INDEX figures_changed_created ON figures_changed (created_at);
                 CREATE TRIGGER figures_ticket_added AFTER INSERT ON tickets BEGIN
                     INSERT INTO figures_changed (ticket_id, version, created_at) VALUES (NEW.id, 1, NEW.created_at)
                     ON CONFLICT (ticket_id) DO UPDATE SET version = version + 1;

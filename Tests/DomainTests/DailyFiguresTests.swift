@@ -37,16 +37,18 @@ import Testing
         }
         // Stored and read back, every row is the same.
         for row in rows {
-            let read = try #require(DayFigures(day: row.day, moe: row.moe, service: row.service, area: row.area, open: row.open, encoded: row.encoded))
+            let read = try #require(DayFigures(day: row.day, moe: row.moe, service: row.service, area: row.area, open: row.open,
+                                                    closedOn: row.closedOn.encoded, encoded: row.encoded))
             #expect(read == row)
         }
     }
 
     @Test func aDamagedRowIsNotReadAsFigures() {
         for text in ["r=ussd", "a=1*0", "at=1:2", "x=1", "a=one", "r=ussd:1;s=5*-1"] {
-            #expect(DayFigures(day: 1, moe: "m", service: "s", area: "a", open: 0, encoded: text) == nil, "\(text)")
+            #expect(DayFigures(day: 1, moe: "m", service: "s", area: "a", open: 0, closedOn: "", encoded: text) == nil, "\(text)")
         }
-        #expect(DayFigures(day: 1, moe: "m", service: "s", area: "a", open: 0, encoded: "")?.receivedCount == 0)
+        #expect(DayFigures(day: 1, moe: "m", service: "s", area: "a", open: 0, closedOn: "3,x", encoded: "") == nil)
+        #expect(DayFigures(day: 1, moe: "m", service: "s", area: "a", open: 0, closedOn: "", encoded: "")?.receivedCount == 0)
     }
 
     @Test func percentilesOfATallyFollowTheIndicatorsDefinition() {

@@ -22,7 +22,7 @@ import Testing
                        ticket(12, closed: nil)]
         let rows = DayFigures.rollup(tickets, calendar: calendar)
         let (inside, outside) = (rows.filter { (day0..<day0 + 5).contains($0.day) }, rows.filter { !(day0..<day0 + 5).contains($0.day) })
-        let f = DashboardFigures(inside, outside: outside.filter { $0.day > day0 - 5 }, fromDay: day0, toDay: day0 + 5, services: ["water"],
+        let f = DashboardFigures(inside, outside: outside.filter { $0.day > day0 - 5 }.map(BacklogRow.init), fromDay: day0, toDay: day0 + 5, services: ["water"],
                                  calendar: calendar, now: at(3, 12))
         #expect(f.days.map(\.day) == ["2026-11-20", "2026-11-21", "2026-11-22", "2026-11-23", "2026-11-24"])
         // Day 0: two open from before, +2 received, -1 closed = 3; day 1: +1, -1 = 3; day 2: -1 = 2;

@@ -34,7 +34,7 @@ public struct FigureFilter: Sendable, Equatable {
 
 /// The daily rollup (`DayFigures` by day, MOE, service and area) and the marks of what changed.
 public protocol DailyFigureStore: Sendable {
-    /// Up to `limit` changed tickets, oldest marks first.
+    /// Up to `limit` changed tickets, in the order they were received (so a batch covers few days).
     func changedTickets(limit: Int) async throws -> [ChangedTicket]
     /// Replaces every row of local day `day` with `rows` (one instance at a time per day).
     func replaceFigures(day: Int, with rows: [DayFigures]) async throws
@@ -44,7 +44,7 @@ public protocol DailyFigureStore: Sendable {
     func figures(_ filter: FigureFilter, fromDay: Int, toDay: Int) async throws -> [DayFigures]
     /// The rows outside [from, to) that the backlog and the open ages need: earlier days with
     /// tickets still open or closed on or after `from`, later days with tickets still open.
-    func figuresOutside(_ filter: FigureFilter, fromDay: Int, toDay: Int) async throws -> [DayFigures]
+    func figuresOutside(_ filter: FigureFilter, fromDay: Int, toDay: Int) async throws -> [BacklogRow]
 }
 
 /// The age buckets of open tickets on the dashboard, in whole local days since receipt.
@@ -54,7 +54,7 @@ public enum OpenAges {
     public static let labels = ["today", "1-2 days", "3-6 days", "7-29 days", "30 days or more"]
 
     /// Open tickets by age at local day `today`.
-    public static func count(_ rows: [DayFigures], today: Int) -> [Int] {
+    public static func count(_ rows: [BacklogRow], today: Int) -> [Int] {
         var buckets = [Int](repeating: 0, count: bounds.count + 1)
         for row in rows where row.open > 0 {
             let age = today - row.day
