@@ -23,8 +23,14 @@ public actor FigureRollup {
     /// Brings every changed day up to date; returns how many days were made again.
     @discardableResult
     public func refresh() async throws -> Int {
-        // A pass in flight may have read the marks before the caller's change: wait, then make another.
-        while let running { _ = try? await running.value }
+        // A pass in flight may have read the marks before the caller's change: wait for it, then
+        // make another. Each pass is waited for once: awaiting a finished task does not suspend,
+        // so looping on one that its starter has not cleared yet would spin on the actor for ever.
+        var waited: Task<Int, any Error>?
+        while let current = running, current != waited {
+            waited = current
+            _ = try? await current.value
+        }
         let task = Task { try await self.pass() }
         running = task
         defer { if running == task { running = nil } }

@@ -1,6 +1,9 @@
 import Domain
 import Foundation
 import Gateway
+import Logging
+import Store
+import TestSupport
 import Testing
 
 /// The backlog and open ages the dashboard draws, for tickets worked out by hand.
@@ -32,5 +35,30 @@ import Testing
         // Open now: received today (day 3), 2 days ago (day 1), 5 days ago (day -2); and day 12's.
         #expect(f.ages == [2, 1, 1, 0, 0])
         #expect(f.total.received == 4)
+    }
+}
+
+/// Many readers at once share the rollup: each waits for the pass in flight and the figures are
+/// whole (an earlier version spun for ever when a reader woke before the pass's starter).
+@Suite struct FigureRollupTests {
+    @Test func concurrentReadersAllGetTheFiguresAndNoMarkIsLeft() async throws {
+        let world = try TestGateway()
+        let calendar = world.gateway.engine.settings.calendar
+        for (i, number) in ["+27821110001", "+27821110002", "+27821110003"].enumerated() {
+            let draft = TicketDraft(reference: world.references.next(), service: "water", fault: "leak", area: "soweto", address: "1 Test St",
+                                    channel: i == 0 ? .sms : .ussd, reporter: MSISDN(number), language: "en")
+            let ticket = world.gateway.engine.newTicket(draft, at: world.clock.now(), confirm: false)
+            try await SQLiteConversationStore(world.database).transaction { tx in try tx.create(ticket) }
+        }
+        let rollup = FigureRollup(tickets: world.staff, store: world.staff, calendar: calendar, logger: Logger(label: "test"))
+        let day = calendar.dayNumber(world.clock.now())
+        let received = try await withThrowingTaskGroup(of: Int.self) { group in
+            for _ in 0..<20 {
+                group.addTask { Indicators(figures: try await rollup.figures(FigureFilter(), fromDay: day, toDay: day + 1), now: world.clock.now()).received }
+            }
+            return try await group.reduce(into: [Int]()) { $0.append($1) }
+        }
+        #expect(received == Array(repeating: 3, count: 20))
+        #expect(try await world.staff.changedTickets(limit: 10).isEmpty)
     }
 }
