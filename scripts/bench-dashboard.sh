@@ -35,7 +35,7 @@ seed_sql() { # $1: sqlite|postgres
     pad="lpad((100000000 + i)::text, 9, '0')"; phone="'+2782' || lpad((i % 500000)::text, 7, '0')"
   fi
   local service="CASE i % 4 WHEN 0 THEN 'water' WHEN 1 THEN 'roads' WHEN 2 THEN 'waste' ELSE 'electricity' END"
-  local area="CASE i % 16" k=0
+  local area="CASE (i / 4) % 16" k=0
   for a in soweto alexandra diepsloot orange_farm ivory_park randburg sandton roodepoort midrand lenasia braamfontein hillbrow \
            yeoville kliptown fordsburg cosmo_city; do area+=" WHEN $k THEN '$a'"; k=$((k + 1)); done
   area+=" END"

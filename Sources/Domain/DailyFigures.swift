@@ -181,6 +181,20 @@ public struct DayFigures: Sendable, Equatable {
         if let closed = t.closedAt { closedOn.add(calendar.dayNumber(closed)) } else { open += 1 }
     }
 
+    /// Every row's figures in one (its keys empty).
+    public static func merged<S: Sequence>(_ rows: S) -> DayFigures where S.Element == DayFigures {
+        var all = DayFigures(day: 0, moe: "", service: "", area: "")
+        for row in rows { all.merge(row) }
+        return all
+    }
+
+    /// Rows merged per key (service, MOE or area).
+    public static func merged(_ rows: [DayFigures], by key: (DayFigures) -> String) -> [String: DayFigures] {
+        var out: [String: DayFigures] = [:]
+        for row in rows { out[key(row), default: DayFigures(day: 0, moe: "", service: "", area: "")].merge(row) }
+        return out
+    }
+
     /// Adds another row's figures to these (the keys stay this row's).
     public mutating func merge(_ other: DayFigures) {
         for (channel, n) in other.received { received[channel, default: 0] += n }
@@ -262,12 +276,11 @@ public struct BacklogRow: Sendable, Equatable {
 extension Indicators {
     /// The same figures as `init(_ tickets:now:)` gives for the tickets these rows were made of.
     public init(figures rows: [DayFigures], now: Date) {
-        var all = DayFigures(day: 0, moe: "", service: "", area: "")
-        for row in rows { all.merge(row) }
-        self.init(merged: all, now: now)
+        self.init(merged: DayFigures.merged(rows), now: now)
     }
 
-    init(merged f: DayFigures, now: Date) {
+    /// The figures of rows already merged into one.
+    public init(merged f: DayFigures, now: Date) {
         self.init()
         received = f.receivedCount
         acknowledged = f.toAcknowledge.count

@@ -37,12 +37,13 @@ public struct DashboardFigures: Sendable, Equatable {
             return (calendar.day(number: d), counts[d] ?? [:], d <= today ? backlog : nil)
         }
         ages = OpenAges.count(all, today: today)
-        let grouped = Dictionary(grouping: rows, by: \.service)
-        byService = services.compactMap { s in grouped[s].map { (s, Indicators(figures: $0, now: now)) } }
-        let perMOE = Dictionary(grouping: rows, by: \.moe), perArea = Dictionary(grouping: rows, by: \.area)
-        byMOE = moes.compactMap { m in perMOE[m].map { (m, Indicators(figures: $0, now: now)) } }
-        byArea = areas.compactMap { a in perArea[a].map { (a, Indicators(figures: $0, now: now)) } }
-        total = Indicators(figures: rows, now: now)
+        // Each row is merged once per breakdown; the total is made of the services' sums.
+        let perService = DayFigures.merged(rows, by: \.service)
+        byService = services.compactMap { s in perService[s].map { (s, Indicators(merged: $0, now: now)) } }
+        let perMOE = DayFigures.merged(rows, by: \.moe), perArea = DayFigures.merged(rows, by: \.area)
+        byMOE = moes.compactMap { m in perMOE[m].map { (m, Indicators(merged: $0, now: now)) } }
+        byArea = areas.compactMap { a in perArea[a].map { (a, Indicators(merged: $0, now: now)) } }
+        total = Indicators(merged: DayFigures.merged(perService.values), now: now)
     }
 
     public static func == (a: DashboardFigures, b: DashboardFigures) -> Bool {
