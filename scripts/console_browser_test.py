@@ -195,10 +195,11 @@ def main():
         click(driver.find_element(By.LINK_TEXT, "Dashboard"))
         assert "dashboard" in driver.find_element(By.TAG_NAME, "h1").text.lower(), driver.page_source
         charts = driver.find_elements(By.CSS_SELECTOR, "section.chart")
-        assert len(charts) == 3, driver.page_source
+        assert len(charts) == 4, driver.page_source
         for chart in charts:
             assert chart.find_elements(By.TAG_NAME, "svg") and chart.find_elements(By.CSS_SELECTOR, "table.figures"), chart.text
         assert driver.find_elements(By.CSS_SELECTOR, "svg.received rect"), "no bar for the day of the report"
+        assert driver.find_elements(By.CSS_SELECTOR, "svg.backlog polyline"), "no backlog line"
         total = driver.find_element(By.CSS_SELECTOR, "tr.total").text
         assert total.startswith("All services 1 1"), total
         driver.save_screenshot(os.path.join(outdir, "console-dashboard.png"))

@@ -98,8 +98,9 @@ public struct Tally: Sendable, Equatable {
     }
 }
 
-/// Tickets measured against a target: met, missed, and the due times (Unix milliseconds) of those
-/// not done yet, which count as missed once their time has passed.
+/// Tickets measured against a target: met; missed (done late, or not done and already past the
+/// target when the row was made); and the due times (Unix milliseconds) of those not done and not
+/// yet due then, which count as missed once their time has passed.
 public struct TargetTally: Sendable, Equatable {
     public var met = 0
     public var missed = 0
@@ -107,9 +108,16 @@ public struct TargetTally: Sendable, Equatable {
 
     public init() {}
 
-    mutating func add(done: Date?, target: Date?) {
+    /// `madeAt`: when the row is made; a target passed by then is missed for any later reader.
+    mutating func add(done: Date?, target: Date?, madeAt: Date?) {
         guard let target else { return }
-        if let done { if done <= target { met += 1 } else { missed += 1 } } else { pending.add(Self.millis(target)) }
+        if let done {
+            if done <= target { met += 1 } else { missed += 1 }
+        } else if let madeAt, target < madeAt {
+            missed += 1
+        } else {
+            pending.add(Self.millis(target))
+        }
     }
 
     mutating func merge(_ other: TargetTally) {
@@ -155,26 +163,27 @@ public struct DayFigures: Sendable, Equatable {
 
     public var receivedCount: Int { received.values.reduce(0, +) }
 
-    /// One row per day, MOE, service and area for these tickets.
-    public static func rollup(_ tickets: [IndicatorTicket], calendar: MunicipalCalendar) -> [DayFigures] {
+    /// One row per day, MOE, service and area for these tickets, made at `now` (nil: due times are
+    /// all kept, for a reader at any time). A row made at `now` is right for readers at `now` or later.
+    public static func rollup(_ tickets: [IndicatorTicket], calendar: MunicipalCalendar, now: Date? = nil) -> [DayFigures] {
         var rows: [String: DayFigures] = [:]
         for t in tickets {
             let day = calendar.dayNumber(t.createdAt)
             let key = "\(day)\u{1}\(t.moe)\u{1}\(t.service)\u{1}\(t.area)"
             var row = rows[key] ?? DayFigures(day: day, moe: t.moe, service: t.service, area: t.area)
-            row.add(t, calendar: calendar)
+            row.add(t, calendar: calendar, madeAt: now)
             rows[key] = row
         }
         return rows.values.sorted { ($0.day, $0.moe, $0.service, $0.area) < ($1.day, $1.moe, $1.service, $1.area) }
     }
 
-    mutating func add(_ t: IndicatorTicket, calendar: MunicipalCalendar) {
+    mutating func add(_ t: IndicatorTicket, calendar: MunicipalCalendar, madeAt: Date?) {
         received[t.channel, default: 0] += 1
         if let at = t.acknowledgedAt { toAcknowledge.add(Indicators.minutes(t.createdAt, at)) }
-        acknowledgeTarget.add(done: t.acknowledgedAt, target: t.acknowledgeDueAt)
+        acknowledgeTarget.add(done: t.acknowledgedAt, target: t.acknowledgeDueAt, madeAt: madeAt)
         if !t.closedWithoutResolution {
             if let at = t.resolvedAt { toResolve.add(Indicators.minutes(t.createdAt, at)) }
-            resolveTarget.add(done: t.resolvedAt, target: t.dueAt)
+            resolveTarget.add(done: t.resolvedAt, target: t.dueAt, madeAt: madeAt)
         }
         if t.reopened { reopened += 1 }
         for r in t.ratings where (1...5).contains(r) { ratings.add(r) }

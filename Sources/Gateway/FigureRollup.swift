@@ -11,13 +11,15 @@ public actor FigureRollup {
     let tickets: any IndicatorRows
     let store: any DailyFigureStore
     let calendar: MunicipalCalendar
+    let clock: any WallClock
     let logger: Logger
     /// Marks read per pass: bounds the memory of the first build after an upgrade.
     let batch: Int
     var running: Task<Int, any Error>?
 
-    public init(tickets: any IndicatorRows, store: any DailyFigureStore, calendar: MunicipalCalendar, logger: Logger, batch: Int = 100_000) {
-        (self.tickets, self.store, self.calendar, self.logger, self.batch) = (tickets, store, calendar, logger, batch)
+    public init(tickets: any IndicatorRows, store: any DailyFigureStore, calendar: MunicipalCalendar, clock: any WallClock, logger: Logger,
+                batch: Int = 100_000) {
+        (self.tickets, self.store, self.calendar, self.clock, self.logger, self.batch) = (tickets, store, calendar, clock, logger, batch)
     }
 
     /// Brings every changed day up to date; returns how many days were made again.
@@ -59,7 +61,9 @@ public actor FigureRollup {
             for day in days {
                 try Task.checkCancellation()
                 let start = calendar.start(ofDayNumber: day), end = calendar.start(ofDayNumber: day + 1)
-                let rows = DayFigures.rollup(try await tickets.indicatorTickets(moe: nil, from: start, to: end), calendar: calendar)
+                // The time is taken before the tickets are read: a target passed by then stays passed.
+                let now = clock.now()
+                let rows = DayFigures.rollup(try await tickets.indicatorTickets(moe: nil, from: start, to: end), calendar: calendar, now: now)
                 try await store.replaceFigures(day: day, with: rows.filter { $0.day == day })
             }
             try await store.clearChanged(changed)

@@ -96,7 +96,8 @@ public enum WebApp {
                           limiter: limiter, limits: security.limits).register(on: router)
         }
         if let staff = services.staff {
-            let figures = services.figures ?? FigureRollup(tickets: staff, store: staff, calendar: engine.settings.calendar, logger: logger)
+            let figures = services.figures ?? FigureRollup(tickets: staff, store: staff, calendar: engine.settings.calendar,
+                                                                  clock: services.clock, logger: logger)
             MOEApiRoutes(staff: staff, figures: figures, engine: engine, clock: services.clock, limiter: limiter, limits: security.limits).register(on: router)
             ConsoleRoutes(staff: staff, figures: figures, engine: engine, clock: services.clock, settings: services.console, logger: logger,
                           limiter: limiter, limits: security.limits, secureCookies: security.https).register(on: router)

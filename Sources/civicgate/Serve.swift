@@ -53,7 +53,8 @@ struct Serve: AsyncParsableCommand {
         let escalator = PeriodicJob(name: "escalated tickets past their service-level targets", every: .seconds(60), logger: logger) {
             try await escalation.run()
         }
-        let rollup = FigureRollup(tickets: wiring.staff, store: wiring.staff, calendar: gateway.engine.settings.calendar, logger: logger)
+        let rollup = FigureRollup(tickets: wiring.staff, store: wiring.staff, calendar: gateway.engine.settings.calendar, clock: wiring.clock,
+                                  logger: logger)
         let figures = PeriodicJob(name: "made the daily figures of changed days again", every: .seconds(60), logger: logger) {
             try await rollup.refresh()
         }

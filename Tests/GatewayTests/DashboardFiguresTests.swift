@@ -50,7 +50,7 @@ import Testing
             let ticket = world.gateway.engine.newTicket(draft, at: world.clock.now(), confirm: false)
             try await SQLiteConversationStore(world.database).transaction { tx in try tx.create(ticket) }
         }
-        let rollup = FigureRollup(tickets: world.staff, store: world.staff, calendar: calendar, logger: Logger(label: "test"))
+        let rollup = FigureRollup(tickets: world.staff, store: world.staff, calendar: calendar, clock: world.clock, logger: Logger(label: "test"))
         let day = calendar.dayNumber(world.clock.now())
         let received = try await withThrowingTaskGroup(of: Int.self) { group in
             for _ in 0..<20 {

@@ -356,7 +356,7 @@ struct StaffWorld: Sendable {
 
             // The daily rollup gives the same figures, without reading the tickets again.
             let calendar = w.engine.settings.calendar, day = calendar.dayNumber(start)
-            let rollup = FigureRollup(tickets: w.staff, store: w.staff, calendar: calendar, logger: Logger(label: "test"))
+            let rollup = FigureRollup(tickets: w.staff, store: w.staff, calendar: calendar, clock: w.organisations.clock, logger: Logger(label: "test"))
             let water = try await rollup.figures(FigureFilter(moe: "water"), fromDay: day, toDay: day + 1)
             #expect(Indicators(figures: water, now: w.now) == i)
             #expect(try await rollup.figures(FigureFilter(moe: "water"), fromDay: day + 1, toDay: day + 30).isEmpty)
@@ -378,7 +378,7 @@ struct StaffWorld: Sendable {
     func everyChangeOfATicketMarksItsDayToBeMadeAgain(_ kind: StoreKind) async throws {
         try await StaffWorld.with(kind) { w async throws in
             let calendar = w.engine.settings.calendar
-            let rollup = FigureRollup(tickets: w.staff, store: w.staff, calendar: calendar, logger: Logger(label: "test"))
+            let rollup = FigureRollup(tickets: w.staff, store: w.staff, calendar: calendar, clock: w.organisations.clock, logger: Logger(label: "test"))
             let refs = try await w.tickets([("water.leak", "0821110001"), ("water.leak", "0821110002")])
             #expect(try await w.staff.changedTickets(limit: 10).count == 2, "both new tickets are marked")
             #expect(try await rollup.refresh() == 1)
