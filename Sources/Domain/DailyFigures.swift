@@ -147,6 +147,9 @@ public struct DayFigures: Sendable, Equatable {
     /// Whole minutes from receipt to acknowledgement, and to resolution (resolvable tickets).
     public var toAcknowledge = Tally()
     public var toResolve = Tally()
+    /// How many were acknowledged and resolved (kept apart from the times, which a merge may skip).
+    public var acknowledged = 0
+    public var resolved = 0
     public var acknowledgeTarget = TargetTally()
     public var resolveTarget = TargetTally()
     public var reopened = 0
@@ -179,10 +182,16 @@ public struct DayFigures: Sendable, Equatable {
 
     mutating func add(_ t: IndicatorTicket, calendar: MunicipalCalendar, madeAt: Date?) {
         received[t.channel, default: 0] += 1
-        if let at = t.acknowledgedAt { toAcknowledge.add(Indicators.minutes(t.createdAt, at)) }
+        if let at = t.acknowledgedAt {
+            toAcknowledge.add(Indicators.minutes(t.createdAt, at))
+            acknowledged += 1
+        }
         acknowledgeTarget.add(done: t.acknowledgedAt, target: t.acknowledgeDueAt, madeAt: madeAt)
         if !t.closedWithoutResolution {
-            if let at = t.resolvedAt { toResolve.add(Indicators.minutes(t.createdAt, at)) }
+            if let at = t.resolvedAt {
+                toResolve.add(Indicators.minutes(t.createdAt, at))
+                resolved += 1
+            }
             resolveTarget.add(done: t.resolvedAt, target: t.dueAt, madeAt: madeAt)
         }
         if t.reopened { reopened += 1 }
@@ -197,18 +206,23 @@ public struct DayFigures: Sendable, Equatable {
         return all
     }
 
-    /// Rows merged per key (service, MOE or area).
-    public static func merged(_ rows: [DayFigures], by key: (DayFigures) -> String) -> [String: DayFigures] {
+    /// Rows merged per key (service, MOE or area); without `durations` the times to acknowledge
+    /// and resolve are left out (the costliest part, for tables that show no medians).
+    public static func merged(_ rows: [DayFigures], by key: (DayFigures) -> String, durations: Bool = true) -> [String: DayFigures] {
         var out: [String: DayFigures] = [:]
-        for row in rows { out[key(row), default: DayFigures(day: 0, moe: "", service: "", area: "")].merge(row) }
+        for row in rows { out[key(row), default: DayFigures(day: 0, moe: "", service: "", area: "")].merge(row, durations: durations) }
         return out
     }
 
     /// Adds another row's figures to these (the keys stay this row's).
-    public mutating func merge(_ other: DayFigures) {
+    public mutating func merge(_ other: DayFigures, durations: Bool = true) {
         for (channel, n) in other.received { received[channel, default: 0] += n }
-        toAcknowledge.merge(other.toAcknowledge)
-        toResolve.merge(other.toResolve)
+        acknowledged += other.acknowledged
+        resolved += other.resolved
+        if durations {
+            toAcknowledge.merge(other.toAcknowledge)
+            toResolve.merge(other.toResolve)
+        }
         acknowledgeTarget.merge(other.acknowledgeTarget)
         resolveTarget.merge(other.resolveTarget)
         reopened += other.reopened
@@ -253,6 +267,7 @@ public struct DayFigures: Sendable, Equatable {
             default: return nil
             }
         }
+        (acknowledged, resolved) = (toAcknowledge.count, toResolve.count)
     }
 
     static func target(_ text: Substring) -> TargetTally? {
@@ -292,8 +307,8 @@ extension Indicators {
     public init(merged f: DayFigures, now: Date) {
         self.init()
         received = f.receivedCount
-        acknowledged = f.toAcknowledge.count
-        resolved = f.toResolve.count
+        acknowledged = f.acknowledged
+        resolved = f.resolved
         reopened = f.reopened
         medianHoursToAcknowledge = f.toAcknowledge.percentile(50).map(Self.hours)
         medianHoursToResolve = f.toResolve.percentile(50).map(Self.hours)

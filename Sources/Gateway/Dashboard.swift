@@ -12,7 +12,8 @@ public struct DashboardFigures: Sendable, Equatable {
     public var ages: [Int] = []
     /// The indicators per service (services with tickets only, in catalogue order), and overall.
     public var byService: [(service: String, indicators: Indicators)]
-    /// The same per MOE and per area (in catalogue order, those with tickets only).
+    /// The same per MOE and per area (in catalogue order, those with tickets only), without the
+    /// medians and p90 (by service only, as Circular 88 asks): the counts and percentages.
     public var byMOE: [(key: String, indicators: Indicators)] = []
     public var byArea: [(key: String, indicators: Indicators)] = []
     public var total: Indicators
@@ -40,7 +41,7 @@ public struct DashboardFigures: Sendable, Equatable {
         // Each row is merged once per breakdown; the total is made of the services' sums.
         let perService = DayFigures.merged(rows, by: \.service)
         byService = services.compactMap { s in perService[s].map { (s, Indicators(merged: $0, now: now)) } }
-        let perMOE = DayFigures.merged(rows, by: \.moe), perArea = DayFigures.merged(rows, by: \.area)
+        let perMOE = DayFigures.merged(rows, by: \.moe, durations: false), perArea = DayFigures.merged(rows, by: \.area, durations: false)
         byMOE = moes.compactMap { m in perMOE[m].map { (m, Indicators(merged: $0, now: now)) } }
         byArea = areas.compactMap { a in perArea[a].map { (a, Indicators(merged: $0, now: now)) } }
         total = Indicators(merged: DayFigures.merged(perService.values), now: now)
