@@ -56,15 +56,19 @@ public struct Tally: Sendable, Equatable {
 
     /// Reads `encoded`; nil for anything else.
     public init?(encoded text: Substring) {
+        self.init(bytes: text.utf8)
+    }
+
+    /// Reads `encoded` as UTF-8 bytes, byte by byte: the dashboard reads tens of thousands per request.
+    public init?<C: Collection>(bytes text: C) where C.Element == UInt8 {
         guard !text.isEmpty else { return }
-        // Byte by byte: the dashboard reads tens of thousands of these per request.
         var number = 0, digits = 0, negative = false, value: Int?
         func end() -> Int? {
             guard digits > 0, digits <= 18 else { return nil }
             defer { (number, digits, negative) = (0, 0, false) }
             return negative ? -number : number
         }
-        for byte in text.utf8 {
+        for byte in text {
             switch byte {
             case UInt8(ascii: "0")...UInt8(ascii: "9"):
                 number = number * 10 + Int(byte - UInt8(ascii: "0"))
@@ -242,40 +246,53 @@ public struct DayFigures: Sendable, Equatable {
                 "o=\(reopened)", "g=\(ratings.encoded)"].joined(separator: ";")
     }
 
-    /// Reads `encoded` for the row with these keys and columns.
+    /// Reads `encoded` for the row with these keys and columns (as bytes: this is the dashboard's
+    /// hot path, tens of thousands of rows a request).
     public init?(day: Int, moe: String, service: String, area: String, open: Int, closedOn: String, encoded text: String) {
         self.init(day: day, moe: moe, service: service, area: area)
         self.open = open
-        guard let closed = Tally(encoded: Substring(closedOn)) else { return nil }
+        guard let closed = Tally(bytes: closedOn.utf8) else { return nil }
         self.closedOn = closed
-        for field in text.split(separator: ";") {
-            guard let eq = field.firstIndex(of: "=") else { return nil }
-            let value = field[field.index(after: eq)...]
-            switch field[..<eq] {
-            case "r":
-                for item in value.split(separator: ",") {
-                    let p = item.split(separator: ":")
-                    guard p.count == 2, let n = Int(p[1]) else { return nil }
-                    received[String(p[0]), default: 0] += n
-                }
-            case "a": guard let t = Tally(encoded: value) else { return nil }; toAcknowledge = t
-            case "s": guard let t = Tally(encoded: value) else { return nil }; toResolve = t
-            case "at": guard let t = Self.target(value) else { return nil }; acknowledgeTarget = t
-            case "st": guard let t = Self.target(value) else { return nil }; resolveTarget = t
-            case "o": guard let n = Int(value) else { return nil }; reopened = n
-            case "g": guard let t = Tally(encoded: value) else { return nil }; ratings = t
-            default: return nil
+        for field in text.utf8.split(separator: UInt8(ascii: ";")) {
+            guard let eq = field.firstIndex(of: UInt8(ascii: "=")) else { return nil }
+            let key = field[..<eq], value = field[field.index(after: eq)...]
+            func `is`(_ name: StaticString) -> Bool {
+                name.withUTF8Buffer { key.elementsEqual($0) }
             }
+            if `is`("a") { guard let t = Tally(bytes: value) else { return nil }; toAcknowledge = t }
+            else if `is`("s") { guard let t = Tally(bytes: value) else { return nil }; toResolve = t }
+            else if `is`("at") { guard let t = Self.target(value) else { return nil }; acknowledgeTarget = t }
+            else if `is`("st") { guard let t = Self.target(value) else { return nil }; resolveTarget = t }
+            else if `is`("g") { guard let t = Tally(bytes: value) else { return nil }; ratings = t }
+            else if `is`("o") { guard let n = Self.number(value) else { return nil }; reopened = n }
+            else if `is`("r") {
+                for item in value.split(separator: UInt8(ascii: ",")) {
+                    let p = item.split(separator: UInt8(ascii: ":"))
+                    guard p.count == 2, let n = Self.number(p[1]) else { return nil }
+                    received[String(decoding: p[0], as: UTF8.self), default: 0] += n
+                }
+            } else { return nil }
         }
         (acknowledged, resolved) = (toAcknowledge.count, toResolve.count)
     }
 
-    static func target(_ text: Substring) -> TargetTally? {
-        let p = text.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
-        guard p.count == 3, let met = Int(p[0]), let missed = Int(p[1]), let pending = Tally(encoded: p[2]) else { return nil }
+    static func target<C: Collection>(_ text: C) -> TargetTally? where C.Element == UInt8 {
+        let p = text.split(separator: UInt8(ascii: ":"), maxSplits: 2, omittingEmptySubsequences: false)
+        guard p.count == 3, let met = number(p[0]), let missed = number(p[1]), let pending = Tally(bytes: p[2]) else { return nil }
         var t = TargetTally()
         (t.met, t.missed, t.pending) = (met, missed, pending)
         return t
+    }
+
+    /// A count written in decimal digits.
+    static func number<C: Collection>(_ bytes: C) -> Int? where C.Element == UInt8 {
+        guard !bytes.isEmpty, bytes.count <= 18 else { return nil }
+        var n = 0
+        for b in bytes {
+            guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(b) else { return nil }
+            n = n * 10 + Int(b - UInt8(ascii: "0"))
+        }
+        return n
     }
 }
 
