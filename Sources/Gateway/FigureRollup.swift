@@ -64,7 +64,7 @@ public actor FigureRollup {
                 // The time is taken before the tickets are read: a target passed by then stays passed.
                 let now = clock.now()
                 let rows = DayFigures.rollup(try await tickets.indicatorTickets(moe: nil, from: start, to: end), calendar: calendar, now: now)
-                try await store.replaceFigures(day: day, with: rows.filter { $0.day == day })
+                try await store.replaceFigures(day: day, with: rows.filter { $0.day == day }, madeAt: now)
             }
             try await store.clearChanged(changed)
             made += days.count

@@ -42,10 +42,20 @@ extension PostgresStaffStore {
         return out
     }
 
-    public func replaceFigures(day: Int, with rows: [DayFigures]) async throws {
+    @discardableResult
+    public func replaceFigures(day: Int, with rows: [DayFigures], madeAt: Date) async throws -> Bool {
         try await client.withTransaction(logger: logger) { tx in
-            // Two instances making the same day take turns, so neither sees the other's half.
+            // Two instances making the same day take turns, so neither sees the other's half, and
+            // figures made from an earlier read of the tickets never replace later ones.
             try await tx.perform("SELECT pg_advisory_xact_lock(\(Self.figuresLock), \(Int32(truncatingIfNeeded: day)))::text", logger: logger)
+            var latest: Date?
+            for try await at in try await tx.query("SELECT made_at FROM figure_days WHERE day = \(Int32(day))", logger: logger).decode(Date.self) {
+                latest = at
+            }
+            if let latest, latest > madeAt { return false }
+            try await tx.query("""
+                INSERT INTO figure_days (day, made_at) VALUES (\(Int32(day)), \(madeAt)) ON CONFLICT (day) DO UPDATE SET made_at = excluded.made_at
+                """, logger: logger)
             try await tx.query("DELETE FROM daily_figures WHERE day = \(Int32(day))", logger: logger)
             for r in rows {
                 try await tx.query("""
@@ -54,6 +64,7 @@ extension PostgresStaffStore {
                             \(r.closedOn.max.map { Int32($0) }), \(r.encoded))
                     """, logger: logger)
             }
+            return true
         }
     }
 

@@ -268,6 +268,7 @@ enum PostgresSchema {
             )
             """,
             "CREATE INDEX daily_figures_open ON daily_figures (open) WHERE open > 0",
+            "CREATE TABLE figure_days (day INTEGER PRIMARY KEY, made_at TIMESTAMPTZ NOT NULL)",
             "CREATE INDEX tickets_created ON tickets (created_at)",
             """
             CREATE TABLE figures_changed (

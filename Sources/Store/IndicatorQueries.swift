@@ -36,8 +36,13 @@ extension SQLiteStaffStore {
         }
     }
 
-    public func replaceFigures(day: Int, with rows: [DayFigures]) async throws {
+    @discardableResult
+    public func replaceFigures(day: Int, with rows: [DayFigures], madeAt: Date) async throws -> Bool {
         try await database.writer.write { db in
+            let latest = try Date.fetchOne(db, sql: "SELECT made_at FROM figure_days WHERE day = ?", arguments: [day])
+            if let latest, latest > madeAt { return false }
+            try db.execute(sql: "INSERT INTO figure_days (day, made_at) VALUES (?, ?) ON CONFLICT (day) DO UPDATE SET made_at = excluded.made_at",
+                           arguments: [day, madeAt])
             try db.execute(sql: "DELETE FROM daily_figures WHERE day = ?", arguments: [day])
             let insert = try db.cachedStatement(sql: """
                 INSERT INTO daily_figures (day, moe, service, area, received, open, closed_on, last_closed, figures) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -45,6 +50,7 @@ extension SQLiteStaffStore {
             for r in rows {
                 try insert.execute(arguments: [r.day, r.moe, r.service, r.area, r.receivedCount, r.open, r.closedOn.encoded, r.closedOn.max, r.encoded])
             }
+            return true
         }
     }
 

@@ -307,6 +307,10 @@ extension AppDatabase {
                     PRIMARY KEY (day, moe, service, area)
                 ) WITHOUT ROWID;
                 CREATE INDEX daily_figures_open ON daily_figures (open) WHERE open > 0;
+                CREATE TABLE figure_days (
+                    day INTEGER PRIMARY KEY,
+                    made_at DATETIME NOT NULL
+                );
                 CREATE INDEX tickets_created ON tickets (created_at);
                 CREATE TABLE figures_changed (
                     ticket_id INTEGER PRIMARY KEY,

@@ -398,6 +398,12 @@ struct StaffWorld: Sendable {
             #expect(try await rollup.refresh() == 1)
             #expect(try await acknowledged() == 1)
             #expect(try await w.staff.changedTickets(limit: 10).isEmpty)
+            // Another instance that read the tickets before this one finishes later: its older
+            // figures are refused, the newer ones stay.
+            #expect(try await w.staff.replaceFigures(day: day, with: [], madeAt: w.now.addingTimeInterval(-60)) == false)
+            #expect(try await acknowledged() == 1)
+            #expect(try await w.staff.replaceFigures(day: day, with: [], madeAt: w.now.addingTimeInterval(60)) == true)
+            #expect(try await acknowledged() == 0)
         }
     }
 }

@@ -36,8 +36,11 @@ public struct FigureFilter: Sendable, Equatable {
 public protocol DailyFigureStore: Sendable {
     /// Up to `limit` changed tickets, in the order they were received (so a batch covers few days).
     func changedTickets(limit: Int) async throws -> [ChangedTicket]
-    /// Replaces every row of local day `day` with `rows` (one instance at a time per day).
-    func replaceFigures(day: Int, with rows: [DayFigures]) async throws
+    /// Replaces every row of local day `day` with `rows` made from tickets read at `madeAt` (one
+    /// instance at a time per day), unless the day's rows were made from a later read: two
+    /// instances making the same day never leave the older figures. Returns whether it replaced them.
+    @discardableResult
+    func replaceFigures(day: Int, with rows: [DayFigures], madeAt: Date) async throws -> Bool
     /// Removes the marks that were read, unless the ticket changed again since.
     func clearChanged(_ tickets: [ChangedTicket]) async throws
     /// The rows of days [from, to) that pass the filter.
