@@ -338,6 +338,35 @@ extension AppDatabase {
                 INSERT INTO figures_changed (ticket_id, version, created_at) SELECT id, 1, created_at FROM tickets;
                 """)
         }
+        migrator.registerMigration("v13 incidents") { db in
+            try db.execute(sql: """
+                CREATE TABLE incidents (
+                    id INTEGER PRIMARY KEY,
+                    moe TEXT NOT NULL,
+                    service TEXT NOT NULL,
+                    faults TEXT NOT NULL,
+                    areas TEXT NOT NULL,
+                    description TEXT NOT NULL,
+                    expected_at DATETIME,
+                    status TEXT NOT NULL CHECK (status IN ('open', 'closed')),
+                    created_at DATETIME NOT NULL,
+                    updated_at DATETIME NOT NULL,
+                    closed_at DATETIME
+                );
+                CREATE INDEX incidents_open ON incidents (status, moe);
+                CREATE TABLE incident_events (
+                    id INTEGER PRIMARY KEY,
+                    incident_id INTEGER NOT NULL REFERENCES incidents (id),
+                    at DATETIME NOT NULL,
+                    kind TEXT NOT NULL,
+                    description TEXT,
+                    expected_at DATETIME,
+                    areas TEXT,
+                    actor TEXT NOT NULL
+                );
+                CREATE INDEX incident_events_incident ON incident_events (incident_id, id);
+                """)
+        }
         return migrator
     }
 }

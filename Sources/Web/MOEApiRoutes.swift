@@ -17,6 +17,7 @@ struct MOEApiRoutes: Sendable {
     let limits: RateLimits
 
     func register(on router: Router<WebContext>) {
+        registerIncidents(on: router)
         router.get("/api/v1/tickets") { request, context in
             if let wait = await limiter.take(limits.moeAPI, "moe-api", address: context.clientAddress) { return RateLimiter.tooMany(wait) }
             guard let moe = try await moe(request) else { return unauthorized() }

@@ -406,4 +406,39 @@ struct StaffWorld: Sendable {
             #expect(try await acknowledged() == 0)
         }
     }
+
+    @Test(arguments: StoreKind.available)
+    func incidentsKeepTheirHistoryGrowTheirAreasAndStayInTheirMOE(_ kind: StoreKind) async throws {
+        try await StaffWorld.with(kind) { w async throws in
+            let at = w.now
+            let draft = IncidentDraft(service: "electricity", faults: ["outage"], areas: ["soweto"], description: "Substation tripped",
+                                      expectedAt: at.addingTimeInterval(3600))
+            let declared = try await w.staff.declare(draft, moe: "electricity", actor: "api:electricity", address: "192.0.2.1", at: at)
+            #expect(declared.isOpen && declared.areas == ["soweto"] && declared.faults == ["outage"] && declared.moe == "electricity")
+            #expect(declared.covers(service: "electricity", fault: "outage", area: "soweto"))
+            #expect(!declared.covers(service: "electricity", fault: "streetlight", area: "soweto"))
+            #expect(try await w.staff.incident(declared.id, moe: "water") == nil)
+            #expect(try await w.staff.changeIncident(declared.id, moe: "water", IncidentDraft(description: "x"), closing: false, actor: "api:water",
+                                                     address: nil, at: at) == nil)
+            // Two updates each naming only their new area: both are kept.
+            _ = try await w.staff.changeIncident(declared.id, moe: "electricity", IncidentDraft(areas: ["kliptown"]), closing: false,
+                                                 actor: "a", address: nil, at: at)
+            let grown = try await w.staff.changeIncident(declared.id, moe: "electricity", IncidentDraft(areas: ["lenasia"], description: "Wider"),
+                                                         closing: false, actor: "b", address: nil, at: at)
+            #expect(grown?.areas == ["soweto", "kliptown", "lenasia"] && grown?.description == "Wider")
+            #expect(grown?.expectedAt.map { abs($0.timeIntervalSince(at.addingTimeInterval(3600))) < 0.001 } == true, "kept when not given")
+            #expect(try await w.staff.openIncidents(moe: "electricity").map(\.id) == [declared.id])
+            let closed = try await w.staff.changeIncident(declared.id, moe: "electricity", IncidentDraft(description: "Restored"), closing: true,
+                                                          actor: "c", address: nil, at: at)
+            #expect(closed?.isOpen == false)
+            #expect(try await w.staff.openIncidents(moe: nil).isEmpty)
+            let again = try await w.staff.changeIncident(declared.id, moe: "electricity", IncidentDraft(description: "late"), closing: false,
+                                                         actor: "d", address: nil, at: at)
+            #expect(again?.description == "Restored", "a closed incident does not change")
+            let history = try await w.staff.incidentHistory(declared.id)
+            #expect(history.map(\.kind) == ["declared", "updated", "updated", "closed"] && history.map(\.actor) == ["api:electricity", "a", "b", "c"])
+            #expect(history[2].areas == ["soweto", "kliptown", "lenasia"])
+            #expect(try await w.staff.auditEntries(scope: nil, limit: 10, offset: 0).filter { $0.action.hasPrefix("incident") }.count == 4)
+        }
+    }
 }

@@ -76,6 +76,14 @@ public enum DatabaseCopy {
             ("attempts", .integer), ("next_attempt_at", .date), ("lease_until", .date), ("last_error", .text), ("created_at", .date),
             ("updated_at", .date),
         ]),
+        CopiedTable("incidents", order: "id", [
+            ("id", .integer), ("moe", .text), ("service", .text), ("faults", .text), ("areas", .text), ("description", .text),
+            ("expected_at", .date), ("status", .text), ("created_at", .date), ("updated_at", .date), ("closed_at", .date),
+        ]),
+        CopiedTable("incident_events", order: "id", [
+            ("id", .integer), ("incident_id", .integer), ("at", .date), ("kind", .text), ("description", .text), ("expected_at", .date),
+            ("areas", .text), ("actor", .text),
+        ]),
         CopiedTable("users", order: "id", [("id", .integer), ("username", .text), ("password_hash", .text), ("moe", .text), ("role", .text),
                                            ("created_at", .date), ("disabled_at", .date), ("phone", .text), ("email", .text), ("head", .boolean)]),
         CopiedTable("moe_tokens", order: "id", [("id", .integer), ("moe", .text), ("token_hash", .text), ("token_prefix", .text),
