@@ -54,6 +54,9 @@ extension MOEApiRoutes {
         case .draft(let d): draft = d
         case .refused(let response): return response
         }
+        if !closing, draft == IncidentDraft() {
+            return problem(.badRequest, "nothing to change: send any of faults, areas, description, expected_at")
+        }
         if closing {
             // Closing says how it ended; nothing else changes.
             draft = IncidentDraft(description: draft.description)

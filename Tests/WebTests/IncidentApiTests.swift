@@ -33,6 +33,8 @@ import Web
                 """)
             #expect(extended.status == .ok)
             #expect(extended.body["areas"] as? [String] == ["soweto", "kliptown"] && extended.body["description"] as? String == "Also Kliptown.")
+            let empty = try await api.call(client, .post, "/api/v1/incidents/\(id)", token: power, json: "{}")
+            #expect(empty.status == .badRequest && (empty.body["error"] as? String)?.contains("nothing to change") == true)
             let shrunk = try await api.call(client, .post, "/api/v1/incidents/\(id)", token: power, json: #"{"areas": ["kliptown"]}"#)
             #expect(shrunk.status == .badRequest && (shrunk.body["error"] as? String)?.contains("only be extended") == true)
 
