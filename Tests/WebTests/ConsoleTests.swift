@@ -430,14 +430,44 @@ import Testing
     }
 }
 
+/// Open incidents head the queue and the dashboard of their MOE, escaped, and leave when closed.
+@Suite struct ConsoleIncidentTests {
+    @Test func anMOEsOpenIncidentsAreShownToItsStaffOnly() async throws {
+        let world = try TestGateway()
+        try await world.user("thandi", moe: "water")
+        try await world.user("lerato", moe: "electricity")
+        try await world.user("admin", moe: "municipal", role: .admin)
+        let draft = IncidentDraft(service: "electricity", faults: ["outage"], areas: ["soweto", "kliptown"],
+                                  description: "Substation <b>tripped</b>", expectedAt: world.clock.now().addingTimeInterval(3 * 3600))
+        let incident = try await world.staff.declare(draft, moe: "electricity", actor: "api:electricity", address: nil, at: world.clock.now())
+        try await makeApp(world).test(.router) { client in
+            let browser = ConsoleBrowser(client)
+            _ = try await browser.signIn("lerato", TestGateway.password)
+            let queue = try await browser.get("/console/").body
+            #expect(queue.contains("Open incidents") && queue.contains("Substation &lt;b&gt;tripped&lt;/b&gt;") && !queue.contains("<b>tripped"))
+            #expect(queue.contains("in Soweto, Kliptown") && queue.contains("Expected back"))
+            #expect(try await browser.get("/console/dashboard").body.contains("Substation &lt;b&gt;tripped"))
+            _ = try await browser.post("/console/sign-out", [])
+            _ = try await browser.signIn("thandi", TestGateway.password)
+            #expect(!(try await browser.get("/console/").body.contains("Open incidents")), "another MOE's incident is not shown")
+            _ = try await browser.post("/console/sign-out", [])
+            _ = try await browser.signIn("admin", TestGateway.password)
+            #expect(try await browser.get("/console/").body.contains("Substation &lt;b&gt;tripped"))
+            _ = try await world.staff.changeIncident(incident.id, moe: "electricity", IncidentDraft(description: "Restored"), closing: true,
+                                                     actor: "api:electricity", address: nil, at: world.clock.now())
+            #expect(!(try await browser.get("/console/").body.contains("Open incidents")), "closed: gone")
+        }
+    }
+}
+
 /// The console's templates are files: none carries a script, and only the layout's `{{{body}}}`
 /// (itself a rendered, escaped page) skips HTML escaping.
 @Suite struct ConsoleTemplateFileTests {
     @Test func noTemplateHasAScriptOrAnUnescapedValue() throws {
         let folder = repositoryRoot.appendingPathComponent("Sources/Web/Console/Templates")
         let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".mustache") }.sorted()
-        #expect(files == ["audit.mustache", "dashboard.mustache", "layout.mustache", "message.mustache", "queue.mustache", "signin.mustache",
-                          "ticket.mustache"])
+        #expect(files == ["audit.mustache", "dashboard.mustache", "incidents.mustache", "layout.mustache", "message.mustache", "queue.mustache",
+                          "signin.mustache", "ticket.mustache"])
         for file in files {
             let text = try String(contentsOf: folder.appendingPathComponent(file), encoding: .utf8)
             #expect(!text.lowercased().contains("<script"), "\(file)")

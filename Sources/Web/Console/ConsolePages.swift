@@ -30,7 +30,7 @@ struct ConsolePages: Sendable {
         render("message", title: heading, session: session, ["heading": heading, "text": body, "link": link, "href": href])
     }
 
-    func queue(_ list: Worklist, filters: QueueFilters, session: StaffSession, now: Date, flash: String?) -> String {
+    func queue(_ list: Worklist, filters: QueueFilters, session: StaffSession, now: Date, flash: String?, incidents: [Incident] = []) -> String {
         let catalogue = text.engine.catalogue
         let scope = session.user.role == .admin ? nil : session.user.moe
         let services = catalogue.services.filter { scope == nil || $0.moe == scope }
@@ -62,6 +62,7 @@ struct ConsolePages: Sendable {
         if filters.page > 1 { context["previous"] = "/console/" + filters.address(page: filters.page - 1) }
         if filters.page < pages { context["next"] = "/console/" + filters.address(page: filters.page + 1) }
         if let flash { context["flash"] = flash }
+        context.merge(incidentsContext(incidents, showMOE: scope == nil)) { $1 }
         return render("queue", title: "Queue", session: session, context)
     }
 
@@ -152,5 +153,15 @@ struct ConsolePages: Sendable {
         case .status: "Status"
         case .service: "Service"
         }
+    }
+
+    /// The open incidents panel of the queue and the dashboard (`incidents.mustache`).
+    func incidentsContext(_ incidents: [Incident], showMOE: Bool) -> [String: Any] {
+        ["hasIncidents": !incidents.isEmpty, "incidents": incidents.map { i -> [String: Any] in
+            ["id": i.id, "service": text.service(i.service), "hasFaults": !i.faults.isEmpty,
+             "faults": i.faults.map { text.fault(i.service, $0) }.joined(separator: ", "), "areas": i.areas.map(text.area).joined(separator: ", "),
+             "description": i.description, "hasExpected": i.expectedAt != nil, "expected": i.expectedAt.map(text.time) ?? "",
+             "declared": text.time(i.createdAt), "showMOE": showMOE, "moe": text.moe(i.moe)]
+        }]
     }
 }

@@ -38,7 +38,8 @@ struct ConsoleRoutes: Sendable {
             let filters = QueueFilters(parameters(request), catalogue: engine.catalogue)
             let list = try await staff.worklist(filters.query(scope: scope(session)), now: clock.now())
             let flash = Self.flash(request.uri.queryParameters["done"])
-            return html(pages.queue(list, filters: filters, session: session, now: clock.now(), flash: flash))
+            return html(pages.queue(list, filters: filters, session: session, now: clock.now(), flash: flash,
+                                    incidents: try await staff.openIncidents(moe: scope(session))))
         }
         router.post("/console/sign-in") { request, context in
             if let wait = await limiter.take(limits.signIn, "sign-in", address: context.clientAddress) {
@@ -64,8 +65,9 @@ struct ConsoleRoutes: Sendable {
             guard let session = try await session(request) else { return signInPage() }
             let (figures, filters) = try await dashboardFigures(request, session)
             let calendar = engine.settings.calendar
+            let incidents = try await staff.openIncidents(moe: filters.moe)
             return html(pages.dashboard(figures, filters: filters, session: session, catalogue: engine.catalogue, calendar: calendar,
-                                        csv: filters.address(calendar)))
+                                        csv: filters.address(calendar), incidents: incidents))
         }
         router.get("/console/dashboard.csv") { request, context in
             guard let session = try await session(request) else { return signInPage() }

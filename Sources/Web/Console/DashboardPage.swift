@@ -34,7 +34,7 @@ struct DashboardFilters: Equatable {
 
 extension ConsolePages {
     func dashboard(_ f: DashboardFigures, filters: DashboardFilters, session: StaffSession, catalogue: ServiceCatalogue,
-                   calendar: MunicipalCalendar, csv: String) -> String {
+                   calendar: MunicipalCalendar, csv: String, incidents: [Incident] = []) -> String {
         func number(_ x: Double?, _ suffix: String = "") -> String { x.map { String(format: "%.1f", $0) + suffix } ?? "–" }
         func row(_ name: String, _ i: Indicators) -> [String: Any] {
             ["name": name, "received": i.received, "acknowledged": i.acknowledged, "resolved": i.resolved, "reopened": i.reopened,
@@ -97,6 +97,6 @@ extension ConsolePages {
             "total": row("All services", t),
             "csv": csv,
         ]
-        return render("dashboard", title: "Dashboard", session: session, context)
+        return render("dashboard", title: "Dashboard", session: session, context.merging(incidentsContext(incidents, showMOE: filters.moe == nil)) { $1 })
     }
 }
