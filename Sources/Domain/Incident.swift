@@ -22,9 +22,10 @@ public struct Incident: Sendable, Equatable {
         (self.description, self.expectedAt, self.isOpen, self.createdAt, self.updatedAt) = (description, expectedAt, isOpen, createdAt, updatedAt)
     }
 
-    /// Whether a report of this service, fault and area is about this incident.
+    /// Whether a report of this service, fault and area is about this incident; `fault` nil (not
+    /// said) is any fault of the service.
     public func covers(service: String, fault: String?, area: String) -> Bool {
-        isOpen && service == self.service && areas.contains(area) && (faults.isEmpty || fault.map(faults.contains) == true)
+        isOpen && service == self.service && areas.contains(area) && (faults.isEmpty || fault.map(faults.contains) ?? true)
     }
 }
 
@@ -114,5 +115,43 @@ public enum IncidentRules {
         }
         if let text = d.description, text.count > maxDescription { return .failure(.tooLong("description", maxDescription)) }
         return .success(d)
+    }
+}
+
+/// What a resident is told of an incident: on a linked ticket's Track screen, in Open311's
+/// `status_notes`, and when their report is about it.
+public struct IncidentNotice: Sendable, Equatable {
+    public var id: Int64
+    public var description: String
+    public var expectedAt: Date?
+    public var isOpen: Bool
+
+    public init(id: Int64, description: String, expectedAt: Date?, isOpen: Bool) {
+        (self.id, self.description, self.expectedAt, self.isOpen) = (id, description, expectedAt, isOpen)
+    }
+
+    public init(_ incident: Incident) {
+        self.init(id: incident.id, description: incident.description, expectedAt: incident.expectedAt, isOpen: incident.isOpen)
+    }
+}
+
+extension Incident {
+    /// The incident a report of this service, fault and area is about: the newest open one that
+    /// covers it. `fault` nil (a one-line SMS report) is any fault of the service.
+    public static func about(service: String, fault: String?, area: String, among incidents: [Incident]) -> Incident? {
+        incidents.filter { $0.covers(service: service, fault: fault, area: area) }.max { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }
+    }
+}
+
+extension IncidentRules {
+    /// The incident as a checked update leaves it (areas added, never removed), for the news of
+    /// it; the store applies the same to what it holds.
+    public static func applying(_ d: IncidentDraft, to incident: Incident) -> Incident {
+        var after = incident
+        after.faults = d.faults ?? incident.faults
+        after.areas = incident.areas + (d.areas ?? []).filter { !incident.areas.contains($0) }
+        after.description = d.description ?? incident.description
+        after.expectedAt = d.expectedAt ?? incident.expectedAt
+        return after
     }
 }

@@ -48,6 +48,20 @@ public struct MunicipalCalendar: Sendable, Equatable {
         return date
     }
 
+    /// `YYYY-MM-DD HH:MM`, local time: when a fault is expected to be fixed.
+    public func moment(_ date: Date) -> String {
+        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute], from: date)
+        return String(format: "%04d-%02d-%02d %02d:%02d", c.year ?? 0, c.month ?? 0, c.day ?? 0, c.hour ?? 0, c.minute ?? 0)
+    }
+
+    /// A local time written `YYYY-MM-DD HH:MM` or `YYYY-MM-DDTHH:MM` (a browser's datetime-local); nil for anything else.
+    public func date(ofMoment text: String) -> Date? {
+        guard text.count == 16, let day = date(ofDay: String(text.prefix(10))), [" ", "T"].contains(text[text.index(text.startIndex, offsetBy: 10)]) else { return nil }
+        let clock = text.suffix(5).split(separator: ":")
+        guard clock.count == 2, let h = Int(clock[0]), let m = Int(clock[1]), (0..<24).contains(h), (0..<60).contains(m) else { return nil }
+        return calendar.date(byAdding: DateComponents(hour: h, minute: m), to: day)
+    }
+
     /// `YYYY-MM-DD` of the local day.
     public func day(_ date: Date) -> String {
         let c = calendar.dateComponents([.year, .month, .day], from: date)

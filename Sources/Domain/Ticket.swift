@@ -40,11 +40,15 @@ public struct PublicTicket: Sendable, Equatable {
     public var expectedAt: Date?
     public var createdAt: Date
     public var updatedAt: Date
+    /// The incident it is linked to: its news is the ticket's news.
+    public var incident: IncidentNotice?
 
     public init(
         reference: Reference, service: String, fault: String, area: String, moe: String,
-        status: TicketStatus, lastPublicUpdate: String?, expectedAt: Date?, createdAt: Date, updatedAt: Date
+        status: TicketStatus, lastPublicUpdate: String?, expectedAt: Date?, createdAt: Date, updatedAt: Date,
+        incident: IncidentNotice? = nil
     ) {
+        self.incident = incident
         self.reference = reference
         self.service = service
         self.fault = fault

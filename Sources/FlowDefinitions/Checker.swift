@@ -21,6 +21,7 @@ struct Checker {
     static let commonKeys = [
         "nav.more", "nav.back", "nav.home", "common.invalid_choice", "common.error", "common.expired",
         "recent.line", "track.no_update", "track.no_date", "sms.ticket_created", "sms.tickets_created", "common.report_limit",
+        "incident.no_time", "sms.incident_update", "sms.incident_closed",
     ]
 
     /// Strings the SMS gateway uses outside any state.
@@ -31,7 +32,8 @@ struct Checker {
     ]
 
     /// Names a template may use.
-    static let placeholders: Set<String> = ["service", "fault", "area", "address", "language", "reference", "status", "moe", "update", "expected", "tickets", "languages", "count"]
+    static let placeholders: Set<String> = ["service", "fault", "area", "address", "language", "reference", "status", "moe", "update", "expected", "tickets", "languages", "count",
+                                                 "restore", "areas", "description"]
 
     private mutating func problem(state: StateID, _ message: String) {
         let mark = flowFile.stateMarks[state]
@@ -142,11 +144,15 @@ struct Checker {
         if sms {
             // Every SMS template with the longest real values: segments and coding.
             let worstValues = ["reference": "999 999 999", "update": String(repeating: "x", count: engine.settings.updateDisplayLimit),
-                               "languages": engine.locales.codes.map { $0.uppercased() }.joined(separator: ", ")]
+                               "languages": engine.locales.codes.map { $0.uppercased() }.joined(separator: ", "),
+                               // An incident's broadcast: the longest description, three long areas and more.
+                               "description": String(repeating: "x", count: IncidentRules.maxDescription), "restore": "2026-12-31 23:59",
+                               "areas": catalogue.areas.map(\.name).sorted { $0.count > $1.count }.prefix(3).joined(separator: ", ") + " +97"]
             for locale in engine.locales.ordered {
                 var values = worstValues
                 values["status"] = TicketStatus.allCases.map { locale.strings["status.\($0.rawValue)"] ?? "" }.max { $0.count < $1.count }
                 values["fault"] = locale.strings.filter { $0.key.hasPrefix("fault.") }.values.max { $0.count < $1.count }
+                values["service"] = locale.strings.filter { $0.key.hasPrefix("service.") }.values.max { $0.count < $1.count }
                 var parts: [String] = []
                 for (key, template) in locale.strings.sorted(by: { $0.key < $1.key }) where key.hasPrefix("sms.") {
                     let measure = SMSMeasure.of(SMSMeasure.cheapest(Template.fill(template, values)))

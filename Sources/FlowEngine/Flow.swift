@@ -122,4 +122,9 @@ public enum FlowAction: String, Sendable, Equatable, CaseIterable {
     case chaseTicket = "chase_ticket"
     /// Answers that ticket's survey with the `rating` slot; `otherwise` when it is 0 (not fixed).
     case rateTicket = "rate_ticket"
+    /// Finds the open incident the report in the `service`, `fault` and `area` slots is about: its
+    /// id goes in `incident`, its expected restoration in `restore`; `otherwise` when there is none.
+    case findIncident = "find_incident"
+    /// Attaches the caller to the incident in the `incident` slot: told by SMS when it is fixed.
+    case attachIncident = "attach_incident"
 }

@@ -159,6 +159,12 @@ public struct FlowEngine: Sendable {
             let lines = tickets.map { Template.fill(loc.strings["recent.line"] ?? "", ticketSlots($0, loc)) }
             run.session.slots["tickets"] = lines.joined(separator: "\n")
             found = !tickets.isEmpty
+        case .incident(let incident):
+            if let incident {
+                run.session.slots["incident"] = String(incident.id)
+                run.session.slots["restore"] = incident.expectedAt.map(settings.calendar.moment) ?? loc.strings["incident.no_time"] ?? ""
+            }
+            found = incident != nil
         }
         return enter(found ? next : (otherwise ?? next), &run, context)
     }
@@ -287,6 +293,13 @@ public struct FlowEngine: Sendable {
                   let rating = slots["rating"].flatMap({ Int($0) }), (0...5).contains(rating) else { return .failed }
             run.effects.append(.rateTicket(reference, rating: rating))
             return rating == 0 ? .otherwise : .done
+        case .findIncident:
+            guard let service = slots["service"], let area = slots["area"] else { return .failed }
+            return .needs(.incident(service: service, fault: slots["fault"], area: area))
+        case .attachIncident:
+            guard let id = slots["incident"].flatMap({ Int64($0) }) else { return .failed }
+            run.effects.append(.attachIncident(id))
+            return .done
         case .resumeReport:
             guard let snapshot = run.session.suspended, flow.states[snapshot.state] != nil else { return .failed }
             run.session.state = snapshot.state
@@ -299,17 +312,19 @@ public struct FlowEngine: Sendable {
     }
 
     func ticketSlots(_ t: PublicTicket, _ loc: LocaleStrings) -> [String: String] {
-        var update = t.lastPublicUpdate ?? loc.strings["track.no_update"] ?? ""
+        // A linked ticket's news is its incident's, and so is its expected date until it has its own.
+        var update = t.incident?.description ?? t.lastPublicUpdate ?? loc.strings["track.no_update"] ?? ""
         if update.count > settings.updateDisplayLimit {
             update = String(update.prefix(settings.updateDisplayLimit - 3)) + "..."
         }
+        let expected = t.expectedAt ?? t.incident.flatMap { $0.isOpen ? $0.expectedAt : nil }
         return [
             "reference": t.reference.grouped,
             "status": loc.strings["status.\(t.status.rawValue)"] ?? t.status.rawValue,
             "moe": loc.strings["moe.\(t.moe)"] ?? t.moe,
             "service": loc.strings["service.\(t.service)"] ?? t.service,
             "update": update,
-            "expected": t.expectedAt.map(settings.calendar.day) ?? loc.strings["track.no_date"] ?? "",
+            "expected": expected.map(settings.calendar.day) ?? loc.strings["track.no_date"] ?? "",
         ]
     }
 

@@ -73,6 +73,7 @@ extension FlowEngine {
         base["moe"] = longest(catalogue.moes.map { s["moe.\($0.code)"] ?? "" })
         base["update"] = String(repeating: "x", count: settings.updateDisplayLimit)
         base["expected"] = "2026-12-31"
+        base["restore"] = longest(["2026-12-31 23:59", s["incident.no_time"] ?? ""])
         return catalogue.services.map { service in
             var slots = base
             slots["service"] = service.code

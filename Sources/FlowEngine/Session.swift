@@ -78,6 +78,8 @@ public enum Effect: Sendable, Equatable {
     case chaseTicket(Reference)
     /// The caller answers the survey of their resolved ticket: 1-5, or 0 for "not fixed".
     case rateTicket(Reference, rating: Int)
+    /// The caller asks to be told by SMS when this incident is fixed, instead of reporting it.
+    case attachIncident(Int64)
 }
 
 /// What the caller may do with the ticket they track, as the host found it: say it is late
@@ -91,11 +93,14 @@ public enum TrackOffer: String, Sendable, Equatable, CaseIterable {
 public enum Query: Sendable, Equatable {
     case ticket(Reference)
     case recentTickets(limit: Int)
+    /// The open incident this report is about, if any (`fault` nil: not said).
+    case incident(service: String, fault: String?, area: String)
 }
 
 public enum QueryAnswer: Sendable, Equatable {
     case ticket(PublicTicket?, offer: TrackOffer? = nil)
     case recentTickets([PublicTicket])
+    case incident(IncidentNotice?)
 }
 
 /// The result of one engine call.

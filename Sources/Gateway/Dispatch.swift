@@ -23,6 +23,8 @@ public struct WorklistQuery: Sendable, Equatable {
     public var overdue = false
     /// Only open tickets escalated past a service-level target.
     public var escalated = false
+    /// Only the tickets linked to this incident.
+    public var incident: Int64?
     public var sort: Sort = .oldest
     public var page = 1
     public var pageSize = 50

@@ -138,6 +138,12 @@ public struct SmsGateway: Sendable {
                 guard let (service, rest) = keywords.service(in: command!.argument), rest.count >= 3 else {
                     return reply(text("sms.report_usage"))
                 }
+                if let area = try IncidentReports.namedArea(in: rest, service: service, catalogue: engine.catalogue, reads),
+                   let state = engine.flow.states.values.first(where: { if case .action(.findIncident, _, _) = $0.kind { true } else { false } })?.id {
+                    // About a known incident: told and attached, as in the step-by-step report.
+                    turn = engine.begin(at: state, language: language, slots: ["service": service, "fault": "unspecified", "area": area], context: context)
+                    break
+                }
                 let draft = TicketDraft(reference: reference, service: service, fault: "unspecified", area: "unknown",
                                         address: String(rest.prefix(200)), description: String(rest.prefix(500)), channel: .sms,
                                         reporter: sms.from, language: language)
@@ -189,6 +195,7 @@ public struct SmsGateway: Sendable {
             switch query {
             case .ticket(let r): .ticket(try reads.publicTicket(r))
             case .recentTickets(let limit): .recentTickets(try reads.recentTickets(of: sms.from, limit: limit))
+            case .incident(let service, let fault, let area): try IncidentReports.answer(service: service, fault: fault, area: area, reads)
             }
         }
         guard case .screen(var screen) = turn.outcome else { throw GatewayError.unansweredQuery }
@@ -207,6 +214,8 @@ public struct SmsGateway: Sendable {
                 write.chase = try TrackOffers(engine: engine).chase(r, caller: sms.from, channel: "SMS", reads, now: now)
             case .rateTicket(let r, let rating):
                 write.surveyAnswer = try TrackOffers(engine: engine).rating(r, rating, caller: sms.from, reads, now: now)
+            case .attachIncident(let id):
+                write.attachment = IncidentAttachment(incidentID: id, msisdn: sms.from, language: turn.session.language ?? language, channel: .sms)
             }
         }
         write.session = StoredSession(

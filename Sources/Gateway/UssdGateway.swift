@@ -120,6 +120,7 @@ public struct UssdGateway: Sendable {
             switch query {
             case .ticket(let r): try offers.answer(r, caller: event.msisdn, reads, now: now)
             case .recentTickets(let limit): .recentTickets(try reads.recentTickets(of: event.msisdn, limit: limit))
+            case .incident(let service, let fault, let area): try IncidentReports.answer(service: service, fault: fault, area: area, reads)
             }
         }
         guard case .screen(let screen) = turn.outcome else { throw GatewayError.unansweredQuery }
@@ -149,6 +150,9 @@ public struct UssdGateway: Sendable {
                 write.chase = try offers.chase(r, caller: event.msisdn, channel: "USSD", reads, now: now)
             case .rateTicket(let r, let rating):
                 write.surveyAnswer = try offers.rating(r, rating, caller: event.msisdn, reads, now: now)
+            case .attachIncident(let id):
+                write.attachment = IncidentAttachment(incidentID: id, msisdn: event.msisdn, language: turn.session.language ?? engine.locales.fallback,
+                                                      channel: .ussd)
             }
         }
         let reply = UssdReply(text: screen.text, isFinal: screen.isFinal)

@@ -119,6 +119,7 @@ public struct PostgresConversationStore: ConversationStore {
         }
         if let chase = hop.chase { try await PostgresStaffStore.record(chase, at: hop.at, tx, logger: logger) }
         if let answer = hop.surveyAnswer { try await PostgresStaffStore.record(answer, at: hop.at, tx, logger: logger) }
+        if let attachment = hop.attachment { try await PostgresIncidentRows.attach(tx, attachment, at: hop.at, logger: logger) }
     }
 
     /// Inserts a new session or moves a stored one on by one version; false when another hop got
@@ -160,11 +161,12 @@ public struct PostgresConversationStore: ConversationStore {
             return try await first(client.execute(HopStatements.ReferenceTaken(digits: digits), logger: logger)) != nil
         case .publicTicket(let digits):
             return try await PostgresTicketRows.publicTickets(client.query("""
-                SELECT \(unescaped: PostgresTicketRows.publicColumns) FROM tickets WHERE reference = \(digits)
+                SELECT \(unescaped: PostgresTicketRows.publicColumns) FROM \(unescaped: PostgresTicketRows.publicFrom) WHERE t.reference = \(digits)
                 """, logger: logger)).first
         case .recent(let msisdn, let limit):
             return try await PostgresTicketRows.publicTickets(client.query("""
-                SELECT \(unescaped: PostgresTicketRows.publicColumns) FROM tickets WHERE reporter = \(msisdn) ORDER BY created_at DESC, id DESC LIMIT \(limit)
+                SELECT \(unescaped: PostgresTicketRows.publicColumns) FROM \(unescaped: PostgresTicketRows.publicFrom)
+                WHERE t.reporter = \(msisdn) ORDER BY t.created_at DESC, t.id DESC LIMIT \(limit)
                 """, logger: logger))
         case .subscriber(let msisdn):
             return try await first(client.query("SELECT language, opted_out, last_help_at FROM subscribers WHERE msisdn = \(msisdn)", logger: logger)
@@ -194,6 +196,8 @@ public struct PostgresConversationStore: ConversationStore {
                 """, logger: logger).decode((Int64, String, Date?).self))
             guard let (id, digits, answered) = newest, answered == nil, let reference = try? Reference(parsing: digits) else { return OpenSurvey?.none }
             return OpenSurvey?.some(OpenSurvey(id: id, reference: reference))
+        case .openIncidents(let service):
+            return try await client.withConnection { c in try await PostgresIncidentRows.open(c, service: service, logger: logger) }
         }
     }
 
@@ -218,6 +222,7 @@ final class FetchedReads: ConversationReads, @unchecked Sendable {
         case reportsSince(msisdn: String, since: Date)
         case chase(reference: String, msisdn: String, since: Date)
         case openSurvey(msisdn: String, since: Date)
+        case openIncidents(service: String)
     }
 
     struct Miss: Error {
@@ -247,12 +252,13 @@ final class FetchedReads: ConversationReads, @unchecked Sendable {
         try value(.chase(reference: reference.digits, msisdn: msisdn.e164, since: since))
     }
     func openSurvey(of msisdn: MSISDN, since: Date) throws -> OpenSurvey? { try value(.openSurvey(msisdn: msisdn.e164, since: since)) }
+    func openIncidents(service: String) throws -> [Incident] { try value(.openIncidents(service: service)) }
 }
 
 extension HopWrite {
     /// Nothing but the session changes (no ticket, message, subscriber or inbound SMS).
     fileprivate var changesOnlyTheSession: Bool {
         session != nil && retire == nil && language == nil && ticket == nil && messages.isEmpty && optOut == nil && helpSentAt == nil && inbound == nil
-            && chase == nil && surveyAnswer == nil
+            && chase == nil && surveyAnswer == nil && attachment == nil
     }
 }

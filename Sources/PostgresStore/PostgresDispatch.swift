@@ -11,18 +11,20 @@ extension PostgresStaffStore {
     static let queueColumns = """
         t.reference, t.service, t.fault, t.area, t.address, t.description, t.queue, t.status, t.channel, t.public_update,
         t.expected_at, t.created_at, t.updated_at, t.moe, t.assignee, \(DueDate.sql) AS due,
-        (SELECT m.reference FROM tickets m WHERE m.id = t.duplicate_of) AS duplicate_reference, t.escalation_level
+        (SELECT m.reference FROM tickets m WHERE m.id = t.duplicate_of) AS duplicate_reference, t.escalation_level,
+        (SELECT l.incident_id FROM incident_tickets l WHERE l.ticket_id = t.id) AS incident
         """
 
     static func queueTickets(_ rows: PostgresRowSequence) async throws -> [QueueTicket] {
         var out: [QueueTicket] = []
         for try await row in rows {
             let (reference, service, fault, area, address, description, queue, status, channel, update, expected, created, updated, moe, assignee,
-                 due, duplicate, level) = try row.decode((String, String, String, String, String, String, String, String, String, String?, Date?, Date, Date,
-                                                          String, String?, Date?, String?, Int32).self)
+                 due, duplicate, level, incident) = try row.decode((String, String, String, String, String, String, String, String, String, String?, Date?,
+                                                                    Date, Date, String, String?, Date?, String?, Int32, Int64?).self)
             out.append(QueueTicket(reference: reference, service: service, fault: fault, area: area, address: address, description: description,
                                    queue: queue, status: status, channel: channel, publicUpdate: update, expectedAt: expected, createdAt: created,
-                                   updatedAt: updated, moe: moe, assignee: assignee, dueAt: due, duplicateOf: duplicate, escalationLevel: Int(level)))
+                                   updatedAt: updated, moe: moe, assignee: assignee, dueAt: due, duplicateOf: duplicate, escalationLevel: Int(level),
+                                   incident: incident))
         }
         return out
     }
@@ -38,6 +40,9 @@ extension PostgresStaffStore {
         if let moe = query.scope { scope.sql += " AND t.moe = \(try scope.bind(moe))" }
         if let service = query.service { scope.sql += " AND t.service = \(try scope.bind(service))" }
         if let area = query.area { scope.sql += " AND t.area = \(try scope.bind(area))" }
+        if let incident = query.incident {
+            scope.sql += " AND EXISTS (SELECT 1 FROM incident_tickets l WHERE l.ticket_id = t.id AND l.incident_id = \(try scope.bind(incident)))"
+        }
         if query.overdue {
             scope.sql += " AND t.status = ANY(\(try scope.bind(WorklistQuery.open.map(\.rawValue)))) AND \(DueDate.sql) < \(try scope.bind(now))"
         }

@@ -31,8 +31,8 @@ public struct PostgresOutboxStore: OutboxStore {
                 WHERE o.id IN (
                     SELECT id FROM outbox
                     WHERE (status IN ('pending', 'held') AND next_attempt_at <= \(now)) OR (status = 'sending' AND lease_until < \(now))
-                    ORDER BY next_attempt_at, id LIMIT \(limit) FOR UPDATE SKIP LOCKED)
-                ORDER BY o.next_attempt_at, o.id
+                    ORDER BY priority, next_attempt_at, id LIMIT \(limit) FOR UPDATE SKIP LOCKED)
+                ORDER BY o.priority, o.next_attempt_at, o.id
                 """, logger: logger).decode((Int64, String, String, Int, Bool, Bool).self)
             var due: [(Int64, String, String, Int, Bool, Bool)] = []
             for try await row in rows { due.append(row) }

@@ -11,35 +11,32 @@ public struct PostgresRequestListing: RequestListing {
     public init(_ database: PostgresAppDatabase) { self.database = database }
 
     public func requests(_ f: RequestFilter) async throws -> [PublicRequest] {
-        var q = SQLText("SELECT \(PostgresTicketRows.publicColumns), address, description FROM tickets WHERE true")
-        if !f.references.isEmpty { q.sql += " AND reference = ANY(\(try q.bind(f.references.map(\.digits))))" }
+        var q = SQLText("SELECT \(PostgresTicketRows.publicColumns), t.address, t.description FROM \(PostgresTicketRows.publicFrom) WHERE true")
+        if !f.references.isEmpty { q.sql += " AND t.reference = ANY(\(try q.bind(f.references.map(\.digits))))" }
         if !f.services.isEmpty {
             var pairs: [String] = []
             for s in f.services {
-                var pair = "(service = \(try q.bind(s.service))"
-                if let fault = s.fault { pair += " AND fault = \(try q.bind(fault))" }
+                var pair = "(t.service = \(try q.bind(s.service))"
+                if let fault = s.fault { pair += " AND t.fault = \(try q.bind(fault))" }
                 pairs.append(pair + ")")
             }
             q.sql += " AND (" + pairs.joined(separator: " OR ") + ")"
         }
-        if let start = f.start { q.sql += " AND created_at >= \(try q.bind(start))" }
-        if let end = f.end { q.sql += " AND created_at <= \(try q.bind(end))" }
+        if let start = f.start { q.sql += " AND t.created_at >= \(try q.bind(start))" }
+        if let end = f.end { q.sql += " AND t.created_at <= \(try q.bind(end))" }
         if let open = f.open {
             let closed = try q.bind(TicketStatus.allCases.filter { !$0.isOpen }.map(\.rawValue))
-            q.sql += open ? " AND NOT (status = ANY(\(closed)))" : " AND status = ANY(\(closed))"
+            q.sql += open ? " AND NOT (t.status = ANY(\(closed)))" : " AND t.status = ANY(\(closed))"
         }
         let limit = try q.bind(Int64(f.pageSize)), offset = try q.bind(Int64(Paging.offset(page: f.page, size: f.pageSize)))
-        q.sql += " ORDER BY created_at DESC, id DESC LIMIT \(limit) OFFSET \(offset)"
+        q.sql += " ORDER BY t.created_at DESC, t.id DESC LIMIT \(limit) OFFSET \(offset)"
         let query = q.query
         var out: [PublicRequest] = []
         let rows = try await database.client.query(query, logger: database.logger)
         for try await row in rows {
-            let (reference, service, fault, area, moe, status, update, expected, created, updated, address, description) =
-                try row.decode((String, String, String, String, String, String, String?, Date?, Date, Date, String, String).self)
-            guard let reference = try? Reference(parsing: reference), let status = TicketStatus(rawValue: status) else { continue }
-            out.append(PublicRequest(ticket: PublicTicket(reference: reference, service: service, fault: fault, area: area, moe: moe, status: status,
-                                                          lastPublicUpdate: update, expectedAt: expected, createdAt: created, updatedAt: updated),
-                                     address: address, description: description))
+            guard let ticket = try PostgresTicketRows.decode(row) else { continue }
+            let columns = row.makeRandomAccess()
+            out.append(PublicRequest(ticket: ticket, address: try columns[14].decode(String.self), description: try columns[15].decode(String.self)))
         }
         return out
     }

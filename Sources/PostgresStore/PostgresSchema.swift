@@ -331,5 +331,29 @@ enum PostgresSchema {
             """,
             "CREATE INDEX incident_events_incident ON incident_events (incident_id, id)",
         ]),
+        Migration(name: "pg9 incident residents and tickets, outbox priority", statements: [
+            """
+            CREATE TABLE incident_residents (
+                incident_id BIGINT NOT NULL REFERENCES incidents (id),
+                msisdn TEXT NOT NULL,
+                language TEXT NOT NULL,
+                channel TEXT NOT NULL,
+                attached_at TIMESTAMPTZ NOT NULL,
+                PRIMARY KEY (incident_id, msisdn)
+            )
+            """,
+            """
+            CREATE TABLE incident_tickets (
+                ticket_id BIGINT PRIMARY KEY REFERENCES tickets (id),
+                incident_id BIGINT NOT NULL REFERENCES incidents (id),
+                linked_at TIMESTAMPTZ NOT NULL,
+                linked_by TEXT NOT NULL
+            )
+            """,
+            "CREATE INDEX incident_tickets_incident ON incident_tickets (incident_id)",
+            "CREATE INDEX incidents_service ON incidents (status, service)",
+            "ALTER TABLE outbox ADD COLUMN priority INTEGER NOT NULL DEFAULT 0",
+            "CREATE INDEX outbox_queue ON outbox (priority, next_attempt_at) WHERE status IN ('pending', 'held')",
+        ]),
     ]
 }

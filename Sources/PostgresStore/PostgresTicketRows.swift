@@ -6,18 +6,34 @@ import PostgresNIO
 
 /// The `tickets`, `ticket_events` and `outbox` rows on PostgreSQL, as `Store.TicketRows` on SQLite.
 enum PostgresTicketRows {
-    static let publicColumns = "reference, service, fault, area, moe, status, public_update, expected_at, created_at, updated_at"
+    /// As `Store.TicketRows`: a ticket's public fields (`t`) and its incident's (`i`), from `publicFrom`.
+    static let publicColumns = """
+        t.reference, t.service, t.fault, t.area, t.moe, t.status, t.public_update, t.expected_at, t.created_at, t.updated_at,
+        i.id, i.description, i.expected_at, i.status
+        """
+    static let publicFrom = "tickets t LEFT JOIN incident_tickets l ON l.ticket_id = t.id LEFT JOIN incidents i ON i.id = l.incident_id"
 
     static func publicTickets(_ rows: PostgresRowSequence) async throws -> [PublicTicket] {
         var out: [PublicTicket] = []
         for try await row in rows {
-            let (reference, service, fault, area, moe, status, update, expected, created, updated) =
-                try row.decode((String, String, String, String, String, String, String?, Date?, Date, Date).self)
-            guard let reference = try? Reference(parsing: reference), let status = TicketStatus(rawValue: status) else { continue }
-            out.append(PublicTicket(reference: reference, service: service, fault: fault, area: area, moe: moe, status: status,
-                                    lastPublicUpdate: update, expectedAt: expected, createdAt: created, updatedAt: updated))
+            guard let ticket = try decode(row) else { continue }
+            out.append(ticket)
         }
         return out
+    }
+
+    /// The first 14 columns, in the order of `publicColumns`.
+    static func decode(_ row: PostgresRow) throws -> PublicTicket? {
+        let (reference, service, fault, area, moe, status, update, expected, created, updated) =
+            try row.decode((String, String, String, String, String, String, String?, Date?, Date, Date).self)
+        let columns = row.makeRandomAccess()
+        let incident = try columns[10].decode(Int64?.self).map { id in
+            IncidentNotice(id: id, description: try columns[11].decode(String.self), expectedAt: try columns[12].decode(Date?.self),
+                           isOpen: try columns[13].decode(String.self) == "open")
+        }
+        guard let reference = try? Reference(parsing: reference), let status = TicketStatus(rawValue: status) else { return nil }
+        return PublicTicket(reference: reference, service: service, fault: fault, area: area, moe: moe, status: status,
+                            lastPublicUpdate: update, expectedAt: expected, createdAt: created, updatedAt: updated, incident: incident)
     }
 
     /// The ticket, its "created" history row and the reporter's confirmation, together; nil when
@@ -38,6 +54,7 @@ enum PostgresTicketRows {
             INSERT INTO ticket_events (ticket_id, at, kind, to_status, note, is_public, actor)
             VALUES (\(id), \(t.createdAt), 'created', 'new', \("routed to \(t.destination.moe)/\(t.destination.queue)"), false, \(d.channel.rawValue))
             """, logger: logger)
+        try await PostgresIncidentRows.linkIfCovered(tx, ticketID: id, d, at: t.createdAt, logger: logger)
         if let reporter = d.reporter, let body = t.confirmation {
             try await enqueue(OutboundSMS(to: reporter, body: body), ticketID: id, at: t.createdAt, tx, logger: logger)
         }

@@ -55,9 +55,11 @@ public struct SQLiteConversationStore: ConversationStore {
                 }
                 if let chase = hop.chase { try TicketActions.record(chase, at: hop.at, db) }
                 if let answer = hop.surveyAnswer { try TicketActions.record(answer, at: hop.at, db) }
+                if let attachment = hop.attachment { try IncidentRows.attach(db, attachment, at: hop.at) }
                 return .commit
             }
-            if outcome == .committed, hop.ticket != nil { try AppDatabase.syncCommitted(db) }
+            // A reference or a promise to tell shown to a caller is on disk before the reply leaves.
+            if outcome == .committed, hop.ticket != nil || hop.attachment != nil { try AppDatabase.syncCommitted(db) }
             return outcome
         }
     }
@@ -174,6 +176,10 @@ final class SQLiteConversationTransaction: ConversationTransaction {
 
     func inboundSeen(provider: String, id: String) throws -> Bool {
         try InboundRows.seen(db, provider: provider, id: id)
+    }
+
+    func openIncidents(service: String) throws -> [Incident] {
+        try IncidentRows.open(db, service: service)
     }
 
     func create(_ ticket: NewTicket) throws {

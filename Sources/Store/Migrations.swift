@@ -367,6 +367,31 @@ extension AppDatabase {
                 CREATE INDEX incident_events_incident ON incident_events (incident_id, id);
                 """)
         }
+        migrator.registerMigration("v14 incident residents and tickets, outbox priority") { db in
+            try db.execute(sql: """
+                -- Residents told of an incident who asked to hear when it is fixed: once each.
+                CREATE TABLE incident_residents (
+                    incident_id INTEGER NOT NULL REFERENCES incidents (id),
+                    msisdn TEXT NOT NULL,
+                    language TEXT NOT NULL,
+                    channel TEXT NOT NULL,
+                    attached_at DATETIME NOT NULL,
+                    PRIMARY KEY (incident_id, msisdn)
+                );
+                -- A ticket belongs to at most one incident.
+                CREATE TABLE incident_tickets (
+                    ticket_id INTEGER PRIMARY KEY REFERENCES tickets (id),
+                    incident_id INTEGER NOT NULL REFERENCES incidents (id),
+                    linked_at DATETIME NOT NULL,
+                    linked_by TEXT NOT NULL
+                );
+                CREATE INDEX incident_tickets_incident ON incident_tickets (incident_id);
+                CREATE INDEX incidents_service ON incidents (status, service);
+                -- 0: a reply or a ticket's own news; 1: a broadcast, sent after every 0 that is due.
+                ALTER TABLE outbox ADD COLUMN priority INTEGER NOT NULL DEFAULT 0;
+                CREATE INDEX outbox_queue ON outbox (priority, next_attempt_at) WHERE status IN ('pending', 'held');
+                """)
+        }
         return migrator
     }
 }

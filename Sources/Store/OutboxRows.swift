@@ -25,7 +25,7 @@ public struct SQLiteOutboxStore: OutboxStore {
             let rows = try Row.fetchAll(db.cachedStatement(sql: """
                 SELECT o.id, o.msisdn, o.body, o.attempts, o.even_if_opted_out, COALESCE(s.opted_out, 0)
                 FROM outbox o LEFT JOIN subscribers s ON s.msisdn = o.msisdn
-                WHERE o.status IN ('pending', 'held') AND o.next_attempt_at <= ? ORDER BY o.next_attempt_at, o.id LIMIT ?
+                WHERE o.status IN ('pending', 'held') AND o.next_attempt_at <= ? ORDER BY o.priority, o.next_attempt_at, o.id LIMIT ?
                 """), arguments: [now, limit])
             var claimed: [OutboxMessage] = []
             var handedToday: [String: Int] = [:]

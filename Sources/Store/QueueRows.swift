@@ -12,7 +12,8 @@ struct QueueRows {
         """
         t.reference, t.service, t.fault, t.area, t.address, t.description, t.queue, t.status, t.channel, t.public_update,
         t.expected_at, t.created_at, t.updated_at, t.moe, t.assignee, \(due) AS due_at,
-        (SELECT m.reference FROM tickets m WHERE m.id = t.duplicate_of) AS duplicate_reference, t.escalation_level
+        (SELECT m.reference FROM tickets m WHERE m.id = t.duplicate_of) AS duplicate_reference, t.escalation_level,
+        (SELECT l.incident_id FROM incident_tickets l WHERE l.ticket_id = t.id) AS incident
         """
     }
 
@@ -22,7 +23,7 @@ struct QueueRows {
                     description: row[i + 5], queue: row[i + 6], status: row[i + 7], channel: row[i + 8], publicUpdate: row[i + 9],
                     expectedAt: row[i + 10], createdAt: row[i + 11], updatedAt: row[i + 12],
                     moe: row[i + 13], assignee: row[i + 14], dueAt: row[i + 15], duplicateOf: row[i + 16],
-                    escalationLevel: row[i + 17])
+                    escalationLevel: row[i + 17], incident: row[i + 18])
     }
 }
 

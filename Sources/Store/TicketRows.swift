@@ -5,14 +5,19 @@ import GRDB
 
 /// Reading and writing the `tickets`, `ticket_events` and `outbox` tables.
 enum TicketRows {
-    static let publicColumns = "reference, service, fault, area, moe, status, public_update, expected_at, created_at, updated_at"
+    /// A ticket's public fields and its incident's (`t`: the ticket, `i`: the incident), from `publicFrom`.
+    static let publicColumns = """
+        t.reference, t.service, t.fault, t.area, t.moe, t.status, t.public_update, t.expected_at, t.created_at, t.updated_at,
+        i.id, i.description, i.expected_at, i.status
+        """
+    static let publicFrom = "tickets t LEFT JOIN incident_tickets l ON l.ticket_id = t.id LEFT JOIN incidents i ON i.id = l.incident_id"
 
     static func publicTicket(_ db: Database, _ reference: Reference) throws -> PublicTicket? {
-        try Row.fetchOne(db, sql: "SELECT \(publicColumns) FROM tickets WHERE reference = ?", arguments: [reference.digits]).flatMap(decode)
+        try Row.fetchOne(db, sql: "SELECT \(publicColumns) FROM \(publicFrom) WHERE t.reference = ?", arguments: [reference.digits]).flatMap(decode)
     }
 
     static func recent(_ db: Database, _ msisdn: MSISDN, limit: Int) throws -> [PublicTicket] {
-        try Row.fetchAll(db, sql: "SELECT \(publicColumns) FROM tickets WHERE reporter = ? ORDER BY created_at DESC, id DESC LIMIT ?",
+        try Row.fetchAll(db, sql: "SELECT \(publicColumns) FROM \(publicFrom) WHERE t.reporter = ? ORDER BY t.created_at DESC, t.id DESC LIMIT ?",
                          arguments: [msisdn.e164, limit]).compactMap(decode)
     }
 
@@ -20,9 +25,10 @@ enum TicketRows {
         // By position, in the order of `publicColumns`.
         guard let reference = try? Reference(parsing: row[0]),
               let status = TicketStatus(rawValue: row[5]) else { return nil }
+        let incident = (row[10] as Int64?).map { IncidentNotice(id: $0, description: row[11], expectedAt: row[12], isOpen: (row[13] as String) == "open") }
         return PublicTicket(
             reference: reference, service: row[1], fault: row[2], area: row[3], moe: row[4],
-            status: status, lastPublicUpdate: row[6], expectedAt: row[7], createdAt: row[8], updatedAt: row[9])
+            status: status, lastPublicUpdate: row[6], expectedAt: row[7], createdAt: row[8], updatedAt: row[9], incident: incident)
     }
 
     /// The ticket, its "created" history row and the reporter's confirmation, together.
@@ -41,6 +47,7 @@ enum TicketRows {
             INSERT INTO ticket_events (ticket_id, at, kind, to_status, note, is_public, actor)
             VALUES (?, ?, 'created', 'new', ?, 0, ?)
             """, arguments: [id, t.createdAt, "routed to \(t.destination.moe)/\(t.destination.queue)", d.channel.rawValue])
+        try IncidentRows.linkIfCovered(db, ticketID: id, d, at: t.createdAt)
         if let reporter = d.reporter, let body = t.confirmation {
             try OutboxRows.enqueue(db, OutboundSMS(to: reporter, body: body), ticketID: id, at: t.createdAt)
         }

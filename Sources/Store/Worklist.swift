@@ -14,6 +14,10 @@ extension SQLiteStaffStore {
             if let moe = query.scope { scope += " AND t.moe = ?"; arguments += [moe] }
             if let service = query.service { scope += " AND t.service = ?"; arguments += [service] }
             if let area = query.area { scope += " AND t.area = ?"; arguments += [area] }
+            if let incident = query.incident {
+                scope += " AND EXISTS (SELECT 1 FROM incident_tickets l WHERE l.ticket_id = t.id AND l.incident_id = ?)"
+                arguments += [incident]
+            }
             if query.overdue {
                 let open = WorklistQuery.open.map { "'\($0.rawValue)'" }.joined(separator: ", ")
                 scope += " AND t.status IN (\(open)) AND \(rows.due) < ?"

@@ -22,11 +22,10 @@ extension MOEApiRoutes {
             case .draft(let d): draft = d
             case .refused(let response): return response
             }
-            switch IncidentRules.declaration(draft, moe: moe, catalogue: engine.catalogue) {
-            case .failure(let problem): return self.problem(.badRequest, problem.description)
-            case .success(let checked):
-                let incident = try await staff.declare(checked, moe: moe, actor: "api:\(moe)", address: context.clientAddress, at: clock.now())
-                return json(APIIncident(incident), status: .created)
+            switch try await desk.declare(draft, moe: moe, actor: "api:\(moe)", address: context.clientAddress) {
+            case .done(let incident): return json(APIIncident(incident), status: .created)
+            case .refused(let problem): return self.problem(.badRequest, problem.description)
+            case .notFound: return problem(.notFound, "no such incident")
             }
         }
         router.get("/api/v1/incidents/:id") { request, context in
@@ -35,7 +34,31 @@ extension MOEApiRoutes {
             guard let id = Self.incidentID(context), let incident = try await staff.incident(id, moe: moe) else { return problem(.notFound, "no such incident") }
             var out = APIIncident(incident)
             out.history = try await staff.incidentHistory(id).map(APIIncident.Entry.init)
+            let reach = try await staff.incidentReach(id, limit: 100)
+            (out.linked_tickets, out.attached_residents) = (reach.linkedCount, reach.residents)
+            out.tickets = reach.tickets.map { APIIncident.Linked(reference: $0.reference.digits, fault: $0.fault, area: $0.area, status: $0.status.rawValue) }
             return json(out)
+        }
+        router.post("/api/v1/incidents/:id/tickets") { request, context in
+            if let wait = await limiter.take(limits.moeAPI, "moe-api", address: context.clientAddress) { return RateLimiter.tooMany(wait) }
+            guard let moe = try await moe(request) else { return unauthorized() }
+            guard let id = Self.incidentID(context), let incident = try await staff.incident(id, moe: moe) else { return problem(.notFound, "no such incident") }
+            let selection: TicketSelection
+            switch try await ticketSelection(request, incident) {
+            case .success(let s): selection = s
+            case .failure(let refusal): return problem(.badRequest, refusal.message)
+            }
+            guard incident.isOpen else { return problem(.conflict, IncidentProblem.closed.description) }
+            let linked = try await staff.linkTickets(to: id, moe: moe, selection, actor: "api:\(moe)", address: context.clientAddress, at: clock.now())
+            return json(["linked": linked ?? 0])
+        }
+        router.delete("/api/v1/incidents/:id/tickets/:reference") { request, context in
+            if let wait = await limiter.take(limits.moeAPI, "moe-api", address: context.clientAddress) { return RateLimiter.tooMany(wait) }
+            guard let moe = try await moe(request) else { return unauthorized() }
+            guard let id = Self.incidentID(context), let text = context.parameters.get("reference"), let reference = try? Reference(parsing: text),
+                  try await staff.unlinkTicket(reference, from: id, moe: moe, actor: "api:\(moe)", address: context.clientAddress, at: clock.now())
+            else { return problem(.notFound, "no such ticket linked to this incident") }
+            return json(["unlinked": reference.digits])
         }
         router.post("/api/v1/incidents/:id") { request, context in
             try await changeIncident(request, context, closing: false)
@@ -48,8 +71,8 @@ extension MOEApiRoutes {
     func changeIncident(_ request: Request, _ context: WebContext, closing: Bool) async throws -> Response {
         if let wait = await limiter.take(limits.moeAPI, "moe-api", address: context.clientAddress) { return RateLimiter.tooMany(wait) }
         guard let moe = try await moe(request) else { return unauthorized() }
-        guard let id = Self.incidentID(context), let incident = try await staff.incident(id, moe: moe) else { return problem(.notFound, "no such incident") }
-        var draft: IncidentDraft
+        guard let id = Self.incidentID(context) else { return problem(.notFound, "no such incident") }
+        let draft: IncidentDraft
         switch try await incidentDraft(request) {
         case .draft(let d): draft = d
         case .refused(let response): return response
@@ -57,25 +80,16 @@ extension MOEApiRoutes {
         if !closing, draft == IncidentDraft() {
             return problem(.badRequest, "nothing to change: send any of faults, areas, description, expected_at")
         }
-        if closing {
-            // Closing says how it ended; nothing else changes.
-            draft = IncidentDraft(description: draft.description)
-            guard draft.description?.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty == false else {
-                return problem(.badRequest, "send JSON: {\"description\": \"Power is back in Soweto.\"}")
-            }
-        }
-        switch IncidentRules.update(draft, of: incident, catalogue: engine.catalogue) {
-        case .failure(.closed): return problem(.conflict, IncidentProblem.closed.description)
-        case .failure(let problem): return self.problem(.badRequest, problem.description)
-        case .success(let checked):
-            guard let changed = try await staff.changeIncident(id, moe: moe, checked, closing: closing, actor: "api:\(moe)",
-                                                               address: context.clientAddress, at: clock.now()) else {
-                return problem(.notFound, "no such incident")
-            }
-            guard changed.isOpen || closing else { return problem(.conflict, IncidentProblem.closed.description) }
-            return json(APIIncident(changed))
+        switch try await desk.change(id, moe: moe, draft, closing: closing, actor: "api:\(moe)", address: context.clientAddress) {
+        case .done(let changed): return json(APIIncident(changed))
+        case .notFound: return problem(.notFound, "no such incident")
+        case .refused(.closed): return problem(.conflict, IncidentProblem.closed.description)
+        case .refused(.missing("description")) where closing: return problem(.badRequest, "send JSON: {\"description\": \"Power is back in Soweto.\"}")
+        case .refused(let problem): return self.problem(.badRequest, problem.description)
         }
     }
+
+    var desk: IncidentDesk { IncidentDesk(store: staff, engine: engine, clock: clock) }
 
     static func incidentID(_ context: WebContext) -> Int64? {
         context.parameters.get("id").flatMap { Int64($0) }.flatMap { $0 > 0 ? $0 : nil }
@@ -97,6 +111,43 @@ extension MOEApiRoutes {
         }
         return .draft(IncidentDraft(service: input.service, faults: input.faults, areas: input.areas, description: input.description,
                                       expectedAt: expected))
+    }
+
+    struct Refusal: Error {
+        var message: String
+    }
+
+    /// Which tickets to link: `{"areas": [...], "faults": [...], "since": "...", "references": [...]}`, every field optional,
+    /// the areas within the incident's.
+    func ticketSelection(_ request: Request, _ incident: Incident) async throws -> Result<TicketSelection, Refusal> {
+        struct Input: Decodable {
+            var areas: [String]?
+            var faults: [String]?
+            var since: String?
+            var references: [String]?
+        }
+        let shape = "send JSON: {\"areas\": [\"soweto\"], \"faults\": [\"outage\"], \"since\": \"2026-12-01T06:00:00+02:00\", "
+            + "\"references\": [\"482109375\"]} (each optional: the incident's areas, any fault, any time, any ticket)"
+        var request = request
+        guard let body = try? await request.collectBody(upTo: 64 * 1024),
+              let input = body.readableBytes == 0 ? Input() : try? JSONDecoder().decode(Input.self, from: Data(buffer: body)) else {
+            return .failure(Refusal(message: shape))
+        }
+        if let bad = input.areas?.first(where: { !incident.areas.contains($0) }) { return .failure(Refusal(message: "area '\(bad)' is not in this incident")) }
+        let faults = engine.catalogue.service(incident.service)?.faults.map(\.code) ?? []
+        if let bad = input.faults?.first(where: { !faults.contains($0) }) { return .failure(Refusal(message: "unknown fault type '\(bad)' for this service")) }
+        var since: Date?
+        if let text = input.since {
+            guard let date = Open311Dates.parse(text) else { return .failure(Refusal(message: "since must be a time like 2026-12-01T06:00:00+02:00")) }
+            since = date
+        }
+        var references: [Reference] = []
+        for text in input.references ?? [] {
+            guard let r = try? Reference(parsing: text) else { return .failure(Refusal(message: "'\(text)' is not a reference")) }
+            references.append(r)
+        }
+        guard references.count <= 1000 else { return .failure(Refusal(message: "more than 1000 references")) }
+        return .success(TicketSelection(areas: input.areas ?? [], faults: input.faults ?? [], since: since, references: references))
     }
 
     enum Parsed {
@@ -125,6 +176,17 @@ struct APIIncident: Encodable {
     var created_at: Date
     var updated_at: Date
     var history: [Entry]?
+    var linked_tickets: Int?
+    var attached_residents: Int?
+    /// The newest 100 linked tickets.
+    var tickets: [Linked]?
+
+    struct Linked: Encodable {
+        var reference: String
+        var fault: String
+        var area: String
+        var status: String
+    }
 
     struct Entry: Encodable {
         var at: Date

@@ -143,11 +143,12 @@ struct Open311Routes: Sendable {
         let area = catalogue.area(t.area)?.name
         return RequestObject(
             service_request_id: t.reference.digits, status: t.status.isOpen ? "open" : "closed",
-            status_notes: t.lastPublicUpdate.map(PublicText.scrub), service_name: Open311Codes.name(code, catalogue, locale),
+            // A linked request's news is its incident's.
+            status_notes: (t.incident?.description ?? t.lastPublicUpdate).map(PublicText.scrub), service_name: Open311Codes.name(code, catalogue, locale),
             service_code: code, description: PublicText.scrub(r.description.isEmpty ? text("fault.\(t.service).\(t.fault)") : r.description),
             agency_responsible: text("moe.\(t.moe)"), service_notice: text("status.\(t.status.rawValue)"),
             requested_datetime: Open311Dates.format(t.createdAt, in: timeZone), updated_datetime: Open311Dates.format(t.updatedAt, in: timeZone),
-            expected_datetime: t.expectedAt.map { Open311Dates.format($0, in: timeZone) },
+            expected_datetime: (t.expectedAt ?? t.incident.flatMap { $0.isOpen ? $0.expectedAt : nil }).map { Open311Dates.format($0, in: timeZone) },
             address: PublicText.scrub([r.address, area].compactMap { $0 }.joined(separator: ", ")))
     }
 

@@ -95,6 +95,12 @@ struct TranscriptRunner {
                 _ = try await SurveyJob(store: world.staff, engine: world.gateway.engine, clock: world.clock, delay: 3600).run()
                 mine = r
                 out.append("== (a leak reported from this number, resolved an hour ago and its survey sent)")
+            case "incident":
+                let now = world.clock.now()
+                _ = try await world.staff.declare(IncidentDraft(service: "water", areas: ["soweto"], description: "Main burst in Soweto",
+                                                                expectedAt: now.addingTimeInterval(6 * 3600)),
+                                                  moe: "water", actor: "test", address: nil, at: now)
+                out.append("== (a burst main in Soweto is known, expected to be fixed in 6 hours)")
             case "dial":
                 out.append("== dial")
                 show(await phone.dial())

@@ -26,6 +26,8 @@ enum StoreKind: String, CaseIterable, CustomTestStringConvertible, Sendable {
 struct OutboxWorld: Sendable {
     let store: any OutboxStore
     let enqueue: @Sendable (_ to: MSISDN, _ body: String, _ at: Date) async throws -> Void
+    /// As an incident's broadcast queues it: after every reply that is due.
+    let enqueueBroadcast: @Sendable (_ to: MSISDN, _ body: String, _ at: Date) async throws -> Void
     let optOut: @Sendable (MSISDN) async throws -> Void
     let statuses: @Sendable (MSISDN) async throws -> [String]
 
@@ -36,6 +38,12 @@ struct OutboxWorld: Sendable {
             try await body(OutboxWorld(
                 store: SQLiteOutboxStore(db),
                 enqueue: { to, text, at in try await db.writer.write { try OutboxRows.enqueue($0, OutboundSMS(to: to, body: text), ticketID: nil, at: at) } },
+                enqueueBroadcast: { to, text, at in
+                    try await db.writer.write {
+                        try $0.execute(sql: "INSERT INTO outbox (msisdn, body, priority, next_attempt_at, created_at, updated_at) VALUES (?, ?, 1, ?, ?, ?)",
+                                       arguments: [to.e164, text, at, at, at])
+                    }
+                },
                 optOut: { m in try await db.writer.write { try $0.execute(sql: "INSERT INTO subscribers (msisdn, opted_out, updated_at) VALUES (?, 1, ?)", arguments: [m.e164, Date()]) } },
                 statuses: { m in try await db.writer.read { try String.fetchAll($0, sql: "SELECT status FROM outbox WHERE msisdn = ? ORDER BY id", arguments: [m.e164]) } }))
         case .postgres:
@@ -46,6 +54,11 @@ struct OutboxWorld: Sendable {
                     enqueue: { to, text, at in
                         try await client.query("""
                             INSERT INTO outbox (msisdn, body, next_attempt_at, created_at, updated_at) VALUES (\(to.e164), \(text), \(at), \(at), \(at))
+                            """)
+                    },
+                    enqueueBroadcast: { to, text, at in
+                        try await client.query("""
+                            INSERT INTO outbox (msisdn, body, priority, next_attempt_at, created_at, updated_at) VALUES (\(to.e164), \(text), 1, \(at), \(at), \(at))
                             """)
                     },
                     optOut: { m in try await client.query("INSERT INTO subscribers (msisdn, opted_out, updated_at) VALUES (\(m.e164), true, now())") },
@@ -84,6 +97,18 @@ struct OutboxWorld: Sendable {
             #expect(again.map(\.body) == ["two"] && again.first?.attempt == 2)
             try await w.store.record([(again[0], .temporary("503"))], now: start.addingTimeInterval(2), retry: RetryPolicy(firstDelay: 2, cap: 60, maxAttempts: 2))
             #expect(try await w.statuses(bob) == ["failed"], "out of attempts")
+        }
+    }
+
+    @Test(arguments: StoreKind.available)
+    func aBroadcastQueuedFirstWaitsBehindRepliesQueuedAfterIt(_ kind: StoreKind) async throws {
+        try await OutboxWorld.with(kind) { w in
+            for i in 0..<50 { try await w.enqueueBroadcast(MSISDN("+2782200\(String(format: "%04d", i))")!, "news \(i)", start) }
+            try await w.enqueue(alice, "your reference", start.addingTimeInterval(5))
+            let first = try await w.store.claimDue(limit: 10, now: start.addingTimeInterval(5))
+            #expect(first.map(\.body) == ["your reference"] + (0..<9).map { "news \($0)" }, "the confirmation first, then the news in order")
+            try await w.enqueue(bob, "another reference", start.addingTimeInterval(6))
+            #expect(try await w.store.claimDue(limit: 2, now: start.addingTimeInterval(6)).map(\.body) == ["another reference", "news 9"])
         }
     }
 

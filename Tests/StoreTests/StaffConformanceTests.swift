@@ -418,27 +418,82 @@ struct StaffWorld: Sendable {
             #expect(declared.covers(service: "electricity", fault: "outage", area: "soweto"))
             #expect(!declared.covers(service: "electricity", fault: "streetlight", area: "soweto"))
             #expect(try await w.staff.incident(declared.id, moe: "water") == nil)
-            #expect(try await w.staff.changeIncident(declared.id, moe: "water", IncidentDraft(description: "x"), closing: false, actor: "api:water",
+            #expect(try await w.staff.changeIncident(declared.id, moe: "water", IncidentDraft(description: "x"), closing: false, broadcast: nil, actor: "api:water",
                                                      address: nil, at: at) == nil)
             // Two updates each naming only their new area: both are kept.
-            _ = try await w.staff.changeIncident(declared.id, moe: "electricity", IncidentDraft(areas: ["kliptown"]), closing: false,
+            _ = try await w.staff.changeIncident(declared.id, moe: "electricity", IncidentDraft(areas: ["kliptown"]), closing: false, broadcast: nil,
                                                  actor: "a", address: nil, at: at)
             let grown = try await w.staff.changeIncident(declared.id, moe: "electricity", IncidentDraft(areas: ["lenasia"], description: "Wider"),
-                                                         closing: false, actor: "b", address: nil, at: at)
+                                                         closing: false, broadcast: nil, actor: "b", address: nil, at: at)
             #expect(grown?.areas == ["soweto", "kliptown", "lenasia"] && grown?.description == "Wider")
             #expect(grown?.expectedAt.map { abs($0.timeIntervalSince(at.addingTimeInterval(3600))) < 0.001 } == true, "kept when not given")
             #expect(try await w.staff.openIncidents(moe: "electricity").map(\.id) == [declared.id])
-            let closed = try await w.staff.changeIncident(declared.id, moe: "electricity", IncidentDraft(description: "Restored"), closing: true,
+            let closed = try await w.staff.changeIncident(declared.id, moe: "electricity", IncidentDraft(description: "Restored"), closing: true, broadcast: nil,
                                                           actor: "c", address: nil, at: at)
             #expect(closed?.isOpen == false)
             #expect(try await w.staff.openIncidents(moe: nil).isEmpty)
-            let again = try await w.staff.changeIncident(declared.id, moe: "electricity", IncidentDraft(description: "late"), closing: false,
+            let again = try await w.staff.changeIncident(declared.id, moe: "electricity", IncidentDraft(description: "late"), closing: false, broadcast: nil,
                                                          actor: "d", address: nil, at: at)
             #expect(again?.description == "Restored", "a closed incident does not change")
             let history = try await w.staff.incidentHistory(declared.id)
             #expect(history.map(\.kind) == ["declared", "updated", "updated", "closed"] && history.map(\.actor) == ["api:electricity", "a", "b", "c"])
             #expect(history[2].areas == ["soweto", "kliptown", "lenasia"])
             #expect(try await w.staff.auditEntries(scope: nil, limit: 10, offset: 0).filter { $0.action.hasPrefix("incident") }.count == 4)
+        }
+    }
+
+    @Test(arguments: StoreKind.available)
+    func reportsDuringAnIncidentAreAttachedOrLinkedAndItsNewsReachesEachNumberOnce(_ kind: StoreKind) async throws {
+        try await StaffWorld.with(kind) { w async throws in
+            let before = try #require(try await w.tickets([("water.leak", "0821110001")]).first)
+            let incident = try await w.staff.declare(IncidentDraft(service: "water", areas: ["soweto"], description: "Main burst in Soweto",
+                                                                   expectedAt: w.now.addingTimeInterval(6 * 3600)),
+                                                     moe: "water", actor: "api:water", address: nil, at: w.now)
+            // Made now in its service and area: linked. Another service, or before it: not.
+            let refs = try await w.tickets([("water.burst_pipe", "0821110002"), ("roads.pothole", "0821110003"), ("water.no_water", "0821110002")])
+            var reach = try await w.staff.incidentReach(incident.id, limit: 10)
+            #expect(Set(reach.tickets.map(\.reference)) == [refs[0], refs[2]] && reach.linkedCount == 2)
+
+            // By SMS: a one-line report naming the area, and a step-by-step one, are attached, not tickets.
+            func text(_ from: String, _ body: String) async { await w.sms.handle(InboundSMS(provider: "test", providerID: nil, from: MSISDN(from)!, to: nil, text: body)) }
+            await text("+27821110004", "REPORT WATER no water in Soweto since 6am")
+            await text("+27821110005", "LANG zu")
+            for body in ["BIKA", "1", "1", "1"] { await text("+27821110005", body) }
+            await text("+27821110004", "REPORT WATER no water at all in soweto")
+            await text("+27821110006", "REPORT WATER leak at 5 Main Rd Alexandra")
+            let told = try await w.organisations.outbox(MSISDN("+27821110004")!)
+            #expect(told.count == 2 && told.allSatisfy { $0.contains("Soweto") && $0.contains("We will SMS you when it is fixed") }, "\(told)")
+            #expect(try await w.organisations.outbox(MSISDN("+27821110005")!).last?.contains("Sizokuthumelela") == true)
+            #expect(try await w.organisations.outbox(MSISDN("+27821110006")!).last?.contains("reference") == true, "outside the area: a ticket")
+            reach = try await w.staff.incidentReach(incident.id, limit: 10)
+            #expect(reach.residents == 2 && reach.linkedCount == 2)
+
+            // A selection links the earlier ticket (and nothing twice); one is unlinked.
+            #expect(try await w.staff.linkTickets(to: incident.id, moe: "roads", TicketSelection(), actor: "x", address: nil, at: w.now) == nil)
+            #expect(try await w.staff.linkTickets(to: incident.id, moe: "water", TicketSelection(faults: ["leak"]), actor: "x", address: nil, at: w.now) == 1)
+            #expect(try await w.staff.linkTickets(to: incident.id, moe: "water", TicketSelection(), actor: "x", address: nil, at: w.now) == 0)
+            #expect(try await w.staff.unlinkTicket(refs[2], from: incident.id, moe: "water", actor: "x", address: nil, at: w.now))
+            #expect(try await !w.staff.unlinkTicket(refs[2], from: incident.id, moe: "water", actor: "x", address: nil, at: w.now))
+            #expect(try await !w.staff.unlinkTicket(refs[0], from: incident.id, moe: "roads", actor: "x", address: nil, at: w.now))
+            #expect(Set(try await w.staff.incidentReach(incident.id, limit: 10).tickets.map(\.reference)) == [before, refs[0]])
+
+            // A linked ticket's status is the incident's news.
+            await text("+27821110001", "STATUS \(before.digits)")
+            #expect(try await w.organisations.outbox(MSISDN("+27821110001")!).last?.contains("Main burst in Soweto") == true)
+
+            // The update goes once to each number: attached residents and reporters of linked tickets, in their language.
+            let counts = { (n: String) in try await w.organisations.outbox(MSISDN(n)!).filter { $0.contains("Crews") || $0.contains("Inkinga") }.count }
+            let update = IncidentDraft(description: "Crews are on site.")
+            let after = IncidentRules.applying(update, to: incident)
+            _ = try await w.staff.changeIncident(incident.id, moe: "water", update, closing: false,
+                                                 broadcast: IncidentNews(engine: w.engine).broadcast(after, closing: false), actor: "api:water",
+                                                 address: nil, at: w.now)
+            var heard: [Int] = []
+            for n in ["+27821110001", "+27821110002", "+27821110004", "+27821110005", "+27821110003", "+27821110006"] { heard.append(try await counts(n)) }
+            #expect(heard == [1, 1, 1, 1, 0, 0], "once each to the linked and attached; none to the others")
+            #expect(try await w.organisations.outbox(MSISDN("+27821110005")!).last?.hasPrefix("Inkinga ye-Amanzi e-Soweto: Crews are on site.") == true)
+            #expect(try await w.organisations.outbox(MSISDN("+27821110004")!).last == "Water fault in Soweto: Crews are on site. Expected fixed: "
+                        + w.engine.settings.calendar.moment(w.now.addingTimeInterval(6 * 3600)))
         }
     }
 }

@@ -453,10 +453,79 @@ import Testing
             _ = try await browser.post("/console/sign-out", [])
             _ = try await browser.signIn("admin", TestGateway.password)
             #expect(try await browser.get("/console/").body.contains("Substation &lt;b&gt;tripped"))
-            _ = try await world.staff.changeIncident(incident.id, moe: "electricity", IncidentDraft(description: "Restored"), closing: true,
+            _ = try await world.staff.changeIncident(incident.id, moe: "electricity", IncidentDraft(description: "Restored"), closing: true, broadcast: nil,
                                                      actor: "api:electricity", address: nil, at: world.clock.now())
             #expect(!(try await browser.get("/console/").body.contains("Open incidents")), "closed: gone")
         }
+    }
+
+    @Test func aDispatcherDeclaresLinksUnlinksUpdatesAndClosesAnIncidentInTheConsole() async throws {
+        let world = try TestGateway()
+        try await world.user("thandi", moe: "water")
+        try await world.user("lerato", moe: "electricity")
+        // A leak in Soweto reported before anything is declared, and one in Alexandra.
+        @Sendable func call(_ phone: Phone, _ inputs: [String]) async -> UssdReply {
+            var reply = await phone.dial()
+            for input in inputs { reply = await phone.send(input) }
+            return reply
+        }
+        let early = Phone("+27821110001", gateway: world.gateway)
+        _ = await call(early, ["1", "1", "1", "3", "1", "5 Main Rd", "1"])
+        try await makeApp(world).test(.router) { client in
+            let browser = ConsoleBrowser(client)
+            _ = try await browser.signIn("thandi", TestGateway.password)
+            let form = try await browser.get("/console/incidents").body
+            #expect(form.contains("Declare an incident") && form.contains("Water: Burst pipe") && !form.contains("Electricity"), "only her services")
+            let refused = try await browser.post("/console/incidents", [("service", "water"), ("description", "Main burst")])
+            #expect(refused.status == .unprocessableContent && refused.body.contains("Areas is required"))
+            let other = try await browser.post("/console/incidents", [("service", "electricity"), ("area", "soweto"), ("description", "x")])
+            #expect(other.status == .unprocessableContent && other.body.contains("Choose one of your services"))
+            let declared = try await browser.post("/console/incidents", [("service", "water"), ("area", "soweto"), ("description", "Main <burst> in Soweto"),
+                                                                         ("expected", "2026-12-01T18:00")])
+            #expect(declared.status == .seeOther)
+            let address = try #require(declared.location).split(separator: "?").first.map(String.init) ?? ""
+            var page = try await browser.get(address).body
+            #expect(page.contains("Main &lt;burst&gt; in Soweto") && page.contains("1 Dec 2026 18:00") && page.contains("No tickets are linked yet"))
+
+            // The earlier leak is linked by a selection; a new report in Soweto is linked as it is made.
+            #expect(try await browser.post(address + "/link", [("fault", "leak")]).location?.hasSuffix("done=linked-1") == true)
+            let later = Phone("+27821110002", gateway: world.gateway)
+            let told = await call(later, ["1", "1", "1", "1", "1"])
+            #expect(told.text.contains("Known Water fault in Soweto. Expected fixed: 2026-12-01 18:00"))
+            for input in ["2", "9 Side St", "1"] { _ = await later.send(input) }
+            page = try await browser.get(address).body
+            #expect(page.contains("Residents waiting for the SMS</dt><dd>0") && page.contains("Linked tickets</dt><dd>2"))
+            let queue = try await browser.get("/console/?status=all&incident=\(address.split(separator: "/").last!)").body
+            #expect(queue.components(separatedBy: "class=\"incident\"").count - 1 == 2, "the queue shows the linked tickets together")
+            let reference = try #require(page.range(of: #"name="ref" value="(\d{9})""#, options: .regularExpression).map { String(page[$0].suffix(10).prefix(9)) })
+            #expect(try await browser.post(address + "/unlink", [("ref", reference)]).location?.hasSuffix("done=unlinked") == true)
+            #expect(try await browser.post(address + "/unlink", [("ref", reference)]).status == .unprocessableContent)
+            #expect(try await browser.get(address).body.contains("Linked tickets</dt><dd>1"))
+
+            // Another MOE's staff cannot see or change it; a form without the token changes nothing.
+            #expect(try await browser.post(address + "/close", [("description", "x")], csrf: "forged").status == .forbidden)
+            #expect(try await browser.get(address).body.contains("Close the incident"), "still open")
+            _ = try await browser.post("/console/sign-out", [])
+            _ = try await browser.signIn("lerato", TestGateway.password)
+            #expect(try await browser.get(address).status == .notFound)
+            #expect(try await browser.post(address + "/close", [("description", "x")]).status == .notFound)
+            _ = try await browser.post("/console/sign-out", [])
+            _ = try await browser.signIn("thandi", TestGateway.password)
+            _ = try await browser.get(address)
+
+            let empty = try await browser.post(address + "/update", [])
+            #expect(empty.status == .unprocessableContent, "\(empty.status) \(empty.body)")
+            #expect(try await browser.post(address + "/update", [("description", "Crews on site"), ("area", "alexandra")]).status == .seeOther)
+            #expect(try await browser.post(address + "/close", [("description", "Water is back")]).status == .seeOther)
+            page = try await browser.get(address).body
+            #expect(page.contains("Closed") && page.contains("Soweto, Alexandra") && !page.contains("Close the incident"))
+            #expect(page.contains("closed by thandi: Water is back") && page.contains("updated by thandi: Crews on site"))
+            #expect(try await browser.post(address + "/update", [("description", "again")]).status == .conflict)
+        }
+        // The reporter still linked (the earlier leak) heard the update and the closing, once each; the unlinked one nothing.
+        let heard = try await world.tickets.outbox(for: MSISDN("+27821110001")!).map(\.body).filter { $0.contains("Water fault") }
+        #expect(heard.count == 2 && heard.last == "Water fault in Soweto, Alexandra is fixed: Water is back", "\(heard)")
+        #expect(try await world.tickets.outbox(for: MSISDN("+27821110002")!).map(\.body).allSatisfy { !$0.contains("Water fault") })
     }
 }
 
@@ -466,7 +535,7 @@ import Testing
     @Test func noTemplateHasAScriptOrAnUnescapedValue() throws {
         let folder = repositoryRoot.appendingPathComponent("Sources/Web/Console/Templates")
         let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".mustache") }.sorted()
-        #expect(files == ["audit.mustache", "dashboard.mustache", "incidents.mustache", "layout.mustache", "message.mustache", "queue.mustache",
+        #expect(files == ["audit.mustache", "dashboard.mustache", "incident-list.mustache", "incident.mustache", "incidents.mustache", "layout.mustache", "message.mustache", "queue.mustache",
                           "signin.mustache", "ticket.mustache"])
         for file in files {
             let text = try String(contentsOf: folder.appendingPathComponent(file), encoding: .utf8)

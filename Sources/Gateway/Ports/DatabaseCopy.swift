@@ -58,6 +58,7 @@ public enum DatabaseCopy {
             ("id", .integer), ("ticket_id", .integer), ("msisdn", .text), ("body", .text), ("status", .text), ("attempts", .integer),
             ("next_attempt_at", .date), ("provider_message_id", .text), ("last_error", .text), ("created_at", .date), ("updated_at", .date),
             ("even_if_opted_out", .boolean), ("segments", .integer), ("sent_at", .date), ("delivered_at", .date), ("handed_at", .date),
+            ("priority", .integer),
         ]),
         CopiedTable("inbound_sms", order: "id", [("id", .integer), ("provider", .text), ("provider_id", .text), ("msisdn", .text), ("body", .text),
                                                  ("received_at", .date)]),
@@ -83,6 +84,12 @@ public enum DatabaseCopy {
         CopiedTable("incident_events", order: "id", [
             ("id", .integer), ("incident_id", .integer), ("at", .date), ("kind", .text), ("description", .text), ("expected_at", .date),
             ("areas", .text), ("actor", .text),
+        ]),
+        CopiedTable("incident_residents", order: "incident_id, msisdn", [
+            ("incident_id", .integer), ("msisdn", .text), ("language", .text), ("channel", .text), ("attached_at", .date),
+        ]),
+        CopiedTable("incident_tickets", order: "ticket_id", [
+            ("ticket_id", .integer), ("incident_id", .integer), ("linked_at", .date), ("linked_by", .text),
         ]),
         CopiedTable("users", order: "id", [("id", .integer), ("username", .text), ("password_hash", .text), ("moe", .text), ("role", .text),
                                            ("created_at", .date), ("disabled_at", .date), ("phone", .text), ("email", .text), ("head", .boolean)]),

@@ -51,6 +51,8 @@ public protocol ConversationReads {
     func chaseFacts(_ reference: Reference, by msisdn: MSISDN, since: Date) throws -> ChaseFacts?
     /// The newest survey sent to this number since `since`, if it is not answered yet.
     func openSurvey(of msisdn: MSISDN, since: Date) throws -> OpenSurvey?
+    /// The open incidents of a service (few: one per storm), for `Incident.about`.
+    func openIncidents(service: String) throws -> [Incident]
 }
 
 extension ConversationReads {
@@ -81,6 +83,8 @@ public struct HopWrite: Sendable, Equatable {
     public var chase: TicketChase?
     /// An answer to a satisfaction survey (0 reopens the ticket).
     public var surveyAnswer: SurveyAnswer?
+    /// The caller asked to be told when this incident is fixed (once per number per incident).
+    public var attachment: IncidentAttachment?
     public var at: Date
 
     public init(session: StoredSession?, at: Date, retire: String? = nil, language: String? = nil, ticket: NewTicket? = nil) {

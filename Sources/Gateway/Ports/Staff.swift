@@ -44,10 +44,14 @@ public struct QueueTicket: Sendable, Equatable, Codable {
     public var duplicateOf: String?
     /// 0, or how far it has been escalated (1: past a target; 2: past twice a target).
     public var escalationLevel: Int
+    /// The incident it is linked to.
+    public var incident: Int64?
 
     public init(reference: String, service: String, fault: String, area: String, address: String, description: String, queue: String,
                 status: String, channel: String, publicUpdate: String?, expectedAt: Date?, createdAt: Date, updatedAt: Date,
-                moe: String, assignee: String? = nil, dueAt: Date? = nil, duplicateOf: String? = nil, escalationLevel: Int = 0) {
+                moe: String, assignee: String? = nil, dueAt: Date? = nil, duplicateOf: String? = nil, escalationLevel: Int = 0,
+                incident: Int64? = nil) {
+        self.incident = incident
         self.escalationLevel = escalationLevel
         self.moe = moe
         self.assignee = assignee

@@ -76,6 +76,7 @@ struct ConsolePages: Sendable {
         if t.escalationLevel > 0 { row["escalation"] = t.escalationLevel }
         if let due = t.dueAt { row["due"] = text.time(due) }
         if let a = t.assignee { row["assignee"] = a }
+        if let i = t.incident { row["hasIncident"] = true; row["incident"] = i }
         return row
     }
 
@@ -163,5 +164,50 @@ struct ConsolePages: Sendable {
              "description": i.description, "hasExpected": i.expectedAt != nil, "expected": i.expectedAt.map(text.time) ?? "",
              "declared": text.time(i.createdAt), "showMOE": showMOE, "moe": text.moe(i.moe)]
         }]
+    }
+}
+
+extension ConsolePages {
+    /// The open incidents with the form to declare one, for the user's services.
+    func incidentList(_ incidents: [Incident], session: StaffSession, error: String? = nil) -> String {
+        let scope = session.user.role == .admin ? nil : session.user.moe
+        let services = text.engine.catalogue.services.filter { scope == nil || $0.moe == scope }
+        var context: [String: Any] = [
+            "csrf": session.csrf,
+            "serviceOptions": services.map { ["value": $0.code, "label": text.service($0.code)] },
+            "faultOptions": services.flatMap { s in s.faults.map { ["value": "\(s.code).\($0.code)", "label": "\(text.service(s.code)): \(text.fault(s.code, $0.code))"] } },
+            "areaOptions": text.engine.catalogue.areas.map { ["value": $0.code, "label": $0.name] },
+        ]
+        if let error { context["error"] = error }
+        context.merge(incidentsContext(incidents, showMOE: scope == nil)) { $1 }
+        return render("incident-list", title: "Incidents", session: session, context)
+    }
+
+    func incident(_ i: Incident, history: [IncidentEvent], reach: IncidentReach, session: StaffSession, flash: String?, error: String?) -> String {
+        let catalogue = text.engine.catalogue
+        var context: [String: Any] = [
+            "id": i.id, "csrf": session.csrf, "service": text.service(i.service), "areas": i.areas.map(text.area).joined(separator: ", "),
+            "statusClass": i.isOpen ? "in_progress" : "closed", "statusLabel": i.isOpen ? "Open" : "Closed", "isOpen": i.isOpen,
+            "description": i.description, "hasFaults": !i.faults.isEmpty, "faults": i.faults.map { text.fault(i.service, $0) }.joined(separator: ", "),
+            "hasExpected": i.expectedAt != nil, "expected": i.expectedAt.map(text.time) ?? "", "declared": text.time(i.createdAt),
+            "showMOE": session.user.role == .admin, "moe": text.moe(i.moe),
+            "residents": reach.residents, "linked": reach.linkedCount,
+            "tickets": reach.tickets.map { t -> [String: Any] in
+                ["reference": t.reference.digits, "grouped": t.reference.grouped, "fault": text.fault(i.service, t.fault), "area": text.area(t.area),
+                 "status": t.status.rawValue, "statusLabel": text.status(t.status.rawValue), "received": text.time(t.createdAt)]
+            },
+            "history": history.map { e -> [String: Any] in
+                var item: [String: Any] = ["at": text.time(e.at), "kind": e.kind, "actor": e.actor, "hasExpected": e.expectedAt != nil,
+                                           "expected": e.expectedAt.map(text.time) ?? ""]
+                if let d = e.description { item["description"] = d }
+                return item
+            },
+            "areaOptions": catalogue.areas.filter { !i.areas.contains($0.code) }.map { ["value": $0.code, "label": $0.name] },
+            "ownAreas": i.areas.map { ["value": $0, "label": text.area($0)] },
+            "faultOptions": (catalogue.service(i.service)?.faults ?? []).map { ["value": $0.code, "label": text.fault(i.service, $0.code)] },
+        ]
+        if let flash { context["flash"] = flash }
+        if let error { context["error"] = error }
+        return render("incident", title: "Incident \(i.id)", session: session, context)
     }
 }

@@ -113,6 +113,7 @@ struct ConsoleRoutes: Sendable {
             case .refused(let why): return try await ticketPage(reference, session: session, error: why, status: .conflict)
             }
         }
+        registerIncidents(on: router)
         router.post("/console/bulk") { request, _ in
             guard let (session, form) = try await authorised(request) else { return expired() }
             // Back to the same filters: only a query string of the queue's own making is followed.

@@ -6,7 +6,7 @@ import Mustache
 /// value is the layout's `{{{body}}}`, which is itself a rendered (escaped) template. No inline
 /// script. Typed view models: `ConsolePages` builds each page's context.
 enum ConsoleTemplates {
-    static let names = ["layout", "signin", "queue", "ticket", "audit", "message", "dashboard", "incidents"]
+    static let names = ["layout", "signin", "queue", "ticket", "audit", "message", "dashboard", "incidents", "incident", "incident-list"]
 
     static let library: MustacheLibrary = {
         var library = MustacheLibrary()

@@ -11,6 +11,8 @@ struct QueueFilters: Equatable {
     var overdue = false
     /// Only tickets escalated past a target (the supervisors' view).
     var escalated = false
+    /// Only the tickets linked to this incident (the incident page's "show in the queue").
+    var incident: Int64?
     var sort: WorklistQuery.Sort = .oldest
     var page = 1
     /// Tickets on one queue page.
@@ -23,6 +25,7 @@ struct QueueFilters: Equatable {
         area = parameters["area"].flatMap { catalogue.area($0) == nil ? nil : $0 }
         overdue = parameters["overdue"] == "1"
         escalated = parameters["escalated"] == "1"
+        incident = parameters["incident"].flatMap { Int64($0) }.flatMap { $0 > 0 ? $0 : nil }
         sort = parameters["sort"].flatMap(WorklistQuery.Sort.init(rawValue:)) ?? .oldest
         page = parameters["page"].flatMap(Int.init).map { min(max($0, 1), 100_000) } ?? 1
     }
@@ -40,6 +43,7 @@ struct QueueFilters: Equatable {
         q.area = area
         q.overdue = overdue
         q.escalated = escalated
+        q.incident = incident
         q.sort = sort
         q.page = page
         q.pageSize = Self.pageSize
@@ -55,6 +59,7 @@ struct QueueFilters: Equatable {
         if let area { items.append(("area", area)) }
         if overdue { items.append(("overdue", "1")) }
         if escalated { items.append(("escalated", "1")) }
+        if let incident { items.append(("incident", String(incident))) }
         if sort != .oldest { items.append(("sort", sort.rawValue)) }
         let page = page ?? self.page
         if page > 1 { items.append(("page", String(page))) }
