@@ -78,6 +78,19 @@ extension PostgresStaffStore {
         }
     }
 
+    public func incidentRecords(moe: String?, from: Date, to: Date) async throws -> [IncidentRecord] {
+        var out: [IncidentRecord] = []
+        for try await (id, created, closed, residents, linked) in try await client.query("""
+            SELECT i.id, i.created_at, i.closed_at,
+                   (SELECT COUNT(*) FROM incident_residents r WHERE r.incident_id = i.id),
+                   (SELECT COUNT(*) FROM incident_tickets l WHERE l.incident_id = i.id)
+            FROM incidents i WHERE (\(moe)::TEXT IS NULL OR i.moe = \(moe)) AND i.created_at >= \(from) AND i.created_at < \(to) ORDER BY i.id
+            """, logger: logger).decode((Int64, Date, Date?, Int64, Int64).self) {
+            out.append(IncidentRecord(id: id, createdAt: created, closedAt: closed, residents: Int(residents), linkedTickets: Int(linked)))
+        }
+        return out
+    }
+
     public func incidentReach(_ id: Int64, limit: Int) async throws -> IncidentReach {
         var tickets: [IncidentReach.Linked] = []
         for try await (digits, fault, area, status, created) in try await client.query("""

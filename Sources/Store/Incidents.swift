@@ -84,6 +84,17 @@ extension SQLiteStaffStore {
         }
     }
 
+    public func incidentRecords(moe: String?, from: Date, to: Date) async throws -> [IncidentRecord] {
+        try await database.writer.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT i.id, i.created_at, i.closed_at,
+                       (SELECT COUNT(*) FROM incident_residents r WHERE r.incident_id = i.id),
+                       (SELECT COUNT(*) FROM incident_tickets l WHERE l.incident_id = i.id)
+                FROM incidents i WHERE (?1 IS NULL OR i.moe = ?1) AND i.created_at >= ?2 AND i.created_at < ?3 ORDER BY i.id
+                """, arguments: [moe, from, to]).map { IncidentRecord(id: $0[0], createdAt: $0[1], closedAt: $0[2], residents: $0[3], linkedTickets: $0[4]) }
+        }
+    }
+
     public func incidentReach(_ id: Int64, limit: Int) async throws -> IncidentReach {
         try await database.writer.read { db in
             let tickets = try Row.fetchAll(db, sql: """

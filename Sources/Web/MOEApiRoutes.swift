@@ -53,7 +53,9 @@ struct MOEApiRoutes: Sendable {
             let rows = try await figures.figures(FigureFilter(moe: moe), fromDay: calendar.dayNumber(first), toDay: calendar.dayNumber(end))
             try await staff.audit(actor: "api:\(moe)", action: "api indicators", reference: nil, detail: "\(calendar.day(first)) to \(calendar.day(last))",
                                   address: context.clientAddress, at: clock.now())
-            return json(IndicatorReport(moe: moe, from: calendar.day(first), to: calendar.day(last), indicators: Indicators(figures: rows, now: clock.now())))
+            let incidents = IncidentFigures(try await staff.incidentRecords(moe: moe, from: first, to: end))
+            return json(IndicatorReport(moe: moe, from: calendar.day(first), to: calendar.day(last), indicators: Indicators(figures: rows, now: clock.now()),
+                                        incidents: incidents))
         }
         router.get("/api/v1/tickets/:reference") { request, context in
             if let wait = await limiter.take(limits.moeAPI, "moe-api", address: context.clientAddress) { return RateLimiter.tooMany(wait) }
@@ -160,14 +162,17 @@ struct IndicatorReport: Encodable {
     var from: String
     var to: String
     var indicators: Indicators
+    /// The incidents declared in the period.
+    var incidents: IncidentFigures
 
-    enum Keys: String, CodingKey { case moe, from, to }
+    enum Keys: String, CodingKey { case moe, from, to, incidents }
 
     func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: Keys.self)
         try c.encode(moe, forKey: .moe)
         try c.encode(from, forKey: .from)
         try c.encode(to, forKey: .to)
+        try c.encode(incidents, forKey: .incidents)
         try indicators.encode(to: encoder)
     }
 }

@@ -494,6 +494,9 @@ struct StaffWorld: Sendable {
             #expect(try await w.organisations.outbox(MSISDN("+27821110005")!).last?.hasPrefix("Inkinga ye-Amanzi e-Soweto: Crews are on site.") == true)
             #expect(try await w.organisations.outbox(MSISDN("+27821110004")!).last == "Water fault in Soweto: Crews are on site. Expected fixed: "
                         + w.engine.settings.calendar.moment(w.now.addingTimeInterval(6 * 3600)))
+            let records = try await w.staff.incidentRecords(moe: "water", from: w.now.addingTimeInterval(-60), to: w.now.addingTimeInterval(60))
+            #expect(records.map(\.id) == [incident.id] && records.first?.residents == 2 && records.first?.linkedTickets == 2 && records.first?.closedAt == nil)
+            #expect(try await w.staff.incidentRecords(moe: "roads", from: w.now.addingTimeInterval(-60), to: w.now.addingTimeInterval(60)).isEmpty)
         }
     }
 }

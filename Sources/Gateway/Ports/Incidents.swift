@@ -32,6 +32,8 @@ public protocol IncidentStore: Sendable {
     func unlinkTicket(_ reference: Reference, from id: Int64, moe: String, actor: String, address: String?, at: Date) async throws -> Bool
     /// The tickets linked to it (newest first, at most `limit`) and how many residents are attached.
     func incidentReach(_ id: Int64, limit: Int) async throws -> IncidentReach
+    /// The incidents of `moe` declared in [from, to), for the indicators.
+    func incidentRecords(moe: String?, from: Date, to: Date) async throws -> [IncidentRecord]
     func incident(_ id: Int64, moe: String) async throws -> Incident?
     /// Open incidents of `moe` (nil: every MOE), newest first.
     func openIncidents(moe: String?) async throws -> [Incident]
