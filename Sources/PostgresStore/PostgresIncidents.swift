@@ -185,10 +185,11 @@ enum PostgresIncidentRows {
             """, logger: logger)
     }
 
+    /// Once per number; not to an incident closed since the caller was told of it.
     static func attach(_ tx: PostgresConnection, _ a: IncidentAttachment, at: Date, logger: Logger) async throws {
         try await tx.query("""
             INSERT INTO incident_residents (incident_id, msisdn, language, channel, attached_at)
-            VALUES (\(a.incidentID), \(a.msisdn.e164), \(a.language), \(a.channel.rawValue), \(at))
+            SELECT id, \(a.msisdn.e164), \(a.language), \(a.channel.rawValue), \(at) FROM incidents WHERE id = \(a.incidentID) AND status = 'open'
             ON CONFLICT (incident_id, msisdn) DO NOTHING
             """, logger: logger)
     }

@@ -169,11 +169,13 @@ enum IncidentRows {
             .execute(arguments: [ticketID, incident.id, at])
     }
 
+    /// Once per number; not to an incident closed since the caller was told of it.
     static func attach(_ db: Database, _ a: IncidentAttachment, at: Date) throws {
         try db.cachedStatement(sql: """
-            INSERT INTO incident_residents (incident_id, msisdn, language, channel, attached_at) VALUES (?, ?, ?, ?, ?)
+            INSERT INTO incident_residents (incident_id, msisdn, language, channel, attached_at)
+            SELECT id, ?, ?, ?, ? FROM incidents WHERE id = ? AND status = 'open'
             ON CONFLICT (incident_id, msisdn) DO NOTHING
-            """).execute(arguments: [a.incidentID, a.msisdn.e164, a.language, a.channel.rawValue, at])
+            """).execute(arguments: [a.msisdn.e164, a.language, a.channel.rawValue, at, a.incidentID])
     }
 
     /// Who hears an incident's news: attached residents and reporters of linked tickets, once per

@@ -71,4 +71,22 @@ import Testing
         let tickets = try await world.tickets.count()
         #expect(reach.linkedCount == 1 && tickets == 1, "only the different report is a ticket")
     }
+
+    /// An incident closed between the screen that told of it and the caller's "1": nobody is
+    /// attached to it, so nobody waits for news that will not come.
+    @Test func nobodyIsAttachedToAnIncidentClosedMeanwhile() async throws {
+        let world = try TestGateway()
+        let incident = try await world.staff.declare(IncidentDraft(service: "water", areas: ["soweto"], description: "Main burst"),
+                                                     moe: "water", actor: "test", address: nil, at: world.clock.now())
+        let phone = Phone("+27821110001", gateway: world.gateway)
+        let caller = phone.caller, now = world.clock.now()
+        try await SQLiteConversationStore(world.database).transaction { tx in try tx.setLanguage("en", for: caller, at: now) }
+        _ = await phone.dial()
+        for input in ["1", "1", "1"] { _ = await phone.send(input) }
+        #expect(await phone.send("1").text.hasPrefix("Known Water fault in Soweto"))
+        _ = try await world.staff.changeIncident(incident.id, moe: "water", IncidentDraft(description: "Fixed"), closing: true, broadcast: nil,
+                                                 actor: "test", address: nil, at: world.clock.now())
+        _ = await phone.send("1")
+        #expect(try await world.staff.incidentReach(incident.id, limit: 1).residents == 0)
+    }
 }

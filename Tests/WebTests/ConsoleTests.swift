@@ -521,6 +521,9 @@ import Testing
             #expect(page.contains("Closed") && page.contains("Soweto, Alexandra") && !page.contains("Close the incident"))
             #expect(page.contains("closed by thandi: Water is back") && page.contains("updated by thandi: Crews on site"))
             #expect(try await browser.post(address + "/update", [("description", "again")]).status == .conflict)
+            // The dashboard counts it: declared, none open, no resident attached, one ticket linked.
+            let dashboard = try await browser.get("/console/dashboard").body
+            #expect(dashboard.contains("Incidents declared in the period") && dashboard.contains("<tr><td>1</td><td>0</td><td>0</td>\n      <td>1</td>"))
         }
         // The reporter still linked (the earlier leak) heard the update and the closing, once each; the unlinked one nothing.
         let heard = try await world.tickets.outbox(for: MSISDN("+27821110001")!).map(\.body).filter { $0.contains("Water fault") }

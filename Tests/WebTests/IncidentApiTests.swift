@@ -127,6 +127,10 @@ import Web
             var got = try await api.call(client, .get, path, token: water)
             #expect(got.body["linked_tickets"] as? Int == 2 && got.body["attached_residents"] as? Int == 3)
             #expect((got.body["tickets"] as? [[String: Any]])?.compactMap { $0["reference"] as? String }.contains(reference) == true)
+            // Open311 shows a linked request's incident as its status notes.
+            let open311 = try await client.execute(uri: "/open311/v2/requests/\(reference).json", method: .get)
+            let request = (try? JSONSerialization.jsonObject(with: Data(buffer: open311.body))) as? [[String: Any]]
+            #expect(request?.first?["status_notes"] as? String == "Main burst in Soweto.", "\(String(buffer: open311.body))")
             #expect(try await api.call(client, .delete, path + "/tickets/\(reference)", token: power).status == .notFound)
             #expect(try await api.call(client, .delete, path + "/tickets/\(reference)", token: water).status == .ok)
             #expect(try await api.call(client, .delete, path + "/tickets/\(reference)", token: water).status == .notFound)

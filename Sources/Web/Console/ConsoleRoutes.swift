@@ -66,8 +66,9 @@ struct ConsoleRoutes: Sendable {
             let (figures, filters) = try await dashboardFigures(request, session)
             let calendar = engine.settings.calendar
             let incidents = try await staff.openIncidents(moe: filters.moe)
+            let declared = IncidentFigures(try await staff.incidentRecords(moe: filters.moe, from: filters.from, to: filters.to))
             return html(pages.dashboard(figures, filters: filters, session: session, catalogue: engine.catalogue, calendar: calendar,
-                                        csv: filters.address(calendar), incidents: incidents))
+                                        csv: filters.address(calendar), incidents: incidents, incidentFigures: declared))
         }
         router.get("/console/dashboard.csv") { request, context in
             guard let session = try await session(request) else { return signInPage() }

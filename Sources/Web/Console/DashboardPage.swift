@@ -34,7 +34,7 @@ struct DashboardFilters: Equatable {
 
 extension ConsolePages {
     func dashboard(_ f: DashboardFigures, filters: DashboardFilters, session: StaffSession, catalogue: ServiceCatalogue,
-                   calendar: MunicipalCalendar, csv: String, incidents: [Incident] = []) -> String {
+                   calendar: MunicipalCalendar, csv: String, incidents: [Incident] = [], incidentFigures: IncidentFigures = IncidentFigures([])) -> String {
         func number(_ x: Double?, _ suffix: String = "") -> String { x.map { String(format: "%.1f", $0) + suffix } ?? "–" }
         func row(_ name: String, _ i: Indicators) -> [String: Any] {
             ["name": name, "received": i.received, "acknowledged": i.acknowledged, "resolved": i.resolved, "reopened": i.reopened,
@@ -96,6 +96,11 @@ extension ConsolePages {
             "serviceChartHeight": 20 + f.byService.count * 26, "services": services,
             "total": row("All services", t),
             "csv": csv,
+            "incidentFigures": [
+                "declared": incidentFigures.declared, "open": incidentFigures.stillOpen, "residents": incidentFigures.attachedResidents,
+                "linked": incidentFigures.linkedTickets, "median": number(incidentFigures.medianHoursToRestore),
+                "longest": number(incidentFigures.longestHoursToRestore),
+            ] as [String: Any],
         ]
         return render("dashboard", title: "Dashboard", session: session, context.merging(incidentsContext(incidents, showMOE: filters.moe == nil)) { $1 })
     }
