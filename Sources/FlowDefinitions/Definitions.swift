@@ -9,6 +9,8 @@ public struct Definitions: Sendable {
     public var smsFlow: Flow?
     public var catalogue: ServiceCatalogue
     public var locales: Locales
+    /// How long personal data is kept (`menus/retention.yaml`; the defaults when it is absent).
+    public var retention = RetentionPolicy()
     /// What the check noticed without rejecting: text transliterated to GSM-7, the fullest screens.
     public var notes: [String]
 
@@ -39,6 +41,10 @@ public struct Definitions: Sendable {
         let catalogueYAML = YAMLFile(path: menus + "/catalogue.yaml", displayName: display(menus, "catalogue.yaml"))
         let catalogueFile = CatalogueFile(catalogueYAML)
         problems += flowYAML.problems + catalogueYAML.problems
+        let retentionPath = menus + "/retention.yaml"
+        let retentionYAML = fm.fileExists(atPath: retentionPath) ? YAMLFile(path: retentionPath, displayName: display(menus, "retention.yaml")) : nil
+        let retention = retentionYAML?.retention() ?? RetentionPolicy()
+        problems += retentionYAML?.problems ?? []
 
         var localeFiles: [(file: String, parsed: LocaleFile)] = []
         let names = ((try? fm.contentsOfDirectory(atPath: locales)) ?? []).filter { $0.hasSuffix(".yaml") }.sorted()
@@ -78,6 +84,7 @@ public struct Definitions: Sendable {
             problems += checker.problems
         }
         guard problems.isEmpty else { throw DefinitionError(problems: problems) }
-        return Definitions(flow: flow, smsFlow: flows.count > 1 ? flows[1].0 : nil, catalogue: catalogue, locales: localeSet, notes: notes)
+        return Definitions(flow: flow, smsFlow: flows.count > 1 ? flows[1].0 : nil, catalogue: catalogue, locales: localeSet, retention: retention,
+                           notes: notes)
     }
 }

@@ -114,3 +114,22 @@ extension PostgresStaffStore {
         return out
     }
 }
+
+extension PostgresStaffStore {
+    public func openDataRows(after id: Int64, limit: Int) async throws -> [OpenDataRow] {
+        var out: [OpenDataRow] = []
+        for try await row in try await client.query("""
+            SELECT t.id, t.reference, t.service, t.fault, t.area, t.moe, t.channel, t.status, t.created_at,
+                   (SELECT MIN(e.at) FROM ticket_events e WHERE e.ticket_id = t.id AND e.from_status = 'new' AND e.to_status <> 'new'),
+                   (SELECT MIN(e.at) FROM ticket_events e WHERE e.ticket_id = t.id AND e.kind = 'status' AND e.to_status IN ('resolved', 'closed')),
+                   t.acknowledge_due_at, t.due_at
+            FROM tickets t WHERE t.id > \(id) ORDER BY t.id LIMIT \(Int64(limit))
+            """, logger: logger) {
+            let (rowID, digits, service, fault, area, moe, channel, status, created, ack, resolved, ackDue, due) =
+                try row.decode((Int64, String, String, String, String, String, String, String, Date, Date?, Date?, Date?, Date?).self)
+            out.append(OpenDataRow(id: rowID, reference: digits, service: service, fault: fault, area: area, moe: moe, channel: channel,
+                                   status: status, createdAt: created, acknowledgedAt: ack, resolvedAt: resolved, acknowledgeDueAt: ackDue, dueAt: due))
+        }
+        return out
+    }
+}

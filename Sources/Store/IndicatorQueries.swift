@@ -87,3 +87,20 @@ extension SQLiteStaffStore {
         }
     }
 }
+
+extension SQLiteStaffStore {
+    public func openDataRows(after id: Int64, limit: Int) async throws -> [OpenDataRow] {
+        try await database.writer.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT t.id, t.reference, t.service, t.fault, t.area, t.moe, t.channel, t.status, t.created_at,
+                       (SELECT MIN(e.at) FROM ticket_events e WHERE e.ticket_id = t.id AND e.from_status = 'new' AND e.to_status <> 'new'),
+                       (SELECT MIN(e.at) FROM ticket_events e WHERE e.ticket_id = t.id AND e.kind = 'status' AND e.to_status IN ('resolved', 'closed')),
+                       t.acknowledge_due_at, t.due_at
+                FROM tickets t WHERE t.id > ? ORDER BY t.id LIMIT ?
+                """, arguments: [id, limit]).map { row in
+                OpenDataRow(id: row[0], reference: row[1], service: row[2], fault: row[3], area: row[4], moe: row[5], channel: row[6],
+                            status: row[7], createdAt: row[8], acknowledgedAt: row[9], resolvedAt: row[10], acknowledgeDueAt: row[11], dueAt: row[12])
+            }
+        }
+    }
+}

@@ -96,6 +96,8 @@ public enum WebApp {
                           limiter: limiter, limits: security.limits).register(on: router)
         }
         if let staff = services.staff {
+            OpenDataRoutes(source: staff, catalogue: engine.catalogue, calendar: engine.settings.calendar, clock: services.clock,
+                           limiter: limiter, limits: security.limits).register(on: router)
             let figures = services.figures ?? FigureRollup(tickets: staff, store: staff, calendar: engine.settings.calendar,
                                                                   clock: services.clock, logger: logger)
             MOEApiRoutes(staff: staff, figures: figures, engine: engine, clock: services.clock, limiter: limiter, limits: security.limits).register(on: router)

@@ -28,6 +28,8 @@ public struct RateLimits: Sendable {
     public var open311Post = Rule(burst: 30, perMinute: 60)
     public var bulk = Rule(burst: 5, perMinute: 10)
     public var moeAPI = Rule(burst: 120, perMinute: 600)
+    /// The whole open dataset is a table scan: a few downloads a minute per address.
+    public var openData = Rule(burst: 3, perMinute: 2)
 
     public init() {}
 }

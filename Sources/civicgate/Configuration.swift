@@ -7,6 +7,9 @@ import Web
 /// down. Command-line flags override the environment; the defaults run with no configuration.
 struct GatewayConfiguration: Sendable {
     var database = "./civicgate.sqlite"
+    /// The key that turns phone numbers past their retention into pseudonyms (`CIVICGATE_PSEUDONYM_KEY_FILE`):
+    /// a file apart from the database, made on first use; every instance on one PostgreSQL database must share it.
+    var pseudonymKeyFile: String?
     var host = "127.0.0.1"
     var port = 8080
     var smsProvider = "log"
@@ -48,6 +51,7 @@ struct GatewayConfiguration: Sendable {
         var c = GatewayConfiguration()
         func value(_ name: String) -> String? { env[name].flatMap { $0.isEmpty ? nil : $0 } }
         if let v = value("CIVICGATE_DATABASE") { c.database = v }
+        c.pseudonymKeyFile = value("CIVICGATE_PSEUDONYM_KEY_FILE")
         if let v = value("CIVICGATE_HOST") { c.host = v }
         if let v = value("CIVICGATE_PORT") {
             guard let port = Int(v), (0...65535).contains(port) else { throw .invalid("CIVICGATE_PORT", v, "a port number 0-65535") }

@@ -58,6 +58,11 @@ struct Serve: AsyncParsableCommand {
         let figures = PeriodicJob(name: "made the daily figures of changed days again", every: .seconds(60), logger: logger) {
             try await rollup.refresh()
         }
+        let purge: Purge
+        do { purge = try wiring.purge(c) } catch { throw ValidationError("\(error)") }
+        let purger = PeriodicJob(name: "purged personal data past its retention", every: .seconds(6 * 3600), logger: logger) {
+            try await purge.run().reduce(0) { $0 + $1.1 }
+        }
         let sender: OutboxSender
         do { sender = try wiring.sender(c, logger: logger) } catch { throw ValidationError("\(error)") }
         let registry = PrometheusCollectorRegistry()
@@ -66,7 +71,7 @@ struct Serve: AsyncParsableCommand {
         services.figures = rollup
         let app = WebApp.application(
             services, configuration: WebConfiguration(host: c.host, port: c.port, security: c.security),
-            services: [sweeper, escalator, surveyor, figures, sender, MailSender(mailbox: wiring.staff, settings: c.smtp, clock: wiring.clock, logger: logger)], logger: logger,
+            services: [sweeper, escalator, surveyor, figures, purger, sender, MailSender(mailbox: wiring.staff, settings: c.smtp, clock: wiring.clock, logger: logger)], logger: logger,
             onServerRunning: { port in
                 FileHandle.standardOutput.write(Data("civicgate listening on http://\(host):\(port) (\(banner))\n".utf8))
             })

@@ -27,6 +27,8 @@ struct Stores {
     var folder: String?
     /// Per-address request allowances shared by every instance (nil: in memory, one instance).
     var buckets: (any RequestBuckets)? = nil
+    /// Purging personal data past its retention.
+    var retention: any RetentionStore
 
     static func open(_ c: GatewayConfiguration, levels: ServiceLevels, logger: Logger) async throws -> Stores {
         if let address = PostgresAppDatabase.Address(c.database) {
@@ -42,7 +44,7 @@ struct Stores {
                           organisations: PostgresOrganisationStore(database), staff: PostgresStaffStore(database),
                           listing: PostgresRequestListing(database), statistics: PostgresStatistics(database),
                           deliveryKey: try await database.secret(named: "dlr-signing-key"), folder: nil,
-                          buckets: PostgresRequestBuckets(database))
+                          buckets: PostgresRequestBuckets(database), retention: PostgresRetentionStore(database))
         }
         guard !c.database.hasPrefix("postgres://") && !c.database.hasPrefix("postgresql://") else {
             throw ConfigurationError.invalid("CIVICGATE_DATABASE", "postgres://…", "postgres://user:password@host:port/database")
@@ -53,7 +55,7 @@ struct Stores {
         return Stores(conversations: SQLiteConversationStore(database), outbox: SQLiteOutboxStore(database),
                       organisations: SQLiteOrganisationStore(database), staff: staff, listing: SQLiteRequestListing(database),
                       statistics: SQLiteStatistics(database), deliveryKey: try database.secret(named: "dlr-signing-key"),
-                      folder: URL(fileURLWithPath: c.database).deletingLastPathComponent().path)
+                      folder: URL(fileURLWithPath: c.database).deletingLastPathComponent().path, retention: SQLiteRetentionStore(database))
     }
 }
 
@@ -146,5 +148,15 @@ struct Wiring {
         guard statvfs(folder, &s) == 0 else { return nil }
         let block = Int64(s.f_frsize)
         return .init(free: Int64(s.f_bavail) &* block, total: Int64(s.f_blocks) &* block)
+    }
+}
+
+extension Wiring {
+    /// The purge of personal data past its retention, with the pseudonym key: `CIVICGATE_PSEUDONYM_KEY_FILE`, else a
+    /// file beside the SQLite database (never inside it, nor in its backups), else in the working folder.
+    func purge(_ c: GatewayConfiguration) throws -> Purge {
+        let path = c.pseudonymKeyFile ?? (PostgresAppDatabase.Address(c.database) == nil ? c.database + ".pseudonym-key" : "./civicgate-pseudonym.key")
+        return Purge(store: stores.retention, audit: stores.staff, policy: definitions.retention, pseudonyms: Pseudonyms(key: try Pseudonyms.key(at: path)),
+                     clock: clock)
     }
 }

@@ -19,6 +19,7 @@ struct StaffWorld: Sendable {
     let sms: SmsGateway
     /// Runs raw SQL (to try what the store must refuse).
     let execute: @Sendable (String) async throws -> Void
+    var retention: (any RetentionStore)? = nil
 
     static func with(_ kind: StoreKind, _ body: (StaffWorld) async throws -> Void) async throws {
         let engine = try shippedDefinitions().engine()
@@ -34,7 +35,7 @@ struct StaffWorld: Sendable {
             let sms = SmsGateway(engine: try shippedDefinitions().smsEngine()!, store: SQLiteConversationStore(db), clock: clock,
                                  references: { references.next() })
             try await body(StaffWorld(staff: SQLiteStaffStore(db), organisations: organisations, engine: engine, sms: sms,
-                                      execute: { sql in try await db.writer.write { try $0.execute(sql: sql) } }))
+                                      execute: { sql in try await db.writer.write { try $0.execute(sql: sql) } }, retention: SQLiteRetentionStore(db)))
         case .postgres:
             try await FreshPostgres.with { database in
                 let client = database.client
@@ -50,7 +51,7 @@ struct StaffWorld: Sendable {
                 let sms = SmsGateway(engine: try shippedDefinitions().smsEngine()!, store: PostgresConversationStore(database), clock: clock,
                                      references: { references.next() })
                 try await body(StaffWorld(staff: PostgresStaffStore(database), organisations: organisations, engine: engine, sms: sms,
-                                          execute: { sql in try await client.query(PostgresQuery(unsafeSQL: sql)) }))
+                                          execute: { sql in try await client.query(PostgresQuery(unsafeSQL: sql)) }, retention: PostgresRetentionStore(database)))
             }
         }
     }
@@ -497,6 +498,58 @@ struct StaffWorld: Sendable {
             let records = try await w.staff.incidentRecords(moe: "water", from: w.now.addingTimeInterval(-60), to: w.now.addingTimeInterval(60))
             #expect(records.map(\.id) == [incident.id] && records.first?.residents == 2 && records.first?.linkedTickets == 2 && records.first?.closedAt == nil)
             #expect(try await w.staff.incidentRecords(moe: "roads", from: w.now.addingTimeInterval(-60), to: w.now.addingTimeInterval(60)).isEmpty)
+        }
+    }
+
+    @Test(arguments: StoreKind.available)
+    func theOpenDatasetIsReadInIDOrderABatchAtATime(_ kind: StoreKind) async throws {
+        try await StaffWorld.with(kind) { w async throws in
+            let refs = try await w.tickets((0..<5).map { ("water.leak", "08211100\(10 + $0)") })
+            var chunks: [String] = []
+            let csv = OpenDataCSV(catalogue: w.engine.catalogue, calendar: w.engine.settings.calendar, now: w.now)
+            let count = try await w.staff.writeOpenData(csv, batch: 2) { chunks.append($0) }
+            #expect(count == 5 && chunks.count == 4, "the header, then batches of 2, 2 and 1")
+            let lines = chunks.joined().split(separator: "\r\n").dropFirst()
+            #expect(lines.map { String($0.prefix(9)) } == refs.map(\.digits))
+            #expect(lines.allSatisfy { $0.contains(",water,leak,water,soweto,Soweto,bulk,new,") && !$0.contains("Main Rd") })
+        }
+    }
+
+    @Test(arguments: StoreKind.available)
+    func aPurgeRemovesPersonalDataPastItsRetentionAndKeepsEveryFigure(_ kind: StoreKind) async throws {
+        try await StaffWorld.with(kind) { w async throws in
+            let resident = MSISDN("+27821110001")!
+            await w.sms.handle(InboundSMS(provider: "test", providerID: "p1", from: resident, to: nil, text: "REPORT WATER leak at 4 Mofokeng St"))
+            let refs = try await w.tickets([("water.leak", "0821110002"), ("roads.pothole", "0821110003")])
+            #expect(try await w.act(.status(.resolved, publicUpdate: "Fixed", internalNote: nil, expectedAt: nil), on: refs[0], scope: nil) == .done)
+            try await w.execute("UPDATE outbox SET status = 'sent'")
+            let retention = try #require(w.retention)
+            let purge = Purge(store: retention, audit: w.staff, policy: RetentionPolicy(), pseudonyms: Pseudonyms(key: Data(repeating: 7, count: 32)),
+                              clock: w.organisations.clock)
+            let year = (w.now.addingTimeInterval(-86400), w.now.addingTimeInterval(86400 * 500))
+            let figures = try await w.staff.indicatorTickets(moe: nil, from: year.0, to: year.1)
+
+            // Nothing is old enough yet.
+            #expect(try await purge.run(dryRun: true).allSatisfy { $0.1 == 0 })
+            // 100 days on: message bodies (90 days) and sessions (30), not yet the closed ticket's reporter (365).
+            w.organisations.clock.advance(100 * 86400)
+            let dry = Dictionary(uniqueKeysWithValues: try await purge.run(dryRun: true))
+            #expect(dry[.inboundSMS] == 1 && dry[.outboxSMS]! >= 3 && dry[.reporterNumbers] == 0, "\(dry)")
+            #expect(try await w.organisations.outbox(resident).count == 1, "a dry run changes nothing")
+            let done = Dictionary(uniqueKeysWithValues: try await purge.run())
+            #expect(done[.inboundSMS] == dry[.inboundSMS] && done[.outboxSMS] == dry[.outboxSMS])
+            #expect(try await w.organisations.outbox(resident).isEmpty, "no body, no number in clear")
+            #expect(try await purge.run(dryRun: true).allSatisfy { $0.1 == 0 }, "nothing left to purge")
+
+            // A year after closure: the resolved ticket's reporter, address and words; the open one keeps them.
+            w.organisations.clock.advance(300 * 86400)
+            #expect(Dictionary(uniqueKeysWithValues: try await purge.run())[.reporterNumbers] == 1)
+            let closed = try #require(try await w.staff.file(refs[0], scope: nil))
+            #expect(closed.reporter == nil && closed.ticket.address.isEmpty && closed.ticket.status == "resolved" && closed.history.count >= 2)
+            #expect(try await w.staff.file(refs[1], scope: nil)?.reporter == MSISDN("+27821110003"))
+            // Every figure is as it was; each run is in the audit log.
+            #expect(try await w.staff.indicatorTickets(moe: nil, from: year.0, to: year.1) == figures)
+            #expect(try await w.staff.auditEntries(scope: nil, limit: 20, offset: 0).filter { $0.action == "purge" }.count == 2)
         }
     }
 }

@@ -1,0 +1,43 @@
+import Crypto
+import Domain
+import Foundation
+
+/// A phone number's stand-in once its retention has passed: an HMAC under a key kept apart from
+/// the data (a file, not a table), so the same number always gets the same stand-in (repeat
+/// reporters still count) and nobody holding only the database can turn it back into the number.
+public struct Pseudonyms: Sendable {
+    let key: Data
+
+    public init(key: Data) { self.key = key }
+
+    /// `h:` and 32 hex digits (128 bits of HMAC-SHA256 of the number in E.164).
+    public func of(_ number: String) -> String {
+        guard !Self.isPseudonym(number) else { return number }
+        let mac = HMAC<SHA256>.authenticationCode(for: Data(number.utf8), using: SymmetricKey(data: key))
+        return "h:" + mac.prefix(16).map { String(format: "%02x", $0) }.joined()
+    }
+
+    public static func isPseudonym(_ text: String) -> Bool { text.hasPrefix("h:") }
+
+    /// The key in `path`, made (32 random bytes, readable by the owner only) if there is none.
+    public static func key(at path: String) throws -> Data {
+        if let data = FileManager.default.contents(atPath: path) {
+            guard data.count >= 32 else { throw KeyProblem(path: path, reason: "shorter than 32 bytes") }
+            return data
+        }
+        var bytes = [UInt8](repeating: 0, count: 32)
+        var generator = SystemRandomNumberGenerator()
+        for i in bytes.indices { bytes[i] = UInt8.random(in: .min ... .max, using: &generator) }
+        let data = Data(bytes)
+        guard FileManager.default.createFile(atPath: path, contents: data, attributes: [.posixPermissions: 0o600]) else {
+            throw KeyProblem(path: path, reason: "cannot be created")
+        }
+        return data
+    }
+
+    public struct KeyProblem: Error, CustomStringConvertible {
+        public var path: String
+        public var reason: String
+        public var description: String { "pseudonym key \(path): \(reason)" }
+    }
+}

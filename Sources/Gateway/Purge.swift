@@ -1,0 +1,49 @@
+import Domain
+import Foundation
+import Logging
+
+/// Removes personal data past its retention (`RetentionPolicy`), class by class, a few hundred
+/// rows per transaction so that hops never wait long for the writer; writes one audit row per run.
+public struct Purge: Sendable {
+    let store: any RetentionStore
+    let audit: any AuditLog
+    let policy: RetentionPolicy
+    let pseudonyms: Pseudonyms
+    let clock: any WallClock
+    let batch: Int
+
+    public init(store: any RetentionStore, audit: any AuditLog, policy: RetentionPolicy, pseudonyms: Pseudonyms, clock: any WallClock,
+                batch: Int = 500) {
+        (self.store, self.audit, self.policy, self.pseudonyms, self.clock, self.batch) = (store, audit, policy, pseudonyms, clock, batch)
+    }
+
+    /// What was removed (or, with `dryRun`, what would be), per class.
+    public func run(dryRun: Bool = false, actor: String = "purge") async throws -> [(RetentionPolicy.DataClass, Int)] {
+        let now = clock.now()
+        var done: [(RetentionPolicy.DataClass, Int)] = []
+        for dataClass in RetentionPolicy.DataClass.allCases {
+            let before = policy.cutoff(dataClass, now: now)
+            guard !dryRun else {
+                done.append((dataClass, try await store.purgeable(dataClass, before: before)))
+                continue
+            }
+            var total = 0
+            while true {
+                try Task.checkCancellation()
+                let n = try await store.purge(dataClass, before: before, limit: batch, pseudonyms: pseudonyms)
+                total += n
+                if n < batch { break }
+                await Task.yield()
+            }
+            done.append((dataClass, total))
+        }
+        if !dryRun {
+            try await audit.audit(actor: actor, action: "purge", reference: nil, detail: Self.summary(done), address: nil, at: clock.now())
+        }
+        return done
+    }
+
+    public static func summary(_ counts: [(RetentionPolicy.DataClass, Int)]) -> String {
+        counts.map { "\($0.0.rawValue) \($0.1)" }.joined(separator: ", ")
+    }
+}
