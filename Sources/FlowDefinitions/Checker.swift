@@ -28,12 +28,12 @@ struct Checker {
     static let smsKeys = [
         "sms.help", "sms.stopped", "sms.started", "sms.language_set", "sms.language_usage", "sms.report_usage",
         "sms.status_usage", "sms.status_update", "fault.unspecified", "sms.late_recorded", "sms.late_usage",
-        "sms.survey", "sms.survey_thanks", "sms.survey_reopened",
+        "sms.survey", "sms.survey_thanks", "sms.survey_reopened", "sms.mydata", "sms.verify_code",
     ]
 
     /// Names a template may use.
     static let placeholders: Set<String> = ["service", "fault", "area", "address", "language", "reference", "status", "moe", "update", "expected", "tickets", "languages", "count",
-                                                 "restore", "areas", "description"]
+                                                 "restore", "areas", "description", "message_days", "number_days", "code"]
 
     private mutating func problem(state: StateID, _ message: String) {
         let mark = flowFile.stateMarks[state]
@@ -153,6 +153,7 @@ struct Checker {
                 values["status"] = TicketStatus.allCases.map { locale.strings["status.\($0.rawValue)"] ?? "" }.max { $0.count < $1.count }
                 values["fault"] = locale.strings.filter { $0.key.hasPrefix("fault.") }.values.max { $0.count < $1.count }
                 values["service"] = locale.strings.filter { $0.key.hasPrefix("service.") }.values.max { $0.count < $1.count }
+                (values["message_days"], values["number_days"], values["code"]) = ("36500", "36500", "999999")
                 var parts: [String] = []
                 for (key, template) in locale.strings.sorted(by: { $0.key < $1.key }) where key.hasPrefix("sms.") {
                     let measure = SMSMeasure.of(SMSMeasure.cheapest(Template.fill(template, values)))

@@ -39,7 +39,13 @@ public struct SmsGateway: Sendable {
         public var helpInterval: TimeInterval = 24 * 3600
         /// Reports one number may make by USSD and SMS per municipal day.
         public var maxReportsPerDay = 10
-        public init(maxReportsPerDay: Int = 10) { self.maxReportsPerDay = maxReportsPerDay }
+        /// What `MYDATA` says is kept, and for how long.
+        public var retention = RetentionPolicy()
+        /// A number erased or purged keeps its STOP and language under its pseudonym.
+        public var pseudonyms: Pseudonyms?
+        public init(maxReportsPerDay: Int = 10, retention: RetentionPolicy = RetentionPolicy(), pseudonyms: Pseudonyms? = nil) {
+            (self.maxReportsPerDay, self.retention, self.pseudonyms) = (maxReportsPerDay, retention, pseudonyms)
+        }
     }
 
     public init(engine: FlowEngine, store: any ConversationStore, clock: any WallClock, references: @escaping @Sendable () -> Reference,
@@ -89,11 +95,16 @@ public struct SmsGateway: Sendable {
 
     private func plan(_ sms: InboundSMS, _ reads: any ConversationReads, now: Date, reference: Reference) throws -> Plan {
         if let id = sms.providerID, try reads.inboundSeen(provider: sms.provider, id: id) { return .nothing }
-        let subscriber = try reads.subscriber(sms.from)
+        var subscriber = try reads.subscriber(sms.from)
+        var write = HopWrite(session: nil, at: now)
+        if subscriber == nil, let pseudonym = settings.pseudonyms?.of(sms.from.e164), let kept = try reads.subscriber(key: pseudonym) {
+            // An erased or purged number writes again: its STOP and language hold, and are kept in clear again from now.
+            subscriber = kept
+            (write.language, write.optOut) = (kept.language, kept.optedOut ? true : nil)
+        }
         let command = keywords.match(sms.text)
         let language = subscriber?.language ?? command?.language ?? engine.locales.fallback
         let loc = engine.locales.locale(language)
-        var write = HopWrite(session: nil, at: now)
         write.msisdn = sms.from
         write.inbound = InboundRecord(provider: sms.provider, providerID: sms.providerID, from: sms.from, text: sms.text, receivedAt: now)
         func reply(_ text: String, evenIfOptedOut: Bool = false) -> Plan {
@@ -157,6 +168,10 @@ public struct SmsGateway: Sendable {
             case "status":
                 guard let r = try? Reference(parsing: command!.argument) else { return reply(text("sms.status_usage")) }
                 turn = engine.begin(at: engine.flow.keywords["status"]!, language: language, slots: ["reference": r.grouped], context: context)
+            case "mydata":
+                // How to ask what is held and for its erasure, in the resident's language.
+                return reply(text("sms.mydata", ["message_days": String(settings.retention.days[.inboundSMS] ?? 90),
+                                                 "number_days": String(settings.retention.days[.reporterNumbers] ?? 365)]))
             case "late":
                 // A reporter of an overdue ticket says so: recorded once a day, the MOE's supervisors told.
                 // Anyone else, or a ticket that is not late, gets its status and nothing more.

@@ -19,9 +19,12 @@ public struct UssdGateway: Sendable {
         public var resumeWindow: TimeInterval = 300
         /// Reports one number may make by USSD and SMS per municipal day (`CIVICGATE_MAX_REPORTS_PER_NUMBER`).
         public var maxReportsPerDay = 10
-        public init(resumeWindow: TimeInterval = 300, maxReportsPerDay: Int = 10) {
+        /// A number erased or purged keeps its STOP and language under its pseudonym.
+        public var pseudonyms: Pseudonyms?
+        public init(resumeWindow: TimeInterval = 300, maxReportsPerDay: Int = 10, pseudonyms: Pseudonyms? = nil) {
             self.resumeWindow = resumeWindow
             self.maxReportsPerDay = maxReportsPerDay
+            self.pseudonyms = pseudonyms
         }
     }
 
@@ -92,6 +95,7 @@ public struct UssdGateway: Sendable {
 
         var turn: Turn
         var retire: String?
+        var kept: Subscriber?
         if let stored {
             // A retry of the request we last answered gets the same answer and changes nothing.
             if case .history = event.input, let last = stored.lastReply, stored.lastText == text { return .reply(last) }
@@ -102,7 +106,12 @@ public struct UssdGateway: Sendable {
             }
             turn = engine.step(stored.session, input: newestInput(event.input, after: stored.lastText), context: context)
         } else {
-            let language = try reads.language(of: event.msisdn)
+            var language = try reads.language(of: event.msisdn)
+            if language == nil, let pseudonym = settings.pseudonyms?.of(event.msisdn.e164), let subscriber = try reads.subscriber(key: pseudonym) {
+                // An erased or purged number calls again: its language and STOP hold, kept in clear again from now.
+                kept = subscriber
+                language = subscriber.language
+            }
             switch event.input {
             case .history(let t) where !t.isEmpty, .latest(.some(let t)) where !t.isEmpty:
                 // An unknown session arriving with an answer: we cannot know what was asked.
@@ -129,6 +138,7 @@ public struct UssdGateway: Sendable {
             key: event.sessionKey, msisdn: event.msisdn, serviceCode: event.serviceCode, session: turn.session,
             lastText: text, lastReply: nil, resumable: engine.isResumable(turn.session),
             version: (stored?.version ?? 0) + 1, createdAt: stored?.createdAt ?? now, updatedAt: now), at: now, retire: retire)
+        if let kept { (write.language, write.optOut) = (kept.language, kept.optedOut ? true : nil) }
         for effect in turn.effects {
             switch effect {
             case .setLanguage(let code):

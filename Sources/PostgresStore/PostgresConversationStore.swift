@@ -246,6 +246,7 @@ final class FetchedReads: ConversationReads, @unchecked Sendable {
     func publicTicket(_ reference: Reference) throws -> PublicTicket? { try value(.publicTicket(reference.digits)) }
     func recentTickets(of msisdn: MSISDN, limit: Int) throws -> [PublicTicket] { try value(.recent(msisdn: msisdn.e164, limit: limit)) }
     func subscriber(_ msisdn: MSISDN) throws -> Subscriber? { try value(.subscriber(msisdn.e164)) }
+    func subscriber(key: String) throws -> Subscriber? { try value(.subscriber(key)) }
     func inboundSeen(provider: String, id: String) throws -> Bool { try value(.inboundSeen(provider: provider, id: id)) }
     func reportsSince(_ msisdn: MSISDN, since: Date) throws -> Int { try value(.reportsSince(msisdn: msisdn.e164, since: since)) }
     func chaseFacts(_ reference: Reference, by msisdn: MSISDN, since: Date) throws -> ChaseFacts? {

@@ -99,3 +99,85 @@ public struct PostgresRetentionStore: RetentionStore {
         }
     }
 }
+
+/// Data-subject requests on PostgreSQL, as on SQLite.
+extension PostgresRetentionStore: SubjectStore {
+    public func subjectData(_ number: MSISDN) async throws -> SubjectData {
+        let n = number.e164, client = database.client
+        var settings: SubjectData.Settings?
+        for try await (language, optedOut) in try await client.query("SELECT language, opted_out FROM subscribers WHERE msisdn = \(n)", logger: logger)
+            .decode((String?, Bool).self) { settings = SubjectData.Settings(language: language, optedOut: optedOut) }
+        var tickets: [SubjectData.TicketEntry] = []
+        for try await (id, reference, service, fault, area, address, description, channel, status, created) in try await client.query("""
+            SELECT id, reference, service, fault, area, address, description, channel, status, created_at FROM tickets WHERE reporter = \(n)
+            ORDER BY created_at, id
+            """, logger: logger).decode((Int64, String, String, String, String, String, String, String, String, Date).self) {
+            var updates: [SubjectData.Update] = []
+            for try await (at, to, note) in try await client.query("""
+                SELECT at, to_status, note FROM ticket_events WHERE ticket_id = \(id) AND is_public ORDER BY at, id
+                """, logger: logger).decode((Date, String?, String?).self) { updates.append(SubjectData.Update(at: at, status: to, message: note)) }
+            tickets.append(SubjectData.TicketEntry(reference: reference, service: service, fault: fault, area: area, address: address, description: description,
+                                                   channel: channel, status: status, reportedAt: created, updates: updates))
+        }
+        var received: [SubjectData.Message] = [], sent: [SubjectData.Message] = []
+        for try await (at, body) in try await client.query("SELECT received_at, body FROM inbound_sms WHERE msisdn = \(n) ORDER BY id", logger: logger)
+            .decode((Date, String).self) { received.append(SubjectData.Message(at: at, text: body, status: nil)) }
+        for try await (at, body, status) in try await client.query("SELECT created_at, body, status FROM outbox WHERE msisdn = \(n) ORDER BY id", logger: logger)
+            .decode((Date, String, String).self) { sent.append(SubjectData.Message(at: at, text: body, status: status)) }
+        var surveys: [SubjectData.SurveyAnswer] = []
+        for try await (reference, asked, rating) in try await client.query("SELECT reference, sent_at, rating FROM surveys WHERE msisdn = \(n) ORDER BY id",
+                                                                             logger: logger).decode((String, Date, Int32?).self) {
+            surveys.append(SubjectData.SurveyAnswer(reference: reference, askedAt: asked, rating: rating.map(Int.init)))
+        }
+        var incidents: [SubjectData.Attachment] = []
+        for try await (incident, channel, at) in try await client.query("""
+            SELECT incident_id, channel, attached_at FROM incident_residents WHERE msisdn = \(n) ORDER BY incident_id
+            """, logger: logger).decode((Int64, String, Date).self) { incidents.append(SubjectData.Attachment(incident: incident, channel: channel, attachedAt: at)) }
+        var sessions: Int64 = 0
+        for try await count in try await client.query("SELECT COUNT(*)::BIGINT FROM ussd_sessions WHERE msisdn = \(n)", logger: logger).decode(Int64.self) {
+            sessions = count
+        }
+        return SubjectData(number: n, settings: settings, tickets: tickets, sms_received: received, sms_sent: sent, surveys: surveys, incidents: incidents,
+                           open_sessions: Int(sessions))
+    }
+
+    public func erase(_ number: MSISDN, pseudonym: String, actor: String, at: Date) async throws -> Int {
+        let n = number.e164
+        return try await database.client.withTransaction(logger: logger) { tx in
+            var changed = 0
+            func run(_ q: PostgresQuery) async throws {
+                changed += try await tx.query(q, logger: logger).decode(Int32.self).reduce(0) { c, _ in c + 1 }
+            }
+            try await run("""
+                UPDATE tickets SET reporter = \(pseudonym), description = '',
+                    address = CASE WHEN status = ANY(\(TicketStatus.allCases.filter(\.isOpen).map(\.rawValue))) THEN address ELSE '' END
+                WHERE reporter = \(n) RETURNING 1
+                """)
+            try await run("UPDATE inbound_sms SET msisdn = \(pseudonym), body = '' WHERE msisdn = \(n) RETURNING 1")
+            try await run("""
+                UPDATE outbox SET msisdn = \(pseudonym), body = '',
+                    status = CASE WHEN status IN ('pending', 'held') THEN 'failed' ELSE status END,
+                    last_error = CASE WHEN status IN ('pending', 'held') THEN 'erased at the subject''s request' ELSE last_error END
+                WHERE msisdn = \(n) RETURNING 1
+                """)
+            try await run("UPDATE surveys SET msisdn = \(pseudonym) WHERE msisdn = \(n) RETURNING 1")
+            try await run("""
+                UPDATE incident_residents r SET msisdn = \(pseudonym) WHERE r.msisdn = \(n)
+                  AND NOT EXISTS (SELECT 1 FROM incident_residents o WHERE o.incident_id = r.incident_id AND o.msisdn = \(pseudonym)) RETURNING 1
+                """)
+            try await run("DELETE FROM incident_residents WHERE msisdn = \(n) RETURNING 1")
+            try await run("DELETE FROM ussd_sessions WHERE msisdn = \(n) RETURNING 1")
+            try await tx.query("""
+                INSERT INTO subscribers (msisdn, language, opted_out, opted_out_at, last_help_at, updated_at)
+                SELECT \(pseudonym), language, opted_out, opted_out_at, NULL, \(at) FROM subscribers WHERE msisdn = \(n)
+                ON CONFLICT (msisdn) DO UPDATE SET language = excluded.language, opted_out = subscribers.opted_out OR excluded.opted_out,
+                    updated_at = excluded.updated_at
+                """, logger: logger)
+            try await run("DELETE FROM subscribers WHERE msisdn = \(n) RETURNING 1")
+            try await tx.query("""
+                INSERT INTO audit_log (at, actor, action, detail) VALUES (\(at), \(actor), 'subject erased', \("\(pseudonym): \(changed) rows"))
+                """, logger: logger)
+            return changed
+        }
+    }
+}

@@ -171,7 +171,11 @@ final class SQLiteConversationTransaction: ConversationTransaction {
     }
 
     func subscriber(_ msisdn: MSISDN) throws -> Subscriber? {
-        try SubscriberRows.fetch(db, msisdn)
+        try SubscriberRows.fetch(db, msisdn.e164)
+    }
+
+    func subscriber(key: String) throws -> Subscriber? {
+        try SubscriberRows.fetch(db, key)
     }
 
     func inboundSeen(provider: String, id: String) throws -> Bool {

@@ -79,3 +79,74 @@ public struct SQLiteRetentionStore: RetentionStore {
         }
     }
 }
+
+/// Data-subject requests on SQLite.
+extension SQLiteRetentionStore: SubjectStore {
+    public func subjectData(_ number: MSISDN) async throws -> SubjectData {
+        let n = number.e164
+        return try await database.writer.read { db in
+            let settings = try Row.fetchOne(db, sql: "SELECT language, opted_out FROM subscribers WHERE msisdn = ?", arguments: [n])
+                .map { SubjectData.Settings(language: $0[0], optedOut: $0[1]) }
+            let tickets = try Row.fetchAll(db, sql: """
+                SELECT id, reference, service, fault, area, address, description, channel, status, created_at FROM tickets WHERE reporter = ? ORDER BY created_at, id
+                """, arguments: [n]).map { row in
+                let updates = try Row.fetchAll(db, sql: "SELECT at, to_status, note FROM ticket_events WHERE ticket_id = ? AND is_public ORDER BY at, id",
+                                               arguments: [row[0] as Int64]).map { SubjectData.Update(at: $0[0], status: $0[1], message: $0[2]) }
+                return SubjectData.TicketEntry(reference: row[1], service: row[2], fault: row[3], area: row[4], address: row[5], description: row[6],
+                                               channel: row[7], status: row[8], reportedAt: row[9], updates: updates)
+            }
+            return SubjectData(
+                number: n, settings: settings, tickets: tickets,
+                sms_received: try Row.fetchAll(db, sql: "SELECT received_at, body FROM inbound_sms WHERE msisdn = ? ORDER BY id", arguments: [n])
+                    .map { SubjectData.Message(at: $0[0], text: $0[1], status: nil) },
+                sms_sent: try Row.fetchAll(db, sql: "SELECT created_at, body, status FROM outbox WHERE msisdn = ? ORDER BY id", arguments: [n])
+                    .map { SubjectData.Message(at: $0[0], text: $0[1], status: $0[2]) },
+                surveys: try Row.fetchAll(db, sql: "SELECT reference, sent_at, rating FROM surveys WHERE msisdn = ? ORDER BY id", arguments: [n])
+                    .map { SubjectData.SurveyAnswer(reference: $0[0], askedAt: $0[1], rating: $0[2]) },
+                incidents: try Row.fetchAll(db, sql: "SELECT incident_id, channel, attached_at FROM incident_residents WHERE msisdn = ? ORDER BY incident_id",
+                                            arguments: [n]).map { SubjectData.Attachment(incident: $0[0], channel: $0[1], attachedAt: $0[2]) },
+                open_sessions: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM ussd_sessions WHERE msisdn = ?", arguments: [n]) ?? 0)
+        }
+    }
+
+    public func erase(_ number: MSISDN, pseudonym: String, actor: String, at: Date) async throws -> Int {
+        let n = number.e164
+        return try await database.writer.write { db in
+            var changed = 0
+            // An open ticket keeps its address (the crew still needs it); every ticket loses the words.
+            try db.execute(sql: """
+                UPDATE tickets SET reporter = ?, description = '', address = CASE WHEN status IN (\(Self.openStatuses)) THEN address ELSE '' END
+                WHERE reporter = ?
+                """, arguments: [pseudonym, n])
+            changed += db.changesCount
+            try db.execute(sql: "UPDATE inbound_sms SET msisdn = ?, body = '' WHERE msisdn = ?", arguments: [pseudonym, n])
+            changed += db.changesCount
+            try db.execute(sql: """
+                UPDATE outbox SET msisdn = ?, body = '',
+                    status = CASE WHEN status IN ('pending', 'held') THEN 'failed' ELSE status END,
+                    last_error = CASE WHEN status IN ('pending', 'held') THEN 'erased at the subject''s request' ELSE last_error END
+                WHERE msisdn = ?
+                """, arguments: [pseudonym, n])
+            changed += db.changesCount
+            try db.execute(sql: "UPDATE surveys SET msisdn = ? WHERE msisdn = ?", arguments: [pseudonym, n])
+            changed += db.changesCount
+            try db.execute(sql: "UPDATE OR IGNORE incident_residents SET msisdn = ? WHERE msisdn = ?", arguments: [pseudonym, n])
+            changed += db.changesCount
+            try db.execute(sql: "DELETE FROM incident_residents WHERE msisdn = ?", arguments: [n])
+            try db.execute(sql: "DELETE FROM ussd_sessions WHERE msisdn = ?", arguments: [n])
+            changed += db.changesCount
+            // STOP and language survive under the pseudonym (a STOP already there wins).
+            try db.execute(sql: """
+                INSERT INTO subscribers (msisdn, language, opted_out, opted_out_at, last_help_at, updated_at)
+                SELECT ?, language, opted_out, opted_out_at, NULL, ? FROM subscribers WHERE msisdn = ?
+                ON CONFLICT (msisdn) DO UPDATE SET language = excluded.language, opted_out = MAX(subscribers.opted_out, excluded.opted_out),
+                    updated_at = excluded.updated_at
+                """, arguments: [pseudonym, at, n])
+            try db.execute(sql: "DELETE FROM subscribers WHERE msisdn = ?", arguments: [n])
+            changed += db.changesCount
+            try db.execute(sql: "INSERT INTO audit_log (at, actor, action, detail) VALUES (?, ?, 'subject erased', ?)",
+                           arguments: [at, actor, "\(pseudonym): \(changed) rows"])
+            return changed
+        }
+    }
+}

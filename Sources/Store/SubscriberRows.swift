@@ -5,9 +5,10 @@ import GRDB
 
 /// The `subscribers` table: language, opt-out, help throttling per phone number.
 enum SubscriberRows {
-    static func fetch(_ db: Database, _ msisdn: MSISDN) throws -> Subscriber? {
+    /// By number in E.164, or by pseudonym.
+    static func fetch(_ db: Database, _ key: String) throws -> Subscriber? {
         try Row.fetchOne(db.cachedStatement(sql: "SELECT language, opted_out, last_help_at FROM subscribers WHERE msisdn = ?"),
-                         arguments: [msisdn.e164])
+                         arguments: [key])
             .map { Subscriber(language: $0[0], optedOut: $0[1], lastHelpAt: $0[2]) }
     }
 

@@ -69,16 +69,30 @@ struct Wiring {
     let clock = SystemClock()
     let health: OperationalHealth
     let deliverySignature: DeliverySignature
+    /// Numbers past their retention, or erased, become these (`CIVICGATE_PSEUDONYM_KEY_FILE`).
+    let pseudonyms: Pseudonyms
 
     var organisations: any OrganisationStore { stores.organisations }
     var staff: any StaffStore { stores.staff }
 
     static func make(_ c: GatewayConfiguration, logger: Logger) async throws -> Wiring {
         let definitions = try loadDefinitions(c)
-        return Wiring(c, definitions: definitions, stores: try await Stores.open(c, levels: definitions.catalogue.serviceLevels(timeZone: c.calendar.timeZone), logger: logger), logger: logger)
+        let pseudonyms: Pseudonyms
+        do { pseudonyms = Pseudonyms(key: try Pseudonyms.key(at: keyPath(c))) } catch {
+            throw ConfigurationError.invalid("CIVICGATE_PSEUDONYM_KEY_FILE", keyPath(c), "a readable key file of 32 bytes or more, or a place to make one (\(error))")
+        }
+        return Wiring(c, definitions: definitions, stores: try await Stores.open(c, levels: definitions.catalogue.serviceLevels(timeZone: c.calendar.timeZone), logger: logger),
+                      pseudonyms: pseudonyms, logger: logger)
     }
 
-    init(_ c: GatewayConfiguration, definitions: Definitions, stores: Stores, logger: Logger) {
+    /// `CIVICGATE_PSEUDONYM_KEY_FILE`, else a file beside the SQLite database (never inside it, nor in its backups),
+    /// else in the working folder (PostgreSQL: every instance must be given the same file).
+    static func keyPath(_ c: GatewayConfiguration) -> String {
+        c.pseudonymKeyFile ?? (PostgresAppDatabase.Address(c.database) == nil ? c.database + ".pseudonym-key" : "./civicgate-pseudonym.key")
+    }
+
+    init(_ c: GatewayConfiguration, definitions: Definitions, stores: Stores, pseudonyms: Pseudonyms, logger: Logger) {
+        self.pseudonyms = pseudonyms
         self.definitions = definitions
         self.stores = stores
         let references: @Sendable () -> Reference = {
@@ -90,10 +104,11 @@ struct Wiring {
         let engine = definitions.engine(settings: engineSettings)
         let clock = self.clock
         gateway = UssdGateway(engine: engine, store: stores.conversations, clock: clock, references: references,
-                              settings: .init(resumeWindow: c.resumeMinutes * 60, maxReportsPerDay: c.maxReportsPerNumber), logger: logger)
+                              settings: .init(resumeWindow: c.resumeMinutes * 60, maxReportsPerDay: c.maxReportsPerNumber, pseudonyms: pseudonyms),
+                              logger: logger)
         sms = definitions.smsEngine(calendar: c.calendar).map {
             SmsGateway(engine: $0, store: stores.conversations, clock: clock, references: references,
-                       settings: .init(maxReportsPerDay: c.maxReportsPerNumber), logger: logger)
+                       settings: .init(maxReportsPerDay: c.maxReportsPerNumber, retention: definitions.retention, pseudonyms: pseudonyms), logger: logger)
         }
         bulk = BulkReports(engine: engine, clock: clock, references: references)
         var healthSettings = OperationalHealth.Settings()
@@ -152,11 +167,8 @@ struct Wiring {
 }
 
 extension Wiring {
-    /// The purge of personal data past its retention, with the pseudonym key: `CIVICGATE_PSEUDONYM_KEY_FILE`, else a
-    /// file beside the SQLite database (never inside it, nor in its backups), else in the working folder.
+    /// The purge of personal data past its retention.
     func purge(_ c: GatewayConfiguration) throws -> Purge {
-        let path = c.pseudonymKeyFile ?? (PostgresAppDatabase.Address(c.database) == nil ? c.database + ".pseudonym-key" : "./civicgate-pseudonym.key")
-        return Purge(store: stores.retention, audit: stores.staff, policy: definitions.retention, pseudonyms: Pseudonyms(key: try Pseudonyms.key(at: path)),
-                     clock: clock)
+        Purge(store: stores.retention, audit: stores.staff, policy: definitions.retention, pseudonyms: pseudonyms, clock: clock)
     }
 }

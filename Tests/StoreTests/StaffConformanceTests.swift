@@ -20,6 +20,11 @@ struct StaffWorld: Sendable {
     /// Runs raw SQL (to try what the store must refuse).
     let execute: @Sendable (String) async throws -> Void
     var retention: (any RetentionStore)? = nil
+    /// A resident on a basic phone, over the same database.
+    var ussd: UssdGateway? = nil
+    /// "table.column" of every text cell that contains `needle`, in every table.
+    var cellsContaining: (@Sendable (String) async throws -> [String])? = nil
+    static let pseudonyms = Pseudonyms(key: Data(repeating: 7, count: 32))
 
     static func with(_ kind: StoreKind, _ body: (StaffWorld) async throws -> Void) async throws {
         let engine = try shippedDefinitions().engine()
@@ -33,9 +38,24 @@ struct StaffWorld: Sendable {
                                                   bulk: BulkReports(engine: engine, clock: clock, references: { references.next() }), clock: clock,
                                                   outbox: { try await rows.outbox(for: $0).map(\.body) })
             let sms = SmsGateway(engine: try shippedDefinitions().smsEngine()!, store: SQLiteConversationStore(db), clock: clock,
-                                 references: { references.next() })
+                                 references: { references.next() }, settings: .init(pseudonyms: pseudonyms))
+            let ussd = UssdGateway(engine: engine, store: SQLiteConversationStore(db), clock: clock, references: { references.next() },
+                                   settings: .init(pseudonyms: pseudonyms))
+            let cells: @Sendable (String) async throws -> [String] = { needle in
+                try await db.writer.read { db in
+                    var found: [String] = []
+                    for table in try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'") {
+                        for column in try Row.fetchAll(db, sql: "PRAGMA table_info(\(table))").map({ $0["name"] as String }) {
+                            let n = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table) WHERE instr(CAST(\(column) AS TEXT), ?) > 0", arguments: [needle]) ?? 0
+                            if n > 0 { found.append("\(table).\(column)") }
+                        }
+                    }
+                    return found
+                }
+            }
             try await body(StaffWorld(staff: SQLiteStaffStore(db), organisations: organisations, engine: engine, sms: sms,
-                                      execute: { sql in try await db.writer.write { try $0.execute(sql: sql) } }, retention: SQLiteRetentionStore(db)))
+                                      execute: { sql in try await db.writer.write { try $0.execute(sql: sql) } }, retention: SQLiteRetentionStore(db),
+                                      ussd: ussd, cellsContaining: cells))
         case .postgres:
             try await FreshPostgres.with { database in
                 let client = database.client
@@ -49,9 +69,27 @@ struct StaffWorld: Sendable {
                         return out
                     })
                 let sms = SmsGateway(engine: try shippedDefinitions().smsEngine()!, store: PostgresConversationStore(database), clock: clock,
-                                     references: { references.next() })
+                                     references: { references.next() }, settings: .init(pseudonyms: pseudonyms))
+                let ussd = UssdGateway(engine: engine, store: PostgresConversationStore(database), clock: clock, references: { references.next() },
+                                       settings: .init(pseudonyms: pseudonyms))
+                let cells: @Sendable (String) async throws -> [String] = { needle in
+                    var columns: [(String, String)] = []
+                    for try await row in try await client.query("""
+                        SELECT table_name::TEXT, column_name::TEXT FROM information_schema.columns WHERE table_schema = 'public'
+                        """).decode((String, String).self) { columns.append(row) }
+                    var found: [String] = []
+                    for (table, column) in columns {
+                        for try await n in try await client.query(PostgresQuery(unsafeSQL: """
+                            SELECT COUNT(*)::BIGINT FROM \(table) WHERE strpos(\(column)::TEXT, $1) > 0
+                            """, binds: { var b = PostgresBindings(); b.append(needle); return b }())).decode(Int64.self) where n > 0 {
+                            found.append("\(table).\(column)")
+                        }
+                    }
+                    return found
+                }
                 try await body(StaffWorld(staff: PostgresStaffStore(database), organisations: organisations, engine: engine, sms: sms,
-                                          execute: { sql in try await client.query(PostgresQuery(unsafeSQL: sql)) }, retention: PostgresRetentionStore(database)))
+                                          execute: { sql in try await client.query(PostgresQuery(unsafeSQL: sql)) }, retention: PostgresRetentionStore(database),
+                                          ussd: ussd, cellsContaining: cells))
             }
         }
     }
@@ -550,6 +588,48 @@ struct StaffWorld: Sendable {
             // Every figure is as it was; each run is in the audit log.
             #expect(try await w.staff.indicatorTickets(moe: nil, from: year.0, to: year.1) == figures)
             #expect(try await w.staff.auditEntries(scope: nil, limit: 20, offset: 0).filter { $0.action == "purge" }.count == 2)
+        }
+    }
+
+    @Test(arguments: StoreKind.available)
+    func aSubjectSeesEverythingHeldAndErasureLeavesNoTraceButKeepsTheirStop(_ kind: StoreKind) async throws {
+        try await StaffWorld.with(kind) { w async throws in
+            let resident = MSISDN("+27821110001")!
+            func text(_ body: String) async { await w.sms.handle(InboundSMS(provider: "test", providerID: nil, from: resident, to: nil, text: body)) }
+            // USSD: language, a report; SMS: a one-line report; a committee's bulk report; a survey answered.
+            let phone = Phone(resident.e164, gateway: try #require(w.ussd))
+            _ = await phone.dial()
+            for input in ["1", "1", "1", "3", "1", "5 Main Rd"] { _ = await phone.send(input) }
+            let done = await phone.send("1")
+            let mine = try Reference(parsing: String(done.text.filter(\.isNumber).suffix(9)))
+            await text("REPORT ROADS pothole at 7 Side St")
+            _ = try await w.tickets([("waste.missed_collection", "0821110001")])
+            #expect(try await w.act(.status(.resolved, publicUpdate: "Leak fixed", internalNote: nil, expectedAt: nil), on: mine, scope: nil) == .done)
+            w.organisations.clock.advance(3700)
+            _ = try await SurveyJob(store: w.staff, engine: w.engine, clock: w.organisations.clock, delay: 3600).run()
+            await text("4")
+
+            let subjects = try #require(w.retention as? any SubjectStore)
+            let data = try await subjects.subjectData(resident)
+            #expect(data.settings?.language == "en" && data.tickets.count == 3 && Set(data.tickets.map(\.channel)) == ["ussd", "sms", "bulk"])
+            #expect(data.tickets.first { $0.reference == mine.digits }?.updates.compactMap(\.message) == ["Leak fixed"])
+            #expect(data.sms_received.map(\.text) == ["REPORT ROADS pothole at 7 Side St", "4"])
+            #expect(data.sms_sent.count >= 4 && data.surveys.map(\.rating) == [4] && data.open_sessions >= 1)
+
+            await text("STOP")
+            let cells = try #require(w.cellsContaining)
+            #expect(!(try await cells("821110001")).isEmpty)
+            let pseudonym = StaffWorld.pseudonyms.of(resident.e164)
+            #expect(try await subjects.erase(resident, pseudonym: pseudonym, actor: "test", at: w.now) > 5)
+            #expect(try await cells("821110001") == [], "no trace of the number in clear in any table")
+            #expect(try await subjects.subjectData(resident).isEmpty)
+            #expect(try await w.staff.auditEntries(scope: nil, limit: 5, offset: 0).first?.action == "subject erased")
+            #expect(try await w.staff.file(mine, scope: nil)?.ticket.status == "resolved", "the ticket and its history stay")
+
+            // The number writes again: its STOP still holds (no reply) and is kept in clear again from now.
+            await text("HELP")
+            #expect(try await w.organisations.outbox(resident).isEmpty)
+            #expect(try await subjects.subjectData(resident).settings?.opted_out == true)
         }
     }
 }

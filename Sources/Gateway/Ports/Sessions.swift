@@ -44,6 +44,8 @@ public protocol ConversationReads {
     func publicTicket(_ reference: Reference) throws -> PublicTicket?
     func recentTickets(of msisdn: MSISDN, limit: Int) throws -> [PublicTicket]
     func subscriber(_ msisdn: MSISDN) throws -> Subscriber?
+    /// A subscriber kept under a pseudonym (an erased or purged number).
+    func subscriber(key: String) throws -> Subscriber?
     func inboundSeen(provider: String, id: String) throws -> Bool
     /// Tickets this number reported itself (USSD or SMS) since `since`: the daily cap counts these.
     func reportsSince(_ msisdn: MSISDN, since: Date) throws -> Int
