@@ -25,7 +25,21 @@ public struct AppDatabase: Sendable {
         }
         let dir = URL(fileURLWithPath: path).deletingLastPathComponent().path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try ownerOnly(path)
         return try AppDatabase(DatabasePool(path: path, configuration: config))
+    }
+
+    /// The file readable and writable by its owner only (POPIA safeguards): made so when new, set
+    /// so when found wider. SQLite gives its -wal and -shm files the same permissions.
+    public static func ownerOnly(_ path: String) throws {
+        let fm = FileManager.default
+        if !fm.fileExists(atPath: path) {
+            guard fm.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600]) else {
+                throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: path])
+            }
+        } else if let mode = (try fm.attributesOfItem(atPath: path)[.posixPermissions] as? NSNumber)?.intValue, mode & 0o077 != 0 {
+            try fm.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
+        }
     }
 
     /// A private in-memory database, for tests.

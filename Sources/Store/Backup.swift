@@ -35,6 +35,7 @@ public enum Backup {
         let live = try DatabasePool(path: source, configuration: config)
         let folder = URL(fileURLWithPath: target).deletingLastPathComponent().path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try AppDatabase.ownerOnly(target)
         let copy = try DatabaseQueue(path: target)
         try live.backup(to: copy)
         try live.close()

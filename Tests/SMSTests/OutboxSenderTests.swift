@@ -182,8 +182,9 @@ import Testing
         #expect(SMSMeasure.of(String(repeating: "ê", count: 135)).segments == 3)
     }
 
-    /// Every SMS the gateway sends, in every language, with the longest real values: English fits
-    /// one segment where it can and none exceeds three.
+    /// Every SMS the gateway sends, in every language, with the longest real values, measured as it
+    /// is sent (`SMSMeasure.cheapest`): English fits one segment where it can and none exceeds three.
+    /// MYDATA's answer (what is kept, for how long, how to ask) takes two.
     @Test func everySMSTemplateFitsThreeSegments() throws {
         let definitions = try shippedDefinitions()
         let worst = ["reference": "999 999 999", "status": "Acknowledged", "update": String(repeating: "x", count: 60),
@@ -191,9 +192,9 @@ import Testing
         for locale in definitions.locales.ordered {
             for (key, template) in locale.strings where key.hasPrefix("sms.") {
                 let text = Template.fill(template, worst)
-                let measure = SMSMeasure.of(text)
+                let measure = SMSMeasure.of(SMSMeasure.cheapest(text))
                 #expect(measure.segments <= 3, "\(locale.code) \(key): \(measure.segments) segments")
-                if locale.code == "en" && key != "sms.ticket_created" && key != "sms.status_update" {
+                if locale.code == "en" && !["sms.ticket_created", "sms.status_update", "sms.mydata"].contains(key) {
                     #expect(measure.segments == 1, "en \(key) takes \(measure.segments) segments: \(text)")
                 }
             }

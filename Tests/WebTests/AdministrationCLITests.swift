@@ -43,6 +43,35 @@ import Testing
         }
     }
 
+    /// The POPIA verbs on a real database file: the file, its backup and the pseudonym key are the
+    /// owner's only; purge says what it would remove; a subject's export, code and erasure.
+    @Test func purgeSubjectRequestsAndOpenDataFromTheCommandLine() throws {
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let dry = try civicgate(["purge", "--dry-run"])
+        #expect(dry.status == 0 && dry.output.contains("inbound_sms") && dry.output.contains("older than 90 days: 0 would be purged"), "\(dry)")
+        #expect(dry.output.contains("Dry run: nothing was changed."))
+        func mode(_ path: String) throws -> Int { (try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? NSNumber)?.intValue ?? -1 }
+        #expect(try mode(database) == 0o600 && mode(database + ".pseudonym-key") == 0o600)
+        let backup = folder.appendingPathComponent("copy.sqlite").path
+        #expect(try civicgate(["backup", backup]).status == 0 && mode(backup) == 0o600)
+
+        let verify = try civicgate(["subject", "verify", "0821110001"])
+        #expect(verify.status == 0 && verify.output.contains("A code is on its way"), "\(verify)")
+        let export = try civicgate(["subject", "export", "0821110001"])
+        let json = try JSONSerialization.jsonObject(with: Data(export.output.utf8)) as? [String: Any]
+        let sent = try #require(json?["sms_sent"] as? [[String: Any]])
+        let code = String(try #require(sent.first?["text"] as? String).filter(\.isNumber).prefix(6))
+        #expect(json?["number"] as? String == "+27821110001" && code.count == 6)
+        #expect(try civicgate(["subject", "verify", "0821110001", "--code", "000000"]).status != 0 || code == "000000")
+        #expect(try civicgate(["subject", "verify", "0821110001", "--code", code]).output.contains("Verified"))
+        #expect(try civicgate(["subject", "erase", "0821110001"]).output.contains("Erased"))
+        let after = try JSONSerialization.jsonObject(with: Data(try civicgate(["subject", "export", "0821110001"]).output.utf8)) as? [String: Any]
+        #expect((after?["sms_sent"] as? [Any])?.isEmpty == true && after?["settings"] == nil)
+        let open = folder.appendingPathComponent("open.csv").path
+        #expect(try civicgate(["export", "open-data", open]).output.contains("Wrote 0 requests"))
+        #expect(try civicgate(["export", "open-data", open]).status != 0, "never overwritten")
+    }
+
     @Test func usersAreListedDisabledAndGivenNewPasswords() throws {
         defer { try? FileManager.default.removeItem(at: folder) }
         let password = ["CIVICGATE_PASSWORD": "a long enough password"]

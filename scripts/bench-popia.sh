@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# POPIA at 1,000,000 tickets on SQLite: the open dataset (`civicgate export open-data`: time and
+# peak memory; `GET /open-data/requests.csv`: time and size), then a purge of every closed
+# ticket's personal data (retention of reporter numbers set to 30 days for the run) while a
+# resident keeps dialling: the purge's time and the slowest USSD hop meanwhile.
+# Usage: scripts/bench-popia.sh [tickets, default 1000000]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+n=${1:-1000000}
+command -v sqlite3 >/dev/null || { apt-get update -qq && apt-get install -y -qq sqlite3 >/dev/null; }
+[ -x /usr/bin/time ] || { apt-get update -qq && apt-get install -y -qq time >/dev/null; }
+swift build -c release --product civicgate >/dev/null
+bin=$(swift build -c release --show-bin-path)/civicgate
+work=$(mktemp -d)
+pid=""
+trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$work"' EXIT
+source scripts/lib/seed-tickets.sh
+
+echo "civicgate $(git rev-parse --short HEAD 2>/dev/null || echo dev), $(nproc) cores, $n tickets"
+db="$work/bench.sqlite"
+"$bin" user list --database "$db" >/dev/null
+start=$(date +%s); seed_sql sqlite | sqlite3 "$db"; echo "seeded in $(( $(date +%s) - start )) s"
+/usr/bin/time -f "export open-data: %e s, peak memory %M KiB" "$bin" export open-data "$work/open.csv" --database "$db"
+echo "file: $(wc -l < "$work/open.csv") lines, $(( $(stat -c %s "$work/open.csv") / 1024 / 1024 )) MiB"
+"$bin" serve --port 18460 --database "$db" >"$work/serve.log" 2>&1 & pid=$!
+for _ in $(seq 300); do curl -sf http://127.0.0.1:18460/healthz >/dev/null && break; sleep 0.1; done
+curl -s -o /dev/null -w "GET /open-data/requests.csv: %{time_total} s, %{size_download} bytes\n" http://127.0.0.1:18460/open-data/requests.csv
+echo "serve peak memory after it: $(grep VmHWM /proc/$pid/status | awk '{print $2}') KiB"
+
+# The purge, with a resident dialling (a new session every hop) until it ends.
+cp -r menus "$work/menus"
+sed -i 's/^  reporter_numbers: [0-9]*/  reporter_numbers: 30/' "$work/menus/retention.yaml"
+"$bin" purge --dry-run --database "$db" --menus "$work/menus" | sed 's/^/dry run: /'
+( i=0; while [ ! -f "$work/done" ]; do i=$((i + 1))
+    curl -s -o /dev/null -w '%{time_total}\n' --data "sessionId=probe-$i&serviceCode=*120*1234%23&phoneNumber=%2B2782555$(printf %04d $((i % 10000)))&text=" \
+      http://127.0.0.1:18460/ussd/africastalking; done > "$work/hops" ) &
+probe=$!
+sleep 2
+/usr/bin/time -f "purge: %e s, peak memory %M KiB" "$bin" purge --database "$db" --menus "$work/menus"
+touch "$work/done"; wait "$probe"
+sort -n "$work/hops" | awk '{ a[NR] = $1 } END { printf "USSD hops during the purge: %d, median %.1f ms, p99 %.1f ms, slowest %.1f ms\n", NR, a[int(NR / 2)] * 1000, a[int(NR * 0.99)] * 1000, a[NR] * 1000 }'
