@@ -14,6 +14,9 @@ public struct RetentionPolicy: Sendable, Equatable {
         /// Closed tickets, counted from their last change: reporter hashed (and on their surveys),
         /// address and description dropped; attached residents of closed incidents hashed.
         case reporterNumbers = "reporter_numbers"
+        /// Language and STOP of a number with no open ticket, counted from their last change:
+        /// kept under the number's hash (and honoured if it comes back).
+        case subscribers
         /// Console sign-in sessions: deleted.
         case staffSessions = "staff_sessions"
         /// The audit log: deleted, oldest first (never before three years: the log refuses it).
@@ -23,12 +26,12 @@ public struct RetentionPolicy: Sendable, Equatable {
     public var days: [DataClass: Int]
 
     public static let defaults: [DataClass: Int] = [
-        .inboundSMS: 90, .outboxSMS: 90, .sessions: 30, .reporterNumbers: 365, .staffSessions: 30, .audit: 1825,
+        .inboundSMS: 90, .outboxSMS: 90, .sessions: 30, .reporterNumbers: 365, .subscribers: 365, .staffSessions: 30, .audit: 1825,
     ]
     /// The shortest a municipality may set: the audit log protects its rows for three years, and
     /// a reporter's number serves a month of follow-up after closure (survey, reopening).
     public static let minimum: [DataClass: Int] = [
-        .inboundSMS: 1, .outboxSMS: 1, .sessions: 1, .reporterNumbers: 30, .staffSessions: 1, .audit: 1096,
+        .inboundSMS: 1, .outboxSMS: 1, .sessions: 1, .reporterNumbers: 30, .subscribers: 30, .staffSessions: 1, .audit: 1096,
     ]
 
     public init(days: [DataClass: Int] = [:]) {

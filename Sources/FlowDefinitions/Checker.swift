@@ -21,7 +21,7 @@ struct Checker {
     static let commonKeys = [
         "nav.more", "nav.back", "nav.home", "common.invalid_choice", "common.error", "common.expired",
         "recent.line", "track.no_update", "track.no_date", "sms.ticket_created", "sms.tickets_created", "common.report_limit",
-        "incident.no_time", "sms.incident_update", "sms.incident_closed",
+        "incident.no_time", "sms.incident_update", "sms.incident_closed", "main.privacy",
     ]
 
     /// Strings the SMS gateway uses outside any state.

@@ -266,6 +266,7 @@ public struct FlowEngine: Sendable {
         switch action {
         case .setLanguage:
             guard let code = slots["language"], locales.codes.contains(code) else { return .failed }
+            if run.session.language == nil { run.session.slots["privacy"] = "1" }  // a first contact
             run.session.language = code
             run.effects.append(.setLanguage(code))
             return .done

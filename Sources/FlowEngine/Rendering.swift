@@ -93,7 +93,9 @@ extension FlowEngine {
         case .end(let key):
             return finish(fitted(key, values, session, lines: []), true)
         case .menu(let prompt, let options):
-            let lines = options.map { "\($0.key) \(text($0.label, session))" } + nav(session, more: false)
+            // A caller's first call: the main menu says, in one line, what is kept and how to learn more.
+            let notice = !invalid && session.state == flow.start && session.slots["privacy"] == "1" ? [text("main.privacy", session)] : []
+            let lines = notice + options.map { "\($0.key) \(text($0.label, session))" } + nav(session, more: false)
             let hint = invalid ? text("common.invalid_choice", session) : nil
             return finish(fitted(prompt, values, session, lines: lines, hint: hint), false)
         case .input(let prompt, _, let hintKey, _, _):

@@ -69,6 +69,7 @@ extension FlowEngine {
         base["area"] = catalogue.areas.max { $0.name.count < $1.name.count }?.code
         base["language"] = locales.ordered.max { $0.name.count < $1.name.count }?.code
         base["reference"] = "999 999 999"
+        base["privacy"] = "1"  // the main menu as a first caller sees it, with the privacy line
         base["status"] = longest(TicketStatus.allCases.map { s["status.\($0.rawValue)"] ?? "" })
         base["moe"] = longest(catalogue.moes.map { s["moe.\($0.code)"] ?? "" })
         base["update"] = String(repeating: "x", count: settings.updateDisplayLimit)

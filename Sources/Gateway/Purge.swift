@@ -2,8 +2,8 @@ import Domain
 import Foundation
 import Logging
 
-/// Removes personal data past its retention (`RetentionPolicy`), class by class, a few hundred
-/// rows per transaction so that hops never wait long for the writer; writes one audit row per run.
+/// Removes personal data past its retention (`RetentionPolicy`), class by class, a hundred rows
+/// per transaction so that hops never wait long for the writer; writes one audit row per run.
 public struct Purge: Sendable {
     let store: any RetentionStore
     let audit: any AuditLog
@@ -11,10 +11,14 @@ public struct Purge: Sendable {
     let pseudonyms: Pseudonyms
     let clock: any WallClock
     let batch: Int
+    /// Between batches: another process on the same SQLite file (serve, while the command runs)
+    /// gets the writer, instead of waiting out its busy timeout.
+    let pause: Duration
 
     public init(store: any RetentionStore, audit: any AuditLog, policy: RetentionPolicy, pseudonyms: Pseudonyms, clock: any WallClock,
-                batch: Int = 500) {
+                batch: Int = 100, pause: Duration = .milliseconds(5)) {
         (self.store, self.audit, self.policy, self.pseudonyms, self.clock, self.batch) = (store, audit, policy, pseudonyms, clock, batch)
+        self.pause = pause
     }
 
     /// What was removed (or, with `dryRun`, what would be), per class.
@@ -33,7 +37,7 @@ public struct Purge: Sendable {
                 let n = try await store.purge(dataClass, before: before, limit: batch, pseudonyms: pseudonyms)
                 total += n
                 if n < batch { break }
-                await Task.yield()
+                try await Task.sleep(for: pause)
             }
             done.append((dataClass, total))
         }

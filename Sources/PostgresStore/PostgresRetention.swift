@@ -27,9 +27,25 @@ public struct PostgresRetentionStore: RetentionStore {
                 updated_at < $1 AND status NOT IN (\(openStatuses))
                 AND ((reporter IS NOT NULL AND reporter NOT LIKE 'h:%') OR address <> '' OR description <> '')
                 """)
+        case .subscribers:
+            ("subscribers", "msisdn", """
+                updated_at < $1 AND msisdn NOT LIKE 'h:%'
+                AND NOT EXISTS (SELECT 1 FROM tickets t WHERE t.reporter = subscribers.msisdn AND t.status IN (\(openStatuses)))
+                """)
         case .staffSessions: ("staff_sessions", "token_hash", "last_seen_at < $1")
         case .audit: ("audit_log", "id", "at < $1")
         }
+    }
+
+    /// Moves a subscriber's language and STOP under its pseudonym (a STOP already there wins); the rows changed.
+    static func hideSubscriber(_ tx: PostgresConnection, _ number: String, _ pseudonym: String, at: Date, logger: Logger) async throws -> Int {
+        try await tx.query("""
+            INSERT INTO subscribers (msisdn, language, opted_out, opted_out_at, last_help_at, updated_at)
+            SELECT \(pseudonym), language, opted_out, opted_out_at, NULL, \(at) FROM subscribers WHERE msisdn = \(number)
+            ON CONFLICT (msisdn) DO UPDATE SET language = excluded.language, opted_out = subscribers.opted_out OR excluded.opted_out,
+                updated_at = excluded.updated_at
+            """, logger: logger)
+        return try await tx.query("DELETE FROM subscribers WHERE msisdn = \(number) RETURNING 1", logger: logger).decode(Int32.self).reduce(0) { n, _ in n + 1 }
     }
 
     static let closedResidents = """
@@ -63,6 +79,12 @@ public struct PostgresRetentionStore: RetentionStore {
                 return try await tx.query(try query("""
                     DELETE FROM \(table) WHERE \(key) IN (SELECT \(key) FROM \(table) WHERE \(condition) LIMIT $2 FOR UPDATE SKIP LOCKED) RETURNING 1
                     """, [before, limit]), logger: logger).decode(Int32.self).reduce(0) { n, _ in n + 1 }
+            case .subscribers:
+                var numbers: [String] = []
+                for try await n in try await tx.query(try query("SELECT msisdn FROM subscribers WHERE \(condition) LIMIT $2 FOR UPDATE SKIP LOCKED",
+                                                                [before, limit]), logger: logger).decode(String.self) { numbers.append(n) }
+                for n in numbers { _ = try await Self.hideSubscriber(tx, n, pseudonyms.of(n), at: before, logger: logger) }
+                return numbers.count
             case .inboundSMS, .outboxSMS:
                 var rows: [(Int64, String)] = []
                 for try await row in try await tx.query(try query("""
@@ -167,13 +189,7 @@ extension PostgresRetentionStore: SubjectStore {
                 """)
             try await run("DELETE FROM incident_residents WHERE msisdn = \(n) RETURNING 1")
             try await run("DELETE FROM ussd_sessions WHERE msisdn = \(n) RETURNING 1")
-            try await tx.query("""
-                INSERT INTO subscribers (msisdn, language, opted_out, opted_out_at, last_help_at, updated_at)
-                SELECT \(pseudonym), language, opted_out, opted_out_at, NULL, \(at) FROM subscribers WHERE msisdn = \(n)
-                ON CONFLICT (msisdn) DO UPDATE SET language = excluded.language, opted_out = subscribers.opted_out OR excluded.opted_out,
-                    updated_at = excluded.updated_at
-                """, logger: logger)
-            try await run("DELETE FROM subscribers WHERE msisdn = \(n) RETURNING 1")
+            changed += try await Self.hideSubscriber(tx, n, pseudonym, at: at, logger: logger)
             try await tx.query("""
                 INSERT INTO audit_log (at, actor, action, detail) VALUES (\(at), \(actor), 'subject erased', \("\(pseudonym): \(changed) rows"))
                 """, logger: logger)

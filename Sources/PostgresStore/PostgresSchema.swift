@@ -1,3 +1,5 @@
+import Gateway
+
 /// The PostgreSQL schema: the same tables and rules as the SQLite store (its migrations v1-v7),
 /// in PostgreSQL's own types. Migrations are additive and never edited once shipped, so an old and
 /// a new instance can run side by side during an upgrade.
@@ -354,6 +356,16 @@ enum PostgresSchema {
             "CREATE INDEX incidents_service ON incidents (status, service)",
             "ALTER TABLE outbox ADD COLUMN priority INTEGER NOT NULL DEFAULT 0",
             "CREATE INDEX outbox_queue ON outbox (priority, next_attempt_at) WHERE status IN ('pending', 'held')",
+        ]),
+        // A purge changes who reported a ticket and the words they wrote, nothing any figure
+        // counts: only the columns the figures read mark a ticket for the rollup.
+        Migration(name: "pg10 purge leaves the daily figures alone", statements: [
+            "DROP TRIGGER figures_ticket_changed ON tickets",
+            "CREATE TRIGGER figures_ticket_written AFTER INSERT OR DELETE ON tickets FOR EACH ROW EXECUTE FUNCTION figures_mark_ticket()",
+            "CREATE TRIGGER figures_ticket_changed AFTER UPDATE OF \(FigureColumns.sql) ON tickets FOR EACH ROW EXECUTE FUNCTION figures_mark_ticket()",
+            "CREATE INDEX inbound_sms_received ON inbound_sms (received_at)",
+            "CREATE INDEX outbox_created ON outbox (created_at)",
+            "CREATE INDEX tickets_updated ON tickets (updated_at)",
         ]),
     ]
 }

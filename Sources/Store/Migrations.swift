@@ -1,3 +1,4 @@
+import Gateway
 import GRDB
 
 /// Migrations are plain SQL and never edited once shipped: add a new one instead.
@@ -390,6 +391,20 @@ extension AppDatabase {
                 -- 0: a reply or a ticket's own news; 1: a broadcast, sent after every 0 that is due.
                 ALTER TABLE outbox ADD COLUMN priority INTEGER NOT NULL DEFAULT 0;
                 CREATE INDEX outbox_queue ON outbox (priority, next_attempt_at) WHERE status IN ('pending', 'held');
+                """)
+        }
+        migrator.registerMigration("v15 purge leaves the daily figures alone") { db in
+            // A purge changes who reported a ticket and the words they wrote, nothing any figure
+            // counts: only the columns the figures read mark a ticket for the rollup.
+            try db.execute(sql: """
+                DROP TRIGGER figures_ticket_changed;
+                CREATE TRIGGER figures_ticket_changed AFTER UPDATE OF \(FigureColumns.sql) ON tickets BEGIN
+                    INSERT INTO figures_changed (ticket_id, version, created_at) VALUES (NEW.id, 1, NEW.created_at)
+                    ON CONFLICT (ticket_id) DO UPDATE SET version = version + 1;
+                END;
+                CREATE INDEX inbound_sms_received ON inbound_sms (received_at);
+                CREATE INDEX outbox_created ON outbox (created_at);
+                CREATE INDEX tickets_updated ON tickets (updated_at);
                 """)
         }
         return migrator

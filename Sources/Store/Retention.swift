@@ -24,9 +24,25 @@ public struct SQLiteRetentionStore: RetentionStore {
                 updated_at < ?1 AND status NOT IN (\(openStatuses))
                 AND ((reporter IS NOT NULL AND reporter NOT LIKE 'h:%') OR address <> '' OR description <> '')
                 """)
+        case .subscribers:
+            ("subscribers", "msisdn", """
+                updated_at < ?1 AND msisdn NOT LIKE 'h:%'
+                AND NOT EXISTS (SELECT 1 FROM tickets t WHERE t.reporter = subscribers.msisdn AND t.status IN (\(openStatuses)))
+                """)
         case .staffSessions: ("staff_sessions", "token_hash", "last_seen_at < ?1")
         case .audit: ("audit_log", "id", "at < ?1")
         }
+    }
+
+    /// Moves a subscriber's language and STOP under its pseudonym (a STOP already there wins).
+    static func hideSubscriber(_ db: Database, _ number: String, _ pseudonym: String, at: Date) throws {
+        try db.execute(sql: """
+            INSERT INTO subscribers (msisdn, language, opted_out, opted_out_at, last_help_at, updated_at)
+            SELECT ?, language, opted_out, opted_out_at, NULL, ? FROM subscribers WHERE msisdn = ?
+            ON CONFLICT (msisdn) DO UPDATE SET language = excluded.language, opted_out = MAX(subscribers.opted_out, excluded.opted_out),
+                updated_at = excluded.updated_at
+            """, arguments: [pseudonym, at, number])
+        try db.execute(sql: "DELETE FROM subscribers WHERE msisdn = ?", arguments: [number])
     }
 
     public func purgeable(_ c: RetentionPolicy.DataClass, before: Date) async throws -> Int {
@@ -50,6 +66,10 @@ public struct SQLiteRetentionStore: RetentionStore {
             case .sessions, .staffSessions, .audit:
                 try db.execute(sql: "DELETE FROM \(table) WHERE \(key) IN (SELECT \(key) FROM \(table) WHERE \(condition) LIMIT ?2)", arguments: [before, limit])
                 return db.changesCount
+            case .subscribers:
+                let numbers = try String.fetchAll(db, sql: "SELECT msisdn FROM subscribers WHERE \(condition) LIMIT ?2", arguments: [before, limit])
+                for n in numbers { try Self.hideSubscriber(db, n, pseudonyms.of(n), at: before) }
+                return numbers.count
             case .inboundSMS, .outboxSMS:
                 let rows = try Row.fetchAll(db, sql: "SELECT id, msisdn FROM \(table) WHERE \(condition) ORDER BY id LIMIT ?2", arguments: [before, limit])
                 let update = try db.cachedStatement(sql: "UPDATE \(table) SET body = '', msisdn = ? WHERE id = ?")
@@ -135,14 +155,8 @@ extension SQLiteRetentionStore: SubjectStore {
             try db.execute(sql: "DELETE FROM incident_residents WHERE msisdn = ?", arguments: [n])
             try db.execute(sql: "DELETE FROM ussd_sessions WHERE msisdn = ?", arguments: [n])
             changed += db.changesCount
-            // STOP and language survive under the pseudonym (a STOP already there wins).
-            try db.execute(sql: """
-                INSERT INTO subscribers (msisdn, language, opted_out, opted_out_at, last_help_at, updated_at)
-                SELECT ?, language, opted_out, opted_out_at, NULL, ? FROM subscribers WHERE msisdn = ?
-                ON CONFLICT (msisdn) DO UPDATE SET language = excluded.language, opted_out = MAX(subscribers.opted_out, excluded.opted_out),
-                    updated_at = excluded.updated_at
-                """, arguments: [pseudonym, at, n])
-            try db.execute(sql: "DELETE FROM subscribers WHERE msisdn = ?", arguments: [n])
+            // STOP and language survive under the pseudonym.
+            try Self.hideSubscriber(db, n, pseudonym, at: at)
             changed += db.changesCount
             try db.execute(sql: "INSERT INTO audit_log (at, actor, action, detail) VALUES (?, ?, 'subject erased', ?)",
                            arguments: [at, actor, "\(pseudonym): \(changed) rows"])

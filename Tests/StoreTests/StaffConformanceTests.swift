@@ -560,6 +560,8 @@ struct StaffWorld: Sendable {
             await w.sms.handle(InboundSMS(provider: "test", providerID: "p1", from: resident, to: nil, text: "REPORT WATER leak at 4 Mofokeng St"))
             let refs = try await w.tickets([("water.leak", "0821110002"), ("roads.pothole", "0821110003")])
             #expect(try await w.act(.status(.resolved, publicUpdate: "Fixed", internalNote: nil, expectedAt: nil), on: refs[0], scope: nil) == .done)
+            let quiet = MSISDN("+27821110009")!
+            await w.sms.handle(InboundSMS(provider: "test", providerID: "p2", from: quiet, to: nil, text: "STOP"))
             try await w.execute("UPDATE outbox SET status = 'sent'")
             let retention = try #require(w.retention)
             let purge = Purge(store: retention, audit: w.staff, policy: RetentionPolicy(), pseudonyms: Pseudonyms(key: Data(repeating: 7, count: 32)),
@@ -572,7 +574,7 @@ struct StaffWorld: Sendable {
             // 100 days on: message bodies (90 days) and sessions (30), not yet the closed ticket's reporter (365).
             w.organisations.clock.advance(100 * 86400)
             let dry = Dictionary(uniqueKeysWithValues: try await purge.run(dryRun: true))
-            #expect(dry[.inboundSMS] == 1 && dry[.outboxSMS]! >= 3 && dry[.reporterNumbers] == 0, "\(dry)")
+            #expect(dry[.inboundSMS] == 2 && dry[.outboxSMS]! >= 3 && dry[.reporterNumbers] == 0, "\(dry)")
             #expect(try await w.organisations.outbox(resident).count == 1, "a dry run changes nothing")
             let done = Dictionary(uniqueKeysWithValues: try await purge.run())
             #expect(done[.inboundSMS] == dry[.inboundSMS] && done[.outboxSMS] == dry[.outboxSMS])
@@ -585,6 +587,12 @@ struct StaffWorld: Sendable {
             let closed = try #require(try await w.staff.file(refs[0], scope: nil))
             #expect(closed.reporter == nil && closed.ticket.address.isEmpty && closed.ticket.status == "resolved" && closed.history.count >= 2)
             #expect(try await w.staff.file(refs[1], scope: nil)?.reporter == MSISDN("+27821110003"))
+            // A number with no open ticket, quiet for a year: its STOP is kept under its hash, and still holds.
+            let subjects = try #require(w.retention as? any SubjectStore)
+            #expect(try await subjects.subjectData(quiet).settings == nil)
+            await w.sms.handle(InboundSMS(provider: "test", providerID: "p3", from: quiet, to: nil, text: "HELP"))
+            #expect(try await w.organisations.outbox(quiet).isEmpty, "no reply after STOP, even once purged")
+            #expect(try await subjects.subjectData(quiet).settings?.opted_out == true)
             // Every figure is as it was; each run is in the audit log.
             #expect(try await w.staff.indicatorTickets(moe: nil, from: year.0, to: year.1) == figures)
             #expect(try await w.staff.auditEntries(scope: nil, limit: 20, offset: 0).filter { $0.action == "purge" }.count == 2)

@@ -66,3 +66,11 @@ public enum OpenAges {
         return buckets
     }
 }
+
+/// The `tickets` columns the daily figures read: a change to one of them marks the ticket for
+/// the rollup (both stores' triggers); a change to the others (reporter, address, description,
+/// language, public update, assignee), such as a purge, does not.
+public enum FigureColumns {
+    public static let sql = "reference, service, fault, area, moe, queue, status, channel, created_at, updated_at, due_at, acknowledge_due_at, "
+        + "paused_at, escalation_level, duplicate_of, expected_at"
+}
