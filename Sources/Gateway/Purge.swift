@@ -32,11 +32,13 @@ public struct Purge: Sendable {
                 continue
             }
             var total = 0
+            var after: Int64 = 0
             while true {
                 try Task.checkCancellation()
-                let n = try await store.purge(dataClass, before: before, limit: batch, pseudonyms: pseudonyms)
-                total += n
-                if n < batch { break }
+                let done = try await store.purge(dataClass, before: before, limit: batch, after: after, pseudonyms: pseudonyms)
+                total += done.count
+                if done.count < batch { break }
+                after = done.last ?? after
                 try await Task.sleep(for: pause)
             }
             done.append((dataClass, total))
@@ -45,6 +47,14 @@ public struct Purge: Sendable {
             try await audit.audit(actor: actor, action: "purge", reference: nil, detail: Self.summary(done), address: nil, at: clock.now())
         }
         return done
+    }
+
+    /// The scheduled purge of one instance among several: it runs only while this instance holds
+    /// the lease (taken for `period`), so two instances never purge at once. Returns the rows purged.
+    public func runIfLeased(holder: String, period: TimeInterval) async throws -> Int {
+        let now = clock.now()
+        guard try await store.leasePurge(holder: holder, until: now.addingTimeInterval(period), now: now) else { return 0 }
+        return try await run(actor: "purge").reduce(0) { $0 + $1.1 }
     }
 
     public static func summary(_ counts: [(RetentionPolicy.DataClass, Int)]) -> String {

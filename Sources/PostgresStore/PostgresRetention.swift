@@ -58,6 +58,14 @@ public struct PostgresRetentionStore: RetentionStore {
         return PostgresQuery(unsafeSQL: sql, binds: binds)
     }
 
+    public func leasePurge(holder: String, until: Date, now: Date) async throws -> Bool {
+        try await database.client.query("""
+            INSERT INTO job_leases (name, holder, until) VALUES ('purge', \(holder), \(until))
+            ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, until = excluded.until WHERE job_leases.until < \(now) OR job_leases.holder = \(holder)
+            RETURNING 1
+            """, logger: logger).decode(Int32.self).reduce(0) { n, _ in n + 1 } > 0
+    }
+
     public func purgeable(_ c: RetentionPolicy.DataClass, before: Date) async throws -> Int {
         let (table, _, condition) = Self.due(c)
         var n: Int64 = 0
@@ -70,35 +78,36 @@ public struct PostgresRetentionStore: RetentionStore {
         return Int(n)
     }
 
-    public func purge(_ c: RetentionPolicy.DataClass, before: Date, limit: Int, pseudonyms: Pseudonyms) async throws -> Int {
+    public func purge(_ c: RetentionPolicy.DataClass, before: Date, limit: Int, after: Int64, pseudonyms: Pseudonyms) async throws -> PurgeBatch {
         let (table, key, condition) = Self.due(c)
         let limit = Int64(limit)
         return try await database.client.withTransaction(logger: logger) { tx in
             switch c {
             case .sessions, .staffSessions, .audit:
-                return try await tx.query(try query("""
+                let n = try await tx.query(try query("""
                     DELETE FROM \(table) WHERE \(key) IN (SELECT \(key) FROM \(table) WHERE \(condition) LIMIT $2 FOR UPDATE SKIP LOCKED) RETURNING 1
                     """, [before, limit]), logger: logger).decode(Int32.self).reduce(0) { n, _ in n + 1 }
+                return PurgeBatch(count: n, last: nil)
             case .subscribers:
                 var numbers: [String] = []
                 for try await n in try await tx.query(try query("SELECT msisdn FROM subscribers WHERE \(condition) LIMIT $2 FOR UPDATE SKIP LOCKED",
                                                                 [before, limit]), logger: logger).decode(String.self) { numbers.append(n) }
                 for n in numbers { _ = try await Self.hideSubscriber(tx, n, pseudonyms.of(n), at: before, logger: logger) }
-                return numbers.count
+                return PurgeBatch(count: numbers.count, last: nil)
             case .inboundSMS, .outboxSMS:
                 var rows: [(Int64, String)] = []
                 for try await row in try await tx.query(try query("""
-                    SELECT id, msisdn FROM \(table) WHERE \(condition) ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED
-                    """, [before, limit]), logger: logger).decode((Int64, String).self) { rows.append(row) }
+                    SELECT id, msisdn FROM \(table) WHERE id > $3 AND \(condition) ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED
+                    """, [before, limit, after]), logger: logger).decode((Int64, String).self) { rows.append(row) }
                 for (id, msisdn) in rows {
                     try await tx.query(try query("UPDATE \(table) SET body = '', msisdn = $1 WHERE id = $2", [pseudonyms.of(msisdn), id]), logger: logger)
                 }
-                return rows.count
+                return PurgeBatch(count: rows.count, last: rows.last?.0)
             case .reporterNumbers:
                 var rows: [(Int64, String?)] = []
                 for try await row in try await tx.query(try query("""
-                    SELECT id, reporter FROM tickets WHERE \(condition) ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED
-                    """, [before, limit]), logger: logger).decode((Int64, String?).self) { rows.append(row) }
+                    SELECT id, reporter FROM tickets WHERE id > $3 AND \(condition) ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED
+                    """, [before, limit, after]), logger: logger).decode((Int64, String?).self) { rows.append(row) }
                 for (id, reporter) in rows {
                     let hashed = reporter.map(pseudonyms.of)
                     try await tx.query("UPDATE tickets SET reporter = \(hashed), address = '', description = '' WHERE id = \(id)", logger: logger)
@@ -116,7 +125,7 @@ public struct PostgresRetentionStore: RetentionStore {
                           AND NOT EXISTS (SELECT 1 FROM incident_residents o WHERE o.incident_id = \(incident) AND o.msisdn = \(pseudonyms.of(msisdn)))
                         """, logger: logger)
                 }
-                return rows.count + residents.count
+                return PurgeBatch(count: rows.count + residents.count, last: rows.last?.0)
             }
         }
     }

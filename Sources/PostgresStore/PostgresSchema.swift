@@ -366,6 +366,7 @@ enum PostgresSchema {
             "CREATE INDEX inbound_sms_received ON inbound_sms (received_at)",
             "CREATE INDEX outbox_created ON outbox (created_at)",
             "CREATE INDEX tickets_updated ON tickets (updated_at)",
+            "CREATE TABLE job_leases (name TEXT PRIMARY KEY, holder TEXT NOT NULL, until TIMESTAMPTZ NOT NULL)",
         ]),
     ]
 }

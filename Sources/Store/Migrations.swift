@@ -405,6 +405,8 @@ extension AppDatabase {
                 CREATE INDEX inbound_sms_received ON inbound_sms (received_at);
                 CREATE INDEX outbox_created ON outbox (created_at);
                 CREATE INDEX tickets_updated ON tickets (updated_at);
+                -- Which instance runs a scheduled job, until when.
+                CREATE TABLE job_leases (name TEXT PRIMARY KEY, holder TEXT NOT NULL, until DATETIME NOT NULL);
                 """)
         }
         return migrator

@@ -45,6 +45,16 @@ public struct SQLiteRetentionStore: RetentionStore {
         try db.execute(sql: "DELETE FROM subscribers WHERE msisdn = ?", arguments: [number])
     }
 
+    public func leasePurge(holder: String, until: Date, now: Date) async throws -> Bool {
+        try await database.writer.write { db in
+            try db.execute(sql: """
+                INSERT INTO job_leases (name, holder, until) VALUES ('purge', ?1, ?2)
+                ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, until = excluded.until WHERE job_leases.until < ?3 OR job_leases.holder = ?1
+                """, arguments: [holder, until, now])
+            return db.changesCount > 0
+        }
+    }
+
     public func purgeable(_ c: RetentionPolicy.DataClass, before: Date) async throws -> Int {
         let (table, _, condition) = Self.due(c)
         return try await database.writer.read { db in
@@ -59,24 +69,26 @@ public struct SQLiteRetentionStore: RetentionStore {
         }
     }
 
-    public func purge(_ c: RetentionPolicy.DataClass, before: Date, limit: Int, pseudonyms: Pseudonyms) async throws -> Int {
+    public func purge(_ c: RetentionPolicy.DataClass, before: Date, limit: Int, after: Int64, pseudonyms: Pseudonyms) async throws -> PurgeBatch {
         let (table, key, condition) = Self.due(c)
         return try await database.writer.write { db in
             switch c {
             case .sessions, .staffSessions, .audit:
                 try db.execute(sql: "DELETE FROM \(table) WHERE \(key) IN (SELECT \(key) FROM \(table) WHERE \(condition) LIMIT ?2)", arguments: [before, limit])
-                return db.changesCount
+                return PurgeBatch(count: db.changesCount, last: nil)
             case .subscribers:
                 let numbers = try String.fetchAll(db, sql: "SELECT msisdn FROM subscribers WHERE \(condition) LIMIT ?2", arguments: [before, limit])
                 for n in numbers { try Self.hideSubscriber(db, n, pseudonyms.of(n), at: before) }
-                return numbers.count
+                return PurgeBatch(count: numbers.count, last: nil)
             case .inboundSMS, .outboxSMS:
-                let rows = try Row.fetchAll(db, sql: "SELECT id, msisdn FROM \(table) WHERE \(condition) ORDER BY id LIMIT ?2", arguments: [before, limit])
+                let rows = try Row.fetchAll(db, sql: "SELECT id, msisdn FROM \(table) WHERE id > ?3 AND \(condition) ORDER BY id LIMIT ?2",
+                                            arguments: [before, limit, after])
                 let update = try db.cachedStatement(sql: "UPDATE \(table) SET body = '', msisdn = ? WHERE id = ?")
                 for row in rows { try update.execute(arguments: [pseudonyms.of(row[1]), row[0] as Int64]) }
-                return rows.count
+                return PurgeBatch(count: rows.count, last: rows.last?[0])
             case .reporterNumbers:
-                let rows = try Row.fetchAll(db, sql: "SELECT id, reporter FROM tickets WHERE \(condition) ORDER BY id LIMIT ?2", arguments: [before, limit])
+                let rows = try Row.fetchAll(db, sql: "SELECT id, reporter FROM tickets WHERE id > ?3 AND \(condition) ORDER BY id LIMIT ?2",
+                                            arguments: [before, limit, after])
                 let ticket = try db.cachedStatement(sql: "UPDATE tickets SET reporter = ?, address = '', description = '' WHERE id = ?")
                 let surveys = try db.cachedStatement(sql: "UPDATE surveys SET msisdn = ? WHERE ticket_id = ? AND msisdn = ?")
                 for row in rows {
@@ -94,7 +106,7 @@ public struct SQLiteRetentionStore: RetentionStore {
                     UPDATE OR IGNORE incident_residents SET msisdn = ? WHERE incident_id = ? AND msisdn = ?
                     """)
                 for row in residents { try resident.execute(arguments: [pseudonyms.of(row[1]), row[0] as Int64, row[1] as String]) }
-                return rows.count + residents.count
+                return PurgeBatch(count: rows.count + residents.count, last: rows.last?[0])
             }
         }
     }

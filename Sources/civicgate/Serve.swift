@@ -60,8 +60,10 @@ struct Serve: AsyncParsableCommand {
         }
         let purge: Purge
         do { purge = try wiring.purge(c) } catch { throw ValidationError("\(error)") }
+        // One instance at a time: the one holding the lease for the next six hours.
+        let instance = UUID().uuidString
         let purger = PeriodicJob(name: "purged personal data past its retention", every: .seconds(6 * 3600), logger: logger) {
-            try await purge.run().reduce(0) { $0 + $1.1 }
+            try await purge.runIfLeased(holder: instance, period: 6 * 3600 - 60)
         }
         let sender: OutboxSender
         do { sender = try wiring.sender(c, logger: logger) } catch { throw ValidationError("\(error)") }

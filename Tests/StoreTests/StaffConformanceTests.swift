@@ -596,6 +596,11 @@ struct StaffWorld: Sendable {
             // Every figure is as it was; each run is in the audit log.
             #expect(try await w.staff.indicatorTickets(moe: nil, from: year.0, to: year.1) == figures)
             #expect(try await w.staff.auditEntries(scope: nil, limit: 20, offset: 0).filter { $0.action == "purge" }.count == 2)
+            // Several instances: only the one holding the lease purges, until it lapses.
+            #expect(try await retention.leasePurge(holder: "a", until: w.now.addingTimeInterval(3600), now: w.now))
+            #expect(try await !retention.leasePurge(holder: "b", until: w.now.addingTimeInterval(3600), now: w.now))
+            #expect(try await retention.leasePurge(holder: "a", until: w.now.addingTimeInterval(7200), now: w.now.addingTimeInterval(60)), "renewed")
+            #expect(try await retention.leasePurge(holder: "b", until: w.now.addingTimeInterval(9000), now: w.now.addingTimeInterval(7201)))
         }
     }
 

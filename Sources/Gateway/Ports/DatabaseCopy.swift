@@ -88,6 +88,7 @@ public enum DatabaseCopy {
         CopiedTable("incident_residents", order: "incident_id, msisdn", [
             ("incident_id", .integer), ("msisdn", .text), ("language", .text), ("channel", .text), ("attached_at", .date),
         ]),
+        CopiedTable("job_leases", order: "name", [("name", .text), ("holder", .text), ("until", .date)]),
         CopiedTable("incident_tickets", order: "ticket_id", [
             ("ticket_id", .integer), ("incident_id", .integer), ("linked_at", .date), ("linked_by", .text),
         ]),

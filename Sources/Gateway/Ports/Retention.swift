@@ -1,10 +1,21 @@
 import Domain
 import Foundation
 
+/// One transaction's worth of a purge.
+public struct PurgeBatch: Sendable, Equatable {
+    public var count: Int
+    /// The last id changed, for classes whose rows stay (changed); nil for those deleted or moved.
+    public var last: Int64?
+    public init(count: Int, last: Int64?) { (self.count, self.last) = (count, last) }
+}
+
 /// Purging personal data past its retention, class by class, in short transactions.
 public protocol RetentionStore: Sendable {
     /// How many rows of `dataClass` from before `before` still hold personal data.
     func purgeable(_ dataClass: RetentionPolicy.DataClass, before: Date) async throws -> Int
-    /// Purges up to `limit` of them in one short transaction; returns how many.
-    func purge(_ dataClass: RetentionPolicy.DataClass, before: Date, limit: Int, pseudonyms: Pseudonyms) async throws -> Int
+    /// Purges up to `limit` of them after row `after` (rows kept, changed, are never read twice) in
+    /// one short transaction: how many, and the last row's id to go on after.
+    func purge(_ dataClass: RetentionPolicy.DataClass, before: Date, limit: Int, after: Int64, pseudonyms: Pseudonyms) async throws -> PurgeBatch
+    /// Takes the purge for `holder` until `until` if nobody else holds it now: one instance purges at a time.
+    func leasePurge(holder: String, until: Date, now: Date) async throws -> Bool
 }
