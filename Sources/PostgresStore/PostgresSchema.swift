@@ -363,9 +363,6 @@ enum PostgresSchema {
             "DROP TRIGGER figures_ticket_changed ON tickets",
             "CREATE TRIGGER figures_ticket_written AFTER INSERT OR DELETE ON tickets FOR EACH ROW EXECUTE FUNCTION figures_mark_ticket()",
             "CREATE TRIGGER figures_ticket_changed AFTER UPDATE OF \(FigureColumns.sql) ON tickets FOR EACH ROW EXECUTE FUNCTION figures_mark_ticket()",
-            "CREATE INDEX inbound_sms_received ON inbound_sms (received_at)",
-            "CREATE INDEX outbox_created ON outbox (created_at)",
-            "CREATE INDEX tickets_updated ON tickets (updated_at)",
             "CREATE TABLE job_leases (name TEXT PRIMARY KEY, holder TEXT NOT NULL, until TIMESTAMPTZ NOT NULL)",
         ]),
     ]

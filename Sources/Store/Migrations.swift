@@ -402,9 +402,6 @@ extension AppDatabase {
                     INSERT INTO figures_changed (ticket_id, version, created_at) VALUES (NEW.id, 1, NEW.created_at)
                     ON CONFLICT (ticket_id) DO UPDATE SET version = version + 1;
                 END;
-                CREATE INDEX inbound_sms_received ON inbound_sms (received_at);
-                CREATE INDEX outbox_created ON outbox (created_at);
-                CREATE INDEX tickets_updated ON tickets (updated_at);
                 -- Which instance runs a scheduled job, until when.
                 CREATE TABLE job_leases (name TEXT PRIMARY KEY, holder TEXT NOT NULL, until DATETIME NOT NULL);
                 """)
