@@ -55,7 +55,7 @@ struct Subject: AsyncParsableCommand {
         func run() async throws {
             let wiring = try await Wiring.make(try common.configuration(), logger: quietLogger())
             let n = try Subject.number(number)
-            guard let subjects = wiring.stores.retention as? any SubjectStore else { throw ValidationError("this store cannot answer subject requests") }
+            let subjects = wiring.stores.retention
             let data = try await subjects.subjectData(n)
             try await wiring.staff.audit(actor: "cli:subject", action: "subject exported", reference: nil, detail: wiring.pseudonyms.of(n.e164),
                                          address: nil, at: wiring.clock.now())
@@ -75,7 +75,7 @@ struct Subject: AsyncParsableCommand {
         func run() async throws {
             let wiring = try await Wiring.make(try common.configuration(), logger: quietLogger())
             let n = try Subject.number(number)
-            guard let subjects = wiring.stores.retention as? any SubjectStore else { throw ValidationError("this store cannot answer subject requests") }
+            let subjects = wiring.stores.retention
             let changed = try await subjects.erase(n, pseudonym: wiring.pseudonyms.of(n.e164), actor: "cli:subject", at: wiring.clock.now())
             print("Erased \(n.masked): \(changed) rows changed. Nothing holds the number in clear any more.")
         }

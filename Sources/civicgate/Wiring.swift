@@ -27,8 +27,8 @@ struct Stores {
     var folder: String?
     /// Per-address request allowances shared by every instance (nil: in memory, one instance).
     var buckets: (any RequestBuckets)? = nil
-    /// Purging personal data past its retention.
-    var retention: any RetentionStore
+    /// Purging personal data past its retention, and data-subject requests.
+    var retention: any RetentionStore & SubjectStore
 
     static func open(_ c: GatewayConfiguration, levels: ServiceLevels, logger: Logger) async throws -> Stores {
         if let address = PostgresAppDatabase.Address(c.database) {

@@ -478,6 +478,8 @@ import Testing
             #expect(form.contains("Declare an incident") && form.contains("Water: Burst pipe") && !form.contains("Electricity"), "only her services")
             let refused = try await browser.post("/console/incidents", [("service", "water"), ("description", "Main burst")])
             #expect(refused.status == .unprocessableContent && refused.body.contains("Areas is required"))
+            let badTime = try await browser.post("/console/incidents", [("service", "water"), ("area", "soweto"), ("description", "x"), ("expected", "tonight")])
+            #expect(badTime.status == .unprocessableContent && badTime.body.contains("The expected time must be"))
             let other = try await browser.post("/console/incidents", [("service", "electricity"), ("area", "soweto"), ("description", "x")])
             #expect(other.status == .unprocessableContent && other.body.contains("Choose one of your services"))
             let declared = try await browser.post("/console/incidents", [("service", "water"), ("area", "soweto"), ("description", "Main <burst> in Soweto"),
@@ -488,6 +490,7 @@ import Testing
             #expect(page.contains("Main &lt;burst&gt; in Soweto") && page.contains("1 Dec 2026 18:00") && page.contains("No tickets are linked yet"))
 
             // The earlier leak is linked by a selection; a new report in Soweto is linked as it is made.
+            #expect(try await browser.post(address + "/link", [("since", "last week")]).status == .unprocessableContent)
             #expect(try await browser.post(address + "/link", [("fault", "leak")]).location?.hasSuffix("done=linked-1") == true)
             let later = Phone("+27821110002", gateway: world.gateway)
             let told = await call(later, ["1", "1", "1", "1", "1"])

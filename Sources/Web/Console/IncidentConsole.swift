@@ -16,6 +16,10 @@ extension ConsoleRoutes {
         }
         router.post("/console/incidents") { request, context in
             guard let (session, form) = try await authorised(request) else { return expired() }
+            if let problem = unreadableTime(form) {
+                return html(pages.incidentList(try await staff.openIncidents(moe: scope(session)), session: session, error: problem),
+                            status: .unprocessableContent)
+            }
             let draft = incidentDraft(form)
             let service = draft.service.flatMap(engine.catalogue.service)
             guard let moe = service.map(\.moe), scope(session) == nil || scope(session) == moe else {
@@ -39,6 +43,9 @@ extension ConsoleRoutes {
             guard let (session, form) = try await authorised(request) else { return expired() }
             guard let incident = try await incident(context, session) else { return notFound(session) }
             let name = context.parameters.get("action") ?? ""
+            if let problem = unreadableTime(form) {
+                return try await incidentPage(incident, session: session, error: problem, status: .unprocessableContent)
+            }
             let actor = session.user.username, address = context.clientAddress
             let outcome: IncidentDesk.Outcome
             switch name {
@@ -107,6 +114,18 @@ extension ConsoleRoutes {
         return IncidentDraft(service: service, faults: faults.isEmpty ? nil : faults, areas: areas.isEmpty ? nil : areas,
                              description: description?.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty == false ? description : nil,
                              expectedAt: expected)
+    }
+
+    /// A time or date the form gave that cannot be read: said, rather than taken as not given.
+    func unreadableTime(_ form: FormBody) -> String? {
+        let calendar = engine.settings.calendar
+        if let text = form["expected"], !text.isEmpty, calendar.date(ofMoment: text) == nil {
+            return "The expected time must be a date and time like 2026-12-01 18:00."
+        }
+        if let text = form["since"], !text.isEmpty, calendar.date(ofDay: text) == nil {
+            return "Received since must be a date like 2026-12-01."
+        }
+        return nil
     }
 
     static func sentence(_ problem: IncidentProblem) -> String {
