@@ -88,8 +88,9 @@ public struct DailySMSCap: Sendable, Equatable {
 public protocol OutboxStore: Sendable {
     /// Marks up to `limit` due messages `sending` and returns them. Messages to numbers that sent
     /// STOP are marked `suppressed` instead: visible, never silently dropped.
-    /// Past `cap`, a message is `held` until the next municipal day instead.
-    func claimDue(limit: Int, now: Date, cap: DailySMSCap?) async throws -> [OutboxMessage]
+    /// Past `cap`, a message is `held` until the next municipal day instead. A number with no
+    /// settings in clear is looked up under its pseudonym too: one erased or purged after STOP stays stopped.
+    func claimDue(limit: Int, now: Date, cap: DailySMSCap?, pseudonyms: Pseudonyms?) async throws -> [OutboxMessage]
     /// Records what the provider said: `sent`, back to `pending` with a later attempt, or `failed`.
     func record(_ results: [(OutboxMessage, SendResult)], now: Date, retry: RetryPolicy) async throws
     /// After a crash: messages left `sending` go back to `pending` (at-least-once).
@@ -103,7 +104,11 @@ public protocol OutboxStore: Sendable {
 extension OutboxStore {
     /// With no daily cap.
     public func claimDue(limit: Int, now: Date) async throws -> [OutboxMessage] {
-        try await claimDue(limit: limit, now: now, cap: nil)
+        try await claimDue(limit: limit, now: now, cap: nil, pseudonyms: nil)
+    }
+
+    public func claimDue(limit: Int, now: Date, cap: DailySMSCap?) async throws -> [OutboxMessage] {
+        try await claimDue(limit: limit, now: now, cap: cap, pseudonyms: nil)
     }
 
     public func apply(_ report: DeliveryReport, now: Date) async throws -> Bool {

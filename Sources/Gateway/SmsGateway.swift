@@ -108,6 +108,12 @@ public struct SmsGateway: Sendable {
         write.msisdn = sms.from
         write.inbound = InboundRecord(provider: sms.provider, providerID: sms.providerID, from: sms.from, text: sms.text, receivedAt: now)
         func reply(_ text: String, evenIfOptedOut: Bool = false) -> Plan {
+            var text = text
+            if subscriber == nil && !evenIfOptedOut && command?.name != "mydata" {
+                // A number's first contact carries one line on what is kept and how to ask (MYDATA), in the reply's language.
+                write.firstContact = true
+                text += "\n" + (engine.locales.locale(write.language ?? language).strings["main.privacy"] ?? "")
+            }
             write.messages.append(OutboundSMS(to: sms.from, body: SMSMeasure.cheapest(text), evenIfOptedOut: evenIfOptedOut))
             return .write(write)
         }

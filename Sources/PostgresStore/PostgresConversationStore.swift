@@ -89,6 +89,9 @@ public struct PostgresConversationStore: ConversationStore {
             try await tx.query("UPDATE ussd_sessions SET resumable = false WHERE key = \(key)", logger: logger)
         }
         if let msisdn = hop.msisdn?.e164 {
+            if hop.firstContact {
+                try await tx.query("INSERT INTO subscribers (msisdn, updated_at) VALUES (\(msisdn), \(hop.at)) ON CONFLICT (msisdn) DO NOTHING", logger: logger)
+            }
             if let code = hop.language {
                 try await tx.query("""
                     INSERT INTO subscribers (msisdn, language, updated_at) VALUES (\(msisdn), \(code), \(hop.at))
@@ -259,7 +262,7 @@ final class FetchedReads: ConversationReads, @unchecked Sendable {
 extension HopWrite {
     /// Nothing but the session changes (no ticket, message, subscriber or inbound SMS).
     fileprivate var changesOnlyTheSession: Bool {
-        session != nil && retire == nil && language == nil && ticket == nil && messages.isEmpty && optOut == nil && helpSentAt == nil && inbound == nil
+        session != nil && retire == nil && language == nil && ticket == nil && messages.isEmpty && optOut == nil && helpSentAt == nil && !firstContact && inbound == nil
             && chase == nil && surveyAnswer == nil && attachment == nil
     }
 }

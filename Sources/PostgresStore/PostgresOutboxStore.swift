@@ -22,19 +22,19 @@ public struct PostgresOutboxStore: OutboxStore {
 
     var logger: Logger { database.logger }
 
-    public func claimDue(limit: Int, now: Date, cap: DailySMSCap?) async throws -> [OutboxMessage] {
+    public func claimDue(limit: Int, now: Date, cap: DailySMSCap?, pseudonyms: Pseudonyms?) async throws -> [OutboxMessage] {
         let leaseUntil = now.addingTimeInterval(lease)
         return try await database.client.withTransaction(logger: logger) { tx in
             let rows = try await tx.query("""
-                SELECT o.id, o.msisdn, o.body, o.attempts, o.even_if_opted_out, COALESCE(s.opted_out, false)
+                SELECT o.id, o.msisdn, o.body, o.attempts, o.even_if_opted_out, COALESCE(s.opted_out, false), s.msisdn IS NULL
                 FROM outbox o LEFT JOIN subscribers s ON s.msisdn = o.msisdn
                 WHERE o.id IN (
                     SELECT id FROM outbox
                     WHERE (status IN ('pending', 'held') AND next_attempt_at <= \(now)) OR (status = 'sending' AND lease_until < \(now))
                     ORDER BY priority, next_attempt_at, id LIMIT \(limit) FOR UPDATE SKIP LOCKED)
                 ORDER BY o.priority, o.next_attempt_at, o.id
-                """, logger: logger).decode((Int64, String, String, Int, Bool, Bool).self)
-            var due: [(Int64, String, String, Int, Bool, Bool)] = []
+                """, logger: logger).decode((Int64, String, String, Int, Bool, Bool, Bool).self)
+            var due: [(Int64, String, String, Int, Bool, Bool, Bool)] = []
             for try await row in rows { due.append(row) }
             var claimed: [OutboxMessage] = []
             var handedToday: [String: Int] = [:]
@@ -53,7 +53,12 @@ public struct PostgresOutboxStore: OutboxStore {
                     }
                 }
             }
-            for (id, number, body, attempts, evenIfOptedOut, optedOut) in due {
+            for (id, number, body, attempts, evenIfOptedOut, stopped, unknown) in due {
+                var optedOut = stopped
+                if !optedOut && !evenIfOptedOut && unknown, let pseudonym = pseudonyms?.of(number) {
+                    let rows = try await tx.query("SELECT opted_out FROM subscribers WHERE msisdn = \(pseudonym)", logger: logger).decode(Bool.self)
+                    for try await kept in rows { optedOut = kept }
+                }
                 if optedOut && !evenIfOptedOut {
                     try await tx.query("""
                         UPDATE outbox SET status = 'suppressed', last_error = 'recipient sent STOP', lease_until = NULL, updated_at = \(now) WHERE id = \(id)

@@ -23,6 +23,8 @@ public struct OutboxSender: Service {
         /// SMS to one number per municipal day (`CIVICGATE_MAX_SMS_PER_NUMBER`); nil: no cap.
         public var perNumberDailyCap: Int? = 20
         public var calendar = MunicipalCalendar()
+        /// Finds the STOP of a number erased or purged since it sent it.
+        public var pseudonyms: Pseudonyms?
         public init() {}
 
         func cap(at now: Date) -> DailySMSCap? {
@@ -79,7 +81,7 @@ public struct OutboxSender: Service {
     @discardableResult
     public func sendBatch(limit: Int? = nil, pace: Pace? = nil) async throws -> Int {
         let now = clock.now()
-        let batch = try await store.claimDue(limit: limit ?? settings.batchSize, now: now, cap: settings.cap(at: now))
+        let batch = try await store.claimDue(limit: limit ?? settings.batchSize, now: now, cap: settings.cap(at: now), pseudonyms: settings.pseudonyms)
         guard !batch.isEmpty else { return 0 }
         var results: [(OutboxMessage, SendResult)] = []
         for message in batch {

@@ -38,6 +38,7 @@ public struct SQLiteConversationStore: ConversationStore {
                 }
                 if let key = hop.retire { try tx.retire(sessionKey: key) }
                 if let msisdn = hop.msisdn {
+                    if hop.firstContact { try SubscriberRows.recordContact(db, msisdn, at: hop.at) }
                     if let code = hop.language { try tx.setLanguage(code, for: msisdn, at: hop.at) }
                     if let optOut = hop.optOut { try SubscriberRows.setOptOut(db, msisdn, optOut, at: hop.at) }
                     if let at = hop.helpSentAt { try SubscriberRows.setHelpSent(db, msisdn, at: at) }

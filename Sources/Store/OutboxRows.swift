@@ -20,10 +20,10 @@ public struct SQLiteOutboxStore: OutboxStore {
 
     public init(_ database: AppDatabase) { self.database = database }
 
-    public func claimDue(limit: Int, now: Date, cap: DailySMSCap?) async throws -> [OutboxMessage] {
+    public func claimDue(limit: Int, now: Date, cap: DailySMSCap?, pseudonyms: Pseudonyms?) async throws -> [OutboxMessage] {
         try await database.writer.write { db in
             let rows = try Row.fetchAll(db.cachedStatement(sql: """
-                SELECT o.id, o.msisdn, o.body, o.attempts, o.even_if_opted_out, COALESCE(s.opted_out, 0)
+                SELECT o.id, o.msisdn, o.body, o.attempts, o.even_if_opted_out, COALESCE(s.opted_out, 0), s.msisdn IS NULL
                 FROM outbox o LEFT JOIN subscribers s ON s.msisdn = o.msisdn
                 WHERE o.status IN ('pending', 'held') AND o.next_attempt_at <= ? ORDER BY o.priority, o.next_attempt_at, o.id LIMIT ?
                 """), arguments: [now, limit])
@@ -31,8 +31,11 @@ public struct SQLiteOutboxStore: OutboxStore {
             var handedToday: [String: Int] = [:]
             for row in rows {
                 let id: Int64 = row[0]
-                let optedOut: Bool = row[5]
                 let evenIfOptedOut: Bool = row[4]
+                var optedOut: Bool = row[5]
+                if !optedOut && !evenIfOptedOut && row[6], let pseudonyms {
+                    optedOut = try SubscriberRows.fetch(db, pseudonyms.of(row[1]))?.optedOut ?? false
+                }
                 if optedOut && !evenIfOptedOut {
                     // STOP wins over everything queued before it: visible, never silently dropped.
                     try db.cachedStatement(sql: "UPDATE outbox SET status = 'suppressed', last_error = 'recipient sent STOP', updated_at = ? WHERE id = ?")

@@ -19,6 +19,11 @@ enum SubscriberRows {
             """, arguments: [msisdn.e164, optOut, optOut ? at : nil, at])
     }
 
+    static func recordContact(_ db: Database, _ msisdn: MSISDN, at: Date) throws {
+        try db.execute(sql: "INSERT INTO subscribers (msisdn, updated_at) VALUES (?, ?) ON CONFLICT (msisdn) DO NOTHING",
+                       arguments: [msisdn.e164, at])
+    }
+
     static func setHelpSent(_ db: Database, _ msisdn: MSISDN, at: Date) throws {
         try db.execute(sql: """
             INSERT INTO subscribers (msisdn, last_help_at, updated_at) VALUES (?, ?, ?)

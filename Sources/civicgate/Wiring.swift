@@ -152,6 +152,7 @@ struct Wiring {
         settings.ratePerSecond = c.smsRate
         settings.retry = RetryPolicy(firstDelay: 2, cap: c.smsRetryCapSeconds, maxAttempts: c.smsMaxAttempts)
         settings.perNumberDailyCap = c.maxSMSPerNumber
+        settings.pseudonyms = pseudonyms
         settings.calendar = c.calendar
         return OutboxSender(store: stores.outbox, provider: try provider(c, logger: logger), clock: clock, settings: settings, logger: logger,
                             health: health)

@@ -24,4 +24,34 @@ import Testing
             #expect(SMSMeasure.of(reply ?? "").segments <= 3)
         }
     }
+
+    @Test(arguments: try! shippedDefinitions().locales.codes)
+    func aNumbersFirstSMSCarriesThePrivacyLineOnceInItsLanguage(_ language: String) async throws {
+        let world = try TestGateway()
+        let locale = world.sms.engine.locales.locale(language).strings
+        func last(_ number: MSISDN) async throws -> String? { try await world.tickets.outbox(for: number).last?.body }
+        func text(_ number: MSISDN, _ body: String) async { await world.sms.handle(InboundSMS(provider: "test", providerID: nil, from: number, to: nil, text: body)) }
+
+        let first = MSISDN("+27821110001")!
+        await text(first, "LANG \(language)")
+        let expected = locale["sms.language_set"]! + "\n" + locale["main.privacy"]!
+        #expect(try await last(first) == SMSMeasure.cheapest(expected), "the reply, then the line, in the language just chosen")
+        await text(first, "MY")
+        let second = try #require(try await last(first))
+        #expect(!second.contains(SMSMeasure.cheapest(locale["main.privacy"]!)), "once per number")
+
+        // The help to an unknown first text carries it too, within three SMS.
+        let stranger = MSISDN("+27821110002")!
+        await text(stranger, "hello")
+        let help = try #require(try await last(stranger))
+        #expect(help.hasSuffix(world.sms.engine.locales.locale(nil).strings["main.privacy"]!) && SMSMeasure.of(help).segments <= 3)
+
+        // STOP as a first message gets its confirmation alone; MYDATA already says it all.
+        let stopper = MSISDN("+27821110003")!, asker = MSISDN("+27821110004")!
+        await text(stopper, "STOP")
+        await text(asker, "MYDATA")
+        let english = world.sms.engine.locales.locale(nil).strings
+        #expect(try await last(stopper) == SMSMeasure.cheapest(english["sms.stopped"]!))
+        #expect(try await last(asker) == SMSMeasure.cheapest(Template.fill(english["sms.mydata"]!, ["message_days": "90", "number_days": "365"])))
+    }
 }

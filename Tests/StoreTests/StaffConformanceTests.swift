@@ -24,6 +24,7 @@ struct StaffWorld: Sendable {
     var ussd: UssdGateway? = nil
     /// "table.column" of every text cell that contains `needle`, in every table.
     var cellsContaining: (@Sendable (String) async throws -> [String])? = nil
+    var outbox: (any OutboxStore)? = nil
     static let pseudonyms = Pseudonyms(key: Data(repeating: 7, count: 32))
 
     static func with(_ kind: StoreKind, _ body: (StaffWorld) async throws -> Void) async throws {
@@ -55,7 +56,7 @@ struct StaffWorld: Sendable {
             }
             try await body(StaffWorld(staff: SQLiteStaffStore(db), organisations: organisations, engine: engine, sms: sms,
                                       execute: { sql in try await db.writer.write { try $0.execute(sql: sql) } }, retention: SQLiteRetentionStore(db),
-                                      ussd: ussd, cellsContaining: cells))
+                                      ussd: ussd, cellsContaining: cells, outbox: SQLiteOutboxStore(db)))
         case .postgres:
             try await FreshPostgres.with { database in
                 let client = database.client
@@ -89,7 +90,7 @@ struct StaffWorld: Sendable {
                 }
                 try await body(StaffWorld(staff: PostgresStaffStore(database), organisations: organisations, engine: engine, sms: sms,
                                           execute: { sql in try await client.query(PostgresQuery(unsafeSQL: sql)) }, retention: PostgresRetentionStore(database),
-                                          ussd: ussd, cellsContaining: cells))
+                                          ussd: ussd, cellsContaining: cells, outbox: PostgresOutboxStore(database)))
             }
         }
     }
@@ -639,9 +640,20 @@ struct StaffWorld: Sendable {
             #expect(try await w.staff.auditEntries(scope: nil, limit: 5, offset: 0).first?.action == "subject erased")
             #expect(try await w.staff.file(mine, scope: nil)?.ticket.status == "resolved", "the ticket and its history stay")
 
+            // A committee reports for the erased number: its confirmation is queued, and suppressed as its STOP says.
+            let outbox = try #require(w.outbox)
+            _ = try await outbox.claimDue(limit: 100, now: w.now)  // what was queued before the erasure
+            _ = try await w.tickets([("water.burst_pipe", "0821110001")])
+            #expect(try await outbox.claimDue(limit: 100, now: w.now, cap: nil, pseudonyms: StaffWorld.pseudonyms).isEmpty)
+            #expect(try await w.organisations.outbox(resident).count == 1, "queued, and kept visible as suppressed")
+            let someoneElse = MSISDN("+27821110002")!
+            _ = try await w.tickets([("water.burst_pipe", someoneElse.e164)])
+            #expect(try await outbox.claimDue(limit: 100, now: w.now, cap: nil, pseudonyms: StaffWorld.pseudonyms).map(\.to) == [someoneElse],
+                    "a number never seen is not mistaken for a stopped one")
+
             // The number writes again: its STOP still holds (no reply) and is kept in clear again from now.
             await text("HELP")
-            #expect(try await w.organisations.outbox(resident).isEmpty)
+            #expect(try await w.organisations.outbox(resident).count == 1, "no reply: only the suppressed confirmation")
             #expect(try await subjects.subjectData(resident).settings?.opted_out == true)
         }
     }

@@ -34,7 +34,8 @@ import Testing
             #expect(post.status == .ok)
         }
         #expect(try await world.tickets.outbox(for: MSISDN("+27821234567")!).count == 1)
-        #expect(try await world.tickets.outbox(for: MSISDN("+27827654321")!).first?.body == "You have no requests from this number yet.")
+        #expect(try await world.tickets.outbox(for: MSISDN("+27827654321")!).first?.body
+                == "You have no requests from this number yet.\nWe keep your number and reports. SMS MYDATA to learn more.", "with the first contact's privacy line")
     }
 
     @Test func unreadableSMSCallbacksGetA400NamingTheProblem() async throws {

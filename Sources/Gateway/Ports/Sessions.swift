@@ -79,6 +79,8 @@ public struct HopWrite: Sendable, Equatable {
     /// STOP (true) or START (false).
     public var optOut: Bool?
     public var helpSentAt: Date?
+    /// A number never seen before is recorded (no language, not opted out), so its privacy notice goes once.
+    public var firstContact = false
     /// The SMS being answered: a second delivery of the same provider id is refused.
     public var inbound: InboundRecord?
     /// A reporter says a ticket is late: recorded (once a day) and escalated if it was not.
