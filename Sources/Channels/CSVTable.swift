@@ -24,7 +24,7 @@ public struct CSVTable: Sendable, Equatable {
         }
     }
 
-    public init(parsing bytes: [UInt8]) throws(Problem) {
+    public init(parsing bytes: [UInt8], separator: UInt8 = UInt8(ascii: ",")) throws(Problem) {
         var input = bytes[...]
         if input.starts(with: [0xEF, 0xBB, 0xBF]) { input = input.dropFirst(3) }
         guard String(validating: input, as: UTF8.self) != nil else { throw .notUTF8 }
@@ -34,7 +34,7 @@ public struct CSVTable: Sendable, Equatable {
         var i = input.startIndex
         var quoted = false
         var afterQuote = false
-        let quote = UInt8(ascii: "\""), comma = UInt8(ascii: ","), cr = UInt8(ascii: "\r"), lf = UInt8(ascii: "\n")
+        let quote = UInt8(ascii: "\""), comma = separator, cr = UInt8(ascii: "\r"), lf = UInt8(ascii: "\n")
         func endField() {
             record.append(String(decoding: field, as: UTF8.self))
             field.removeAll(keepingCapacity: true)

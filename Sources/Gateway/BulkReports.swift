@@ -7,12 +7,19 @@ public struct RowResult: Sendable, Equatable, Codable {
     public struct Problem: Sendable, Equatable, Codable {
         public var column: String
         public var message: String
+        public init(column: String, message: String) { (self.column, self.message) = (column, message) }
     }
 
     public var row: Int
     public var external_id: String?
     public var reference: String?
     public var errors: [Problem]?
+    /// The row's external id was stored before (an earlier file or request): nothing new was made.
+    public var duplicate: Bool?
+
+    public init(row: Int, external_id: String?, reference: String?, errors: [Problem]?, duplicate: Bool? = nil) {
+        (self.row, self.external_id, self.reference, self.errors, self.duplicate) = (row, external_id, reference, errors, duplicate)
+    }
 }
 
 /// Turns an organisation's rows into validated reports: every problem named by row and column,
@@ -39,17 +46,22 @@ public struct BulkReports: Sendable {
         }
     }
 
+    /// The columns a header row lacks, if any.
+    public static func headerProblem(_ header: [String]) -> HeaderProblem? {
+        let missing = columns.filter { !header.contains($0) }
+        return missing.isEmpty ? nil : .missingColumns(missing)
+    }
+
     /// A validated row: where it came from and what to store.
     public struct Prepared: Sendable {
         public var row: Int
         public var report: OrganisationReport
     }
 
-    public func prepare(header: [String], records: [(number: Int, fields: [String])], channel: ReportChannel = .bulk)
+    public func prepare(header: [String], records: [(number: Int, fields: [String])], channel: ReportChannel = .bulk, upload: Int64? = nil)
         throws(HeaderProblem) -> (good: [Prepared], bad: [RowResult])
     {
-        let missing = Self.columns.filter { !header.contains($0) }
-        guard missing.isEmpty else { throw .missingColumns(missing) }
+        if let problem = Self.headerProblem(header) { throw problem }
         let index = Dictionary(Self.columns.map { c in (c, header.firstIndex(of: c)!) }, uniquingKeysWith: { a, _ in a })
         let now = clock.now()
         var seen: Set<String> = []
@@ -107,14 +119,14 @@ public struct BulkReports: Sendable {
             let draft = TicketDraft(reference: references(), service: service, fault: fault, area: area, address: address,
                                     description: description, channel: channel, reporter: phone, language: language)
             let ticket = engine.newTicket(draft, at: now, confirm: true)
-            good.append(Prepared(row: number, report: OrganisationReport(externalID: external, ticket: ticket)))
+            good.append(Prepared(row: number, report: OrganisationReport(externalID: external, ticket: ticket, upload: upload)))
         }
         return (good, bad)
     }
 
     /// Stores the good rows in transactions of `batch`, calling `progress` after each.
     public func store(_ good: [Prepared], bad: [RowResult], for organisation: Organisation, in store: any OrganisationStore,
-                      batch: Int = 2000, progress: (Int) -> Void = { _ in }) async throws -> [RowResult] {
+                      batch: Int = 2000, progress: (Int) async throws -> Void = { _ in }) async throws -> [RowResult] {
         var results = bad
         var done = 0
         var start = 0
@@ -123,18 +135,18 @@ public struct BulkReports: Sendable {
         while start < good.count {
             let chunk = Array(good[start..<min(start + batch, good.count)])
             let engine = self.engine, draw = self.references
-            let references = try await store.store(chunk.map(\.report), for: organisation, quota: quota, redraw: { taken in
+            let filed = try await store.store(chunk.map(\.report), for: organisation, quota: quota, redraw: { taken in
                 var draft = taken.draft
                 draft.reference = draw()
                 return engine.newTicket(draft, at: taken.createdAt, confirm: taken.confirmation != nil)
             }, summary: engine.createdSummary)
-            for (prepared, reference) in zip(chunk, references) {
-                results.append(RowResult(row: prepared.row, external_id: prepared.report.externalID, reference: reference?.digits,
-                                         errors: reference == nil ? overQuota : nil))
+            for (prepared, filed) in zip(chunk, filed) {
+                results.append(RowResult(row: prepared.row, external_id: prepared.report.externalID, reference: filed?.reference.digits,
+                                         errors: filed == nil ? overQuota : nil, duplicate: filed?.earlier == true ? true : nil))
             }
             start += batch
             done += chunk.count
-            progress(done)
+            try await progress(done)
         }
         return results.sorted { $0.row < $1.row }
     }

@@ -64,13 +64,13 @@ public struct PostgresOrganisationStore: OrganisationStore {
     }
 
     public func store(_ reports: [OrganisationReport], for organisation: Organisation, quota: DailyQuota,
-                      redraw: @escaping @Sendable (NewTicket) -> NewTicket, summary: @escaping ConfirmationSummary) async throws -> [Reference?] {
+                      redraw: @escaping @Sendable (NewTicket) -> NewTicket, summary: @escaping ConfirmationSummary) async throws -> [Filed?] {
         try await database.client.withTransaction(logger: logger) { tx in
             try await tx.perform("SELECT pg_advisory_xact_lock(\(Self.uploadLock), \(Int32(truncatingIfNeeded: organisation.id)))::text", logger: logger)
             var filed = try await Self.count(tx.query("""
                 SELECT COUNT(*)::BIGINT FROM tickets WHERE source_org = \(organisation.id) AND created_at >= \(quota.since)
                 """, logger: logger))
-            var references: [Reference?] = []
+            var references: [Filed?] = []
             var confirmations: [(MSISDN, [(id: Int64, ticket: NewTicket)])] = []
             var slot: [String: Int] = [:]
             for report in reports {
@@ -80,7 +80,7 @@ public struct PostgresOrganisationStore: OrganisationStore {
                         SELECT reference FROM tickets WHERE source_org = \(organisation.id) AND external_id = \(external)
                         """, logger: logger).decode(String.self) { existing = r }
                     if let existing, let reference = try? Reference(parsing: existing) {
-                        references.append(reference)
+                        references.append(Filed(reference, earlier: true))
                         continue
                     }
                 }
@@ -99,10 +99,10 @@ public struct PostgresOrganisationStore: OrganisationStore {
                     id = try await PostgresTicketRows.insert(unconfirmed, tx, logger: logger)
                 }
                 try await tx.query("""
-                    UPDATE tickets SET source_org = \(organisation.id), external_id = \(report.externalID) WHERE id = \(id)
+                    UPDATE tickets SET source_org = \(organisation.id), external_id = \(report.externalID), source_upload = \(report.upload) WHERE id = \(id)
                     """, logger: logger)
                 filed += 1
-                references.append(ticket.draft.reference)
+                references.append(Filed(ticket.draft.reference))
                 if let reporter = ticket.draft.reporter, ticket.confirmation != nil, let id {
                     if let i = slot[reporter.e164] { confirmations[i].1.append((id, ticket)) } else {
                         slot[reporter.e164] = confirmations.count

@@ -56,18 +56,18 @@ public struct PostgresStaffStore: StaffStore, SignInRecords {
         return changed == 1
     }
 
-    public func disableUser(_ username: String, at: Date) async throws -> Bool {
+    public func disableUser(_ username: String, at: Date, actor: String) async throws -> Bool {
         try await client.withTransaction(logger: logger) { tx in
             guard try await count(tx.query("""
                 UPDATE users SET disabled_at = \(at) WHERE username = \(username) AND disabled_at IS NULL RETURNING id
                 """, logger: logger)) > 0 else { return false }
             try await tx.query("DELETE FROM staff_sessions WHERE user_id = (SELECT id FROM users WHERE username = \(username))", logger: logger)
-            try await tx.query("INSERT INTO audit_log (at, actor, action, detail) VALUES (\(at), 'cli', 'user disabled', \(username))", logger: logger)
+            try await tx.query("INSERT INTO audit_log (at, actor, action, detail) VALUES (\(at), \(actor), 'user disabled', \(username))", logger: logger)
             return true
         }
     }
 
-    public func setPassword(_ username: String, to password: String, at: Date) async throws -> Bool {
+    public func setPassword(_ username: String, to password: String, at: Date, actor: String) async throws -> Bool {
         try Passwords.check(password)
         let hash = passwords.hash(password)
         let user = username.lowercased()
@@ -77,7 +77,20 @@ public struct PostgresStaffStore: StaffStore, SignInRecords {
             }
             try await tx.query("DELETE FROM staff_sessions WHERE user_id = (SELECT id FROM users WHERE username = \(username))", logger: logger)
             try await tx.query("DELETE FROM sign_in_failures WHERE key = \("u:\(user)") OR starts_with(key, \("p:\(user)|"))", logger: logger)
-            try await tx.query("INSERT INTO audit_log (at, actor, action, detail) VALUES (\(at), 'cli', 'password reset', \(username))", logger: logger)
+            try await tx.query("INSERT INTO audit_log (at, actor, action, detail) VALUES (\(at), \(actor), 'password reset', \(username))", logger: logger)
+            return true
+        }
+    }
+
+    public func changeUser(_ username: String, role: StaffUser.Role, moe: String, at: Date, actor: String) async throws -> Bool {
+        try await client.withTransaction(logger: logger) { tx in
+            guard try await count(tx.query("""
+                UPDATE users SET role = \(role.rawValue), moe = \(moe) WHERE username = \(username) RETURNING id
+                """, logger: logger)) > 0 else { return false }
+            try await tx.query("DELETE FROM staff_sessions WHERE user_id = (SELECT id FROM users WHERE username = \(username))", logger: logger)
+            try await tx.query("""
+                INSERT INTO audit_log (at, actor, action, detail) VALUES (\(at), \(actor), 'user changed', \("\(username): \(role.rawValue), \(moe)"))
+                """, logger: logger)
             return true
         }
     }
@@ -187,7 +200,7 @@ public struct PostgresStaffStore: StaffStore, SignInRecords {
         return out
     }
 
-    public func revokeToken(_ idOrPrefix: String, at: Date) async throws -> Bool {
+    public func revokeToken(_ idOrPrefix: String, at: Date, actor: String) async throws -> Bool {
         try await client.withTransaction(logger: logger) { tx in
             var ids: [Int64] = []
             for try await id in try await tx.query("""
@@ -195,7 +208,7 @@ public struct PostgresStaffStore: StaffStore, SignInRecords {
                 """, logger: logger).decode(Int64.self) { ids.append(id) }
             guard ids.count == 1 else { return false }
             try await tx.query("UPDATE moe_tokens SET revoked_at = \(at) WHERE id = \(ids[0])", logger: logger)
-            try await tx.query("INSERT INTO audit_log (at, actor, action, detail) VALUES (\(at), 'cli', 'token revoked', \("token \(ids[0])"))", logger: logger)
+            try await tx.query("INSERT INTO audit_log (at, actor, action, detail) VALUES (\(at), \(actor), 'token revoked', \("token \(ids[0])"))", logger: logger)
             return true
         }
     }

@@ -406,6 +406,29 @@ extension AppDatabase {
                 CREATE TABLE job_leases (name TEXT PRIMARY KEY, holder TEXT NOT NULL, until DATETIME NOT NULL);
                 """)
         }
+        migrator.registerMigration("v16 organisation members and uploads") { db in
+            // A role's CHECK cannot be altered in SQLite: the table is rebuilt (sessions keep pointing at `users`).
+            // An organisation's member has the role `organisation` and `moe` 'org:<id>', which names no MOE's tickets.
+            try db.execute(sql: """
+                CREATE TABLE users_v16 (
+                    id INTEGER PRIMARY KEY,
+                    username TEXT NOT NULL UNIQUE,
+                    password_hash TEXT NOT NULL,
+                    moe TEXT NOT NULL,
+                    role TEXT NOT NULL CHECK (role IN ('dispatcher', 'supervisor', 'admin', 'organisation')),
+                    failed_logins INTEGER NOT NULL DEFAULT 0,
+                    locked_until DATETIME,
+                    created_at DATETIME NOT NULL,
+                    disabled_at DATETIME, phone TEXT, email TEXT, head INTEGER NOT NULL DEFAULT 0
+                );
+                INSERT INTO users_v16 SELECT id, username, password_hash, moe, role, failed_logins, locked_until, created_at, disabled_at, phone, email, head FROM users;
+                DROP TABLE users;
+                ALTER TABLE users_v16 RENAME TO users;
+                \(UploadSchema.sqlite)
+                ALTER TABLE tickets ADD COLUMN source_upload INTEGER REFERENCES uploads (id);
+                CREATE INDEX tickets_upload ON tickets (source_upload) WHERE source_upload IS NOT NULL;
+                """)
+        }
         return migrator
     }
 }

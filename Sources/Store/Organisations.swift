@@ -65,9 +65,9 @@ public struct SQLiteOrganisationStore: OrganisationStore {
     }
 
     public func store(_ reports: [OrganisationReport], for organisation: Organisation, quota: DailyQuota,
-                      redraw: @escaping @Sendable (NewTicket) -> NewTicket, summary: @escaping ConfirmationSummary) async throws -> [Reference?] {
+                      redraw: @escaping @Sendable (NewTicket) -> NewTicket, summary: @escaping ConfirmationSummary) async throws -> [Filed?] {
         try await database.writer.write { db in
-            var references: [Reference?] = []
+            var references: [Filed?] = []
             references.reserveCapacity(reports.count)
             var filed = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM tickets WHERE source_org = ? AND created_at >= ?",
                                          arguments: [organisation.id, quota.since]) ?? 0
@@ -79,7 +79,7 @@ public struct SQLiteOrganisationStore: OrganisationStore {
                    let existing = try String.fetchOne(db.cachedStatement(sql: "SELECT reference FROM tickets WHERE source_org = ? AND external_id = ?"),
                                                       arguments: [organisation.id, external]),
                    let reference = try? Reference(parsing: existing) {
-                    references.append(reference)
+                    references.append(Filed(reference, earlier: true))
                     continue
                 }
                 guard filed < quota.limit else {
@@ -95,10 +95,10 @@ public struct SQLiteOrganisationStore: OrganisationStore {
                 var unconfirmed = ticket
                 unconfirmed.confirmation = nil
                 let id = try TicketRows.insert(db, unconfirmed)
-                try db.cachedStatement(sql: "UPDATE tickets SET source_org = ?, external_id = ? WHERE id = ?")
-                    .execute(arguments: [organisation.id, report.externalID, id])
+                try db.cachedStatement(sql: "UPDATE tickets SET source_org = ?, external_id = ?, source_upload = ? WHERE id = ?")
+                    .execute(arguments: [organisation.id, report.externalID, report.upload, id])
                 filed += 1
-                references.append(ticket.draft.reference)
+                references.append(Filed(ticket.draft.reference))
                 if let reporter = ticket.draft.reporter, ticket.confirmation != nil {
                     if let i = slot[reporter.e164] { confirmations[i].1.append((id, ticket)) } else {
                         slot[reporter.e164] = confirmations.count

@@ -27,17 +27,17 @@ extension SQLiteStaffStore {
         }
     }
 
-    public func disableUser(_ username: String, at: Date) async throws -> Bool {
+    public func disableUser(_ username: String, at: Date, actor: String) async throws -> Bool {
         try await database.writer.write { db in
             try db.execute(sql: "UPDATE users SET disabled_at = ? WHERE username = ? AND disabled_at IS NULL", arguments: [at, username])
             guard db.changesCount > 0 else { return false }
             try endSessions(db, of: username)
-            try db.execute(sql: "INSERT INTO audit_log (at, actor, action, detail) VALUES (?, 'cli', 'user disabled', ?)", arguments: [at, username])
+            try db.execute(sql: "INSERT INTO audit_log (at, actor, action, detail) VALUES (?, ?, 'user disabled', ?)", arguments: [at, actor, username])
             return true
         }
     }
 
-    public func setPassword(_ username: String, to password: String, at: Date) async throws -> Bool {
+    public func setPassword(_ username: String, to password: String, at: Date, actor: String) async throws -> Bool {
         try Passwords.check(password)
         let hash = passwords.hash(password)
         return try await database.writer.write { db in
@@ -48,7 +48,18 @@ extension SQLiteStaffStore {
             let user = username.lowercased()
             try db.execute(sql: "DELETE FROM sign_in_failures WHERE key = ? OR substr(key, 1, ?) = ?",
                            arguments: ["u:\(user)", user.count + 3, "p:\(user)|"])
-            try db.execute(sql: "INSERT INTO audit_log (at, actor, action, detail) VALUES (?, 'cli', 'password reset', ?)", arguments: [at, username])
+            try db.execute(sql: "INSERT INTO audit_log (at, actor, action, detail) VALUES (?, ?, 'password reset', ?)", arguments: [at, actor, username])
+            return true
+        }
+    }
+
+    public func changeUser(_ username: String, role: StaffUser.Role, moe: String, at: Date, actor: String) async throws -> Bool {
+        try await database.writer.write { db in
+            try db.execute(sql: "UPDATE users SET role = ?, moe = ? WHERE username = ?", arguments: [role.rawValue, moe, username])
+            guard db.changesCount > 0 else { return false }
+            try endSessions(db, of: username)
+            try db.execute(sql: "INSERT INTO audit_log (at, actor, action, detail) VALUES (?, ?, 'user changed', ?)",
+                           arguments: [at, actor, "\(username): \(role.rawValue), \(moe)"])
             return true
         }
     }
@@ -66,14 +77,14 @@ extension SQLiteStaffStore {
     }
 
     /// By id, or by the prefix `token list` shows (all 7 characters of it).
-    public func revokeToken(_ idOrPrefix: String, at: Date) async throws -> Bool {
+    public func revokeToken(_ idOrPrefix: String, at: Date, actor: String) async throws -> Bool {
         try await database.writer.write { db in
             let ids = try Int64.fetchAll(db, sql: """
                 SELECT id FROM moe_tokens WHERE revoked_at IS NULL AND (CAST(id AS TEXT) = ? OR token_prefix = ?)
                 """, arguments: [idOrPrefix, idOrPrefix])
             guard ids.count == 1 else { return false }
             try db.execute(sql: "UPDATE moe_tokens SET revoked_at = ? WHERE id = ?", arguments: [at, ids[0]])
-            try db.execute(sql: "INSERT INTO audit_log (at, actor, action, detail) VALUES (?, 'cli', 'token revoked', ?)", arguments: [at, "token \(ids[0])"])
+            try db.execute(sql: "INSERT INTO audit_log (at, actor, action, detail) VALUES (?, ?, 'token revoked', ?)", arguments: [at, actor, "token \(ids[0])"])
             return true
         }
     }

@@ -39,7 +39,7 @@ public struct WebServices: Sendable {
     public var clock: any WallClock
     public var statistics: (any OperationalStatistics)?
     public var listing: (any RequestListing)?
-    public var organisations: (any OrganisationStore)?
+    public var organisations: (any OrganisationPortal)?
     public var bulk: BulkReports?
     public var staff: (any StaffStore)?
     public var console: ConsoleSettings
@@ -56,7 +56,7 @@ public struct WebServices: Sendable {
 
     public init(ussd: UssdGateway, sms: SmsGateway? = nil, outbox: (any OutboxStore)? = nil, clock: any WallClock,
                 statistics: (any OperationalStatistics)? = nil, listing: (any RequestListing)? = nil,
-                organisations: (any OrganisationStore)? = nil, bulk: BulkReports? = nil,
+                organisations: (any OrganisationPortal)? = nil, bulk: BulkReports? = nil,
                 staff: (any StaffStore)? = nil, console: ConsoleSettings = ConsoleSettings(),
                 registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(), health: OperationalHealth? = nil,
                 deliverySignature: DeliverySignature? = nil, buckets: (any RequestBuckets)? = nil) {
@@ -102,7 +102,8 @@ public enum WebApp {
                                                                   clock: services.clock, logger: logger)
             MOEApiRoutes(staff: staff, figures: figures, engine: engine, clock: services.clock, limiter: limiter, limits: security.limits).register(on: router)
             ConsoleRoutes(staff: staff, figures: figures, engine: engine, clock: services.clock, settings: services.console, logger: logger,
-                          limiter: limiter, limits: security.limits, secureCookies: security.https).register(on: router)
+                          limiter: limiter, limits: security.limits, secureCookies: security.https,
+                          portal: services.organisations, bulk: services.bulk).register(on: router)
         }
         if let bulk = services.bulk, let organisations = services.organisations {
             BulkRoutes(bulk: bulk, organisations: organisations, audit: services.staff, maxBytes: configuration.maxBulkBytes, logger: logger,

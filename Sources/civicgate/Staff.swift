@@ -6,7 +6,7 @@ import Gateway
 import Glibc
 #endif
 
-/// `civicgate user add`: MOE staff and administrators.
+/// `civicgate user add`: MOE staff, administrators and organisations' members.
 struct User: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Manage console users.",
                                                     subcommands: [Add.self, List.self, Disable.self, Password.self, Contact.self])
@@ -16,22 +16,30 @@ struct User: AsyncParsableCommand {
             abstract: "Add a user; the password comes from CIVICGATE_PASSWORD or a prompt that does not echo it.")
         @OptionGroup var common: CommonOptions
         @Argument(help: "The username.") var username: String
-        @Option(help: "The MOE the user works for (see menus/catalogue.yaml).") var moe: String
-        @Option(help: "dispatcher, supervisor or admin.") var role: String = "dispatcher"
+        @Option(help: "The MOE the user works for (see menus/catalogue.yaml).") var moe: String?
+        @Option(help: "The organisation (name or id) an organisation member belongs to.") var org: String?
+        @Option(help: "dispatcher, supervisor, admin or organisation.") var role: String?
 
         func run() async throws {
             let wiring = try await Wiring.make(try common.configuration(), logger: quietLogger())
-            guard wiring.definitions.catalogue.moe(moe) != nil else {
-                throw ValidationError("unknown MOE '\(moe)'; known: \(wiring.definitions.catalogue.moes.map(\.code).joined(separator: ", "))")
+            guard let role = StaffUser.Role(rawValue: role ?? (org == nil ? "dispatcher" : "organisation")) else {
+                throw ValidationError("role must be dispatcher, supervisor, admin or organisation")
             }
-            guard let role = StaffUser.Role(rawValue: role) else { throw ValidationError("role must be dispatcher, supervisor or admin") }
-            guard username.range(of: "^[A-Za-z0-9._-]{2,64}$", options: .regularExpression) != nil else {
-                throw ValidationError("a username is 2-64 letters, digits, dots, dashes or underscores")
+            var organisation: Organisation?
+            if let org {
+                organisation = try await wiring.organisations.organisation(named: org)
+                if organisation == nil { throw ValidationError("no organisation '\(org)' (civicgate org list)") }
             }
+            let scope: String
+            switch AccountRules.scope(role: role, moe: moe, organisation: organisation, catalogue: wiring.definitions.catalogue) {
+            case .success(let s): scope = s
+            case .failure(let problem): throw ValidationError(problem.description)
+            }
+            if let problem = AccountRules.usernameProblem(username) { throw ValidationError(problem) }
             let password = try newPassword()
             do {
-                let user = try await wiring.staff.addUser(username: username, password: password, moe: moe, role: role, at: wiring.clock.now())
-                print("Added \(user.role.rawValue) '\(user.username)' for \(user.moe).")
+                let user = try await wiring.staff.addUser(username: username, password: password, moe: scope, role: role, at: wiring.clock.now())
+                print("Added \(user.role.rawValue) '\(user.username)' for \(organisation?.name ?? user.moe).")
             } catch {
                 throw ValidationError("\(error)")
             }

@@ -17,7 +17,7 @@ import Glibc
 struct Stores {
     var conversations: any ConversationStore
     var outbox: any OutboxStore
-    var organisations: any OrganisationStore
+    var organisations: any OrganisationPortal
     var staff: any StaffStore
     var listing: any RequestListing
     var statistics: any OperationalStatistics
@@ -72,7 +72,7 @@ struct Wiring {
     /// Numbers past their retention, or erased, become these (`CIVICGATE_PSEUDONYM_KEY_FILE`).
     let pseudonyms: Pseudonyms
 
-    var organisations: any OrganisationStore { stores.organisations }
+    var organisations: any OrganisationPortal { stores.organisations }
     var staff: any StaffStore { stores.staff }
 
     static func make(_ c: GatewayConfiguration, logger: Logger) async throws -> Wiring {

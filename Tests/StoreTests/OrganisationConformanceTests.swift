@@ -10,7 +10,7 @@ import Testing
 
 /// Organisations, the Open311 listing and the statistics of one store of each kind.
 struct OrganisationWorld: Sendable {
-    let organisations: any OrganisationStore
+    let organisations: any OrganisationPortal
     let listing: any RequestListing
     let statistics: any OperationalStatistics
     let bulk: BulkReports
@@ -44,8 +44,9 @@ struct OrganisationWorld: Sendable {
     }
 
     /// CSV rows as an upload brings them (row numbers from 2).
-    func upload(_ rows: [[String]], for organisation: Organisation) async throws -> [RowResult] {
-        let prepared = try bulk.prepare(header: BulkReports.columns, records: rows.enumerated().map { (number: $0.offset + 2, fields: $0.element) })
+    func upload(_ rows: [[String]], for organisation: Organisation, upload: Int64? = nil) async throws -> [RowResult] {
+        let prepared = try bulk.prepare(header: BulkReports.columns, records: rows.enumerated().map { (number: $0.offset + 2, fields: $0.element) },
+                                        upload: upload)
         return try await bulk.store(prepared.good, bad: prepared.bad, for: organisation, in: organisations)
     }
 }
@@ -82,6 +83,49 @@ struct OrganisationWorld: Sendable {
             #expect(sms.count == 1 && sms[0].contains("4 reports"), "\(sms)")
             let listed = try await w.listing.requests(RequestFilter())
             #expect(Set(listed.map(\.ticket.reference.digits)) == Set(first.compactMap(\.reference)))
+        }
+    }
+
+    @Test(arguments: StoreKind.available)
+    func anUploadKeepsItsProgressAndResultsAndItsReportsAreListedByUploadWithinTheOrganisation(_ kind: StoreKind) async throws {
+        try await OrganisationWorld.with(kind) { w async throws in
+            let (ward, _) = try await w.organisations.add(name: "Ward 12", dailyQuota: 100, at: w.clock.now())
+            let (other, _) = try await w.organisations.add(name: "Kliptown NGO", dailyQuota: 100, at: w.clock.now())
+            let id = try await w.organisations.startUpload(organisation: ward.id, by: "nomsa", filename: "walk.csv", rows: 3, at: w.clock.now())
+            #expect(try await w.organisations.upload(id, organisation: other.id) == nil, "another organisation's upload")
+            try await w.organisations.recordProgress(id, done: 1, at: w.clock.now())
+            var upload = try #require(try await w.organisations.upload(id, organisation: ward.id))
+            #expect(upload.status == .processing && upload.doneRows == 1 && upload.totalRows == 3 && upload.filename == "walk.csv")
+            #expect(!upload.isStalled(at: w.clock.now()) && upload.isStalled(at: w.clock.now().addingTimeInterval(601)))
+
+            _ = try await w.upload([["e1", "water.leak", "soweto", "1 Main Rd", "", ""]], for: ward)
+            let rows = try await w.upload([["e1", "water.leak", "soweto", "1 Main Rd", "", ""], ["e2", "roads.pothole", "soweto", "2 Main Rd", "", ""],
+                                           ["e3", "nothing", "soweto", "3 Main Rd", "", ""]], for: ward, upload: id)
+            #expect(rows.map(\.duplicate) == [true, nil, nil], "e1 came in an earlier file")
+            let outcome = UploadOutcome(rows)
+            #expect((outcome.accepted, outcome.duplicates, outcome.rejected) == (1, 1, 1))
+            try await w.organisations.finishUpload(id, outcome, at: w.clock.now())
+            upload = try #require(try await w.organisations.upload(id, organisation: ward.id))
+            #expect(upload.status == .done && upload.doneRows == 3 && (upload.accepted, upload.duplicates, upload.rejected) == (1, 1, 1))
+            #expect(try await w.organisations.uploadResults(id, organisation: ward.id) == rows)
+            #expect(try await w.organisations.uploadResults(id, organisation: other.id) == nil)
+            #expect(try await w.organisations.uploads(organisation: ward.id, limit: 10).map(\.id) == [id])
+
+            _ = try await w.upload([["k1", "water.leak", "soweto", "9 Union Rd", "", "0821234567"]], for: other)
+            let ours = try await w.organisations.organisationRequests(ward.id, OrganisationRequestFilter())
+            #expect(ours.map(\.externalID) == ["e2", "e1"], "newest first, its own only")
+            #expect(try await w.organisations.organisationRequests(ward.id, OrganisationRequestFilter(upload: id)).map(\.externalID) == ["e2"])
+            #expect(try await w.organisations.organisationRequests(ward.id, OrganisationRequestFilter(service: "water")).map(\.externalID) == ["e1"])
+            #expect(try await w.organisations.organisationRequests(ward.id, OrganisationRequestFilter(status: "closed")).isEmpty)
+            #expect(try await w.organisations.organisationRequests(ward.id, OrganisationRequestFilter(area: "soweto")).count == 2)
+            let e2 = try Reference(parsing: try #require(ours.first?.reference))
+            let (report, history) = try #require(try await w.organisations.organisationRequest(ward.id, e2))
+            #expect(report.address == "2 Main Rd" && report.upload == id && history.isEmpty, "nothing public yet beyond the report itself")
+            #expect(try await w.organisations.organisationRequest(other.id, e2) == nil)
+
+            let failed = try await w.organisations.startUpload(organisation: ward.id, by: "nomsa", filename: "x.csv", rows: 1, at: w.clock.now())
+            try await w.organisations.failUpload(failed, problem: "the disk is full", at: w.clock.now())
+            #expect(try await w.organisations.upload(failed, organisation: ward.id)?.problem == "the disk is full")
         }
     }
 

@@ -178,6 +178,29 @@ struct StaffWorld: Sendable {
     }
 
     @Test(arguments: StoreKind.available)
+    func anOrganisationsMemberIsAnAccountAndAnAdminChangesRolesUnderTheirOwnName(_ kind: StoreKind) async throws {
+        try await StaffWorld.with(kind) { w async throws in
+            let (ward, _) = try await w.organisations.organisations.add(name: "Ward 12", dailyQuota: 100, at: w.now)
+            let nomsa = try await w.staff.addUser(username: "nomsa", password: password, moe: StaffUser.organisationScope(ward.id), role: .organisation,
+                                                  at: w.now)
+            #expect(nomsa.organisation == ward.id)
+            #expect(try await w.staff.signIn(username: "nomsa", password: password, address: "192.0.2.1", at: w.now) == .signedIn(nomsa))
+            let (token, _) = try await w.staff.openSession(for: nomsa, address: "192.0.2.1", at: w.now)
+            #expect(try await w.staff.session(token, at: w.now, idle: 1800, lifetime: 43200)?.user.organisation == ward.id)
+            #expect(try await w.staff.worklist(WorklistQuery(scope: nomsa.moe), now: w.now).total == 0, "its scope names no MOE's tickets")
+
+            #expect(try await w.staff.changeUser("nomsa", role: .dispatcher, moe: "water", at: w.now, actor: "root"))
+            #expect(try await w.staff.session(token, at: w.now, idle: 1800, lifetime: 43200) == nil, "a changed account signs in again")
+            #expect(try await !w.staff.changeUser("nobody", role: .dispatcher, moe: "water", at: w.now, actor: "root"))
+            let changed = try #require(try await w.staff.users().first { $0.user.username == "nomsa" })
+            #expect(changed.user.role == .dispatcher && changed.user.moe == "water" && changed.user.organisation == nil)
+            #expect(try await w.staff.disableUser("nomsa", at: w.now, actor: "root"))
+            let audit = try await w.staff.auditEntries(scope: nil, limit: 10, offset: 0)
+            #expect(audit.filter { $0.actor == "root" }.map(\.action).sorted() == ["user changed", "user disabled"])
+        }
+    }
+
+    @Test(arguments: StoreKind.available)
     func tokensNameTheirMOEUntilRevoked(_ kind: StoreKind) async throws {
         try await StaffWorld.with(kind) { w async throws in
             let token = try await w.staff.addToken(moe: "water", at: w.now)

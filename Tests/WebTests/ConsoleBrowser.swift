@@ -44,6 +44,17 @@ final class ConsoleBrowser: Sendable {
         return try await send(uri, .post, body: ByteBuffer(string: body))
     }
 
+    /// Sends a file as a browser's upload form does (`multipart/form-data`), with the page's CSRF token.
+    @discardableResult
+    func upload(_ uri: String, file name: String, _ bytes: [UInt8], csrf: String? = nil) async throws -> Page {
+        let boundary = "----civicgate\(UUID().uuidString)"
+        var body = Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n\(csrf ?? self.csrf ?? "")\r\n".utf8)
+        body += Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"\(name)\"\r\nContent-Type: text/csv\r\n\r\n".utf8)
+        body += bytes
+        body += Array("\r\n--\(boundary)--\r\n".utf8)
+        return try await send(uri, .post, body: ByteBuffer(bytes: body), contentType: "multipart/form-data; boundary=\(boundary)")
+    }
+
     /// Opens the sign-in page and signs in.
     @discardableResult
     func signIn(_ username: String, _ password: String) async throws -> Page {
@@ -51,9 +62,10 @@ final class ConsoleBrowser: Sendable {
         return try await post("/console/sign-in", [("username", username), ("password", password)])
     }
 
-    private func send(_ uri: String, _ method: HTTPRequest.Method, body: ByteBuffer?) async throws -> Page {
+    private func send(_ uri: String, _ method: HTTPRequest.Method, body: ByteBuffer?,
+                      contentType: String = "application/x-www-form-urlencoded") async throws -> Page {
         var headers: HTTPFields = [:]
-        if method == .post { headers[.contentType] = "application/x-www-form-urlencoded" }
+        if method == .post { headers[.contentType] = contentType }
         let cookie = cookies.map { "\($0.key)=\($0.value)" }.joined(separator: "; ")
         if !cookie.isEmpty { headers[.cookie] = cookie }
         let r = try await client.execute(uri: uri, method: method, headers: headers, body: body)
@@ -84,15 +96,16 @@ extension TestGateway {
     /// A report from an organisation, as Open311 or a CSV would make it.
     @discardableResult
     func report(_ service: String, _ fault: String, area: String = "soweto", address: String = "12 Vilakazi St",
-                description: String = "", reporter: String? = "+27821234567", language: String = "en") async throws -> Reference {
-        var organisation = try await organisations.organisation(named: "Ward 12 committee")
-        if organisation == nil { organisation = try await organisations.add(name: "Ward 12 committee", at: clock.now()).0 }
+                description: String = "", reporter: String? = "+27821234567", language: String = "en",
+                by name: String = "Ward 12 committee") async throws -> Reference {
+        var organisation = try await organisations.organisation(named: name)
+        if organisation == nil { organisation = try await organisations.add(name: name, at: clock.now()).0 }
         let draft = TicketDraft(reference: references.next(), service: service, fault: fault, area: area, address: address,
                                 description: description, channel: .open311, reporter: reporter.flatMap { MSISDN($0) }, language: language)
         let ticket = gateway.engine.newTicket(draft, at: clock.now(), confirm: true)
         let quota = DailyQuota(limit: .max, since: .distantPast)
         return try await organisations.store([OrganisationReport(externalID: nil, ticket: ticket)], for: organisation!, quota: quota,
-                                             redraw: { $0 }, summary: gateway.engine.createdSummary)[0]!
+                                             redraw: { $0 }, summary: gateway.engine.createdSummary)[0]!.reference
     }
 
     /// The SMS queued for a number, oldest first.

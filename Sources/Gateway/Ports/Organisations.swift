@@ -28,11 +28,21 @@ public struct Organisation: Sendable, Equatable {
 public struct OrganisationReport: Sendable, Equatable {
     public var externalID: String?
     public var ticket: NewTicket
+    /// The browser upload it came in, if any (its reports are listed by upload).
+    public var upload: Int64?
 
-    public init(externalID: String?, ticket: NewTicket) {
+    public init(externalID: String?, ticket: NewTicket, upload: Int64? = nil) {
         self.externalID = externalID
         self.ticket = ticket
+        self.upload = upload
     }
+}
+
+/// A report stored, or found stored from an earlier file or request (same organisation, same external id).
+public struct Filed: Sendable, Equatable {
+    public var reference: Reference
+    public var earlier: Bool
+    public init(_ reference: Reference, earlier: Bool = false) { (self.reference, self.earlier) = (reference, earlier) }
 }
 
 /// How many new reports an organisation may still file today, counted in the same transaction
@@ -63,10 +73,10 @@ public protocol OrganisationStore: Sendable {
     func authenticate(key: String) async throws -> Organisation?
     func organisation(named nameOrID: String) async throws -> Organisation?
     /// Stores reports in one transaction. A report whose (organisation, external id) is already
-    /// stored creates nothing and returns the existing reference. A ticket whose drawn reference is
+    /// stored creates nothing and returns the existing reference, marked `earlier`. A ticket whose drawn reference is
     /// taken is replaced by `redraw(ticket)` (a new reference, and its confirmation reworded).
     /// A new report past the organisation's quota for the day is not stored: its entry is nil.
     /// Confirmations to one number are sent as one (`summary`) when there are several.
     func store(_ reports: [OrganisationReport], for organisation: Organisation, quota: DailyQuota,
-               redraw: @escaping @Sendable (NewTicket) -> NewTicket, summary: @escaping ConfirmationSummary) async throws -> [Reference?]
+               redraw: @escaping @Sendable (NewTicket) -> NewTicket, summary: @escaping ConfirmationSummary) async throws -> [Filed?]
 }

@@ -1,11 +1,16 @@
 import Domain
 import Foundation
 
-/// A member of an MOE's staff, or an administrator.
+/// A member of an MOE's staff, an administrator, or a member of a community organisation.
 public struct StaffUser: Sendable, Equatable {
     public enum Role: String, Sendable, Equatable, CaseIterable {
         case dispatcher, supervisor, admin
+        /// Sees its organisation's reports and uploads, nothing of any MOE's queue.
+        case organisation
     }
+
+    /// An organisation member's `moe`: names no MOE, so no queue or ticket read by MOE ever matches it.
+    public static func organisationScope(_ id: Int64) -> String { "org:\(id)" }
 
     public var id: Int64
     public var username: String
@@ -17,6 +22,12 @@ public struct StaffUser: Sendable, Equatable {
         self.username = username
         self.moe = moe
         self.role = role
+    }
+
+    /// The organisation an `organisation` member belongs to.
+    public var organisation: Int64? {
+        guard role == .organisation, moe.hasPrefix("org:") else { return nil }
+        return Int64(moe.dropFirst(4))
     }
 }
 
@@ -75,6 +86,7 @@ public struct QueueTicket: Sendable, Equatable, Codable {
 
 /// Console accounts.
 public protocol StaffAccounts: Sendable {
+    /// An organisation's member: role `organisation`, `moe` from `StaffUser.organisationScope`.
     func addUser(username: String, password: String, moe: String, role: StaffUser.Role, at: Date) async throws -> StaffUser
 }
 

@@ -1,17 +1,28 @@
 import Foundation
 
-/// Staff accounts and MOE tokens as an administrator manages them from the CLI.
+/// Staff accounts and MOE tokens as an administrator manages them from the CLI or the console.
+/// Each change is audited under `actor` ("cli" from the shell, the admin's username in the console).
 public protocol StaffAdministration: Sendable {
     func users() async throws -> [StaffAccount]
     /// Disables the account and ends its sessions; false when there is no such active user.
-    func disableUser(_ username: String, at: Date) async throws -> Bool
+    func disableUser(_ username: String, at: Date, actor: String) async throws -> Bool
     /// A new password; ends the user's sessions and clears its sign-in throttle. False when unknown.
-    func setPassword(_ username: String, to password: String, at: Date) async throws -> Bool
+    func setPassword(_ username: String, to password: String, at: Date, actor: String) async throws -> Bool
     /// How the user is reached when a ticket is escalated; false when there is no such user.
     func setContact(_ username: String, _ contact: StaffContact) async throws -> Bool
+    /// A new role and MOE (or organisation scope); ends the user's sessions. False when there is no such user.
+    func changeUser(_ username: String, role: StaffUser.Role, moe: String, at: Date, actor: String) async throws -> Bool
     func tokens() async throws -> [TokenRecord]
     /// Revokes by id or by its first characters; false when no active token matches exactly one.
-    func revokeToken(_ idOrPrefix: String, at: Date) async throws -> Bool
+    func revokeToken(_ idOrPrefix: String, at: Date, actor: String) async throws -> Bool
+}
+
+extension StaffAdministration {
+    public func disableUser(_ username: String, at: Date) async throws -> Bool { try await disableUser(username, at: at, actor: "cli") }
+    public func setPassword(_ username: String, to password: String, at: Date) async throws -> Bool {
+        try await setPassword(username, to: password, at: at, actor: "cli")
+    }
+    public func revokeToken(_ idOrPrefix: String, at: Date) async throws -> Bool { try await revokeToken(idOrPrefix, at: at, actor: "cli") }
 }
 
 /// A console account as `user list` shows it.

@@ -7,14 +7,17 @@ import Mustache
 struct ConsolePages: Sendable {
     let text: ConsoleText
 
-    func render(_ template: String, title: String, session: StaffSession?, _ context: [String: Any]) -> String {
+    func render(_ template: String, title: String, session: StaffSession?, _ context: [String: Any], refresh: Int? = nil,
+                organisation: String? = nil) -> String {
         let body = ConsoleTemplates.library.render(context, withTemplate: template) ?? ""
         var page: [String: Any] = ["title": title, "body": body]
+        if let refresh { page["refresh"] = refresh }
         if let session {
+            let role = session.user.role
             page["user"] = [
-                "username": session.user.username, "role": session.user.role.rawValue, "csrf": session.csrf,
-                "scope": session.user.role == .admin ? "all MOEs" : text.moe(session.user.moe),
-                "audit": session.user.role != .dispatcher,
+                "username": session.user.username, "role": role.rawValue, "csrf": session.csrf,
+                "scope": role == .admin ? "all MOEs" : role == .organisation ? organisation ?? "organisation" : text.moe(session.user.moe),
+                "audit": role == .supervisor || role == .admin, "admin": role == .admin, "member": role == .organisation,
             ] as [String: Any]
         }
         return ConsoleTemplates.library.render(page, withTemplate: "layout") ?? ""

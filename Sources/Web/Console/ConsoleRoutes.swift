@@ -22,6 +22,9 @@ struct ConsoleRoutes: Sendable {
     let limits: RateLimits
     /// Served over https (`CIVICGATE_PUBLIC_URL`): cookies are `Secure`.
     let secureCookies: Bool
+    /// Organisations' members' pages and the admin's organisation pages; nil without an organisation store.
+    var portal: (any OrganisationPortal)? = nil
+    var bulk: BulkReports? = nil
 
     static let sessionCookie = "cg_session"
     static let signInCookie = "cg_signin"
@@ -34,7 +37,8 @@ struct ConsoleRoutes: Sendable {
                      body: .init(byteBuffer: ByteBuffer(string: ConsoleTemplates.css)))
         }
         router.get("/console/") { request, _ in
-            guard let session = try await session(request) else { return signInPage() }
+            guard let session = try await anySession(request) else { return signInPage() }
+            if session.user.role == .organisation { return try await organisationReports(request, session) }
             let filters = QueueFilters(parameters(request), catalogue: engine.catalogue)
             let list = try await staff.worklist(filters.query(scope: scope(session)), now: clock.now())
             let flash = Self.flash(request.uri.queryParameters["done"])
@@ -49,7 +53,7 @@ struct ConsoleRoutes: Sendable {
             return try await signIn(request, address: context.clientAddress)
         }
         router.post("/console/sign-out") { request, context in
-            guard let (session, _) = try await authorised(request) else { return expired() }
+            guard let (session, _) = try await authorised(request, member: true) else { return expired() }
             if let token = request.cookies[Self.sessionCookie]?.value { try await staff.closeSession(token) }
             try await staff.audit(actor: session.user.username, action: "signed out", reference: nil, detail: nil, address: context.clientAddress,
                                   at: clock.now())
@@ -115,6 +119,8 @@ struct ConsoleRoutes: Sendable {
             }
         }
         registerIncidents(on: router)
+        registerOrganisationPages(on: router)
+        registerAdministration(on: router)
         router.post("/console/bulk") { request, _ in
             guard let (session, form) = try await authorised(request) else { return expired() }
             // Back to the same filters: only a query string of the queue's own making is followed.
@@ -183,14 +189,24 @@ struct ConsoleRoutes: Sendable {
                 filters)
     }
 
+    /// An MOE staff member's or an admin's session. Deny by default: an organisation's member
+    /// reaches only the pages made for them (`memberSession`), every other page is a 404.
     func session(_ request: Request) async throws -> StaffSession? {
+        guard let session = try await anySession(request) else { return nil }
+        if session.user.role == .organisation { throw ConsoleNotFound(page: notFound(session)) }
+        return session
+    }
+
+    /// Anyone signed in, organisation members included.
+    func anySession(_ request: Request) async throws -> StaffSession? {
         guard let token = request.cookies[Self.sessionCookie]?.value, !token.isEmpty else { return nil }
         return try await staff.session(token, at: clock.now(), idle: settings.idleTimeout, lifetime: settings.lifetime)
     }
 
-    /// The session and the posted form, if the form carries the session's CSRF token.
-    func authorised(_ request: Request) async throws -> (StaffSession, FormBody)? {
-        guard let session = try await session(request), let form = try await form(request),
+    /// The session and the posted form, if the form carries the session's CSRF token. Only MOE
+    /// staff and admins, unless `member` (pages for organisations' members, and signing out).
+    func authorised(_ request: Request, member: Bool = false) async throws -> (StaffSession, FormBody)? {
+        guard let session = try await member ? anySession(request) : session(request), let form = try await form(request),
               let token = form["csrf"], ConstantTime.equal(token, session.csrf) else { return nil }
         return (session, form)
     }
@@ -245,7 +261,10 @@ struct ConsoleRoutes: Sendable {
     }
 
     func notFound(_ session: StaffSession) -> Response {
-        html(pages.message("Not found", "There is no such ticket or page in your queues.", session: session), status: .notFound)
+        let home = session.user.role == .organisation ? "Back to your reports" : "Back to the queue"
+        return html(pages.message("Not found", session.user.role == .organisation ? "There is no such report or page for your organisation."
+                                                : "There is no such ticket or page in your queues.", session: session, link: home),
+                    status: .notFound)
     }
 
     func cookie(_ name: String, _ value: String, maxAge: Int? = nil) -> Cookie {
@@ -262,4 +281,11 @@ struct ConsoleRoutes: Sendable {
         for (k, v) in request.uri.queryParameters where out[String(k)] == nil { out[String(k)] = String(v) }
         return out
     }
+}
+
+/// A page that is not for this user: the console's own 404 page, whatever the route was about to do.
+struct ConsoleNotFound: HTTPResponseError {
+    let page: Response
+    var status: HTTPResponse.Status { .notFound }
+    func response(from request: Request, context: some RequestContext) throws -> Response { page }
 }

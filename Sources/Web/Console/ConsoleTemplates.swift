@@ -6,7 +6,8 @@ import Mustache
 /// value is the layout's `{{{body}}}`, which is itself a rendered (escaped) template. No inline
 /// script. Typed view models: `ConsolePages` builds each page's context.
 enum ConsoleTemplates {
-    static let names = ["layout", "signin", "queue", "ticket", "audit", "message", "dashboard", "incidents", "incident", "incident-list"]
+    static let names = ["layout", "signin", "queue", "ticket", "audit", "message", "dashboard", "incidents", "incident", "incident-list",
+                         "org-reports", "org-report", "uploads", "upload", "admin", "admin-users", "admin-organisations", "admin-tokens"]
 
     static let library: MustacheLibrary = {
         var library = MustacheLibrary()
