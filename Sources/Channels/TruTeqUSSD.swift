@@ -38,20 +38,7 @@ public enum TruTeqUSSD {
         "<ussd><type>\(reply.isFinal ? 3 : 2)</type><msg>\(escape(reply.text))</msg></ussd>"
     }
 
-    static func escape(_ text: String) -> String {
-        var out = ""
-        for ch in text {
-            switch ch {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&apos;"
-            default: out.append(ch)
-            }
-        }
-        return out
-    }
+    static func escape(_ text: String) -> String { XMLText.escape(text) }
 
     /// The text of each child of the `<ussd>` root. Anything else is refused: no DTDs, no
     /// entities beyond XML's own, one level deep.

@@ -11,6 +11,10 @@ public struct TicketDraft: Sendable, Equatable, Codable {
     public var channel: ReportChannel
     public var reporter: MSISDN?
     public var language: String
+    /// Where a map app put it, if it did.
+    public var location: GeoPoint?
+    /// Placed by coordinates outside every mapped area: the municipal triage queue sorts it out.
+    public var outsideAreas = false
 
     public init(
         reference: Reference, service: String, fault: String, area: String, address: String,

@@ -16,6 +16,9 @@ public enum TicketAction: Sendable, Equatable {
     case escalate(level: Int, reason: String)
     /// A reporter says a resolved ticket is not fixed (answered 0 to the survey): back to work.
     case reopen(reason: String)
+    /// A resident's words from a front end (FixMyStreet), for the dispatcher; `reopen` puts a
+    /// resolved ticket back to work. Not sent back out as a public update.
+    case residentUpdate(text: String, reopen: Bool)
 
     /// How the audit log names it.
     public var name: String {
@@ -27,6 +30,7 @@ public enum TicketAction: Sendable, Equatable {
         case .duplicate: "mark duplicate"
         case .escalate(let level, _): "escalate level \(level)"
         case .reopen: "reopen"
+        case .residentUpdate: "resident update"
         }
     }
 
@@ -43,6 +47,7 @@ public enum TicketAction: Sendable, Equatable {
         case .duplicate(let master): "of \(master.grouped)"
         case .escalate(_, let reason): reason
         case .reopen(let reason): reason
+        case .residentUpdate(let text, let reopen): reopen ? "reopen: \(text)" : text
         }
     }
 }
@@ -91,6 +96,8 @@ public enum TicketEventKind: String, Sendable, Equatable, CaseIterable {
     case chased
     /// A reporter said a resolved ticket is not fixed.
     case reopened
+    /// A resident wrote through a front end (FixMyStreet's update); it may reopen a resolved ticket.
+    case residentUpdate = "resident_update"
 }
 
 /// One history entry a decision writes.
@@ -175,6 +182,7 @@ public enum TicketRefusal: Error, Equatable, CustomStringConvertible {
     case duplicateOfItself
     case alreadyEscalated(Int)
     case notResolved(TicketStatus)
+    case updateMissing
 
     public var description: String {
         switch self {
@@ -188,6 +196,7 @@ public enum TicketRefusal: Error, Equatable, CustomStringConvertible {
         case .duplicateOfItself: "A ticket cannot be a duplicate of itself."
         case .alreadyEscalated(let level): "This ticket is already escalated to level \(level)."
         case .notResolved(let s): "This ticket is \(s.rawValue), not resolved."
+        case .updateMissing: "An update needs a description."
         }
     }
 }
@@ -287,6 +296,13 @@ extension TicketState {
             guard status == .resolved else { return .failure(.notResolved(status)) }
             var c = TicketChanges(event: entry(.reopened, to: .acknowledged, note: reason, isPublic: false))
             c.status = .acknowledged
+            return .success(c)
+        case .residentUpdate(let text, let reopen):
+            let note = text.trimmingCharacters(in: .whitespacesAndNewlines)
+            let reopens = reopen && status == .resolved
+            guard !note.isEmpty || reopens else { return .failure(.updateMissing) }
+            var c = TicketChanges(event: entry(.residentUpdate, to: reopens ? .acknowledged : nil, note: String(note.prefix(2000)), isPublic: false))
+            if reopens { c.status = .acknowledged }
             return .success(c)
         }
     }

@@ -11,6 +11,8 @@ public struct Definitions: Sendable {
     public var locales: Locales
     /// How long personal data is kept (`menus/retention.yaml`; the defaults when it is absent).
     public var retention = RetentionPolicy()
+    /// The areas' boundaries (`menus/areas.geojson`; none when it is absent): a map app's point finds its area.
+    public var boundaries = AreaBoundaries()
     /// What the check noticed without rejecting: text transliterated to GSM-7, the fullest screens.
     public var notes: [String]
 
@@ -28,6 +30,7 @@ public struct Definitions: Sendable {
     /// Reads and checks everything; throws every problem found, each naming file and place.
     public static func load(menus: String, locales: String, settings: FlowEngine.Settings = .init()) throws(DefinitionError) -> Definitions {
         var problems: [DefinitionProblem] = []
+        var boundaries = AreaBoundaries()
         let fm = FileManager.default
         func display(_ dir: String, _ name: String) -> String {
             (URL(fileURLWithPath: dir).lastPathComponent) + "/" + name
@@ -61,6 +64,12 @@ public struct Definitions: Sendable {
         let ordered = localeFiles.compactMap { f in f.parsed.locale.map { (f.parsed.order, $0) } }
             .sorted { ($0.0, $0.1.code) < ($1.0, $1.1.code) }.map(\.1)
 
+        let boundaryPath = menus + "/areas.geojson"
+        if let catalogue = catalogueFile.catalogue, fm.fileExists(atPath: boundaryPath) {
+            let file = AreaBoundaryFile(path: boundaryPath, displayName: display(menus, "areas.geojson"), areas: Set(catalogue.areas.map(\.code)))
+            problems += file.problems
+            boundaries = file.boundaries
+        }
         guard let flow = flowFile.flow, let catalogue = catalogueFile.catalogue, !ordered.isEmpty, problems.isEmpty else {
             throw DefinitionError(problems: problems)
         }
@@ -85,6 +94,6 @@ public struct Definitions: Sendable {
         }
         guard problems.isEmpty else { throw DefinitionError(problems: problems) }
         return Definitions(flow: flow, smsFlow: flows.count > 1 ? flows[1].0 : nil, catalogue: catalogue, locales: localeSet, retention: retention,
-                           notes: notes)
+                           boundaries: boundaries, notes: notes)
     }
 }

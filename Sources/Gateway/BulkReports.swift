@@ -124,6 +124,18 @@ public struct BulkReports: Sendable {
         return (good, bad)
     }
 
+    /// A validated report given the point a map app put it at (routed to municipal triage when it
+    /// lies outside every mapped area) and what the app said about the person.
+    public func placed(_ prepared: Prepared, at location: GeoPoint?, outsideAreas: Bool, details: ReporterDetails?) -> Prepared {
+        var p = prepared
+        var draft = p.report.ticket.draft
+        draft.location = location
+        draft.outsideAreas = outsideAreas
+        p.report.ticket = engine.newTicket(draft, at: p.report.ticket.createdAt, confirm: p.report.ticket.confirmation != nil)
+        p.report.details = details.flatMap { $0.isEmpty ? nil : $0 }
+        return p
+    }
+
     /// Stores the good rows in transactions of `batch`, calling `progress` after each.
     public func store(_ good: [Prepared], bad: [RowResult], for organisation: Organisation, in store: any OrganisationStore,
                       batch: Int = 2000, progress: (Int) async throws -> Void = { _ in }) async throws -> [RowResult] {

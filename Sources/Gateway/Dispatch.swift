@@ -75,8 +75,11 @@ public struct TicketFile: Sendable {
     /// Distinct phone numbers told of a public update (this ticket's and its duplicates').
     public var reporters: Int
     public var reporter: MSISDN?
+    /// What a front end said about the person (e-mail, names, photo): shown masked until "Show number".
+    public var details: ReporterDetails?
 
-    public init(ticket: QueueTicket, history: [TicketEvent], duplicates: [String], reporters: Int, reporter: MSISDN?) {
+    public init(ticket: QueueTicket, history: [TicketEvent], duplicates: [String], reporters: Int, reporter: MSISDN?, details: ReporterDetails? = nil) {
+        self.details = details
         self.ticket = ticket
         self.history = history
         self.duplicates = duplicates

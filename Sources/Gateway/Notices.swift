@@ -7,7 +7,7 @@ import Foundation
 extension FlowEngine {
     /// The ticket as stored: routed now, with the reporter's confirmation if one should be sent.
     public func newTicket(_ draft: TicketDraft, at now: Date, confirm: Bool) -> NewTicket {
-        let destination = catalogue.routing.route(service: draft.service, area: draft.area)
+        let destination = draft.outsideAreas ? catalogue.routing.triage : catalogue.routing.route(service: draft.service, area: draft.area)
         let due = serviceLevels.targets(service: draft.service, fault: draft.fault, moe: destination.moe, from: now)
         return NewTicket(draft: draft, destination: destination, createdAt: now,
                          confirmation: confirm && draft.reporter != nil ? createdNotice(draft) : nil,

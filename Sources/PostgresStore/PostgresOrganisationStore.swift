@@ -101,6 +101,12 @@ public struct PostgresOrganisationStore: OrganisationStore {
                 try await tx.query("""
                     UPDATE tickets SET source_org = \(organisation.id), external_id = \(report.externalID), source_upload = \(report.upload) WHERE id = \(id)
                     """, logger: logger)
+                if let details = report.details, !details.isEmpty {
+                    try await tx.query("""
+                        INSERT INTO reporter_details (ticket_id, email, first_name, last_name, media_url, attributes)
+                        VALUES (\(id), \(details.email), \(details.first_name), \(details.last_name), \(details.media_url), \(ReporterDetailsCodec.attributes(details)))
+                        """, logger: logger)
+                }
                 filed += 1
                 references.append(Filed(ticket.draft.reference))
                 if let reporter = ticket.draft.reporter, ticket.confirmation != nil, let id {

@@ -10,8 +10,20 @@ public struct PostgresRequestListing: RequestListing {
 
     public init(_ database: PostgresAppDatabase) { self.database = database }
 
+    public func publicUpdates(from: Date, to: Date, limit: Int) async throws -> [PublicUpdate] {
+        var out: [PublicUpdate] = []
+        for try await (id, reference, status, note, at) in try await database.client.query("""
+            SELECT e.id, t.reference, e.to_status, e.note, e.at FROM ticket_events e JOIN tickets t ON t.id = e.ticket_id
+            WHERE (e.is_public OR e.kind = 'duplicate') AND e.at >= \(from) AND e.at < \(to) ORDER BY e.at, e.id LIMIT \(limit)
+            """, logger: database.logger).decode((Int64, String, String?, String?, Date).self) {
+            guard let r = try? Reference(parsing: reference) else { continue }
+            out.append(PublicUpdate(id: id, reference: r, status: status.flatMap(TicketStatus.init), note: note, at: at))
+        }
+        return out
+    }
+
     public func requests(_ f: RequestFilter) async throws -> [PublicRequest] {
-        var q = SQLText("SELECT \(PostgresTicketRows.publicColumns), t.address, t.description FROM \(PostgresTicketRows.publicFrom) WHERE true")
+        var q = SQLText("SELECT \(PostgresTicketRows.publicColumns), t.address, t.description, t.lat, t.long FROM \(PostgresTicketRows.publicFrom) WHERE true")
         if !f.references.isEmpty { q.sql += " AND t.reference = ANY(\(try q.bind(f.references.map(\.digits))))" }
         if !f.services.isEmpty {
             var pairs: [String] = []
@@ -36,7 +48,9 @@ public struct PostgresRequestListing: RequestListing {
         for try await row in rows {
             guard let ticket = try PostgresTicketRows.decode(row) else { continue }
             let columns = row.makeRandomAccess()
-            out.append(PublicRequest(ticket: ticket, address: try columns[14].decode(String.self), description: try columns[15].decode(String.self)))
+            let (lat, long) = (try columns[16].decode(Double?.self), try columns[17].decode(Double?.self))
+            out.append(PublicRequest(ticket: ticket, address: try columns[14].decode(String.self), description: try columns[15].decode(String.self),
+                                     location: lat.flatMap { lat in long.flatMap { GeoPoint(lat: lat, long: $0) } }))
         }
         return out
     }

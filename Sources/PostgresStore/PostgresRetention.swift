@@ -111,6 +111,7 @@ public struct PostgresRetentionStore: RetentionStore {
                 for (id, reporter) in rows {
                     let hashed = reporter.map(pseudonyms.of)
                     try await tx.query("UPDATE tickets SET reporter = \(hashed), address = '', description = '' WHERE id = \(id)", logger: logger)
+                    try await tx.query("DELETE FROM reporter_details WHERE ticket_id = \(id)", logger: logger)
                     if let reporter, let hashed {
                         try await tx.query("UPDATE surveys SET msisdn = \(hashed) WHERE ticket_id = \(id) AND msisdn = \(reporter)", logger: logger)
                     }
@@ -147,8 +148,14 @@ extension PostgresRetentionStore: SubjectStore {
             for try await (at, to, note) in try await client.query("""
                 SELECT at, to_status, note FROM ticket_events WHERE ticket_id = \(id) AND is_public ORDER BY at, id
                 """, logger: logger).decode((Date, String?, String?).self) { updates.append(SubjectData.Update(at: at, status: to, message: note)) }
+            var details: ReporterDetails?
+            for try await (email, first, last, media, attributes) in try await client.query("""
+                SELECT email, first_name, last_name, media_url, attributes FROM reporter_details WHERE ticket_id = \(id)
+                """, logger: logger).decode((String?, String?, String?, String?, String?).self) {
+                details = ReporterDetailsCodec.details(email: email, first: first, last: last, media: media, attributes: attributes)
+            }
             tickets.append(SubjectData.TicketEntry(reference: reference, service: service, fault: fault, area: area, address: address, description: description,
-                                                   channel: channel, status: status, reportedAt: created, updates: updates))
+                                                   channel: channel, status: status, reportedAt: created, updates: updates, details: details))
         }
         var received: [SubjectData.Message] = [], sent: [SubjectData.Message] = []
         for try await (at, body) in try await client.query("SELECT received_at, body FROM inbound_sms WHERE msisdn = \(n) ORDER BY id", logger: logger)
@@ -179,6 +186,7 @@ extension PostgresRetentionStore: SubjectStore {
             func run(_ q: PostgresQuery) async throws {
                 changed += try await tx.query(q, logger: logger).decode(Int32.self).reduce(0) { c, _ in c + 1 }
             }
+            try await run("DELETE FROM reporter_details WHERE ticket_id IN (SELECT id FROM tickets WHERE reporter = \(n)) RETURNING 1")
             try await run("""
                 UPDATE tickets SET reporter = \(pseudonym), description = '',
                     address = CASE WHEN status = ANY(\(TicketStatus.allCases.filter(\.isOpen).map(\.rawValue))) THEN address ELSE '' END

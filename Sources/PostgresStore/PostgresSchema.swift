@@ -392,5 +392,16 @@ enum PostgresSchema {
             "ALTER TABLE tickets ADD COLUMN source_upload BIGINT REFERENCES uploads (id)",
             "CREATE INDEX tickets_upload ON tickets (source_upload) WHERE source_upload IS NOT NULL",
         ]),
+        // What a front end (FixMyStreet) sends about the person is purged with the reporter's number.
+        Migration(name: "pg12 locations and reporter details from front ends", statements: [
+            "ALTER TABLE tickets ADD COLUMN lat DOUBLE PRECISION, ADD COLUMN long DOUBLE PRECISION",
+            """
+            CREATE TABLE reporter_details (
+                ticket_id BIGINT PRIMARY KEY REFERENCES tickets (id) ON DELETE CASCADE,
+                email TEXT, first_name TEXT, last_name TEXT, media_url TEXT, attributes TEXT
+            )
+            """,
+            "CREATE INDEX ticket_events_public ON ticket_events (at) WHERE is_public OR kind = 'duplicate'",
+        ]),
     ]
 }

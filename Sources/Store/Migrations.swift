@@ -429,6 +429,19 @@ extension AppDatabase {
                 CREATE INDEX tickets_upload ON tickets (source_upload) WHERE source_upload IS NOT NULL;
                 """)
         }
+        migrator.registerMigration("v17 locations and reporter details from front ends") { db in
+            try db.execute(sql: """
+                ALTER TABLE tickets ADD COLUMN lat REAL;
+                ALTER TABLE tickets ADD COLUMN long REAL;
+                -- What a front end (FixMyStreet) sends about the person: purged with the reporter's number.
+                CREATE TABLE reporter_details (
+                    ticket_id INTEGER PRIMARY KEY REFERENCES tickets (id) ON DELETE CASCADE,
+                    email TEXT, first_name TEXT, last_name TEXT, media_url TEXT, attributes TEXT
+                );
+                -- FixMyStreet reads public updates by time; a ticket's creation (every report) is not in it.
+                CREATE INDEX ticket_events_public ON ticket_events (at) WHERE is_public OR kind = 'duplicate';
+                """)
+        }
         return migrator
     }
 }

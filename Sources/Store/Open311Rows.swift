@@ -30,12 +30,29 @@ public struct SQLiteRequestListing: RequestListing {
             }
             let whereSQL = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
             let sql = """
-                SELECT \(TicketRows.publicColumns), t.address, t.description
+                SELECT \(TicketRows.publicColumns), t.address, t.description, t.lat, t.long
                 FROM \(TicketRows.publicFrom) \(whereSQL) ORDER BY t.created_at DESC, t.id DESC LIMIT ? OFFSET ?
                 """
             arguments += [f.pageSize, Paging.offset(page: f.page, size: f.pageSize)]
             return try Row.fetchAll(db, sql: sql, arguments: arguments).compactMap { row in
-                TicketRows.decode(row).map { PublicRequest(ticket: $0, address: row[14], description: row[15]) }
+                TicketRows.decode(row).map { ticket in
+                    let (lat, long): (Double?, Double?) = (row[16], row[17])
+                    return PublicRequest(ticket: ticket, address: row[14], description: row[15],
+                                         location: lat.flatMap { lat in long.flatMap { GeoPoint(lat: lat, long: $0) } })
+                }
+            }
+        }
+    }
+
+    public func publicUpdates(from: Date, to: Date, limit: Int) async throws -> [PublicUpdate] {
+        try await database.writer.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT e.id, t.reference, e.to_status, e.note, e.at FROM ticket_events e JOIN tickets t ON t.id = e.ticket_id
+                WHERE (e.is_public OR e.kind = 'duplicate') AND e.at >= ? AND e.at < ? ORDER BY e.at, e.id LIMIT ?
+                """, arguments: [from, to, limit]).compactMap { row in
+                (try? Reference(parsing: row[1] as String)).map {
+                    PublicUpdate(id: row[0], reference: $0, status: (row[2] as String?).flatMap(TicketStatus.init), note: row[3], at: row[4])
+                }
             }
         }
     }

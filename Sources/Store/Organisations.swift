@@ -97,6 +97,11 @@ public struct SQLiteOrganisationStore: OrganisationStore {
                 let id = try TicketRows.insert(db, unconfirmed)
                 try db.cachedStatement(sql: "UPDATE tickets SET source_org = ?, external_id = ?, source_upload = ? WHERE id = ?")
                     .execute(arguments: [organisation.id, report.externalID, report.upload, id])
+                if let details = report.details, !details.isEmpty {
+                    try db.execute(sql: """
+                        INSERT INTO reporter_details (ticket_id, email, first_name, last_name, media_url, attributes) VALUES (?, ?, ?, ?, ?, ?)
+                        """, arguments: [id, details.email, details.first_name, details.last_name, details.media_url, ReporterDetailsCodec.attributes(details)])
+                }
                 filed += 1
                 references.append(Filed(ticket.draft.reference))
                 if let reporter = ticket.draft.reporter, ticket.confirmation != nil {

@@ -91,11 +91,13 @@ public struct SQLiteRetentionStore: RetentionStore {
                                             arguments: [before, limit, after])
                 let ticket = try db.cachedStatement(sql: "UPDATE tickets SET reporter = ?, address = '', description = '' WHERE id = ?")
                 let surveys = try db.cachedStatement(sql: "UPDATE surveys SET msisdn = ? WHERE ticket_id = ? AND msisdn = ?")
+                let details = try db.cachedStatement(sql: "DELETE FROM reporter_details WHERE ticket_id = ?")
                 for row in rows {
                     let id: Int64 = row[0]
                     let reporter: String? = row[1]
                     let hashed = reporter.map(pseudonyms.of)
                     try ticket.execute(arguments: [hashed, id])
+                    try details.execute(arguments: [id])
                     if let reporter, let hashed { try surveys.execute(arguments: [hashed, id, reporter]) }
                 }
                 let residents = try Row.fetchAll(db, sql: """
@@ -124,8 +126,11 @@ extension SQLiteRetentionStore: SubjectStore {
                 """, arguments: [n]).map { row in
                 let updates = try Row.fetchAll(db, sql: "SELECT at, to_status, note FROM ticket_events WHERE ticket_id = ? AND is_public ORDER BY at, id",
                                                arguments: [row[0] as Int64]).map { SubjectData.Update(at: $0[0], status: $0[1], message: $0[2]) }
+                let details = try Row.fetchOne(db, sql: "SELECT email, first_name, last_name, media_url, attributes FROM reporter_details WHERE ticket_id = ?",
+                                               arguments: [row[0] as Int64])
+                    .map { ReporterDetailsCodec.details(email: $0[0], first: $0[1], last: $0[2], media: $0[3], attributes: $0[4]) }
                 return SubjectData.TicketEntry(reference: row[1], service: row[2], fault: row[3], area: row[4], address: row[5], description: row[6],
-                                               channel: row[7], status: row[8], reportedAt: row[9], updates: updates)
+                                               channel: row[7], status: row[8], reportedAt: row[9], updates: updates, details: details)
             }
             return SubjectData(
                 number: n, settings: settings, tickets: tickets,
@@ -145,7 +150,9 @@ extension SQLiteRetentionStore: SubjectStore {
         let n = number.e164
         return try await database.writer.write { db in
             var changed = 0
-            // An open ticket keeps its address (the crew still needs it); every ticket loses the words.
+            // An open ticket keeps its address (the crew still needs it); every ticket loses the words and what an app said of the person.
+            try db.execute(sql: "DELETE FROM reporter_details WHERE ticket_id IN (SELECT id FROM tickets WHERE reporter = ?)", arguments: [n])
+            changed += db.changesCount
             try db.execute(sql: """
                 UPDATE tickets SET reporter = ?, description = '', address = CASE WHEN status IN (\(Self.openStatuses)) THEN address ELSE '' END
                 WHERE reporter = ?

@@ -37,11 +37,11 @@ enum TicketRows {
         let d = t.draft
         try db.cachedStatement(sql: """
             INSERT INTO tickets (reference, service, fault, area, address, description, moe, queue, status, channel, reporter, language,
-                                 created_at, updated_at, due_at, acknowledge_due_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                 created_at, updated_at, due_at, acknowledge_due_at, lat, long)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """).execute(arguments: [d.reference.digits, d.service, d.fault, d.area, d.address, d.description, t.destination.moe,
                              t.destination.queue, TicketStatus.new.rawValue, d.channel.rawValue, d.reporter?.e164, d.language,
-                             t.createdAt, t.createdAt, t.dueAt, t.acknowledgeDueAt])
+                             t.createdAt, t.createdAt, t.dueAt, t.acknowledgeDueAt, d.location?.lat, d.location?.long])
         let id = db.lastInsertedRowID
         try db.execute(sql: """
             INSERT INTO ticket_events (ticket_id, at, kind, to_status, note, is_public, actor)

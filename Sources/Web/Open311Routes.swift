@@ -6,48 +6,88 @@ import Gateway
 import Hummingbird
 import NIOCore
 
-/// Open311 GeoReport v2 (JSON) under /open311/v2/: the services catalogue and public tickets.
-/// Each fault type is an Open311 service (`water.burst_pipe`); a bare service code (`water`)
-/// matches all its fault types when listing. Public output never carries a phone number or name.
+/// Open311 GeoReport v2 under /open311/v2/, in XML (the specification's required format, and
+/// the only one FixMyStreet speaks) and JSON: the services catalogue, public tickets, reports from
+/// organisations' apps, and FixMyStreet's `servicerequestupdates`. Each fault type is an Open311
+/// service (`water.burst_pipe`); a bare service code (`water`) matches all its fault types when
+/// listing. Public output never carries a phone number, a name or an e-mail address.
 struct Open311Routes: Sendable {
     let catalogue: ServiceCatalogue
     let locale: LocaleStrings
     let listing: any RequestListing
-    let organisations: (any OrganisationStore)?
+    let organisations: (any OrganisationPortal)?
     let bulk: BulkReports?
     let timeZone: TimeZone
     let limiter: RateLimiter
     let limits: RateLimits
+    /// Areas' boundaries: a report with only `lat`/`long` finds its area.
+    var boundaries = AreaBoundaries()
+    /// When set, a `jurisdiction_id` other than this one is refused (404); without it any is accepted.
+    var jurisdiction: String? = nil
+    /// Where residents' updates from a front end go (FixMyStreet's POST servicerequestupdates).
+    var staff: (any StaffStore)? = nil
+    var engine: FlowEngine? = nil
+    var clock: (any WallClock)? = nil
 
     /// Pages past this are refused: page × page_size stays far from any overflow.
     static let maxPage = 100_000
 
     func register(on router: Router<WebContext>) {
-        router.get("/open311/v2/discovery.json") { request, _ in json(discovery(request)) }
-        router.get("/open311/v2/services.json") { _, _ in json(services()) }
-        router.get("/open311/v2/services/:code") { request, context in
-            let code = try context.parameters.require("code")
-            guard code.hasSuffix(".json") else { return failure(400, "only the .json format is served") }
-            guard let definition = serviceDefinition(String(code.dropLast(5))) else { return failure(404, "unknown service_code") }
-            return json(definition)
-        }
-        router.get("/open311/v2/requests.json") { request, _ in try await list(request) }
-        router.post("/open311/v2/requests.json") { request, context in
-            if let wait = await limiter.take(limits.open311Post, "open311", address: context.clientAddress) {
-                return RateLimiter.tooMany(wait).with(body: failureBody(429, "too many requests: try again in \(wait) s"))
+        for format in Open311Format.allCases {
+            let ext = format.rawValue
+            router.get("/open311/v2/discovery.\(ext)") { request, _ in
+                if let refused = jurisdictionRefused(request.uri.queryParameters["jurisdiction_id"].map(String.init), format) { return refused }
+                return reply(discovery(request), root: "discovery", format)
             }
-            return try await create(request)
+            router.get("/open311/v2/services.\(ext)") { request, _ in
+                if let refused = jurisdictionRefused(request.uri.queryParameters["jurisdiction_id"].map(String.init), format) { return refused }
+                return reply(services(), root: "services", format)
+            }
+            router.get("/open311/v2/requests.\(ext)") { request, _ in try await list(request, format) }
+            router.post("/open311/v2/requests.\(ext)") { request, context in
+                if let slow = await tooMany(context, format) { return slow }
+                return try await create(request, format)
+            }
+            router.get("/open311/v2/servicerequestupdates.\(ext)") { request, _ in try await updates(request, format) }
+            router.post("/open311/v2/servicerequestupdates.\(ext)") { request, context in
+                if let slow = await tooMany(context, format) { return slow }
+                return try await postUpdate(request, format)
+            }
         }
-        router.get("/open311/v2/requests/:id") { _, context in
-            let id = try context.parameters.require("id")
-            guard id.hasSuffix(".json") else { return failure(400, "only the .json format is served") }
-            guard let reference = try? Reference(parsing: String(id.dropLast(5))) else { return failure(404, "no such service_request_id") }
+        router.get("/open311/v2/services/:code") { request, context in
+            guard let (code, format) = Open311Format.split(try context.parameters.require("code")) else {
+                return failure(400, "the format is .xml or .json, e.g. services/water.burst_pipe.xml", .json)
+            }
+            if let refused = jurisdictionRefused(request.uri.queryParameters["jurisdiction_id"].map(String.init), format) { return refused }
+            guard let definition = serviceDefinition(code) else { return failure(404, "unknown service_code", format) }
+            return reply(definition, root: "service_definition", format)
+        }
+        router.get("/open311/v2/requests/:id") { request, context in
+            guard let (id, format) = Open311Format.split(try context.parameters.require("id")) else {
+                return failure(400, "the format is .xml or .json, e.g. requests/482109375.xml", .json)
+            }
+            if let refused = jurisdictionRefused(request.uri.queryParameters["jurisdiction_id"].map(String.init), format) { return refused }
+            guard let reference = try? Reference(parsing: id) else { return failure(404, "no such service_request_id", format) }
             var filter = RequestFilter()
             filter.references = [reference]
             let found = try await listing.requests(filter)
-            guard !found.isEmpty else { return failure(404, "no such service_request_id") }
-            return json(found.map(requestObject))
+            guard !found.isEmpty else { return failure(404, "no such service_request_id", format) }
+            return reply(found.map(requestObject), root: "service_requests", format)
         }
+    }
+
+    /// POSTs from one address past their allowance: 429 in the spec's error shape, with `Retry-After`.
+    func tooMany(_ context: WebContext, _ format: Open311Format) async -> Response? {
+        guard let wait = await limiter.take(limits.open311Post, "open311", address: context.clientAddress) else { return nil }
+        var response = failure(429, "too many requests: try again in \(wait) s", format)
+        response.headers[.retryAfter] = "\(wait)"
+        return response
+    }
+
+    /// A `jurisdiction_id` this endpoint does not serve: 404 in the spec's error shape.
+    func jurisdictionRefused(_ given: String?, _ format: Open311Format) -> Response? {
+        guard let jurisdiction, let given, !given.isEmpty, given != jurisdiction else { return nil }
+        return failure(404, "jurisdiction_id '\(given)' is not served here; this endpoint serves '\(jurisdiction)'", format)
     }
 
     // MARK: Services
@@ -87,7 +127,7 @@ struct Open311Routes: Sendable {
             var code = "area"
             var datatype = "singlevaluelist"
             var required = false
-            var datatype_description = "The suburb or ward"
+            var datatype_description = "The suburb or ward (found from lat/long when not given)"
             var order = 1
             var description = "Area"
             var values: [Value]
@@ -105,11 +145,11 @@ struct Open311Routes: Sendable {
         struct Endpoint: Encodable {
             var specification = "http://wiki.open311.org/GeoReport_v2"
             var url: String
-            var changeset = "2026-11-27T00:00:00+02:00"
+            var changeset = "2026-11-30T00:00:00+02:00"
             var type = "production"
-            var formats = ["application/json"]
+            var formats = ["text/xml", "application/json"]
         }
-        var changeset = "2026-11-27T00:00:00+02:00"
+        var changeset = "2026-11-30T00:00:00+02:00"
         var contact = "Your municipality's service desk"
         var key_service = "API keys are issued to registered community organisations by the administrator"
         var endpoints: [Endpoint]
@@ -120,114 +160,6 @@ struct Open311Routes: Sendable {
         return Discovery(endpoints: [.init(url: "http://\(host)/open311/v2")])
     }
 
-    // MARK: Requests
-
-    struct RequestObject: Encodable {
-        var service_request_id: String
-        var status: String
-        var status_notes: String?
-        var service_name: String
-        var service_code: String
-        var description: String
-        var agency_responsible: String
-        var service_notice: String?
-        var requested_datetime: String
-        var updated_datetime: String
-        var expected_datetime: String?
-        var address: String
-    }
-
-    func requestObject(_ r: PublicRequest) -> RequestObject {
-        let t = r.ticket
-        let code = t.fault == "unspecified" ? t.service : "\(t.service).\(t.fault)"
-        let area = catalogue.area(t.area)?.name
-        return RequestObject(
-            service_request_id: t.reference.digits, status: t.status.isOpen ? "open" : "closed",
-            // A linked request's news is its incident's.
-            status_notes: (t.incident?.description ?? t.lastPublicUpdate).map(PublicText.scrub), service_name: Open311Codes.name(code, catalogue, locale),
-            service_code: code, description: PublicText.scrub(r.description.isEmpty ? text("fault.\(t.service).\(t.fault)") : r.description),
-            agency_responsible: text("moe.\(t.moe)"), service_notice: text("status.\(t.status.rawValue)"),
-            requested_datetime: Open311Dates.format(t.createdAt, in: timeZone), updated_datetime: Open311Dates.format(t.updatedAt, in: timeZone),
-            expected_datetime: (t.expectedAt ?? t.incident.flatMap { $0.isOpen ? $0.expectedAt : nil }).map { Open311Dates.format($0, in: timeZone) },
-            address: PublicText.scrub([r.address, area].compactMap { $0 }.joined(separator: ", ")))
-    }
-
-    func list(_ request: Request) async throws -> Response {
-        let q = request.uri.queryParameters
-        var filter = RequestFilter()
-        if let ids = q["service_request_id"] {
-            for id in ids.split(separator: ",") {
-                guard let r = try? Reference(parsing: String(id)) else { return failure(400, "service_request_id '\(id)' is not a reference") }
-                filter.references.append(r)
-            }
-        }
-        if let codes = q["service_code"] {
-            for code in codes.split(separator: ",") {
-                guard let match = Open311Codes.parse(String(code), catalogue) else { return failure(400, "unknown service_code '\(code)'") }
-                filter.services.append(match)
-            }
-        }
-        for (name, keyPath) in [("start_date", \RequestFilter.start), ("end_date", \RequestFilter.end)] {
-            if let value = q[Substring(name)] {
-                guard let date = Open311Dates.parse(String(value)) else { return failure(400, "\(name) must be ISO 8601, e.g. 2026-11-01T00:00:00+02:00") }
-                filter[keyPath: keyPath] = date
-            }
-        }
-        if let status = q["status"] {
-            switch status {
-            case "open": filter.open = true
-            case "closed": filter.open = false
-            default: return failure(400, "status must be open or closed")
-            }
-        }
-        if let page = q["page"] {
-            guard let n = Int(page), (1...Self.maxPage).contains(n) else { return failure(400, "page must be a whole number from 1 to \(Self.maxPage)") }
-            filter.page = n
-        }
-        if let size = q["page_size"] {
-            guard let n = Int(size), (1...500).contains(n) else { return failure(400, "page_size must be 1 to 500") }
-            filter.pageSize = n
-        }
-        return json(try await listing.requests(filter).map(requestObject))
-    }
-
-    /// POST requests.json: one report from an organisation's app (`api_key` required).
-    func create(_ request: Request) async throws -> Response {
-        guard let organisations, let bulk else { return failure(404, "reporting is not enabled") }
-        let body = try await request.body.collect(upTo: 64 * 1024)
-        let form: FormBody
-        do { form = try FormBody(parsing: Array(body.readableBytesView)) } catch { return failure(400, "the body must be a URL-encoded form") }
-        guard let key = form["api_key"], let organisation = try await organisations.authenticate(key: key) else {
-            return failure(403, "a valid api_key is required")
-        }
-        guard let code = form["service_code"], !code.isEmpty else { return failure(400, "service_code is required") }
-        var address = form["address_string"] ?? ""
-        if address.isEmpty, let lat = form["lat"].flatMap(Double.init), let long = form["long"].flatMap(Double.init) {
-            guard (-90...90).contains(lat), (-180...180).contains(long) else { return failure(400, "lat/long are out of range") }
-            address = "lat \(lat), long \(long)"
-        }
-        if address.isEmpty { return failure(400, "a location is required: address_string, or lat and long") }
-        // First and last names are not kept: a report needs no name.
-        // The same checks as a CSV row; an app may send its own id as attribute[external_id].
-        let external = form["attribute[external_id]"]
-        let fields = [external ?? "open311", code, form["attribute[area]"] ?? "", address, form["description"] ?? "", form["phone"] ?? ""]
-        let prepared: (good: [BulkReports.Prepared], bad: [RowResult])
-        do {
-            prepared = try bulk.prepare(header: BulkReports.columns, records: [(number: 1, fields: fields)], channel: .open311)
-        } catch { return failure(400, "\(error)") }
-        if let problems = prepared.bad.first?.errors, !problems.isEmpty {
-            let first = problems.first { $0.column != "external_id" } ?? problems[0]
-            return failure(400, "\(first.column == "service_code" ? "service_code" : first.column): \(first.message)")
-        }
-        var good = prepared.good
-        if external == nil { good = good.map { var g = $0; g.report.externalID = nil; return g } }
-        let rows = try await bulk.store(good, bad: [], for: organisation, in: organisations)
-        guard let reference = rows.first?.reference else {
-            return failure(429, rows.first?.errors?.first?.message ?? "the report could not be stored")
-        }
-        return json([["service_request_id": reference, "service_notice": "Thank you. The responsible department has been told."]])
-    }
-
     // MARK: Output
 
     struct Failure: Encodable {
@@ -235,20 +167,30 @@ struct Open311Routes: Sendable {
         var description: String
     }
 
-    func failure(_ code: Int, _ description: String) -> Response {
-        json([Failure(code: code, description: description)], status: .init(code: code))
+    func failure(_ code: Int, _ description: String, _ format: Open311Format) -> Response {
+        reply([Failure(code: code, description: description)], root: "errors", format, status: .init(code: code))
     }
 
-    func failureBody(_ code: Int, _ description: String) -> Data {
-        (try? JSONEncoder().encode([Failure(code: code, description: description)])) ?? Data()
-    }
-
-    func json(_ value: some Encodable, status: HTTPResponse.Status = .ok) -> Response {
+    /// The value as JSON, or that same JSON written as the specification's XML under `root`.
+    func reply(_ value: some Encodable, root: String, _ format: Open311Format, status: HTTPResponse.Status = .ok) -> Response {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let data = (try? encoder.encode(value)) ?? Data("[]".utf8)
-        return Response(status: status, headers: [.contentType: "application/json; charset=utf-8"],
-                        body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        let json = (try? encoder.encode(value)) ?? Data("[]".utf8)
+        let body = format == .json ? json : Data(Open311XML.document(json, root: root).utf8)
+        return Response(status: status, headers: [.contentType: format.contentType], body: .init(byteBuffer: ByteBuffer(bytes: body)))
+    }
+}
+
+/// `.xml` or `.json` at the end of an Open311 path.
+enum Open311Format: String, CaseIterable, Sendable {
+    case xml, json
+
+    var contentType: String { self == .xml ? "text/xml; charset=utf-8" : "application/json; charset=utf-8" }
+
+    /// "water.burst_pipe.xml" -> ("water.burst_pipe", .xml); nil without a known format.
+    static func split(_ name: String) -> (String, Open311Format)? {
+        guard let dot = name.lastIndex(of: "."), let format = Open311Format(rawValue: String(name[name.index(after: dot)...])) else { return nil }
+        return (String(name[..<dot]), format)
     }
 }
 

@@ -22,6 +22,8 @@ public struct WebConfiguration: Sendable {
     public var headerLimits = HTTP1Channel.Configuration.DecoderConfiguration(
         maxHeaderFieldSize: 8 * 1024, maxHeaderListSize: 32 * 1024, maxHeaderFieldCount: 100)
     public var security = WebSecurity()
+    /// Open311's `jurisdiction_id` (`CIVICGATE_OPEN311_JURISDICTION`): when set, another one is refused.
+    public var open311Jurisdiction: String?
 
     public init(host: String = "127.0.0.1", port: Int = 8080, maxWebhookBytes: Int = 16 * 1024, security: WebSecurity = WebSecurity()) {
         self.host = host
@@ -53,6 +55,8 @@ public struct WebServices: Sendable {
     public var buckets: (any RequestBuckets)?
     /// The daily rollup the dashboard and the indicators API read; nil: one made from `staff`.
     public var figures: FigureRollup?
+    /// Areas' boundaries (`menus/areas.geojson`): an Open311 report with only a point finds its area.
+    public var boundaries = AreaBoundaries()
 
     public init(ussd: UssdGateway, sms: SmsGateway? = nil, outbox: (any OutboxStore)? = nil, clock: any WallClock,
                 statistics: (any OperationalStatistics)? = nil, listing: (any RequestListing)? = nil,
@@ -93,7 +97,8 @@ public enum WebApp {
         if let listing = services.listing {
             Open311Routes(catalogue: engine.catalogue, locale: engine.locales.locale(engine.locales.fallback), listing: listing,
                           organisations: services.organisations, bulk: services.bulk, timeZone: engine.settings.calendar.timeZone,
-                          limiter: limiter, limits: security.limits).register(on: router)
+                          limiter: limiter, limits: security.limits, boundaries: services.boundaries, jurisdiction: configuration.open311Jurisdiction,
+                          staff: services.staff, engine: engine, clock: services.clock).register(on: router)
         }
         if let staff = services.staff {
             OpenDataRoutes(source: staff, catalogue: engine.catalogue, calendar: engine.settings.calendar, clock: services.clock,

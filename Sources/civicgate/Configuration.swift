@@ -26,6 +26,8 @@ struct GatewayConfiguration: Sendable {
     var sessionRetentionMinutes = 60.0
     /// Our base URL as the SMS provider reaches it (delivery reports); default from host and port.
     var publicURL: String?
+    /// Open311's jurisdiction_id (`CIVICGATE_OPEN311_JURISDICTION`); when set, another one is refused.
+    var open311Jurisdiction: String?
     /// Outbox throttle, messages per second.
     var smsRate = 50.0
     var smsMaxAttempts = 6
@@ -67,6 +69,12 @@ struct GatewayConfiguration: Sendable {
         c.smsAPIKey = value("CIVICGATE_SMS_API_KEY")
         c.smsSender = value("CIVICGATE_SMS_SENDER")
         if let v = value("CIVICGATE_MENUS") { c.menus = v }
+        if let v = value("CIVICGATE_OPEN311_JURISDICTION") {
+            guard (1...100).contains(v.count), v.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) }) else {
+                throw .invalid("CIVICGATE_OPEN311_JURISDICTION", v, "a domain-like name such as joburg.gov.za (letters, digits, '-', '_', '.')")
+            }
+            c.open311Jurisdiction = v
+        }
         if let v = value("CIVICGATE_LOCALES") { c.locales = v }
         if let v = value("CIVICGATE_PUBLIC_URL") {
             guard let url = URL(string: v), ["http", "https"].contains(url.scheme?.lowercased() ?? ""), url.host != nil else {

@@ -71,8 +71,10 @@ struct Serve: AsyncParsableCommand {
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         var services = wiring.web(registry: registry)
         services.figures = rollup
+        var web = WebConfiguration(host: c.host, port: c.port, security: c.security)
+        web.open311Jurisdiction = c.open311Jurisdiction
         let app = WebApp.application(
-            services, configuration: WebConfiguration(host: c.host, port: c.port, security: c.security),
+            services, configuration: web,
             services: [sweeper, escalator, surveyor, figures, purger, sender, MailSender(mailbox: wiring.staff, settings: c.smtp, clock: wiring.clock, logger: logger)], logger: logger,
             onServerRunning: { port in
                 FileHandle.standardOutput.write(Data("civicgate listening on http://\(host):\(port) (\(banner))\n".utf8))

@@ -120,9 +120,11 @@ struct Wiring {
     }
 
     func web(registry: PrometheusCollectorRegistry) -> WebServices {
-        WebServices(ussd: gateway, sms: sms, outbox: stores.outbox, clock: clock, statistics: stores.statistics,
-                    listing: stores.listing, organisations: stores.organisations, bulk: bulk,
-                    staff: stores.staff, registry: registry, health: health, deliverySignature: deliverySignature, buckets: stores.buckets)
+        var services = WebServices(ussd: gateway, sms: sms, outbox: stores.outbox, clock: clock, statistics: stores.statistics,
+                                   listing: stores.listing, organisations: stores.organisations, bulk: bulk,
+                                   staff: stores.staff, registry: registry, health: health, deliverySignature: deliverySignature, buckets: stores.buckets)
+        services.boundaries = definitions.boundaries
+        return services
     }
 
     /// The provider named by CIVICGATE_SMS_PROVIDER, checked for what it needs.

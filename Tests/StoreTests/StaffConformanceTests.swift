@@ -578,6 +578,63 @@ struct StaffWorld: Sendable {
     }
 
     @Test(arguments: StoreKind.available)
+    func aFrontEndsReportKeepsItsPointListsPublicUpdatesAndItsPersonIsPurgedExportedAndErased(_ kind: StoreKind) async throws {
+        try await StaffWorld.with(kind) { w async throws in
+            let (app, _) = try await w.organisations.organisations.add(name: "FixMyStreet", dailyQuota: 100, at: w.now)
+            let resident = MSISDN("+27821110005")!
+            let draws = TestReferences(seed: 99)
+            func report(_ details: ReporterDetails, reporter: MSISDN?) async throws -> Reference {
+                var draft = TicketDraft(reference: draws.next(), service: "water", fault: "leak", area: "soweto", address: "Corner",
+                                        description: "", channel: .open311, reporter: reporter, language: "en")
+                draft.location = GeoPoint(lat: -26.25, long: 27.88)
+                let ticket = w.engine.newTicket(draft, at: w.now, confirm: false)
+                return try #require(try await w.organisations.organisations.store([OrganisationReport(externalID: nil, ticket: ticket, details: details)],
+                                                                                for: app, quota: DailyQuota(limit: 100, since: w.now), redraw: { $0 },
+                                                                                summary: w.engine.createdSummary).first??.reference)
+            }
+            let pieter = ReporterDetails(email: "pieter@example.org", first_name: "Pieter", last_name: "Botha", media_url: "https://fms.example/1.jpeg",
+                                         attributes: ["title": "Mr"])
+            let first = try await report(pieter, reporter: resident)
+            let second = try await report(ReporterDetails(email: "anon@example.org"), reporter: nil)
+            #expect(try await w.staff.file(first, scope: nil)?.details == pieter)
+            var one = RequestFilter()
+            one.references = [first]
+            #expect(try await w.organisations.listing.requests(one).first?.location == GeoPoint(lat: -26.25, long: 27.88))
+
+            // Public updates: the acknowledgement and the public words; not the internal note, the re-route or a resident's update.
+            let start = w.now
+            w.organisations.clock.advance(10)
+            #expect(try await w.act(.acknowledge, on: first, scope: nil) == .done)
+            w.organisations.clock.advance(10)
+            #expect(try await w.act(.status(.inProgress, publicUpdate: nil, internalNote: "crew 7", expectedAt: nil), on: first, scope: nil) == .done)
+            #expect(try await w.act(.reroute(moe: "water", queue: "water-north", reason: "closer"), on: second, scope: nil) == .done)
+            #expect(try await w.act(.status(.resolved, publicUpdate: "Fixed", internalNote: nil, expectedAt: nil), on: first, scope: nil) == .done)
+            #expect(try await w.act(.residentUpdate(text: "Still leaking", reopen: true), on: first, scope: nil) == .done)
+            #expect(try await w.staff.ticket(first, moe: nil)?.status == "acknowledged", "reopened")
+            #expect(try await w.act(.residentUpdate(text: "  ", reopen: false), on: first, scope: nil) == .refused("An update needs a description."))
+            let updates = try await w.organisations.listing.publicUpdates(from: start, to: w.now.addingTimeInterval(1), limit: 100)
+            #expect(updates.map(\.status) == [.acknowledged, .resolved] && updates.last?.note == "Fixed" && updates.allSatisfy { $0.reference == first })
+            #expect(try await w.organisations.listing.publicUpdates(from: start, to: w.now.addingTimeInterval(1), limit: 1).count == 1)
+
+            // The person is part of a subject request about the number, and goes with its erasure.
+            let subjects = try #require(w.retention as? any SubjectStore)
+            #expect(try await subjects.subjectData(resident).tickets.first?.reporter_details == pieter)
+            _ = try await subjects.erase(resident, pseudonym: StaffWorld.pseudonyms.of(resident.e164), actor: "test", at: w.now)
+            #expect(try await w.staff.file(first, scope: nil)?.details == nil)
+            #expect(try await w.staff.file(second, scope: nil)?.details?.email == "anon@example.org", "another report's person stays")
+            // ...and with the purge of closed tickets' reporters a year on.
+            #expect(try await w.act(.status(.closed, publicUpdate: nil, internalNote: "done", expectedAt: nil), on: second, scope: nil) == .done)
+            w.organisations.clock.advance(400 * 86400)
+            let purge = Purge(store: try #require(w.retention), audit: w.staff, policy: RetentionPolicy(), pseudonyms: StaffWorld.pseudonyms,
+                              clock: w.organisations.clock)
+            _ = try await purge.run(dryRun: false)
+            #expect(try await w.staff.file(second, scope: nil)?.details == nil)
+            let cells = try #require(w.cellsContaining)
+            #expect(try await cells("example.org") == [], "no e-mail address left anywhere")
+        }
+    }
+
+    @Test(arguments: StoreKind.available)
     func aPurgeRemovesPersonalDataPastItsRetentionAndKeepsEveryFigure(_ kind: StoreKind) async throws {
         try await StaffWorld.with(kind) { w async throws in
             let resident = MSISDN("+27821110001")!

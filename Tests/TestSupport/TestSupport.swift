@@ -89,9 +89,13 @@ public struct TestGateway: Sendable {
 
 extension TestGateway {
     /// The routes' view of this world.
-    public var web: WebServices { WebServices(ussd: gateway, sms: sms, outbox: outbox, clock: clock, statistics: SQLiteStatistics(database),
-                                              listing: SQLiteRequestListing(database), organisations: organisations, bulk: bulk,
-                                              staff: staff, health: health, deliverySignature: deliverySignature) }
+    public var web: WebServices {
+        var services = WebServices(ussd: gateway, sms: sms, outbox: outbox, clock: clock, statistics: SQLiteStatistics(database),
+                                   listing: SQLiteRequestListing(database), organisations: organisations, bulk: bulk,
+                                   staff: staff, health: health, deliverySignature: deliverySignature)
+        services.boundaries = (try? shippedDefinitions().boundaries) ?? AreaBoundaries()
+        return services
+    }
 }
 
 extension TestGateway {

@@ -39,6 +39,9 @@ import Web
         "/api/v1/tickets/", "/console/?page=", "/console/?sort=", "/console/?status=", "/console/?area=", "/console/?service=",
         "/console/export.csv?page=", "/console/audit?page=", "/console/tickets/", "/sms/kannel?from=", "/sms/kannel?text=REPORT+",
         "/dlr/kannel?id=", "/dlr/kannel?status=1&id=", "/dlr/kannel?id=1&status=", "/console/?done=bulk-",
+        "/open311/v2/requests.xml?start_date=", "/open311/v2/servicerequestupdates.xml?start_date=", "/open311/v2/servicerequestupdates.json?end_date=",
+        "/open311/v2/services.xml?jurisdiction_id=", "/console/reports?status=", "/console/reports?page=", "/console/uploads/",
+        "/console/admin/users?done=",
     ]
 
     static let postPaths = [
@@ -46,12 +49,15 @@ import Web
         "/open311/v2/requests.json", "/api/v1/bulk-reports", "/api/v1/tickets/482109375/status", "/console/sign-in",
         "/console/sign-out", "/console/bulk", "/console/tickets/482109375/status", "/console/tickets/482109375/reroute",
         "/console/tickets/482109375/duplicate", "/console/tickets/482109375/assign", "/console/tickets/482109375/show-number",
+        "/open311/v2/requests.xml", "/open311/v2/servicerequestupdates.xml", "/console/uploads", "/console/admin/users",
+        "/console/admin/users/thandi/change", "/console/admin/organisations", "/console/admin/tokens/1/revoke",
     ]
 
     static let fields = [
         "sessionId", "serviceCode", "phoneNumber", "networkCode", "text", "from", "to", "id", "status", "date", "api_key",
         "service_code", "address_string", "lat", "long", "description", "attribute[area]", "page", "expected_date", "master",
         "moe", "queue", "reason", "assignee", "ref", "action", "back", "username", "password", "message", "visibility",
+        "service_request_id", "update_id", "email", "first_name", "media_url", "address_id", "jurisdiction_id", "role", "organisation", "name",
     ]
 
     @Test(.timeLimit(.minutes(5)))

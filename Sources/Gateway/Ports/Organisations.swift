@@ -30,11 +30,49 @@ public struct OrganisationReport: Sendable, Equatable {
     public var ticket: NewTicket
     /// The browser upload it came in, if any (its reports are listed by upload).
     public var upload: Int64?
+    /// Who reported it, as a front end says (FixMyStreet): kept beside the ticket, never public.
+    public var details: ReporterDetails?
 
-    public init(externalID: String?, ticket: NewTicket, upload: Int64? = nil) {
+    public init(externalID: String?, ticket: NewTicket, upload: Int64? = nil, details: ReporterDetails? = nil) {
         self.externalID = externalID
         self.ticket = ticket
         self.upload = upload
+        self.details = details
+    }
+}
+
+/// What a front end sends about the person reporting (FixMyStreet: e-mail, names, a photo's
+/// address, its own attributes). Personal data like a phone number: masked in the console until
+/// "Show number" (audited), never in public output, purged with the reporter's number, part of a
+/// subject request about that number.
+public struct ReporterDetails: Sendable, Equatable, Codable {
+    public var email: String?
+    public var first_name: String?
+    public var last_name: String?
+    public var media_url: String?
+    public var attributes: [String: String]
+
+    public init(email: String? = nil, first_name: String? = nil, last_name: String? = nil, media_url: String? = nil, attributes: [String: String] = [:]) {
+        func clean(_ s: String?, _ n: Int) -> String? { s.map { String($0.trimmingCharacters(in: .whitespacesAndNewlines).prefix(n)) }.flatMap { $0.isEmpty ? nil : $0 } }
+        (self.email, self.first_name, self.last_name, self.media_url) = (clean(email, 254), clean(first_name, 100), clean(last_name, 100), clean(media_url, 2000))
+        self.attributes = attributes
+    }
+
+    public var isEmpty: Bool { email == nil && first_name == nil && last_name == nil && media_url == nil && attributes.isEmpty }
+
+    /// As the console shows it before "Show number": initials and the e-mail's first letter and domain.
+    public var masked: String {
+        let initials = [first_name, last_name].compactMap { $0?.first.map { "\($0)." } }.joined(separator: " ")
+        let mail = email.map { e -> String in
+            let parts = e.split(separator: "@", maxSplits: 1)
+            return parts.count == 2 ? "\(parts[0].prefix(1))***@\(parts[1])" : "***"
+        }
+        return [initials.isEmpty ? nil : initials, mail, media_url == nil ? nil : "a photo"].compactMap { $0 }.joined(separator: ", ")
+    }
+
+    /// In full, for "Show number".
+    public var full: String {
+        [[first_name, last_name].compactMap { $0 }.joined(separator: " "), email ?? "", media_url ?? ""].filter { !$0.isEmpty }.joined(separator: ", ")
     }
 }
 
@@ -79,4 +117,16 @@ public protocol OrganisationStore: Sendable {
     /// Confirmations to one number are sent as one (`summary`) when there are several.
     func store(_ reports: [OrganisationReport], for organisation: Organisation, quota: DailyQuota,
                redraw: @escaping @Sendable (NewTicket) -> NewTicket, summary: @escaping ConfirmationSummary) async throws -> [Filed?]
+}
+
+/// Reporter details' attributes as the stores keep them (JSON text, nil when there are none).
+public enum ReporterDetailsCodec {
+    public static func attributes(_ d: ReporterDetails) -> String? {
+        d.attributes.isEmpty ? nil : (try? JSONEncoder().encode(d.attributes)).map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    public static func details(email: String?, first: String?, last: String?, media: String?, attributes: String?) -> ReporterDetails {
+        let parsed = attributes.flatMap { try? JSONDecoder().decode([String: String].self, from: Data($0.utf8)) } ?? [:]
+        return ReporterDetails(email: email, first_name: first, last_name: last, media_url: media, attributes: parsed)
+    }
 }

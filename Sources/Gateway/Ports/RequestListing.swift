@@ -6,11 +6,14 @@ public struct PublicRequest: Sendable, Equatable {
     public var ticket: PublicTicket
     public var address: String
     public var description: String
+    /// Where a map app put it.
+    public var location: GeoPoint?
 
-    public init(ticket: PublicTicket, address: String, description: String) {
+    public init(ticket: PublicTicket, address: String, description: String, location: GeoPoint? = nil) {
         self.ticket = ticket
         self.address = address
         self.description = description
+        self.location = location
     }
 }
 
@@ -39,6 +42,22 @@ public struct RequestFilter: Sendable, Equatable {
     public init() {}
 }
 
+/// A change a reporter was told of (a status with or without public words), or a ticket marked a
+/// duplicate, as FixMyStreet's `servicerequestupdates` lists them. Internal notes, re-routes and
+/// residents' own updates are not among them.
+public struct PublicUpdate: Sendable, Equatable {
+    public var id: Int64
+    public var reference: Reference
+    public var status: TicketStatus?
+    public var note: String?
+    public var at: Date
+    public init(id: Int64, reference: Reference, status: TicketStatus?, note: String?, at: Date) {
+        (self.id, self.reference, self.status, self.note, self.at) = (id, reference, status, note, at)
+    }
+}
+
 public protocol RequestListing: Sendable {
     func requests(_ filter: RequestFilter) async throws -> [PublicRequest]
+    /// Public updates from `from` (inclusive) to `to` (exclusive), oldest first.
+    func publicUpdates(from: Date, to: Date, limit: Int) async throws -> [PublicUpdate]
 }

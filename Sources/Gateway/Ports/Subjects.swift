@@ -19,6 +19,8 @@ public struct SubjectData: Sendable, Equatable, Encodable {
         public var reported_at: Date
         /// The public part of its history: what the reporter was told.
         public var updates: [Update]
+        /// What a front end said about the person with this report (e-mail, names, photo).
+        public var reporter_details: ReporterDetails?
     }
     public struct Update: Sendable, Equatable, Encodable {
         public var at: Date
@@ -66,7 +68,8 @@ extension SubjectData.Settings {
 }
 extension SubjectData.TicketEntry {
     public init(reference: String, service: String, fault: String, area: String, address: String, description: String, channel: String,
-                status: String, reportedAt: Date, updates: [SubjectData.Update]) {
+                status: String, reportedAt: Date, updates: [SubjectData.Update], details: ReporterDetails? = nil) {
+        self.reporter_details = details
         (self.reference, self.service, self.fault, self.area, self.address) = (reference, service, fault, area, address)
         (self.description, self.channel, self.status, self.reported_at, self.updates) = (description, channel, status, reportedAt, updates)
     }

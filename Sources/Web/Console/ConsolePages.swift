@@ -85,7 +85,7 @@ struct ConsolePages: Sendable {
 
     func isOverdue(_ t: QueueTicket, now: Date) -> Bool { t.isOverdue(at: now) }
 
-    func ticket(_ file: TicketFile, session: StaffSession, now: Date, number: MSISDN? = nil, flash: String? = nil, error: String? = nil) -> String {
+    func ticket(_ file: TicketFile, session: StaffSession, now: Date, reveal: Bool = false, flash: String? = nil, error: String? = nil) -> String {
         var context = row(for: file.ticket, now: now)
         let t = file.ticket
         context["csrf"] = session.csrf
@@ -98,8 +98,10 @@ struct ConsolePages: Sendable {
         context["reporters"] = file.reporters
         if let e = t.expectedAt { context["expected"] = text.day(e) }
         if let p = t.publicUpdate { context["publicUpdate"] = p }
-        if let m = file.reporter?.masked { context["masked"] = m }
-        if let number { context["number"] = number.e164 }
+        // The number and what a front end said about the person, masked until "Show number" (audited).
+        let masked = [file.reporter?.masked, file.details?.masked].compactMap { $0 }.filter { !$0.isEmpty }
+        if !masked.isEmpty { context["masked"] = masked.joined(separator: " · ") }
+        if reveal { context["number"] = [file.reporter?.e164, file.details?.full].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: " · ") }
         if let d = t.duplicateOf {
             context["duplicateOf"] = d
             context["duplicateOfGrouped"] = text.grouped(d)

@@ -168,10 +168,10 @@ struct ConsoleRoutes: Sendable {
     /// The page with the reporter's number in full, written to the audit log first.
     func showNumber(_ reference: Reference, session: StaffSession, address: String) async throws -> Response {
         guard let file = try await staff.file(reference, scope: scope(session)) else { return notFound(session) }
-        guard let number = file.reporter else { return html(pages.ticket(file, session: session, now: clock.now())) }
-        try await staff.audit(actor: session.user.username, action: "show number", reference: reference, detail: number.masked, address: address,
-                              at: clock.now())
-        return html(pages.ticket(file, session: session, now: clock.now(), number: number))
+        guard file.reporter != nil || file.details != nil else { return html(pages.ticket(file, session: session, now: clock.now())) }
+        try await staff.audit(actor: session.user.username, action: "show number", reference: reference,
+                              detail: file.reporter?.masked ?? file.details?.masked, address: address, at: clock.now())
+        return html(pages.ticket(file, session: session, now: clock.now(), reveal: true))
     }
 
     func scope(_ session: StaffSession) -> String? { session.user.role == .admin ? nil : session.user.moe }
