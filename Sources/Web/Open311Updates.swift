@@ -41,7 +41,7 @@ extension Open311Routes {
     func updates(_ request: Request, _ format: Open311Format) async throws -> Response {
         let q = request.uri.queryParameters
         if let refused = jurisdictionRefused(q["jurisdiction_id"].map(String.init), format) { return refused }
-        if let key = q["api_key"], !key.isEmpty, try await organisations?.authenticate(key: String(key)) == nil {
+        if let key = q["api_key"], !key.isEmpty, let organisations, try await organisations.authenticate(key: String(key)) == nil {
             return failure(403, "this api_key is not valid (updates are public: leave it out, or use a valid one)", format)
         }
         let now = clock?.now() ?? Date()

@@ -126,7 +126,7 @@ extension ConsoleRoutes {
     func accountScope(role: StaffUser.Role, form: FormBody) async throws -> Result<String, AccountProblem> {
         var organisation: Organisation?
         if role == .organisation {
-            guard let id = form["organisation"], Int64(id) != nil, let found = try await portal?.organisation(named: id) else {
+            guard let id = form["organisation"], let number = Int64(id), let found = try await portal?.organisation(named: id), found.id == number else {
                 return .failure(AccountProblem("Choose the organisation the member belongs to."))
             }
             organisation = found
