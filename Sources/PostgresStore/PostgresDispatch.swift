@@ -93,12 +93,7 @@ extension PostgresStaffStore {
         for try await r in try await client.query("SELECT reference FROM tickets WHERE duplicate_of = \(id) ORDER BY created_at", logger: logger)
             .decode(String.self) { duplicates.append(r) }
         let reporters = try await client.withConnection { try await Self.reporters(of: id, $0, logger: logger) }
-        var details: ReporterDetails?
-        for try await (email, first, last, media, attributes) in try await client.query("""
-            SELECT email, first_name, last_name, media_url, attributes FROM reporter_details WHERE ticket_id = \(id)
-            """, logger: logger).decode((String?, String?, String?, String?, String?).self) {
-            details = ReporterDetailsCodec.details(email: email, first: first, last: last, media: media, attributes: attributes)
-        }
+        let details = try await PostgresReporterDetails.fetch(client, ticketID: id, logger: logger)
         return TicketFile(ticket: ticket, history: history, duplicates: duplicates, reporters: reporters.count, reporter: reporter.flatMap { MSISDN($0) },
                           details: details)
     }

@@ -148,12 +148,7 @@ extension PostgresRetentionStore: SubjectStore {
             for try await (at, to, note) in try await client.query("""
                 SELECT at, to_status, note FROM ticket_events WHERE ticket_id = \(id) AND is_public ORDER BY at, id
                 """, logger: logger).decode((Date, String?, String?).self) { updates.append(SubjectData.Update(at: at, status: to, message: note)) }
-            var details: ReporterDetails?
-            for try await (email, first, last, media, attributes) in try await client.query("""
-                SELECT email, first_name, last_name, media_url, attributes FROM reporter_details WHERE ticket_id = \(id)
-                """, logger: logger).decode((String?, String?, String?, String?, String?).self) {
-                details = ReporterDetailsCodec.details(email: email, first: first, last: last, media: media, attributes: attributes)
-            }
+            let details = try await PostgresReporterDetails.fetch(client, ticketID: id, logger: logger)
             tickets.append(SubjectData.TicketEntry(reference: reference, service: service, fault: fault, area: area, address: address, description: description,
                                                    channel: channel, status: status, reportedAt: created, updates: updates, details: details))
         }

@@ -126,9 +126,7 @@ extension SQLiteRetentionStore: SubjectStore {
                 """, arguments: [n]).map { row in
                 let updates = try Row.fetchAll(db, sql: "SELECT at, to_status, note FROM ticket_events WHERE ticket_id = ? AND is_public ORDER BY at, id",
                                                arguments: [row[0] as Int64]).map { SubjectData.Update(at: $0[0], status: $0[1], message: $0[2]) }
-                let details = try Row.fetchOne(db, sql: "SELECT email, first_name, last_name, media_url, attributes FROM reporter_details WHERE ticket_id = ?",
-                                               arguments: [row[0] as Int64])
-                    .map { ReporterDetailsCodec.details(email: $0[0], first: $0[1], last: $0[2], media: $0[3], attributes: $0[4]) }
+                let details = try ReporterDetailRows.fetch(db, ticketID: row[0])
                 return SubjectData.TicketEntry(reference: row[1], service: row[2], fault: row[3], area: row[4], address: row[5], description: row[6],
                                                channel: row[7], status: row[8], reportedAt: row[9], updates: updates, details: details)
             }

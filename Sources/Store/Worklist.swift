@@ -65,8 +65,7 @@ extension SQLiteStaffStore {
                 TicketEvent(at: $0[0], kind: $0[1], fromStatus: $0[2], toStatus: $0[3], note: $0[4], isPublic: $0[5], actor: $0[6])
             }
             let duplicates = try String.fetchAll(db, sql: "SELECT reference FROM tickets WHERE duplicate_of = ? ORDER BY created_at", arguments: [id])
-            let details = try Row.fetchOne(db, sql: "SELECT email, first_name, last_name, media_url, attributes FROM reporter_details WHERE ticket_id = ?",
-                                           arguments: [id]).map { ReporterDetailsCodec.details(email: $0[0], first: $0[1], last: $0[2], media: $0[3], attributes: $0[4]) }
+            let details = try ReporterDetailRows.fetch(db, ticketID: id)
             return TicketFile(ticket: ticket, history: history, duplicates: duplicates,
                               reporters: try TicketActions.reporters(db, of: id).count,
                               reporter: (row[1] as String?).flatMap { MSISDN($0) }, details: details)
