@@ -9,7 +9,7 @@ administrator, then, at 1366x768:
   - the water dispatcher acknowledges one of those reports;
   - the member finds that report in the list, with its status, filtering by status.
 axe-core (from the PyPI package axe-core-python, its axe.min.js injected into each page) checks
-the sign-in, queue, ticket, upload form, upload result, report list and administration pages for
+the sign-in, queue, dashboard, incidents, ticket, upload form, upload result, report list and administration pages for
 the WCAG 2.0/2.1 A and AA rules; any serious or critical violation fails. A keyboard check tabs
 through the upload page and requires a visible focus outline on each stop.
 Screenshots of the upload result and the report list are saved in OUTDIR.
@@ -166,6 +166,10 @@ def main():
         # The water dispatcher acknowledges walk-004.
         sign_in(driver, base, "water.dispatcher")
         axe.check("queue")
+        for page in ["/console/dashboard", "/console/incidents"]:
+            driver.get(base + page)
+            axe.check(page)
+        driver.get(base + "/console/")
         driver.get(f"{base}/console/tickets/{water}")
         axe.check("ticket")
         navigate(driver, driver.find_element(By.CSS_SELECTOR, f"form[action='/console/tickets/{water}/acknowledge'] button"))
