@@ -109,6 +109,15 @@ struct Checker {
         }
     }
 
+    /// Replies that can be a number's first (so end with the privacy line): the keyword answers.
+    static let firstReplies = ["sms.help", "sms.report_done", "sms.report_usage", "sms.status_usage", "sms.language_set", "sms.language_usage",
+                               "sms.late_usage", "sms.late_recorded", "sms.survey_thanks", "sms.survey_reopened", "common.report_limit"]
+
+    /// The segments of a reply with the first contact's privacy line after it, as `SmsGateway` sends it.
+    static func withPrivacyLine(_ reply: String, _ locale: LocaleStrings) -> Int {
+        SMSMeasure.of(SMSMeasure.cheapest(reply + "\n" + (locale.strings["main.privacy"] ?? ""))).segments
+    }
+
     /// Every screen fits the budget with the longest real data. Returns notes for `menus check`.
     mutating func checkScreens(_ engine: FlowEngine, files: [String: String]) -> [String] {
         var notes: [String] = []
@@ -126,6 +135,14 @@ struct Checker {
                     file: flowPath, line: mark?.line, column: mark?.column,
                     place: "state '\(sample.state)', locale '\(sample.locale)' (\(files[sample.locale] ?? "")), \(sample.variant)",
                     message: (sms ? "reply is \(segments) SMS segments, over 3:" : "screen is \(sample.cost) GSM-7 characters, over the \(engine.settings.screenBudget) budget:") + "\n    \(sample.text.replacingOccurrences(of: "\n", with: "\n    "))"))
+            }
+            // A number's first message may open a flow at a keyword's state: its reply then carries the privacy line too.
+            if sms, engine.flow.keywords.values.contains(sample.state) {
+                let first = Self.withPrivacyLine(sample.text, engine.locales.locale(sample.locale))
+                if first > 3 {
+                    problems.append(DefinitionProblem(file: flowPath, place: "state '\(sample.state)', locale '\(sample.locale)', first contact",
+                                                      message: "reply with main.privacy is \(first) SMS segments, over 3"))
+                }
             }
             if (worst[sample.locale]?.cost ?? -1) < sample.cost { worst[sample.locale] = sample }
         }
@@ -154,6 +171,14 @@ struct Checker {
                 values["fault"] = locale.strings.filter { $0.key.hasPrefix("fault.") }.values.max { $0.count < $1.count }
                 values["service"] = locale.strings.filter { $0.key.hasPrefix("service.") }.values.max { $0.count < $1.count }
                 (values["message_days"], values["number_days"], values["code"]) = ("36500", "36500", "999999")
+                for key in Self.firstReplies {
+                    guard let template = locale.strings[key] else { continue }
+                    let first = Self.withPrivacyLine(Template.fill(template, values), locale)
+                    if first > 3 {
+                        problems.append(DefinitionProblem(file: files[locale.code] ?? locale.code, place: "key '\(key)', first contact",
+                                                          message: "reply with main.privacy is \(first) SMS segments, over 3"))
+                    }
+                }
                 var parts: [String] = []
                 for (key, template) in locale.strings.sorted(by: { $0.key < $1.key }) where key.hasPrefix("sms.") {
                     let measure = SMSMeasure.of(SMSMeasure.cheapest(Template.fill(template, values)))

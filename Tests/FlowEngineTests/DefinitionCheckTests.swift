@@ -21,6 +21,29 @@ import Testing
         }
     }
 
+    @Test func aFirstReplyThatThePrivacyLineWouldPushPastThreeSMSIsRejected() throws {
+        let fm = FileManager.default
+        let dir = fm.temporaryDirectory.appendingPathComponent("civicgate-first-contact-\(UUID().uuidString)")
+        defer { try? fm.removeItem(at: dir) }
+        try fm.createDirectory(at: dir, withIntermediateDirectories: true)
+        for folder in ["menus", "locales"] {
+            try fm.copyItem(at: repositoryRoot.appendingPathComponent(folder), to: dir.appendingPathComponent(folder))
+        }
+        let en = dir.appendingPathComponent("locales/en.yaml")
+        let lines = try String(contentsOf: en, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false).map { line in
+            // 440 characters: three SMS alone, a fourth with the privacy line.
+            line.hasPrefix("  sms.help:") ? "  sms.help: \"" + String(repeating: "Send REPORT. ", count: 34) + "Thanks.\"" : String(line)
+        }
+        try lines.joined(separator: "\n").write(to: en, atomically: true, encoding: .utf8)
+        do {
+            _ = try Definitions.load(menus: dir.appendingPathComponent("menus").path, locales: dir.appendingPathComponent("locales").path)
+            Issue.record("accepted")
+        } catch {
+            #expect(error.description.contains("locales/en.yaml: key 'sms.help', first contact: reply with main.privacy is 4 SMS segments, over 3"),
+                    "\(error.description)")
+        }
+    }
+
     @Test func minimalValidFixturePasses() throws {
         let dir = Self.fixtures.appendingPathComponent("valid-minimal")
         _ = try Definitions.load(menus: dir.appendingPathComponent("menus").path, locales: dir.appendingPathComponent("locales").path)
