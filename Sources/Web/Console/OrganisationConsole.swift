@@ -76,15 +76,17 @@ extension ConsoleRoutes {
 
     /// A member of an active organisation; nil (sign in again) when signed out or the organisation
     /// was revoked; any other role gets the 404 page.
-    func member(_ request: Request) async throws -> (StaffSession, Organisation)? {
-        guard let session = try await anySession(request) else { return nil }
+    func member(_ request: Request, signedIn known: StaffSession? = nil) async throws -> (StaffSession, Organisation)? {
+        var session = known
+        if session == nil { session = try await anySession(request) }
+        guard let session else { return nil }
         guard session.user.role == .organisation, let id = session.user.organisation, let portal else { throw ConsoleNotFound(page: notFound(session)) }
         guard let organisation = try await portal.organisation(named: String(id)), organisation.id == id, organisation.revokedAt == nil else { return nil }
         return (session, organisation)
     }
 
     func organisationReports(_ request: Request, _ session: StaffSession) async throws -> Response {
-        guard let (session, organisation) = try await member(request) else { return signInPage() }
+        guard let (session, organisation) = try await member(request, signedIn: session) else { return signInPage() }
         let filters = OrganisationReportFilters(parameters(request), catalogue: engine.catalogue)
         var query = filters.query
         query.pageSize += 1  // one more tells whether there is a next page
