@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "civicgate", targets: ["civicgate"]),
+        .executable(name: "hop-benchmark", targets: ["HopBenchmark"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -80,6 +81,11 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // One USSD hop in-process (parse, gateway, store, render): `swift run -c release hop-benchmark`.
+        .executableTarget(name: "HopBenchmark", dependencies: [
+            "Channels", "Store", "FlowDefinitions", "Gateway", "Domain",
+            .product(name: "Logging", package: "swift-log"),
+        ], path: "Benchmarks/HopBenchmark"),
         // Shared by the test targets: a gateway over the shipped menus, a test clock, seeded references.
         .target(name: "TestSupport", dependencies: [
             "Domain", "FlowEngine", "FlowDefinitions", "Gateway", "Store", "Web", "PostgresStore",

@@ -109,7 +109,7 @@ public struct FlowEngine: Sendable {
         guard !session.ended, let state = flow.states[session.state] else {
             return enter(flow.start, &run, context)
         }
-        let input = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        let input = Self.trimmed(raw)
         if input == "00", canGoHome(session) {
             run.session.trail = []
             return enter(flow.start, &run, context)
@@ -344,5 +344,15 @@ public struct FlowEngine: Sendable {
             guard input.count == 1, let n = Int(input), (1...6).contains(n) else { return nil }
             return n == 6 ? "0" : input
         }
+    }
+}
+
+extension FlowEngine {
+    /// The input without surrounding spaces and line breaks (as `trimmingCharacters(in:
+    /// .whitespacesAndNewlines)`, without Foundation's bridging on every hop).
+    static func trimmed(_ raw: String) -> String {
+        guard let first = raw.firstIndex(where: { !$0.isWhitespace && !$0.isNewline }),
+              let last = raw.lastIndex(where: { !$0.isWhitespace && !$0.isNewline }) else { return "" }
+        return String(raw[first...last])
     }
 }

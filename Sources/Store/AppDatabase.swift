@@ -5,14 +5,17 @@ import GRDB
 ///
 /// Durability: the writer runs with `synchronous = NORMAL`, which in WAL mode survives a killed
 /// process (every commit is in the WAL file before the commit returns) but not a power cut.
-/// Transactions that create a ticket are followed, before the reply leaves, by a tiny commit under
-/// `synchronous = FULL`, which fsyncs the WAL and with it the ticket: a reference shown to a
-/// resident survives power loss too, and ordinary hops do not pay an fsync each.
+/// Transactions that create a ticket commit under `synchronous = FULL`, which fsyncs the WAL
+/// before the commit returns, and so before the reply leaves: a reference shown to a resident
+/// survives power loss too, and ordinary hops do not pay an fsync each.
 public struct AppDatabase: Sendable {
     public let writer: any DatabaseWriter
+    /// Sessions in progress, held in memory and saved behind (see `LiveSessions`).
+    public let live: LiveSessions
 
     public init(_ writer: any DatabaseWriter) throws {
         self.writer = writer
+        self.live = LiveSessions(writer: writer)
         try Self.migrator.migrate(writer)
     }
 
@@ -47,14 +50,13 @@ public struct AppDatabase: Sendable {
         try AppDatabase(DatabaseQueue())
     }
 
-    /// Makes everything committed so far durable against power loss (see the type's comment).
-    static func syncCommitted(_ db: Database) throws {
+    /// Runs `body`, whose transaction then commits durably against power loss: the WAL, and
+    /// everything committed before, is fsynced before the commit returns (see the type's comment).
+    static func durably<T>(_ db: Database, when durable: Bool = true, _ body: () throws -> T) throws -> T {
+        guard durable else { return try body() }
         try db.execute(sql: "PRAGMA synchronous = FULL")
         defer { try? db.execute(sql: "PRAGMA synchronous = NORMAL") }
-        try db.inTransaction(.immediate) {
-            try db.execute(sql: "UPDATE store_meta SET durable_syncs = durable_syncs + 1")
-            return .commit
-        }
+        return try body()
     }
 }
 

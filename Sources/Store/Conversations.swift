@@ -4,38 +4,63 @@ import Foundation
 import Gateway
 import GRDB
 
-/// The `ConversationStore` on SQLite: reads on the pool's readers, in parallel; each hop's writes in one
-/// immediate transaction on the single writer, guarded by the session's version.
+/// The `ConversationStore` on SQLite. Sessions in progress are read and, when a hop changes
+/// nothing else, written in memory (`LiveSessions`); every other write is one immediate
+/// transaction on the single writer, with the hop's session in it.
 public struct SQLiteConversationStore: ConversationStore {
     let database: AppDatabase
+    var live: LiveSessions { database.live }
 
     public init(_ database: AppDatabase) { self.database = database }
 
-    /// Reads in place on the calling thread from the pool's readers: readers do not wait for each
-    /// other or for the writer in WAL mode, and a hop's reads take tens of microseconds, less than
-    /// the two thread switches of GRDB's async API (measured in scripts/bench-ussd.sh).
+    /// The hop's decision, first from memory alone; when it needs more than its session, again
+    /// inside a read on the calling thread from the pool's readers (in WAL mode readers wait
+    /// neither for each other nor for the writer, and a hop's reads take tens of microseconds,
+    /// less than the two thread switches of GRDB's async API). A session being written by
+    /// another request's transaction is waited for, then read as committed.
     public func read<T: Sendable>(_ body: @escaping @Sendable (any ConversationReads) throws -> T) async throws -> T {
-        try readInPlace(body)
+        while true {
+            do {
+                do {
+                    return try body(MemoryReads(live: live))
+                } catch LiveSessions.Miss.database {
+                    return try readInPlace(body)
+                }
+            } catch LiveSessions.Miss.pending(let key) {
+                await live.settled(key)
+            }
+        }
     }
 
     private func readInPlace<T>(_ body: (any ConversationReads) throws -> T) throws -> T {
-        try database.writer.read { db in try body(SQLiteConversationTransaction(db: db)) }
+        try database.writer.read { db in try body(SQLiteConversationTransaction(db: db, live: live)) }
     }
 
     public func write(_ hop: HopWrite) async throws -> HopWriteOutcome {
-        let state = try hop.session.map { try SessionRows.encode($0.session) }
+        guard let session = hop.session else { return try await transaction(hop) }
+        if hop.changesOnlyTheSession { return live.advance(session) ? .committed : .sessionChanged }
+        guard live.reserve(session) else { return .sessionChanged }
+        var outcome = HopWriteOutcome.sessionChanged
+        defer { live.settle(session, committed: outcome == .committed) }
+        outcome = try await transaction(hop)
+        return outcome
+    }
+
+    /// Everything the hop stores, in one transaction; a reference or a promise to tell shown to a
+    /// caller is on disk (its commit fsyncs the WAL) before the reply leaves.
+    private func transaction(_ hop: HopWrite) async throws -> HopWriteOutcome {
+        let state = hop.session.map { SessionCodec.encode($0.session) }
         return try await database.writer.writeWithoutTransaction { db in
-            let tx = SQLiteConversationTransaction(db: db)
+            let tx = SQLiteConversationTransaction(db: db, live: live)
             var outcome = HopWriteOutcome.committed
-            try db.inTransaction(.immediate) {
+            // A reference or a promise to tell shown to a caller: the commit fsyncs.
+            let durable = hop.ticket != nil || hop.attachment != nil
+            try AppDatabase.durably(db, when: durable) { try db.inTransaction(.immediate) {
                 if let inbound = hop.inbound, !(try InboundRows.record(db, inbound)) {
                     outcome = .sessionChanged  // delivered twice: the reread sees it and does nothing
                     return .rollback
                 }
-                if let session = hop.session, let state, !(try SessionRows.save(db, session, state: state)) {
-                    outcome = .sessionChanged
-                    return .rollback
-                }
+                if let session = hop.session, let state { _ = try SessionRows.save(db, session, state: state, replacing: false) }
                 if let key = hop.retire { try tx.retire(sessionKey: key) }
                 if let msisdn = hop.msisdn {
                     if hop.firstContact { try SubscriberRows.recordContact(db, msisdn, at: hop.at) }
@@ -58,22 +83,28 @@ public struct SQLiteConversationStore: ConversationStore {
                 if let answer = hop.surveyAnswer { try TicketActions.record(answer, at: hop.at, db) }
                 if let attachment = hop.attachment { try IncidentRows.attach(db, attachment, at: hop.at) }
                 return .commit
-            }
-            // A reference or a promise to tell shown to a caller is on disk before the reply leaves.
-            if outcome == .committed, hop.ticket != nil || hop.attachment != nil { try AppDatabase.syncCommitted(db) }
+            } }
+            if outcome == .committed, let key = hop.retire { live.retire(key) }
             return outcome
         }
     }
 
     /// One transaction with every read and write, for seeding and inspecting in tests and tools.
     public func transaction<T: Sendable>(_ body: @escaping @Sendable (any ConversationTransaction) throws -> T) async throws -> T {
-        try await database.writer.write { db in try body(SQLiteConversationTransaction(db: db)) }
+        try await database.writer.write { db in
+            try live.save(db)
+            return try body(SQLiteConversationTransaction(db: db, live: live))
+        }
     }
+
+    public func saveHeldSessions() async throws { try await live.saveNow() }
 
     public func sweepSessions(updatedBefore before: Date) async throws -> Int {
         try await database.writer.write { db in
+            try live.save(db)
             try db.execute(sql: "DELETE FROM ussd_sessions WHERE updated_at < ?", arguments: [before])
             let swept = db.changesCount
+            live.forget(updatedBefore: before)
             // Console sessions end after minutes idle; rows unused for a day longer are only litter.
             try db.execute(sql: "DELETE FROM staff_sessions WHERE last_seen_at < ?", arguments: [before.addingTimeInterval(-86400)])
             try db.execute(sql: "DELETE FROM sign_in_failures WHERE last_at < ?", arguments: [before.addingTimeInterval(-86400)])
@@ -90,8 +121,6 @@ public protocol ConversationTransaction: ConversationReads {
 }
 
 enum SessionRows {
-    static func encode(_ session: Session) throws -> String { SessionCodec.encode(session) }
-
     /// The columns `decode` reads, by position (faster than by name on every hop).
     static let columns = "key, msisdn, service_code, state, last_text, last_reply, last_reply_final, resumable, version, created_at, updated_at"
 
@@ -105,43 +134,63 @@ enum SessionRows {
             createdAt: row[9], updatedAt: row[10])
     }
 
-    /// Inserts a new session, or updates one still at the version it was read at. False when
-    /// another request got there first.
-    static func save(_ db: Database, _ s: StoredSession, state: String) throws -> Bool {
-        let values: StatementArguments = [s.msisdn.e164, s.serviceCode, state, s.lastText, s.lastReply?.text, s.lastReply?.isFinal,
-                                          s.resumable, s.version, s.createdAt, s.updatedAt, s.key]
-        if s.version <= 1 {
-            try db.cachedStatement(sql: """
-                INSERT INTO ussd_sessions (msisdn, service_code, state, last_text, last_reply, last_reply_final, resumable, version, created_at, updated_at, key)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING
-                """).execute(arguments: values)
-        } else {
+    /// Writes the session: `replacing` updates its row only if it is still there (false when it
+    /// is not: erased or purged meanwhile); otherwise inserts or replaces the row. The version
+    /// was checked in memory (`LiveSessions`) before.
+    static func save(_ db: Database, _ s: StoredSession, state: String? = nil, replacing: Bool) throws -> Bool {
+        let values: StatementArguments = [s.msisdn.e164, s.serviceCode, state ?? SessionCodec.encode(s.session), s.lastText, s.lastReply?.text,
+                                          s.lastReply?.isFinal, s.resumable, s.version, DatabaseDate.text(s.createdAt),
+                                          DatabaseDate.text(s.updatedAt), s.key]
+        if replacing {
             try db.cachedStatement(sql: """
                 UPDATE ussd_sessions SET msisdn = ?, service_code = ?, state = ?, last_text = ?, last_reply = ?, last_reply_final = ?,
                     resumable = ?, version = ?, created_at = ?, updated_at = ?
-                WHERE key = ? AND version = ?
-                """).execute(arguments: values + [s.version - 1])
+                WHERE key = ?
+                """).execute(arguments: values)
+            return db.changesCount == 1
         }
-        return db.changesCount == 1
+        try db.cachedStatement(sql: """
+            INSERT INTO ussd_sessions (msisdn, service_code, state, last_text, last_reply, last_reply_final, resumable, version,
+                created_at, updated_at, key)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (key) DO UPDATE SET msisdn = excluded.msisdn, service_code = excluded.service_code, state = excluded.state,
+                last_text = excluded.last_text, last_reply = excluded.last_reply, last_reply_final = excluded.last_reply_final,
+                resumable = excluded.resumable, version = excluded.version, created_at = excluded.created_at, updated_at = excluded.updated_at
+            """).execute(arguments: values)
+        return true
     }
 }
 
+/// A hop's reads on the database; sessions held in memory supersede their rows.
 final class SQLiteConversationTransaction: ConversationTransaction {
     let db: Database
+    let live: LiveSessions
 
-    init(db: Database) { self.db = db }
+    init(db: Database, live: LiveSessions) {
+        self.db = db
+        self.live = live
+    }
 
     func session(key: String) throws -> StoredSession? {
-        try Row.fetchOne(db.cachedStatement(sql: "SELECT \(SessionRows.columns) FROM ussd_sessions WHERE key = ?"), arguments: [key])
-            .flatMap(SessionRows.decode)
+        switch live.lookup(key) {
+        case .hit(let stored): return stored
+        case .pending: throw LiveSessions.Miss.pending(key)
+        case .miss:
+            let stored = try Row.fetchOne(db.cachedStatement(sql: "SELECT \(SessionRows.columns) FROM ussd_sessions WHERE key = ?"), arguments: [key])
+                .flatMap(SessionRows.decode)
+            if let stored { live.load(stored) }
+            return stored
+        }
     }
 
     func unfinishedSession(of msisdn: MSISDN, since: Date, excluding key: String) throws -> StoredSession? {
-        try Row.fetchOne(db.cachedStatement(sql: """
+        let held = live.sessions(of: msisdn)
+        let saved = try Row.fetchAll(db.cachedStatement(sql: """
             SELECT \(SessionRows.columns) FROM ussd_sessions
             WHERE msisdn = ? AND resumable = 1 AND updated_at >= ? AND key <> ?
-            ORDER BY updated_at DESC LIMIT 1
-            """), arguments: [msisdn.e164, since, key]).flatMap(SessionRows.decode)
+            ORDER BY updated_at DESC LIMIT 8
+            """), arguments: [msisdn.e164, DatabaseDate.text(since), key]).compactMap(SessionRows.decode).filter { !held.keys.contains($0.key) }
+        return (held.settled.filter { $0.resumable && $0.updatedAt >= since && $0.key != key } + saved).max { $0.updatedAt < $1.updatedAt }
     }
 
     func retire(sessionKey: String) throws {
@@ -153,10 +202,10 @@ final class SQLiteConversationTransaction: ConversationTransaction {
     }
 
     func setLanguage(_ code: String, for msisdn: MSISDN, at: Date) throws {
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             INSERT INTO subscribers (msisdn, language, updated_at) VALUES (?, ?, ?)
             ON CONFLICT (msisdn) DO UPDATE SET language = excluded.language, updated_at = excluded.updated_at
-            """, arguments: [msisdn.e164, code, at])
+            """).execute(arguments: [msisdn.e164, code, DatabaseDate.text(at)])
     }
 
     func referenceExists(_ reference: Reference) throws -> Bool {
@@ -195,7 +244,7 @@ final class SQLiteConversationTransaction: ConversationTransaction {
         // tickets_reporter (reporter, created_at) serves this.
         try Int.fetchOne(db.cachedStatement(sql: """
             SELECT COUNT(*) FROM tickets WHERE reporter = ? AND created_at >= ? AND channel IN ('ussd', 'sms')
-            """), arguments: [msisdn.e164, since]) ?? 0
+            """), arguments: [msisdn.e164, DatabaseDate.text(since)]) ?? 0
     }
 
     func chaseFacts(_ reference: Reference, by msisdn: MSISDN, since: Date) throws -> ChaseFacts? {

@@ -7,6 +7,7 @@ import GRDB
 /// The `outbox` table.
 enum OutboxRows {
     static func enqueue(_ db: Database, _ m: OutboundSMS, ticketID: Int64?, at: Date) throws {
+        let at = DatabaseDate.text(at)
         try db.cachedStatement(sql: """
             INSERT INTO outbox (ticket_id, msisdn, body, even_if_opted_out, next_attempt_at, created_at, updated_at)
             VALUES (?, ?, ?, ?, ?, ?, ?)

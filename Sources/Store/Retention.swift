@@ -57,6 +57,7 @@ public struct SQLiteRetentionStore: RetentionStore {
 
     public func purgeable(_ c: RetentionPolicy.DataClass, before: Date) async throws -> Int {
         let (table, _, condition) = Self.due(c)
+        if c == .sessions { try await database.live.saveNow() }
         return try await database.writer.read { db in
             var n = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table) WHERE \(condition)", arguments: [before]) ?? 0
             if c == .reporterNumbers {
@@ -74,8 +75,11 @@ public struct SQLiteRetentionStore: RetentionStore {
         return try await database.writer.write { db in
             switch c {
             case .sessions, .staffSessions, .audit:
+                if c == .sessions { try database.live.save(db) }
                 try db.execute(sql: "DELETE FROM \(table) WHERE \(key) IN (SELECT \(key) FROM \(table) WHERE \(condition) LIMIT ?2)", arguments: [before, limit])
-                return PurgeBatch(count: db.changesCount, last: nil)
+                let count = db.changesCount
+                if c == .sessions { database.live.forget(updatedBefore: before) }
+                return PurgeBatch(count: count, last: nil)
             case .subscribers:
                 let numbers = try String.fetchAll(db, sql: "SELECT msisdn FROM subscribers WHERE \(condition) LIMIT ?2", arguments: [before, limit])
                 for n in numbers { try Self.hideSubscriber(db, n, pseudonyms.of(n), at: before) }
@@ -118,6 +122,7 @@ public struct SQLiteRetentionStore: RetentionStore {
 extension SQLiteRetentionStore: SubjectStore {
     public func subjectData(_ number: MSISDN) async throws -> SubjectData {
         let n = number.e164
+        try await database.live.saveNow()
         return try await database.writer.read { db in
             let settings = try Row.fetchOne(db, sql: "SELECT language, opted_out FROM subscribers WHERE msisdn = ?", arguments: [n])
                 .map { SubjectData.Settings(language: $0[0], optedOut: $0[1]) }
@@ -170,8 +175,10 @@ extension SQLiteRetentionStore: SubjectStore {
             try db.execute(sql: "UPDATE OR IGNORE incident_residents SET msisdn = ? WHERE msisdn = ?", arguments: [pseudonym, n])
             changed += db.changesCount
             try db.execute(sql: "DELETE FROM incident_residents WHERE msisdn = ?", arguments: [n])
+            try database.live.save(db)
             try db.execute(sql: "DELETE FROM ussd_sessions WHERE msisdn = ?", arguments: [n])
             changed += db.changesCount
+            database.live.forget(number)
             // STOP and language survive under the pseudonym.
             try Self.hideSubscriber(db, n, pseudonym, at: at)
             changed += db.changesCount

@@ -9,7 +9,8 @@ public struct SQLiteStatistics: OperationalStatistics {
     public init(_ database: AppDatabase) { self.database = database }
 
     public func readings(now: Date) async throws -> [GaugeReading] {
-        try await database.writer.read { db in
+        try await database.live.saveNow()  // sessions in progress count too
+        return try await database.writer.read { db in
             var out: [GaugeReading] = []
             let open = WorklistQuery.open.map { "'\($0.rawValue)'" }.joined(separator: ", ")
             for row in try Row.fetchAll(db, sql: """

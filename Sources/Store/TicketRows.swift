@@ -35,18 +35,20 @@ enum TicketRows {
     @discardableResult
     static func insert(_ db: Database, _ t: NewTicket) throws -> Int64 {
         let d = t.draft
+        let created = DatabaseDate.text(t.createdAt)
         try db.cachedStatement(sql: """
             INSERT INTO tickets (reference, service, fault, area, address, description, moe, queue, status, channel, reporter, language,
                                  created_at, updated_at, due_at, acknowledge_due_at, lat, long)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """).execute(arguments: [d.reference.digits, d.service, d.fault, d.area, d.address, d.description, t.destination.moe,
                              t.destination.queue, TicketStatus.new.rawValue, d.channel.rawValue, d.reporter?.e164, d.language,
-                             t.createdAt, t.createdAt, t.dueAt, t.acknowledgeDueAt, d.location?.lat, d.location?.long])
+                             created, created, t.dueAt.map(DatabaseDate.text), t.acknowledgeDueAt.map(DatabaseDate.text),
+                             d.location?.lat, d.location?.long])
         let id = db.lastInsertedRowID
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             INSERT INTO ticket_events (ticket_id, at, kind, to_status, note, is_public, actor)
             VALUES (?, ?, 'created', 'new', ?, 0, ?)
-            """, arguments: [id, t.createdAt, "routed to \(t.destination.moe)/\(t.destination.queue)", d.channel.rawValue])
+            """).execute(arguments: [id, created, "routed to \(t.destination.moe)/\(t.destination.queue)", d.channel.rawValue])
         try IncidentRows.linkIfCovered(db, ticketID: id, d, at: t.createdAt)
         if let reporter = d.reporter, let body = t.confirmation {
             try OutboxRows.enqueue(db, OutboundSMS(to: reporter, body: body), ticketID: id, at: t.createdAt)

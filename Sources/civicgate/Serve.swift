@@ -80,6 +80,8 @@ struct Serve: AsyncParsableCommand {
                 FileHandle.standardOutput.write(Data("civicgate listening on http://\(host):\(port) (\(banner))\n".utf8))
             })
         try await app.runService()
+        // Stopped: sessions that only moved since the last save round go to disk too.
+        try await wiring.stores.conversations.saveHeldSessions()
     }
 }
 

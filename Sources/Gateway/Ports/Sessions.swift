@@ -101,6 +101,15 @@ public struct HopWrite: Sendable, Equatable {
     }
 }
 
+extension HopWrite {
+    /// Only the session moved: nothing a resident was promised, no setting, no message. A store
+    /// may keep such a write in memory for a moment (SQLite's `LiveSessions`).
+    public var changesOnlyTheSession: Bool {
+        retire == nil && language == nil && ticket == nil && messages.isEmpty && optOut == nil && helpSentAt == nil && !firstContact
+            && inbound == nil && chase == nil && surveyAnswer == nil && attachment == nil
+    }
+}
+
 public enum HopWriteOutcome: Sendable, Equatable {
     case committed
     /// Another request wrote the session after this one read it: read again.
@@ -117,6 +126,12 @@ public protocol ConversationStore: Sendable {
     func write(_ hop: HopWrite) async throws -> HopWriteOutcome
     /// Deletes sessions not touched since `before`; returns how many.
     func sweepSessions(updatedBefore before: Date) async throws -> Int
+    /// Saves sessions the store holds in memory (SQLite's `LiveSessions`), as the server stops.
+    func saveHeldSessions() async throws
+}
+
+extension ConversationStore {
+    public func saveHeldSessions() async throws {}
 }
 
 /// A reporter's "it is late", as the store records it in the hop's transaction.

@@ -1,0 +1,73 @@
+import Foundation
+import Gateway
+import GRDB
+
+/// Saving the sessions held in memory: rounds in the background, and at once before anything
+/// that reads or deletes sessions on disk (erasure, retention, the sweeper, statistics, shutdown).
+extension LiveSessions {
+    /// Saves every session newer than its row, in the caller's write transaction. Ended sessions
+    /// then leave memory, and beyond `capacity` the least recently used saved ones.
+    func save(_ db: Database) throws {
+        let batch = state.withLock { s -> [(stored: StoredSession, onDisk: Bool)] in
+            let keys = s.dirty
+            s.dirty = []
+            return keys.compactMap { key in s.entries[key].flatMap { $0.pending ? nil : ($0.stored, $0.onDisk) } }
+        }
+        var gone: Set<String> = []
+        do {
+            for (stored, onDisk) in batch where !(try SessionRows.save(db, stored, replacing: onDisk)) {
+                gone.insert(stored.key)
+            }
+        } catch {
+            state.withLock { s in
+                for (stored, _) in batch where s.entries[stored.key] != nil { s.dirty.insert(stored.key) }
+            }
+            throw error
+        }
+        state.withLock { s in
+            for (stored, _) in batch {
+                guard var entry = s.entries[stored.key], !entry.pending, entry.stored.version == stored.version else { continue }
+                if gone.contains(stored.key) || entry.stored.session.ended {
+                    // Deleted on disk meanwhile (erased or purged by another process), or finished.
+                    Self.remove(stored.key, from: &s)
+                } else {
+                    entry.dirty = false
+                    entry.onDisk = true
+                    s.entries[stored.key] = entry
+                }
+            }
+            Self.evict(&s, capacity: capacity)
+        }
+    }
+
+    /// Saves now, in a transaction of its own.
+    public func saveNow() async throws {
+        try await writer.write { db in try self.save(db) }
+    }
+
+    func scheduleSave() {
+        let start = state.withLock { s -> Bool in
+            if s.saveScheduled { return false }
+            s.saveScheduled = true
+            return true
+        }
+        guard start else { return }
+        Task.detached { [self] in
+            try? await Task.sleep(for: saveDelay)
+            state.withLock { $0.saveScheduled = false }
+            do {
+                try await saveNow()
+            } catch {
+                logger.error("saving USSD sessions failed; retrying", metadata: ["error": "\(error)"])
+                scheduleSave()
+            }
+        }
+    }
+
+    /// Over capacity: the least recently used saved sessions leave, down to nine tenths of it.
+    static func evict(_ s: inout State, capacity: Int) {
+        guard s.entries.count > capacity else { return }
+        let idle = s.entries.filter { !$0.value.dirty && !$0.value.pending }.sorted { $0.value.used < $1.value.used }
+        for (key, _) in idle.prefix(s.entries.count - capacity * 9 / 10) { remove(key, from: &s) }
+    }
+}

@@ -1,0 +1,152 @@
+import Domain
+import Foundation
+import Gateway
+import GRDB
+@testable import Store
+import TestSupport
+import Testing
+
+/// SQLite keeps sessions in progress in memory (`LiveSessions`) and saves them behind; what it
+/// must never do is lose a reference, show one before it is on disk, bring back an erased
+/// session, or grow without bound. (The conversation conformance suite runs the whole hop
+/// contract over it as well.)
+@Suite struct LiveSessionsTests {
+    let caller = MSISDN("+27821234567")!
+    let report = ["1", "1", "1", "1", "1", "12 Vilakazi St"]
+
+    func gateway(_ db: AppDatabase, clock: TestClock = TestClock()) throws -> UssdGateway {
+        let references = TestReferences(seed: 9)
+        return UssdGateway(engine: try shippedDefinitions().engine(), store: SQLiteConversationStore(db), clock: clock,
+                           references: { references.next() })
+    }
+
+    func hop(_ g: UssdGateway, _ session: String, _ history: [String], phone: MSISDN? = nil) async -> UssdReply {
+        await g.handle(UssdEvent(provider: "africastalking", sessionID: session, msisdn: phone ?? caller, serviceCode: "*120*1234#",
+                                 network: "65501", input: .history(history.joined(separator: "*"))))
+    }
+
+    func rows(_ db: AppDatabase, _ sql: String) throws -> Int {
+        try db.writer.read { try Int.fetchOne($0, sql: sql) ?? -1 }
+    }
+
+    func temporaryFile() -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("live-\(UUID().uuidString).sqlite").path
+    }
+
+    @Test func aSessionThatOnlyMovedIsOnDiskAfterTheServerStopsAndADroppedReportResumesAfterARestart() async throws {
+        let path = temporaryFile()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let clock = TestClock()
+        do {
+            let db = try AppDatabase.open(path: path)
+            let g = try gateway(db, clock: clock)
+            _ = await hop(g, "a", [])
+            for i in 1...3 { _ = await hop(g, "a", Array(report.prefix(i))) }
+            try await SQLiteConversationStore(db).saveHeldSessions()
+            // The caller hangs up here; the server stops and starts again.
+            #expect(try rows(db, "SELECT version FROM ussd_sessions WHERE key = 'africastalking:a'") == 4)
+        }
+        let g = try gateway(try AppDatabase.open(path: path), clock: clock)
+        clock.advance(60)
+        #expect(await hop(g, "b", []).text.contains("unfinished"), "a redial offers to continue the report kept on disk")
+    }
+
+    @Test func aDroppedReportHeldOnlyInMemoryIsOfferedOnRedial() async throws {
+        let db = try AppDatabase.inMemory()
+        let g = try gateway(db)
+        _ = await hop(g, "a", [])
+        for i in 1...3 { _ = await hop(g, "a", Array(report.prefix(i))) }
+        #expect(await hop(g, "b", []).text.contains("unfinished"))
+    }
+
+    @Test func anErasedNumbersSessionIsNotWrittenBackByALaterSave() async throws {
+        let db = try AppDatabase.inMemory()
+        let g = try gateway(db)
+        _ = await hop(g, "a", [])
+        for i in 1...3 { _ = await hop(g, "a", Array(report.prefix(i))) }
+        _ = try await SQLiteRetentionStore(db).erase(caller, pseudonym: "h:erased", actor: "test", at: Date())
+        try await db.live.saveNow()
+        #expect(try rows(db, "SELECT COUNT(*) FROM ussd_sessions") == 0)
+        // The session is gone everywhere: its next answer is met as an unknown session's.
+        let next = await hop(g, "a", Array(report.prefix(4)))
+        #expect(next.isFinal)
+        try await db.live.saveNow()
+        #expect(try rows(db, "SELECT COUNT(*) FROM ussd_sessions") == 0)
+    }
+
+    @Test func aRowDeletedByAnotherProcessIsNotRecreated() async throws {
+        let path = temporaryFile()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let db = try AppDatabase.open(path: path)
+        let g = try gateway(db)
+        _ = await hop(g, "a", [])
+        _ = await hop(g, "a", ["1"])
+        try await db.live.saveNow()
+        _ = await hop(g, "a", ["1", "1"])  // held, newer than its row
+        let other = try DatabaseQueue(path: path)  // `civicgate subject erase` in another process
+        try await other.write { try $0.execute(sql: "DELETE FROM ussd_sessions") }
+        try await db.live.saveNow()
+        #expect(try rows(db, "SELECT COUNT(*) FROM ussd_sessions") == 0)
+    }
+
+    @Test func aDuplicateReadsASessionOnlyAfterItsTransactionSettles() async throws {
+        let db = try AppDatabase.inMemory()
+        let live = db.live
+        let start = StoredSession(key: "k", msisdn: caller, serviceCode: "*120#", session: .init(language: "en", state: "main"),
+                                  lastText: "", lastReply: UssdReply(text: "menu", isFinal: false), resumable: true,
+                                  version: 1, createdAt: Date(), updatedAt: Date())
+        #expect(live.advance(start))
+        var next = start
+        next.version = 2
+        next.lastReply = UssdReply(text: "Your reference is 123 456 789", isFinal: true)
+        #expect(live.reserve(next))
+        guard case .pending = live.lookup("k") else { Issue.record("a session being written is not shown"); return }
+        #expect(!live.advance(next) && !live.reserve(next), "a second writer of the same version is refused")
+        let store = SQLiteConversationStore(db)
+        let waiting = Task { try await store.read { try $0.session(key: "k") } }
+        live.settle(next, committed: true)
+        #expect(try await waiting.value?.lastReply == next.lastReply)
+    }
+
+    @Test func aFailedTransactionLeavesTheSessionAsItWas() throws {
+        let live = try AppDatabase.inMemory().live
+        let start = StoredSession(key: "k", msisdn: caller, serviceCode: "*120#", session: .init(language: "en", state: "main"),
+                                  lastText: "", lastReply: nil, resumable: true, version: 1, createdAt: Date(), updatedAt: Date())
+        #expect(live.reserve(start))
+        live.settle(start, committed: false)
+        guard case .miss = live.lookup("k") else { Issue.record("a session never written is not held"); return }
+        #expect(live.advance(start))
+        var next = start
+        next.version = 2
+        #expect(live.reserve(next))
+        live.settle(next, committed: false)
+        guard case .hit(let held) = live.lookup("k") else { Issue.record("the session before the failure is held"); return }
+        #expect(held.version == 1)
+    }
+
+    @Test func memoryStaysBoundedAndUnsavedSessionsAreNeverDropped() async throws {
+        let writer = try DatabaseQueue()
+        let db = try AppDatabase(writer)
+        let live = LiveSessions(writer: writer, capacity: 10, saveDelay: .seconds(3600))
+        for i in 0..<30 {
+            let s = StoredSession(key: "k\(i)", msisdn: MSISDN("+2782100\(String(format: "%04d", i))")!, serviceCode: "*120#",
+                                  session: .init(language: "en", state: "main"), lastText: "", lastReply: nil, resumable: true,
+                                  version: 1, createdAt: Date(), updatedAt: Date())
+            #expect(live.advance(s))
+        }
+        #expect(live.state.withLock { $0.entries.count } == 30, "nothing is dropped before it is saved")
+        try await db.writer.write { try live.save($0) }
+        #expect(try rows(db, "SELECT COUNT(*) FROM ussd_sessions") == 30)
+        #expect(live.state.withLock { $0.entries.count } <= 10)
+    }
+
+    @Test func datesAreWrittenAsGRDBWritesThem() throws {
+        var generator = SystemRandomNumberGenerator()
+        var dates = [Date(timeIntervalSince1970: 0), Date(timeIntervalSince1970: 1_764_547_199.9999), Date(timeIntervalSince1970: 951_782_400.5),
+                     Date(timeIntervalSince1970: -1.0005), Date(timeIntervalSinceReferenceDate: 0.001)]
+        for _ in 0..<2000 { dates.append(Date(timeIntervalSince1970: Double.random(in: 0...4_102_444_800, using: &generator))) }
+        for date in dates {
+            #expect(DatabaseDate.text(date) == String.fromDatabaseValue(date.databaseValue), "\(date.timeIntervalSince1970)")
+        }
+    }
+}
