@@ -14,8 +14,15 @@ public struct Pseudonyms: Sendable {
     public func of(_ number: String) -> String {
         guard !Self.isPseudonym(number) else { return number }
         let mac = HMAC<SHA256>.authenticationCode(for: Data(number.utf8), using: SymmetricKey(data: key))
-        return "h:" + mac.prefix(16).map { String(format: "%02x", $0) }.joined()
+        var text = [UInt8]("h:".utf8)
+        for byte in mac.prefix(16) {
+            text.append(Self.hexDigits[Int(byte >> 4)])
+            text.append(Self.hexDigits[Int(byte & 0x0f)])
+        }
+        return String(decoding: text, as: UTF8.self)
     }
+
+    static let hexDigits = Array("0123456789abcdef".utf8)
 
     public static func isPseudonym(_ text: String) -> Bool { text.hasPrefix("h:") }
 

@@ -42,8 +42,6 @@ public struct UssdGateway: Sendable {
     enum Plan: Sendable {
         case reply(UssdReply)
         case write(HopWrite, UssdReply)
-        /// Read again with a new reference draw.
-        case again
     }
 
     /// Always answers: an internal failure becomes a polite `END`, never an error to the aggregator.
@@ -57,9 +55,10 @@ public struct UssdGateway: Sendable {
                 let now = clock.now()
                 let reference = references()
                 let plan = try await store.read { reads in try self.plan(event, reads, now: now, reference: reference) }
-                guard case .write(let write, let reply) = plan else {
-                    if case .reply(let reply) = plan { return reply }
-                    continue
+                let write: HopWrite, reply: UssdReply
+                switch plan {
+                case .reply(let answer): return answer
+                case .write(let w, let answer): (write, reply) = (w, answer)
                 }
                 switch try await store.write(write) {
                 case .committed:
@@ -153,8 +152,8 @@ public struct UssdGateway: Sendable {
                     logger.notice("daily report limit reached", metadata: ["msisdn": "\(event.msisdn.masked)", "session": "\(event.sessionKey)"])
                     return .write(write, reply)
                 }
-                // A drawn reference already taken: the write is refused and the hop replayed with a new draw.
-                if try reads.referenceExists(draft.reference) { return .again }
+                // A drawn reference already taken (one in a hundred million): the write is refused
+                // (`.referenceTaken`) and the hop replayed with a new draw.
                 write.ticket = engine.newTicket(draft, at: now, confirm: true)
             case .chaseTicket(let r):
                 write.chase = try offers.chase(r, caller: event.msisdn, channel: "USSD", reads, now: now)

@@ -12,10 +12,13 @@ public struct AppDatabase: Sendable {
     public let writer: any DatabaseWriter
     /// Sessions in progress, held in memory and saved behind (see `LiveSessions`).
     public let live: LiveSessions
+    /// The hops that store something, committed in rounds (see `HopCommitter`).
+    let hops: HopCommitter
 
     public init(_ writer: any DatabaseWriter) throws {
         self.writer = writer
         self.live = LiveSessions(writer: writer)
+        self.hops = HopCommitter(writer: writer, live: live)
         try Self.migrator.migrate(writer)
     }
 

@@ -37,56 +37,17 @@ public struct SQLiteConversationStore: ConversationStore {
     }
 
     public func write(_ hop: HopWrite) async throws -> HopWriteOutcome {
-        guard let session = hop.session else { return try await transaction(hop) }
-        if hop.changesOnlyTheSession { return live.advance(session) ? .committed : .sessionChanged }
+        guard let session = hop.session else { return try await database.hops.commit(hop) }
+        if hop.changesOnlyTheSessionAndLanguage {
+            guard live.advance(session) else { return .sessionChanged }
+            if let code = hop.language, let msisdn = hop.msisdn { live.hold(language: code, for: msisdn, at: hop.at) }
+            return .committed
+        }
         guard live.reserve(session) else { return .sessionChanged }
         var outcome = HopWriteOutcome.sessionChanged
         defer { live.settle(session, committed: outcome == .committed) }
-        outcome = try await transaction(hop)
+        outcome = try await database.hops.commit(hop)
         return outcome
-    }
-
-    /// Everything the hop stores, in one transaction; a reference or a promise to tell shown to a
-    /// caller is on disk (its commit fsyncs the WAL) before the reply leaves.
-    private func transaction(_ hop: HopWrite) async throws -> HopWriteOutcome {
-        let state = hop.session.map { SessionCodec.encode($0.session) }
-        return try await database.writer.writeWithoutTransaction { db in
-            let tx = SQLiteConversationTransaction(db: db, live: live)
-            var outcome = HopWriteOutcome.committed
-            // A reference or a promise to tell shown to a caller: the commit fsyncs.
-            let durable = hop.ticket != nil || hop.attachment != nil
-            try AppDatabase.durably(db, when: durable) { try db.inTransaction(.immediate) {
-                if let inbound = hop.inbound, !(try InboundRows.record(db, inbound)) {
-                    outcome = .sessionChanged  // delivered twice: the reread sees it and does nothing
-                    return .rollback
-                }
-                if let session = hop.session, let state { _ = try SessionRows.save(db, session, state: state, replacing: false) }
-                if let key = hop.retire { try tx.retire(sessionKey: key) }
-                if let msisdn = hop.msisdn {
-                    if hop.firstContact { try SubscriberRows.recordContact(db, msisdn, at: hop.at) }
-                    if let code = hop.language { try tx.setLanguage(code, for: msisdn, at: hop.at) }
-                    if let optOut = hop.optOut { try SubscriberRows.setOptOut(db, msisdn, optOut, at: hop.at) }
-                    if let at = hop.helpSentAt { try SubscriberRows.setHelpSent(db, msisdn, at: at) }
-                }
-                var ticketID: Int64?
-                if let ticket = hop.ticket {
-                    guard try !tx.referenceExists(ticket.draft.reference) else {
-                        outcome = .referenceTaken
-                        return .rollback
-                    }
-                    ticketID = try TicketRows.insert(db, ticket)
-                }
-                for message in hop.messages {
-                    try OutboxRows.enqueue(db, message, ticketID: ticketID, at: hop.at)
-                }
-                if let chase = hop.chase { try TicketActions.record(chase, at: hop.at, db) }
-                if let answer = hop.surveyAnswer { try TicketActions.record(answer, at: hop.at, db) }
-                if let attachment = hop.attachment { try IncidentRows.attach(db, attachment, at: hop.at) }
-                return .commit
-            } }
-            if outcome == .committed, let key = hop.retire { live.retire(key) }
-            return outcome
-        }
     }
 
     /// One transaction with every read and write, for seeding and inspecting in tests and tools.
@@ -198,14 +159,12 @@ final class SQLiteConversationTransaction: ConversationTransaction {
     }
 
     func language(of msisdn: MSISDN) throws -> String? {
-        try String.fetchOne(db.cachedStatement(sql: "SELECT language FROM subscribers WHERE msisdn = ?"), arguments: [msisdn.e164])
+        if let held = live.heldLanguage(msisdn) { return held.code }
+        return try String.fetchOne(db.cachedStatement(sql: "SELECT language FROM subscribers WHERE msisdn = ?"), arguments: [msisdn.e164])
     }
 
     func setLanguage(_ code: String, for msisdn: MSISDN, at: Date) throws {
-        try db.cachedStatement(sql: """
-            INSERT INTO subscribers (msisdn, language, updated_at) VALUES (?, ?, ?)
-            ON CONFLICT (msisdn) DO UPDATE SET language = excluded.language, updated_at = excluded.updated_at
-            """).execute(arguments: [msisdn.e164, code, DatabaseDate.text(at)])
+        try SubscriberRows.setLanguage(db, msisdn.e164, code, at: at)
     }
 
     func referenceExists(_ reference: Reference) throws -> Bool {
@@ -221,7 +180,11 @@ final class SQLiteConversationTransaction: ConversationTransaction {
     }
 
     func subscriber(_ msisdn: MSISDN) throws -> Subscriber? {
-        try SubscriberRows.fetch(db, msisdn.e164)
+        let saved = try SubscriberRows.fetch(db, msisdn.e164)
+        guard let held = live.heldLanguage(msisdn) else { return saved }
+        var subscriber = saved ?? Subscriber(language: nil, optedOut: false, lastHelpAt: nil)
+        subscriber.language = held.code
+        return subscriber
     }
 
     func subscriber(key: String) throws -> Subscriber? {

@@ -14,16 +14,19 @@ extension LiveSessions {
             return keys.compactMap { key in s.entries[key].flatMap { $0.pending ? nil : ($0.stored, $0.onDisk) } }
         }
         var gone: Set<String> = []
+        let languages = state.withLock { $0.languages }
         do {
             for (stored, onDisk) in batch where !(try SessionRows.save(db, stored, replacing: onDisk)) {
                 gone.insert(stored.key)
             }
+            for (number, held) in languages { try SubscriberRows.setLanguage(db, number, held.code, at: held.at) }
         } catch {
             state.withLock { s in
                 for (stored, _) in batch where s.entries[stored.key] != nil { s.dirty.insert(stored.key) }
             }
             throw error
         }
+        for (number, held) in languages { languageSaved(number, held) }
         state.withLock { s in
             for (stored, _) in batch {
                 guard var entry = s.entries[stored.key], !entry.pending, entry.stored.version == stored.version else { continue }

@@ -41,8 +41,15 @@ public final class LiveSessions: Sendable {
         var waiters: [String: [CheckedContinuation<Void, Never>]] = [:]
         /// Keys of entries newer than their rows.
         var dirty: Set<String> = []
+        /// Languages callers chose on a screen, not yet on disk: by number.
+        var languages: [String: HeldLanguage] = [:]
         var uses: UInt64 = 0
         var saveScheduled = false
+    }
+
+    struct HeldLanguage: Equatable {
+        var code: String
+        var at: Date
     }
 
     /// What a read found.
@@ -179,6 +186,25 @@ public final class LiveSessions: Sendable {
         waiters.forEach { $0.resume() }
     }
 
+    /// A caller chose a language (with a hop that changed nothing else): held, and written with
+    /// the next transaction that touches the number (a ticket, STOP...) or the next save round,
+    /// whichever comes first. Reads of the number's language see it at once.
+    func hold(language code: String, for msisdn: MSISDN, at: Date) {
+        state.withLock { $0.languages[msisdn.e164] = HeldLanguage(code: code, at: at) }
+        scheduleSave()
+    }
+
+    func heldLanguage(_ msisdn: MSISDN) -> HeldLanguage? {
+        state.withLock { $0.languages[msisdn.e164] }
+    }
+
+    /// Written to disk: no longer held, unless chosen again since.
+    func languageSaved(_ number: String, _ held: HeldLanguage) {
+        state.withLock { s in
+            if s.languages[number] == held { s.languages[number] = nil }
+        }
+    }
+
     /// A dropped session a redial took over: not offered again (its row was updated in the same transaction).
     func retire(_ key: String) {
         state.withLock { s in
@@ -208,6 +234,7 @@ public final class LiveSessions: Sendable {
     func forget(_ msisdn: MSISDN) {
         let waiters = state.withLock { s -> [CheckedContinuation<Void, Never>] in
             var woken: [CheckedContinuation<Void, Never>] = []
+            s.languages[msisdn.e164] = nil  // saved (under its pseudonym) before the erasure
             for key in s.byCaller[msisdn.e164] ?? [] {
                 Self.remove(key, from: &s)
                 woken += s.waiters.removeValue(forKey: key) ?? []

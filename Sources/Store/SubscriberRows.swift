@@ -12,6 +12,13 @@ enum SubscriberRows {
             .map { Subscriber(language: $0[0], optedOut: $0[1], lastHelpAt: $0[2]) }
     }
 
+    static func setLanguage(_ db: Database, _ number: String, _ code: String, at: Date) throws {
+        try db.cachedStatement(sql: """
+            INSERT INTO subscribers (msisdn, language, updated_at) VALUES (?, ?, ?)
+            ON CONFLICT (msisdn) DO UPDATE SET language = excluded.language, updated_at = excluded.updated_at
+            """).execute(arguments: [number, code, DatabaseDate.text(at)])
+    }
+
     static func setOptOut(_ db: Database, _ msisdn: MSISDN, _ optOut: Bool, at: Date) throws {
         try db.execute(sql: """
             INSERT INTO subscribers (msisdn, opted_out, opted_out_at, updated_at) VALUES (?, ?, ?, ?)

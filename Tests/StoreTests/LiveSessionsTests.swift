@@ -59,6 +59,28 @@ import Testing
         #expect(await hop(g, "b", []).text.contains("unfinished"))
     }
 
+    @Test func aLanguageChosenOnAScreenIsSeenAtOnceAndOnDiskWithTheReportOrTheNextSave() async throws {
+        let db = try AppDatabase.inMemory()
+        let g = try gateway(db)
+        let store = SQLiteConversationStore(db)
+        _ = await hop(g, "a", [])
+        _ = await hop(g, "a", ["2"])  // the second language offered
+        let chosen = try #require(try await store.read { try $0.language(of: self.caller) })
+        #expect(chosen != "en")
+        #expect(try await store.read { try $0.subscriber(self.caller)?.language } == chosen, "an SMS from the number now reads it too")
+        for i in 2...report.count { _ = await hop(g, "a", ["2"] + Array(report.prefix(i).dropFirst())) }
+        let done = await hop(g, "a", ["2"] + Array(report.dropFirst()) + ["1"])
+        #expect(done.isFinal)
+        // Written in the report's transaction, whatever the save rounds did.
+        #expect(try await db.writer.read { try String.fetchOne($0, sql: "SELECT language FROM subscribers WHERE msisdn = ?", arguments: [self.caller.e164]) } == chosen)
+
+        let other = MSISDN("+27825550000")!
+        _ = await hop(g, "b", [], phone: other)
+        _ = await hop(g, "b", ["2"], phone: other)
+        try await db.live.saveNow()
+        #expect(try await db.writer.read { try String.fetchOne($0, sql: "SELECT language FROM subscribers WHERE msisdn = ?", arguments: [other.e164]) } == chosen)
+    }
+
     @Test func anErasedNumbersSessionIsNotWrittenBackByALaterSave() async throws {
         let db = try AppDatabase.inMemory()
         let g = try gateway(db)
@@ -148,5 +170,62 @@ import Testing
         for date in dates {
             #expect(DatabaseDate.text(date) == String.fromDatabaseValue(date.databaseValue), "\(date.timeIntervalSince1970)")
         }
+    }
+}
+
+/// Hops that store something are committed in rounds (`HopCommitter`): one transaction, one
+/// fsync, each hop in its own savepoint.
+@Suite struct HopCommitTests {
+    func ticketHop(_ reference: Reference, _ caller: MSISDN, key: String) -> HopWrite {
+        let now = Date()
+        let draft = TicketDraft(reference: reference, service: "water", fault: "burst_pipe", area: "ward_12", address: "12 Main Rd",
+                                channel: .ussd, reporter: caller, language: "en")
+        let session = StoredSession(key: key, msisdn: caller, serviceCode: "*120#", session: .init(language: "en", state: "done", ended: true),
+                                    lastText: "1", lastReply: UssdReply(text: "Reference \(reference.digits)", isFinal: true),
+                                    resumable: false, version: 1, createdAt: now, updatedAt: now)
+        return HopWrite(session: session, at: now, ticket: NewTicket(draft: draft, destination: Destination(moe: "water", queue: "water-north"),
+                                                                     createdAt: now, confirmation: "Your reference is \(reference.digits)"))
+    }
+
+    @Test func aHopRefusedInARoundRollsBackAloneAndTheOthersCommit() throws {
+        let db = try AppDatabase.inMemory()
+        let draws = TestReferences(seed: 1)
+        let taken = draws.next(), fresh = draws.next()
+        let a = MSISDN("+27821000001")!, b = MSISDN("+27821000002")!, c = MSISDN("+27821000003")!
+        let round = [ticketHop(taken, a, key: "a"), ticketHop(taken, b, key: "b"), ticketHop(fresh, c, key: "c")].map { ($0, String?.none) }
+        let results = try db.writer.writeWithoutTransaction { try db.hops.round(round, $0) }
+        #expect(results.map { try? $0.get() } == [.committed, .referenceTaken, .committed])
+        let stored = try db.writer.read { db in
+            (try String.fetchAll(db, sql: "SELECT reporter FROM tickets ORDER BY reporter"),
+             try String.fetchAll(db, sql: "SELECT key FROM ussd_sessions ORDER BY key"),
+             try String.fetchAll(db, sql: "SELECT msisdn FROM outbox ORDER BY msisdn"))
+        }
+        #expect(stored.0 == [a.e164, c.e164], "b's ticket, session and SMS went back with its savepoint")
+        #expect(stored.1 == ["a", "c"])
+        #expect(stored.2 == [a.e164, c.e164])
+    }
+
+    @Test func manyReportsFinishingAtOnceAreAllStoredWithTheReferenceEachWasShown() async throws {
+        let db = try AppDatabase.inMemory()
+        let references = TestReferences(seed: 3)
+        let gateway = UssdGateway(engine: try shippedDefinitions().engine(), store: SQLiteConversationStore(db), clock: TestClock(),
+                                  references: { references.next() })
+        let report = ["1", "1", "1", "1", "1", "12 Vilakazi St"]
+        func hop(_ n: Int, _ history: [String]) async -> UssdReply {
+            await gateway.handle(UssdEvent(provider: "africastalking", sessionID: "s\(n)", msisdn: MSISDN("+2782200\(String(format: "%04d", n))")!,
+                                           serviceCode: "*120*1234#", network: "65501", input: .history(history.joined(separator: "*"))))
+        }
+        for n in 0..<40 {
+            _ = await hop(n, [])
+            for i in 1...report.count { _ = await hop(n, Array(report.prefix(i))) }
+        }
+        let replies = await withTaskGroup(of: UssdReply.self) { group in
+            for n in 0..<40 { group.addTask { await hop(n, report + ["1"]) } }
+            return await group.reduce(into: []) { $0.append($1) }
+        }
+        let shown = Set(replies.map { String($0.text.filter(\.isNumber).suffix(9)) })
+        let stored = try await db.writer.read { try Set(String.fetchAll($0, sql: "SELECT reference FROM tickets")) }
+        #expect(replies.allSatisfy(\.isFinal) && shown.count == 40)
+        #expect(stored == shown)
     }
 }

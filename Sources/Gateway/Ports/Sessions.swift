@@ -104,8 +104,11 @@ public struct HopWrite: Sendable, Equatable {
 extension HopWrite {
     /// Only the session moved: nothing a resident was promised, no setting, no message. A store
     /// may keep such a write in memory for a moment (SQLite's `LiveSessions`).
-    public var changesOnlyTheSession: Bool {
-        retire == nil && language == nil && ticket == nil && messages.isEmpty && optOut == nil && helpSentAt == nil && !firstContact
+    public var changesOnlyTheSession: Bool { language == nil && changesOnlyTheSessionAndLanguage }
+
+    /// Only the session moved, and perhaps the caller chose a language.
+    public var changesOnlyTheSessionAndLanguage: Bool {
+        retire == nil && ticket == nil && messages.isEmpty && optOut == nil && helpSentAt == nil && !firstContact
             && inbound == nil && chase == nil && surveyAnswer == nil && attachment == nil
     }
 }

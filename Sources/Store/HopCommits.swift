@@ -1,0 +1,188 @@
+import Foundation
+import Gateway
+import GRDB
+import Synchronization
+
+/// Group commit of the hops that store something (a ticket, a language, STOP, an SMS...). Hops
+/// arriving while the writer is busy wait together, and the next round commits all of them in
+/// one transaction, each in a savepoint of its own (a hop that is refused or fails rolls back
+/// alone), with one fsync for the tickets among them. A hop's reply leaves only after the round's
+/// commit has returned; a round with a ticket or a promise to tell commits with
+/// `synchronous = FULL`, so the WAL is on disk first: the same guarantee as a transaction per
+/// hop, for one fsync per round instead of one per ticket. When hops arrive one at a time, a
+/// round holds one hop and nothing waits for anything else.
+public final class HopCommitter: Sendable {
+    struct Waiting {
+        let hop: HopWrite
+        let state: String?
+        let continuation: CheckedContinuation<HopWriteOutcome, any Error>
+    }
+
+    struct Queue {
+        var waiting: [Waiting] = []
+        var committing = false
+    }
+
+    let queue = Mutex(Queue())
+    let writer: any DatabaseWriter
+    let live: LiveSessions
+
+    init(writer: any DatabaseWriter, live: LiveSessions) {
+        self.writer = writer
+        self.live = live
+    }
+
+    /// Stores the hop with the next round; returns when that round has committed (or failed).
+    /// A hop that finds no round under way commits its own at once, on its own task; hops that
+    /// arrive meanwhile wait for the next round, which a task of their own then commits.
+    func commit(_ hop: HopWrite) async throws -> HopWriteOutcome {
+        let state = hop.session.map { SessionCodec.encode($0.session) }
+        if lead() {
+            let result = await round(leading: [(hop, state)])
+            return try result.get()
+        }
+        return try await withCheckedThrowingContinuation { continuation in
+            let waiting = Waiting(hop: hop, state: state, continuation: continuation)
+            let leadNow = queue.withLock { q -> Bool in
+                if q.committing {
+                    q.waiting.append(waiting)
+                    return false
+                }
+                q.committing = true
+                return true
+            }
+            if leadNow { Task { await self.rounds([waiting]) } }
+        }
+    }
+
+    private func lead() -> Bool {
+        queue.withLock { q -> Bool in
+            if q.committing { return false }
+            q.committing = true
+            return true
+        }
+    }
+
+    /// The leader's round: its own hop and any already waiting; later arrivals go to a task.
+    private func round(leading own: [(hop: HopWrite, state: String?)]) async -> Result<HopWriteOutcome, any Error> {
+        let others = takeWaiting()
+        let results: [Result<HopWriteOutcome, any Error>]
+        do {
+            let hops = own + others.map { ($0.hop, $0.state) }
+            results = try await writer.writeWithoutTransaction { db in try self.round(hops, db) }
+        } catch {
+            results = Array(repeating: .failure(error), count: own.count + others.count)
+        }
+        for (waiting, result) in zip(others, results.dropFirst()) { waiting.continuation.resume(with: result) }
+        let next = takeWaitingOrStop()
+        if !next.isEmpty { Task { await self.rounds(next) } }
+        return results[0]
+    }
+
+    /// Rounds for hops that waited, until nobody is waiting.
+    private func rounds(_ first: [Waiting]) async {
+        var batch = first
+        while !batch.isEmpty {
+            do {
+                let hops = batch.map { ($0.hop, $0.state) }
+                let results = try await writer.writeWithoutTransaction { db in try self.round(hops, db) }
+                for (waiting, result) in zip(batch, results) { waiting.continuation.resume(with: result) }
+            } catch {
+                for waiting in batch { waiting.continuation.resume(throwing: error) }
+            }
+            batch = takeWaitingOrStop()
+        }
+    }
+
+    private func takeWaiting() -> [Waiting] {
+        queue.withLock { q in
+            defer { q.waiting = [] }
+            return q.waiting
+        }
+    }
+
+    /// The hops waiting now; none, and the round under way is the last.
+    private func takeWaitingOrStop() -> [Waiting] {
+        queue.withLock { q in
+            defer { q.waiting = [] }
+            if q.waiting.isEmpty { q.committing = false }
+            return q.waiting
+        }
+    }
+
+    /// One round: the hops' writes, each in its savepoint, then one commit.
+    func round(_ batch: [(hop: HopWrite, state: String?)], _ db: Database) throws -> [Result<HopWriteOutcome, any Error>] {
+        var results: [Result<HopWriteOutcome, any Error>] = []
+        let durable = batch.contains { $0.hop.ticket != nil || $0.hop.attachment != nil }
+        // Languages callers chose earlier, held in memory: each goes to disk with its number's hop.
+        let heldLanguages = batch.map { $0.hop.msisdn.flatMap(live.heldLanguage) }
+        try AppDatabase.durably(db, when: durable) {
+            if batch.count == 1, let only = batch.first {
+                // Alone in its round: the transaction is the hop's own, no savepoint needed.
+                var outcome = HopWriteOutcome.committed
+                try db.inTransaction(.immediate) {
+                    outcome = try HopRows.apply(only.hop, state: only.state, held: heldLanguages[0], db, live: live)
+                    return outcome == .committed ? .commit : .rollback
+                }
+                results.append(.success(outcome))
+                return
+            }
+            try db.inTransaction(.immediate) {
+                for (waiting, held) in zip(batch, heldLanguages) {
+                    do {
+                        var outcome = HopWriteOutcome.committed
+                        try db.inSavepoint {
+                            outcome = try HopRows.apply(waiting.hop, state: waiting.state, held: held, db, live: live)
+                            return outcome == .committed ? .commit : .rollback
+                        }
+                        results.append(.success(outcome))
+                    } catch {
+                        results.append(.failure(error))
+                    }
+                }
+                return .commit
+            }
+        }
+        for ((waiting, result), held) in zip(zip(batch, results), heldLanguages) {
+            guard case .success(.committed) = result else { continue }
+            if let key = waiting.hop.retire { live.retire(key) }
+            // Written with the hop; a language chosen again since stays held.
+            if let msisdn = waiting.hop.msisdn, let held { live.languageSaved(msisdn.e164, held) }
+        }
+        return results
+    }
+}
+
+/// What one hop writes, inside the round's transaction.
+enum HopRows {
+    static func apply(_ hop: HopWrite, state: String?, held: LiveSessions.HeldLanguage?, _ db: Database,
+                      live: LiveSessions) throws -> HopWriteOutcome {
+        let tx = SQLiteConversationTransaction(db: db, live: live)
+        // Delivered twice: the reread sees the first and does nothing.
+        if let inbound = hop.inbound, !(try InboundRows.record(db, inbound)) { return .sessionChanged }
+        if let session = hop.session { _ = try SessionRows.save(db, session, state: state, replacing: false) }
+        if let key = hop.retire { try tx.retire(sessionKey: key) }
+        if let msisdn = hop.msisdn, let held {
+            // A language chosen earlier goes to disk with the number's first transaction.
+            try SubscriberRows.setLanguage(db, msisdn.e164, held.code, at: held.at)
+        }
+        if let msisdn = hop.msisdn {
+            if hop.firstContact { try SubscriberRows.recordContact(db, msisdn, at: hop.at) }
+            if let code = hop.language { try tx.setLanguage(code, for: msisdn, at: hop.at) }
+            if let optOut = hop.optOut { try SubscriberRows.setOptOut(db, msisdn, optOut, at: hop.at) }
+            if let at = hop.helpSentAt { try SubscriberRows.setHelpSent(db, msisdn, at: at) }
+        }
+        var ticketID: Int64?
+        if let ticket = hop.ticket {
+            guard try !tx.referenceExists(ticket.draft.reference) else { return .referenceTaken }
+            ticketID = try TicketRows.insert(db, ticket)
+        }
+        for message in hop.messages {
+            try OutboxRows.enqueue(db, message, ticketID: ticketID, at: hop.at)
+        }
+        if let chase = hop.chase { try TicketActions.record(chase, at: hop.at, db) }
+        if let answer = hop.surveyAnswer { try TicketActions.record(answer, at: hop.at, db) }
+        if let attachment = hop.attachment { try IncidentRows.attach(db, attachment, at: hop.at) }
+        return .committed
+    }
+}
