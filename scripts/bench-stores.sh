@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Full-report USSD hops/s and latency at 16 and 64 concurrent sessions, in one run, on:
+# Full-report USSD hops/s, latency and server CPU per hop at 16 and 64 concurrent sessions (every
+# session a new caller: scripts/ussd-sessions.lua), in one run, on:
 #   sqlite       - one civicgate serve on a SQLite file (the embedded default)
 #   postgres x1  - one civicgate serve on PostgreSQL
 #   postgres x2  - two civicgate serve on one PostgreSQL behind nginx (round robin: each hop of a
@@ -28,22 +29,35 @@ admin=$(scripts/postgres/start.sh "$work/pg" 55440)
 export CIVICGATE_MAX_REPORTS_PER_NUMBER=100000
 up() { for _ in $(seq 300); do curl -sf "http://127.0.0.1:$1/healthz" >/dev/null && return 0; sleep 0.05; done; echo "port $1 did not answer" >&2; return 1; }
 serve() { "$bin" serve --port "$1" --database "$2" >"$work/serve-$1.log" 2>&1 & pids+=($!); up "$1"; }
-tag=20000
-run() {
+# CPU seconds (user + system) of civicgate processes, and of every PostgreSQL process.
+ticks() { local t=0; for p in "$@"; do t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat"))); done; echo "$t"; }
+pg_ticks() { ticks $(pgrep -u postgres postgres || true); }
+run() { # NAME PORT PIDS...
+  local name=$1 port=$2; shift 2
   for c in 16 64; do
-    tag=$((tag + 1))
-    printf '%-12s sessions=%-3s ' "$1" "$c"
-    wrk -t "$c" -c "$c" -d "${secs}s" --timeout 5s -s scripts/ussd-report.lua "http://127.0.0.1:$2" -- "$tag" | grep '^RESULT' | sed 's/^RESULT //'
+    local before pg_before result
+    before=$(ticks "$@"); pg_before=$(pg_ticks)
+    result=$(wrk -t "$c" -c "$c" -d "${secs}s" --timeout 5s -s scripts/ussd-sessions.lua "http://127.0.0.1:$port" -- "1|1|1|1|1|12 Main Rd|1" \
+             | grep '^RESULT' | sed 's/^RESULT //')
+    python3 - "$name" "$c" "$result" "$before" "$(ticks "$@")" "$pg_before" "$(pg_ticks)" "$secs" <<'PY'
+import os, sys
+name, c, result = sys.argv[1], sys.argv[2], sys.argv[3]
+before, after, pg_before, pg_after, secs = map(float, sys.argv[4:])
+hops = float(dict(kv.split("=") for kv in result.split())["hops_per_s"]) * secs
+tick = os.sysconf("SC_CLK_TCK")
+print(f"{name:12} sessions={c:<3} {result} civicgate_cpu_us_per_hop={(after - before) / tick * 1e6 / max(hops, 1):.0f}"
+      f" postgres_cpu_us_per_hop={(pg_after - pg_before) / tick * 1e6 / max(hops, 1):.0f}")
+PY
   done
 }
 echo "civicgate $(git rev-parse --short HEAD 2>/dev/null || echo dev), $(nproc) cores, ${secs}s per level"
 
 serve 18311 "$work/bench.sqlite"
-run sqlite 18311
+run sqlite 18311 "${pids[-1]}"
 
 psql -q "$admin" -c "CREATE DATABASE bench1" -c "CREATE DATABASE bench2"
 serve 18312 "postgres://postgres@127.0.0.1:55440/bench1"
-run "postgres x1" 18312
+run "postgres x1" 18312 "${pids[-1]}"
 
 serve 18313 "postgres://postgres@127.0.0.1:55440/bench2"
 serve 18314 "postgres://postgres@127.0.0.1:55440/bench2"
@@ -63,7 +77,7 @@ http {
 CONF
 nginx -c "$work/nginx.conf" -p "$work"
 up 18315
-run "postgres x2" 18315
+run "postgres x2" 18315 "${pids[-2]}" "${pids[-1]}"
 for db in bench1 bench2; do
   echo "$db tickets: $(psql -Atq "postgres://postgres@127.0.0.1:55440/$db" -c 'SELECT COUNT(*) FROM tickets')"
 done
