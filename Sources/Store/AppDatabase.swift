@@ -14,6 +14,8 @@ public struct AppDatabase: Sendable {
     public let live: LiveSessions
     /// The hops that store something, committed in rounds (see `HopCommitter`).
     let hops: HopCommitter
+    /// Open incidents by service, for the report's area step.
+    let openIncidents = OpenIncidentCache()
 
     public init(_ writer: any DatabaseWriter) throws {
         self.writer = writer

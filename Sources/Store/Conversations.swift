@@ -22,7 +22,7 @@ public struct SQLiteConversationStore: ConversationStore {
         while true {
             do {
                 do {
-                    return try body(MemoryReads(live: live))
+                    return try body(MemoryReads(live: live, incidents: database.openIncidents))
                 } catch LiveSessions.Miss.database {
                     return try readInPlace(body)
                 }
@@ -33,7 +33,7 @@ public struct SQLiteConversationStore: ConversationStore {
     }
 
     private func readInPlace<T>(_ body: (any ConversationReads) throws -> T) throws -> T {
-        try database.writer.read { db in try body(SQLiteConversationTransaction(db: db, live: live)) }
+        try database.writer.read { db in try body(SQLiteConversationTransaction(db: db, live: live, incidents: database.openIncidents)) }
     }
 
     public func write(_ hop: HopWrite) async throws -> HopWriteOutcome {
@@ -126,10 +126,13 @@ enum SessionRows {
 final class SQLiteConversationTransaction: ConversationTransaction {
     let db: Database
     let live: LiveSessions
+    /// Open incidents held in memory; nil inside a write, which reads what it is writing beside.
+    let incidents: OpenIncidentCache?
 
-    init(db: Database, live: LiveSessions) {
+    init(db: Database, live: LiveSessions, incidents: OpenIncidentCache? = nil) {
         self.db = db
         self.live = live
+        self.incidents = incidents
     }
 
     func session(key: String) throws -> StoredSession? {
@@ -196,7 +199,12 @@ final class SQLiteConversationTransaction: ConversationTransaction {
     }
 
     func openIncidents(service: String) throws -> [Incident] {
-        try IncidentRows.open(db, service: service)
+        guard let incidents else { return try IncidentRows.open(db, service: service) }
+        let (held, generation) = incidents.held(service)
+        if let held { return held }
+        let open = try IncidentRows.open(db, service: service)
+        incidents.keep(open, for: service, readAt: generation)
+        return open
     }
 
     func create(_ ticket: NewTicket) throws {

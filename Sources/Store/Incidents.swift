@@ -7,7 +7,8 @@ extension SQLiteStaffStore {
     static let incidentColumns = "id, moe, service, faults, areas, description, expected_at, status, created_at, updated_at"
 
     public func declare(_ d: IncidentDraft, moe: String, actor: String, address: String?, at: Date) async throws -> Incident {
-        try await database.writer.write { db in
+        defer { database.openIncidents.forget() }  // once committed: callers' area steps read them again
+        return try await database.writer.write { db in
             let areas = (d.areas ?? []).joined(separator: ",")
             try db.execute(sql: """
                 INSERT INTO incidents (moe, service, faults, areas, description, expected_at, status, created_at, updated_at)
@@ -21,7 +22,8 @@ extension SQLiteStaffStore {
 
     public func changeIncident(_ id: Int64, moe: String, _ d: IncidentDraft, closing: Bool, broadcast: IncidentBroadcast?, actor: String,
                                address: String?, at: Date) async throws -> Incident? {
-        try await database.writer.write { db in
+        defer { database.openIncidents.forget() }
+        return try await database.writer.write { db in
             guard let current = try Self.incident(db, id, moe: moe) else { return nil }
             guard current.isOpen else { return current }
             // Applied to what is stored now: areas added meanwhile by someone else are kept.

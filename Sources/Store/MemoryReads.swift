@@ -2,11 +2,12 @@ import Domain
 import Foundation
 import Gateway
 
-/// A hop's reads from memory alone: its session, if held. Anything else, or a session not held,
-/// sends the hop to the database (`LiveSessions.Miss.database`); a session being written sends
-/// it to wait (`.pending`).
+/// A hop's reads from memory alone: its session and open incidents, if held. Anything else, or
+/// what is not held, sends the hop to the database (`LiveSessions.Miss.database`); a session
+/// being written sends it to wait (`.pending`).
 struct MemoryReads: ConversationReads {
     let live: LiveSessions
+    let incidents: OpenIncidentCache
 
     func session(key: String) throws -> StoredSession? {
         switch live.lookup(key) {
@@ -27,5 +28,8 @@ struct MemoryReads: ConversationReads {
     func reportsSince(_ msisdn: MSISDN, since: Date) throws -> Int { throw LiveSessions.Miss.database }
     func chaseFacts(_ reference: Reference, by msisdn: MSISDN, since: Date) throws -> ChaseFacts? { throw LiveSessions.Miss.database }
     func openSurvey(of msisdn: MSISDN, since: Date) throws -> OpenSurvey? { throw LiveSessions.Miss.database }
-    func openIncidents(service: String) throws -> [Incident] { throw LiveSessions.Miss.database }
+    func openIncidents(service: String) throws -> [Incident] {
+        guard let held = incidents.held(service).incidents else { throw LiveSessions.Miss.database }
+        return held
+    }
 }

@@ -81,6 +81,29 @@ import Testing
         #expect(try await db.writer.read { try String.fetchOne($0, sql: "SELECT language FROM subscribers WHERE msisdn = ?", arguments: [other.e164]) } == chosen)
     }
 
+    @Test func anIncidentDeclaredOrClosedIsSeenByTheNextReportAlthoughOpenIncidentsAreHeldInMemory() async throws {
+        let world = try TestGateway()
+        let engine = world.gateway.engine
+        let electricity = try #require(engine.catalogue.service("electricity"))
+        let outage = String(try #require(electricity.faults.firstIndex { $0.code == "outage" }) + 1)
+        var n = 0
+        func areaStep() async -> UssdReply {
+            n += 1
+            let phone = Phone("+2782333000\(n)", gateway: world.gateway)
+            _ = await phone.dial()
+            for input in ["1", "1", "2", outage] { _ = await phone.send(input) }  // English, report, electricity, outage
+            return await phone.send("1")  // Soweto
+        }
+        let address = engine.locales.locale("en").strings["report.address"]!
+        #expect(await areaStep().text.hasPrefix(address), "no incident yet: asked for the address (and none is held)")
+        let incident = try await world.staff.declare(IncidentDraft(service: "electricity", faults: ["outage"], areas: ["soweto"], description: "Substation"),
+                                                     moe: "electricity", actor: "test", address: nil, at: world.clock.now())
+        #expect(await !areaStep().text.hasPrefix(address), "the next caller is told of the incident at once")
+        _ = try await world.staff.changeIncident(incident.id, moe: "electricity", IncidentDraft(), closing: true, broadcast: nil, actor: "test",
+                                                 address: nil, at: world.clock.now())
+        #expect(await areaStep().text.hasPrefix(address), "closed: the next caller reports as usual")
+    }
+
     @Test func anErasedNumbersSessionIsNotWrittenBackByALaterSave() async throws {
         let db = try AppDatabase.inMemory()
         let g = try gateway(db)
