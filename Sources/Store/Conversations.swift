@@ -65,7 +65,7 @@ public struct SQLiteConversationStore: ConversationStore {
             try live.save(db)
             try db.execute(sql: "DELETE FROM ussd_sessions WHERE updated_at < ?", arguments: [before])
             let swept = db.changesCount
-            live.forget(updatedBefore: before)
+            db.afterNextTransaction(onCommit: { [live] _ in live.forget(updatedBefore: before) })
             // Console sessions end after minutes idle; rows unused for a day longer are only litter.
             try db.execute(sql: "DELETE FROM staff_sessions WHERE last_seen_at < ?", arguments: [before.addingTimeInterval(-86400)])
             try db.execute(sql: "DELETE FROM sign_in_failures WHERE last_at < ?", arguments: [before.addingTimeInterval(-86400)])

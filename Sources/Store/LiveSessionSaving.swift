@@ -5,27 +5,38 @@ import GRDB
 /// Saving the sessions held in memory: rounds in the background, and at once before anything
 /// that reads or deletes sessions on disk (erasure, retention, the sweeper, statistics, shutdown).
 extension LiveSessions {
-    /// Saves every session newer than its row, in the caller's write transaction. Ended sessions
-    /// then leave memory, and beyond `capacity` the least recently used saved ones.
+    /// Saves every session newer than its row, and the languages held, in the caller's write
+    /// transaction. Once it commits, they are marked saved; ended sessions then leave memory, and
+    /// beyond `capacity` the least recently used saved ones. If it rolls back, they stay unsaved.
     func save(_ db: Database) throws {
         let batch = state.withLock { s -> [(stored: StoredSession, onDisk: Bool)] in
             let keys = s.dirty
             s.dirty = []
             return keys.compactMap { key in s.entries[key].flatMap { $0.pending ? nil : ($0.stored, $0.onDisk) } }
         }
-        var gone: Set<String> = []
         let languages = state.withLock { $0.languages }
+        guard !batch.isEmpty || !languages.isEmpty else { return }
+        var gone: Set<String> = []
         do {
             for (stored, onDisk) in batch where !(try SessionRows.save(db, stored, replacing: onDisk)) {
                 gone.insert(stored.key)
             }
             for (number, held) in languages { try SubscriberRows.setLanguage(db, number, held.code, at: held.at) }
         } catch {
-            state.withLock { s in
-                for (stored, _) in batch where s.entries[stored.key] != nil { s.dirty.insert(stored.key) }
-            }
+            unsaved(batch)
             throw error
         }
+        db.afterNextTransaction(onCommit: { [gone] _ in self.saved(batch, gone: gone, languages: languages) },
+                                onRollback: { _ in self.unsaved(batch) })
+    }
+
+    private func unsaved(_ batch: [(stored: StoredSession, onDisk: Bool)]) {
+        state.withLock { s in
+            for (stored, _) in batch where s.entries[stored.key] != nil { s.dirty.insert(stored.key) }
+        }
+    }
+
+    private func saved(_ batch: [(stored: StoredSession, onDisk: Bool)], gone: Set<String>, languages: [String: HeldLanguage]) {
         for (number, held) in languages { languageSaved(number, held) }
         state.withLock { s in
             for (stored, _) in batch {

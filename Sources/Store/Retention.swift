@@ -78,7 +78,10 @@ public struct SQLiteRetentionStore: RetentionStore {
                 if c == .sessions { try database.live.save(db) }
                 try db.execute(sql: "DELETE FROM \(table) WHERE \(key) IN (SELECT \(key) FROM \(table) WHERE \(condition) LIMIT ?2)", arguments: [before, limit])
                 let count = db.changesCount
-                if c == .sessions { database.live.forget(updatedBefore: before) }
+                if c == .sessions {
+                    let live = database.live
+                    db.afterNextTransaction(onCommit: { _ in live.forget(updatedBefore: before) })
+                }
                 return PurgeBatch(count: count, last: nil)
             case .subscribers:
                 let numbers = try String.fetchAll(db, sql: "SELECT msisdn FROM subscribers WHERE \(condition) LIMIT ?2", arguments: [before, limit])
@@ -178,7 +181,8 @@ extension SQLiteRetentionStore: SubjectStore {
             try database.live.save(db)
             try db.execute(sql: "DELETE FROM ussd_sessions WHERE msisdn = ?", arguments: [n])
             changed += db.changesCount
-            database.live.forget(number)
+            let live = database.live
+            db.afterNextTransaction(onCommit: { _ in live.forget(number) })
             // STOP and language survive under the pseudonym.
             try Self.hideSubscriber(db, n, pseudonym, at: at)
             changed += db.changesCount

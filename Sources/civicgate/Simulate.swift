@@ -21,6 +21,12 @@ struct Simulate: AsyncParsableCommand {
         logger.logLevel = .warning
         let wiring = try await Wiring.make(c, logger: logger)
         guard let caller = MSISDN(msisdn) else { throw ValidationError("'\(msisdn)' is not a phone number") }
+        try await call(caller, wiring)
+        // Hung up or done: the session and a language chosen go to disk, for the next call to find.
+        try await wiring.stores.conversations.saveHeldSessions()
+    }
+
+    private func call(_ caller: MSISDN, _ wiring: Wiring) async throws {
         let session = "sim-\(UInt32.random(in: 0...UInt32.max))"
         var answers = script.map { $0.split(separator: "*", omittingEmptySubsequences: false).map(String.init) }
         var input: String? = nil

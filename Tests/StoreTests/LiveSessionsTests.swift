@@ -104,6 +104,26 @@ import Testing
         #expect(await areaStep().text.hasPrefix(address), "closed: the next caller reports as usual")
     }
 
+    @Test func aSaveInATransactionThatRollsBackLeavesSessionsAndLanguagesUnsaved() async throws {
+        let db = try AppDatabase.inMemory()
+        let g = try gateway(db)
+        _ = await hop(g, "a", [])
+        _ = await hop(g, "a", ["2"])
+        struct Abandoned: Error {}
+        await #expect(throws: Abandoned.self) {
+            try await db.writer.write { database in
+                try db.live.save(database)
+                throw Abandoned()  // an erasure or purge failing after the save
+            }
+        }
+        #expect(try rows(db, "SELECT COUNT(*) FROM ussd_sessions") == 0)
+        #expect(db.live.heldLanguage(caller) != nil, "the language is still held, not lost")
+        try await db.live.saveNow()
+        #expect(try rows(db, "SELECT COUNT(*) FROM ussd_sessions") == 1)
+        #expect(try rows(db, "SELECT COUNT(*) FROM subscribers WHERE language IS NOT NULL") == 1)
+        #expect(db.live.heldLanguage(caller) == nil)
+    }
+
     @Test func anErasedNumbersSessionIsNotWrittenBackByALaterSave() async throws {
         let db = try AppDatabase.inMemory()
         let g = try gateway(db)

@@ -43,6 +43,20 @@ import Testing
         }
     }
 
+    /// A call in the simulator that hangs up mid-report leaves its language and its unfinished
+    /// report on disk (sessions are held in memory while a process runs): the next call, another
+    /// process, greets the caller in that language and offers to continue.
+    @Test func aSimulatedCallThatHangsUpIsContinuedByTheNextCall() throws {
+        let first = try civicgate(["simulate", "--msisdn", "+27821230001", "--script", "2*1*1"])
+        #expect(first.status == 0, "\(first.errors)")
+        #expect(first.output.contains("[script ended; hanging up]"))
+        let second = try civicgate(["simulate", "--msisdn", "+27821230001", "--script", ""])
+        #expect(second.status == 0, "\(second.errors)")
+        let chosen = try shippedDefinitions().engine().locales.ordered[1]  // the second language offered
+        #expect(chosen.code != "en")
+        #expect(second.output.contains(try #require(chosen.strings["resume.prompt"])), "\(second.output)")
+    }
+
     /// The POPIA verbs on a real database file: the file, its backup and the pseudonym key are the
     /// owner's only; purge says what it would remove; a subject's export, code and erasure.
     @Test func purgeSubjectRequestsAndOpenDataFromTheCommandLine() throws {
