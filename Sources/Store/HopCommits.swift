@@ -33,85 +33,47 @@ public final class HopCommitter: Sendable {
     }
 
     /// Stores the hop with the next round; returns when that round has committed (or failed).
-    /// A hop that finds no round under way commits its own at once, on its own task; hops that
-    /// arrive meanwhile wait for the next round, which a task of their own then commits.
+    /// Rounds run on the writer's own queue, one after another, each taking every hop waiting
+    /// when it starts; other writes (session saves, the outbox) take their turn between rounds.
+    /// A round belongs to no request's task: a caller hanging up cannot cancel other callers'
+    /// tickets with it.
     func commit(_ hop: HopWrite) async throws -> HopWriteOutcome {
         let state = hop.session.map { SessionCodec.encode($0.session) }
-        if lead() {
-            let result = await round(leading: [(hop, state)])
-            return try result.get()
-        }
         return try await withCheckedThrowingContinuation { continuation in
-            let waiting = Waiting(hop: hop, state: state, continuation: continuation)
-            let leadNow = queue.withLock { q -> Bool in
-                if q.committing {
-                    q.waiting.append(waiting)
-                    return false
-                }
+            let start = queue.withLock { q -> Bool in
+                q.waiting.append(Waiting(hop: hop, state: state, continuation: continuation))
+                if q.committing { return false }
                 q.committing = true
                 return true
             }
-            if leadNow { Task { await self.rounds([waiting]) } }
+            if start { scheduleRound() }
         }
     }
 
-    private func lead() -> Bool {
-        queue.withLock { q -> Bool in
-            if q.committing { return false }
-            q.committing = true
-            return true
-        }
-    }
-
-    /// The leader's round: its own hop and any already waiting; later arrivals go to a task.
-    private func round(leading own: [(hop: HopWrite, state: String?)]) async -> Result<HopWriteOutcome, any Error> {
-        let others = takeWaiting()
-        let results: [Result<HopWriteOutcome, any Error>]
-        do {
-            let hops = own + others.map { ($0.hop, $0.state) }
-            results = try await writer.writeWithoutTransaction { db in try self.round(hops, db) }
-        } catch {
-            results = Array(repeating: .failure(error), count: own.count + others.count)
-        }
-        for (waiting, result) in zip(others, results.dropFirst()) { waiting.continuation.resume(with: result) }
-        let next = takeWaitingOrStop()
-        if !next.isEmpty { Task { await self.rounds(next) } }
-        return results[0]
-    }
-
-    /// Rounds for hops that waited, until nobody is waiting.
-    private func rounds(_ first: [Waiting]) async {
-        var batch = first
-        while !batch.isEmpty {
-            do {
-                let hops = batch.map { ($0.hop, $0.state) }
-                let results = try await writer.writeWithoutTransaction { db in try self.round(hops, db) }
-                for (waiting, result) in zip(batch, results) { waiting.continuation.resume(with: result) }
-            } catch {
-                for waiting in batch { waiting.continuation.resume(throwing: error) }
+    private func scheduleRound() {
+        writer.asyncWriteWithoutTransaction { db in
+            let batch = self.queue.withLock { q in
+                defer { q.waiting = [] }
+                return q.waiting
             }
-            batch = takeWaitingOrStop()
-        }
-    }
-
-    private func takeWaiting() -> [Waiting] {
-        queue.withLock { q in
-            defer { q.waiting = [] }
-            return q.waiting
-        }
-    }
-
-    /// The hops waiting now; none, and the round under way is the last.
-    private func takeWaitingOrStop() -> [Waiting] {
-        queue.withLock { q in
-            defer { q.waiting = [] }
-            if q.waiting.isEmpty { q.committing = false }
-            return q.waiting
+            let results: [Result<HopWriteOutcome, any Error>]
+            do {
+                results = try self.round(batch.map { ($0.hop, $0.state) }, db)
+            } catch {
+                results = Array(repeating: .failure(error), count: batch.count)
+            }
+            for (waiting, result) in zip(batch, results) { waiting.continuation.resume(with: result) }
+            let more = self.queue.withLock { q -> Bool in
+                if q.waiting.isEmpty { q.committing = false }
+                return q.committing
+            }
+            if more { self.scheduleRound() }  // queued behind any other write waiting for the writer
         }
     }
 
     /// One round: the hops' writes, each in its savepoint, then one commit.
     func round(_ batch: [(hop: HopWrite, state: String?)], _ db: Database) throws -> [Result<HopWriteOutcome, any Error>] {
+        guard !batch.isEmpty else { return [] }
         var results: [Result<HopWriteOutcome, any Error>] = []
         let durable = batch.contains { $0.hop.ticket != nil || $0.hop.attachment != nil }
         // Languages callers chose earlier, held in memory: each goes to disk with its number's hop.

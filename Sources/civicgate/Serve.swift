@@ -79,8 +79,13 @@ struct Serve: AsyncParsableCommand {
             onServerRunning: { port in
                 FileHandle.standardOutput.write(Data("civicgate listening on http://\(host):\(port) (\(banner))\n".utf8))
             })
-        try await app.runService()
-        // Stopped: sessions that only moved since the last save round go to disk too.
+        // Stopped, however: sessions that only moved since the last save round go to disk too.
+        do {
+            try await app.runService()
+        } catch {
+            try? await wiring.stores.conversations.saveHeldSessions()
+            throw error
+        }
         try await wiring.stores.conversations.saveHeldSessions()
     }
 }
