@@ -27,7 +27,7 @@ func cpuMicroseconds() -> Double {
     return us(usage.ru_utime) + us(usage.ru_stime)
 }
 
-let sessions = Int(option("--sessions") ?? "") ?? 3000
+let sessions = max(1, Int(option("--sessions") ?? "") ?? 3000)
 let root = option("--root") ?? FileManager.default.currentDirectoryPath
 let inputs = ["1", "1", "1", "1", "1", "12 Main Rd", "1"]  // the README's report: language, service, fault, area, address, confirm
 let kinds = ["first", "language", "screen", "screen", "screen", "screen", "screen", "confirm"]

@@ -258,11 +258,3 @@ final class FetchedReads: ConversationReads, @unchecked Sendable {
     func openSurvey(of msisdn: MSISDN, since: Date) throws -> OpenSurvey? { try value(.openSurvey(msisdn: msisdn.e164, since: since)) }
     func openIncidents(service: String) throws -> [Incident] { try value(.openIncidents(service: service)) }
 }
-
-extension HopWrite {
-    /// Nothing but the session changes (no ticket, message, subscriber or inbound SMS).
-    fileprivate var changesOnlyTheSession: Bool {
-        session != nil && retire == nil && language == nil && ticket == nil && messages.isEmpty && optOut == nil && helpSentAt == nil && !firstContact && inbound == nil
-            && chase == nil && surveyAnswer == nil && attachment == nil
-    }
-}
