@@ -33,7 +33,7 @@ public struct Locales: Sendable, Equatable {
 /// Fills `{name}` placeholders. Unknown names are left as they are, so a check can see them.
 public enum Template {
     public static func fill(_ template: String, _ values: [String: String]) -> String {
-        guard template.contains("{") else { return template }
+        guard template.utf8.contains(UInt8(ascii: "{")) else { return template }
         var out = ""
         var rest = Substring(template)
         while let open = rest.firstIndex(of: "{") {

@@ -81,7 +81,7 @@ public struct SmsGateway: Sendable {
                             logger.info("ticket created", metadata: ["ticket": "\(t.draft.reference.digits)", "queue": "\(t.destination.queue)", "channel": "sms"])
                         }
                         return
-                    case .sessionChanged, .referenceTaken: continue
+                    case .sessionChanged, .referenceTaken, .reportLimitReached: continue  // SMS counts its cap in its read
                     }
                 }
             }

@@ -51,10 +51,13 @@ public struct UssdGateway: Sendable {
             return UssdReply(text: "", isFinal: true)
         }
         do {
+            var limitReached = false
             for _ in 0..<8 {
                 let now = clock.now()
                 let reference = references()
-                let plan = try await store.read { reads in try self.plan(event, reads, now: now, reference: reference) }
+                let plan = try await store.read { [limitReached] reads in
+                    try self.plan(event, reads, now: now, reference: reference, limitReached: limitReached)
+                }
                 let write: HopWrite, reply: UssdReply
                 switch plan {
                 case .reply(let answer): return answer
@@ -70,6 +73,8 @@ public struct UssdGateway: Sendable {
                     return reply
                 case .sessionChanged, .referenceTaken:
                     continue  // read again: a duplicate request gets the reply its original stored
+                case .reportLimitReached:
+                    limitReached = true  // plan again: the caller is told why, and nothing else changes
                 }
             }
             throw GatewayError.contention
@@ -83,7 +88,7 @@ public struct UssdGateway: Sendable {
         GSM7.transliterate(engine.locales.locale(language).strings[key] ?? "Sorry, please dial again.")
     }
 
-    private func plan(_ event: UssdEvent, _ reads: any ConversationReads, now: Date, reference: Reference) throws -> Plan {
+    private func plan(_ event: UssdEvent, _ reads: any ConversationReads, now: Date, reference: Reference, limitReached: Bool) throws -> Plan {
         let stored = try reads.session(key: event.sessionKey)
         let context = TurnContext(now: now, caller: event.msisdn, channel: .ussd, freshReference: reference)
         let text: String?
@@ -143,7 +148,7 @@ public struct UssdGateway: Sendable {
             case .setLanguage(let code):
                 write.language = code
             case .createTicket(let draft):
-                if try reads.reachedDailyReports(event.msisdn, limit: settings.maxReportsPerDay, calendar: engine.settings.calendar, now: now) {
+                if limitReached {
                     // No ticket: the caller is told why, and a retry gets the same answer.
                     let reply = UssdReply(text: apology("common.report_limit", language: turn.session.language), isFinal: true)
                     write.session?.session.ended = true
@@ -155,6 +160,9 @@ public struct UssdGateway: Sendable {
                 // A drawn reference already taken (one in a hundred million): the write is refused
                 // (`.referenceTaken`) and the hop replayed with a new draw.
                 write.ticket = engine.newTicket(draft, at: now, confirm: true)
+                // The daily cap is counted by the store, in the transaction that would add this ticket.
+                write.reportLimit = ReportLimit(msisdn: event.msisdn, limit: settings.maxReportsPerDay,
+                                                since: engine.settings.calendar.startOfDay(now))
             case .chaseTicket(let r):
                 write.chase = try offers.chase(r, caller: event.msisdn, channel: "USSD", reads, now: now)
             case .rateTicket(let r, let rating):

@@ -114,6 +114,15 @@ public struct PostgresConversationStore: ConversationStore {
         }
         var ticketID: Int64?
         if let ticket = hop.ticket {
+            if let cap = hop.reportLimit {
+                // One number's reports are counted one transaction at a time, across instances.
+                try await tx.query("SELECT pg_advisory_xact_lock(hashtextextended(\(cap.msisdn.e164), 0))", logger: logger)
+                var made: Int64 = 0
+                for try await n in try await tx.query("""
+                    SELECT COUNT(*)::BIGINT FROM tickets WHERE reporter = \(cap.msisdn.e164) AND created_at >= \(cap.since) AND channel IN ('ussd', 'sms')
+                    """, logger: logger).decode(Int64.self) { made = n }
+                if made >= cap.limit { throw Rollback(outcome: .reportLimitReached) }
+            }
             guard let id = try await PostgresTicketRows.insert(ticket, tx, logger: logger) else { throw Rollback(outcome: .referenceTaken) }
             ticketID = id
         }

@@ -30,6 +30,10 @@ public struct AppDatabase: Sendable {
         config.busyMode = .timeout(5)
         config.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            // Savepoints and statement journals in memory: by default SQLite spills a journal over
+            // 64 KiB to a file in /var/tmp, and a round's savepoint per hop (a ticket touches some
+            // twenty pages) wrote each page there again, 40 system calls per ticket.
+            try db.execute(sql: "PRAGMA temp_store = MEMORY")
         }
         let dir = URL(fileURLWithPath: path).deletingLastPathComponent().path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)

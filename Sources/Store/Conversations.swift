@@ -14,17 +14,15 @@ public struct SQLiteConversationStore: ConversationStore {
     public init(_ database: AppDatabase) { self.database = database }
 
     /// The hop's decision, first from memory alone; when it needs more than its session, again
-    /// inside a read on the calling thread from the pool's readers (in WAL mode readers wait
-    /// neither for each other nor for the writer, and a hop's reads take tens of microseconds,
-    /// less than the two thread switches of GRDB's async API). A session being written by
-    /// another request's transaction is waited for, then read as committed.
+    /// inside a transaction on the writer's connection (see `warmRead`). A session being written
+    /// by another request's transaction is waited for, then read as committed.
     public func read<T: Sendable>(_ body: @escaping @Sendable (any ConversationReads) throws -> T) async throws -> T {
         while true {
             do {
                 do {
                     return try body(MemoryReads(live: live, incidents: database.openIncidents))
                 } catch LiveSessions.Miss.database {
-                    return try readInPlace(body)
+                    return try await warmRead(body)
                 }
             } catch LiveSessions.Miss.pending(let key) {
                 await live.settled(key)
@@ -32,8 +30,15 @@ public struct SQLiteConversationStore: ConversationStore {
         }
     }
 
-    private func readInPlace<T>(_ body: (any ConversationReads) throws -> T) throws -> T {
-        try database.writer.read { db in try body(SQLiteConversationTransaction(db: db, live: live, incidents: database.openIncidents)) }
+    /// Reads on the writer's connection, queued between the rounds; nothing is written. Its page
+    /// cache holds what the last rounds wrote, while a reader's is dropped whenever the database
+    /// changed (in WAL mode, at the start of any read after a commit) and every page is fetched
+    /// from the OS again. Under load that outweighs the two thread switches this costs: 151
+    /// against 189 µs of server CPU per hop, mean of four interleaved runs at 64 sessions
+    /// (`docs/performance.md`). One at a time (the in-process benchmark) the switches dominate.
+    private func warmRead<T: Sendable>(_ body: @escaping @Sendable (any ConversationReads) throws -> T) async throws -> T {
+        let live = live, incidents = database.openIncidents
+        return try await database.writer.write { db in try body(SQLiteConversationTransaction(db: db, live: live, incidents: incidents)) }
     }
 
     public func write(_ hop: HopWrite) async throws -> HopWriteOutcome {

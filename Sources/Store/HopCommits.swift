@@ -136,6 +136,7 @@ enum HopRows {
         }
         var ticketID: Int64?
         if let ticket = hop.ticket {
+            if let cap = hop.reportLimit, try tx.reportsSince(cap.msisdn, since: cap.since) >= cap.limit { return .reportLimitReached }
             guard try !tx.referenceExists(ticket.draft.reference) else { return .referenceTaken }
             ticketID = try TicketRows.insert(db, ticket)
         }

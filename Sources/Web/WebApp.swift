@@ -88,7 +88,7 @@ public enum WebApp {
         let security = configuration.security
         let limiter = RateLimiter(buckets: services.buckets ?? MemoryBuckets(), clock: services.clock, logger: logger)
         router.middlewares.add(ClientAddressMiddleware(resolver: ClientAddressResolver(trustedProxies: security.trustedProxies)))
-        router.middlewares.add(MetricsMiddleware())
+        router.middlewares.add(RequestMetrics())
         router.middlewares.add(SecurityHeaders(hsts: security.https))
         router.middlewares.add(WebhookGuard(security: security, logger: logger))
         let engine = services.ussd.engine

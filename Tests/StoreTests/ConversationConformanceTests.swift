@@ -18,13 +18,14 @@ struct ConversationWorld: Sendable {
     let tickets: @Sendable () async throws -> Int
     let outbox: @Sendable (MSISDN) async throws -> [String]
 
-    static func with(_ kind: StoreKind, _ body: (ConversationWorld) async throws -> Void) async throws {
+    static func with(_ kind: StoreKind, maxReportsPerDay: Int = 10, _ body: (ConversationWorld) async throws -> Void) async throws {
         let definitions = try shippedDefinitions()
         let clock = TestClock(), references = TestReferences(seed: 5)
         func world(_ store: any ConversationStore, tickets: @escaping @Sendable () async throws -> Int,
                    outbox: @escaping @Sendable (MSISDN) async throws -> [String]) -> ConversationWorld {
             ConversationWorld(
-                ussd: UssdGateway(engine: definitions.engine(), store: store, clock: clock, references: { references.next() }),
+                ussd: UssdGateway(engine: definitions.engine(), store: store, clock: clock, references: { references.next() },
+                                  settings: .init(maxReportsPerDay: maxReportsPerDay)),
                 sms: SmsGateway(engine: definitions.smsEngine()!, store: store, clock: clock, references: { references.next() }),
                 store: store, clock: clock, references: references, tickets: tickets, outbox: outbox)
         }
@@ -101,6 +102,31 @@ struct ConversationWorld: Sendable {
             let (first, second) = await (a, b)
             #expect(first == second)
             #expect(try await w.tickets() == 1)
+        }
+    }
+
+    /// The daily cap is counted in the transaction that would add the ticket: two reports from one
+    /// number finishing at once, with one report left today, make one ticket; the other caller is
+    /// told why, and a retry of that hop gets the same answer.
+    @Test(arguments: StoreKind.available)
+    func twoReportsFinishingAtOnceWithOneLeftTodayMakeOneTicket(_ kind: StoreKind) async throws {
+        try await ConversationWorld.with(kind, maxReportsPerDay: 1) { w async throws in
+            for session in ["a", "b"] {
+                _ = await hop(w, session, [])
+                for i in 1...report.count { _ = await hop(w, session, Array(report.prefix(i))) }
+            }
+            async let a = hop(w, "a", report + ["1"])
+            async let b = hop(w, "b", report + ["1"])
+            let replies = await [a, b]
+            #expect(try await w.tickets() == 1)
+            let stored = replies.filter { $0.text.contains("reference") }
+            let refused = replies.filter { !$0.text.contains("reference") }
+            #expect(stored.count == 1 && refused.count == 1)
+            #expect(refused.allSatisfy { $0.isFinal })
+            let refusedSession = replies[0] == refused.first ? "a" : "b"
+            #expect(await hop(w, refusedSession, report + ["1"]) == refused.first, "a retry gets the same answer")
+            #expect(try await w.tickets() == 1)
+            #expect(try await w.outbox(caller).count == 1, "one confirmation, for the one ticket")
         }
     }
 

@@ -89,6 +89,10 @@ public struct HopWrite: Sendable, Equatable {
     public var surveyAnswer: SurveyAnswer?
     /// The caller asked to be told when this incident is fixed (once per number per incident).
     public var attachment: IncidentAttachment?
+    /// The ticket is refused (`.reportLimitReached`, nothing written) when its caller already made
+    /// this many reports today: counted in the transaction that would add one, so two reports
+    /// finishing at once cannot both pass.
+    public var reportLimit: ReportLimit?
     public var at: Date
 
     public init(session: StoredSession?, at: Date, retire: String? = nil, language: String? = nil, ticket: NewTicket? = nil) {
@@ -113,8 +117,23 @@ extension HopWrite {
     }
 }
 
+/// At most `limit` reports by USSD and SMS from `msisdn` since `since` (the municipal day's start).
+public struct ReportLimit: Sendable, Equatable {
+    public var msisdn: MSISDN
+    public var limit: Int
+    public var since: Date
+
+    public init(msisdn: MSISDN, limit: Int, since: Date) {
+        self.msisdn = msisdn
+        self.limit = limit
+        self.since = since
+    }
+}
+
 public enum HopWriteOutcome: Sendable, Equatable {
     case committed
+    /// The caller reached `reportLimit`: nothing was written; plan again knowing it.
+    case reportLimitReached
     /// Another request wrote the session after this one read it: read again.
     case sessionChanged
     /// The drawn reference belongs to another ticket: draw again.

@@ -1,0 +1,79 @@
+import Dispatch
+import HTTPTypes
+import Hummingbird
+import Metrics
+import Synchronization
+
+/// Requests counted and timed, with the labels and dimensions of Hummingbird's
+/// `MetricsMiddleware` (`hb.requests`, `http.server.request.duration`, `hb.request.errors`,
+/// `http.server.active_requests`). Recorded when the handler returns its response rather than
+/// after the body is written: Hummingbird's middleware wraps every body in a closure to time it,
+/// which sends a response's head and body in two writes (two TCP segments, two system calls)
+/// where a single-buffer body otherwise leaves with its head in one. A streamed body (a CSV
+/// export) is timed to its first byte.
+struct RequestMetrics<Context: RequestContext>: RouterMiddleware {
+    struct Endpoint: Hashable {
+        let route: String
+        let method: HTTPRequest.Method
+        let status: HTTPResponse.Status
+    }
+
+    struct Recorders {
+        let counter: Counter
+        let timer: Timer
+        let errors: Counter
+    }
+
+    final class Cache: Sendable {
+        let active = Mutex<[HTTPRequest.Method: Meter]>([:])
+        let endpoints = Mutex<[Endpoint: Recorders]>([:])
+
+        func meter(_ method: HTTPRequest.Method) -> Meter {
+            active.withLock { meters in
+                if let meter = meters[method] { return meter }
+                let meter = Meter(label: "http.server.active_requests", dimensions: [("http.request.method", method.description)])
+                meters[method] = meter
+                return meter
+            }
+        }
+
+        func recorders(_ endpoint: Endpoint) -> Recorders {
+            endpoints.withLock { all in
+                if let found = all[endpoint] { return found }
+                let dimensions = [("http.route", endpoint.route), ("http.request.method", endpoint.method.description),
+                                  ("http.response.status_code", endpoint.status.code.description)]
+                let made = Recorders(
+                    counter: Counter(label: "hb.requests", dimensions: dimensions),
+                    timer: Timer(label: "http.server.request.duration", dimensions: dimensions, preferredDisplayUnit: .seconds),
+                    errors: Counter(label: "hb.request.errors", dimensions: [
+                        ("http.route", endpoint.route), ("http.request.method", endpoint.method.description),
+                        ("error.type", endpoint.status.code.description),
+                    ]))
+                all[endpoint] = made
+                return made
+            }
+        }
+    }
+
+    let cache = Cache()
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let start = DispatchTime.now().uptimeNanoseconds
+        let active = cache.meter(request.method)
+        active.increment()
+        defer { active.decrement() }
+        do {
+            let response = try await next(request, context)
+            let recorders = cache.recorders(Endpoint(route: context.endpointPath ?? "Unknown", method: request.method, status: response.status))
+            recorders.counter.increment()
+            recorders.timer.recordNanoseconds(Int64(DispatchTime.now().uptimeNanoseconds - start))
+            return response
+        } catch {
+            let status = (error as? any HTTPResponseError)?.status ?? .internalServerError
+            let recorders = cache.recorders(Endpoint(route: context.endpointPath ?? "NotFound", method: request.method, status: status))
+            recorders.counter.increment()
+            recorders.errors.increment()
+            throw error
+        }
+    }
+}
