@@ -67,6 +67,9 @@ public struct PostgresConversationStore: ConversationStore {
     /// The advisory lock key of the session sweep ("cgsweep").
     public static let sweepLock: Int64 = 0x63_6773_7765_6570
 
+    /// The first advisory lock key of a number's reports ("cgrp"), the second its hash.
+    static let reportsLock: Int32 = 0x6367_7270
+
     /// Ends the transaction without committing, saying why.
     struct Rollback: Error {
         var outcome: HopWriteOutcome
@@ -116,7 +119,7 @@ public struct PostgresConversationStore: ConversationStore {
         if let ticket = hop.ticket {
             if let cap = hop.reportLimit {
                 // One number's reports are counted one transaction at a time, across instances.
-                try await tx.query("SELECT pg_advisory_xact_lock(hashtextextended(\(cap.msisdn.e164), 0))", logger: logger)
+                try await tx.perform("SELECT pg_advisory_xact_lock(\(Self.reportsLock), hashtext(\(cap.msisdn.e164)))::text", logger: logger)
                 var made: Int64 = 0
                 for try await n in try await tx.query("""
                     SELECT COUNT(*)::BIGINT FROM tickets WHERE reporter = \(cap.msisdn.e164) AND created_at >= \(cap.since) AND channel IN ('ussd', 'sms')
