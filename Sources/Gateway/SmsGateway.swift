@@ -67,10 +67,13 @@ public struct SmsGateway: Sendable {
 
     public func handle(_ sms: InboundSMS) async {
         do {
+            var limitReached = false
             for _ in 0..<8 {
                 let now = clock.now()
                 let reference = references()
-                let plan = try await store.read { reads in try self.plan(sms, reads, now: now, reference: reference) }
+                let plan = try await store.read { [limitReached] reads in
+                    try self.plan(sms, reads, now: now, reference: reference, limitReached: limitReached)
+                }
                 switch plan {
                 case .nothing: return
                 case .again: continue
@@ -81,7 +84,8 @@ public struct SmsGateway: Sendable {
                             logger.info("ticket created", metadata: ["ticket": "\(t.draft.reference.digits)", "queue": "\(t.destination.queue)", "channel": "sms"])
                         }
                         return
-                    case .sessionChanged, .referenceTaken, .reportLimitReached: continue  // SMS counts its cap in its read
+                    case .sessionChanged, .referenceTaken: continue
+                    case .reportLimitReached: limitReached = true  // plan again: the sender is told why
                     }
                 }
             }
@@ -93,7 +97,7 @@ public struct SmsGateway: Sendable {
 
     static func sessionKey(_ msisdn: MSISDN) -> String { "sms:" + msisdn.e164 }
 
-    private func plan(_ sms: InboundSMS, _ reads: any ConversationReads, now: Date, reference: Reference) throws -> Plan {
+    private func plan(_ sms: InboundSMS, _ reads: any ConversationReads, now: Date, reference: Reference, limitReached: Bool) throws -> Plan {
         if let id = sms.providerID, try reads.inboundSeen(provider: sms.provider, id: id) { return .nothing }
         var subscriber = try reads.subscriber(sms.from)
         var write = HopWrite(session: nil, at: now)
@@ -165,11 +169,10 @@ public struct SmsGateway: Sendable {
                                         address: String(rest.prefix(200)), description: String(rest.prefix(500)), channel: .sms,
                                         reporter: sms.from, language: language)
                 write.session = try endedConversation(sms.from, reads, now)
-                if try reads.reachedDailyReports(sms.from, limit: settings.maxReportsPerDay, calendar: engine.settings.calendar, now: now) {
-                    return reply(text("common.report_limit"))
-                }
+                if limitReached { return reply(text("common.report_limit")) }
                 if try reads.referenceExists(reference) { return .again }
                 write.ticket = engine.newTicket(draft, at: now, confirm: false)  // the reply is the confirmation
+                write.reportLimit = .today(sms.from, limit: settings.maxReportsPerDay, calendar: engine.settings.calendar, now: now)
                 return reply(text("sms.report_done", ["reference": reference.grouped]))
             case "status":
                 guard let r = try? Reference(parsing: command!.argument) else { return reply(text("sms.status_usage")) }
@@ -224,13 +227,14 @@ public struct SmsGateway: Sendable {
             switch effect {
             case .setLanguage(let code): write.language = code
             case .createTicket(let draft):
-                if try reads.reachedDailyReports(sms.from, limit: settings.maxReportsPerDay, calendar: engine.settings.calendar, now: now) {
+                if limitReached {
                     turn.session.ended = true
                     screen = Screen(text: text("common.report_limit"), isFinal: true)
                     break
                 }
                 if try reads.referenceExists(draft.reference) { return .again }
                 write.ticket = engine.newTicket(draft, at: now, confirm: false)  // the reply is the confirmation
+                write.reportLimit = .today(sms.from, limit: settings.maxReportsPerDay, calendar: engine.settings.calendar, now: now)
             case .chaseTicket(let r):
                 write.chase = try TrackOffers(engine: engine).chase(r, caller: sms.from, channel: "SMS", reads, now: now)
             case .rateTicket(let r, let rating):

@@ -161,8 +161,7 @@ public struct UssdGateway: Sendable {
                 // (`.referenceTaken`) and the hop replayed with a new draw.
                 write.ticket = engine.newTicket(draft, at: now, confirm: true)
                 // The daily cap is counted by the store, in the transaction that would add this ticket.
-                write.reportLimit = ReportLimit(msisdn: event.msisdn, limit: settings.maxReportsPerDay,
-                                                since: engine.settings.calendar.startOfDay(now))
+                write.reportLimit = .today(event.msisdn, limit: settings.maxReportsPerDay, calendar: engine.settings.calendar, now: now)
             case .chaseTicket(let r):
                 write.chase = try offers.chase(r, caller: event.msisdn, channel: "USSD", reads, now: now)
             case .rateTicket(let r, let rating):

@@ -189,10 +189,6 @@ public struct PostgresConversationStore: ConversationStore {
         case .inboundSeen(let provider, let id):
             return try await first(client.query("SELECT id FROM inbound_sms WHERE provider = \(provider) AND provider_id = \(id)", logger: logger)
                 .decode(Int64.self)) != nil
-        case .reportsSince(let msisdn, let since):
-            return Int(try await first(client.query("""
-                SELECT COUNT(*)::BIGINT FROM tickets WHERE reporter = \(msisdn) AND created_at >= \(since) AND channel IN ('ussd', 'sms')
-                """, logger: logger).decode(Int64.self)) ?? 0)
         case .chase(let digits, let msisdn, let since):
             let facts: ChaseFacts?? = try await first(client.query("""
                 SELECT COALESCE(t.reporter = \(msisdn), false) OR EXISTS (SELECT 1 FROM tickets d WHERE d.duplicate_of = t.id AND d.reporter = \(msisdn)),
@@ -234,7 +230,6 @@ final class FetchedReads: ConversationReads, @unchecked Sendable {
         case recent(msisdn: String, limit: Int)
         case subscriber(String)
         case inboundSeen(provider: String, id: String)
-        case reportsSince(msisdn: String, since: Date)
         case chase(reference: String, msisdn: String, since: Date)
         case openSurvey(msisdn: String, since: Date)
         case openIncidents(service: String)
@@ -263,7 +258,6 @@ final class FetchedReads: ConversationReads, @unchecked Sendable {
     func subscriber(_ msisdn: MSISDN) throws -> Subscriber? { try value(.subscriber(msisdn.e164)) }
     func subscriber(key: String) throws -> Subscriber? { try value(.subscriber(key)) }
     func inboundSeen(provider: String, id: String) throws -> Bool { try value(.inboundSeen(provider: provider, id: id)) }
-    func reportsSince(_ msisdn: MSISDN, since: Date) throws -> Int { try value(.reportsSince(msisdn: msisdn.e164, since: since)) }
     func chaseFacts(_ reference: Reference, by msisdn: MSISDN, since: Date) throws -> ChaseFacts? {
         try value(.chase(reference: reference.digits, msisdn: msisdn.e164, since: since))
     }

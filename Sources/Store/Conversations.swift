@@ -216,6 +216,8 @@ final class SQLiteConversationTransaction: ConversationTransaction {
         try TicketRows.insert(db, ticket)
     }
 
+    /// Tickets this number reported itself (USSD or SMS) since `since`: the daily cap counts
+    /// these, in the transaction that would add one (`HopRows`).
     func reportsSince(_ msisdn: MSISDN, since: Date) throws -> Int {
         // tickets_reporter (reporter, created_at) serves this.
         try Int.fetchOne(db.cachedStatement(sql: """

@@ -25,7 +25,6 @@ struct MemoryReads: ConversationReads {
     func subscriber(_ msisdn: MSISDN) throws -> Subscriber? { throw LiveSessions.Miss.database }
     func subscriber(key: String) throws -> Subscriber? { throw LiveSessions.Miss.database }
     func inboundSeen(provider: String, id: String) throws -> Bool { throw LiveSessions.Miss.database }
-    func reportsSince(_ msisdn: MSISDN, since: Date) throws -> Int { throw LiveSessions.Miss.database }
     func chaseFacts(_ reference: Reference, by msisdn: MSISDN, since: Date) throws -> ChaseFacts? { throw LiveSessions.Miss.database }
     func openSurvey(of msisdn: MSISDN, since: Date) throws -> OpenSurvey? { throw LiveSessions.Miss.database }
     func openIncidents(service: String) throws -> [Incident] {

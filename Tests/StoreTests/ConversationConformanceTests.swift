@@ -21,12 +21,15 @@ struct ConversationWorld: Sendable {
     static func with(_ kind: StoreKind, maxReportsPerDay: Int = 10, _ body: (ConversationWorld) async throws -> Void) async throws {
         let definitions = try shippedDefinitions()
         let clock = TestClock(), references = TestReferences(seed: 5)
+        var smsSettings = SmsGateway.Settings()
+        smsSettings.maxReportsPerDay = maxReportsPerDay
         func world(_ store: any ConversationStore, tickets: @escaping @Sendable () async throws -> Int,
                    outbox: @escaping @Sendable (MSISDN) async throws -> [String]) -> ConversationWorld {
             ConversationWorld(
                 ussd: UssdGateway(engine: definitions.engine(), store: store, clock: clock, references: { references.next() },
                                   settings: .init(maxReportsPerDay: maxReportsPerDay)),
-                sms: SmsGateway(engine: definitions.smsEngine()!, store: store, clock: clock, references: { references.next() }),
+                sms: SmsGateway(engine: definitions.smsEngine()!, store: store, clock: clock, references: { references.next() },
+                                settings: smsSettings),
                 store: store, clock: clock, references: references, tickets: tickets, outbox: outbox)
         }
         switch kind {
@@ -127,6 +130,27 @@ struct ConversationWorld: Sendable {
             #expect(await hop(w, refusedSession, report + ["1"]) == refused.first, "a retry gets the same answer")
             #expect(try await w.tickets() == 1)
             #expect(try await w.outbox(caller).count == 1, "one confirmation, for the one ticket")
+        }
+    }
+
+    /// The same cap across channels: an SMS report and a USSD report from one number at once, with
+    /// one report left today, make one ticket, and the one refused is told why in its channel.
+    @Test(arguments: StoreKind.available)
+    func anSMSAndAUSSDReportAtOnceWithOneLeftTodayMakeOneTicket(_ kind: StoreKind) async throws {
+        try await ConversationWorld.with(kind, maxReportsPerDay: 1) { w async throws in
+            _ = await hop(w, "u", [])
+            for i in 1...report.count { _ = await hop(w, "u", Array(report.prefix(i))) }
+            async let ussd = hop(w, "u", report + ["1"])
+            async let sms: Void = w.sms.handle(InboundSMS(provider: "africastalking", providerID: "at-r1", from: caller, to: "31337",
+                                                          text: "REPORT WATER burst pipe at 12 Vilakazi St"))
+            let (reply, _) = await (ussd, sms)
+            #expect(try await w.tickets() == 1)
+            let smsReplies = try await w.outbox(caller).filter { !$0.contains("we received your report") }
+            let ussdStored = reply.text.contains("reference")
+            let smsStored = smsReplies.contains { $0.filter(\.isNumber).count >= 9 }
+            #expect(ussdStored != smsStored, "exactly one of the two was stored")
+            #expect(ussdStored || smsReplies.contains { $0.contains("limit") }, "the refused SMS is told why")
+            #expect(!ussdStored ? reply.isFinal && reply.text.contains("limit") : true, "the refused call is told why")
         }
     }
 

@@ -47,21 +47,12 @@ public protocol ConversationReads {
     /// A subscriber kept under a pseudonym (an erased or purged number).
     func subscriber(key: String) throws -> Subscriber?
     func inboundSeen(provider: String, id: String) throws -> Bool
-    /// Tickets this number reported itself (USSD or SMS) since `since`: the daily cap counts these.
-    func reportsSince(_ msisdn: MSISDN, since: Date) throws -> Int
     /// What the rules need when `msisdn` says this ticket is late; nil when there is no such ticket.
     func chaseFacts(_ reference: Reference, by msisdn: MSISDN, since: Date) throws -> ChaseFacts?
     /// The newest survey sent to this number since `since`, if it is not answered yet.
     func openSurvey(of msisdn: MSISDN, since: Date) throws -> OpenSurvey?
     /// The open incidents of a service (few: one per storm), for `Incident.about`.
     func openIncidents(service: String) throws -> [Incident]
-}
-
-extension ConversationReads {
-    /// This number has made `limit` reports by USSD and SMS in the municipal day of `now`.
-    public func reachedDailyReports(_ msisdn: MSISDN, limit: Int, calendar: MunicipalCalendar, now: Date) throws -> Bool {
-        try reportsSince(msisdn, since: calendar.startOfDay(now)) >= limit
-    }
 }
 
 /// Everything a USSD hop writes, committed together or not at all.
@@ -127,6 +118,13 @@ public struct ReportLimit: Sendable, Equatable {
         self.msisdn = msisdn
         self.limit = limit
         self.since = since
+    }
+}
+
+extension ReportLimit {
+    /// `limit` reports by USSD and SMS in the municipal day of `now`.
+    public static func today(_ msisdn: MSISDN, limit: Int, calendar: MunicipalCalendar, now: Date) -> ReportLimit {
+        ReportLimit(msisdn: msisdn, limit: limit, since: calendar.startOfDay(now))
     }
 }
 
