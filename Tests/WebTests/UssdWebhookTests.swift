@@ -1,10 +1,11 @@
 import Domain
 import Foundation
+import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
 import TestSupport
-import Web
+@testable import Web
 import Testing
 
 @Suite struct UssdWebhookTests {
@@ -154,6 +155,14 @@ import Testing
 }
 
 @Suite struct MetricsTests {
+    /// Request metrics are labelled by method; a method a stranger makes up is counted as `other`,
+    /// so no request can add a series of its own.
+    @Test func requestMetricsLabelOnlyStandardMethods() {
+        #expect(RequestMetrics<WebContext>.label(.post) == "POST")
+        #expect(RequestMetrics<WebContext>.label(.get) == "GET")
+        #expect(RequestMetrics<WebContext>.label(HTTPRequest.Method("BREW")!) == "other")
+    }
+
     @Test func metricsAreInThePrometheusTextFormatWithStoreGauges() async throws {
         let world = try TestGateway()
         var security = WebSecurity()
