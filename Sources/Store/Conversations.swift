@@ -38,15 +38,7 @@ public struct SQLiteConversationStore: ConversationStore {
     /// (`docs/performance.md`). One at a time (the in-process benchmark) the switches dominate.
     private func warmRead<T: Sendable>(_ body: @escaping @Sendable (any ConversationReads) throws -> T) async throws -> T {
         let live = live, incidents = database.openIncidents
-        return try await database.writer.writeWithoutTransaction { db in
-            // A read transaction (DEFERRED): the plan's reads see one snapshot, and no write lock is taken.
-            var result: T?
-            try db.inTransaction(.deferred) {
-                result = try body(SQLiteConversationTransaction(db: db, live: live, incidents: incidents))
-                return .commit
-            }
-            return result!
-        }
+        return try await database.writer.write { db in try body(SQLiteConversationTransaction(db: db, live: live, incidents: incidents)) }
     }
 
     public func write(_ hop: HopWrite) async throws -> HopWriteOutcome {
