@@ -84,7 +84,7 @@ struct PostgresServeTests {
                     }
                 }
                 group.addTask {
-                    while shown.references.withLock({ $0.count }) < 15 { try? await Task.sleep(for: .milliseconds(20)) }
+                    while shown.references.withLock({ $0.count }) < 15 && !Task.isCancelled { try? await Task.sleep(for: .milliseconds(20)) }
                     shown.killed.withLock { $0 = true }
                     a.kill9()
                 }
@@ -157,7 +157,7 @@ struct PostgresServeTests {
                         }
                     }
                     group.addTask {
-                        while shown.references.withLock({ $0.count }) < 50 { try? await Task.sleep(for: .milliseconds(10)) }
+                        while shown.references.withLock({ $0.count }) < 50 && !Task.isCancelled { try? await Task.sleep(for: .milliseconds(10)) }
                         shown.killed.withLock { $0 = true }
                         a.kill9()
                     }
