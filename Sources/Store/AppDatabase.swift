@@ -59,6 +59,21 @@ public struct AppDatabase: Sendable {
         try AppDatabase(DatabaseQueue())
     }
 
+    /// One write transaction that commits durably against power loss (see `durably`): for writes
+    /// whose result is shown to someone as stored, a reference above all.
+    func writeDurably<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await writer.writeWithoutTransaction { db in
+            try Self.durably(db) {
+                var result: T?
+                try db.inTransaction(.immediate) {
+                    result = try body(db)
+                    return .commit
+                }
+                return result!
+            }
+        }
+    }
+
     /// Runs `body`, whose transaction then commits durably against power loss: the WAL, and
     /// everything committed before, is fsynced before the commit returns (see the type's comment).
     static func durably<T>(_ db: Database, when durable: Bool = true, _ body: () throws -> T) throws -> T {

@@ -66,7 +66,8 @@ public struct SQLiteOrganisationStore: OrganisationStore {
 
     public func store(_ reports: [OrganisationReport], for organisation: Organisation, quota: DailyQuota,
                       redraw: @escaping @Sendable (NewTicket) -> NewTicket, summary: @escaping ConfirmationSummary) async throws -> [Filed?] {
-        try await database.writer.write { db in
+        // The references go back to the organisation as stored: on disk before the answer leaves.
+        try await database.writeDurably { db in
             var references: [Filed?] = []
             references.reserveCapacity(reports.count)
             var filed = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM tickets WHERE source_org = ? AND created_at >= ?",
