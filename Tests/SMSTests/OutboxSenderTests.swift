@@ -32,13 +32,22 @@ import Testing
     }
 
     func kannel(_ port: Int, signature: DeliverySignature? = nil, token: String? = nil) -> KannelProvider {
-        KannelProvider(client: CurlClient(workers: 2), settings: .init(
+        KannelProvider(client: CurlClient(workers: 2, timeouts: Self.patient), settings: .init(
             url: "http://127.0.0.1:\(port)/cgi-bin/sendsms", username: "civic", password: "p&ss word", sender: "40001",
             publicURL: "http://127.0.0.1:8080", signature: signature, webhookToken: token))
     }
 
+    /// The stub providers run in this test process, beside hundreds of other tests on two cores:
+    /// a slow answer here is the machine, not the provider, and must not count as a timeout.
+    static let patient: CurlClient.Timeouts = {
+        var t = CurlClient.Timeouts()
+        t.connectMilliseconds = 30_000
+        t.totalMilliseconds = 60_000
+        return t
+    }()
+
     func africasTalking(_ port: Int) -> AfricasTalkingProvider {
-        AfricasTalkingProvider(client: CurlClient(workers: 2), settings: .init(
+        AfricasTalkingProvider(client: CurlClient(workers: 2, timeouts: Self.patient), settings: .init(
             url: "http://127.0.0.1:\(port)/version1/messaging", username: "sandbox", apiKey: "secret-key", sender: "CivicGate"))
     }
 

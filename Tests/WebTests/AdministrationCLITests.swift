@@ -162,16 +162,16 @@ import Testing
         #expect(badZone.errors.contains("CIVICGATE_TIME_ZONE"))
     }
 
-    @Test(.timeLimit(.minutes(2)))
+    @Test(.timeLimit(.minutes(4)))
     func aBackupTakenWhileServeRunsIsConsistentAndServesTheTicketsShown() async throws {
         defer { try? FileManager.default.removeItem(at: folder) }
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let server = try CivicgateProcess(database: database)
         defer { server.stop() }
-        let client = TestClient(host: "127.0.0.1", port: server.port, configuration: .init(timeout: .seconds(30)))
-        client.connect()
         func report(_ i: Int) async throws -> String {
-            var s = ATSession(live: client, sessionID: "b-\(i)", phone: "+2782555\(String(format: "%04d", i))")
+            // A connection per hop: on a machine busy with other tests, one kept between hops can
+            // sit idle past the server's idle timeout and be closed under the next request.
+            var s = ATSession(port: server.port, sessionID: "b-\(i)", phone: "+2782555\(String(format: "%04d", i))")
             _ = try await s.dial()
             for input in ["1", "1", "1", "1", "1", "House \(i)"] { _ = try await s.send(input) }
             return referenceDigits(try await s.send("1"))
@@ -183,21 +183,17 @@ import Testing
         async let during = (5..<15).asyncMap { try await report($0) }
         let run = try await civicgateAside(["backup", backup, "--database", database])
         let later = try await during
-        try await client.shutdown()
         #expect(run.status == 0, "\(run.errors)")
         #expect(run.output.contains("integrity ok"))
         #expect(try civicgate(["backup", backup, "--database", database]).errors.contains("exists already"), "never overwrites")
         // The copy is a working database: a restored gateway tracks what was shown before the backup.
         let restored = try CivicgateProcess(database: backup)
         defer { restored.stop() }
-        let check = TestClient(host: "127.0.0.1", port: restored.port)
-        check.connect()
-        var s = ATSession(live: check, sessionID: "after", phone: "+27825559999")
+        var s = ATSession(port: restored.port, sessionID: "after", phone: "+27825559999")
         _ = try await s.dial()
         _ = try await s.send("1")
         _ = try await s.send("2")
         #expect(try await s.send(shown[0]).hasPrefix("END Ref "))
-        try await check.shutdown()
         let tickets = Int(run.output.split(separator: " ").first { $0.allSatisfy(\.isNumber) && !$0.isEmpty }.map(String.init) ?? "") ?? -1
         #expect((5...15).contains(tickets), "a snapshot between the reports before and after: \(tickets)")
         #expect(later.count == 10)
