@@ -11,9 +11,18 @@ public struct FormBody: Sendable, Equatable {
 
     public init(parsing bytes: [UInt8]) throws(CallbackError) {
         var fields: [Field] = []
-        for pair in bytes.split(separator: UInt8(ascii: "&"), omittingEmptySubsequences: true) {
-            let parts = pair.split(separator: UInt8(ascii: "="), maxSplits: 1, omittingEmptySubsequences: false)
-            fields.append(Field(name: try Self.decode(parts[0]), value: parts.count > 1 ? try Self.decode(parts[1]) : ""))
+        var start = bytes.startIndex
+        while start < bytes.endIndex {
+            let end = bytes[start...].firstIndex(of: UInt8(ascii: "&")) ?? bytes.endIndex
+            if end > start {
+                let pair = bytes[start..<end]
+                if let equals = pair.firstIndex(of: UInt8(ascii: "=")) {
+                    fields.append(Field(name: try Self.decode(pair[..<equals]), value: try Self.decode(pair[(equals + 1)...])))
+                } else {
+                    fields.append(Field(name: try Self.decode(pair), value: ""))
+                }
+            }
+            start = end + 1
         }
         self.fields = fields
     }
@@ -25,6 +34,11 @@ public struct FormBody: Sendable, Equatable {
     public func values(_ name: String) -> [String] { fields.filter { $0.name == name }.map(\.value) }
 
     static func decode(_ raw: ArraySlice<UInt8>) throws(CallbackError) -> String {
+        if !raw.contains(where: { $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "+") }) {
+            // Nothing escaped (most names and many values): the bytes are the text.
+            guard let s = String(validating: raw, as: UTF8.self) else { throw .invalidUTF8 }
+            return s
+        }
         var out: [UInt8] = []
         out.reserveCapacity(raw.count)
         var i = raw.startIndex

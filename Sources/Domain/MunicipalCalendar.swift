@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// The municipality's own days and working hours (`CIVICGATE_TIME_ZONE`, read once in `main`):
 /// what "per day" means for the abuse limits, and when a quiet inbound line is worth an alert.
@@ -7,9 +8,14 @@ public struct MunicipalCalendar: Sendable, Equatable {
     /// Working hours, local time: [start, end) hours of Monday to Friday.
     public var workingHours: Range<Int> = 7..<17
 
+    /// The day asked about last: nearly every question in a day is about that day.
+    private let lastDay = LastDay()
+
     public init(timeZone: TimeZone = TimeZone(identifier: "Africa/Johannesburg") ?? .gmt) {
         self.timeZone = timeZone
     }
+
+    public static func == (a: Self, b: Self) -> Bool { a.timeZone == b.timeZone && a.workingHours == b.workingHours }
 
     /// A zone by its IANA name (`Africa/Johannesburg`), or nil if there is no such zone.
     public init?(identifier: String) {
@@ -24,11 +30,19 @@ public struct MunicipalCalendar: Sendable, Equatable {
     }
 
     /// Local midnight at the start of the day `date` falls in.
-    public func startOfDay(_ date: Date) -> Date { calendar.startOfDay(for: date) }
+    public func startOfDay(_ date: Date) -> Date { day(of: date).start }
 
     /// Local midnight at the end of that day (the start of the next).
-    public func startOfNextDay(_ date: Date) -> Date {
-        calendar.date(byAdding: .day, value: 1, to: startOfDay(date)) ?? date.addingTimeInterval(24 * 3600)
+    public func startOfNextDay(_ date: Date) -> Date { day(of: date).end }
+
+    /// The local day `date` falls in, [midnight, next midnight): 23 or 25 hours long where the
+    /// clocks change.
+    func day(of date: Date) -> DateInterval {
+        if let known = lastDay.interval.withLock({ $0 }), known.start <= date, date < known.end { return known }
+        let start = calendar.startOfDay(for: date)
+        let day = DateInterval(start: start, end: calendar.date(byAdding: .day, value: 1, to: start) ?? start.addingTimeInterval(24 * 3600))
+        lastDay.interval.withLock { $0 = day }
+        return day
     }
 
     /// Monday to Friday within `workingHours`.
@@ -110,4 +124,9 @@ extension MunicipalCalendar {
         let m = mp < 10 ? mp + 3 : mp - 9
         return (m <= 2 ? yoe + era * 400 + 1 : yoe + era * 400, m, d)
     }
+}
+
+/// `MunicipalCalendar`'s memory of the last day it worked out (shared by its copies).
+final class LastDay: Sendable {
+    let interval = Mutex<DateInterval?>(nil)
 }

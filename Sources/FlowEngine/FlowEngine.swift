@@ -60,6 +60,8 @@ public struct FlowEngine: Sendable {
     /// the service (for fault types) and how deep the caller is (which navigation keys show).
     var itemCache: [ListKey: [Item]] = [:]
     var pageCache: [PageKey: [Range<Int>]] = [:]
+    /// Whole screens that show no answers (see `ScreenCache`).
+    let screens: ScreenCache
 
     public init(flow: Flow, catalogue: ServiceCatalogue, locales: Locales, settings: Settings = Settings()) {
         self.flow = flow
@@ -72,6 +74,7 @@ public struct FlowEngine: Sendable {
             if case .list(_, let source, let slot, _) = state.kind { sources[slot] = source }
         }
         self.slotSources = sources
+        self.screens = ScreenCache(fixed: Self.fixedScreens(flow, locales))
         buildListCaches()
     }
 
@@ -273,12 +276,13 @@ public struct FlowEngine: Sendable {
         case .createTicket:
             guard let service = slots["service"], let fault = slots["fault"], let area = slots["area"],
                   let address = slots["address"] else { return .failed }
+            let reference = context.references()
             let draft = TicketDraft(
-                reference: context.freshReference, service: service, fault: fault, area: area,
+                reference: reference, service: service, fault: fault, area: area,
                 address: address, channel: context.channel, reporter: context.caller,
                 language: run.session.language ?? locales.fallback)
             run.effects.append(.createTicket(draft))
-            run.session.slots["reference"] = context.freshReference.grouped
+            run.session.slots["reference"] = reference.grouped
             return .done
         case .lookupTicket:
             guard let text = slots["reference"], let reference = try? Reference(parsing: text) else { return .failed }

@@ -85,6 +85,11 @@ extension FlowEngine {
 
     /// The screen for `session.state`. `invalid` re-asks with the state's hint.
     public func render(_ session: Session, invalid: Bool) -> Screen {
+        guard let key = screenKey(session, invalid: invalid) else { return draw(session, invalid: invalid) }
+        return screens.screen(key) { draw(session, invalid: invalid) }
+    }
+
+    func draw(_ session: Session, invalid: Bool) -> Screen {
         guard let state = flow.states[session.state] else { return Screen(text: text("common.error", session), isFinal: true) }
         let values = displayValues(session)
         let medium = settings.medium

@@ -49,14 +49,20 @@ public struct TurnContext: Sendable {
     public var now: Date
     public var caller: MSISDN?
     public var channel: ReportChannel
-    /// An unused reference, for when this turn creates a ticket.
-    public var freshReference: Reference
+    /// Draws an unused reference, for when this turn creates a ticket: drawn only then (a draw
+    /// asks the kernel for randomness, and most turns create nothing).
+    public var references: @Sendable () -> Reference
 
-    public init(now: Date, caller: MSISDN?, channel: ReportChannel, freshReference: Reference) {
+    public init(now: Date, caller: MSISDN?, channel: ReportChannel, references: @escaping @Sendable () -> Reference) {
         self.now = now
         self.caller = caller
         self.channel = channel
-        self.freshReference = freshReference
+        self.references = references
+    }
+
+    /// With the reference a ticket would get.
+    public init(now: Date, caller: MSISDN?, channel: ReportChannel, freshReference: Reference) {
+        self.init(now: now, caller: caller, channel: channel, references: { freshReference })
     }
 }
 

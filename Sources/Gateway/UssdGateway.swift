@@ -54,9 +54,8 @@ public struct UssdGateway: Sendable {
             var limitReached = false
             for _ in 0..<8 {
                 let now = clock.now()
-                let reference = references()
                 let plan = try await store.read { [limitReached] reads in
-                    try self.plan(event, reads, now: now, reference: reference, limitReached: limitReached)
+                    try self.plan(event, reads, now: now, limitReached: limitReached)
                 }
                 let write: HopWrite, reply: UssdReply
                 switch plan {
@@ -88,9 +87,9 @@ public struct UssdGateway: Sendable {
         GSM7.transliterate(engine.locales.locale(language).strings[key] ?? "Sorry, please dial again.")
     }
 
-    private func plan(_ event: UssdEvent, _ reads: any ConversationReads, now: Date, reference: Reference, limitReached: Bool) throws -> Plan {
+    private func plan(_ event: UssdEvent, _ reads: any ConversationReads, now: Date, limitReached: Bool) throws -> Plan {
         let stored = try reads.session(key: event.sessionKey)
-        let context = TurnContext(now: now, caller: event.msisdn, channel: .ussd, freshReference: reference)
+        let context = TurnContext(now: now, caller: event.msisdn, channel: .ussd, references: references)
         let text: String?
         switch event.input {
         case .history(let t): text = t

@@ -24,6 +24,8 @@ struct Serve: AsyncParsableCommand {
         if let host { c.host = host }
         if let port { c.port = port }
         guard (0...65535).contains(c.port) else { throw ValidationError("--port must be 0-65535") }
+        // The same lines as swift-log's default handler, without its work on every request (see the type).
+        LoggingSystem.bootstrap { LineLogHandler(label: $0) }
         var logger = Logger(label: "civicgate")
         logger.logLevel = .info
         if c.security.webhookToken == nil && !Self.isLoopback(c.host) {

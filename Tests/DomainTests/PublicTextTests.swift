@@ -35,6 +35,23 @@ import Testing
         #expect(MunicipalCalendar(identifier: "Mars/Olympus") == nil)
     }
 
+    /// The calendar remembers the last day it worked out: moving between days, back and forth,
+    /// and across a change of the clocks, every answer is still that date's own day.
+    @Test func daysAreRightInAnyOrderAndWhereTheClocksChange() {
+        let berlin = MunicipalCalendar(identifier: "Europe/Berlin")!
+        // 2026-03-29: clocks go forward at 02:00 local, a day of 23 hours.
+        let beforeShort = Date(timeIntervalSince1970: 1_774_699_200)  // 2026-03-28 12:00 UTC, 13:00 +01:00
+        let onShort = Date(timeIntervalSince1970: 1_774_782_000)  // 2026-03-29 11:00 UTC, 13:00 +02:00
+        for date in [beforeShort, onShort, beforeShort, onShort.addingTimeInterval(-12 * 3600), onShort] {
+            let start = berlin.startOfDay(date), end = berlin.startOfNextDay(date)
+            #expect(start <= date && date < end)
+            #expect(berlin.day(start) == berlin.day(date) && berlin.day(end) != berlin.day(date))
+        }
+        #expect(berlin.startOfNextDay(onShort).timeIntervalSince(berlin.startOfDay(onShort)) == 23 * 3600)
+        #expect(berlin.startOfNextDay(beforeShort).timeIntervalSince(berlin.startOfDay(beforeShort)) == 24 * 3600)
+        #expect(berlin.startOfDay(onShort) == Date(timeIntervalSince1970: 1_774_738_800))  // 2026-03-28 23:00 UTC
+    }
+
     @Test func workingHoursAreWeekdaysSevenToFive() {
         let monday9 = Date(timeIntervalSince1970: 1_796_022_000)  // 2026-11-30 09:00 +02:00
         #expect(johannesburg.isWorkingTime(monday9))

@@ -55,3 +55,17 @@ import Testing
         #expect(try await last(asker) == SMSMeasure.cheapest(Template.fill(english["sms.mydata"]!, ["message_days": "90", "number_days": "365"])))
     }
 }
+
+@Suite struct PseudonymTests {
+    /// The stand-in is HMAC-SHA256 under the key, every time: the same number keeps its stand-in
+    /// across calls (a reused HMAC state would change it), and another number gets another.
+    @Test func aNumberAlwaysGetsTheSameStandIn() {
+        let key = Data((0..<32).map { UInt8($0) })
+        let pseudonyms = Pseudonyms(key: key)
+        let first = pseudonyms.of("+27821234567")
+        #expect(first == "h:8ea4af9b587d921aa7158bfe6dba4144")
+        #expect(pseudonyms.of("+27821234567") == first)
+        #expect(pseudonyms.of("+27821234568") != first)
+        #expect(pseudonyms.of(first) == first, "a stand-in is not pseudonymised again")
+    }
+}

@@ -1,3 +1,4 @@
+import Channels
 import Domain
 import Foundation
 import Gateway
@@ -197,5 +198,23 @@ import Web
             let after = String(buffer: try await client.execute(uri: "/healthz?detail=1", method: .get, headers: auth).body)
             #expect(after.contains(#""status":"ok""#))
         }
+    }
+}
+
+@Suite struct FormBodyTests {
+    func parse(_ text: String) throws(CallbackError) -> [String] {
+        try FormBody(parsing: Array(text.utf8)).fields.map { "\($0.name)=\($0.value)" }
+    }
+
+    @Test func decodesNamesAndValuesStrictly() throws {
+        #expect(try parse("sessionId=AT_1&phoneNumber=%2B27821234567&text=1*12+Main+Rd&&flag&empty=&a=b=c")
+                == ["sessionId=AT_1", "phoneNumber=+27821234567", "text=1*12 Main Rd", "flag=", "empty=", "a=b=c"])
+        #expect(try parse("") == [] && parse("&&") == [])
+        #expect(try parse("name=Th%C3%A9r%C3%A8se") == ["name=Thérèse"])
+        #expect(try FormBody(parsing: Array("a=1&a=2&b=3".utf8)).values("a") == ["1", "2"])
+        for bad in ["text=%ZZ", "text=%2", "text=%", "%C3%28=x"] {
+            #expect(throws: CallbackError.self, "\(bad)") { try parse(bad) }
+        }
+        #expect(throws: CallbackError.invalidUTF8) { try FormBody(parsing: [UInt8(ascii: "a"), UInt8(ascii: "="), 0xC3, 0x28]) }
     }
 }
