@@ -33,7 +33,7 @@ struct KannelIntegrationTests {
 
         /// Waits (bounded) for a received message containing `text`.
         func await(_ text: String) async -> String? {
-            for _ in 0..<300 {
+            for _ in 0..<900 {  // at least 90 s: a bound for a busy machine, not a wait
                 if let line = received.first(where: { $0.contains(text) }) { return line }
                 try? await Task.sleep(for: .milliseconds(100))
             }
@@ -49,7 +49,7 @@ struct KannelIntegrationTests {
         }
     }
 
-    @Test(.timeLimit(.minutes(2)))
+    @Test(.timeLimit(.minutes(5)))
     func ussdConfirmationAndSMSStatusTravelThroughKannel() async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("civicgate-kannel-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
@@ -62,13 +62,11 @@ struct KannelIntegrationTests {
         defer { server.stop(); first.stop() }
 
         // A resident reports by USSD...
-        let client = TestClient(host: "127.0.0.1", port: server.port)
-        client.connect()
-        var s = ATSession(live: client, sessionID: "kannel-1", phone: phone)
+        // (each hop on a connection of its own: one kept between hops can idle out on a busy machine)
+        var s = ATSession(port: server.port, sessionID: "kannel-1", phone: phone)
         _ = try await s.dial()
         for input in ["1", "1", "1", "1", "1", "12 Vilakazi St"] { _ = try await s.send(input) }
         let done = try await s.send("1")
-        try await client.shutdown()
         let reference = try Reference(parsing: referenceDigits(done))
 
         // ...and the confirmation SMS reaches their phone through Kannel.
