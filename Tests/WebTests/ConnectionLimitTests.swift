@@ -11,41 +11,6 @@ import Glibc
 
 /// The HTTP server itself: idle connections are closed, oversized headers refused.
 @Suite struct ConnectionLimitTests {
-    /// A raw TCP connection to 127.0.0.1:port: what we send, and everything read until the server closes.
-    final class RawConnection {
-        let fd: Int32
-
-        init(port: Int) throws {
-            fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_port = in_port_t(UInt16(port).bigEndian)
-            address.sin_addr.s_addr = inet_addr("127.0.0.1")
-            let connected = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-            guard connected == 0 else { throw POSIXError(.ECONNREFUSED) }
-            // Reads give up after 60 s, so a server that never closes fails the test instead of hanging
-            // it (a server that closes is read at once; the bound only has to outlast a busy machine).
-            var timeout = timeval(tv_sec: 60, tv_usec: 0)
-            setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        }
-
-        func send(_ text: String) { _ = text.withCString { write(fd, $0, strlen($0)) } }
-
-        /// Everything until the server closes (nil if it did not close within the read timeout).
-        func readToClose() -> String? {
-            var out = [UInt8]()
-            var buffer = [UInt8](repeating: 0, count: 4096)
-            while true {
-                let n = read(fd, &buffer, buffer.count)
-                if n == 0 { return String(decoding: out, as: UTF8.self) }
-                if n < 0 { return nil }
-                out += buffer[0..<n]
-            }
-        }
-
-        deinit { close(fd) }
-    }
-
     func app(idle: Int) throws -> some ApplicationProtocol {
         let world = try TestGateway()
         var configuration = WebConfiguration(port: 0)
@@ -61,7 +26,7 @@ import Glibc
             let port = client.port!
             // The sockets block: on a thread of their own, never on the pool that the server's tasks
             // run on (two threads here; with other tests blocking them, nothing would answer).
-            let seen = try await Self.offThePool { try Self.talk(port: port) }
+            let seen = try await offThePool { try Self.talk(port: port) }
             // A connection that never sends a request is closed by the server.
             #expect(seen.idle == "")
             // Half a request, then silence (slow-loris): closed too.
@@ -89,11 +54,5 @@ import Glibc
         fresh.send("GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
         seen.fresh = fresh.readToClose()
         return seen
-    }
-
-    static func offThePool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { (done: CheckedContinuation<T, any Error>) in
-            Thread.detachNewThread { done.resume(with: Result { try body() }) }
-        }
     }
 }

@@ -67,8 +67,8 @@ struct ATSession {
         transport = { body in
             let request = "POST /ussd/africastalking HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\n"
                 + "Content-Length: \(body.readableBytes)\r\nConnection: close\r\n\r\n" + String(buffer: body)
-            let raw = try await ConnectionLimitTests.offThePool {
-                let connection = try ConnectionLimitTests.RawConnection(port: port)
+            let raw = try await offThePool {
+                let connection = try RawConnection(port: port)
                 connection.send(request)
                 return connection.readToClose()
             }
