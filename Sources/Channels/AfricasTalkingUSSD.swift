@@ -13,7 +13,7 @@ public enum AfricasTalkingUSSD {
 
     public static func parse(_ form: FormBody) throws(CallbackError) -> Request {
         guard let sessionID = form["sessionId"], !sessionID.isEmpty else { throw .missingField("sessionId") }
-        guard sessionID.count <= 128 else { throw .tooLong("sessionId") }
+        guard sessionID.utf8.count <= 128 || sessionID.count <= 128 else { throw .tooLong("sessionId") }  // bytes first: no grapheme counting
         if form["text"] == nil, form["status"] != nil {
             return .sessionEnded(sessionID: sessionID)
         }
@@ -23,8 +23,13 @@ public enum AfricasTalkingUSSD {
         guard text.utf8.count <= 2048 else { throw .tooLong("text") }
         return .hop(UssdEvent(
             provider: provider, sessionID: sessionID, msisdn: msisdn,
-            serviceCode: String((form["serviceCode"] ?? "").prefix(32)), network: form["networkCode"],
+            serviceCode: Self.clipped(form["serviceCode"] ?? "", to: 32), network: form["networkCode"],
             input: .history(text)))
+    }
+
+    /// At most `limit` characters; short text (every real service code) as it is, without counting graphemes.
+    static func clipped(_ text: String, to limit: Int) -> String {
+        text.utf8.count <= limit ? text : String(text.prefix(limit))
     }
 
     /// `CON ` keeps the session open; `END ` closes it.

@@ -36,7 +36,7 @@ public struct FormBody: Sendable, Equatable {
     static func decode(_ raw: ArraySlice<UInt8>) throws(CallbackError) -> String {
         if !raw.contains(where: { $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "+") }) {
             // Nothing escaped (most names and many values): the bytes are the text.
-            guard let s = String(validating: raw, as: UTF8.self) else { throw .invalidUTF8 }
+            guard let s = raw.withUnsafeBufferPointer(text) else { throw .invalidUTF8 }
             return s
         }
         var out: [UInt8] = []
@@ -57,8 +57,15 @@ public struct FormBody: Sendable, Equatable {
             }
             i = raw.index(after: i)
         }
-        guard let s = String(validating: out, as: UTF8.self) else { throw .invalidUTF8 }
+        guard let s = out.withUnsafeBufferPointer(text) else { throw .invalidUTF8 }
         return s
+    }
+
+    /// The bytes as text, or nil if they are not UTF-8. ASCII (almost every field an aggregator
+    /// sends) is valid UTF-8 as it stands and skips the validating decoder.
+    static func text(_ bytes: UnsafeBufferPointer<UInt8>) -> String? {
+        if bytes.allSatisfy({ $0 < 0x80 }) { return String(decoding: bytes, as: UTF8.self) }
+        return String(validating: bytes, as: UTF8.self)
     }
 
     static func hex(_ b: UInt8) -> UInt8? {

@@ -355,6 +355,8 @@ extension FlowEngine {
     /// The input without surrounding spaces and line breaks (as `trimmingCharacters(in:
     /// .whitespacesAndNewlines)`, without Foundation's bridging on every hop).
     static func trimmed(_ raw: String) -> String {
+        // Printable ASCII at both ends (almost every answer): nothing to trim, no walk over characters.
+        if let head = raw.utf8.first, let tail = raw.utf8.last, (0x21...0x7E).contains(head), (0x21...0x7E).contains(tail) { return raw }
         guard let first = raw.firstIndex(where: { !$0.isWhitespace && !$0.isNewline }),
               let last = raw.lastIndex(where: { !$0.isWhitespace && !$0.isNewline }) else { return "" }
         return String(raw[first...last])

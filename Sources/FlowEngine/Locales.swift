@@ -33,17 +33,22 @@ public struct Locales: Sendable, Equatable {
 /// Fills `{name}` placeholders. Unknown names are left as they are, so a check can see them.
 public enum Template {
     public static func fill(_ template: String, _ values: [String: String]) -> String {
-        guard template.utf8.contains(UInt8(ascii: "{")) else { return template }
+        // Braces are ASCII, so their UTF-8 positions are valid string indices: no grapheme breaking.
+        let utf8 = template.utf8
+        guard var open = utf8.firstIndex(of: UInt8(ascii: "{")) else { return template }
         var out = ""
-        var rest = Substring(template)
-        while let open = rest.firstIndex(of: "{") {
-            out += rest[..<open]
-            guard let close = rest[open...].firstIndex(of: "}") else { break }
-            let name = String(rest[rest.index(after: open)..<close])
-            if let v = values[name] { out += v } else { out += rest[open...close] }
-            rest = rest[rest.index(after: close)...]
+        out.reserveCapacity(utf8.count + 32)
+        var start = utf8.startIndex
+        while true {
+            out += template[start..<open]
+            guard let close = utf8[open...].firstIndex(of: UInt8(ascii: "}")) else { start = open; break }
+            let name = String(template[utf8.index(after: open)..<close])
+            if let v = values[name] { out += v } else { out += template[open...close] }
+            start = utf8.index(after: close)
+            guard let next = utf8[start...].firstIndex(of: UInt8(ascii: "{")) else { break }
+            open = next
         }
-        out += rest
+        out += template[start...]
         return out
     }
 

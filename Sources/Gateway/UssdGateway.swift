@@ -5,8 +5,9 @@ import Logging
 
 /// One USSD hop, end to end: read the session, take the newest input, step the engine, answer its
 /// queries, then write the session and the effects in one transaction and reply. The reply with a
-/// reference leaves only after the transaction that stored the ticket has committed.
-public struct UssdGateway: Sendable {
+/// reference leaves only after the transaction that stored the ticket has committed. A class: each
+/// hop's closures hold one reference to it rather than a copy of every field.
+public final class UssdGateway: Sendable {
     public let engine: FlowEngine
     let store: any ConversationStore
     let clock: any WallClock

@@ -78,8 +78,9 @@ public struct AppDatabase: Sendable {
     /// everything committed before, is fsynced before the commit returns (see the type's comment).
     static func durably<T>(_ db: Database, when durable: Bool = true, _ body: () throws -> T) throws -> T {
         guard durable else { return try body() }
-        try db.execute(sql: "PRAGMA synchronous = FULL")
-        defer { try? db.execute(sql: "PRAGMA synchronous = NORMAL") }
+        // Prepared once per connection: a round runs both.
+        try db.cachedStatement(sql: "PRAGMA synchronous = FULL").execute()
+        defer { try? db.cachedStatement(sql: "PRAGMA synchronous = NORMAL").execute() }
         return try body()
     }
 }

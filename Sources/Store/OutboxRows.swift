@@ -13,6 +13,16 @@ enum OutboxRows {
             VALUES (?, ?, ?, ?, ?, ?, ?)
             """).execute(arguments: [ticketID, m.to.e164, m.body, m.evenIfOptedOut, at, at, at])
     }
+
+    /// The next messages to send, in the queue's order, read along `outbox_queue`: it stops after
+    /// `LIMIT` rows. Left to itself the planner takes `outbox_due` (status, time) and sorts every
+    /// due message to return the first few, so each claim cost as much as the backlog was long:
+    /// during a storm, the moment the queue is longest.
+    static let claimQuery = """
+        SELECT o.id, o.msisdn, o.body, o.attempts, o.even_if_opted_out, COALESCE(s.opted_out, 0), s.msisdn IS NULL
+        FROM outbox o INDEXED BY outbox_queue LEFT JOIN subscribers s ON s.msisdn = o.msisdn
+        WHERE o.status IN ('pending', 'held') AND o.next_attempt_at <= ? ORDER BY o.priority, o.next_attempt_at, o.id LIMIT ?
+        """
 }
 
 /// The outbox on SQLite, for the sender service and delivery reports.
@@ -23,11 +33,7 @@ public struct SQLiteOutboxStore: OutboxStore {
 
     public func claimDue(limit: Int, now: Date, cap: DailySMSCap?, pseudonyms: Pseudonyms?) async throws -> [OutboxMessage] {
         try await database.writer.write { db in
-            let rows = try Row.fetchAll(db.cachedStatement(sql: """
-                SELECT o.id, o.msisdn, o.body, o.attempts, o.even_if_opted_out, COALESCE(s.opted_out, 0), s.msisdn IS NULL
-                FROM outbox o LEFT JOIN subscribers s ON s.msisdn = o.msisdn
-                WHERE o.status IN ('pending', 'held') AND o.next_attempt_at <= ? ORDER BY o.priority, o.next_attempt_at, o.id LIMIT ?
-                """), arguments: [now, limit])
+            let rows = try Row.fetchAll(db.cachedStatement(sql: OutboxRows.claimQuery), arguments: [now, limit])
             var claimed: [OutboxMessage] = []
             var handedToday: [String: Int] = [:]
             for row in rows {

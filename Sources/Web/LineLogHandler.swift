@@ -8,8 +8,11 @@ import Logging
 /// for lines that are almost never written (2 % of the server's CPU under load).
 public struct LineLogHandler: LogHandler {
     public var logLevel: Logger.Level = .info
-    public var metadata = Logger.Metadata()
     public var metadataProvider: Logger.MetadataProvider?
+    /// The first key set, kept apart from the others: Hummingbird sets one (the request ID) on
+    /// each request's logger, and a dictionary for it alone was made, hashed and freed every hop.
+    var first: (key: String, value: Logger.Metadata.Value)?
+    var others = Logger.Metadata()
     let label: String
     let stream: any TextOutputStream & Sendable
 
@@ -20,9 +23,27 @@ public struct LineLogHandler: LogHandler {
         self.metadataProvider = metadataProvider
     }
 
+    public var metadata: Logger.Metadata {
+        get {
+            guard let first else { return others }
+            var all = others
+            all[first.key] = first.value
+            return all
+        }
+        set { (first, others) = (nil, newValue) }
+    }
+
     public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { metadata[key] }
-        set { metadata[key] = newValue }
+        get { first?.key == key ? first?.value : others[key] }
+        set {
+            if first?.key == key {
+                first = newValue.map { (key, $0) }
+            } else if first == nil, let newValue, others.isEmpty || others[key] == nil {
+                first = (key, newValue)
+            } else {
+                others[key] = newValue
+            }
+        }
     }
 
     public func log(event: LogEvent) {

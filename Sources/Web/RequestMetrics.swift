@@ -12,7 +12,12 @@ import Synchronization
 /// where a single-buffer body otherwise leaves with its head in one. A streamed body (a CSV
 /// export) is timed to its first byte. A method outside the standard ones is counted as `other`,
 /// so a stranger cannot mint a new series per request.
-struct RequestMetrics<Context: RequestContext>: RouterMiddleware {
+///
+/// Not generic over the context: nested in a generic type, the cache's key and dictionary were
+/// looked up through generic metadata and unspecialised hashing on every request.
+struct RequestMetrics: RouterMiddleware {
+    typealias Context = WebContext
+
     struct Endpoint: Hashable {
         let route: String
         let method: String

@@ -89,6 +89,9 @@ enum Plain {
     static func badRequest(_ text: String) -> Response { response(.badRequest, text + "\n") }
 
     static func response(_ status: HTTPResponse.Status, _ text: String) -> Response {
-        Response(status: status, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: text)))
+        Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
     }
+
+    /// Made once: every USSD hop answers with it.
+    static let headers: HTTPFields = [.contentType: "text/plain; charset=utf-8"]
 }

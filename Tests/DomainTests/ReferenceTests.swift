@@ -73,6 +73,37 @@ import Testing
         #expect(MSISDN("0027821234567")?.e164 == "+27821234567")
         #expect(MSISDN("not a number") == nil)
         #expect(MSISDN("123") == nil)
+        #expect(MSISDN("(082) 123-4567")?.e164 == "+27821234567")
+        #expect(MSISDN("0821234567", defaultCountryCode: "267")?.e164 == "+267821234567")
+        #expect(MSISDN("+27 82 123 4567 ext") == nil && MSISDN("+27８21234567") == nil && MSISDN("") == nil)
+        #expect(MSISDN(String(repeating: "1", count: 15))?.e164.count == 16)
+        #expect(MSISDN(String(repeating: "1", count: 16)) == nil && MSISDN(String(repeating: "1", count: 400)) == nil)
+    }
+
+    /// The rules as first written, character by character: the parser must agree with them on anything.
+    static func reference(_ raw: String, _ defaultCountryCode: String = "27") -> String? {
+        var digits = ""
+        for ch in raw.unicodeScalars {
+            switch ch {
+            case "0"..."9": digits.unicodeScalars.append(ch)
+            case " ", "-", "(", ")", "+": continue
+            default: return nil
+            }
+        }
+        if digits.hasPrefix("00") { digits.removeFirst(2) } else if digits.hasPrefix("0") {
+            digits = defaultCountryCode + digits.dropFirst()
+        }
+        guard (8...15).contains(digits.count) else { return nil }
+        return "+" + digits
+    }
+
+    @Test func agreesWithTheRulesOnRandomInput() {
+        var generator = SystemRandomNumberGenerator()
+        let pieces = ["0", "00", "1", "2", "7", "8", "9", "27", "082", " ", "-", "(", ")", "+", "a", "é", "٣", "*", "#", "12345"]
+        for _ in 0..<20_000 {
+            let raw = (0..<Int.random(in: 0...12, using: &generator)).map { _ in pieces.randomElement(using: &generator)! }.joined()
+            #expect(MSISDN(raw)?.e164 == Self.reference(raw), "\(raw)")
+        }
     }
 
     @Test func maskedForConsoleAndLogs() {

@@ -211,10 +211,28 @@ import Web
                 == ["sessionId=AT_1", "phoneNumber=+27821234567", "text=1*12 Main Rd", "flag=", "empty=", "a=b=c"])
         #expect(try parse("") == [] && parse("&&") == [])
         #expect(try parse("name=Th%C3%A9r%C3%A8se") == ["name=Thérèse"])
+        #expect(try parse("name=Thérèse&plus=a+é") == ["name=Thérèse", "plus=a é"], "UTF-8 sent unescaped is text too")
         #expect(try FormBody(parsing: Array("a=1&a=2&b=3".utf8)).values("a") == ["1", "2"])
         for bad in ["text=%ZZ", "text=%2", "text=%", "%C3%28=x"] {
             #expect(throws: CallbackError.self, "\(bad)") { try parse(bad) }
         }
         #expect(throws: CallbackError.invalidUTF8) { try FormBody(parsing: [UInt8(ascii: "a"), UInt8(ascii: "="), 0xC3, 0x28]) }
+    }
+}
+
+@Suite struct AfricasTalkingFieldTests {
+    func hop(_ sessionID: String, serviceCode: String) throws -> UssdEvent? {
+        let body = "sessionId=\(sessionID)&phoneNumber=%2B27821234567&serviceCode=\(serviceCode)&text="
+        guard case .hop(let event) = try AfricasTalkingUSSD.parse(FormBody(parsing: Array(body.utf8))) else { return nil }
+        return event
+    }
+
+    @Test func sessionIdsAndServiceCodesAreBoundedInCharacters() throws {
+        #expect(try hop(String(repeating: "a", count: 128), serviceCode: "*120*7%23")?.serviceCode == "*120*7#")
+        #expect(throws: CallbackError.tooLong("sessionId")) { try hop(String(repeating: "a", count: 129), serviceCode: "x") }
+        // 128 characters of two bytes each: long in bytes, within the bound in characters.
+        #expect(try hop(String(repeating: "%C3%A9", count: 128), serviceCode: "x") != nil)
+        #expect(try hop("s", serviceCode: String(repeating: "1", count: 40))?.serviceCode == String(repeating: "1", count: 32))
+        #expect(try hop("s", serviceCode: String(repeating: "%C3%A9", count: 40))?.serviceCode == String(repeating: "é", count: 32))
     }
 }

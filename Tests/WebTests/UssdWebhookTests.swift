@@ -158,9 +158,9 @@ import Testing
     /// Request metrics are labelled by method; a method a stranger makes up is counted as `other`,
     /// so no request can add a series of its own.
     @Test func requestMetricsLabelOnlyStandardMethods() {
-        #expect(RequestMetrics<WebContext>.label(.post) == "POST")
-        #expect(RequestMetrics<WebContext>.label(.get) == "GET")
-        #expect(RequestMetrics<WebContext>.label(HTTPRequest.Method("BREW")!) == "other")
+        #expect(RequestMetrics.label(.post) == "POST")
+        #expect(RequestMetrics.label(.get) == "GET")
+        #expect(RequestMetrics.label(HTTPRequest.Method("BREW")!) == "other")
     }
 
     @Test func metricsAreInThePrometheusTextFormatWithStoreGauges() async throws {

@@ -1,0 +1,46 @@
+import Foundation
+import GRDB
+@testable import Store
+import Testing
+
+/// Queries that run on every claim or hop stay bounded by what they return, not by the table.
+@Suite struct QueryPlanTests {
+    @Test func claimingTheOutboxReadsAlongTheQueueInsteadOfSortingTheBacklog() throws {
+        let database = try AppDatabase.inMemory()
+        let now = "2026-12-01 08:00:00.000"
+        try database.writer.write { db in
+            for i in 0..<500 {
+                try db.execute(sql: """
+                    INSERT INTO outbox (msisdn, body, status, next_attempt_at, created_at, updated_at, priority)
+                    VALUES (?, 'x', ?, ?, ?, ?, ?)
+                    """, arguments: ["+2782\(1_000_000 + i)", i % 7 == 0 ? "held" : "pending", now, now, now, i % 2])
+            }
+        }
+        let plan = try database.writer.read { db in
+            try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + OutboxRows.claimQuery, arguments: [now, 8]).map { $0["detail"] as String }
+        }
+        #expect(plan.contains { $0.contains("outbox_queue") }, "\(plan)")
+        #expect(!plan.contains { $0.contains("TEMP B-TREE") }, "a claim must not sort the whole backlog: \(plan)")
+        let first = try database.writer.read { db in
+            try Row.fetchAll(db, sql: OutboxRows.claimQuery, arguments: [now, 3]).map { $0[0] as Int64 }
+        }
+        #expect(first == [1, 3, 5], "priority 0 first, then by time and id")
+    }
+}
+
+/// A write that must survive a power cut commits under `synchronous = FULL`; every other under NORMAL.
+@Suite struct DurableCommitTests {
+    @Test func durableWritesRaiseTheSyncLevelAndPutItBackEveryTime() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("durable-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let database = try AppDatabase.open(path: folder.appendingPathComponent("d.sqlite").path)
+        for _ in 0..<3 {
+            let (inside, after, skipped) = try database.writer.writeWithoutTransaction { db in
+                let inside = try AppDatabase.durably(db) { try Int.fetchOne(db, sql: "PRAGMA synchronous") }
+                let skipped = try AppDatabase.durably(db, when: false) { try Int.fetchOne(db, sql: "PRAGMA synchronous") }
+                return (inside, try Int.fetchOne(db, sql: "PRAGMA synchronous"), skipped)
+            }
+            #expect(inside == 2 && after == 1 && skipped == 1, "FULL is 2, NORMAL 1")
+        }
+    }
+}
