@@ -6,14 +6,27 @@ import Foundation
 /// the data (a file, not a table), so the same number always gets the same stand-in (repeat
 /// reporters still count) and nobody holding only the database can turn it back into the number.
 public struct Pseudonyms: Sendable {
-    let key: Data
+    let keyed: Keyed
 
-    public init(key: Data) { self.key = key }
+    public init(key: Data) { keyed = Keyed(HMAC<SHA256>(key: SymmetricKey(data: key))) }
+
+    /// The HMAC with its key already taken in (the padded key hashed into its inner and outer
+    /// state), made once: every caller new to the gateway asks for a pseudonym, and preparing the
+    /// key each time was most of the cost. Never updated in place: each use takes a copy, and the
+    /// hashers copy their shared state before updating it (copy-on-write, `isKnownUniquelyReferenced`),
+    /// so copies used at once on different threads share nothing they write.
+    struct Keyed: @unchecked Sendable {
+        let hmac: HMAC<SHA256>
+        init(_ hmac: HMAC<SHA256>) { self.hmac = hmac }
+    }
 
     /// `h:` and 32 hex digits (128 bits of HMAC-SHA256 of the number in E.164).
     public func of(_ number: String) -> String {
         guard !Self.isPseudonym(number) else { return number }
-        let mac = HMAC<SHA256>.authenticationCode(for: Data(number.utf8), using: SymmetricKey(data: key))
+        var hmac = keyed.hmac
+        var utf8 = number
+        utf8.withUTF8 { hmac.update(data: UnsafeRawBufferPointer($0)) }
+        let mac = hmac.finalize()
         var text = [UInt8]("h:".utf8)
         for byte in mac.prefix(16) {
             text.append(Self.hexDigits[Int(byte >> 4)])

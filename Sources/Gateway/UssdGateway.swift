@@ -89,7 +89,8 @@ public final class UssdGateway: Sendable {
     }
 
     private func plan(_ event: UssdEvent, _ reads: any ConversationReads, now: Date, limitReached: Bool) throws -> Plan {
-        let stored = try reads.session(key: event.sessionKey)
+        let key = event.sessionKey
+        let stored = try reads.session(key: key)
         let context = TurnContext(now: now, caller: event.msisdn, channel: .ussd, references: references)
         let text: String?
         switch event.input {
@@ -123,15 +124,14 @@ public final class UssdGateway: Sendable {
             default:
                 break
             }
-            let unfinished = try reads.unfinishedSession(of: event.msisdn, since: now.addingTimeInterval(-settings.resumeWindow), excluding: event.sessionKey)
+            let unfinished = try reads.unfinishedSession(of: event.msisdn, since: now.addingTimeInterval(-settings.resumeWindow), excluding: key)
             retire = unfinished?.key
             turn = engine.begin(language: language, unfinished: unfinished?.session, serviceCode: event.serviceCode, context: context)
         }
 
-        let offers = TrackOffers(engine: engine)
         turn = try engine.settle(turn, context: context) { query in
             switch query {
-            case .ticket(let r): try offers.answer(r, caller: event.msisdn, reads, now: now)
+            case .ticket(let r): try TrackOffers(engine: engine).answer(r, caller: event.msisdn, reads, now: now)
             case .recentTickets(let limit): .recentTickets(try reads.recentTickets(of: event.msisdn, limit: limit))
             case .incident(let service, let fault, let area): try IncidentReports.answer(service: service, fault: fault, area: area, reads)
             }
@@ -139,7 +139,7 @@ public final class UssdGateway: Sendable {
         guard case .screen(let screen) = turn.outcome else { throw GatewayError.unansweredQuery }
 
         var write = HopWrite(session: StoredSession(
-            key: event.sessionKey, msisdn: event.msisdn, serviceCode: event.serviceCode, session: turn.session,
+            key: key, msisdn: event.msisdn, serviceCode: event.serviceCode, session: turn.session,
             lastText: text, lastReply: nil, resumable: engine.isResumable(turn.session),
             version: (stored?.version ?? 0) + 1, createdAt: stored?.createdAt ?? now, updatedAt: now), at: now, retire: retire)
         if let kept { (write.language, write.optOut) = (kept.language, kept.optedOut ? true : nil) }
@@ -163,9 +163,9 @@ public final class UssdGateway: Sendable {
                 // The daily cap is counted by the store, in the transaction that would add this ticket.
                 write.reportLimit = .today(event.msisdn, limit: settings.maxReportsPerDay, calendar: engine.settings.calendar, now: now)
             case .chaseTicket(let r):
-                write.chase = try offers.chase(r, caller: event.msisdn, channel: "USSD", reads, now: now)
+                write.chase = try TrackOffers(engine: engine).chase(r, caller: event.msisdn, channel: "USSD", reads, now: now)
             case .rateTicket(let r, let rating):
-                write.surveyAnswer = try offers.rating(r, rating, caller: event.msisdn, reads, now: now)
+                write.surveyAnswer = try TrackOffers(engine: engine).rating(r, rating, caller: event.msisdn, reads, now: now)
             case .attachIncident(let id):
                 write.attachment = IncidentAttachment(incidentID: id, msisdn: event.msisdn, language: turn.session.language ?? engine.locales.fallback,
                                                       channel: .ussd)

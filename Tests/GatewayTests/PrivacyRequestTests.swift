@@ -68,4 +68,20 @@ import Testing
         #expect(pseudonyms.of("+27821234568") != first)
         #expect(pseudonyms.of(first) == first, "a stand-in is not pseudonymised again")
     }
+
+    /// One keyed HMAC shared by every request: used from many threads at once, each number still
+    /// gets exactly the stand-in it gets alone.
+    @Test func standInsAreTheSameWhenMadeConcurrently() async {
+        let pseudonyms = Pseudonyms(key: Data((0..<32).map { UInt8($0) }))
+        let numbers = (0..<400).map { "+2782\(String(1_000_000 + $0 * 7919))" }
+        let alone = numbers.map { pseudonyms.of($0) }
+        let together = await withTaskGroup(of: (Int, String).self) { group in
+            for (i, n) in numbers.enumerated() { group.addTask { (i, pseudonyms.of(n)) } }
+            var out = Array(repeating: "", count: numbers.count)
+            for await (i, p) in group { out[i] = p }
+            return out
+        }
+        #expect(together == alone)
+        #expect(Set(alone).count == numbers.count)
+    }
 }
