@@ -16,16 +16,23 @@ public struct AppDatabase: Sendable {
     let hops: HopCommitter
     /// Open incidents by service, for the report's area step.
     let openIncidents = OpenIncidentCache()
+    /// Numbers and session keys the database may hold, for the first hop of a new caller.
+    let callers: KnownCallers
 
-    public init(_ writer: any DatabaseWriter) throws {
+    /// How long the callers held in memory are trusted after a check (`KnownCallers`); tests lengthen it.
+    public static let callerTrust: Duration = .milliseconds(25)
+
+    public init(_ writer: any DatabaseWriter, callersTrustedFor: Duration = AppDatabase.callerTrust) throws {
         self.writer = writer
         self.live = LiveSessions(writer: writer)
-        self.hops = HopCommitter(writer: writer, live: live)
+        self.callers = KnownCallers(writer: writer, trustFor: callersTrustedFor)
+        self.hops = HopCommitter(writer: writer, live: live, callers: callers)
         try Self.migrator.migrate(writer)
+        try callers.watch()
     }
 
     /// Opens (creating if needed) the database file at `path`.
-    public static func open(path: String) throws -> AppDatabase {
+    public static func open(path: String, callersTrustedFor: Duration = AppDatabase.callerTrust) throws -> AppDatabase {
         var config = Configuration()
         config.busyMode = .timeout(5)
         config.prepareDatabase { db in
@@ -38,7 +45,7 @@ public struct AppDatabase: Sendable {
         let dir = URL(fileURLWithPath: path).deletingLastPathComponent().path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         try ownerOnly(path)
-        return try AppDatabase(DatabasePool(path: path, configuration: config))
+        return try AppDatabase(DatabasePool(path: path, configuration: config), callersTrustedFor: callersTrustedFor)
     }
 
     /// The file readable and writable by its owner only (POPIA safeguards): made so when new, set
@@ -55,8 +62,8 @@ public struct AppDatabase: Sendable {
     }
 
     /// A private in-memory database, for tests.
-    public static func inMemory() throws -> AppDatabase {
-        try AppDatabase(DatabaseQueue())
+    public static func inMemory(callersTrustedFor: Duration = AppDatabase.callerTrust) throws -> AppDatabase {
+        try AppDatabase(DatabaseQueue(), callersTrustedFor: callersTrustedFor)
     }
 
     /// One write transaction that commits durably against power loss (see `durably`): for writes

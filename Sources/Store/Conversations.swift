@@ -20,7 +20,7 @@ public struct SQLiteConversationStore: ConversationStore {
         while true {
             do {
                 do {
-                    return try body(MemoryReads(live: live, incidents: database.openIncidents))
+                    return try body(MemoryReads(live: live, incidents: database.openIncidents, callers: database.callers))
                 } catch LiveSessions.Miss.database {
                     return try await warmRead(body)
                 }
@@ -37,8 +37,16 @@ public struct SQLiteConversationStore: ConversationStore {
     /// against 189 µs of server CPU per hop, mean of four interleaved runs at 64 sessions
     /// (`docs/performance.md`). One at a time (the in-process benchmark) the switches dominate.
     private func warmRead<T: Sendable>(_ body: @escaping @Sendable (any ConversationReads) throws -> T) async throws -> T {
-        let live = live, incidents = database.openIncidents
-        return try await database.writer.write { db in try body(SQLiteConversationTransaction(db: db, live: live, incidents: incidents)) }
+        let live = live, incidents = database.openIncidents, callers = database.callers
+        return try await database.writer.writeWithoutTransaction { db in
+            try callers.verify(db)
+            var result: T?
+            try db.inTransaction {
+                result = try body(SQLiteConversationTransaction(db: db, live: live, incidents: incidents))
+                return .commit
+            }
+            return result!
+        }
     }
 
     public func write(_ hop: HopWrite) async throws -> HopWriteOutcome {
@@ -66,7 +74,9 @@ public struct SQLiteConversationStore: ConversationStore {
     public func saveHeldSessions() async throws { try await live.saveNow() }
 
     public func sweepSessions(updatedBefore before: Date) async throws -> Int {
-        try await database.writer.write { db in
+        let callers = database.callers
+        defer { database.writer.asyncWriteWithoutTransaction { db in try? callers.reloadIfOutgrown(db) } }
+        return try await database.writer.write { db in
             try live.save(db)
             try db.execute(sql: "DELETE FROM ussd_sessions WHERE updated_at < ?", arguments: [before])
             let swept = db.changesCount
@@ -159,7 +169,7 @@ final class SQLiteConversationTransaction: ConversationTransaction {
             WHERE msisdn = ? AND resumable = 1 AND updated_at >= ? AND key <> ?
             ORDER BY updated_at DESC LIMIT 8
             """), arguments: [msisdn.e164, DatabaseDate.text(since), key]).compactMap(SessionRows.decode).filter { !held.keys.contains($0.key) }
-        return (held.settled.filter { $0.resumable && $0.updatedAt >= since && $0.key != key } + saved).max { $0.updatedAt < $1.updatedAt }
+        return LiveSessions.latestResumable(held.settled + saved, since: since, excluding: key)
     }
 
     func retire(sessionKey: String) throws {

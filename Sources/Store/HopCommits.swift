@@ -26,10 +26,13 @@ public final class HopCommitter: Sendable {
     let queue = Mutex(Queue())
     let writer: any DatabaseWriter
     let live: LiveSessions
+    /// Checked after every round: rounds are what keeps it trusted under load.
+    let callers: KnownCallers
 
-    init(writer: any DatabaseWriter, live: LiveSessions) {
+    init(writer: any DatabaseWriter, live: LiveSessions, callers: KnownCallers) {
         self.writer = writer
         self.live = live
+        self.callers = callers
     }
 
     /// Stores the hop with the next round; returns when that round has committed (or failed).
@@ -63,6 +66,7 @@ public final class HopCommitter: Sendable {
                 results = Array(repeating: .failure(error), count: batch.count)
             }
             for (waiting, result) in zip(batch, results) { waiting.continuation.resume(with: result) }
+            try? self.callers.verify(db)  // when it fails, memory stops being trusted soon after
             let more = self.queue.withLock { q -> Bool in
                 if q.waiting.isEmpty { q.committing = false }
                 return q.committing

@@ -2,28 +2,51 @@ import Domain
 import Foundation
 import Gateway
 
-/// A hop's reads from memory alone: its session and open incidents, if held. Anything else, or
-/// what is not held, sends the hop to the database (`LiveSessions.Miss.database`); a session
-/// being written sends it to wait (`.pending`).
+/// A hop's reads from memory alone: its session and open incidents, if held, and what a caller
+/// the database does not know has (nothing: `KnownCallers`). Anything else, or what is not held,
+/// sends the hop to the database (`LiveSessions.Miss.database`); a session being written sends it
+/// to wait (`.pending`).
 struct MemoryReads: ConversationReads {
     let live: LiveSessions
     let incidents: OpenIncidentCache
+    let callers: KnownCallers
 
     func session(key: String) throws -> StoredSession? {
         switch live.lookup(key) {
         case .hit(let stored): return stored
         case .pending: throw LiveSessions.Miss.pending(key)
-        case .miss: throw LiveSessions.Miss.database
+        case .miss:
+            try requireNothingOnDisk(key)
+            return nil
         }
     }
 
-    func unfinishedSession(of msisdn: MSISDN, since: Date, excluding key: String) throws -> StoredSession? { throw LiveSessions.Miss.database }
-    func language(of msisdn: MSISDN) throws -> String? { throw LiveSessions.Miss.database }
+    func unfinishedSession(of msisdn: MSISDN, since: Date, excluding key: String) throws -> StoredSession? {
+        try requireNothingOnDisk(msisdn.e164)
+        return LiveSessions.latestResumable(live.sessions(of: msisdn).settled, since: since, excluding: key)
+    }
+
+    func language(of msisdn: MSISDN) throws -> String? {
+        if let held = live.heldLanguage(msisdn) { return held.code }
+        try requireNothingOnDisk(msisdn.e164)
+        return nil
+    }
+
+    /// A caller erased or purged keeps its STOP and language under its pseudonym: asked by every new caller.
+    func subscriber(key: String) throws -> Subscriber? {
+        try requireNothingOnDisk(key)
+        return nil
+    }
+
+    /// Returns when the database has no row for `key`; otherwise sends the hop to the database.
+    private func requireNothingOnDisk(_ key: String) throws {
+        guard callers.knowsNothing(of: key) else { throw LiveSessions.Miss.database }
+    }
+
     func referenceExists(_ reference: Reference) throws -> Bool { throw LiveSessions.Miss.database }
     func publicTicket(_ reference: Reference) throws -> PublicTicket? { throw LiveSessions.Miss.database }
     func recentTickets(of msisdn: MSISDN, limit: Int) throws -> [PublicTicket] { throw LiveSessions.Miss.database }
     func subscriber(_ msisdn: MSISDN) throws -> Subscriber? { throw LiveSessions.Miss.database }
-    func subscriber(key: String) throws -> Subscriber? { throw LiveSessions.Miss.database }
     func inboundSeen(provider: String, id: String) throws -> Bool { throw LiveSessions.Miss.database }
     func chaseFacts(_ reference: Reference, by msisdn: MSISDN, since: Date) throws -> ChaseFacts? { throw LiveSessions.Miss.database }
     func openSurvey(of msisdn: MSISDN, since: Date) throws -> OpenSurvey? { throw LiveSessions.Miss.database }
