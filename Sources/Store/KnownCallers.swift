@@ -30,7 +30,7 @@ final class KnownCallers: Sendable {
         var dataVersion: Int64?
         var checkedAt: ContinuousClock.Instant?
         /// How many hashes the last load found.
-        var loaded = 0
+        var found = 0
         /// A load is scanning the tables: what this process writes meanwhile is also kept here,
         /// to add to what it finds.
         var loading: [Int]?
@@ -92,7 +92,7 @@ final class KnownCallers: Sendable {
     func reloadIfOutgrown(_ db: Database) throws {
         let version = try Int64.fetchOne(db.cachedStatement(sql: "PRAGMA data_version")) ?? 0
         let load = state.withLock { s in
-            s.dataVersion != nil && s.loading == nil && s.hashes.count > 2 * s.loaded + 50_000
+            s.dataVersion != nil && s.loading == nil && s.hashes.count > 2 * s.found + 50_000
         }
         if load { startLoad(version: version) }
     }
@@ -120,7 +120,7 @@ final class KnownCallers: Sendable {
                 if scanned {
                     hashes.formUnion(s.loading ?? [])
                     s.hashes = hashes
-                    s.loaded = hashes.count
+                    s.found = hashes.count
                     s.dataVersion = version
                 }
                 s.loading = nil
