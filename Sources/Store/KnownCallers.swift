@@ -74,7 +74,7 @@ final class KnownCallers: Sendable {
     /// has committed since the hashes were loaded; otherwise (or before the first load) a load
     /// starts, and memory is not trusted until a check after it has finished.
     func verify(_ db: Database) throws {
-        let version = try Int64.fetchOne(db.cachedStatement(sql: "PRAGMA data_version")) ?? 0
+        let version = try Self.dataVersion(db)
         let now = ContinuousClock.now
         let load = state.withLock { s -> Bool in
             if s.dataVersion == version {
@@ -90,11 +90,16 @@ final class KnownCallers: Sendable {
     /// On the writer, outside a transaction: loads again when the hashes have grown well past the
     /// rows they stand for (new callers since the last load, whose sessions the sweep has deleted).
     func reloadIfOutgrown(_ db: Database) throws {
-        let version = try Int64.fetchOne(db.cachedStatement(sql: "PRAGMA data_version")) ?? 0
+        let version = try Self.dataVersion(db)
         let load = state.withLock { s in
             s.dataVersion != nil && s.loading == nil && s.hashes.count > 2 * s.found + 50_000
         }
         if load { startLoad(version: version) }
+    }
+
+    /// Changes on this connection only when another connection has committed.
+    static func dataVersion(_ db: Database) throws -> Int64 {
+        try Int64.fetchOne(db.cachedStatement(sql: "PRAGMA data_version")) ?? 0
     }
 
     /// Every key in the tables, read on a reader from the state the writer has just committed
