@@ -61,7 +61,7 @@ public final class HopCommitter: Sendable {
             }
             let results: [Result<HopWriteOutcome, any Error>]
             do {
-                results = try self.round(batch.map { ($0.hop, $0.state) }, db)
+                results = try WriterPriority.raising { try self.round(batch.map { ($0.hop, $0.state) }, db) }
             } catch {
                 results = Array(repeating: .failure(error), count: batch.count)
             }

@@ -54,9 +54,11 @@ extension LiveSessions {
         }
     }
 
-    /// Saves now, in a transaction of its own.
+    /// Saves now, in a transaction of its own, at the writer's raised priority (hops wait for it).
     public func saveNow() async throws {
-        try await writer.write { db in try self.save(db) }
+        try await writer.writeWithoutTransaction { db in
+            try WriterPriority.raising { try db.inTransaction { try self.save(db); return .commit } }
+        }
     }
 
     func scheduleSave() {

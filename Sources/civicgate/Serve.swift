@@ -8,6 +8,7 @@ import PostgresStore
 import Prometheus
 import SMS
 import ServiceLifecycle
+import Store
 import Web
 
 struct Serve: AsyncParsableCommand {
@@ -41,6 +42,12 @@ struct Serve: AsyncParsableCommand {
             logger.warning("webhooks are served without CIVICGATE_WEBHOOK_TOKEN on a public address: anyone can file reports as any number")
         }
         let wiring = try await Wiring.make(c, logger: logger)
+        if PostgresAppDatabase.Address(c.database) == nil && !WriterPriority.mayRaise() {
+            logger.notice("""
+                the database writer commits tickets at normal priority: allow nice \(WriterPriority.raised) (LimitNICE=\(WriterPriority.raised) \
+                or CAP_SYS_NICE) for shorter waits on a busy machine (docs/performance.md)
+                """)
+        }
         let banner = "database \(PostgresAppDatabase.Address(c.database)?.redacted ?? c.database), SMS provider \(c.smsProvider)"
         let host = c.host
         let gateway = wiring.gateway, retention = c.sessionRetentionMinutes * 60
