@@ -9,10 +9,10 @@ import Synchronization
 ///
 /// Every ticket waits for the one thread that writes. On a busy machine that thread gets the same
 /// share of a core as each event loop and each task thread: a round that needed 1.7 ms of CPU
-/// took 4.4 ms (two cores, 64 sessions), and the confirmations queued behind it. While it commits a round of
-/// hops (bounded: the hops in flight) or saves the live sessions (bounded: the sessions that moved
-/// in 100 ms), its thread runs at a raised priority and goes back to what it had afterwards;
-/// other work on the writer (imports, purges, the console) keeps the normal priority.
+/// took 4.4 ms (two cores, 64 sessions), and the confirmations queued behind it. While it
+/// commits a round of hops (bounded: the hops in flight) or saves the live sessions (bounded: the
+/// sessions that moved in 100 ms), its thread runs at a raised priority and goes back to what it
+/// had afterwards; other work on the writer (imports, purges, the console) keeps the normal one.
 ///
 /// Linux keeps a nice value per thread, and raising it needs `CAP_SYS_NICE` or a `RLIMIT_NICE`
 /// (systemd: `LimitNICE=-5` or `AmbientCapabilities=CAP_SYS_NICE`). Without either the first

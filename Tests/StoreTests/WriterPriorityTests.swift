@@ -21,7 +21,6 @@ func threadNice() -> Int32 {
 @Suite struct WriterPriorityTests {
     struct Refused: Error {}
 
-
     @Test func raisesWhilePermittedAndAlwaysRestores() throws {
         let before = threadNice()
         let inside = WriterPriority.raising { threadNice() }
