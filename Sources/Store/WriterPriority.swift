@@ -44,6 +44,9 @@ public enum WriterPriority {
     /// Whether this process may raise the writer: tried once on the calling thread, which goes
     /// back to its priority at once. For the start-up log.
     public static func mayRaise() -> Bool {
+        // Already at least that high (the whole process started raised): nothing to raise, and
+        // `raising` would not try.
+        if let now = current(), now <= raised { return true }
         raising {}
         return isPermitted ?? false
     }

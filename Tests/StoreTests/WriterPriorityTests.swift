@@ -34,6 +34,15 @@ func threadNice() -> Int32 {
         #expect(probe == permitted || before <= WriterPriority.raised)
     }
 
+    @Test func aProcessStartedRaisedIsNotToldItMayNotRaise() {
+        let before = threadNice()
+        // Only where this thread may be set above the writer's level (root in CI); else nothing to check.
+        guard setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, WriterPriority.raised - 1) == 0 else { return }
+        defer { _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, before) }
+        #expect(WriterPriority.mayRaise())
+        #expect(threadNice() == WriterPriority.raised - 1, "left where it was")
+    }
+
     @Test func restoresWhenTheBodyThrows() {
         let before = threadNice()
         #expect(throws: Refused.self) { try WriterPriority.raising { throw Refused() } }
