@@ -13,6 +13,8 @@ public struct CSVTable: Sendable, Equatable {
         case empty
         case unterminatedQuote(record: Int)
         case textAfterQuote(record: Int)
+        /// More data rows (the header not counted) than one request or upload may carry.
+        case tooManyRows(limit: Int)
 
         public var description: String {
             switch self {
@@ -20,17 +22,23 @@ public struct CSVTable: Sendable, Equatable {
             case .empty: "the body is empty: a header row is needed"
             case .unterminatedQuote(let r): "row \(r): a quoted field is never closed"
             case .textAfterQuote(let r): "row \(r): text follows a closing quote"
+            case .tooManyRows(let limit): "more than \(limit) rows: at most \(limit) reports go in one file; split it into smaller files"
             }
         }
     }
 
-    public init(parsing bytes: [UInt8], separator: UInt8 = UInt8(ascii: ",")) throws(Problem) {
+    /// Reads `bytes` record by record. Blank lines are skipped as they are read (they cost nothing),
+    /// and reading stops with `tooManyRows` at the first data row past `maxRows`, so a body of
+    /// millions of lines never becomes millions of arrays.
+    public init(parsing bytes: [UInt8], separator: UInt8 = UInt8(ascii: ","), maxRows: Int? = nil) throws(Problem) {
         var input = bytes[...]
         if input.starts(with: [0xEF, 0xBB, 0xBF]) { input = input.dropFirst(3) }
         guard String(validating: input, as: UTF8.self) != nil else { throw .notUTF8 }
-        var records: [[String]] = []
+        var header: [String]?
+        var records: [(number: Int, fields: [String])] = []
         var record: [String] = []
         var field: [UInt8] = []
+        var number = 1
         var i = input.startIndex
         var quoted = false
         var afterQuote = false
@@ -39,6 +47,16 @@ public struct CSVTable: Sendable, Equatable {
             record.append(String(decoding: field, as: UTF8.self))
             field.removeAll(keepingCapacity: true)
             afterQuote = false
+        }
+        func endRecord() throws(Problem) {
+            defer { number += 1; record.removeAll(keepingCapacity: true) }
+            if record.count == 1 && record[0].isEmpty { return }  // a blank line carries nothing
+            guard header != nil else {
+                header = record.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+                return
+            }
+            if let maxRows, records.count >= maxRows { throw .tooManyRows(limit: maxRows) }
+            records.append((number: number, fields: record))
         }
         while i < input.endIndex {
             let b = input[i]
@@ -59,26 +77,27 @@ public struct CSVTable: Sendable, Equatable {
                 endField()
             } else if b == lf || b == cr {
                 if b == cr, input.index(after: i) < input.endIndex, input[input.index(after: i)] == lf { i = input.index(after: i) }
-                endField()
-                records.append(record)
-                record = []
+                if field.isEmpty && record.isEmpty && !afterQuote {
+                    number += 1  // a blank line: nothing to make
+                } else {
+                    endField()
+                    try endRecord()
+                }
             } else if b == quote && field.isEmpty && !afterQuote {
                 quoted = true
             } else {
-                if afterQuote { throw .textAfterQuote(record: records.count + 1) }
+                if afterQuote { throw .textAfterQuote(record: number) }
                 field.append(b)
             }
             i = input.index(after: i)
         }
-        if quoted { throw .unterminatedQuote(record: records.count + 1) }
+        if quoted { throw .unterminatedQuote(record: number) }
         if !field.isEmpty || !record.isEmpty || afterQuote {
             endField()
-            records.append(record)
+            try endRecord()
         }
-        // Blank lines carry nothing.
-        let numbered = records.enumerated().map { (number: $0.offset + 1, fields: $0.element) }.filter { $0.fields != [""] }
-        guard let first = numbered.first else { throw .empty }
-        header = first.fields.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
-        self.records = Array(numbered.dropFirst())
+        guard let header else { throw .empty }
+        self.header = header
+        self.records = records
     }
 }

@@ -3,11 +3,11 @@
 /// the decimal mark is a comma); CRLF or LF; quoted fields with line breaks. Turned into the
 /// UTF-8 CSVTable the bulk API reads.
 public enum SpreadsheetCSV {
-    public static func table(_ bytes: [UInt8]) throws(CSVTable.Problem) -> CSVTable {
+    public static func table(_ bytes: [UInt8], maxRows: Int? = nil) throws(CSVTable.Problem) -> CSVTable {
         var body = bytes[...]
         if body.starts(with: [0xEF, 0xBB, 0xBF]) { body = body.dropFirst(3) }
         let utf8: [UInt8] = String(validating: body, as: UTF8.self) != nil ? Array(body) : Array(windows1252(body).utf8)
-        return try CSVTable(parsing: utf8, separator: separator(utf8))
+        return try CSVTable(parsing: utf8, separator: separator(utf8), maxRows: maxRows)
     }
 
     /// `;` when the header line has more semicolons than commas outside quotes, else `,`.

@@ -318,7 +318,8 @@ public struct FlowEngine: Sendable {
 
     func ticketSlots(_ t: PublicTicket, _ loc: LocaleStrings) -> [String: String] {
         // A linked ticket's news is its incident's, and so is its expected date until it has its own.
-        var update = t.incident?.description ?? t.lastPublicUpdate ?? loc.strings["track.no_update"] ?? ""
+        // Anyone holding the reference reads it (Track, STATUS): what identifies a person is removed.
+        var update = (t.incident?.description ?? t.lastPublicUpdate).map(PublicText.scrub) ?? loc.strings["track.no_update"] ?? ""
         if update.count > settings.updateDisplayLimit {
             update = String(update.prefix(settings.updateDisplayLimit - 3)) + "..."
         }

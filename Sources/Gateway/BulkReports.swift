@@ -26,6 +26,11 @@ public struct RowResult: Sendable, Equatable, Codable {
 /// good rows ready to store whatever happens to the bad ones.
 public struct BulkReports: Sendable {
     public static let columns = ["external_id", "service_code", "area", "address", "description", "phone"]
+    /// One request or upload from the web (the bulk API, the portal's upload page): at most this many
+    /// data rows, the header not counted. `civicgate import` on the server has no row limit.
+    public static let maxRows = 20_000
+    /// ... and at most this many bytes.
+    public static let maxBytes = 16 * 1024 * 1024
 
     let engine: FlowEngine
     let clock: any WallClock

@@ -36,13 +36,14 @@ extension FlowEngine {
         ]))
     }
 
-    /// The SMS a reporter gets when their ticket changes publicly, in their language.
+    /// The SMS a reporter gets when their ticket changes publicly, in their language. The update is
+    /// staff's words sent to every reporter of the ticket and its duplicates: scrubbed as public text.
     public func statusNotice(reference: Reference, status: TicketStatus, update: String?, language: String) -> String {
         let loc = locales.locale(language)
         return SMSMeasure.cheapest(Template.fill(loc.strings["sms.status_update"] ?? "{reference}: {status}. {update}", [
             "reference": reference.grouped,
             "status": loc.strings["status.\(status.rawValue)"] ?? status.rawValue,
-            "update": update ?? "",
+            "update": update.map(PublicText.scrub) ?? "",
         ]).trimmingCharacters(in: .whitespaces))
     }
 }

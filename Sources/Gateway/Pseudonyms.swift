@@ -39,20 +39,41 @@ public struct Pseudonyms: Sendable {
 
     public static func isPseudonym(_ text: String) -> Bool { text.hasPrefix("h:") }
 
-    /// The key in `path`, made (32 random bytes, readable by the owner only) if there is none.
-    public static func key(at path: String) throws -> Data {
+    /// The key in `path`, made (32 random bytes, readable by the owner only) if there is none and
+    /// `create` allows it. An existing key must be the owner's alone (no group or other permission
+    /// bits) and must not be the key that was once published in the source tree.
+    public static func key(at path: String, create: Bool = true) throws -> Data {
         if let data = FileManager.default.contents(atPath: path) {
             guard data.count >= 32 else { throw KeyProblem(path: path, reason: "shorter than 32 bytes") }
+            if let mode = (try? FileManager.default.attributesOfItem(atPath: path))?[.posixPermissions] as? Int, mode & 0o077 != 0 {
+                throw KeyProblem(path: path, reason: "group or others may read it (mode \(String(mode & 0o777, radix: 8))): make it the owner's alone with chmod 600")
+            }
+            if isPublished(data) {
+                throw KeyProblem(path: path, reason: "it is the key once published in CivicGate's source tree: anyone can reverse its pseudonyms; make a new one (head -c 32 /dev/urandom > FILE; chmod 600 FILE)")
+            }
             return data
         }
+        guard create else { throw KeyProblem(path: path, reason: "there is no such file") }
         var bytes = [UInt8](repeating: 0, count: 32)
         var generator = SystemRandomNumberGenerator()
         for i in bytes.indices { bytes[i] = UInt8.random(in: .min ... .max, using: &generator) }
-        let data = Data(bytes)
-        guard FileManager.default.createFile(atPath: path, contents: data, attributes: [.posixPermissions: 0o600]) else {
-            throw KeyProblem(path: path, reason: "cannot be created")
+        // Made exclusively: two processes starting at once must not each make (and use) a key of their own.
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+        guard fd >= 0 else {
+            if errno == EEXIST { return try key(at: path, create: false) }
+            throw KeyProblem(path: path, reason: "cannot be created (\(String(cString: strerror(errno))))")
         }
-        return data
+        defer { close(fd) }
+        let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        guard written == bytes.count, fsync(fd) == 0 else { throw KeyProblem(path: path, reason: "cannot be written") }
+        return Data(bytes)
+    }
+
+    /// SHA-256 of keys that have been public (in git history for ever): never usable again.
+    static let published: Set<String> = ["1b78ea5bc41a32a2ca76afbb75f7fb44df5cabe21eea855827d8eaa17d2704ce"]
+
+    public static func isPublished(_ key: Data) -> Bool {
+        published.contains(SHA256.hash(data: key).map { String(format: "%02x", $0) }.joined())
     }
 
     public struct KeyProblem: Error, CustomStringConvertible {

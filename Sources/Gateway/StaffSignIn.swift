@@ -54,11 +54,34 @@ public protocol SignInRecords: Sendable {
     var passwords: Passwords { get }
     var throttle: SignInThrottle { get }
     func account(named username: String) async throws -> SignInAccount?
-    /// Failures so far under each key, with the last one's time.
-    func failures(_ keys: [String]) async throws -> [String: (failures: Int, lastAt: Date)]
-    /// Counts a failure under every key (a key quiet for `window` starts again at 1) and audits it.
-    func recordFailure(_ keys: [String], at: Date, window: TimeInterval, username: String, reason: String, address: String) async throws
+    /// Counts this try as a failure under every key before its password is looked at, unless the
+    /// throttle says to wait (then nothing changes and the wait is answered). Read and written in
+    /// one transaction, so tries at the same moment each see the ones before them: after the
+    /// throttle engages, one guess gets through, not as many as arrive together.
+    func reserveAttempt(_ keys: [(SignInThrottle.Kind, String)], at: Date, throttle: SignInThrottle) async throws -> TimeInterval
+    /// Takes a reserved try back from `keys` (it was not a failure there).
+    func releaseAttempt(_ keys: [String]) async throws
+    /// Audits a refused sign-in (the failure itself was counted when the try was reserved).
+    func auditRefusal(username: String, reason: String, address: String, at: Date) async throws
     func clearFailures(_ keys: [String]) async throws
+}
+
+extension SignInThrottle {
+    /// The reservation both stores make: the wait the current records impose, or, when there is
+    /// none, each key's failures after this try (a key quiet for `window` starts again at 1).
+    public func reserve(_ keys: [(Kind, String)], records: [String: (failures: Int, lastAt: Date)], at: Date)
+        -> (wait: TimeInterval, counts: [String: Int])
+    {
+        let known = keys.compactMap { kind, key in records[key].map { (kind: kind, failures: $0.failures, lastAt: $0.lastAt) } }
+        let wait = retryAfter(known, now: at)
+        if wait > 0 { return (wait, [:]) }
+        var counts: [String: Int] = [:]
+        for (_, key) in keys {
+            let before = records[key].map { at.timeIntervalSince($0.lastAt) < window ? $0.failures : 0 } ?? 0
+            counts[key] = before + 1
+        }
+        return (0, counts)
+    }
 }
 
 extension SignInRecords {
@@ -66,18 +89,20 @@ extension SignInRecords {
     /// same bcrypt and gets the same answers as a wrong password; a disabled account likewise.
     public func signIn(username: String, password: String, address: String, at: Date) async throws -> SignIn {
         let keys = SignInThrottle.keys(username: username, address: address)
-        let known = try await failures(keys.map(\.1))
-        let records = keys.compactMap { kind, key in known[key].map { (kind: kind, failures: $0.failures, lastAt: $0.lastAt) } }
-        let wait = throttle.retryAfter(records, now: at)
+        let wait = try await reserveAttempt(keys, at: at, throttle: throttle)
         if wait > 0 { return .throttled(retryAfter: wait.rounded(.up)) }
         let account = try await account(named: username)
-        guard let verified = await passwords.verify(password, against: account?.passwordHash) else { return .busy }
+        guard let verified = await passwords.verify(password, against: account?.passwordHash) else {
+            try await releaseAttempt(keys.map(\.1))
+            return .busy
+        }
         if let account, verified, !account.disabled {
             try await clearFailures(keys.filter { $0.0 != .address }.map(\.1))
+            try await releaseAttempt(keys.filter { $0.0 == .address }.map(\.1))
             return .signedIn(account.user)
         }
         let reason = account == nil ? "no such user" : account!.disabled ? "disabled" : "wrong password"
-        try await recordFailure(keys.map(\.1), at: at, window: throttle.window, username: String(username.prefix(64)), reason: reason, address: address)
+        try await auditRefusal(username: String(username.prefix(64)), reason: reason, address: address, at: at)
         return .refused
     }
 }

@@ -7,7 +7,7 @@ import Logging
 /// per-row results kept for the page and its download. A row already stored by an earlier file
 /// (same external id) counts as a duplicate and makes nothing new.
 public struct UploadJob: Sendable {
-    public static let maxRows = 20_000
+    public static let maxRows = BulkReports.maxRows
     let bulk: BulkReports
     let store: any OrganisationPortal
     let audit: (any AuditLog)?

@@ -182,6 +182,17 @@ extension PostgresRetentionStore: SubjectStore {
                 changed += try await tx.query(q, logger: logger).decode(Int32.self).reduce(0) { c, _ in c + 1 }
             }
             try await run("DELETE FROM reporter_details WHERE ticket_id IN (SELECT id FROM tickets WHERE reporter = \(n)) RETURNING 1")
+            // An open ticket keeps its address, but not a number or e-mail the resident typed into it.
+            let open = TicketStatus.allCases.filter(\.isOpen).map(\.rawValue)
+            var addresses: [(Int64, String)] = []
+            for try await (id, address) in try await tx.query("""
+                SELECT id, address FROM tickets WHERE reporter = \(n) AND status = ANY(\(open)) AND address <> ''
+                """, logger: logger).decode((Int64, String).self) {
+                addresses.append((id, address))
+            }
+            for (id, address) in addresses where PublicText.scrub(address) != address {
+                try await tx.query("UPDATE tickets SET address = \(PublicText.scrub(address)) WHERE id = \(id)", logger: logger)
+            }
             try await run("""
                 UPDATE tickets SET reporter = \(pseudonym), description = '',
                     address = CASE WHEN status = ANY(\(TicketStatus.allCases.filter(\.isOpen).map(\.rawValue))) THEN address ELSE '' END

@@ -107,31 +107,36 @@ public struct PostgresStaffStore: StaffStore, SignInRecords {
         return nil
     }
 
-    public func failures(_ keys: [String]) async throws -> [String: (failures: Int, lastAt: Date)] {
-        var out: [String: (failures: Int, lastAt: Date)] = [:]
-        for try await (key, failures, last) in try await client.query("""
-            SELECT key, failures, last_at FROM sign_in_failures WHERE key = ANY(\(keys))
-            """, logger: logger).decode((String, Int32, Date).self) {
-            out[key] = (Int(failures), last)
+    public func reserveAttempt(_ keys: [(SignInThrottle.Kind, String)], at: Date, throttle: SignInThrottle) async throws -> TimeInterval {
+        let names = keys.map(\.1).sorted()
+        return try await client.withTransaction(logger: logger) { tx in
+            // Rows to lock first (in one order, so two tries never wait on each other crosswise).
+            try await tx.query("""
+                INSERT INTO sign_in_failures (key, failures, last_at) SELECT k, 0, \(Date(timeIntervalSince1970: 0)) FROM unnest(\(names)::text[]) AS k
+                ON CONFLICT (key) DO NOTHING
+                """, logger: logger)
+            var records: [String: (failures: Int, lastAt: Date)] = [:]
+            for try await (key, failures, last) in try await tx.query("""
+                SELECT key, failures, last_at FROM sign_in_failures WHERE key = ANY(\(names)) ORDER BY key FOR UPDATE
+                """, logger: logger).decode((String, Int32, Date).self) {
+                records[key] = (Int(failures), last)
+            }
+            let reserved = throttle.reserve(keys, records: records, at: at)
+            for (key, failures) in reserved.counts {
+                try await tx.query("UPDATE sign_in_failures SET failures = \(Int32(clamping: failures)), last_at = \(at) WHERE key = \(key)", logger: logger)
+            }
+            return reserved.wait
         }
-        return out
     }
 
-    public func recordFailure(_ keys: [String], at: Date, window: TimeInterval, username: String, reason: String, address: String) async throws {
-        let quietSince = at.addingTimeInterval(-window)
-        try await client.withTransaction(logger: logger) { tx in
-            for key in keys {
-                try await tx.query("""
-                    INSERT INTO sign_in_failures (key, failures, last_at) VALUES (\(key), 1, \(at))
-                    ON CONFLICT (key) DO UPDATE SET
-                        failures = CASE WHEN sign_in_failures.last_at < \(quietSince) THEN 1 ELSE sign_in_failures.failures + 1 END,
-                        last_at = excluded.last_at
-                    """, logger: logger)
-            }
-            try await tx.query("""
-                INSERT INTO audit_log (at, actor, action, detail, address) VALUES (\(at), \(username), 'sign-in refused', \(reason), \(address))
-                """, logger: logger)
-        }
+    public func releaseAttempt(_ keys: [String]) async throws {
+        try await client.query("UPDATE sign_in_failures SET failures = failures - 1 WHERE key = ANY(\(keys)) AND failures > 0", logger: logger)
+    }
+
+    public func auditRefusal(username: String, reason: String, address: String, at: Date) async throws {
+        try await client.query("""
+            INSERT INTO audit_log (at, actor, action, detail, address) VALUES (\(at), \(username), 'sign-in refused', \(reason), \(address))
+            """, logger: logger)
     }
 
     public func clearFailures(_ keys: [String]) async throws {

@@ -159,6 +159,14 @@ extension SQLiteRetentionStore: SubjectStore {
             // An open ticket keeps its address (the crew still needs it); every ticket loses the words and what an app said of the person.
             try db.execute(sql: "DELETE FROM reporter_details WHERE ticket_id IN (SELECT id FROM tickets WHERE reporter = ?)", arguments: [n])
             changed += db.changesCount
+            // ... but not a number or e-mail the resident typed into it.
+            let addresses = try Row.fetchAll(db, sql: """
+                SELECT id, address FROM tickets WHERE reporter = ? AND status IN (\(Self.openStatuses)) AND address <> ''
+                """, arguments: [n])
+            for row in addresses {
+                let address: String = row["address"], scrubbed = PublicText.scrub(address)
+                if scrubbed != address { try db.execute(sql: "UPDATE tickets SET address = ? WHERE id = ?", arguments: [scrubbed, row["id"] as Int64]) }
+            }
             try db.execute(sql: """
                 UPDATE tickets SET reporter = ?, description = '', address = CASE WHEN status IN (\(Self.openStatuses)) THEN address ELSE '' END
                 WHERE reporter = ?

@@ -17,26 +17,33 @@ extension SQLiteStaffStore: SignInRecords {
         }
     }
 
-    public func failures(_ keys: [String]) async throws -> [String: (failures: Int, lastAt: Date)] {
-        try await database.writer.read { db in
-            var out: [String: (failures: Int, lastAt: Date)] = [:]
-            for key in keys {
+    public func reserveAttempt(_ keys: [(SignInThrottle.Kind, String)], at: Date, throttle: SignInThrottle) async throws -> TimeInterval {
+        try await database.writer.write { db in
+            var records: [String: (failures: Int, lastAt: Date)] = [:]
+            for (_, key) in keys {
                 if let row = try Row.fetchOne(db, sql: "SELECT failures, last_at FROM sign_in_failures WHERE key = ?", arguments: [key]) {
-                    out[key] = (row[0], row[1])
+                    records[key] = (row["failures"], row["last_at"])
                 }
             }
-            return out
+            let reserved = throttle.reserve(keys, records: records, at: at)
+            for (key, failures) in reserved.counts {
+                try db.execute(sql: """
+                    INSERT INTO sign_in_failures (key, failures, last_at) VALUES (?, ?, ?)
+                    ON CONFLICT (key) DO UPDATE SET failures = excluded.failures, last_at = excluded.last_at
+                    """, arguments: [key, failures, at])
+            }
+            return reserved.wait
         }
     }
 
-    public func recordFailure(_ keys: [String], at: Date, window: TimeInterval, username: String, reason: String, address: String) async throws {
+    public func releaseAttempt(_ keys: [String]) async throws {
         try await database.writer.write { db in
-            for key in keys {
-                try db.execute(sql: """
-                    INSERT INTO sign_in_failures (key, failures, last_at) VALUES (?, 1, ?)
-                    ON CONFLICT (key) DO UPDATE SET failures = CASE WHEN last_at < ? THEN 1 ELSE failures + 1 END, last_at = excluded.last_at
-                    """, arguments: [key, at, at.addingTimeInterval(-window)])
-            }
+            for key in keys { try db.execute(sql: "UPDATE sign_in_failures SET failures = failures - 1 WHERE key = ? AND failures > 0", arguments: [key]) }
+        }
+    }
+
+    public func auditRefusal(username: String, reason: String, address: String, at: Date) async throws {
+        try await database.writer.write { db in
             try db.execute(sql: "INSERT INTO audit_log (at, actor, action, detail, address) VALUES (?, ?, 'sign-in refused', ?, ?)",
                            arguments: [at, username, reason, address])
         }

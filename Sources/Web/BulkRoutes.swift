@@ -46,9 +46,17 @@ struct BulkRoutes: Sendable {
         guard type.hasPrefix("text/csv") || type.hasPrefix("application/csv") || type.hasPrefix("text/plain") else {
             return json(Failure(error: "send the reports as text/csv"), status: .unsupportedMediaType)
         }
-        let body = try await request.body.collect(upTo: maxBytes)
+        let tooLarge = "the body is larger than \(maxBytes) bytes (\(maxBytes / 1024 / 1024) MB): split the file"
+        if let declared = request.headers[.contentLength].flatMap({ Int($0) }), declared > maxBytes {
+            return json(Failure(error: tooLarge), status: .contentTooLarge)
+        }
+        let body: ByteBuffer
+        do { body = try await request.body.collect(upTo: maxBytes) } catch {
+            return json(Failure(error: tooLarge), status: .contentTooLarge)
+        }
         let table: CSVTable
-        do { table = try CSVTable(parsing: Array(body.readableBytesView)) } catch {
+        do { table = try CSVTable(parsing: Array(body.readableBytesView), maxRows: BulkReports.maxRows) } catch {
+            if case .tooManyRows = error { return json(Failure(error: error.description), status: .contentTooLarge) }
             return json(Failure(error: "not CSV: \(error.description)"), status: .badRequest)
         }
         let prepared: (good: [BulkReports.Prepared], bad: [RowResult])

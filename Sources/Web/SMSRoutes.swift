@@ -18,23 +18,27 @@ struct SMSRoutes: Sendable {
     let maxBytes: Int
     let logger: Logger
 
-    func register(on router: Router<WebContext>) {
-        router.post("/sms/africastalking") { request, _ in
+    /// Under `/sms` and `/dlr`, behind `guard`: the token is checked by the routes themselves, so
+    /// every spelling of a path that reaches them (`//sms/kannel`, `/sms//kannel/`) meets it.
+    func register(on router: Router<WebContext>, guard webhookGuard: WebhookGuard) {
+        let sms = router.group("sms").add(middleware: webhookGuard)
+        sms.post("africastalking") { request, _ in
             try await inbound(request, SMSWebhooks.africasTalking)
         }
-        router.on("/sms/kannel", method: .get) { request, _ in
+        sms.on("kannel", method: .get) { request, _ in
             try await inbound(request, SMSWebhooks.kannel)
         }
-        router.post("/sms/kannel") { request, _ in
+        sms.post("kannel") { request, _ in
             try await inbound(request, SMSWebhooks.kannel)
         }
-        router.post("/dlr/africastalking") { request, _ in
+        let dlr = router.group("dlr").add(middleware: webhookGuard)
+        dlr.post("africastalking") { request, _ in
             try await delivery(request, SMSWebhooks.africasTalkingDLR)
         }
-        router.on("/dlr/kannel", method: .get) { request, _ in
+        dlr.on("kannel", method: .get) { request, _ in
             try await delivery(request, kannelDLR)
         }
-        router.post("/dlr/kannel") { request, _ in
+        dlr.post("kannel") { request, _ in
             try await delivery(request, kannelDLR)
         }
     }

@@ -14,11 +14,14 @@ struct UssdRoutes: Sendable {
     let maxBytes: Int
     let logger: Logger
 
-    func register(on router: Router<WebContext>) {
-        router.post("/ussd/africastalking") { request, _ in
+    /// Under `/ussd`, behind `guard`: the token is checked by the routes themselves, so every
+    /// spelling of a path that reaches them (`//ussd/...`, `/ussd//truteq`) meets it.
+    func register(on router: Router<WebContext>, guard webhookGuard: WebhookGuard) {
+        let group = router.group("ussd").add(middleware: webhookGuard)
+        group.post("africastalking") { request, _ in
             try await africasTalking(request)
         }
-        router.post("/ussd/truteq") { request, _ in
+        group.post("truteq") { request, _ in
             try await truTeq(request)
         }
     }

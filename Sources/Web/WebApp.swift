@@ -14,8 +14,8 @@ public struct WebConfiguration: Sendable {
     public var port: Int
     /// Webhook bodies are small forms; anything larger is refused with 413.
     public var maxWebhookBytes: Int
-    /// A ward walk-about of tens of thousands of rows fits well within this.
-    public var maxBulkBytes = 64 * 1024 * 1024
+    /// The bulk API's body: 20,000 rows of a ward walk-about fit well within this.
+    public var maxBulkBytes = BulkReports.maxBytes
     /// A connection with no request in flight for this long is closed (slow-loris, idle sockets).
     public var idleTimeout: TimeAmount = .seconds(30)
     /// Request headers: no single field over 8 KiB, all of them under 32 KiB, at most 100.
@@ -90,7 +90,6 @@ public enum WebApp {
         router.middlewares.add(ClientAddressMiddleware(resolver: ClientAddressResolver(trustedProxies: security.trustedProxies)))
         router.middlewares.add(RequestMetrics())
         router.middlewares.add(SecurityHeaders(hsts: security.https))
-        router.middlewares.add(WebhookGuard(security: security, logger: logger))
         let engine = services.ussd.engine
         HealthRoutes(registry: services.registry, statistics: services.statistics, health: services.health, clock: services.clock,
                      metricsToken: security.metricsToken).register(on: router)
@@ -114,11 +113,13 @@ public enum WebApp {
             BulkRoutes(bulk: bulk, organisations: organisations, audit: services.staff, maxBytes: configuration.maxBulkBytes, logger: logger,
                        limiter: limiter, limits: security.limits, clock: services.clock).register(on: router)
         }
-        UssdRoutes(gateway: services.ussd, health: services.health, clock: services.clock, maxBytes: configuration.maxWebhookBytes, logger: logger).register(on: router)
+        let webhookGuard = WebhookGuard(security: security, logger: logger)
+        UssdRoutes(gateway: services.ussd, health: services.health, clock: services.clock, maxBytes: configuration.maxWebhookBytes, logger: logger)
+            .register(on: router, guard: webhookGuard)
         if let sms = services.sms, let outbox = services.outbox {
             let reports = DeliveryReports(store: outbox, clock: services.clock)
             SMSRoutes(sms: sms, reports: reports, signature: services.deliverySignature, health: services.health, clock: services.clock,
-                      maxBytes: configuration.maxWebhookBytes, logger: logger).register(on: router)
+                      maxBytes: configuration.maxWebhookBytes, logger: logger).register(on: router, guard: webhookGuard)
         }
         return router
     }

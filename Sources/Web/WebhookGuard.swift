@@ -3,19 +3,18 @@ import Hummingbird
 import Logging
 
 /// Aggregators and SMS providers are strangers until they show the shared token (compared in
-/// constant time) and, when an allow-list is set, come from an allowed network. Anything else on
-/// `/ussd/*`, `/sms/*` and `/dlr/*` gets 401 (403 outside the allow-list) before it is read, so
-/// nothing is stored and no SMS is queued.
+/// constant time) and, when an allow-list is set, come from an allowed network. Anything else gets
+/// 401 (403 outside the allow-list) before it is read, so nothing is stored and no SMS is queued.
+///
+/// Attached to the webhook route groups, never matched on the path: it runs for exactly the
+/// routes the router runs, whatever spelling of the path reached them.
 struct WebhookGuard: RouterMiddleware {
     typealias Context = WebContext
     let security: WebSecurity
     let logger: Logger
 
-    static let prefixes = ["/ussd/", "/sms/", "/dlr/"]
-
     func handle(_ request: Request, context: WebContext, next: (Request, WebContext) async throws -> Response) async throws -> Response {
         let path = request.uri.path
-        guard Self.prefixes.contains(where: { path.hasPrefix($0) }) else { return try await next(request, context) }
         if !security.webhookAllow.isEmpty, !security.webhookAllow.containsAddress(context.clientAddress) {
             logger.notice("webhook from outside the allow-list", metadata: ["path": "\(path)", "client": "\(context.clientAddress)"])
             return Plain.response(.forbidden, "forbidden\n")

@@ -19,7 +19,7 @@ struct Org: AsyncParsableCommand {
             guard (1...10_000_000).contains(dailyQuota) else { throw ValidationError("--daily-quota must be 1 to 10000000") }
             let name = self.name.trimmingCharacters(in: .whitespacesAndNewlines)
             guard !name.isEmpty, name.count <= 200 else { throw ValidationError("give the organisation a name of 1 to 200 characters") }
-            let wiring = try await Wiring.make(try common.configuration(), logger: quietLogger())
+            let wiring = try await Wiring.make(try common.configuration(), logger: quietLogger(), usesKey: false)
             guard try await wiring.organisations.organisation(named: name) == nil else {
                 throw ValidationError("an organisation called '\(name)' already exists")
             }
@@ -34,7 +34,7 @@ struct Org: AsyncParsableCommand {
         @OptionGroup var common: CommonOptions
 
         func run() async throws {
-            let wiring = try await Wiring.make(try common.configuration(), logger: quietLogger())
+            let wiring = try await Wiring.make(try common.configuration(), logger: quietLogger(), usesKey: false)
             let all = try await wiring.organisations.list()
             if all.isEmpty { print("No organisations yet: civicgate org add \"<name>\"") }
             for o in all {
@@ -50,7 +50,7 @@ struct Org: AsyncParsableCommand {
         @Argument(help: "Name or id.") var organisation: String
 
         func run() async throws {
-            let wiring = try await Wiring.make(try common.configuration(), logger: quietLogger())
+            let wiring = try await Wiring.make(try common.configuration(), logger: quietLogger(), usesKey: false)
             guard try await wiring.organisations.revoke(organisation, at: wiring.clock.now()) else {
                 throw ValidationError("no active organisation '\(organisation)'")
             }
@@ -68,7 +68,7 @@ extension Org {
 
         func run() async throws {
             guard (1...10_000_000).contains(dailyQuota) else { throw ValidationError("--daily-quota must be 1 to 10000000") }
-            let wiring = try await Wiring.make(try common.configuration(), logger: quietLogger())
+            let wiring = try await Wiring.make(try common.configuration(), logger: quietLogger(), usesKey: false)
             guard try await wiring.organisations.setDailyQuota(organisation, to: dailyQuota) else { throw ValidationError("no organisation '\(organisation)'") }
             print("'\(organisation)' may now file \(dailyQuota) reports a day.")
         }

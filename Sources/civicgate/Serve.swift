@@ -29,17 +29,18 @@ struct Serve: AsyncParsableCommand {
         LoggingSystem.bootstrap { LineLogHandler(label: $0) }
         var logger = Logger(label: "civicgate")
         logger.logLevel = .info
-        if c.security.webhookToken == nil && !Self.isLoopback(c.host) {
+        if c.security.webhookToken == nil, let exposure = Self.exposure(c) {
             guard allowUnauthenticatedWebhooks else {
                 FileHandle.standardError.write(Data("""
-                    civicgate: refusing to serve webhooks on \(c.host) without authentication.
+                    civicgate: refusing to serve webhooks without authentication: \(exposure).
                     Set CIVICGATE_WEBHOOK_TOKEN (16+ letters/digits) and add token=<value> to the callback URLs at your
-                    aggregator and in Kannel, or listen on 127.0.0.1 behind a proxy. --allow-unauthenticated-webhooks overrides this.
+                    aggregator and in Kannel. A reverse proxy in front does not authenticate anybody: it forwards
+                    strangers' requests as its own. --allow-unauthenticated-webhooks overrides this.
 
                     """.utf8))
                 throw ExitCode(2)
             }
-            logger.warning("webhooks are served without CIVICGATE_WEBHOOK_TOKEN on a public address: anyone can file reports as any number")
+            logger.warning("webhooks are served without CIVICGATE_WEBHOOK_TOKEN (\(exposure)): anyone can file reports as any number")
         }
         let wiring = try await Wiring.make(c, logger: logger)
         if PostgresAppDatabase.Address(c.database) == nil && !WriterPriority.mayRaise() {
@@ -101,6 +102,15 @@ struct Serve: AsyncParsableCommand {
 
 extension Serve {
     /// 127.0.0.0/8, ::1 and localhost: only this machine can reach the server.
+    /// Why webhooks on this configuration are reachable by strangers, if they are: a public bind,
+    /// a trusted proxy (it forwards the internet), or an https public URL (something fronts it).
+    static func exposure(_ c: GatewayConfiguration) -> String? {
+        if !isLoopback(c.host) { return "listening on \(c.host)" }
+        if !c.security.trustedProxies.isEmpty { return "CIVICGATE_TRUSTED_PROXIES is set, so a proxy forwards requests from the internet" }
+        if c.security.https { return "CIVICGATE_PUBLIC_URL is https, so the gateway is reached from the internet" }
+        return nil
+    }
+
     static func isLoopback(_ host: String) -> Bool {
         host == "localhost" || host == "::1" || host == "[::1]" || CIDR("127.0.0.0/8")!.contains(host)
     }

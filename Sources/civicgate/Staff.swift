@@ -21,7 +21,7 @@ struct User: AsyncParsableCommand {
         @Option(help: "dispatcher, supervisor, admin or organisation.") var role: String?
 
         func run() async throws {
-            let wiring = try await Wiring.make(try common.configuration(), logger: quietLogger())
+            let wiring = try await Wiring.make(try common.configuration(), logger: quietLogger(), usesKey: false)
             guard let role = StaffUser.Role(rawValue: role ?? (org == nil ? "dispatcher" : "organisation")) else {
                 throw ValidationError("role must be dispatcher, supervisor, admin or organisation")
             }
@@ -52,7 +52,7 @@ struct User: AsyncParsableCommand {
         @OptionGroup var common: CommonOptions
 
         func run() async throws {
-            let wiring = try await Wiring.make(try common.configuration(), logger: quietLogger())
+            let wiring = try await Wiring.make(try common.configuration(), logger: quietLogger(), usesKey: false)
             let users = try await wiring.staff.users()
             if users.isEmpty { print("No users yet: civicgate user add <username> --moe <code> --role dispatcher") }
             for a in users {
@@ -74,7 +74,7 @@ struct User: AsyncParsableCommand {
         @Flag(inversion: .prefixedNo, help: "One of the MOE's heads (told at escalation level 2).") var head: Bool?
 
         func run() async throws {
-            let wiring = try await Wiring.make(try common.configuration(), logger: quietLogger())
+            let wiring = try await Wiring.make(try common.configuration(), logger: quietLogger(), usesKey: false)
             guard let account = try await wiring.staff.users().first(where: { $0.user.username == username }) else {
                 throw ValidationError("no user '\(username)'")
             }
@@ -106,7 +106,7 @@ struct User: AsyncParsableCommand {
         @Argument(help: "The username.") var username: String
 
         func run() async throws {
-            let wiring = try await Wiring.make(try common.configuration(), logger: quietLogger())
+            let wiring = try await Wiring.make(try common.configuration(), logger: quietLogger(), usesKey: false)
             guard try await wiring.staff.disableUser(username, at: wiring.clock.now()) else { throw ValidationError("no active user '\(username)'") }
             print("Disabled '\(username)'; their sessions are ended.")
         }
@@ -119,7 +119,7 @@ struct User: AsyncParsableCommand {
         @Argument(help: "The username.") var username: String
 
         func run() async throws {
-            let wiring = try await Wiring.make(try common.configuration(), logger: quietLogger())
+            let wiring = try await Wiring.make(try common.configuration(), logger: quietLogger(), usesKey: false)
             let password = try newPassword()
             do {
                 guard try await wiring.staff.setPassword(username, to: password, at: wiring.clock.now()) else { throw ValidationError("no user '\(username)'") }
@@ -170,7 +170,7 @@ struct Token: AsyncParsableCommand {
         @Option(help: "The MOE (see menus/catalogue.yaml).") var moe: String
 
         func run() async throws {
-            let wiring = try await Wiring.make(try common.configuration(), logger: quietLogger())
+            let wiring = try await Wiring.make(try common.configuration(), logger: quietLogger(), usesKey: false)
             guard wiring.definitions.catalogue.moe(moe) != nil else { throw ValidationError("unknown MOE '\(moe)'") }
             let token = try await wiring.staff.addToken(moe: moe, at: wiring.clock.now())
             print("API token for \(moe) (shown only now; it is stored hashed): \(token)")
@@ -184,7 +184,7 @@ extension Token {
         @OptionGroup var common: CommonOptions
 
         func run() async throws {
-            let wiring = try await Wiring.make(try common.configuration(), logger: quietLogger())
+            let wiring = try await Wiring.make(try common.configuration(), logger: quietLogger(), usesKey: false)
             let tokens = try await wiring.staff.tokens()
             if tokens.isEmpty { print("No tokens yet: civicgate token add --moe <code>") }
             for t in tokens {
@@ -200,7 +200,7 @@ extension Token {
         @Argument(help: "Id or first characters.") var token: String
 
         func run() async throws {
-            let wiring = try await Wiring.make(try common.configuration(), logger: quietLogger())
+            let wiring = try await Wiring.make(try common.configuration(), logger: quietLogger(), usesKey: false)
             guard try await wiring.staff.revokeToken(token, at: wiring.clock.now()) else { throw ValidationError("no active token '\(token)'") }
             print("Revoked token '\(token)': it no longer works.")
         }

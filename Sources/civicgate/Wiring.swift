@@ -75,20 +75,13 @@ struct Wiring {
     var organisations: any OrganisationPortal { stores.organisations }
     var staff: any StaffStore { stores.staff }
 
-    static func make(_ c: GatewayConfiguration, logger: Logger) async throws -> Wiring {
+    /// `usesKey: false` for verbs that pseudonymise nothing (accounts, tokens, organisations): on
+    /// PostgreSQL they run without `CIVICGATE_PSEUDONYM_KEY_FILE`, with a key of their own that is never kept.
+    static func make(_ c: GatewayConfiguration, logger: Logger, usesKey: Bool = true) async throws -> Wiring {
         let definitions = try loadDefinitions(c)
-        let pseudonyms: Pseudonyms
-        do { pseudonyms = Pseudonyms(key: try Pseudonyms.key(at: keyPath(c))) } catch {
-            throw ConfigurationError.invalid("CIVICGATE_PSEUDONYM_KEY_FILE", keyPath(c), "a readable key file of 32 bytes or more, or a place to make one (\(error))")
-        }
+        let pseudonyms = Pseudonyms(key: usesKey || PseudonymKeyFile.path(c) != nil ? try PseudonymKeyFile.load(c) : PseudonymKeyFile.unkept())
         return Wiring(c, definitions: definitions, stores: try await Stores.open(c, levels: definitions.catalogue.serviceLevels(timeZone: c.calendar.timeZone), logger: logger),
                       pseudonyms: pseudonyms, logger: logger)
-    }
-
-    /// `CIVICGATE_PSEUDONYM_KEY_FILE`, else a file beside the SQLite database (never inside it, nor in its backups),
-    /// else in the working folder (PostgreSQL: every instance must be given the same file).
-    static func keyPath(_ c: GatewayConfiguration) -> String {
-        c.pseudonymKeyFile ?? (PostgresAppDatabase.Address(c.database) == nil ? c.database + ".pseudonym-key" : "./civicgate-pseudonym.key")
     }
 
     init(_ c: GatewayConfiguration, definitions: Definitions, stores: Stores, pseudonyms: Pseudonyms, logger: Logger) {

@@ -177,6 +177,30 @@ struct StaffWorld: Sendable {
         }
     }
 
+    /// Once the throttle engages, guesses sent together are not all checked: each try is counted
+    /// before its password is, so one of eight gets through to bcrypt and seven are told to wait.
+    @Test(arguments: StoreKind.available)
+    func concurrentGuessesAfterTheThrottleEngagesCostOneGuess(_ kind: StoreKind) async throws {
+        try await StaffWorld.with(kind) { w async throws in
+            _ = try await w.staff.addUser(username: "thandi", password: password, moe: "water", role: .dispatcher, at: w.now)
+            for i in 0..<4 {
+                #expect(try await w.staff.signIn(username: "thandi", password: "guess \(i)", address: "192.0.2.1", at: w.now) == .refused)
+            }
+            w.organisations.clock.advance(5)
+            let now = w.now, staff = w.staff
+            let answers = await withTaskGroup(of: SignIn?.self) { group in
+                for i in 0..<8 {
+                    group.addTask { try? await staff.signIn(username: "thandi", password: "together \(i)", address: "192.0.2.1", at: now) }
+                }
+                return await group.reduce(into: [SignIn?]()) { $0.append($1) }
+            }
+            #expect(answers.filter { $0 == .refused }.count == 1, "\(answers)")
+            #expect(answers.filter { if case .throttled = $0 { true } else { false } }.count == 7, "\(answers)")
+            let refusals = try await w.staff.auditEntries(scope: nil, limit: 50, offset: 0).filter { $0.action == "sign-in refused" }
+            #expect(refusals.count == 5, "four before, one of the eight")
+        }
+    }
+
     @Test(arguments: StoreKind.available)
     func anOrganisationsMemberIsAnAccountAndAnAdminChangesRolesUnderTheirOwnName(_ kind: StoreKind) async throws {
         try await StaffWorld.with(kind) { w async throws in
@@ -710,6 +734,12 @@ struct StaffWorld: Sendable {
             #expect(data.sms_received.map(\.text) == ["REPORT ROADS pothole at 7 Side St", "4"])
             #expect(data.sms_sent.count >= 4 && data.surveys.map(\.rating) == [4] && data.open_sessions >= 1)
 
+            // An open report whose address holds the resident's own number and e-mail.
+            let (ward, _) = try await w.organisations.organisations.add(name: "Ward erase", dailyQuota: 1000, at: w.now)
+            let typed = try #require(try await w.organisations.upload(
+                [["e1", "water.burst_pipe", "soweto", "12 Vilakazi St, call 082 111 0001 or thabo@example.com", "", "0821110001"]], for: ward
+            ).first?.reference)
+
             await text("STOP")
             let cells = try #require(w.cellsContaining)
             #expect(!(try await cells("821110001")).isEmpty)
@@ -719,6 +749,9 @@ struct StaffWorld: Sendable {
             #expect(try await subjects.subjectData(resident).isEmpty)
             #expect(try await w.staff.auditEntries(scope: nil, limit: 5, offset: 0).first?.action == "subject erased")
             #expect(try await w.staff.file(mine, scope: nil)?.ticket.status == "resolved", "the ticket and its history stay")
+            #expect(try await w.staff.file(try Reference(parsing: typed), scope: nil)?.ticket.address
+                    == "12 Vilakazi St, call \(PublicText.numberRemoved) or \(PublicText.emailRemoved)",
+                    "an open ticket keeps its address for the crew, without the number and e-mail typed into it")
 
             // A committee reports for the erased number: its confirmation is queued, and suppressed as its STOP says.
             let outbox = try #require(w.outbox)

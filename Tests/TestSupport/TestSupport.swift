@@ -107,3 +107,13 @@ extension TestGateway {
         precondition(outcome == .done, "status change refused: \(outcome)")
     }
 }
+
+/// A pseudonym key for test processes on PostgreSQL (which name theirs, `CIVICGATE_PSEUDONYM_KEY_FILE`):
+/// one per test run, owner-only, outside the repository.
+public let testPseudonymKeyFile: String = {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("civicgate-test-\(UUID().uuidString).pseudonym-key").path
+    var generator = SystemRandomNumberGenerator()
+    let bytes = Data((0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) })
+    FileManager.default.createFile(atPath: path, contents: bytes, attributes: [.posixPermissions: 0o600])
+    return path
+}()

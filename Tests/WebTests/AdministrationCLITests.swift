@@ -155,11 +155,67 @@ import Testing
         let badProxies = try civicgate(["serve", "--port", "0", "--database", database], environment: ["CIVICGATE_TRUSTED_PROXIES": "127.0.0.1/32,proxy"])
         #expect(badProxies.status != 0)
         #expect(badProxies.errors.contains("CIVICGATE_TRUSTED_PROXIES"))
-        let postgres = try civicgate(["serve", "--port", "0"], environment: ["CIVICGATE_DATABASE": "postgres://civic:secret@127.0.0.1:1/cg"])
+        let postgres = try civicgate(["serve", "--port", "0"], environment: ["CIVICGATE_DATABASE": "postgres://civic:secret@127.0.0.1:1/cg",
+                                                                         "CIVICGATE_PSEUDONYM_KEY_FILE": testPseudonymKeyFile])
         #expect(postgres.status != 0 && postgres.errors.contains("CIVICGATE_DATABASE") && !postgres.errors.contains("secret"))
         #expect(!FileManager.default.fileExists(atPath: repositoryRoot.appendingPathComponent("postgres:").path), "no SQLite file named after the URL")
         let badZone = try civicgate(["serve", "--port", "0", "--database", database], environment: ["CIVICGATE_TIME_ZONE": "Mars/Olympus"])
         #expect(badZone.errors.contains("CIVICGATE_TIME_ZONE"))
+    }
+
+    /// The pseudonym key is a secret: PostgreSQL installations name theirs, and a key anyone may
+    /// read, one tracked by git, or the one once published in the tree stops every verb that uses it.
+    @Test func aPseudonymKeyThatIsNotSecretIsRefused() throws {
+        let postgres = "postgres://civic:secret@127.0.0.1:1/cg"
+        for verb in [["serve", "--port", "0"], ["purge", "--dry-run"], ["subject", "export", "+27821234567"]] {
+            let run = try civicgate(verb + ["--database", postgres])
+            #expect(run.status == 2, "\(verb)")
+            #expect(run.errors.contains("CIVICGATE_PSEUDONYM_KEY_FILE"), "\(verb): \(run.errors)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: repositoryRoot.appendingPathComponent("civicgate-pseudonym.key").path))
+
+        let key = folder.appendingPathComponent("shared.key").path
+        FileManager.default.createFile(atPath: key, contents: Data(repeating: 7, count: 32), attributes: [.posixPermissions: 0o640])
+        let readable = try civicgate(["serve", "--port", "0"], environment: ["CIVICGATE_PSEUDONYM_KEY_FILE": key])
+        #expect(readable.status == 2 && readable.errors.contains("CIVICGATE_PSEUDONYM_KEY_FILE") && readable.errors.contains("chmod 600"))
+
+        let published = folder.appendingPathComponent("published.key").path
+        let publishedKey = Data(base64Encoded: "KWmg+mooNNiVHQTXF3Z7wXxLDiChVjDNK+P2pJLMKuA=")!
+        FileManager.default.createFile(atPath: published, contents: publishedKey, attributes: [.posixPermissions: 0o600])
+        let old = try civicgate(["serve", "--port", "0"], environment: ["CIVICGATE_PSEUDONYM_KEY_FILE": published])
+        #expect(old.status == 2 && old.errors.contains("published"))
+
+        // A key committed to a repository is public however its file's mode reads.
+        let repository = folder.appendingPathComponent("checkout")
+        try FileManager.default.createDirectory(at: repository, withIntermediateDirectories: true)
+        let tracked = repository.appendingPathComponent("site.key").path
+        FileManager.default.createFile(atPath: tracked, contents: Data(repeating: 9, count: 32), attributes: [.posixPermissions: 0o600])
+        for step in [["init", "-q"], ["add", "-f", "site.key"]] {
+            let git = Process()
+            git.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            git.arguments = ["git", "-C", repository.path] + step
+            try git.run()
+            git.waitUntilExit()
+        }
+        let inGit = try civicgate(["serve", "--port", "0"], environment: ["CIVICGATE_PSEUDONYM_KEY_FILE": tracked])
+        #expect(inGit.status == 2 && inGit.errors.contains("tracked by git"))
+    }
+
+    /// No key, database or backup is ever committed: each would publish what it protects.
+    @Test func theRepositoryTracksNoKeyOrDatabase() throws {
+        let git = Process()
+        git.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        git.arguments = ["git", "-C", repositoryRoot.path, "ls-files"]
+        let out = Pipe()
+        git.standardOutput = out
+        try git.run()
+        let files = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).split(separator: "\n")
+        git.waitUntilExit()
+        try #require(git.terminationStatus == 0 && files.count > 100, "git ls-files must list the tree")
+        let secret = files.filter { name in
+            [".key", ".pseudonym-key", ".sqlite", ".sqlite-wal", ".sqlite-shm", ".sqlite3", ".db", ".pem"].contains { name.hasSuffix($0) }
+        }
+        #expect(secret.isEmpty, "tracked: \(secret)")
     }
 
     @Test(.timeLimit(.minutes(4)))

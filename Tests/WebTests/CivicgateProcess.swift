@@ -21,6 +21,10 @@ final class CivicgateProcess: @unchecked Sendable {
         process.executableURL = Self.executable
         process.arguments = ["serve", "--port", String(requested), "--database", database]
         process.currentDirectoryURL = repositoryRoot
+        var environment = environment
+        if database.hasPrefix("postgres"), environment["CIVICGATE_PSEUDONYM_KEY_FILE"] == nil {
+            environment["CIVICGATE_PSEUDONYM_KEY_FILE"] = testPseudonymKeyFile
+        }
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice

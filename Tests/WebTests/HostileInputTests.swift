@@ -2,6 +2,7 @@ import Channels
 import Domain
 import Foundation
 import Gateway
+import GRDB
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
@@ -234,5 +235,70 @@ import Web
         #expect(try hop(String(repeating: "%C3%A9", count: 128), serviceCode: "x") != nil)
         #expect(try hop("s", serviceCode: String(repeating: "1", count: 40))?.serviceCode == String(repeating: "1", count: 32))
         #expect(try hop("s", serviceCode: String(repeating: "%C3%A9", count: 40))?.serviceCode == String(repeating: "é", count: 32))
+    }
+}
+
+/// The webhook token guards the routes themselves: every spelling of a webhook path that the router
+/// would run meets it, and a spelling the router does not run reaches nothing.
+@Suite struct WebhookPathSpellingTests {
+    /// Ways of writing `/<group>/<name>` that some parser or proxy treats as the same path.
+    static func spellings(_ group: String, _ name: String) -> [String] {
+        [
+            "//\(group)/\(name)", "///\(group)/\(name)", "/\(group)//\(name)", "/\(group)/\(name)/", "//\(group)//\(name)//",
+            "/./\(group)/\(name)", "/x/../\(group)/\(name)", "/\(group)/./\(name)", "/%\(String(group.utf8.first!, radix: 16))\(group.dropFirst())/\(name)",
+            "/\(group)%2F\(name)", "/\(group.uppercased())/\(name)", "/\(group)/\(name.uppercased())", "/\(group)/\(name);x", "/\(group)/\(name)%20",
+        ]
+    }
+
+    func send(_ client: some TestClientProtocol, _ path: String, _ query: String?, _ method: HTTPRequest.Method, _ body: String?,
+              token: String?) async throws -> TestResponse {
+        var parts = query.map { [$0] } ?? []
+        if let token { parts.append("token=\(token)") }
+        let uri = parts.isEmpty ? path : path + "?" + parts.joined(separator: "&")
+        return try await client.execute(uri: uri, method: method, headers: formHeaders, body: body.map { ByteBuffer(string: $0) })
+    }
+
+    @Test func everySpellingOfAWebhookPathMeetsTheToken() async throws {
+        let world = try TestGateway()
+        let routes: [(String, String, String?, HTTPRequest.Method, String?)] = [
+            ("ussd", "africastalking", nil, .post, "sessionId=s1&serviceCode=%2A120%2A1234%23&phoneNumber=%2B27821234567&networkCode=65501&text="),
+            ("ussd", "truteq", nil, .post, #"<ussd><type>1</type><msisdn>27821234567</msisdn><sessionid>9</sessionid><msg>*120*1234#</msg></ussd>"#),
+            ("sms", "africastalking", nil, .post, "from=%2B27821110002&to=31337&text=STOP&date=2026-11-30&id=at-1"),
+            ("sms", "kannel", "from=%2B27821110002&text=STOP", .get, nil),
+            ("sms", "kannel", nil, .post, "from=%2B27821110003&to=31337&text=REPORT+WATER+burst+pipe+at+12+Vilakazi+St"),
+            ("dlr", "africastalking", nil, .post, "id=ATXid_1&status=Success&phoneNumber=%2B27821234567"),
+            ("dlr", "kannel", "id=1&status=1", .get, nil),
+            ("dlr", "kannel", nil, .post, "id=1&status=1"),
+        ]
+        let served = try await makeApp(world, security: WebhookAuthTests.security).test(.router) { client async throws in
+            var served = 0
+            for (group, name, query, method, body) in routes {
+                for path in Self.spellings(group, name) {
+                    let stranger = try await send(client, path, query, method, body, token: nil)
+                    #expect(stranger.status == .unauthorized || stranger.status == .notFound, "\(method) \(path): \(stranger.status)")
+                    let wrong = try await send(client, path, query, method, body, token: "wrong-token-0123456789")
+                    #expect(wrong.status == .unauthorized || wrong.status == .notFound, "\(method) \(path): \(wrong.status)")
+                }
+            }
+            #expect(try await world.tickets.count() == 0)
+            #expect(try await world.outbox.counts().isEmpty)
+            let subscribers = try await world.database.writer.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM subscribers") }
+            #expect(subscribers == 0, "nobody was opted out or given a language")
+
+            // With the token, a spelling the router runs is served, and it was refused above.
+            for (group, name, query, method, body) in routes {
+                for path in Self.spellings(group, name) {
+                    let owner = try await send(client, path, query, method, body, token: WebhookAuthTests.token)
+                    if owner.status != .notFound {
+                        served += 1
+                        let stranger = try await send(client, path, query, method, body, token: nil)
+                        #expect(stranger.status == .unauthorized, "\(method) \(path) is served with the token, so without it: 401")
+                    }
+                }
+            }
+            return served
+        }
+        #expect(served >= routes.count * 4, "the double-slash and trailing-slash spellings reach the routes")
+        #expect(try await world.tickets.count() >= 1, "the owner's REPORT was filed")
     }
 }

@@ -22,7 +22,8 @@ struct PostgresServeTests {
         process.executableURL = CivicgateProcess.executable
         process.arguments = arguments + ["--database", database]
         process.currentDirectoryURL = repositoryRoot
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        process.environment = ProcessInfo.processInfo.environment.merging(["CIVICGATE_PSEUDONYM_KEY_FILE": testPseudonymKeyFile]) { $1 }
+            .merging(environment) { $1 }
         let out = Pipe()
         process.standardOutput = out
         process.standardError = FileHandle.nullDevice

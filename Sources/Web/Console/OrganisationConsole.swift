@@ -10,7 +10,7 @@ import NIOCore
 /// uploads of a CSV file with the result page, and the downloads. Every read is within the
 /// member's own organisation; every other console page is a 404 for them (`session`).
 extension ConsoleRoutes {
-    static let maxUploadBytes = 16 * 1024 * 1024
+    static let maxUploadBytes = BulkReports.maxBytes
 
     func registerOrganisationPages(on router: Router<WebContext>) {
         router.get("/console/reports") { request, _ in
@@ -121,14 +121,16 @@ extension ConsoleRoutes {
         }
         func refuse(_ why: String) async throws -> Response { try await uploadsPage(session, organisation, error: why, status: .unprocessableContent) }
         let table: CSVTable
-        do { table = try SpreadsheetCSV.table(file.body) } catch { return try await refuse("This file cannot be read as CSV: \(error.description).") }
+        do { table = try SpreadsheetCSV.table(file.body, maxRows: UploadJob.maxRows) } catch {
+            if case .tooManyRows(let limit) = error {
+                return try await refuse("The file has more than \(limit) rows; at most \(limit) go in one upload. Split it into smaller files.")
+            }
+            return try await refuse("This file cannot be read as CSV: \(error.description).")
+        }
         if let problem = BulkReports.headerProblem(table.header) {
             return try await refuse("The first row must name the columns: \(problem.description). Download the template to start from.")
         }
         guard !table.records.isEmpty else { return try await refuse("The file has the header row but no reports under it.") }
-        guard table.records.count <= UploadJob.maxRows else {
-            return try await refuse("The file has \(table.records.count) rows; at most \(UploadJob.maxRows) go in one upload. Split it into smaller files.")
-        }
         let filename = UploadTemplate.displayName(file.filename ?? "upload.csv")
         let id = try await portal.startUpload(organisation: organisation.id, by: session.user.username, filename: filename,
                                               rows: table.records.count, at: clock.now())

@@ -38,7 +38,7 @@ struct OrganisationReportsCSV {
         let iso = ISO8601DateFormatter()
         for r in rows {
             out += [r.reference, r.externalID ?? "", r.service, r.fault, r.area, r.address, r.status, r.channel, iso.string(from: r.createdAt),
-                    iso.string(from: r.updatedAt), r.publicUpdate ?? "", r.upload.map(String.init) ?? ""].map(CSVCell.safe).joined(separator: ",") + "\r\n"
+                    iso.string(from: r.updatedAt), r.publicUpdate.map(PublicText.scrub) ?? "", r.upload.map(String.init) ?? ""].map(CSVCell.safe).joined(separator: ",") + "\r\n"
         }
         return out
     }

@@ -15,7 +15,7 @@ extension ConsolePages {
                     "service": text.service(r.service), "fault": text.fault(r.service, r.fault), "area": text.area(r.area),
                     "status": r.status, "statusLabel": text.status(r.status), "reported": text.time(r.createdAt), "updated": text.time(r.updatedAt),
                 ]
-                if let u = r.publicUpdate { row["update"] = u }
+                if let u = r.publicUpdate { row["update"] = PublicText.scrub(u) }
                 return row
             },
             "statusOptions": TicketStatus.allCases.map { ["value": $0.rawValue, "label": text.status($0.rawValue), "selected": $0.rawValue == q.status] as [String: Any] },
