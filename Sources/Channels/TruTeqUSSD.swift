@@ -50,6 +50,11 @@ public enum TruTeqUSSD {
             // No DOCTYPE, entity declarations or CDATA: the protocol needs none, and refusing them
             // closes the door on entity expansion and external entities.
             guard !text.contains("<!") else { throw .malformed("declarations (<!...>) are not accepted") }
+            // The parser honours a declared encoding, in which `<!DOCTYPE` can be spelt without
+            // `<!` (UTF-7's `+ADw-!`): only UTF-8 and its ASCII subset are read.
+            if let encoding = Self.declaredEncoding(text), !["utf-8", "utf8", "us-ascii", "ascii"].contains(encoding.lowercased()) {
+                throw .malformed("encoding \(encoding.prefix(32)) is not accepted: send UTF-8")
+            }
             let delegate = Collector()
             let parser = XMLParser(data: Data(body))
             parser.shouldResolveExternalEntities = false
@@ -59,6 +64,21 @@ public enum TruTeqUSSD {
         }
 
         subscript(_ name: String) -> String? { values[name] }
+
+        /// The `encoding` of an XML declaration (`<?xml version="1.0" encoding="..."?>`) that opens the text.
+        static func declaredEncoding(_ text: String) -> String? {
+            var rest = Substring(text)
+            if rest.first == "\u{FEFF}" { rest = rest.dropFirst() }
+            rest = rest.drop { $0.isWhitespace }
+            guard rest.hasPrefix("<?xml"), let end = rest.range(of: "?>") else { return nil }
+            let declaration = rest[rest.index(rest.startIndex, offsetBy: 5)..<end.lowerBound]
+            guard let name = declaration.range(of: "encoding") else { return nil }
+            var value = declaration[name.upperBound...].drop { $0.isWhitespace }
+            guard value.first == "=" else { return "" }
+            value = value.dropFirst().drop { $0.isWhitespace }
+            guard let quote = value.first, quote == "\"" || quote == "'" else { return String(value) }
+            return String(value.dropFirst().prefix { $0 != quote })
+        }
     }
 
     final class Collector: NSObject, XMLParserDelegate {

@@ -107,9 +107,10 @@ public let noReporterNotice: NoticeWording = { _, _, _, _ in "" }
 public protocol DispatchStore: Sendable {
     func worklist(_ query: WorklistQuery, now: Date) async throws -> Worklist
     func file(_ reference: Reference, scope: String?) async throws -> TicketFile?
-    /// Decided by `TicketState.decide` with the catalogue's `levels` (the service-level clock).
-    func perform(_ action: TicketAction, on reference: Reference, scope: String?, actor: String, at: Date, levels: ServiceLevels,
-                 notice: @escaping NoticeWording) async throws -> ActionOutcome
+    /// Decided by `TicketState.decide` with the catalogue's `levels` (the service-level clock),
+    /// audited under `actor` with the client `address` it came from (nil: from inside, a job).
+    func perform(_ action: TicketAction, on reference: Reference, scope: String?, actor: String, address: String?, at: Date,
+                 levels: ServiceLevels, notice: @escaping NoticeWording) async throws -> ActionOutcome
     /// One ticket, only if it belongs to `moe` (or any MOE for nil).
     func ticket(_ reference: Reference, moe: String?) async throws -> QueueTicket?
 }
@@ -124,11 +125,17 @@ extension FlowEngine {
 }
 
 extension DispatchStore {
+    /// An action from inside (a job, the CLI): no client address.
+    public func perform(_ action: TicketAction, on reference: Reference, scope: String?, actor: String, at: Date, levels: ServiceLevels,
+                        notice: @escaping NoticeWording) async throws -> ActionOutcome {
+        try await perform(action, on: reference, scope: scope, actor: actor, address: nil, at: at, levels: levels, notice: notice)
+    }
+
     /// An action on the default promises (72 hours, every hour counted): for tools and tests
     /// that do not read the catalogue.
     public func perform(_ action: TicketAction, on reference: Reference, scope: String?, actor: String, at: Date,
                         notice: @escaping NoticeWording) async throws -> ActionOutcome {
-        try await perform(action, on: reference, scope: scope, actor: actor, at: at, levels: ServiceLevels(), notice: notice)
+        try await perform(action, on: reference, scope: scope, actor: actor, address: nil, at: at, levels: ServiceLevels(), notice: notice)
     }
 }
 

@@ -95,6 +95,9 @@ public protocol OutboxStore: Sendable {
     func record(_ results: [(OutboxMessage, SendResult)], now: Date, retry: RetryPolicy) async throws
     /// After a crash: messages left `sending` go back to `pending` (at-least-once).
     func releaseClaims() async throws -> Int
+    /// Extends the claim on messages still being sent (several instances: a claim is a lease that
+    /// another instance takes over once it runs out; a live sender keeps its own from running out).
+    func renewClaims(_ ids: [Int64], now: Date) async throws
     /// When the next pending message falls due, if any.
     func nextDue() async throws -> Date?
     /// Applies delivery reports in one transaction; false for each that matches no message.
@@ -102,6 +105,9 @@ public protocol OutboxStore: Sendable {
 }
 
 extension OutboxStore {
+    /// One instance: claims are released at start, there is no lease to renew.
+    public func renewClaims(_ ids: [Int64], now: Date) async throws {}
+
     /// With no daily cap.
     public func claimDue(limit: Int, now: Date) async throws -> [OutboxMessage] {
         try await claimDue(limit: limit, now: now, cap: nil, pseudonyms: nil)

@@ -1,3 +1,4 @@
+import Domain
 import Foundation
 
 /// Failed console sign-ins slow down the next try instead of locking the account, so a stranger
@@ -16,9 +17,10 @@ public struct SignInThrottle: Sendable, Equatable {
 
     public init() {}
 
-    /// The keys a try is counted under.
+    /// The keys a try is counted under (an IPv6 client by its /64).
     public static func keys(username: String, address: String) -> [(Kind, String)] {
         let user = username.lowercased()
+        let address = AddressBlock.of(address)
         return [(.pair, "p:\(user)|\(address)"), (.address, "a:\(address)"), (.username, "u:\(user)")]
     }
 

@@ -98,8 +98,8 @@ extension PostgresStaffStore {
                           details: details)
     }
 
-    public func perform(_ action: TicketAction, on reference: Reference, scope: String?, actor: String, at: Date, levels: ServiceLevels,
-                        notice: @escaping NoticeWording) async throws -> ActionOutcome {
+    public func perform(_ action: TicketAction, on reference: Reference, scope: String?, actor: String, address: String?, at: Date,
+                        levels: ServiceLevels, notice: @escaping NoticeWording) async throws -> ActionOutcome {
         try await client.withTransaction(logger: logger) { tx in
             guard let ticket = try await Self.locked(tx, reference: reference.digits, scope: scope, logger: logger) else { return .notFound }
             var master: Locked?
@@ -114,7 +114,8 @@ extension PostgresStaffStore {
             case .success(let changes):
                 try await Self.apply(changes, to: ticket, master: master?.id, actor: actor, at: at, notice: notice, triageMOE: levels.triageMOE, tx, logger: logger)
                 try await tx.query("""
-                    INSERT INTO audit_log (at, actor, action, ticket_id, detail) VALUES (\(at), \(actor), \(action.name), \(ticket.id), \(action.auditDetail))
+                    INSERT INTO audit_log (at, actor, action, ticket_id, detail, address)
+                    VALUES (\(at), \(actor), \(action.name), \(ticket.id), \(action.auditDetail), \(address))
                     """, logger: logger)
                 return .done
             }

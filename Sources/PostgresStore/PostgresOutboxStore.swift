@@ -15,7 +15,7 @@ public struct PostgresOutboxStore: OutboxStore {
     /// How long a claim lasts: well beyond one provider request with its time-out.
     let lease: TimeInterval
 
-    public init(_ database: PostgresAppDatabase, lease: TimeInterval = 120) {
+    public init(_ database: PostgresAppDatabase, lease: TimeInterval = 45) {
         self.database = database
         self.lease = lease
     }
@@ -119,6 +119,13 @@ public struct PostgresOutboxStore: OutboxStore {
     /// Nothing to do at start-up: another instance may be sending right now, and a claim left by a
     /// dead sender is claimed again once its lease runs out.
     public func releaseClaims() async throws -> Int { 0 }
+
+    public func renewClaims(_ ids: [Int64], now: Date) async throws {
+        guard !ids.isEmpty else { return }
+        try await database.client.query("""
+            UPDATE outbox SET lease_until = \(now.addingTimeInterval(lease)) WHERE id = ANY(\(ids)) AND status = 'sending'
+            """, logger: logger)
+    }
 
     public func nextDue() async throws -> Date? {
         let rows = try await database.client.query("""

@@ -25,6 +25,9 @@ public struct OutboxSender: Service {
         public var calendar = MunicipalCalendar()
         /// Finds the STOP of a number erased or purged since it sent it.
         public var pseudonyms: Pseudonyms?
+        /// How often a batch still being sent renews its claim (a third of the store's lease, so a
+        /// live sender's messages are never taken over, and a dead one's go out a lease later).
+        public var claimRenewal: TimeInterval = 15
         public init() {}
 
         func cap(at now: Date) -> DailySMSCap? {
@@ -84,8 +87,13 @@ public struct OutboxSender: Service {
         let batch = try await store.claimDue(limit: limit ?? settings.batchSize, now: now, cap: settings.cap(at: now), pseudonyms: settings.pseudonyms)
         guard !batch.isEmpty else { return 0 }
         var results: [(OutboxMessage, SendResult)] = []
-        for message in batch {
+        var renewed = now
+        for (i, message) in batch.enumerated() {
             await pace?.wait()
+            if clock.now().timeIntervalSince(renewed) >= settings.claimRenewal {
+                renewed = clock.now()
+                try await store.renewClaims(batch[i...].map(\.id), now: renewed)
+            }
             results.append((message, await provider.send(message)))
         }
         try await store.record(results, now: clock.now(), retry: settings.retry)

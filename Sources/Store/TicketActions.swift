@@ -7,8 +7,8 @@ import GRDB
 /// transaction — the ticket, its history, the reporters' SMS and the audit log — so none happens
 /// without the others.
 extension SQLiteStaffStore {
-    public func perform(_ action: TicketAction, on reference: Reference, scope: String?, actor: String, at: Date, levels: ServiceLevels,
-                        notice: @escaping NoticeWording) async throws -> ActionOutcome {
+    public func perform(_ action: TicketAction, on reference: Reference, scope: String?, actor: String, address: String?, at: Date,
+                        levels: ServiceLevels, notice: @escaping NoticeWording) async throws -> ActionOutcome {
         try await database.writer.write { db in
             guard let ticket = try TicketActions.Ticket.fetch(db, reference.digits, scope: scope) else { return .notFound }
             var master: TicketActions.Ticket?
@@ -22,8 +22,8 @@ extension SQLiteStaffStore {
                 return .refused(refusal.description)
             case .success(let changes):
                 try TicketActions(db: db, ticket: ticket, master: master, actor: actor, at: at, notice: notice, triageMOE: levels.triageMOE).apply(changes)
-                try db.execute(sql: "INSERT INTO audit_log (at, actor, action, ticket_id, detail) VALUES (?, ?, ?, ?, ?)",
-                               arguments: [at, actor, action.name, ticket.id, action.auditDetail])
+                try db.execute(sql: "INSERT INTO audit_log (at, actor, action, ticket_id, detail, address) VALUES (?, ?, ?, ?, ?, ?)",
+                               arguments: [at, actor, action.name, ticket.id, action.auditDetail, address])
                 return .done
             }
         }

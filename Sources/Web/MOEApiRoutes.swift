@@ -86,7 +86,8 @@ struct MOEApiRoutes: Sendable {
             let publicUpdate = change.public_update.flatMap { $0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? nil : String($0.prefix(500)) }
             let note = change.internal_note.map { String($0.prefix(2000)) }
             let action = TicketAction.status(status, publicUpdate: publicUpdate, internalNote: note, expectedAt: expected)
-            switch try await staff.perform(action, on: reference, scope: moe, actor: "api:\(moe)", at: clock.now(), levels: engine.serviceLevels, notice: engine.noticeWording) {
+            switch try await staff.perform(action, on: reference, scope: moe, actor: "api:\(moe)", address: context.clientAddress, at: clock.now(),
+                                           levels: engine.serviceLevels, notice: engine.noticeWording) {
             case .done: break
             case .notFound: return problem(.notFound, "no such ticket")
             case .refused(let why): return problem(.conflict, why)

@@ -51,7 +51,7 @@ struct Open311Routes: Sendable {
             router.get("/open311/v2/servicerequestupdates.\(ext)") { request, _ in try await updates(request, format) }
             router.post("/open311/v2/servicerequestupdates.\(ext)") { request, context in
                 if let slow = await tooMany(context, format) { return slow }
-                return try await postUpdate(request, format)
+                return try await postUpdate(request, format, address: context.clientAddress)
             }
         }
         router.get("/open311/v2/services/:code") { request, context in

@@ -61,7 +61,7 @@ extension Open311Routes {
     }
 
     /// A resident's update from the front end, on one of the organisation's own reports.
-    func postUpdate(_ request: Request, _ format: Open311Format) async throws -> Response {
+    func postUpdate(_ request: Request, _ format: Open311Format, address: String) async throws -> Response {
         guard let organisations, let staff, let engine, let clock else { return failure(404, "updates are not enabled", format) }
         let form: FormBody, organisation: Organisation
         switch try await organisationForm(request, organisations, format) {
@@ -76,7 +76,7 @@ extension Open311Routes {
         guard ["", "OPEN", "CLOSED"].contains(status) else { return failure(400, "status must be OPEN or CLOSED", format) }
         let text = String((form["description"] ?? "").prefix(2000))
         let action = TicketAction.residentUpdate(text: text, reopen: status == "OPEN")
-        switch try await staff.perform(action, on: reference, scope: nil, actor: "org:\(organisation.id)", at: clock.now(),
+        switch try await staff.perform(action, on: reference, scope: nil, actor: "org:\(organisation.id)", address: address, at: clock.now(),
                                        levels: engine.serviceLevels, notice: engine.noticeWording) {
         case .done: break
         case .notFound: return failure(404, "no such service_request_id", format)

@@ -7,7 +7,8 @@ import Logging
 import Synchronization
 
 /// Token buckets in memory: one instance's allowance per client (SQLite, or tests). The table
-/// is bounded: when it is full, buckets that have refilled (idle clients) are dropped first.
+/// is bounded: when it is full, buckets that have refilled (idle clients) are dropped first, then
+/// the longest-unused tenth, so a flood of new keys never resets the clients already limited.
 public final class MemoryBuckets: RequestBuckets {
     struct Bucket {
         var tokens: Double
@@ -23,16 +24,18 @@ public final class MemoryBuckets: RequestBuckets {
         buckets.withLock { table in
             let bucket = table[key] ?? Bucket(tokens: rule.burst, at: now)
             let (tokens, wait) = rule.refill(bucket.tokens, after: now.timeIntervalSince(bucket.at))
-            if table.count >= capacity, table[key] == nil { Self.prune(&table, now: now, rule: rule) }
+            if table.count >= capacity, table[key] == nil { Self.prune(&table, now: now, rule: rule, capacity: capacity) }
             table[key] = Bucket(tokens: tokens, at: now)
             return wait
         }
     }
 
-    static func prune(_ table: inout [String: Bucket], now: Date, rule: BucketRule) {
+    static func prune(_ table: inout [String: Bucket], now: Date, rule: BucketRule, capacity: Int) {
         let idle = rule.burst / max(rule.perMinute / 60, 0.0001)
         table = table.filter { now.timeIntervalSince($0.value.at) < idle }
-        if table.count >= 100_000 { table.removeAll(keepingCapacity: true) }
+        guard table.count >= capacity else { return }
+        let cutoff = table.values.map(\.at).sorted()[table.count / 10]
+        table = table.filter { $0.value.at > cutoff }
     }
 }
 
@@ -52,7 +55,7 @@ public struct RateLimiter: Sendable {
     /// nil: go ahead. Otherwise the seconds to wait.
     public func take(_ rule: BucketRule, _ name: String, address: String) async -> Int? {
         do {
-            return try await buckets.take(rule, key: name + "|" + address, now: clock.now())
+            return try await buckets.take(rule, key: name + "|" + AddressBlock.of(address), now: clock.now())
         } catch {
             logger.error("rate limit unavailable, request let through", metadata: ["limit": "\(name)", "error": "\(error)"])
             return nil

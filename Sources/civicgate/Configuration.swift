@@ -40,8 +40,9 @@ struct GatewayConfiguration: Sendable {
     /// SMS to one number per municipal day; the rest are held until the next day.
     var maxSMSPerNumber = 20
     var calendar = MunicipalCalendar()
-    /// PostgreSQL: how long a sender's claim on a message lasts before another instance may take it.
-    var outboxLeaseSeconds = 120.0
+    /// PostgreSQL: how long a sender's claim on a message lasts before another instance may take it
+    /// (renewed every third of it while the batch is sent: a dead instance's messages go out within a minute).
+    var outboxLeaseSeconds = 45.0
     /// How long after a resolution each reporter is asked how well it was handled.
     var surveyDelayMinutes = 60.0
     /// Where escalation e-mail goes (`CIVICGATE_SMTP_URL`, `CIVICGATE_SMTP_FROM`); nil: no e-mail.

@@ -40,10 +40,13 @@ struct Import: AsyncParsableCommand {
         encoder.outputFormatting = [.prettyPrinted, .withoutEscapingSlashes]
         try encoder.encode(rows).write(to: URL(fileURLWithPath: path))
         let seconds = Date().timeIntervalSince(started)
-        print("\(table.records.count) rows: \(prepared.good.count) accepted, \(prepared.bad.count) rejected, in \(String(format: "%.2f", seconds)) s. Results: \(path)")
-        for bad in prepared.bad.prefix(10) {
+        // Counted from what was stored, not from what passed validation: the daily quota and the
+        // store refuse rows too, and the results file says so row by row.
+        let rejected = rows.filter { $0.reference == nil }
+        print("\(rows.count) rows: \(rows.count - rejected.count) accepted, \(rejected.count) rejected, in \(String(format: "%.2f", seconds)) s. Results: \(path)")
+        for bad in rejected.prefix(10) {
             print("  row \(bad.row): " + (bad.errors ?? []).map { "\($0.column): \($0.message)" }.joined(separator: "; "))
         }
-        if prepared.bad.count > 10 { print("  ... \(prepared.bad.count - 10) more in \(path)") }
+        if rejected.count > 10 { print("  ... \(rejected.count - 10) more in \(path)") }
     }
 }

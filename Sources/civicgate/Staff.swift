@@ -39,7 +39,11 @@ struct User: AsyncParsableCommand {
             let password = try newPassword()
             do {
                 let user = try await wiring.staff.addUser(username: username, password: password, moe: scope, role: role, at: wiring.clock.now())
-                print("Added \(user.role.rawValue) '\(user.username)' for \(organisation?.name ?? user.moe).")
+                if let organisation {
+                    print("Added member '\(user.username)' of organisation '\(organisation.name)'.")
+                } else {
+                    print("Added \(user.role.rawValue) '\(user.username)' for \(user.moe).")
+                }
             } catch {
                 throw ValidationError("\(error)")
             }

@@ -149,6 +149,7 @@ struct Wiring {
         settings.perNumberDailyCap = c.maxSMSPerNumber
         settings.pseudonyms = pseudonyms
         settings.calendar = c.calendar
+        settings.claimRenewal = c.outboxLeaseSeconds / 3
         return OutboxSender(store: stores.outbox, provider: try provider(c, logger: logger), clock: clock, settings: settings, logger: logger,
                             health: health)
     }

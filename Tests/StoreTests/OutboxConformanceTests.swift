@@ -121,7 +121,7 @@ struct OutboxWorld: Sendable {
             let today = try await w.store.claimDue(limit: 10, now: start, cap: cap)
             #expect(today.filter { $0.to == alice }.count == 3 && today.contains { $0.to == bob })
             #expect(try await w.statuses(alice) == ["sending", "sending", "sending", "held", "held"])
-            #expect(try await w.store.claimDue(limit: 10, now: start.addingTimeInterval(60), cap: cap).isEmpty)
+            #expect(try await w.store.claimDue(limit: 10, now: start.addingTimeInterval(30), cap: cap).isEmpty, "claimed, within the lease")
             try await w.store.record(today.map { ($0, .accepted(providerID: nil)) }, now: start.addingTimeInterval(60), retry: .init())
             let tomorrow = DailySMSCap(limit: 3, since: start.addingTimeInterval(3600), nextDay: start.addingTimeInterval(90_000))
             #expect(try await w.store.claimDue(limit: 10, now: start.addingTimeInterval(3600), cap: tomorrow).count == 2)
@@ -162,6 +162,24 @@ struct OutboxWorld: Sendable {
             let again = try await w.store.claimDue(limit: 10, now: later)
             #expect(again.map(\.id) == first.map(\.id))
             #expect(again.first?.attempt == 2)
+        }
+    }
+
+    /// A dead instance's claim runs out within a minute; a live sender that renews its claim while it
+    /// works through a long batch keeps it, so no other instance sends the same messages meanwhile.
+    @Test(.enabled(if: StoreKind.available.contains(.postgres)))
+    func aClaimRunsOutWithinAMinuteUnlessItsSenderRenewsIt() async throws {
+        try await OutboxWorld.with(.postgres) { w in
+            try await w.enqueue(alice, "one", start)
+            try await w.enqueue(bob, "two", start)
+            let claimed = try await w.store.claimDue(limit: 10, now: start)
+            #expect(claimed.count == 2)
+            #expect(try await w.store.claimDue(limit: 10, now: start.addingTimeInterval(40)).isEmpty, "still held")
+            try await w.store.renewClaims([claimed[1].id], now: start.addingTimeInterval(40))
+            let taken = try await w.store.claimDue(limit: 10, now: start.addingTimeInterval(60))
+            #expect(taken.map(\.id) == [claimed[0].id], "the unrenewed claim ran out within a minute; the renewed one holds")
+            #expect(try await w.store.claimDue(limit: 10, now: start.addingTimeInterval(84)).isEmpty, "renewed until 85")
+            #expect(try await w.store.claimDue(limit: 10, now: start.addingTimeInterval(86)).map(\.id) == [claimed[1].id])
         }
     }
 

@@ -155,11 +155,18 @@ import Web
             let browser = ConsoleBrowser(client)
             try await browser.signIn("thandi", password)
             #expect(try await browser.get("/console/export.csv").status == .ok)
+            // Ticket actions, from the console and from an MOE's system.
+            try await browser.get("/console/tickets/\(reference.digits)")
+            #expect(try await browser.post("/console/tickets/\(reference.digits)/acknowledge", []).status == .seeOther)
+            let change = try await client.execute(uri: "/api/v1/tickets/\(reference.digits)/status", method: .post,
+                                                  headers: [.authorization: "Bearer \(token)", .contentType: "application/json"],
+                                                  body: ByteBuffer(string: #"{"status": "in_progress", "public_update": "On it"}"#))
+            #expect(change.status == .ok)
         }
         let rows = try await world.database.writer.read { db in
             try Row.fetchAll(db, sql: "SELECT action, address FROM audit_log ORDER BY id").map { ($0[0] as String, $0[1] as String?) }
         }
-        for action in ["api list", "api read", "bulk upload", "signed in", "csv export"] {
+        for action in ["api list", "api read", "bulk upload", "signed in", "csv export", "acknowledge", "status in_progress"] {
             let row = rows.first { $0.0 == action }
             #expect(row != nil, "\(action) is audited")
             #expect(row?.1 == "unknown", "\(action) names the client address (in-memory tests have no peer)")

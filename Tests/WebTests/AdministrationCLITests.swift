@@ -1,4 +1,5 @@
 import Foundation
+import Gateway
 import HummingbirdTesting
 import Synchronization
 import TestSupport
@@ -84,6 +85,27 @@ import Testing
         let open = folder.appendingPathComponent("open.csv").path
         #expect(try civicgate(["export", "open-data", open]).output.contains("Wrote 0 requests"))
         #expect(try civicgate(["export", "open-data", open]).status != 0, "never overwritten")
+    }
+
+    /// What the CLI prints is what happened: rows the daily quota refused are counted as rejected,
+    /// and a member added to an organisation is called a member.
+    @Test func importAndUserAddSayWhatWasDone() throws {
+        defer { try? FileManager.default.removeItem(at: folder) }
+        #expect(try civicgate(["org", "add", "Quota Ward", "--daily-quota", "3"]).status == 0)
+        let csv = folder.appendingPathComponent("walk.csv").path
+        let rows = (1...5).map { "q\($0),water.leak,soweto,\($0) Main Rd,,\n" }.joined()
+        try ("external_id,service_code,area,address,description,phone\n" + rows + "bad,nothing.here,soweto,1 Main Rd,,\n").write(toFile: csv, atomically: true, encoding: .utf8)
+        let run = try civicgate(["import", csv, "--org", "Quota Ward"])
+        #expect(run.status == 0, "\(run.errors)")
+        #expect(run.output.contains("6 rows: 3 accepted, 3 rejected"), "\(run.output)")
+        let results = try JSONDecoder().decode([RowResult].self, from: Data(contentsOf: URL(fileURLWithPath: csv + ".results.json")))
+        #expect(results.filter { $0.reference != nil }.count == 3 && results.count == 6)
+
+        let member = try civicgate(["user", "add", "nomsa", "--org", "Quota Ward", "--role", "organisation"],
+                                   environment: ["CIVICGATE_PASSWORD": "a long enough password"])
+        #expect(member.status == 0)
+        #expect(member.output.contains("member 'nomsa'") && member.output.contains("Quota Ward") && !member.output.contains("Added organisation"),
+                "\(member.output)")
     }
 
     @Test func usersAreListedDisabledAndGivenNewPasswords() throws {

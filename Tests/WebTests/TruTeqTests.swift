@@ -60,6 +60,11 @@ import Testing
                 "<ussd><msisdn>abc</msisdn><sessionid>s</sessionid><type>1</type><msg></msg></ussd>",
                 "<!DOCTYPE x [<!ENTITY e SYSTEM \"file:///etc/passwd\">]><ussd><msisdn>27821234567</msisdn><sessionid>s</sessionid><type>2</type><msg>&e;</msg></ussd>",
                 "<ussd><msisdn>27821234567</msisdn><sessionid>s</sessionid><type>2</type><msg><b>1</b></msg></ussd>",
+                // `<!DOCTYPE` spelt in UTF-7, where the text filter cannot see it.
+                "<?xml version=\"1.0\" encoding=\"UTF-7\"?>+ADw-!DOCTYPE x +AFs-+ADw-!ENTITY e SYSTEM +ACI-file:///etc/passwd+ACI-+AD4-+AF0-+AD4-"
+                    + "<ussd><msisdn>27821234567</msisdn><sessionid>s</sessionid><type>2</type><msg>&e;</msg></ussd>",
+                "<?xml version='1.0' encoding='utf-16'?><ussd><msisdn>27821234567</msisdn><sessionid>s</sessionid><type>2</type><msg>1</msg></ussd>",
+                " <?xml version=\"1.0\" encoding = \"ISO-8859-1\" ?><ussd><msisdn>27821234567</msisdn><sessionid>s</sessionid><type>2</type><msg>1</msg></ussd>",
             ]
             for body in bodies {
                 let (status, text) = try await send(client, ByteBuffer(string: body))
@@ -68,6 +73,9 @@ import Testing
             }
             let (status, _) = try await send(client, ByteBuffer(bytes: [0x3C, 0x75, 0xFF, 0xFE]))
             #expect(status == .badRequest)
+            // UTF-8 declared in any of its spellings is read as before.
+            let declared = "<?xml version=\"1.0\" encoding=\"utf-8\"?>" + String(buffer: Self.request("declared", 1, "*120*1234#"))
+            #expect(try await send(client, ByteBuffer(string: declared)).0 == .ok)
         }
     }
 

@@ -111,8 +111,8 @@ struct ConsoleRoutes: Sendable {
             case .failure(.unknownAction): return notFound(session)
             case .failure(let problem): return try await ticketPage(reference, session: session, error: problem.description, status: .unprocessableContent)
             }
-            switch try await staff.perform(action, on: reference, scope: scope(session), actor: session.user.username, at: clock.now(),
-                                           levels: engine.serviceLevels, notice: engine.noticeWording) {
+            switch try await staff.perform(action, on: reference, scope: scope(session), actor: session.user.username, address: context.clientAddress,
+                                           at: clock.now(), levels: engine.serviceLevels, notice: engine.noticeWording) {
             case .done: return Response(status: .seeOther, headers: [.location: "/console/tickets/\(reference.digits)?done=\(name)"])
             case .notFound: return notFound(session)
             case .refused(let why): return try await ticketPage(reference, session: session, error: why, status: .conflict)
@@ -121,7 +121,7 @@ struct ConsoleRoutes: Sendable {
         registerIncidents(on: router)
         registerOrganisationPages(on: router)
         registerAdministration(on: router)
-        router.post("/console/bulk") { request, _ in
+        router.post("/console/bulk") { request, context in
             guard let (session, form) = try await authorised(request) else { return expired() }
             // Back to the same filters: only a query string of the queue's own making is followed.
             let back = form["back"].flatMap { $0.range(of: "^\\?[A-Za-z0-9_.~%=&-]{0,300}$", options: .regularExpression) != nil && !$0.contains("done=") ? $0 : nil } ?? ""
@@ -137,8 +137,8 @@ struct ConsoleRoutes: Sendable {
             var done = 0
             for raw in form.values("ref").prefix(500) {
                 guard let reference = try? Reference(parsing: raw) else { continue }
-                if try await staff.perform(action, on: reference, scope: scope(session), actor: session.user.username, at: clock.now(),
-                                           levels: engine.serviceLevels, notice: engine.noticeWording) == .done { done += 1 }
+                if try await staff.perform(action, on: reference, scope: scope(session), actor: session.user.username, address: context.clientAddress,
+                                           at: clock.now(), levels: engine.serviceLevels, notice: engine.noticeWording) == .done { done += 1 }
             }
             let separator = back.isEmpty ? "?" : "&"
             return Response(status: .seeOther, headers: [.location: "/console/\(back)\(separator)done=bulk-\(done)"])
