@@ -2,12 +2,18 @@
 (webhook token, https public URL, metrics token). Every attack listed at the top of the
 internet-safety issue must fail. Python standard library only.
 
-Usage: python3 security_blackbox.py BASE_URL DATABASE WEBHOOK_TOKEN METRICS_TOKEN ORG_KEY MOE_TOKEN
-  (the database is only read, to check that refused requests changed nothing)
+Usage: python3 security_blackbox.py BASE_URL DATABASE WEBHOOK_TOKEN METRICS_TOKEN ORG_KEY MOE_TOKEN [CIVICGATE_BINARY]
+  (the database is only read, to check that refused requests changed nothing; the binary, when
+  given, is started with configurations that must be refused; SERVE_PID, when set, is the
+  server's process, whose peak memory is read after hostile bulk bodies)
 Exits non-zero when any check fails; prints 'N passed, N failed' last.
 """
+import http.client
 import http.cookiejar
 import json
+import os
+import subprocess
+import threading
 import re
 import sqlite3
 import sys
@@ -17,6 +23,7 @@ import urllib.parse
 import urllib.request
 
 base, database, token, metrics_token, org_key, moe_token = sys.argv[1:7]
+binary = sys.argv[7] if len(sys.argv) > 7 else None
 passed = failed = 0
 
 
@@ -170,6 +177,134 @@ check("/metrics without the token is refused", call("/metrics")[0] == 401)
 check("/healthz?detail=1 without the token is refused", call("/healthz?detail=1")[0] == 401)
 check("/metrics with the token is served", call("/metrics", headers={"Authorization": f"Bearer {metrics_token}"})[0] == 200)
 check("the server is still alive at the end", alive())
+
+# 7. Every spelling of a webhook path meets the token (the router ignores empty segments).
+host, port = urllib.parse.urlsplit(base).hostname, urllib.parse.urlsplit(base).port
+
+
+def raw(method, path, body=None, headers=None):
+    """One request with the path exactly as written (urllib would tidy some spellings)."""
+    connection = http.client.HTTPConnection(host, port, timeout=10)
+    connection.request(method, path, body=body, headers=headers or {})
+    r = connection.getresponse()
+    out = (r.status, r.read().decode("utf-8", "replace"))
+    connection.close()
+    return out
+
+
+spelled = "+27821110002"
+tickets_before = db("SELECT COUNT(*) FROM tickets")[0][0]
+form = {"Content-Type": "application/x-www-form-urlencoded"}
+for path in ["//sms/kannel", "///sms/kannel", "/sms//kannel", "/sms/kannel/", "//sms//kannel//", "/./sms/kannel", "/x/../sms/kannel",
+             "/%73ms/kannel", "/sms%2Fkannel", "/SMS/kannel"]:
+    s, _ = raw("GET", f"{path}?from=%2B27821110002&to=31337&text=STOP")
+    check(f"STOP at {path} without the token is refused", s in (401, 404), s)
+    s, _ = raw("POST", f"{path.replace('sms/kannel', 'ussd/africastalking').replace('sms%2Fkannel', 'ussd%2Fafricastalking').replace('SMS', 'USSD')}",
+               urllib.parse.urlencode({"sessionId": "spell", "serviceCode": "*120*1234#", "phoneNumber": spelled, "networkCode": "65501", "text": ""}), form)
+    check(f"a USSD session at a spelling of {path} without the token is refused", s in (401, 404), s)
+check("no spelling opted the resident out", db("SELECT COUNT(*) FROM subscribers WHERE msisdn = ? AND opted_out = 1", spelled)[0][0] == 0)
+check("no spelling filed a ticket", db("SELECT COUNT(*) FROM tickets")[0][0] == tickets_before)
+s, _ = raw("GET", f"//sms/kannel?from=%2B27821110003&to=31337&text=HELP&token={token}")
+check("the same spelling with the token is served", s == 200, s)
+
+# 8. Bulk bodies are bounded while they are read, and a refusal is short.
+bearer = {"Authorization": f"Bearer {org_key}", "Content-Type": "text/csv"}
+header = b"external_id,service_code,area,address,description,phone\n"
+s, _, text = call("/api/v1/bulk-reports", header + b"x\n" * 2_000_000, bearer)
+check("4 MB of one-character rows is refused at the row limit", s in (413, 422) and "20000" in text and len(text) < 1000, f"{s} {len(text)}")
+s, _, text = call("/api/v1/bulk-reports", header + b"\n" * 4_000_000, bearer)
+check("4 MB of blank lines is read without harm (no rows)", s < 500 and len(text) < 1000, f"{s} {len(text)}")
+# A body over the limit is answered before it is read: the client sends the head and a first
+# megabyte, then reads (as curl and proxies do), instead of pushing 17 MB nobody will read.
+connection = http.client.HTTPConnection(host, port, timeout=10)
+connection.putrequest("POST", "/api/v1/bulk-reports")
+for name, value in dict(bearer, **{"Content-Length": str(17 * 1024 * 1024)}).items():
+    connection.putheader(name, value)
+connection.endheaders(b"\n" * (1024 * 1024))
+answer = connection.getresponse()
+text = answer.read().decode("utf-8", "replace")
+connection.close()
+check("a body over 16 MB is refused before it is read", answer.status == 413 and "16 MB" in text and len(text) < 1000, f"{answer.status} {text[:80]}")
+if os.environ.get("SERVE_PID"):
+    with open(f"/proc/{os.environ['SERVE_PID']}/status") as f:
+        peak = int(re.search(r"VmHWM:\s+(\d+)", f.read()).group(1)) // 1024
+    check(f"the server's peak memory stayed under 200 MB ({peak} MB)", peak < 200, peak)
+check("the server is still alive after hostile bulk bodies", alive())
+
+# 9. What staff write reaches the public without numbers and e-mails.
+def session_for(client_address):
+    """A browser of its own, at its own client address (the server trusts this proxy's X-Forwarded-For)."""
+    cookies = http.cookiejar.CookieJar(policy=BehindTLS())
+    opener = urllib.request.build_opener(NoRedirect, urllib.request.HTTPCookieProcessor(cookies))
+    forwarded = {"X-Forwarded-For": client_address}
+
+    def page_csrf(path):
+        match = re.search(r'name="csrf" value="([^"]+)"', call(path, headers=forwarded, opener=opener)[2])
+        return match.group(1) if match else ""
+
+    def post(path, fields, csrf=None):
+        return call(path, dict(fields, csrf=csrf if csrf is not None else page_csrf(path.rsplit("/", 1)[0] if "/tickets/" in path else "/console/")),
+                    headers=forwarded, opener=opener)
+    return opener, forwarded, page_csrf, post
+
+
+_, _, _, thandi_post = session_for("198.51.100.20")
+check("thandi signs in again from another address", thandi_post("/console/sign-in", {"username": "thandi", "password": "a long enough password"})[0] == 303)
+public = report("water.leak", "9 Side Rd")
+s = thandi_post(f"/console/tickets/{public}/status", {"status": "in_progress", "message": "Plumber Sipho Dlamini 082 987 6543, sipho(at)example.com"})[0]
+check("a public update naming a plumber's number is posted", s == 303, s)
+asker = "+27821110009"
+call(f"/sms/kannel?token={token}", {"from": asker, "to": "31337", "text": f"STATUS {public}"})
+replies = [r[0] for r in db("SELECT body FROM outbox WHERE msisdn = ? ORDER BY id", asker)]
+check("STATUS by SMS answers", len(replies) >= 1, replies)
+check("STATUS by SMS shows no number or e-mail", all("987" not in r and "example" not in r for r in replies), replies)
+s, _, text = call(f"/open311/v2/requests/{public}.json")
+check("Open311 shows no number or e-mail", s == 200 and "987" not in text and "example.com" not in text, text[:200])
+
+# 10. Ticket actions are audited with the client address.
+rows = db("SELECT address FROM audit_log WHERE action LIKE 'status %' OR action IN ('mark duplicate', 'reroute')")
+check("console ticket actions are audited with the client address", rows and all(r[0] for r in rows), rows)
+check("the status change names the address it came from", ("198.51.100.20",) in rows, rows)
+s, _, _ = call(f"/api/v1/tickets/{public}/status", json.dumps({"status": "scheduled", "public_update": "Booked", "expected_date": "2027-01-15"}).encode(),
+               {"Authorization": f"Bearer {moe_token}", "Content-Type": "application/json", "X-Forwarded-For": "198.51.100.21"})
+check("an MOE system changes the status", s == 200, s)
+check("the MOE API's change is audited with its address",
+      db("SELECT COUNT(*) FROM audit_log WHERE action = 'status scheduled' AND address = '198.51.100.21'")[0][0] == 1)
+
+# 11. Once the sign-in throttle engages, guesses sent together cost one guess.
+_, forwarded, page_csrf, guess_post = session_for("198.51.100.30")
+for i in range(4):
+    guess_post("/console/sign-in", {"username": "thandi", "password": f"guess {i}"})
+s, h, _ = guess_post("/console/sign-in", {"username": "thandi", "password": "guess 5"})
+wait = int(h.get("Retry-After") or 0)
+check("the throttle engages after four guesses", s == 429 and wait > 0, s)
+time.sleep(wait + 0.5)
+refused_before = db("SELECT COUNT(*) FROM audit_log WHERE action = 'sign-in refused' AND address = '198.51.100.30'")[0][0]
+csrf = page_csrf("/console/")
+answers = []
+threads = [threading.Thread(target=lambda i=i: answers.append(guess_post("/console/sign-in", {"username": "thandi", "password": f"together {i}"}, csrf)[0]))
+           for i in range(8)]
+for t in threads:
+    t.start()
+for t in threads:
+    t.join()
+checked = db("SELECT COUNT(*) FROM audit_log WHERE action = 'sign-in refused' AND address = '198.51.100.30'")[0][0] - refused_before
+check(f"eight guesses at once: one is checked, the rest wait ({checked} checked, answers {sorted(answers)})", checked == 1)
+
+# 12. TruTeq XML in another encoding cannot smuggle a DTD past the filter.
+utf7 = ('<?xml version="1.0" encoding="UTF-7"?>+ADw-!DOCTYPE x +AFs-+ADw-!ENTITY e SYSTEM +ACI-file:///etc/passwd+ACI-+AD4-+AF0-+AD4-'
+        '<ussd><msisdn>27821234567</msisdn><sessionid>u7</sessionid><type>1</type><msg>&e;</msg></ussd>')
+s, _, text = call(f"/ussd/truteq?token={token}", utf7.encode(), {"Content-Type": "application/xml"})
+check("TruTeq XML declared in UTF-7 is refused", s == 400 and "root:" not in text, f"{s} {text[:80]}")
+
+# 13. Behind a proxy, or under an https public URL, webhooks without a token do not start.
+if binary:
+    for extra in ({"CIVICGATE_TRUSTED_PROXIES": "127.0.0.1/32"}, {"CIVICGATE_PUBLIC_URL": "https://civicgate.example.gov.za"}):
+        env = {k: v for k, v in os.environ.items() if not k.startswith("CIVICGATE_")}
+        env.update(extra, CIVICGATE_DATABASE=database + ".refused.sqlite")
+        run = subprocess.run([binary, "serve", "--port", "0"], env=env, capture_output=True, text=True, timeout=60)
+        check(f"serve with {list(extra)[0]} and no webhook token refuses to start (exit 2)",
+              run.returncode == 2 and "CIVICGATE_WEBHOOK_TOKEN" in run.stderr, f"{run.returncode} {run.stderr[:120]}")
 
 print(f"{passed} passed, {failed} failed")
 sys.exit(1 if failed else 0)

@@ -130,6 +130,34 @@ import Testing
         #expect(try await world.tickets.count() == 20_000)
     }
 
+    /// Rows and bytes are bounded while the body is read: past 20,000 data rows or 16 MB the answer
+    /// is a short 413 naming the limit and nothing is stored; blank lines cost nothing.
+    @Test func rowsAndBytesAreBoundedAndARefusalIsShort() async throws {
+        let world = try TestGateway()
+        let key = try await organisation(world)
+        try await makeApp(world).test(.router) { client in
+            let oneCharacterRows = Self.header + String(repeating: "x\n", count: BulkReports.maxRows + 1)
+            let rows = try await client.execute(uri: "/api/v1/bulk-reports", method: .post,
+                                                headers: [.contentType: "text/csv", .authorization: "Bearer \(key)"], body: ByteBuffer(string: oneCharacterRows))
+            #expect(rows.status == .contentTooLarge)
+            #expect(rows.body.readableBytes < 300 && String(buffer: rows.body).contains("20000"), "\(String(buffer: rows.body))")
+
+            let blank = Self.header + String(repeating: "\n", count: 3_000_000) + "b1,water.leak,soweto,1 Main Rd,,\n"
+            let (status, body) = try await upload(client, blank, key: key)
+            #expect(status == .ok && body["accepted"] as? Int == 1, "blank lines carry nothing and are not rows")
+
+            let huge = String(repeating: "\n", count: BulkReports.maxBytes + 1)
+            let bytes = try await client.execute(uri: "/api/v1/bulk-reports", method: .post,
+                                                 headers: [.contentType: "text/csv", .authorization: "Bearer \(key)"], body: ByteBuffer(string: huge))
+            #expect(bytes.status == .contentTooLarge)
+            #expect(bytes.body.readableBytes < 300 && String(buffer: bytes.body).contains("16 MB"))
+        }
+        #expect(try await world.tickets.count() == 1)
+        let exact = try CSVTable(parsing: Array((Self.header + String(repeating: "r,water.leak,soweto,1 Main Rd,,\n", count: BulkReports.maxRows)).utf8),
+                                 maxRows: BulkReports.maxRows)
+        #expect(exact.records.count == BulkReports.maxRows, "exactly the limit goes in")
+    }
+
     @Test func aConfirmationToANumberThatSentStopIsSuppressed() async throws {
         let world = try TestGateway()
         let key = try await organisation(world)
