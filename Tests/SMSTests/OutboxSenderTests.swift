@@ -5,6 +5,7 @@ import Gateway
 import Logging
 import SMS
 import Store
+import Synchronization
 import TestSupport
 import Testing
 
@@ -208,5 +209,51 @@ import Testing
                 }
             }
         }
+    }
+}
+
+/// A sender working through a long batch renews its claim every `claimRenewal`, for the messages it
+/// has not sent yet, so another instance never takes them over while it is alive.
+@Suite struct OutboxClaimRenewalTests {
+    /// The store as the sender sees it, noting each renewal.
+    final class Renewals: OutboxStore {
+        let store: any OutboxStore
+        let renewed = Mutex<[[Int64]]>([])
+        init(store: any OutboxStore) { self.store = store }
+        func claimDue(limit: Int, now: Date, cap: DailySMSCap?, pseudonyms: Pseudonyms?) async throws -> [OutboxMessage] {
+            try await store.claimDue(limit: limit, now: now, cap: cap, pseudonyms: pseudonyms)
+        }
+        func record(_ results: [(OutboxMessage, SendResult)], now: Date, retry: RetryPolicy) async throws {
+            try await store.record(results, now: now, retry: retry)
+        }
+        func releaseClaims() async throws -> Int { try await store.releaseClaims() }
+        func renewClaims(_ ids: [Int64], now: Date) async throws { renewed.withLock { $0.append(ids) } }
+        func nextDue() async throws -> Date? { try await store.nextDue() }
+        func apply(_ reports: [DeliveryReport], now: Date) async throws -> [Bool] { try await store.apply(reports, now: now) }
+    }
+
+    /// A provider that takes ten seconds of the test clock to accept each message.
+    struct Slow: SMSProvider {
+        let clock: TestClock
+        func send(_ message: OutboxMessage) async -> SendResult {
+            clock.advance(10)
+            return .accepted(providerID: nil)
+        }
+    }
+
+    @Test func aLongBatchRenewsTheClaimOnWhatIsLeft() async throws {
+        let world = try await OutboxSenderTests().queued((1...5).map { "message \($0)" })
+        let store = Renewals(store: world.outbox)
+        var settings = OutboxSender.Settings()
+        settings.ratePerSecond = 10_000
+        settings.claimRenewal = 15
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        let sender = OutboxSender(store: store, provider: Slow(clock: world.clock), clock: world.clock, settings: settings, logger: logger)
+        #expect(try await sender.sendBatch() == 5)
+        let renewed = store.renewed.withLock { $0 }
+        // Sent at 0, 10, 20, 30, 40 s: renewed before the third (20 s) and the fifth (40 s).
+        #expect(renewed.map(\.count) == [3, 1], "\(renewed)")
+        #expect(try await world.outbox.counts() == ["sent": 5])
     }
 }

@@ -174,6 +174,12 @@ import Testing
         let weak = try civicgate(["serve", "--port", "0", "--database", database], environment: ["CIVICGATE_WEBHOOK_TOKEN": "short"])
         #expect(weak.status != 0)
         #expect(weak.errors.contains("CIVICGATE_WEBHOOK_TOKEN"))
+        // On loopback, but reached from the internet all the same: a proxy forwards strangers.
+        for exposed in [["CIVICGATE_TRUSTED_PROXIES": "127.0.0.1/32"], ["CIVICGATE_PUBLIC_URL": "https://civicgate.example.gov.za"]] {
+            let run = try civicgate(["serve", "--port", "0", "--database", database], environment: exposed)
+            #expect(run.status == 2 && run.errors.contains("CIVICGATE_WEBHOOK_TOKEN"), "\(exposed): \(run.errors)")
+            #expect(!run.errors.contains("listen on 127.0.0.1 behind a proxy"))
+        }
         let badProxies = try civicgate(["serve", "--port", "0", "--database", database], environment: ["CIVICGATE_TRUSTED_PROXIES": "127.0.0.1/32,proxy"])
         #expect(badProxies.status != 0)
         #expect(badProxies.errors.contains("CIVICGATE_TRUSTED_PROXIES"))
