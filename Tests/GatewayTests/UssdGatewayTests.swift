@@ -191,6 +191,24 @@ import Testing
         #expect(await phone.send("0").text.hasPrefix("City services"))
     }
 
+    /// Anyone holding a reference reads its news: a dispatcher's words reach Track, STATUS and the
+    /// reporters' SMS without the phone numbers and e-mail addresses in them.
+    @Test func aPublicUpdateReachesTheResidentsWithoutNumbersOrEmails() async throws {
+        let world = try TestGateway()
+        let phone = Phone("+27821234567", gateway: world.gateway), stranger = Phone("+27827654321", gateway: world.gateway)
+        let (_, reference) = try await report(phone, world: world)
+        try await world.update(reference, to: .inProgress, publicUpdate: "Plumber Sipho 082*987*6543 or sipho (at) example.com, 08:00-16:00")
+        try await answer(stranger, ["2"], world: world)
+        let track = await stranger.send(reference.digits).text
+        #expect(track.contains(PublicText.numberRemoved) && !track.contains("6543") && !track.contains("example"), "\(track)")
+        var texter = Texter(world, "+27825550002")
+        let status = try #require(try await texter.send("STATUS \(reference.grouped)"))
+        #expect(status.contains("Plumber Sipho") && !status.contains("6543") && !status.contains("example"), "\(status)")
+        let told = try await world.tickets.outbox(for: MSISDN("+27821234567")!).map(\.body)
+        #expect(told.contains { $0.contains("Plumber Sipho") && $0.contains("08:00-16:00") }, "\(told)")
+        #expect(!told.contains { $0.contains("6543") || $0.contains("example") }, "\(told)")
+    }
+
     @Test func aTrackShortcodeOpensAtTheReferencePrompt() async throws {
         let world = try TestGateway()
         let phone = Phone("+27821234567", gateway: world.gateway)
