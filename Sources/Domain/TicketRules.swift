@@ -123,6 +123,9 @@ public enum TicketNotice: Sendable, Equatable {
     case status(TicketStatus, update: String?)
     /// The ticket's reporters (and its duplicates'): it is now part of `master`.
     case merged(into: Reference)
+
+    /// Told to the reporters the ticket had before the change (a merge moves them to the master).
+    public var isMerge: Bool { if case .merged = self { true } else { false } }
 }
 
 /// Everything an action changes, decided before anything is written. The store applies it in one

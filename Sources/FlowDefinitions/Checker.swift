@@ -27,13 +27,13 @@ struct Checker {
     /// Strings the SMS gateway uses outside any state.
     static let smsKeys = [
         "sms.help", "sms.stopped", "sms.started", "sms.language_set", "sms.language_usage", "sms.report_usage",
-        "sms.status_usage", "sms.status_update", "fault.unspecified", "sms.late_recorded", "sms.late_usage",
+        "sms.status_usage", "sms.status_update", "sms.merged", "fault.unspecified", "sms.late_recorded", "sms.late_usage",
         "sms.survey", "sms.survey_thanks", "sms.survey_reopened", "sms.mydata", "sms.verify_code",
     ]
 
     /// Names a template may use.
     static let placeholders: Set<String> = ["service", "fault", "area", "address", "language", "reference", "status", "moe", "update", "expected", "tickets", "languages", "count",
-                                                 "restore", "areas", "description", "message_days", "number_days", "code"]
+                                                 "restore", "areas", "description", "message_days", "number_days", "code", "master"]
 
     private mutating func problem(state: StateID, _ message: String) {
         let mark = flowFile.stateMarks[state]

@@ -98,11 +98,11 @@ public enum ActionOutcome: Sendable, Equatable {
 }
 
 /// Words the SMS a reporter gets when a ticket they reported changes publicly: their own
-/// reference, the new status, the update, in their language.
-public typealias NoticeWording = @Sendable (_ reference: Reference, _ status: TicketStatus, _ update: String?, _ language: String) -> String
+/// reference and what the domain decided to tell them (a status and update, or a merge), in their language.
+public typealias NoticeWording = @Sendable (_ reference: Reference, _ notice: TicketNotice, _ language: String) -> String
 
 /// For actions that tell no reporter anything (escalate, reopen): their wording is never asked for.
-public let noReporterNotice: NoticeWording = { _, _, _, _ in "" }
+public let noReporterNotice: NoticeWording = { _, _, _ in "" }
 
 public protocol DispatchStore: Sendable {
     func worklist(_ query: WorklistQuery, now: Date) async throws -> Worklist
@@ -118,8 +118,11 @@ public protocol DispatchStore: Sendable {
 extension FlowEngine {
     /// The notice wording every dispatch action uses.
     public var noticeWording: NoticeWording {
-        { [self] reference, status, update, language in
-            statusNotice(reference: reference, status: status, update: update, language: language)
+        { [self] reference, notice, language in
+            switch notice {
+            case .status(let status, let update): statusNotice(reference: reference, status: status, update: update, language: language)
+            case .merged(let master): mergedNotice(reference: reference, into: master, language: language)
+            }
         }
     }
 }

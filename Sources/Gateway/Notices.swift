@@ -36,6 +36,14 @@ extension FlowEngine {
         ]))
     }
 
+    /// "Your ticket is the same fault as ref ...: you will get its updates", in the reporter's language.
+    public func mergedNotice(reference: Reference, into master: Reference, language: String) -> String {
+        let loc = locales.locale(language)
+        return SMSMeasure.cheapest(Template.fill(loc.strings["sms.merged"] ?? "{reference}: {master}", [
+            "reference": reference.grouped, "master": master.grouped,
+        ]))
+    }
+
     /// The SMS a reporter gets when their ticket changes publicly, in their language. The update is
     /// staff's words sent to every reporter of the ticket and its duplicates: scrubbed as public text.
     public func statusNotice(reference: Reference, status: TicketStatus, update: String?, language: String) -> String {

@@ -220,16 +220,15 @@ extension PostgresStaffStore {
         }
         try await insert(c.event, ticket: id, actor: actor, at: at, tx, logger: logger)
         if let event = c.masterEvent, let master { try await insert(event, ticket: master, actor: actor, at: at, tx, logger: logger) }
-        let told: [Reporter]
-        let status: TicketStatus, update: String?
-        switch c.notice {
-        case .status(let s, let u): (told, status, update) = (try await reporters(of: id, tx, logger: logger), s, u)
-        case .merged(let into): (told, status, update) = (before, .duplicate, "Same fault as ref \(into.grouped): you will get its updates.")
-        case nil: return
+        guard let told = c.notice else { return }
+        let reporters: [Reporter]
+        switch told {
+        case .status: reporters = try await self.reporters(of: id, tx, logger: logger)
+        case .merged: reporters = before
         }
-        for r in told {
+        for r in reporters {
             guard let reference = try? Reference(parsing: r.reference) else { continue }
-            try await PostgresTicketRows.enqueue(OutboundSMS(to: r.msisdn, body: notice(reference, status, update, r.language)), ticketID: r.ticketID,
+            try await PostgresTicketRows.enqueue(OutboundSMS(to: r.msisdn, body: notice(reference, told, r.language)), ticketID: r.ticketID,
                                                  at: at, tx, logger: logger)
         }
     }

@@ -117,12 +117,9 @@ struct TicketActions {
         try insert(c.event, ticketID: ticket.id)
         if let event = c.masterEvent, let master { try insert(event, ticketID: master.id) }
         switch c.notice {
-        case .status(let status, let update):
-            try send(to: try Self.reporters(db, of: ticket.id), status: status, update: update)
-        case .merged(let into):
-            try send(to: reporters, status: .duplicate, update: "Same fault as ref \(into.grouped): you will get its updates.")
-        case nil:
-            break
+        case let told? where told.isMerge: try send(told, to: reporters)
+        case let told?: try send(told, to: try Self.reporters(db, of: ticket.id))
+        case nil: break
         }
     }
 
@@ -132,9 +129,9 @@ struct TicketActions {
             """, arguments: [ticketID, at, e.kind.rawValue, e.from?.rawValue, e.to?.rawValue, e.note, e.isPublic, actor])
     }
 
-    func send(to reporters: [Reporter], status: TicketStatus, update: String?) throws {
+    func send(_ told: TicketNotice, to reporters: [Reporter]) throws {
         for r in reporters {
-            let body = notice(try Reference(parsing: r.reference), status, update, r.language)
+            let body = notice(try Reference(parsing: r.reference), told, r.language)
             try OutboxRows.enqueue(db, OutboundSMS(to: r.msisdn, body: body), ticketID: r.ticketID, at: at)
         }
     }

@@ -15,7 +15,7 @@ struct BackupCommand: AsyncParsableCommand {
     func run() async throws {
         let c = try common.configuration()
         guard !c.database.hasPrefix("postgres://") && !c.database.hasPrefix("postgresql://") else {
-            throw ValidationError("backup copies a SQLite database; back up PostgreSQL with pg_dump or a base backup (see README)")
+            throw ValidationError("backup copies a SQLite database; back up PostgreSQL with pg_dump or a base backup (docs/postgresql.md)")
         }
         do {
             let s = try Backup.copy(from: c.database, to: file)

@@ -95,6 +95,14 @@ struct TranscriptRunner {
                 _ = try await SurveyJob(store: world.staff, engine: world.gateway.engine, clock: world.clock, delay: 3600).run()
                 mine = r
                 out.append("== (a leak reported from this number, resolved an hour ago and its survey sent)")
+            case "merged":
+                let master = try await createTicket(for: MSISDN("+27829990001"), service: "water", fault: "leak")
+                let r = try await createTicket(for: phone.caller, service: "water", fault: "leak")
+                _ = try await world.staff.perform(.duplicate(of: master), on: r, scope: "water", actor: "test", at: world.clock.now(),
+                                                  notice: world.gateway.engine.noticeWording)
+                mine = r
+                out.append("== (a leak reported from this number, merged by a dispatcher into an earlier report of the same fault)")
+                for sms in try await world.tickets.outbox(for: phone.caller) { out.append("== SMS: " + sms.body) }
             case "incident":
                 let now = world.clock.now()
                 _ = try await world.staff.declare(IncidentDraft(service: "water", areas: ["soweto"], description: "Main burst in Soweto",

@@ -277,7 +277,8 @@ import Testing
         let zulu = try await world.sms(to: "+27821110002")
         #expect(zulu.last?.hasPrefix("Inombolo \(second.grouped)") == true)
         #expect(zulu.last?.contains("Pipe replaced") == true)
-        #expect(zulu.contains { $0.contains("Same fault as ref \(first.grouped)") })
+        #expect(zulu.contains { $0 == "Inombolo \(second.grouped): yinkinga efanayo nenombolo \(first.grouped). Uzothola izindaba zayo." },
+                "the merge is told in the reporter's language: \(zulu)")
         #expect(try await world.tickets.publicTicket(second)?.status == .duplicate)
         #expect(try await world.staff.file(third, scope: "water")?.ticket.duplicateOf == first.digits)
         #expect(try await world.staff.auditLog(of: second).map(\.action) == ["mark duplicate"])
