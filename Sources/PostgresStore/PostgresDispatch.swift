@@ -22,7 +22,7 @@ extension PostgresStaffStore {
                  due, duplicate, level, incident) = try row.decode((String, String, String, String, String, String, String, String, String, String?, Date?,
                                                                     Date, Date, String, String?, Date?, String?, Int32, Int64?).self)
             out.append(QueueTicket(reference: reference, service: service, fault: fault, area: area, address: address, description: description,
-                                   queue: queue, status: status, channel: channel, publicUpdate: update, expectedAt: expected, createdAt: created,
+                                   queue: queue, status: TicketStatus(rawValue: status) ?? .new, channel: channel, publicUpdate: update, expectedAt: expected, createdAt: created,
                                    updatedAt: updated, moe: moe, assignee: assignee, dueAt: due, duplicateOf: duplicate, escalationLevel: Int(level),
                                    incident: incident))
         }

@@ -76,7 +76,7 @@ extension PostgresOrganisationStore: UploadStore, OrganisationReports {
     public func organisationRequests(_ organisation: Int64, _ filter: OrganisationRequestFilter) async throws -> [OrganisationRequest] {
         var q = SQLText("")
         var conditions = ["source_org = \(try q.bind(organisation))"]
-        for (column, value) in [("status", filter.status), ("service", filter.service), ("area", filter.area)] {
+        for (column, value) in [("status", filter.status?.rawValue), ("service", filter.service), ("area", filter.area)] {
             if let value { conditions.append("\(column) = \(try q.bind(value))") }
         }
         if let u = filter.upload { conditions.append("source_upload = \(try q.bind(u))") }
@@ -104,7 +104,7 @@ extension PostgresOrganisationStore: UploadStore, OrganisationReports {
             let (reference, external, service, fault, area, address, status, channel, update, created, updated, upload, id) =
                 try row.decode((String, String?, String, String, String, String, String, String, String?, Date, Date, Int64?, Int64).self)
             out.append((OrganisationRequest(reference: reference, externalID: external, service: service, fault: fault, area: area, address: address,
-                                            status: status, channel: channel, publicUpdate: update, createdAt: created, updatedAt: updated,
+                                            status: TicketStatus(rawValue: status) ?? .new, channel: channel, publicUpdate: update, createdAt: created, updatedAt: updated,
                                             upload: upload), id))
         }
         return out

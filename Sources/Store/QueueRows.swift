@@ -20,7 +20,7 @@ struct QueueRows {
     /// The ticket from `columns`, starting at column `i`.
     static func decode(_ row: Row, from i: Int = 0) -> QueueTicket {
         QueueTicket(reference: row[i], service: row[i + 1], fault: row[i + 2], area: row[i + 3], address: row[i + 4],
-                    description: row[i + 5], queue: row[i + 6], status: row[i + 7], channel: row[i + 8], publicUpdate: row[i + 9],
+                    description: row[i + 5], queue: row[i + 6], status: TicketStatus(rawValue: row[i + 7] as String) ?? .new, channel: row[i + 8], publicUpdate: row[i + 9],
                     expectedAt: row[i + 10], createdAt: row[i + 11], updatedAt: row[i + 12],
                     moe: row[i + 13], assignee: row[i + 14], dueAt: row[i + 15], duplicateOf: row[i + 16],
                     escalationLevel: row[i + 17], incident: row[i + 18])

@@ -78,7 +78,7 @@ extension SQLiteOrganisationStore: UploadStore, OrganisationReports {
     public func organisationRequests(_ organisation: Int64, _ filter: OrganisationRequestFilter) async throws -> [OrganisationRequest] {
         var conditions = ["source_org = ?"]
         var values: [any DatabaseValueConvertible] = [organisation]
-        for (column, value) in [("status", filter.status), ("service", filter.service), ("area", filter.area)] {
+        for (column, value) in [("status", filter.status?.rawValue), ("service", filter.service), ("area", filter.area)] {
             if let value { conditions.append("\(column) = ?"); values.append(value) }
         }
         if let u = filter.upload { conditions.append("source_upload = ?"); values.append(u) }
@@ -102,7 +102,7 @@ extension SQLiteOrganisationStore: UploadStore, OrganisationReports {
     }
 
     static func decodeRequest(_ row: Row) -> OrganisationRequest {
-        OrganisationRequest(reference: row[0], externalID: row[1], service: row[2], fault: row[3], area: row[4], address: row[5], status: row[6],
+        OrganisationRequest(reference: row[0], externalID: row[1], service: row[2], fault: row[3], area: row[4], address: row[5], status: TicketStatus(rawValue: row[6] as String) ?? .new,
                             channel: row[7], publicUpdate: row[8], createdAt: row[9], updatedAt: row[10], upload: row[11])
     }
 }

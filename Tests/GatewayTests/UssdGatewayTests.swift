@@ -66,7 +66,7 @@ import Testing
         try await answer(phone, ["2"], world: world)
         #expect(await phone.send(late.digits).text.contains("or 6 if it is not fixed"))
         #expect(await phone.send("6").text.contains("sorry it is not fixed"))
-        #expect(try await world.staff.ticket(late, moe: "water")?.status == "acknowledged", "reopened: back in the queue")
+        #expect(try await world.staff.ticket(late, moe: "water")?.status == .acknowledged, "reopened: back in the queue")
         #expect(try await world.tickets.history(of: late).map(\.kind).last == "reopened")
         // Answered: tracking it again shows the status only.
         try await answer(phone, ["2"], world: world)

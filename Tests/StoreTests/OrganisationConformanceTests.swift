@@ -116,7 +116,7 @@ struct OrganisationWorld: Sendable {
             #expect(ours.map(\.externalID) == ["e2", "e1"], "newest first, its own only")
             #expect(try await w.organisations.organisationRequests(ward.id, OrganisationRequestFilter(upload: id)).map(\.externalID) == ["e2"])
             #expect(try await w.organisations.organisationRequests(ward.id, OrganisationRequestFilter(service: "water")).map(\.externalID) == ["e1"])
-            #expect(try await w.organisations.organisationRequests(ward.id, OrganisationRequestFilter(status: "closed")).isEmpty)
+            #expect(try await w.organisations.organisationRequests(ward.id, OrganisationRequestFilter(status: .closed)).isEmpty)
             #expect(try await w.organisations.organisationRequests(ward.id, OrganisationRequestFilter(area: "soweto")).count == 2)
             let e2 = try Reference(parsing: try #require(ours.first?.reference))
             let (report, history) = try #require(try await w.organisations.organisationRequest(ward.id, e2))

@@ -392,7 +392,7 @@ struct StaffWorld: Sendable {
             #expect(try await text(one, "2")?.contains("Thank you") != true)
             // Zero: reopened, back in the queue, the supervisors not yet told.
             #expect(try await text(two, " 0 ")?.contains("not fixed") == true)
-            #expect(try await w.staff.ticket(leak, moe: "water")?.status == "acknowledged")
+            #expect(try await w.staff.ticket(leak, moe: "water")?.status == .acknowledged)
             #expect(try await w.staff.file(leak, scope: "water")?.history.last?.kind == "reopened")
             #expect(try await w.organisations.outbox(MSISDN("0820000001")!).isEmpty)
 
@@ -634,7 +634,7 @@ struct StaffWorld: Sendable {
             #expect(try await w.act(.reroute(moe: "water", queue: "water-north", reason: "closer"), on: second, scope: nil) == .done)
             #expect(try await w.act(.status(.resolved, publicUpdate: "Fixed", internalNote: nil, expectedAt: nil), on: first, scope: nil) == .done)
             #expect(try await w.act(.residentUpdate(text: "Still leaking", reopen: true), on: first, scope: nil) == .done)
-            #expect(try await w.staff.ticket(first, moe: nil)?.status == "acknowledged", "reopened")
+            #expect(try await w.staff.ticket(first, moe: nil)?.status == .acknowledged, "reopened")
             #expect(try await w.act(.residentUpdate(text: "  ", reopen: false), on: first, scope: nil) == .refused("An update needs a description."))
             let updates = try await w.organisations.listing.publicUpdates(from: start, to: w.now.addingTimeInterval(1), limit: 100)
             #expect(updates.map(\.status) == [.acknowledged, .resolved] && updates.last?.note == "Fixed" && updates.allSatisfy { $0.reference == first })
@@ -690,7 +690,7 @@ struct StaffWorld: Sendable {
             w.organisations.clock.advance(300 * 86400)
             #expect(Dictionary(uniqueKeysWithValues: try await purge.run())[.reporterNumbers] == 1)
             let closed = try #require(try await w.staff.file(refs[0], scope: nil))
-            #expect(closed.reporter == nil && closed.ticket.address.isEmpty && closed.ticket.status == "resolved" && closed.history.count >= 2)
+            #expect(closed.reporter == nil && closed.ticket.address.isEmpty && closed.ticket.status == .resolved && closed.history.count >= 2)
             #expect(try await w.staff.file(refs[1], scope: nil)?.reporter == MSISDN("+27821110003"))
             // A number with no open ticket, quiet for a year: its STOP is kept under its hash, and still holds.
             let subjects = try #require(w.retention as? any SubjectStore)
@@ -748,7 +748,7 @@ struct StaffWorld: Sendable {
             #expect(try await cells("821110001") == [], "no trace of the number in clear in any table")
             #expect(try await subjects.subjectData(resident).isEmpty)
             #expect(try await w.staff.auditEntries(scope: nil, limit: 5, offset: 0).first?.action == "subject erased")
-            #expect(try await w.staff.file(mine, scope: nil)?.ticket.status == "resolved", "the ticket and its history stay")
+            #expect(try await w.staff.file(mine, scope: nil)?.ticket.status == .resolved, "the ticket and its history stay")
             #expect(try await w.staff.file(try Reference(parsing: typed), scope: nil)?.ticket.address
                     == "12 Vilakazi St, call \(PublicText.numberRemoved) or \(PublicText.emailRemoved)",
                     "an open ticket keeps its address for the crew, without the number and e-mail typed into it")

@@ -21,7 +21,7 @@ import Testing
         #expect(try await act(world, .duplicate(of: master), on: duplicate, scope: "water") == .done)
         #expect(try await act(world, .reroute(moe: "electricity", queue: "power-general", reason: "it is a cable fault"), on: duplicate, scope: "water") == .done)
         #expect(try await world.staff.ticket(duplicate, moe: "electricity")?.duplicateOf == nil)
-        #expect(try await world.staff.ticket(duplicate, moe: "electricity")?.status == "new")
+        #expect(try await world.staff.ticket(duplicate, moe: "electricity")?.status == .new)
         // The electricity MOE marks its ticket a duplicate of the moved one: it lands there, not on water's master.
         #expect(try await act(world, .duplicate(of: duplicate), on: other, scope: "electricity") == .done)
         #expect(try await world.staff.ticket(other, moe: "electricity")?.duplicateOf == duplicate.digits)

@@ -40,7 +40,7 @@ public struct QueueTicket: Sendable, Equatable, Codable {
     public var address: String
     public var description: String
     public var queue: String
-    public var status: String
+    public var status: TicketStatus
     public var channel: String
     public var publicUpdate: String?
     public var expectedAt: Date?
@@ -59,7 +59,7 @@ public struct QueueTicket: Sendable, Equatable, Codable {
     public var incident: Int64?
 
     public init(reference: String, service: String, fault: String, area: String, address: String, description: String, queue: String,
-                status: String, channel: String, publicUpdate: String?, expectedAt: Date?, createdAt: Date, updatedAt: Date,
+                status: TicketStatus, channel: String, publicUpdate: String?, expectedAt: Date?, createdAt: Date, updatedAt: Date,
                 moe: String, assignee: String? = nil, dueAt: Date? = nil, duplicateOf: String? = nil, escalationLevel: Int = 0,
                 incident: Int64? = nil) {
         self.incident = incident
@@ -105,12 +105,12 @@ public protocol StaffStore: DispatchStore, StaffSessions, StaffAccounts, StaffAd
 extension QueueTicket {
     /// Open and past 80 % of the time from report to its due date (not yet overdue).
     public func isDueSoon(at now: Date) -> Bool {
-        guard let due = dueAt, TicketStatus(rawValue: status)?.isOpen ?? false, now < due else { return false }
+        guard let due = dueAt, status.isOpen, now < due else { return false }
         return now.timeIntervalSince(createdAt) >= 0.8 * due.timeIntervalSince(createdAt)
     }
 
     /// Still open and past its due date.
     public func isOverdue(at now: Date) -> Bool {
-        (TicketStatus(rawValue: status)?.isOpen ?? false) && (dueAt.map { $0 < now } ?? false)
+        status.isOpen && (dueAt.map { $0 < now } ?? false)
     }
 }

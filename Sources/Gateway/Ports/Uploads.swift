@@ -60,14 +60,14 @@ public struct OrganisationRequest: Sendable, Equatable {
     public var fault: String
     public var area: String
     public var address: String
-    public var status: String
+    public var status: TicketStatus
     public var channel: String
     public var publicUpdate: String?
     public var createdAt: Date
     public var updatedAt: Date
     public var upload: Int64?
 
-    public init(reference: String, externalID: String?, service: String, fault: String, area: String, address: String, status: String,
+    public init(reference: String, externalID: String?, service: String, fault: String, area: String, address: String, status: TicketStatus,
                 channel: String, publicUpdate: String?, createdAt: Date, updatedAt: Date, upload: Int64?) {
         (self.reference, self.externalID, self.service, self.fault, self.area, self.address) = (reference, externalID, service, fault, area, address)
         (self.status, self.channel, self.publicUpdate, self.createdAt, self.updatedAt, self.upload) = (status, channel, publicUpdate, createdAt, updatedAt, upload)
@@ -75,14 +75,14 @@ public struct OrganisationRequest: Sendable, Equatable {
 }
 
 public struct OrganisationRequestFilter: Sendable, Equatable {
-    public var status: String?
+    public var status: TicketStatus?
     public var service: String?
     public var area: String?
     public var upload: Int64?
     /// 1-based.
     public var page = 1
     public var pageSize = 100
-    public init(status: String? = nil, service: String? = nil, area: String? = nil, upload: Int64? = nil) {
+    public init(status: TicketStatus? = nil, service: String? = nil, area: String? = nil, upload: Int64? = nil) {
         (self.status, self.service, self.area, self.upload) = (status, service, area, upload)
     }
 }

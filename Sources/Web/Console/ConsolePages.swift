@@ -73,7 +73,7 @@ struct ConsolePages: Sendable {
         var row: [String: Any] = [
             "reference": t.reference, "grouped": text.grouped(t.reference),
             "service": text.service(t.service), "fault": text.fault(t.service, t.fault), "area": text.area(t.area),
-            "age": text.age(now.timeIntervalSince(t.createdAt)), "status": t.status, "statusLabel": text.status(t.status),
+            "age": text.age(now.timeIntervalSince(t.createdAt)), "status": t.status.rawValue, "statusLabel": text.status(t.status.rawValue),
             "overdue": isOverdue(t, now: now), "moe": text.moe(t.moe), "dueSoon": t.isDueSoon(at: now),
         ]
         if t.escalationLevel > 0 { row["escalation"] = t.escalationLevel }
@@ -91,7 +91,7 @@ struct ConsolePages: Sendable {
         context["csrf"] = session.csrf
         context["address"] = t.address
         if !t.description.isEmpty { context["description"] = t.description }
-        context["canAcknowledge"] = t.status == TicketStatus.new.rawValue
+        context["canAcknowledge"] = t.status == .new
         context["created"] = text.time(t.createdAt)
         context["channel"] = text.channel(t.channel)
         context["queue"] = t.queue
@@ -108,9 +108,8 @@ struct ConsolePages: Sendable {
         }
         context["hasDuplicates"] = !file.duplicates.isEmpty
         context["duplicates"] = file.duplicates.map { ["reference": $0, "grouped": text.grouped($0)] }
-        let current = TicketStatus(rawValue: t.status)
-        let preselected: TicketStatus = current.flatMap { ConsoleText.settable.contains($0) && $0 != .acknowledged && $0 != .assigned ? $0 : nil }
-            ?? .inProgress
+        let current = t.status
+        let preselected: TicketStatus = ConsoleText.settable.contains(current) && current != .acknowledged && current != .assigned ? current : .inProgress
         context["statusOptions"] = ConsoleText.settable.map {
             ["value": $0.rawValue, "label": text.status($0.rawValue), "selected": $0 == preselected] as [String: Any]
         }

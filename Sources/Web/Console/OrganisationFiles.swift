@@ -7,7 +7,7 @@ struct OrganisationReportFilters: Sendable {
     var query = OrganisationRequestFilter()
 
     init(_ parameters: [String: String], catalogue: ServiceCatalogue) {
-        if let s = parameters["status"], TicketStatus(rawValue: s) != nil { query.status = s }
+        if let s = parameters["status"].flatMap(TicketStatus.init(rawValue:)) { query.status = s }
         if let s = parameters["service"], catalogue.service(s) != nil { query.service = s }
         if let a = parameters["area"], catalogue.area(a) != nil { query.area = a }
         query.upload = parameters["upload"].flatMap { Int64($0) }.flatMap { $0 > 0 ? $0 : nil }
@@ -17,7 +17,7 @@ struct OrganisationReportFilters: Sendable {
     /// The list's address with these filters, at `page`.
     func address(page: Int? = nil, path: String = "/console/reports") -> String {
         var items: [URLQueryItem] = []
-        if let s = query.status { items.append(.init(name: "status", value: s)) }
+        if let s = query.status { items.append(.init(name: "status", value: s.rawValue)) }
         if let s = query.service { items.append(.init(name: "service", value: s)) }
         if let a = query.area { items.append(.init(name: "area", value: a)) }
         if let u = query.upload { items.append(.init(name: "upload", value: String(u))) }
@@ -37,7 +37,7 @@ struct OrganisationReportsCSV {
         var out = "reference,external_id,service,fault,area,address,status,channel,reported_at,updated_at,public_update,upload\r\n"
         let iso = ISO8601DateFormatter()
         for r in rows {
-            out += [r.reference, r.externalID ?? "", r.service, r.fault, r.area, r.address, r.status, r.channel, iso.string(from: r.createdAt),
+            out += [r.reference, r.externalID ?? "", r.service, r.fault, r.area, r.address, r.status.rawValue, r.channel, iso.string(from: r.createdAt),
                     iso.string(from: r.updatedAt), r.publicUpdate.map(PublicText.scrub) ?? "", r.upload.map(String.init) ?? ""].map(CSVCell.safe).joined(separator: ",") + "\r\n"
         }
         return out

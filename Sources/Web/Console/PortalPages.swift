@@ -13,12 +13,12 @@ extension ConsolePages {
                 var row: [String: Any] = [
                     "reference": r.reference, "grouped": text.grouped(r.reference), "external": r.externalID ?? "",
                     "service": text.service(r.service), "fault": text.fault(r.service, r.fault), "area": text.area(r.area),
-                    "status": r.status, "statusLabel": text.status(r.status), "reported": text.time(r.createdAt), "updated": text.time(r.updatedAt),
+                    "status": r.status.rawValue, "statusLabel": text.status(r.status.rawValue), "reported": text.time(r.createdAt), "updated": text.time(r.updatedAt),
                 ]
                 if let u = r.publicUpdate { row["update"] = PublicText.scrub(u) }
                 return row
             },
-            "statusOptions": TicketStatus.allCases.map { ["value": $0.rawValue, "label": text.status($0.rawValue), "selected": $0.rawValue == q.status] as [String: Any] },
+            "statusOptions": TicketStatus.allCases.map { ["value": $0.rawValue, "label": text.status($0.rawValue), "selected": $0 == q.status] as [String: Any] },
             "serviceOptions": catalogue.services.map { ["value": $0.code, "label": text.service($0.code), "selected": $0.code == q.service] as [String: Any] },
             "areaOptions": catalogue.areas.map { ["value": $0.code, "label": $0.name, "selected": $0.code == q.area] as [String: Any] },
             "uploadOptions": uploads.map { ["value": String($0.id), "label": "\($0.filename) (\(text.time($0.createdAt)))", "selected": $0.id == q.upload] as [String: Any] },
@@ -33,7 +33,7 @@ extension ConsolePages {
     func organisationReport(_ r: OrganisationRequest, history: [SubjectData.Update], session: StaffSession, organisation: Organisation) -> String {
         var context: [String: Any] = [
             "grouped": text.grouped(r.reference), "external": r.externalID ?? "", "service": text.service(r.service),
-            "fault": text.fault(r.service, r.fault), "area": text.area(r.area), "address": r.address, "statusLabel": text.status(r.status),
+            "fault": text.fault(r.service, r.fault), "area": text.area(r.area), "address": r.address, "statusLabel": text.status(r.status.rawValue),
             "reported": text.time(r.createdAt), "channel": text.channel(r.channel),
             "history": history.map { u -> [String: Any] in
                 var e: [String: Any] = ["at": text.time(u.at)]

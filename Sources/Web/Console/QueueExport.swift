@@ -18,7 +18,7 @@ extension ConsoleRoutes {
             let list = try await staff.worklist(query, now: now)
             for t in list.tickets {
                 let cells: [String] = [
-                    t.reference, t.moe, t.queue, t.service, t.fault, t.area, t.address, t.description, t.status, t.channel,
+                    t.reference, t.moe, t.queue, t.service, t.fault, t.area, t.address, t.description, t.status.rawValue, t.channel,
                     Open311Dates.format(t.createdAt, in: text.timeZone), t.dueAt.map { Open311Dates.format($0, in: text.timeZone) } ?? "",
                     pages.isOverdue(t, now: now) ? "yes" : "no", t.assignee ?? "", t.expectedAt.map(text.day) ?? "", t.publicUpdate ?? "",
                 ]
