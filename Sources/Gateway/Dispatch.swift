@@ -48,14 +48,14 @@ public struct Worklist: Sendable {
 /// One entry of a ticket's history timeline.
 public struct TicketEvent: Sendable, Equatable {
     public var at: Date
-    public var kind: String
-    public var fromStatus: String?
-    public var toStatus: String?
+    public var kind: TicketEventKind
+    public var fromStatus: TicketStatus?
+    public var toStatus: TicketStatus?
     public var note: String?
     public var isPublic: Bool
     public var actor: String
 
-    public init(at: Date, kind: String, fromStatus: String?, toStatus: String?, note: String?, isPublic: Bool, actor: String) {
+    public init(at: Date, kind: TicketEventKind, fromStatus: TicketStatus?, toStatus: TicketStatus?, note: String?, isPublic: Bool, actor: String) {
         self.at = at
         self.kind = kind
         self.fromStatus = fromStatus

@@ -87,7 +87,9 @@ extension PostgresStaffStore {
         for try await (at, kind, from, to, note, isPublic, actor) in try await client.query("""
             SELECT at, kind, from_status, to_status, note, is_public, actor FROM ticket_events WHERE ticket_id = \(id) ORDER BY at, id
             """, logger: logger).decode((Date, String, String?, String?, String?, Bool, String).self) {
-            history.append(TicketEvent(at: at, kind: kind, fromStatus: from, toStatus: to, note: note, isPublic: isPublic, actor: actor))
+            guard let kind = TicketEventKind(rawValue: kind) else { continue }
+            history.append(TicketEvent(at: at, kind: kind, fromStatus: from.flatMap(TicketStatus.init(rawValue:)),
+                                       toStatus: to.flatMap(TicketStatus.init(rawValue:)), note: note, isPublic: isPublic, actor: actor))
         }
         var duplicates: [String] = []
         for try await r in try await client.query("SELECT reference FROM tickets WHERE duplicate_of = \(id) ORDER BY created_at", logger: logger)

@@ -61,8 +61,11 @@ extension SQLiteStaffStore {
             let ticket = QueueRows.decode(row, from: 2)
             let history = try Row.fetchAll(db, sql: """
                 SELECT at, kind, from_status, to_status, note, is_public, actor FROM ticket_events WHERE ticket_id = ? ORDER BY at, id
-                """, arguments: [id]).map {
-                TicketEvent(at: $0[0], kind: $0[1], fromStatus: $0[2], toStatus: $0[3], note: $0[4], isPublic: $0[5], actor: $0[6])
+                """, arguments: [id]).compactMap { row -> TicketEvent? in
+                guard let kind = TicketEventKind(rawValue: row["kind"]) else { return nil }
+                return TicketEvent(at: row["at"], kind: kind, fromStatus: (row["from_status"] as String?).flatMap(TicketStatus.init(rawValue:)),
+                                   toStatus: (row["to_status"] as String?).flatMap(TicketStatus.init(rawValue:)), note: row["note"],
+                                   isPublic: row["is_public"], actor: row["actor"])
             }
             let duplicates = try String.fetchAll(db, sql: "SELECT reference FROM tickets WHERE duplicate_of = ? ORDER BY created_at", arguments: [id])
             let details = try ReporterDetailRows.fetch(db, ticketID: id)

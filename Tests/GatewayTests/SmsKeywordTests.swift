@@ -222,12 +222,12 @@ struct Texter {
         // Not late yet: the status, nothing recorded.
         let early = try #require(try await resident.send("\(late) \(reference.digits)"))
         #expect(early != (try string("sms.late_recorded", language, ["reference": reference.grouped])))
-        #expect(try await world.staff.file(reference, scope: nil)?.history.map(\.kind) == ["created"])
+        #expect(try await world.staff.file(reference, scope: nil)?.history.map(\.kind) == [.created])
 
         // Past its target (water: 48 h): recorded, escalated, supervisors told.
         world.clock.advance(80 * 3600)
         #expect(try await resident.send("\(late) \(reference.grouped)") == (try string("sms.late_recorded", language, ["reference": reference.grouped])))
-        #expect(try await world.staff.file(reference, scope: nil)?.history.map(\.kind) == ["created", "chased", "escalated"])
+        #expect(try await world.staff.file(reference, scope: nil)?.history.map(\.kind) == [.created, .chased, .escalated])
         #expect(try await world.staff.ticket(reference, moe: nil)?.escalationLevel == 1)
         #expect(try await world.tickets.outbox(for: MSISDN("0820000001")!).count == 1)
         // Again the same day: the same answer, recorded once.
@@ -236,7 +236,7 @@ struct Texter {
         // The next day: recorded again; already escalated, so no new level and no new SMS to staff.
         world.clock.advance(24 * 3600)
         _ = try await resident.send("\(late) \(reference.digits)")
-        #expect(try await world.staff.file(reference, scope: nil)?.history.map(\.kind) == ["created", "chased", "escalated", "chased"])
+        #expect(try await world.staff.file(reference, scope: nil)?.history.map(\.kind) == [.created, .chased, .escalated, .chased])
         #expect(try await world.tickets.outbox(for: MSISDN("0820000001")!).count == 1)
         let audit = try await world.staff.auditEntries(scope: nil, limit: 10, offset: 0).map(\.action)
         #expect(audit == ["reporter chased", "escalate level 1", "reporter chased"])
@@ -255,7 +255,7 @@ struct Texter {
         let direct = try await stranger.send("STATUS \(reference.digits)")
         let privacy = try string("main.privacy", "en")
         #expect(status != nil && status == direct.map { $0 + "\n" + privacy }, "the status reply, as STATUS gives it (the first with the privacy line)")
-        #expect(try await world.staff.file(reference, scope: nil)?.history.map(\.kind) == ["created"])
+        #expect(try await world.staff.file(reference, scope: nil)?.history.map(\.kind) == [.created])
         #expect(try await world.staff.ticket(reference, moe: nil)?.escalationLevel == 0)
         // A ticket that does not exist: the status reply says so.
         var draws = SeededGenerator(state: 99)

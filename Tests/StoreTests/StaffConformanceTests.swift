@@ -275,7 +275,7 @@ struct StaffWorld: Sendable {
             #expect(told.last?.contains("Fixed today") == true && told.last?.contains(copy.grouped) == true, "in their own reference")
             let file = try #require(try await w.staff.file(master, scope: "water"))
             #expect(file.duplicates == [copy.digits] && file.reporters == 2)
-            #expect(file.history.map(\.kind) == ["created", "merged", "status"])
+            #expect(file.history.map(\.kind) == [.created, .merged, .status])
             guard case .refused = try await w.act(.duplicate(of: power), on: master, scope: nil) else {
                 Issue.record("a water ticket joined an electricity ticket"); return
             }
@@ -339,7 +339,7 @@ struct StaffWorld: Sendable {
             #expect(try await texts("0820000006").isEmpty)
             #expect(try await texts("0820000005").isEmpty)
             let file = try #require(try await w.staff.file(pipe, scope: "water"))
-            #expect(file.history.map(\.kind) == ["created", "escalated", "escalated"])
+            #expect(file.history.map(\.kind) == [.created, .escalated, .escalated])
             #expect(file.history.last?.note?.hasPrefix("level 2: not acknowledged within twice") == true)
             #expect(file.history.last?.actor == "civicgate")
             let audit = try await w.staff.auditEntries(scope: "water", limit: 10, offset: 0)
@@ -393,7 +393,7 @@ struct StaffWorld: Sendable {
             // Zero: reopened, back in the queue, the supervisors not yet told.
             #expect(try await text(two, " 0 ")?.contains("not fixed") == true)
             #expect(try await w.staff.ticket(leak, moe: "water")?.status == .acknowledged)
-            #expect(try await w.staff.file(leak, scope: "water")?.history.last?.kind == "reopened")
+            #expect(try await w.staff.file(leak, scope: "water")?.history.last?.kind == .reopened)
             #expect(try await w.organisations.outbox(MSISDN("0820000001")!).isEmpty)
 
             // Resolved again and again not fixed: reopened and escalated, so the supervisors hear of it.
@@ -402,7 +402,7 @@ struct StaffWorld: Sendable {
             #expect(try await job.run() == 2, "a new resolution: asked again")
             #expect(try await text(two, "0")?.contains("not fixed") == true)
             let file = try #require(try await w.staff.file(leak, scope: "water"))
-            #expect(file.history.map(\.kind).suffix(3) == ["status", "reopened", "escalated"])
+            #expect(file.history.map(\.kind).suffix(3) == [.status, .reopened, .escalated])
             #expect(try await w.organisations.outbox(MSISDN("0820000001")!).count == 1)
             let audit = try await w.staff.auditEntries(scope: "water", limit: 3, offset: 0).map(\.action)
             #expect(audit == ["escalate level 1", "reopen", "status resolved"])

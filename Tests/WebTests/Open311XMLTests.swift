@@ -226,7 +226,7 @@ final class XMLTree: NSObject, XMLParserDelegate {
             #expect(XMLTree.parse(answer)?.child("request_update")?.child("update_id")?.text.hasPrefix(id) == true)
             let file = try #require(try await world.staff.file(reference, scope: nil))
             #expect(file.ticket.status == .acknowledged)
-            #expect(file.history.last?.kind == "resident_update" && file.history.last?.note == "Still a hole <here>" && file.history.last?.isPublic == false)
+            #expect(file.history.last?.kind == .residentUpdate && file.history.last?.note == "Still a hole <here>" && file.history.last?.isPublic == false)
             let (other, _) = try await Self.post(client, "/open311/v2/servicerequestupdates.xml", [("api_key", key), ("service_request_id", "999999999"),
                                                                                                  ("description", "x")])
             #expect(other == .notFound)

@@ -51,12 +51,12 @@ struct ConsoleText: Sendable {
     /// What a history entry says happened.
     func event(_ e: TicketEvent) -> String {
         switch e.kind {
-        case "created": "Reported"
-        case "assigned": "Assigned"
-        case "rerouted": "Re-routed"
-        case "duplicate": "Marked duplicate"
-        case "merged": "Duplicate merged in"
-        default: e.toStatus.map { "Status: \(status($0))" } ?? e.kind
+        case .created: "Reported"
+        case .assigned: "Assigned"
+        case .rerouted: "Re-routed"
+        case .duplicate: "Marked duplicate"
+        case .merged: "Duplicate merged in"
+        default: e.toStatus.map { "Status: \(status($0.rawValue))" } ?? e.kind.rawValue
         }
     }
 
