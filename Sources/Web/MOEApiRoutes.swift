@@ -9,7 +9,9 @@ import NIOCore
 /// `civicgate token add --moe <code>`): its queue, its tickets, status changes. Another MOE's
 /// ticket is a 404, exactly as if it did not exist.
 struct MOEApiRoutes: Sendable {
-    let staff: any StaffStore
+    /// What the API reads and changes: the queue, tokens, incidents, and the audit log.
+    typealias Store = DispatchStore & MOETokens & IncidentStore & AuditLog
+    let staff: any Store
     let figures: FigureRollup
     let engine: FlowEngine
     let clock: any WallClock

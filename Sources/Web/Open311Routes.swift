@@ -25,7 +25,8 @@ struct Open311Routes: Sendable {
     /// When set, a `jurisdiction_id` other than this one is refused (404); without it any is accepted.
     var jurisdiction: String? = nil
     /// Where residents' updates from a front end go (FixMyStreet's POST servicerequestupdates).
-    var staff: (any StaffStore)? = nil
+    /// Updates from a front end are ticket actions.
+    var staff: (any DispatchStore)? = nil
     var engine: FlowEngine? = nil
     var clock: (any WallClock)? = nil
 
