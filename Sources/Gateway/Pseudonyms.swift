@@ -57,15 +57,20 @@ public struct Pseudonyms: Sendable {
         var bytes = [UInt8](repeating: 0, count: 32)
         var generator = SystemRandomNumberGenerator()
         for i in bytes.indices { bytes[i] = UInt8.random(in: .min ... .max, using: &generator) }
-        // Made exclusively: two processes starting at once must not each make (and use) a key of their own.
-        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
-        guard fd >= 0 else {
+        // Written whole beside it, then linked into place: `link` fails if the key exists, so two
+        // processes starting at once use one key, and neither ever reads a half-written one.
+        let draft = path + ".\(getpid()).new"
+        let fd = open(draft, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+        guard fd >= 0 else { throw KeyProblem(path: path, reason: "cannot be created (\(String(cString: strerror(errno))))") }
+        defer { unlink(draft) }
+        let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        let synced = fsync(fd) == 0
+        close(fd)
+        guard written == bytes.count, synced else { throw KeyProblem(path: path, reason: "cannot be written") }
+        guard link(draft, path) == 0 else {
             if errno == EEXIST { return try key(at: path, create: false) }
             throw KeyProblem(path: path, reason: "cannot be created (\(String(cString: strerror(errno))))")
         }
-        defer { close(fd) }
-        let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-        guard written == bytes.count, fsync(fd) == 0 else { throw KeyProblem(path: path, reason: "cannot be written") }
         return Data(bytes)
     }
 

@@ -92,7 +92,11 @@ public struct OutboxSender: Service {
             await pace?.wait()
             if clock.now().timeIntervalSince(renewed) >= settings.claimRenewal {
                 renewed = clock.now()
-                try await store.renewClaims(batch[i...].map(\.id), now: renewed)
+                // A renewal that fails costs at most a second send by another instance; stopping here
+                // would leave the messages already sent unrecorded, which costs more.
+                do { try await store.renewClaims(batch[i...].map(\.id), now: renewed) } catch {
+                    logger.warning("outbox claim not renewed", metadata: ["error": "\(error)"])
+                }
             }
             results.append((message, await provider.send(message)))
         }

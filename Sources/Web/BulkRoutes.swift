@@ -51,7 +51,7 @@ struct BulkRoutes: Sendable {
             return json(Failure(error: tooLarge), status: .contentTooLarge)
         }
         let body: ByteBuffer
-        do { body = try await request.body.collect(upTo: maxBytes) } catch {
+        do { body = try await request.body.collect(upTo: maxBytes) } catch is NIOTooManyBytesError {
             return json(Failure(error: tooLarge), status: .contentTooLarge)
         }
         let table: CSVTable

@@ -15,7 +15,7 @@ public final class MemoryBuckets: RequestBuckets {
         var at: Date
     }
 
-    let capacity: Int
+    public let capacity: Int
     private let buckets = Mutex<[String: Bucket]>([:])
 
     public init(capacity: Int = 100_000) { self.capacity = capacity }

@@ -219,7 +219,9 @@ import Testing
     final class Renewals: OutboxStore {
         let store: any OutboxStore
         let renewed = Mutex<[[Int64]]>([])
-        init(store: any OutboxStore) { self.store = store }
+        let failing: Bool
+        init(store: any OutboxStore, failing: Bool = false) { (self.store, self.failing) = (store, failing) }
+        struct Down: Error {}
         func claimDue(limit: Int, now: Date, cap: DailySMSCap?, pseudonyms: Pseudonyms?) async throws -> [OutboxMessage] {
             try await store.claimDue(limit: limit, now: now, cap: cap, pseudonyms: pseudonyms)
         }
@@ -227,7 +229,10 @@ import Testing
             try await store.record(results, now: now, retry: retry)
         }
         func releaseClaims() async throws -> Int { try await store.releaseClaims() }
-        func renewClaims(_ ids: [Int64], now: Date) async throws { renewed.withLock { $0.append(ids) } }
+        func renewClaims(_ ids: [Int64], now: Date) async throws {
+            renewed.withLock { $0.append(ids) }
+            if failing { throw Down() }
+        }
         func nextDue() async throws -> Date? { try await store.nextDue() }
         func apply(_ reports: [DeliveryReport], now: Date) async throws -> [Bool] { try await store.apply(reports, now: now) }
     }
@@ -241,9 +246,10 @@ import Testing
         }
     }
 
-    @Test func aLongBatchRenewsTheClaimOnWhatIsLeft() async throws {
+    @Test(arguments: [false, true])
+    func aLongBatchRenewsTheClaimOnWhatIsLeft(_ renewalFails: Bool) async throws {
         let world = try await OutboxSenderTests().queued((1...5).map { "message \($0)" })
-        let store = Renewals(store: world.outbox)
+        let store = Renewals(store: world.outbox, failing: renewalFails)
         var settings = OutboxSender.Settings()
         settings.ratePerSecond = 10_000
         settings.claimRenewal = 15
@@ -254,6 +260,6 @@ import Testing
         let renewed = store.renewed.withLock { $0 }
         // Sent at 0, 10, 20, 30, 40 s: renewed before the third (20 s) and the fifth (40 s).
         #expect(renewed.map(\.count) == [3, 1], "\(renewed)")
-        #expect(try await world.outbox.counts() == ["sent": 5])
+        #expect(try await world.outbox.counts() == ["sent": 5], "every message sent is recorded, even when a renewal fails")
     }
 }

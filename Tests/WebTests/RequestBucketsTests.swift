@@ -65,16 +65,16 @@ import Web
     }
 
     @Test func aFloodOfNewKeysDoesNotResetALimitedClient() {
-        let buckets = MemoryBuckets(capacity: 1000)
+        let buckets = MemoryBuckets()
         let rule = BucketRule(burst: 2, perMinute: 1)
         let start = Date(timeIntervalSince1970: 1_795_000_000)
         #expect(buckets.take(rule, key: "bulk|198.51.100.1", now: start) == nil)
         #expect(buckets.take(rule, key: "bulk|198.51.100.1", now: start) == nil)
-        for i in 0..<5000 {
-            let now = start.addingTimeInterval(1 + Double(i) / 1000)
+        for i in 0..<(buckets.capacity + 5000) {
+            let now = start.addingTimeInterval(1 + Double(i) / 2000)
             _ = buckets.take(rule, key: "bulk|flood-\(i)", now: now)
             // The limited client keeps trying, and keeps being refused, all through the flood.
-            if i % 100 == 0 { #expect(buckets.take(rule, key: "bulk|198.51.100.1", now: now) != nil, "limited at \(i)") }
+            if i % 100 == 0, buckets.take(rule, key: "bulk|198.51.100.1", now: now) == nil { Issue.record("reset at \(i)"); break }
         }
     }
 }
