@@ -36,14 +36,17 @@ let package = Package(
             "FlowEngine", "Domain", .product(name: "Logging", package: "swift-log"), .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
         ]),
+        // Between the gateway and the two drivers, importing neither: SQL written once (rendered
+        // `?` for SQLite, `$n` for PostgreSQL), rows read by column name, the ticket desk's statements.
+        .target(name: "Persistence", dependencies: ["Gateway", "Domain"]),
         // The only GRDB importer.
         .target(name: "Store", dependencies: [
-            "Gateway", "Domain", "FlowEngine", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto"),
+            "Persistence", "Gateway", "Domain", "FlowEngine", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
         ]),
         // The only PostgresNIO importer: the same ports on PostgreSQL, for several instances on one database.
         .target(name: "PostgresStore", dependencies: [
-            "Gateway", "Domain", "FlowEngine",
+            "Persistence", "Gateway", "Domain", "FlowEngine",
             .product(name: "PostgresNIO", package: "postgres-nio"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -94,7 +97,7 @@ let package = Package(
         ], path: "Tests/TestSupport"),
         .testTarget(name: "DomainTests", dependencies: ["Domain", "TestSupport"]),
         .testTarget(name: "FlowEngineTests", dependencies: ["FlowEngine", "FlowDefinitions", "Domain", "TestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "StoreTests", dependencies: ["Store", "PostgresStore", "Gateway", "Domain", "FlowEngine", "TestSupport"]),
+        .testTarget(name: "StoreTests", dependencies: ["Persistence", "Store", "PostgresStore", "Gateway", "Domain", "FlowEngine", "TestSupport"]),
         .testTarget(name: "SMSTests", dependencies: [
             "SMS", "Mail", "Gateway", "Store", "Domain", "FlowEngine", "TestSupport",
             .product(name: "Hummingbird", package: "hummingbird"),

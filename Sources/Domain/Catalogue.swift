@@ -30,6 +30,8 @@ public struct ServiceCategory: Sendable, Equatable {
     public var level: ServiceLevel
     /// Fault code -> that fault type's own promise.
     public var faultLevels: [String: ServiceLevel]
+    /// Fault codes whose tickets start urgent (a danger to life or health).
+    public var urgentFaults: Set<String> = []
     /// Hours from report to the promised fix.
     public var slaHours: Int { level.resolveHours }
     public init(code: String, moe: String, defaultQueue: String, faults: [FaultType], slaHours: Int = 72) {
@@ -70,6 +72,12 @@ public struct ServiceCatalogue: Sendable, Equatable {
         self.areas = areas
         self.routing = routing
         self.holidays = holidays
+    }
+
+    /// How soon a new report of this service and fault needs a crew.
+    public func priority(service: String, fault: String?) -> TicketPriority {
+        guard let fault, let s = services.first(where: { $0.code == service }), s.urgentFaults.contains(fault) else { return .normal }
+        return .urgent
     }
 
     /// The promises of every service on the municipality's calendar in `timeZone`.

@@ -19,6 +19,8 @@ public enum TicketAction: Sendable, Equatable {
     /// A resident's words from a front end (FixMyStreet), for the dispatcher; `reopen` puts a
     /// resolved ticket back to work. Not sent back out as a public update.
     case residentUpdate(text: String, reopen: Bool)
+    /// Raised to urgent or lowered to normal by a dispatcher, with the reason kept.
+    case prioritise(TicketPriority, reason: String)
 
     /// How the audit log names it.
     public var name: String {
@@ -31,6 +33,7 @@ public enum TicketAction: Sendable, Equatable {
         case .escalate(let level, _): "escalate level \(level)"
         case .reopen: "reopen"
         case .residentUpdate: "resident update"
+        case .prioritise(let p, _): "priority \(p.rawValue)"
         }
     }
 
@@ -48,6 +51,7 @@ public enum TicketAction: Sendable, Equatable {
         case .escalate(_, let reason): reason
         case .reopen(let reason): reason
         case .residentUpdate(let text, let reopen): reopen ? "reopen: \(text)" : text
+        case .prioritise(_, let reason): reason
         }
     }
 }
@@ -70,10 +74,12 @@ public struct TicketState: Sendable, Equatable {
     public var pausedAt: Date?
     /// 0, or the highest escalation so far (1: past a target, 2: past twice a target).
     public var escalationLevel: Int
+    public var priority: TicketPriority
 
     public init(reference: Reference, status: TicketStatus, moe: String, queue: String, expectedAt: Date?, duplicateOf: Reference?,
                 service: String = "", fault: String? = nil, dueAt: Date? = nil, acknowledgeDueAt: Date? = nil, pausedAt: Date? = nil,
-                escalationLevel: Int = 0) {
+                escalationLevel: Int = 0, priority: TicketPriority = .normal) {
+        self.priority = priority
         self.escalationLevel = escalationLevel
         self.reference = reference
         self.status = status
@@ -98,6 +104,8 @@ public enum TicketEventKind: String, Sendable, Equatable, CaseIterable {
     case reopened
     /// A resident wrote through a front end (FixMyStreet's update); it may reopen a resolved ticket.
     case residentUpdate = "resident_update"
+    /// Raised to urgent or lowered to normal.
+    case priority
 }
 
 /// One history entry a decision writes.
@@ -157,6 +165,7 @@ public struct TicketChanges: Sendable, Equatable {
     public var pause: ClockPause?
     /// The new escalation level, and who above is told.
     public var escalationLevel: Int?
+    public var priority: TicketPriority?
 
     public enum ClockPause: Sendable, Equatable {
         case since(Date)
@@ -168,9 +177,11 @@ public struct TicketChanges: Sendable, Equatable {
             && a.status == b.status && a.assignee == b.assignee && a.publicUpdate == b.publicUpdate && a.expectedAt == b.expectedAt
             && a.move?.moe == b.move?.moe && a.move?.queue == b.move?.queue && a.detach == b.detach
             && a.duplicateOf == b.duplicateOf && a.event == b.event && a.masterEvent == b.masterEvent && a.notice == b.notice
+            && a.priority == b.priority
     }
 
-    init(event: TicketEventRecord) { self.event = event }
+    /// A change that only writes a history entry (a reporter's chase, for one).
+    public init(event: TicketEventRecord) { self.event = event }
 }
 
 /// Why an action was refused, in words for the dispatcher.
@@ -186,6 +197,7 @@ public enum TicketRefusal: Error, Equatable, CustomStringConvertible {
     case alreadyEscalated(Int)
     case notResolved(TicketStatus)
     case updateMissing
+    case samePriority(TicketPriority)
 
     public var description: String {
         switch self {
@@ -200,6 +212,7 @@ public enum TicketRefusal: Error, Equatable, CustomStringConvertible {
         case .alreadyEscalated(let level): "This ticket is already escalated to level \(level)."
         case .notResolved(let s): "This ticket is \(s.rawValue), not resolved."
         case .updateMissing: "An update needs a description."
+        case .samePriority(let p): "This ticket is already \(p.rawValue)."
         }
     }
 }
@@ -307,6 +320,36 @@ extension TicketState {
             var c = TicketChanges(event: entry(.residentUpdate, to: reopens ? .acknowledged : nil, note: String(note.prefix(2000)), isPublic: false))
             if reopens { c.status = .acknowledged }
             return .success(c)
+        case .prioritise(let next, let why):
+            let reason = why.trimmingCharacters(in: .whitespacesAndNewlines)
+            guard !reason.isEmpty else { return .failure(.reasonMissing) }
+            guard status.isOpen else { return .failure(.notOpen(status)) }
+            guard next != priority else { return .failure(.samePriority(next)) }
+            var c = TicketChanges(event: entry(.priority, to: status, note: "\(next.rawValue): \(String(reason.prefix(300)))", isPublic: false))
+            c.priority = next
+            return .success(c)
         }
+    }
+}
+
+extension TicketState {
+    /// The ticket as a decision leaves it, for a second decision in the same unit of work.
+    public func applying(_ c: TicketChanges) -> TicketState {
+        var s = self
+        if let status = c.status { s.status = status }
+        if let level = c.escalationLevel { s.escalationLevel = level }
+        if let priority = c.priority { s.priority = priority }
+        if let move = c.move { (s.moe, s.queue) = (move.moe, move.queue) }
+        if c.detach { s.duplicateOf = nil }
+        if let master = c.duplicateOf { s.duplicateOf = master }
+        if let expected = c.expectedAt { s.expectedAt = expected }
+        if let due = c.dueAt { s.dueAt = due }
+        if let due = c.acknowledgeDueAt { s.acknowledgeDueAt = due }
+        switch c.pause {
+        case .since(let when): s.pausedAt = when
+        case .resumed: s.pausedAt = nil
+        case nil: break
+        }
+        return s
     }
 }

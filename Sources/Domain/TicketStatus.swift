@@ -23,3 +23,12 @@ public enum TicketStatus: String, Sendable, Codable, CaseIterable {
 public enum ReportChannel: String, Sendable, Codable {
     case ussd, sms, bulk, open311, console
 }
+
+/// How soon a ticket needs a crew. A fault type in the catalogue may be urgent (a fallen cable,
+/// a sewage overflow); a dispatcher may raise or lower any open ticket.
+public enum TicketPriority: String, Sendable, Codable, CaseIterable, Comparable {
+    case normal, urgent
+
+    /// Urgent sorts first.
+    public static func < (a: TicketPriority, b: TicketPriority) -> Bool { a == .urgent && b == .normal }
+}

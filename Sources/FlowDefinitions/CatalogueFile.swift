@@ -40,8 +40,15 @@ struct CatalogueFile {
             if faults.isEmpty { file.report(node, place, "needs fault types") }
             if Set(faults.map(\.code)).count != faults.count { file.report(node, place, "lists a fault type twice") }
             let level = file.serviceLevel(node, place, base: nil)
-            services.append(ServiceCategory(code: code, moe: queue.moe, defaultQueue: queue.queue, faults: faults, level: level,
-                                            faultLevels: file.faultLevels(node["fault_levels"], place, faults: faults, base: level)))
+            var service = ServiceCategory(code: code, moe: queue.moe, defaultQueue: queue.queue, faults: faults, level: level,
+                                          faultLevels: file.faultLevels(node["fault_levels"], place, faults: faults, base: level))
+            if node["urgent"] != nil {
+                for urgent in file.sequence(node["urgent"], "\(place) urgent").compactMap(\.string) {
+                    if faults.contains(where: { $0.code == urgent }) { service.urgentFaults.insert(urgent) }
+                    else { file.report(node["urgent"], "\(place) urgent", "unknown fault type '\(urgent)'") }
+                }
+            }
+            services.append(service)
         }
         var areas: [Area] = []
         for (code, _, node) in file.pairs(root["areas"], "areas") {

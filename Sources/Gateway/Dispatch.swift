@@ -104,13 +104,10 @@ public typealias NoticeWording = @Sendable (_ reference: Reference, _ notice: Ti
 /// For actions that tell no reporter anything (escalate, reopen): their wording is never asked for.
 public let noReporterNotice: NoticeWording = { _, _, _ in "" }
 
-public protocol DispatchStore: Sendable {
+/// The console's and the MOE API's reads of tickets; their changes go through the `TicketDesk`.
+public protocol DispatchStore: TicketLedger {
     func worklist(_ query: WorklistQuery, now: Date) async throws -> Worklist
     func file(_ reference: Reference, scope: String?) async throws -> TicketFile?
-    /// Decided by `TicketState.decide` with the catalogue's `levels` (the service-level clock),
-    /// audited under `actor` with the client `address` it came from (nil: from inside, a job).
-    func perform(_ action: TicketAction, on reference: Reference, scope: String?, actor: String, address: String?, at: Date,
-                 levels: ServiceLevels, notice: @escaping NoticeWording) async throws -> ActionOutcome
     /// One ticket, only if it belongs to `moe` (or any MOE for nil).
     func ticket(_ reference: Reference, moe: String?) async throws -> QueueTicket?
 }
@@ -124,21 +121,6 @@ extension FlowEngine {
             case .merged(let master): mergedNotice(reference: reference, into: master, language: language)
             }
         }
-    }
-}
-
-extension DispatchStore {
-    /// An action from inside (a job, the CLI): no client address.
-    public func perform(_ action: TicketAction, on reference: Reference, scope: String?, actor: String, at: Date, levels: ServiceLevels,
-                        notice: @escaping NoticeWording) async throws -> ActionOutcome {
-        try await perform(action, on: reference, scope: scope, actor: actor, address: nil, at: at, levels: levels, notice: notice)
-    }
-
-    /// An action on the default promises (72 hours, every hour counted): for tools and tests
-    /// that do not read the catalogue.
-    public func perform(_ action: TicketAction, on reference: Reference, scope: String?, actor: String, at: Date,
-                        notice: @escaping NoticeWording) async throws -> ActionOutcome {
-        try await perform(action, on: reference, scope: scope, actor: actor, address: nil, at: at, levels: ServiceLevels(), notice: notice)
     }
 }
 

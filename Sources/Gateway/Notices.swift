@@ -11,7 +11,8 @@ extension FlowEngine {
         let due = serviceLevels.targets(service: draft.service, fault: draft.fault, moe: destination.moe, from: now)
         return NewTicket(draft: draft, destination: destination, createdAt: now,
                          confirmation: confirm && draft.reporter != nil ? createdNotice(draft) : nil,
-                         dueAt: due.resolve, acknowledgeDueAt: due.acknowledge)
+                         dueAt: due.resolve, acknowledgeDueAt: due.acknowledge,
+                         priority: catalogue.priority(service: draft.service, fault: draft.fault))
     }
 
     /// "We received your report ... Your reference is ...".

@@ -3,6 +3,7 @@ import FlowEngine
 import Foundation
 import Gateway
 import Logging
+import Persistence
 import PostgresNIO
 
 /// The `ConversationStore` on PostgreSQL: a USSD hop or an SMS, from any instance.
@@ -132,8 +133,8 @@ public struct PostgresConversationStore: ConversationStore {
         for message in hop.messages {
             try await PostgresTicketRows.enqueue(message, ticketID: ticketID, at: hop.at, tx, logger: logger)
         }
-        if let chase = hop.chase { try await PostgresStaffStore.record(chase, at: hop.at, tx, logger: logger) }
-        if let answer = hop.surveyAnswer { try await PostgresStaffStore.record(answer, at: hop.at, tx, logger: logger) }
+        if let chase = hop.chase { _ = try await PostgresStatements.run(TicketStatements.chase(chase, at: hop.at), tx, logger: logger) }
+        if let answer = hop.surveyAnswer { _ = try await PostgresStatements.run(TicketStatements.answer(answer, at: hop.at), tx, logger: logger) }
         if let attachment = hop.attachment { try await PostgresIncidentRows.attach(tx, attachment, at: hop.at, logger: logger) }
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Persistence
 import PostgresNIO
 
 /// One PostgreSQL database shared by several gateways: a pooled `PostgresClient` and the schema.
@@ -76,14 +77,14 @@ public final class PostgresAppDatabase: Sendable {
                 for try await name in try await connection.query("SELECT name FROM schema_migrations", logger: logger).decode(String.self) {
                     applied.insert(name)
                 }
-                for migration in PostgresSchema.migrations where !applied.contains(migration.name) {
+                for (name, statements) in Self.all where !applied.contains(name) {
                     try await connection.withTransaction(logger: logger) { tx in
-                        for statement in migration.statements {
+                        for statement in statements {
                             try await tx.query(PostgresQuery(unsafeSQL: statement), logger: logger)
                         }
-                        try await tx.query("INSERT INTO schema_migrations (name) VALUES (\(migration.name))", logger: logger)
+                        try await tx.query("INSERT INTO schema_migrations (name) VALUES (\(name))", logger: logger)
                     }
-                    logger.info("database migrated", metadata: ["migration": "\(migration.name)"])
+                    logger.info("database migrated", metadata: ["migration": "\(name)"])
                 }
             } catch {
                 try? await connection.perform("SELECT pg_advisory_unlock(\(Self.migrationLock))", logger: logger)
@@ -107,7 +108,11 @@ public final class PostgresAppDatabase: Sendable {
     }
 
     /// Every migration this version knows, oldest first.
-    public static var migrations: [String] { PostgresSchema.migrations.map(\.name) }
+    public static var migrations: [String] { all.map(\.name) }
+
+    /// PostgreSQL's shipped list, then the list written once for both stores.
+    static let all = PostgresSchema.migrations.map { (name: $0.name, statements: $0.statements) }
+        + Schema.migrations.map { (name: $0.id, statements: $0.statements(for: .postgres)) }
 
     /// The advisory lock key migrations take ("cgmigrat").
     static let migrationLock: Int64 = 0x6367_6d69_6772_6174

@@ -2,6 +2,7 @@ import Domain
 import Foundation
 import Gateway
 import Logging
+import Persistence
 import PostgresNIO
 
 /// Ticket listings for Open311 on PostgreSQL: public fields only, filtered and paged in SQL.
@@ -9,51 +10,10 @@ public struct PostgresRequestListing: RequestListing {
     let database: PostgresAppDatabase
 
     public init(_ database: PostgresAppDatabase) { self.database = database }
+}
 
-    public func publicUpdates(from: Date, to: Date, limit: Int) async throws -> [PublicUpdate] {
-        var out: [PublicUpdate] = []
-        for try await (id, reference, status, note, at) in try await database.client.query("""
-            SELECT e.id, t.reference, e.to_status, e.note, e.at FROM ticket_events e JOIN tickets t ON t.id = e.ticket_id
-            WHERE (e.is_public OR e.kind = 'duplicate') AND e.at >= \(from) AND e.at < \(to) ORDER BY e.at, e.id LIMIT \(limit)
-            """, logger: database.logger).decode((Int64, String, String?, String?, Date).self) {
-            guard let r = try? Reference(parsing: reference) else { continue }
-            out.append(PublicUpdate(id: id, reference: r, status: status.flatMap(TicketStatus.init), note: note, at: at))
-        }
-        return out
-    }
-
-    public func requests(_ f: RequestFilter) async throws -> [PublicRequest] {
-        var q = SQLText("SELECT \(PostgresTicketRows.publicColumns), t.address, t.description, t.lat, t.long FROM \(PostgresTicketRows.publicFrom) WHERE true")
-        if !f.references.isEmpty { q.sql += " AND t.reference = ANY(\(try q.bind(f.references.map(\.digits))))" }
-        if !f.services.isEmpty {
-            var pairs: [String] = []
-            for s in f.services {
-                var pair = "(t.service = \(try q.bind(s.service))"
-                if let fault = s.fault { pair += " AND t.fault = \(try q.bind(fault))" }
-                pairs.append(pair + ")")
-            }
-            q.sql += " AND (" + pairs.joined(separator: " OR ") + ")"
-        }
-        if let start = f.start { q.sql += " AND t.created_at >= \(try q.bind(start))" }
-        if let end = f.end { q.sql += " AND t.created_at <= \(try q.bind(end))" }
-        if let open = f.open {
-            let closed = try q.bind(TicketStatus.allCases.filter { !$0.isOpen }.map(\.rawValue))
-            q.sql += open ? " AND NOT (t.status = ANY(\(closed)))" : " AND t.status = ANY(\(closed))"
-        }
-        let limit = try q.bind(Int64(f.pageSize)), offset = try q.bind(Int64(Paging.offset(page: f.page, size: f.pageSize)))
-        q.sql += " ORDER BY t.created_at DESC, t.id DESC LIMIT \(limit) OFFSET \(offset)"
-        let query = q.query
-        var out: [PublicRequest] = []
-        let rows = try await database.client.query(query, logger: database.logger)
-        for try await row in rows {
-            guard let ticket = try PostgresTicketRows.decode(row) else { continue }
-            let columns = row.makeRandomAccess()
-            let (lat, long) = (try columns[16].decode(Double?.self), try columns[17].decode(Double?.self))
-            out.append(PublicRequest(ticket: ticket, address: try columns[14].decode(String.self), description: try columns[15].decode(String.self),
-                                     location: lat.flatMap { lat in long.flatMap { GeoPoint(lat: lat, long: $0) } }))
-        }
-        return out
-    }
+extension PostgresRequestListing: SQLBacked {
+    public var statements: any SQLDatabase { PostgresStatementDatabase(database: database) }
 }
 
 /// Gauges read from PostgreSQL when /metrics is scraped (the same names as on SQLite).

@@ -44,34 +44,4 @@ extension PostgresStaffStore {
             return started
         }
     }
-
-    /// A survey answer, as on SQLite: stored once; 0 reopens the ticket at the resolution asked
-    /// about; a second reopen escalates it.
-    static func record(_ answer: SurveyAnswer, at: Date, _ tx: PostgresConnection, logger: Logger) async throws {
-        var survey: (Int64, Int32)?
-        for try await row in try await tx.query("""
-            UPDATE surveys SET rating = \(Int32(answer.rating)), answered_at = \(at) WHERE id = \(answer.surveyID) AND answered_at IS NULL
-            RETURNING ticket_id, resolution
-            """, logger: logger).decode((Int64, Int32).self) { survey = row }
-        guard let (ticketID, resolution) = survey, let ticket = try await locked(tx, id: ticketID, logger: logger) else { return }
-        func count(_ sql: PostgresQuery) async throws -> Int {
-            var n: Int64 = 0
-            for try await c in try await tx.query(sql, logger: logger).decode(Int64.self) { n = c }
-            return Int(n)
-        }
-        let actions = ticket.state.consequences(
-            ofRating: answer.rating, askedAbout: Int(resolution),
-            resolutions: try await count("""
-                SELECT COUNT(*)::BIGINT FROM ticket_events WHERE ticket_id = \(ticketID) AND kind = 'status' AND to_status = 'resolved'
-                """),
-            reopensBefore: try await count("SELECT COUNT(*)::BIGINT FROM ticket_events WHERE ticket_id = \(ticketID) AND kind = 'reopened'"))
-        let actor = "reporter \(answer.reporter.masked)"
-        for action in actions {
-            guard let current = try await locked(tx, id: ticketID, logger: logger), case .success(let changes) = current.state.decide(action) else { return }
-            try await apply(changes, to: current, master: nil, actor: actor, at: at, notice: noReporterNotice, triageMOE: answer.triageMOE, tx, logger: logger)
-            try await tx.query("""
-                INSERT INTO audit_log (at, actor, action, ticket_id, detail) VALUES (\(at), \(actor), \(action.name), \(ticketID), \(action.auditDetail))
-                """, logger: logger)
-        }
-    }
 }

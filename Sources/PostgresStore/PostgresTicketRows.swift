@@ -43,10 +43,10 @@ enum PostgresTicketRows {
         var id: Int64?
         for try await row in try await tx.query("""
             INSERT INTO tickets (reference, service, fault, area, address, description, moe, queue, status, channel, reporter, language,
-                                 created_at, updated_at, due_at, acknowledge_due_at, lat, long)
+                                 created_at, updated_at, due_at, acknowledge_due_at, lat, long, priority)
             VALUES (\(d.reference.digits), \(d.service), \(d.fault), \(d.area), \(d.address), \(d.description), \(t.destination.moe),
                     \(t.destination.queue), \(TicketStatus.new.rawValue), \(d.channel.rawValue), \(d.reporter?.e164), \(d.language),
-                    \(t.createdAt), \(t.createdAt), \(t.dueAt), \(t.acknowledgeDueAt), \(d.location?.lat), \(d.location?.long))
+                    \(t.createdAt), \(t.createdAt), \(t.dueAt), \(t.acknowledgeDueAt), \(d.location?.lat), \(d.location?.long), \(t.priority.rawValue))
             ON CONFLICT (reference) DO NOTHING RETURNING id
             """, logger: logger).decode(Int64.self) { id = row }
         guard let id else { return nil }

@@ -1,6 +1,7 @@
 import Foundation
 import Gateway
 import GRDB
+import Persistence
 import Synchronization
 
 /// Group commit of the hops that store something (a ticket, a language, STOP, an SMS...). Hops
@@ -147,8 +148,8 @@ enum HopRows {
         for message in hop.messages {
             try OutboxRows.enqueue(db, message, ticketID: ticketID, at: hop.at)
         }
-        if let chase = hop.chase { try TicketActions.record(chase, at: hop.at, db) }
-        if let answer = hop.surveyAnswer { try TicketActions.record(answer, at: hop.at, db) }
+        if let chase = hop.chase { _ = try SQLiteStatements.run(TicketStatements.chase(chase, at: hop.at), db) }
+        if let answer = hop.surveyAnswer { _ = try SQLiteStatements.run(TicketStatements.answer(answer, at: hop.at), db) }
         if let attachment = hop.attachment { try IncidentRows.attach(db, attachment, at: hop.at) }
         return .committed
     }

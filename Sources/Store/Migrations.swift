@@ -1,5 +1,6 @@
 import Gateway
 import GRDB
+import Persistence
 
 /// Migrations are plain SQL and never edited once shipped: add a new one instead.
 extension AppDatabase {
@@ -441,6 +442,12 @@ extension AppDatabase {
                 -- FixMyStreet reads public updates by time; a ticket's creation (every report) is not in it.
                 CREATE INDEX ticket_events_public ON ticket_events (at) WHERE is_public OR kind = 'duplicate';
                 """)
+        }
+        // Then the migrations written once for both stores.
+        for migration in Schema.migrations {
+            migrator.registerMigration(migration.id) { db in
+                for statement in migration.statements(for: .sqlite) { try db.execute(sql: statement) }
+            }
         }
         return migrator
     }

@@ -3,30 +3,6 @@ import Foundation
 import Gateway
 import GRDB
 
-/// How a ticket is read for the people who work it: its columns, and when it is due.
-struct QueueRows {
-    /// `t` is the ticket.
-    var due: String { DueDate.sql }
-
-    var columns: String {
-        """
-        t.reference, t.service, t.fault, t.area, t.address, t.description, t.queue, t.status, t.channel, t.public_update,
-        t.expected_at, t.created_at, t.updated_at, t.moe, t.assignee, \(due) AS due_at,
-        (SELECT m.reference FROM tickets m WHERE m.id = t.duplicate_of) AS duplicate_reference, t.escalation_level,
-        (SELECT l.incident_id FROM incident_tickets l WHERE l.ticket_id = t.id) AS incident
-        """
-    }
-
-    /// The ticket from `columns`, starting at column `i`.
-    static func decode(_ row: Row, from i: Int = 0) -> QueueTicket {
-        QueueTicket(reference: row[i], service: row[i + 1], fault: row[i + 2], area: row[i + 3], address: row[i + 4],
-                    description: row[i + 5], queue: row[i + 6], status: TicketStatus(rawValue: row[i + 7] as String) ?? .new, channel: row[i + 8], publicUpdate: row[i + 9],
-                    expectedAt: row[i + 10], createdAt: row[i + 11], updatedAt: row[i + 12],
-                    moe: row[i + 13], assignee: row[i + 14], dueAt: row[i + 15], duplicateOf: row[i + 16],
-                    escalationLevel: row[i + 17], incident: row[i + 18])
-    }
-}
-
 extension SQLiteStaffStore {
     /// Tickets stored before `due_at` existed get their targets once, from the catalogue's service
     /// levels as they stand, in batches; returns how many.

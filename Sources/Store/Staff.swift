@@ -7,7 +7,6 @@ import GRDB
 /// Staff users (bcrypt passwords), MOE API tokens (SHA-256, high-entropy) and the audit log.
 public struct SQLiteStaffStore: StaffStore {
     let database: AppDatabase
-    let rows: QueueRows
     public let throttle = SignInThrottle()
     /// bcrypt, with the count of sign-ins waiting for it shared by every copy of this store.
     public let passwords = Passwords()
@@ -17,7 +16,6 @@ public struct SQLiteStaffStore: StaffStore {
 
     public init(_ database: AppDatabase, levels: ServiceLevels = ServiceLevels()) {
         self.database = database
-        self.rows = QueueRows()
         self.levels = levels
     }
 
@@ -50,13 +48,6 @@ public struct SQLiteStaffStore: StaffStore {
         let hash = SecretHash.of(token)
         return try await database.writer.read { db in
             try String.fetchOne(db, sql: "SELECT moe FROM moe_tokens WHERE token_hash = ? AND revoked_at IS NULL", arguments: [hash])
-        }
-    }
-
-    public func ticket(_ reference: Reference, moe: String?) async throws -> QueueTicket? {
-        try await database.writer.read { db in
-            try Row.fetchOne(db, sql: "SELECT \(rows.columns) FROM tickets t WHERE t.reference = ? AND (? IS NULL OR t.moe = ?)",
-                             arguments: [reference.digits, moe, moe]).map { QueueRows.decode($0) }
         }
     }
 

@@ -50,27 +50,3 @@ extension SQLiteConversationTransaction {
         return OpenSurvey(id: row[0], reference: reference)
     }
 }
-
-extension TicketActions {
-    /// A survey answer: stored once; 0 reopens the ticket (if it is still at the resolution that
-    /// was asked about), and a second reopen escalates it, so the supervisors hear of it.
-    static func record(_ answer: SurveyAnswer, at: Date, _ db: Database) throws {
-        guard let survey = try Row.fetchOne(db, sql: "SELECT ticket_id, resolution FROM surveys WHERE id = ? AND answered_at IS NULL",
-                                            arguments: [answer.surveyID]) else { return }
-        try db.execute(sql: "UPDATE surveys SET rating = ?, answered_at = ? WHERE id = ?", arguments: [answer.rating, at, answer.surveyID])
-        guard let ticket = try Ticket.fetch(db, id: survey[0]) else { return }
-        func count(_ sql: String) throws -> Int { try Int.fetchOne(db, sql: sql, arguments: [ticket.id]) ?? 0 }
-        let actions = ticket.state.consequences(
-            ofRating: answer.rating, askedAbout: survey[1],
-            resolutions: try count("SELECT COUNT(*) FROM ticket_events WHERE ticket_id = ? AND kind = 'status' AND to_status = 'resolved'"),
-            reopensBefore: try count("SELECT COUNT(*) FROM ticket_events WHERE ticket_id = ? AND kind = 'reopened'"))
-        let actor = "reporter \(answer.reporter.masked)"
-        for action in actions {
-            guard let current = try Ticket.fetch(db, id: ticket.id), case .success(let changes) = current.state.decide(action) else { return }
-            try TicketActions(db: db, ticket: current, master: nil, actor: actor, at: at, notice: noReporterNotice, triageMOE: answer.triageMOE)
-                .apply(changes)
-            try db.execute(sql: "INSERT INTO audit_log (at, actor, action, ticket_id, detail) VALUES (?, ?, ?, ?, ?)",
-                           arguments: [at, actor, action.name, ticket.id, action.auditDetail])
-        }
-    }
-}

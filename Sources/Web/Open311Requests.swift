@@ -22,6 +22,8 @@ extension Open311Routes {
         var address: String
         var lat: Double?
         var long: Double?
+        /// `urgent` or `normal`: how soon the MOE sends a crew.
+        var priority: String
     }
 
     func requestObject(_ r: PublicRequest) -> RequestObject {
@@ -37,7 +39,7 @@ extension Open311Routes {
             requested_datetime: Open311Dates.format(t.createdAt, in: timeZone), updated_datetime: Open311Dates.format(t.updatedAt, in: timeZone),
             expected_datetime: (t.expectedAt ?? t.incident.flatMap { $0.isOpen ? $0.expectedAt : nil }).map { Open311Dates.format($0, in: timeZone) },
             address: PublicText.scrub([r.address, area].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: ", ")),
-            lat: r.location?.lat, long: r.location?.long)
+            lat: r.location?.lat, long: r.location?.long, priority: r.priority.rawValue)
     }
 
     func list(_ request: Request, _ format: Open311Format) async throws -> Response {

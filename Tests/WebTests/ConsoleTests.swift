@@ -334,7 +334,8 @@ import Testing
         try await world.user("thandi", moe: "water")
         var made: [Reference] = []
         for i in 0..<55 {
-            made.append(try await world.report("water", i % 5 == 0 ? "leak" : "burst_pipe", area: i % 2 == 0 ? "soweto" : "alexandra",
+            // Normal faults only: urgent ones come first (urgentTicketsComeFirstWithinTheirStatus).
+            made.append(try await world.report("water", i % 5 == 0 ? "leak" : "no_water", area: i % 2 == 0 ? "soweto" : "alexandra",
                                                      address: i == 0 ? "=HYPERLINK(\"http://x\")" : "Street \(i)", reporter: nil))
             world.clock.advance(60)
         }

@@ -8,8 +8,11 @@ public struct PublicRequest: Sendable, Equatable {
     public var description: String
     /// Where a map app put it.
     public var location: GeoPoint?
+    /// Urgent or normal, as the MOE works it (Open311's `priority`).
+    public var priority: TicketPriority
 
-    public init(ticket: PublicTicket, address: String, description: String, location: GeoPoint? = nil) {
+    public init(ticket: PublicTicket, address: String, description: String, location: GeoPoint? = nil, priority: TicketPriority = .normal) {
+        self.priority = priority
         self.ticket = ticket
         self.address = address
         self.description = description

@@ -57,11 +57,13 @@ public struct QueueTicket: Sendable, Equatable, Codable {
     public var escalationLevel: Int
     /// The incident it is linked to.
     public var incident: Int64?
+    public var priority: TicketPriority
 
     public init(reference: String, service: String, fault: String, area: String, address: String, description: String, queue: String,
                 status: TicketStatus, channel: String, publicUpdate: String?, expectedAt: Date?, createdAt: Date, updatedAt: Date,
                 moe: String, assignee: String? = nil, dueAt: Date? = nil, duplicateOf: String? = nil, escalationLevel: Int = 0,
-                incident: Int64? = nil) {
+                incident: Int64? = nil, priority: TicketPriority = .normal) {
+        self.priority = priority
         self.incident = incident
         self.escalationLevel = escalationLevel
         self.moe = moe

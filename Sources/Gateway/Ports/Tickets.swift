@@ -13,8 +13,12 @@ public struct NewTicket: Sendable, Equatable {
     public var dueAt: Date?
     /// When it should be acknowledged, if the service level says.
     public var acknowledgeDueAt: Date?
+    /// Urgent when the catalogue says so of its fault type.
+    public var priority: TicketPriority
 
-    public init(draft: TicketDraft, destination: Destination, createdAt: Date, confirmation: String?, dueAt: Date? = nil, acknowledgeDueAt: Date? = nil) {
+    public init(draft: TicketDraft, destination: Destination, createdAt: Date, confirmation: String?, dueAt: Date? = nil, acknowledgeDueAt: Date? = nil,
+                priority: TicketPriority = .normal) {
+        self.priority = priority
         self.dueAt = dueAt
         self.acknowledgeDueAt = acknowledgeDueAt
         self.draft = draft

@@ -77,6 +77,7 @@ struct ConsolePages: Sendable {
             "overdue": isOverdue(t, now: now), "moe": text.moe(t.moe), "dueSoon": t.isDueSoon(at: now),
         ]
         if t.escalationLevel > 0 { row["escalation"] = t.escalationLevel }
+        row["urgent"] = t.priority == .urgent
         if let due = t.dueAt { row["due"] = text.time(due) }
         if let a = t.assignee { row["assignee"] = a }
         if let i = t.incident { row["hasIncident"] = true; row["incident"] = i }
@@ -92,6 +93,12 @@ struct ConsolePages: Sendable {
         context["address"] = t.address
         if !t.description.isEmpty { context["description"] = t.description }
         context["canAcknowledge"] = t.status == .new
+        context["priorityLabel"] = t.priority == .urgent ? "Urgent" : "Normal"
+        // The one change of priority a dispatcher can make from here, while the ticket is open.
+        if t.status.isOpen {
+            context["priorityChange"] = t.priority == .urgent
+                ? ["value": TicketPriority.normal.rawValue, "label": "Lower to normal"] : ["value": TicketPriority.urgent.rawValue, "label": "Raise to urgent"]
+        }
         context["created"] = text.time(t.createdAt)
         context["channel"] = text.channel(t.channel)
         context["queue"] = t.queue

@@ -56,6 +56,11 @@ struct ConsoleText: Sendable {
         case .rerouted: "Re-routed"
         case .duplicate: "Marked duplicate"
         case .merged: "Duplicate merged in"
+        case .priority: "Priority changed"
+        case .escalated: "Escalated"
+        case .chased: "Reporter says it is late"
+        case .reopened: "Reopened by the reporter"
+        case .residentUpdate: "Resident wrote"
         default: e.toStatus.map { "Status: \(status($0.rawValue))" } ?? e.kind.rawValue
         }
     }

@@ -1,0 +1,212 @@
+import Domain
+import Foundation
+import Gateway
+
+/// The ticket desk's reads and writes, for both stores: what `TicketState.decide` needs of a
+/// ticket, its reporters and the supervisors above it, and a decided `TicketWork` written out.
+public enum TicketStatements {
+    static let stateColumns = """
+        t.id, t.reference, t.status, t.moe, t.queue, t.expected_at, m.reference AS master_reference, t.service, t.fault,
+        t.due_at, t.acknowledge_due_at, t.paused_at, t.escalation_level, t.priority
+        """
+    static let from = "tickets t LEFT JOIN tickets m ON m.id = t.duplicate_of"
+
+    /// A ticket by reference within `scope`, locked.
+    public static func ticket(_ reference: Reference, scope: String?) -> SQL {
+        "SELECT \(raw: stateColumns) FROM \(raw: from) WHERE t.reference = \(reference.digits) AND \(SQL.scoped("t.moe", to: scope))\(SQL.forUpdate(of: "t"))"
+    }
+
+    /// A ticket by id (or a subquery giving one), locked.
+    static func ticket(id: SQL) -> SQL {
+        "SELECT \(raw: stateColumns) FROM \(raw: from) WHERE t.id = (\(id))\(SQL.forUpdate(of: "t"))"
+    }
+
+    /// The top of the named ticket's chain, the named ticket within `scope`; locked.
+    static func master(_ named: Reference, scope: String?) -> SQL {
+        ticket(id: "SELECT COALESCE(n.duplicate_of, n.id) FROM tickets n WHERE n.reference = \(named.digits) AND \(SQL.scoped("n.moe", to: scope))")
+    }
+
+    public static func record(_ row: any SQLRow) throws -> TicketRecord {
+        let state = TicketState(reference: try row.reference("reference"), status: try row.value("status", as: TicketStatus.self),
+                                moe: try row.text(required: "moe"), queue: try row.text(required: "queue"), expectedAt: try row.date("expected_at"),
+                                duplicateOf: try row.reference(optional: "master_reference"), service: try row.text(required: "service"),
+                                fault: try row.text("fault"), dueAt: try row.date("due_at"), acknowledgeDueAt: try row.date("acknowledge_due_at"),
+                                pausedAt: try row.date("paused_at"), escalationLevel: try row.int("escalation_level"),
+                                priority: try row.value("priority", as: TicketPriority.self))
+        return TicketRecord(id: try row.integer(required: "id"), state: state)
+    }
+
+    /// Open, unpaused tickets past a target and below level 2, most overdue first.
+    static func pastTarget(now: Date, limit: Int) -> SQL {
+        """
+        SELECT \(raw: stateColumns) FROM \(raw: from)
+        WHERE t.status IN \(list: [TicketStatus.new, .acknowledged, .assigned, .inProgress]) AND t.escalation_level < 2 AND t.paused_at IS NULL
+          AND (t.due_at < \(now) OR (t.status = \(TicketStatus.new) AND t.acknowledge_due_at < \(now)))
+        ORDER BY t.due_at LIMIT \(max(1, min(limit, 10_000)))
+        """
+    }
+
+    /// The reporters of a ticket and its duplicates, the ticket's own first (`id` is SQL giving its id).
+    public static func reporters(of id: SQL) -> SQL {
+        """
+        SELECT r.id, r.reference, r.reporter, r.language FROM tickets r JOIN (SELECT (\(id)) AS id) k ON r.id = k.id OR r.duplicate_of = k.id
+        WHERE r.reporter IS NOT NULL ORDER BY r.id = k.id DESC, r.created_at, r.id
+        """
+    }
+
+    /// One per number; a number that is no longer one (a purged reporter's pseudonym) hears nothing.
+    public static func reporters(_ rows: [any SQLRow]) throws -> [TicketReporter] {
+        onePerNumber(try rows.map(reporter))
+    }
+
+    static func reporter(_ row: any SQLRow) throws -> TicketReporter? {
+        guard let msisdn = MSISDN(try row.text(required: "reporter")) else { return nil }
+        return TicketReporter(ticketID: try row.integer(required: "id"), reference: try row.reference("reference"), msisdn: msisdn,
+                              language: try row.text(required: "language"))
+    }
+
+    static func onePerNumber(_ reporters: [TicketReporter?]) -> [TicketReporter] {
+        var seen = Set<String>()
+        return reporters.compactMap { r in r.flatMap { seen.insert($0.msisdn.e164).inserted ? $0 : nil } }
+    }
+
+    /// Active supervisors with a number or an address, of the ticket's MOE (`id` is SQL giving the ticket's id) and of triage.
+    static func supervisors(of id: SQL, triageMOE: String) -> SQL {
+        """
+        SELECT moe, head, phone, email FROM users
+        WHERE role = 'supervisor' AND disabled_at IS NULL AND (phone IS NOT NULL OR email IS NOT NULL)
+          AND (moe = (SELECT moe FROM tickets WHERE id = (\(id))) OR moe = \(triageMOE)) ORDER BY username
+        """
+    }
+
+    static func supervisors(_ rows: [any SQLRow]) throws -> [Supervisor] {
+        try rows.map { row in
+            Supervisor(moe: try row.text(required: "moe"), head: try row.bool(required: "head"), phone: try row.text("phone").flatMap { MSISDN($0) },
+                       email: try row.text("email"))
+        }
+    }
+
+    /// What a plan returns: the decided work, statements written before it, and the caller's result.
+    typealias Planned<R> = (work: [TicketWork], before: [SQL], result: R)
+
+    /// Reads `first` (rows handed to `plan`), the ticket (and a master), its reporters and the
+    /// supervisors, then `plan`; writes what it returns. `id` is SQL giving the ticket's id.
+    static func change<R: Sendable>(id: SQL, ticket: SQL, master: SQL?, triageMOE: String, first: [SQL] = [],
+                                    _ plan: @escaping @Sendable (TicketSnapshot, [[any SQLRow]]) throws -> Planned<R>) -> SQLExchange<R?> {
+        let reads = first + [ticket, reporters(of: id), supervisors(of: id, triageMOE: triageMOE)] + (master.map { [$0] } ?? [])
+        return SQLExchange(reads: reads) { rows in
+            let n = first.count
+            guard let found = rows[n].first else { return ([], nil) }
+            let snapshot = TicketSnapshot(ticket: try record(found), master: try rows.dropFirst(n + 3).first?.first.map(record),
+                                          reporters: try reporters(rows[n + 1]), supervisors: try supervisors(rows[n + 2]))
+            let planned = try plan(snapshot, Array(rows.prefix(n)))
+            return (planned.before + planned.work.flatMap(writes), planned.result)
+        }
+    }
+
+    /// The ledger's one operation (see `TicketLedger.change`).
+    public static func change<R: Sendable>(_ reference: Reference, scope: String?, master: Reference?, triageMOE: String,
+                                           _ plan: @escaping @Sendable (TicketSnapshot) -> (work: [TicketWork], result: R)) -> SQLExchange<R?> {
+        let id: SQL = "SELECT id FROM tickets WHERE reference = \(reference.digits)"
+        return change(id: id, ticket: ticket(reference, scope: scope), master: master.map { self.master($0, scope: scope) }, triageMOE: triageMOE) { s, _ in
+            let (work, result) = plan(s)
+            return (work, [], result)
+        }
+    }
+
+    /// A reporter's chase, inside the hop that carries it.
+    public static func chase(_ chase: TicketChase, at: Date) -> SQLExchange<Void?> {
+        let id: SQL = "SELECT id FROM tickets WHERE reference = \(chase.reference.digits)"
+        let today: SQL = "SELECT COUNT(*) AS n FROM ticket_events WHERE ticket_id = (\(id)) AND kind = \(TicketEventKind.chased) AND at >= \(chase.since)"
+        return change(id: id, ticket: ticket(chase.reference, scope: nil), master: nil, triageMOE: chase.triageMOE, first: [today]) { snapshot, rows in
+            let chasedToday = try rows[0].first?.integer(required: "n") ?? 0 > 0
+            return (TicketDesk.chased(chase, snapshot, chasedToday: chasedToday, at: at), [], ())
+        }
+    }
+
+    /// A survey answer, inside the hop that carries it: stored once, with what it does to the
+    /// ticket. The survey is read first: its row lock orders two answers to it.
+    public static func answer(_ answer: SurveyAnswer, at: Date) -> SQLExchange<Void?> {
+        let id: SQL = "SELECT ticket_id FROM surveys WHERE id = \(answer.surveyID)"
+        let survey: SQL = "SELECT s.resolution FROM surveys s WHERE s.id = \(answer.surveyID) AND s.answered_at IS NULL\(SQL.forUpdate(of: "s"))"
+        let counts: SQL = """
+            SELECT (SELECT COUNT(*) FROM ticket_events WHERE ticket_id = (\(id)) AND kind = \(TicketEventKind.status) AND to_status = \(TicketStatus.resolved)) AS resolutions,
+                   (SELECT COUNT(*) FROM ticket_events WHERE ticket_id = (\(id)) AND kind = \(TicketEventKind.reopened)) AS reopens
+            """
+        return change(id: id, ticket: ticket(id: id), master: nil, triageMOE: answer.triageMOE, first: [survey, counts]) { snapshot, rows in
+            guard let asked = rows[0].first, let count = rows[1].first else { return ([], [], ()) }
+            let stored: SQL = "UPDATE surveys SET rating = \(answer.rating), answered_at = \(at) WHERE id = \(answer.surveyID)"
+            return (TicketDesk.answered(answer, snapshot, askedAbout: try asked.int("resolution"), resolutions: try count.int("resolutions"),
+                                        reopensBefore: try count.int("reopens"), at: at), [stored], ())
+        }
+    }
+
+    /// A decided action, written: the ticket's columns, its history and its master's, the SMS and
+    /// e-mail, the audit entry.
+    public static func writes(_ work: TicketWork) -> [SQL] {
+        let c = work.changes
+        let id = work.ticket.id
+        let at = work.at
+        var out: [SQL] = []
+        if let status = c.status { out.append("UPDATE tickets SET status = \(status), updated_at = \(at) WHERE id = \(id)") }
+        switch c.assignee {
+        case .set(let name): out.append("UPDATE tickets SET assignee = \(name) WHERE id = \(id)")
+        case .clear: out.append("UPDATE tickets SET assignee = NULL WHERE id = \(id)")
+        case nil: break
+        }
+        if c.publicUpdate != nil || c.expectedAt != nil {
+            out.append("UPDATE tickets SET public_update = COALESCE(\(c.publicUpdate), public_update), expected_at = COALESCE(\(c.expectedAt), expected_at) WHERE id = \(id)")
+        }
+        if c.dueAt != nil || c.acknowledgeDueAt != nil {
+            out.append("UPDATE tickets SET due_at = COALESCE(\(c.dueAt), due_at), acknowledge_due_at = COALESCE(\(c.acknowledgeDueAt), acknowledge_due_at) WHERE id = \(id)")
+        }
+        switch c.pause {
+        case .since(let when): out.append("UPDATE tickets SET paused_at = \(when) WHERE id = \(id)")
+        case .resumed: out.append("UPDATE tickets SET paused_at = NULL WHERE id = \(id)")
+        case nil: break
+        }
+        if let move = c.move { out.append("UPDATE tickets SET moe = \(move.moe), queue = \(move.queue), assignee = NULL WHERE id = \(id) OR duplicate_of = \(id)") }
+        if c.detach { out.append("UPDATE tickets SET duplicate_of = NULL WHERE id = \(id)") }
+        if c.duplicateOf != nil, let master = work.masterID {
+            // Chains stay flat: the ticket's own duplicates now belong to the master too.
+            out.append("UPDATE tickets SET duplicate_of = \(master) WHERE duplicate_of = \(id) OR id = \(id)")
+        }
+        if let level = c.escalationLevel { out.append("UPDATE tickets SET escalation_level = \(level) WHERE id = \(id)") }
+        if let priority = c.priority { out.append("UPDATE tickets SET priority = \(priority), updated_at = \(at) WHERE id = \(id)") }
+        out.append(event(c.event, ticketID: id, actor: work.actor, at: at))
+        if let e = c.masterEvent, let master = work.masterID { out.append(event(e, ticketID: master, actor: work.actor, at: at)) }
+        out += work.messages.map { OutboxStatements.enqueue($0.sms, ticketID: $0.ticketID, at: at) }
+        out += work.mails.map { mail in
+            """
+            INSERT INTO staff_mail (ticket_id, address, subject, body, next_attempt_at, created_at, updated_at)
+            VALUES (\(id), \(mail.address), \(mail.subject), \(mail.body), \(at), \(at), \(at))
+            """
+        }
+        out.append("""
+            INSERT INTO audit_log (at, actor, action, ticket_id, detail, address)
+            VALUES (\(at), \(work.actor), \(work.audit.action), \(id), \(work.audit.detail), \(work.audit.address))
+            """)
+        return out
+    }
+
+    static func event(_ e: TicketEventRecord, ticketID: Int64, actor: String, at: Date) -> SQL {
+        """
+        INSERT INTO ticket_events (ticket_id, at, kind, from_status, to_status, note, is_public, actor)
+        VALUES (\(ticketID), \(at), \(e.kind), \(e.from), \(e.to), \(e.note), \(e.isPublic), \(actor))
+        """
+    }
+}
+
+/// The outbox's one shared statement: a message queued for the sender.
+public enum OutboxStatements {
+    public static func enqueue(_ m: OutboundSMS, ticketID: Int64?, at: Date) -> SQL {
+        """
+        INSERT INTO outbox (ticket_id, msisdn, body, even_if_opted_out, next_attempt_at, created_at, updated_at)
+        VALUES (\(ticketID), \(m.to.e164), \(m.body), \(m.evenIfOptedOut), \(at), \(at), \(at))
+        """
+    }
+}
+
+extension TicketStatus: SQLBindable {}
+extension TicketEventKind: SQLBindable {}
+extension TicketPriority: SQLBindable {}
