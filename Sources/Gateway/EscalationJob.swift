@@ -9,13 +9,13 @@ import Logging
 /// locked and the rules refuse a level the ticket already has.
 public struct EscalationJob: Sendable {
     let tickets: any EscalationStore
-    let dispatch: any DispatchStore
+    let desk: TicketDesk
     let engine: FlowEngine
     let clock: any WallClock
 
-    public init(tickets: any EscalationStore, dispatch: any DispatchStore, engine: FlowEngine, clock: any WallClock) {
+    public init(tickets: any EscalationStore, dispatch: any TicketLedger, engine: FlowEngine, clock: any WallClock) {
         self.tickets = tickets
-        self.dispatch = dispatch
+        self.desk = TicketDesk(ledger: dispatch, engine: engine, clock: clock)
         self.engine = engine
         self.clock = clock
     }
@@ -27,8 +27,7 @@ public struct EscalationJob: Sendable {
         var escalated = 0
         for state in try await tickets.pastTarget(now: now, limit: batch) {
             guard let e = state.escalation(now: now, levels: engine.serviceLevels) else { continue }
-            let outcome = try await dispatch.perform(.escalate(level: e.level, reason: e.reason), on: state.reference, scope: nil, actor: "civicgate",
-                                                     at: now, levels: engine.serviceLevels, notice: engine.noticeWording)
+            let outcome = try await desk.perform(.escalate(level: e.level, reason: e.reason), on: state.reference, scope: nil, actor: "civicgate", address: nil)
             if outcome == .done { escalated += 1 }
         }
         return escalated

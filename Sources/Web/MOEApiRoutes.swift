@@ -18,6 +18,8 @@ struct MOEApiRoutes: Sendable {
     let limiter: RateLimiter
     let limits: RateLimits
 
+    var tickets: TicketDesk { TicketDesk(ledger: staff, engine: engine, clock: clock) }
+
     func register(on router: Router<WebContext>) {
         registerIncidents(on: router)
         router.get("/api/v1/tickets") { request, context in
@@ -88,14 +90,36 @@ struct MOEApiRoutes: Sendable {
             let publicUpdate = change.public_update.flatMap { $0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? nil : String($0.prefix(500)) }
             let note = change.internal_note.map { String($0.prefix(2000)) }
             let action = TicketAction.status(status, publicUpdate: publicUpdate, internalNote: note, expectedAt: expected)
-            switch try await staff.perform(action, on: reference, scope: moe, actor: "api:\(moe)", address: context.clientAddress, at: clock.now(),
-                                           levels: engine.serviceLevels, notice: engine.noticeWording) {
-            case .done: break
-            case .notFound: return problem(.notFound, "no such ticket")
-            case .refused(let why): return problem(.conflict, why)
-            }
-            return json(try await staff.ticket(reference, moe: moe).map { APITicket($0, now: clock.now()) })
+            return try await act(action, on: reference, moe: moe, address: context.clientAddress)
         }
+        router.post("/api/v1/tickets/:reference/priority") { request, context in
+            if let wait = await limiter.take(limits.moeAPI, "moe-api", address: context.clientAddress) { return RateLimiter.tooMany(wait) }
+            guard let moe = try await moe(request) else { return unauthorized() }
+            guard let reference = try? Reference(parsing: context.parameters.require("reference")) else { return problem(.notFound, "no such ticket") }
+            var request = request
+            let body = try await request.collectBody(upTo: 16 * 1024)
+            guard let change = try? JSONDecoder().decode(PriorityChange.self, from: Data(buffer: body)),
+                  let priority = TicketPriority(rawValue: change.priority) else {
+                return problem(.badRequest, "send JSON: {\"priority\": \"urgent\" or \"normal\", \"reason\": \"...\"}")
+            }
+            return try await act(.prioritise(priority, reason: String((change.reason ?? "").prefix(300))), on: reference, moe: moe,
+                                 address: context.clientAddress)
+        }
+    }
+
+    struct PriorityChange: Decodable {
+        var priority: String
+        var reason: String?
+    }
+
+    /// An action through the ticket desk, answered with the ticket as it now stands.
+    func act(_ action: TicketAction, on reference: Reference, moe: String, address: String?) async throws -> Response {
+        switch try await tickets.perform(action, on: reference, scope: moe, actor: "api:\(moe)", address: address) {
+        case .done: break
+        case .notFound: return problem(.notFound, "no such ticket")
+        case .refused(let why): return problem(.conflict, why)
+        }
+        return json(try await staff.ticket(reference, moe: moe).map { APITicket($0, now: clock.now()) })
     }
 
     struct Listing: Encodable {

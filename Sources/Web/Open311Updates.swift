@@ -76,8 +76,8 @@ extension Open311Routes {
         guard ["", "OPEN", "CLOSED"].contains(status) else { return failure(400, "status must be OPEN or CLOSED", format) }
         let text = String((form["description"] ?? "").prefix(2000))
         let action = TicketAction.residentUpdate(text: text, reopen: status == "OPEN")
-        switch try await staff.perform(action, on: reference, scope: nil, actor: "org:\(organisation.id)", address: address, at: clock.now(),
-                                       levels: engine.serviceLevels, notice: engine.noticeWording) {
+        switch try await TicketDesk(ledger: staff, engine: engine, clock: clock).perform(action, on: reference, scope: nil, actor: "org:\(organisation.id)",
+                                                                                         address: address) {
         case .done: break
         case .notFound: return failure(404, "no such service_request_id", format)
         case .refused(let why): return failure(400, why, format)

@@ -16,6 +16,10 @@ import Testing
         let definitions = try shippedDefinitions()
         #expect(definitions.locales.codes == ["en", "zu", "xh", "af", "nso", "st", "tn"])
         #expect(definitions.catalogue.moes.count >= 5)
+        // A fallen or exposed cable and a sewage overflow are dangers: their tickets start urgent.
+        #expect(definitions.catalogue.priority(service: "electricity", fault: "cable") == .urgent)
+        #expect(definitions.catalogue.priority(service: "water", fault: "sewage") == .urgent)
+        #expect(definitions.catalogue.priority(service: "water", fault: "leak") == .normal)
         for service in definitions.catalogue.services where service.code != "other" {
             #expect((3...6).contains(service.faults.count), "\(service.code) has \(service.faults.count) fault types")
         }

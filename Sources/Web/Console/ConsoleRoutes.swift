@@ -24,6 +24,9 @@ struct ConsoleRoutes: Sendable {
     let secureCookies: Bool
     /// Organisations' members' pages and the admin's organisation pages; nil without an organisation store.
     var portal: (any OrganisationPortal)? = nil
+
+    /// Every action on a ticket goes through the desk: the rules, the wording, one unit of work.
+    var tickets: TicketDesk { TicketDesk(ledger: staff, engine: engine, clock: clock) }
     var bulk: BulkReports? = nil
 
     static let sessionCookie = "cg_session"
@@ -111,8 +114,7 @@ struct ConsoleRoutes: Sendable {
             case .failure(.unknownAction): return notFound(session)
             case .failure(let problem): return try await ticketPage(reference, session: session, error: problem.description, status: .unprocessableContent)
             }
-            switch try await staff.perform(action, on: reference, scope: scope(session), actor: session.user.username, address: context.clientAddress,
-                                           at: clock.now(), levels: engine.serviceLevels, notice: engine.noticeWording) {
+            switch try await tickets.perform(action, on: reference, scope: scope(session), actor: session.user.username, address: context.clientAddress) {
             case .done: return Response(status: .seeOther, headers: [.location: "/console/tickets/\(reference.digits)?done=\(name)"])
             case .notFound: return notFound(session)
             case .refused(let why): return try await ticketPage(reference, session: session, error: why, status: .conflict)
@@ -137,8 +139,9 @@ struct ConsoleRoutes: Sendable {
             var done = 0
             for raw in form.values("ref").prefix(500) {
                 guard let reference = try? Reference(parsing: raw) else { continue }
-                if try await staff.perform(action, on: reference, scope: scope(session), actor: session.user.username, address: context.clientAddress,
-                                           at: clock.now(), levels: engine.serviceLevels, notice: engine.noticeWording) == .done { done += 1 }
+                if try await tickets.perform(action, on: reference, scope: scope(session), actor: session.user.username, address: context.clientAddress) == .done {
+                    done += 1
+                }
             }
             let separator = back.isEmpty ? "?" : "&"
             return Response(status: .seeOther, headers: [.location: "/console/\(back)\(separator)done=bulk-\(done)"])
@@ -155,6 +158,7 @@ struct ConsoleRoutes: Sendable {
         case "status": "Status saved."
         case "reroute": "Re-routed. The other MOE now has this ticket."
         case "duplicate": "Marked as duplicate. Its reporters will get the original ticket's updates."
+        case "priority": "Priority changed."
         default: nil
         }
     }
