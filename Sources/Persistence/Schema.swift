@@ -13,9 +13,16 @@ public struct Migration: Sendable {
     public func statements(for dialect: SQLDialect) -> [String] { dialect == .sqlite ? sqlite : postgres }
 }
 
-/// The migrations written once for both stores, after each store's shipped list (SQLite v1-v17,
-/// PostgreSQL pg1-pg12), in order. Each store records them under the same identifiers.
+/// The schema's one list of migrations: each store's shipped list (SQLite v1-v17, PostgreSQL
+/// pg1-pg12, `ShippedMigrations`), then those written once for both, in order. Each store runs
+/// its dialect's list and records each under its identifier.
 public enum Schema {
+    public static func migrations(for dialect: SQLDialect) -> [(id: String, statements: [String])] {
+        let shipped = dialect == .sqlite ? ShippedMigrations.sqlite : ShippedMigrations.postgres
+        return (shipped + migrations).map { ($0.id, $0.statements(for: dialect)) }
+    }
+
+    /// Written once for both stores.
     public static let migrations: [Migration] = [
         // Urgent tickets come first in a queue within their status; set at creation from the catalogue.
         Migration("v18 ticket priority", [

@@ -110,9 +110,8 @@ public final class PostgresAppDatabase: Sendable {
     /// Every migration this version knows, oldest first.
     public static var migrations: [String] { all.map(\.name) }
 
-    /// PostgreSQL's shipped list, then the list written once for both stores.
-    static let all = PostgresSchema.migrations.map { (name: $0.name, statements: $0.statements) }
-        + Schema.migrations.map { (name: $0.id, statements: $0.statements(for: .postgres)) }
+    /// The schema's list for PostgreSQL (`Persistence.Schema`).
+    static let all = Schema.migrations(for: .postgres).map { (name: $0.id, statements: $0.statements) }
 
     /// The advisory lock key migrations take ("cgmigrat").
     static let migrationLock: Int64 = 0x6367_6d69_6772_6174
