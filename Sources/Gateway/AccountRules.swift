@@ -10,19 +10,19 @@ public enum AccountRules {
             ? "a username is 2-64 letters, digits, dots, dashes or underscores" : nil
     }
 
-    /// The `moe` column for this role: the MOE's code, or the organisation's scope.
-    public static func scope(role: StaffUser.Role, moe: String?, organisation: Organisation?, catalogue: ServiceCatalogue) -> Result<String, AccountProblem> {
+    /// Whose work this role sees: the MOE's, or the organisation's.
+    public static func scope(role: StaffUser.Role, moe: String?, organisation: Organisation?, catalogue: ServiceCatalogue) -> Result<StaffScope, AccountProblem> {
         switch role {
         case .organisation:
             guard let organisation else { return .failure(.init("an organisation member needs an organisation (--org)")) }
             guard organisation.revokedAt == nil else { return .failure(.init("organisation '\(organisation.name)' is revoked")) }
-            return .success(StaffUser.organisationScope(organisation.id))
+            return .success(.organisation(organisation.id))
         case .dispatcher, .supervisor, .admin:
             guard organisation == nil else { return .failure(.init("only the organisation role belongs to an organisation")) }
             guard let moe, catalogue.moe(moe) != nil else {
                 return .failure(.init("unknown MOE '\(moe ?? "")'; known: \(catalogue.moes.map(\.code).joined(separator: ", "))"))
             }
-            return .success(moe)
+            return .success(.moe(moe))
         }
     }
 }

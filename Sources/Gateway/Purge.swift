@@ -44,7 +44,7 @@ public struct Purge: Sendable {
             done.append((dataClass, total))
         }
         if !dryRun {
-            try await audit.audit(actor: actor, action: "purge", reference: nil, detail: Self.summary(done), address: nil, at: clock.now())
+            try await audit.audit(actor: actor, action: .purge, reference: nil, detail: Self.summary(done), address: nil, at: clock.now())
         }
         return done
     }

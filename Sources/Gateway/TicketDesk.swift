@@ -33,7 +33,7 @@ extension TicketLedger {
             switch snapshot.ticket.state.decide(action, master: snapshot.master?.state, now: at, levels: levels) {
             case .failure(let refusal): return ([], .refused(refusal.description))
             case .success(let changes):
-                let audit = TicketAudit(action: action.name, detail: action.auditDetail, address: address)
+                let audit = TicketAudit(action: .ticket(action), detail: action.auditDetail, address: address)
                 return ([TicketDesk.work(changes, snapshot, audit: audit, actor: actor, at: at, triageMOE: levels.triageMOE, notice: notice)], .done)
             }
         } ?? .notFound
@@ -74,9 +74,9 @@ extension TicketDesk {
         let note = "the reporter says it is late (\(chase.channel))"
         var out = [TicketWork(ticket: snapshot.ticket, masterID: nil,
                               changes: TicketChanges(event: TicketEventRecord(kind: .chased, from: state.status, to: state.status, note: note, isPublic: false)),
-                              audit: TicketAudit(action: "reporter chased", detail: note), actor: actor, at: at)]
+                              audit: TicketAudit(action: .reporterChased, detail: note), actor: actor, at: at)]
         if chase.escalate, case .success(let changes) = state.decide(.escalate(level: 1, reason: note)) {
-            out.append(work(changes, snapshot, audit: TicketAudit(action: "escalate level 1", detail: note), actor: actor, at: at,
+            out.append(work(changes, snapshot, audit: TicketAudit(action: .ticket(.escalate(level: 1, reason: note)), detail: note), actor: actor, at: at,
                             triageMOE: chase.triageMOE, notice: noReporterNotice))
         }
         return out
@@ -93,7 +93,7 @@ extension TicketDesk {
                                                          reopensBefore: reopensBefore)
         for action in actions {
             guard case .success(let changes) = current.ticket.state.decide(action) else { break }
-            out.append(work(changes, current, audit: TicketAudit(action: action.name, detail: action.auditDetail), actor: actor, at: at,
+            out.append(work(changes, current, audit: TicketAudit(action: .ticket(action), detail: action.auditDetail), actor: actor, at: at,
                             triageMOE: answer.triageMOE, notice: noReporterNotice))
             current.ticket.state = current.ticket.state.applying(changes)
         }

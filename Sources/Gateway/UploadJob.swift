@@ -28,7 +28,7 @@ public struct UploadJob: Sendable {
             }
             let outcome = UploadOutcome(rows)
             try await store.finishUpload(id, outcome, at: clock.now())
-            try await audit?.audit(actor: username, action: "upload processed", reference: nil,
+            try await audit?.audit(actor: username, action: .uploadProcessed, reference: nil,
                                    detail: "\(organisation.name), upload \(id): \(outcome.accepted) accepted, \(outcome.duplicates) duplicates, \(outcome.rejected) rejected",
                                    address: nil, at: clock.now())
         } catch {

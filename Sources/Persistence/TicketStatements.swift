@@ -184,7 +184,7 @@ public enum TicketStatements {
         }
         out.append("""
             INSERT INTO audit_log (at, actor, action, ticket_id, detail, address)
-            VALUES (\(at), \(work.actor), \(work.audit.action), \(id), \(work.audit.detail), \(work.audit.address))
+            VALUES (\(at), \(work.actor), \(work.audit.action.rawValue), \(id), \(work.audit.detail), \(work.audit.address))
             """)
         return out
     }

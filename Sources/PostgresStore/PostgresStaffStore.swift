@@ -1,6 +1,7 @@
 import Domain
 import Foundation
 import Gateway
+import Persistence
 import Logging
 import PostgresNIO
 
@@ -24,14 +25,14 @@ public struct PostgresStaffStore: StaffStore, SignInRecords {
 
     // MARK: Accounts
 
-    public func addUser(username: String, password: String, moe: String, role: StaffUser.Role, at: Date) async throws -> StaffUser {
+    public func addUser(username: String, password: String, scope: StaffScope, role: StaffUser.Role, at: Date) async throws -> StaffUser {
         try Passwords.check(password)
         let hash = passwords.hash(password)
         for try await id in try await client.query("""
-            INSERT INTO users (username, password_hash, moe, role, created_at) VALUES (\(username), \(hash), \(moe), \(role.rawValue), \(at))
+            INSERT INTO users (username, password_hash, moe, role, created_at) VALUES (\(username), \(hash), \(scope.stored), \(role.rawValue), \(at))
             ON CONFLICT (username) DO NOTHING RETURNING id
             """, logger: logger).decode(Int64.self) {
-            return StaffUser(id: id, username: username, moe: moe, role: role)
+            return StaffUser(id: id, username: username, scope: scope, role: role)
         }
         throw StaffAccountProblem.usernameTaken(username)
     }
@@ -42,7 +43,7 @@ public struct PostgresStaffStore: StaffStore, SignInRecords {
             SELECT id, username, moe, role, created_at, disabled_at, phone, email, head FROM users ORDER BY moe, username
             """, logger: logger).decode((Int64, String, String, String, Date, Date?, String?, String?, Bool).self) {
             guard let role = StaffUser.Role(rawValue: role) else { continue }
-            out.append(StaffAccount(user: StaffUser(id: id, username: username, moe: moe, role: role), createdAt: created, disabledAt: disabled,
+            out.append(StaffAccount(user: StaffUser(id: id, username: username, scope: StaffScope(stored: moe), role: role), createdAt: created, disabledAt: disabled,
                                     contact: StaffContact(phone: phone.flatMap { MSISDN($0) }, email: email, head: head)))
         }
         return out
@@ -82,14 +83,14 @@ public struct PostgresStaffStore: StaffStore, SignInRecords {
         }
     }
 
-    public func changeUser(_ username: String, role: StaffUser.Role, moe: String, at: Date, actor: String) async throws -> Bool {
+    public func changeUser(_ username: String, role: StaffUser.Role, scope: StaffScope, at: Date, actor: String) async throws -> Bool {
         try await client.withTransaction(logger: logger) { tx in
             guard try await count(tx.query("""
-                UPDATE users SET role = \(role.rawValue), moe = \(moe) WHERE username = \(username) RETURNING id
+                UPDATE users SET role = \(role.rawValue), moe = \(scope.stored) WHERE username = \(username) RETURNING id
                 """, logger: logger)) > 0 else { return false }
             try await tx.query("DELETE FROM staff_sessions WHERE user_id = (SELECT id FROM users WHERE username = \(username))", logger: logger)
             try await tx.query("""
-                INSERT INTO audit_log (at, actor, action, detail) VALUES (\(at), \(actor), 'user changed', \("\(username): \(role.rawValue), \(moe)"))
+                INSERT INTO audit_log (at, actor, action, detail) VALUES (\(at), \(actor), 'user changed', \("\(username): \(role.rawValue), \(scope.stored)"))
                 """, logger: logger)
             return true
         }
@@ -102,7 +103,7 @@ public struct PostgresStaffStore: StaffStore, SignInRecords {
             SELECT id, username, moe, role, password_hash, disabled_at FROM users WHERE username = \(username)
             """, logger: logger).decode((Int64, String, String, String, String, Date?).self) {
             guard let role = StaffUser.Role(rawValue: role) else { return nil }
-            return SignInAccount(user: StaffUser(id: id, username: name, moe: moe, role: role), passwordHash: hash, disabled: disabled != nil)
+            return SignInAccount(user: StaffUser(id: id, username: name, scope: StaffScope(stored: moe), role: role), passwordHash: hash, disabled: disabled != nil)
         }
         return nil
     }
@@ -167,7 +168,7 @@ public struct PostgresStaffStore: StaffStore, SignInRecords {
             RETURNING u.id, u.username, u.moe, u.role, s.csrf
             """, logger: logger).decode((Int64, String, String, String, String).self) {
             guard let role = StaffUser.Role(rawValue: role) else { return nil }
-            return StaffSession(user: StaffUser(id: id, username: username, moe: moe, role: role), csrf: csrf)
+            return StaffSession(user: StaffUser(id: id, username: username, scope: StaffScope(stored: moe), role: role), csrf: csrf)
         }
         try await client.query("DELETE FROM staff_sessions WHERE token_hash = \(hash)", logger: logger)
         return nil
@@ -219,22 +220,4 @@ public struct PostgresStaffStore: StaffStore, SignInRecords {
     }
 
     // MARK: Audit log
-
-    public func audit(actor: String, action: String, reference: Reference?, detail: String?, address: String?, at: Date) async throws {
-        try await client.query("""
-            INSERT INTO audit_log (at, actor, action, ticket_id, detail, address)
-            VALUES (\(at), \(actor), \(action), (SELECT id FROM tickets WHERE reference = \(reference?.digits)), \(detail), \(address))
-            """, logger: logger)
-    }
-
-    public func auditEntries(scope: String?, limit: Int, offset: Int) async throws -> [AuditEntry] {
-        var out: [AuditEntry] = []
-        for try await (at, actor, action, reference, detail) in try await client.query("""
-            SELECT a.at, a.actor, a.action, t.reference, a.detail FROM audit_log a LEFT JOIN tickets t ON t.id = a.ticket_id
-            WHERE (\(scope)::TEXT IS NULL OR t.moe = \(scope)) ORDER BY a.id DESC LIMIT \(Int64(limit)) OFFSET \(Int64(offset))
-            """, logger: logger).decode((Date, String, String, String?, String?).self) {
-            out.append(AuditEntry(at: at, actor: actor, action: action, reference: reference, detail: detail))
-        }
-        return out
-    }
 }

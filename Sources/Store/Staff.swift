@@ -2,6 +2,7 @@ import Crypto
 import Domain
 import Foundation
 import Gateway
+import Persistence
 import GRDB
 
 /// Staff users (bcrypt passwords), MOE API tokens (SHA-256, high-entropy) and the audit log.
@@ -21,7 +22,7 @@ public struct SQLiteStaffStore: StaffStore {
 
     public typealias Problem = StaffAccountProblem
 
-    public func addUser(username: String, password: String, moe: String, role: StaffUser.Role, at: Date) async throws -> StaffUser {
+    public func addUser(username: String, password: String, scope: StaffScope, role: StaffUser.Role, at: Date) async throws -> StaffUser {
         try Passwords.check(password)
         let hash = passwords.hash(password)
         return try await database.writer.write { db in
@@ -29,8 +30,8 @@ public struct SQLiteStaffStore: StaffStore {
                 throw Problem.usernameTaken(username)
             }
             try db.execute(sql: "INSERT INTO users (username, password_hash, moe, role, created_at) VALUES (?, ?, ?, ?, ?)",
-                           arguments: [username, hash, moe, role.rawValue, at])
-            return StaffUser(id: db.lastInsertedRowID, username: username, moe: moe, role: role)
+                           arguments: [username, hash, scope.stored, role.rawValue, at])
+            return StaffUser(id: db.lastInsertedRowID, username: username, scope: scope, role: role)
         }
     }
 
@@ -51,20 +52,12 @@ public struct SQLiteStaffStore: StaffStore {
         }
     }
 
-    public func audit(actor: String, action: String, reference: Reference?, detail: String?, address: String?, at: Date) async throws {
-        try await database.writer.write { db in
-            let ticket = try reference.flatMap { try Int64.fetchOne(db, sql: "SELECT id FROM tickets WHERE reference = ?", arguments: [$0.digits]) }
-            try db.execute(sql: "INSERT INTO audit_log (at, actor, action, ticket_id, detail, address) VALUES (?, ?, ?, ?, ?, ?)",
-                           arguments: [at, actor, action, ticket, detail, address])
-        }
-    }
-
     /// Audit entries of a ticket, oldest first: (actor, action, detail).
-    public func auditLog(of reference: Reference) async throws -> [(actor: String, action: String, detail: String?)] {
+    public func auditLog(of reference: Reference) async throws -> [(actor: String, action: AuditAction, detail: String?)] {
         try await database.writer.read { db in
             try Row.fetchAll(db, sql: """
                 SELECT a.actor, a.action, a.detail FROM audit_log a JOIN tickets t ON t.id = a.ticket_id WHERE t.reference = ? ORDER BY a.id
-                """, arguments: [reference.digits]).map { ($0[0], $0[1], $0[2]) }
+                """, arguments: [reference.digits]).map { ($0["actor"], AuditAction(rawValue: $0["action"]), $0["detail"]) }
         }
     }
 }

@@ -1,6 +1,7 @@
 import Domain
 import Foundation
 import Gateway
+import Persistence
 import GRDB
 
 /// What an administrator does from the CLI: list and disable users, reset passwords, list and
@@ -13,7 +14,7 @@ extension SQLiteStaffStore {
                     guard let role = StaffUser.Role(rawValue: row[3]) else { return nil }
                     let phone: String? = row[6]
                     let contact = StaffContact(phone: phone.flatMap { MSISDN($0) }, email: row[7], head: row[8])
-                    return StaffAccount(user: StaffUser(id: row[0], username: row[1], moe: row[2], role: role), createdAt: row[4], disabledAt: row[5],
+                    return StaffAccount(user: StaffUser(id: row[0], username: row[1], scope: StaffScope(stored: row[2]), role: role), createdAt: row[4], disabledAt: row[5],
                                         contact: contact)
                 }
         }
@@ -53,13 +54,13 @@ extension SQLiteStaffStore {
         }
     }
 
-    public func changeUser(_ username: String, role: StaffUser.Role, moe: String, at: Date, actor: String) async throws -> Bool {
+    public func changeUser(_ username: String, role: StaffUser.Role, scope: StaffScope, at: Date, actor: String) async throws -> Bool {
         try await database.writer.write { db in
-            try db.execute(sql: "UPDATE users SET role = ?, moe = ? WHERE username = ?", arguments: [role.rawValue, moe, username])
+            try db.execute(sql: "UPDATE users SET role = ?, moe = ? WHERE username = ?", arguments: [role.rawValue, scope.stored, username])
             guard db.changesCount > 0 else { return false }
             try endSessions(db, of: username)
             try db.execute(sql: "INSERT INTO audit_log (at, actor, action, detail) VALUES (?, ?, 'user changed', ?)",
-                           arguments: [at, actor, "\(username): \(role.rawValue), \(moe)"])
+                           arguments: [at, actor, "\(username): \(role.rawValue), \(scope.stored)"])
             return true
         }
     }

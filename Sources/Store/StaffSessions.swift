@@ -2,6 +2,7 @@ import Crypto
 import Domain
 import Foundation
 import Gateway
+import Persistence
 import GRDB
 
 /// Console sign-in and sessions. A session cookie is 43 random letters and digits (256 bits); only its SHA-256 is stored.
@@ -11,7 +12,7 @@ extension SQLiteStaffStore: SignInRecords {
             try Row.fetchOne(db, sql: "SELECT id, username, moe, role, password_hash, disabled_at FROM users WHERE username = ?",
                              arguments: [username]).flatMap { row in
                 StaffUser.Role(rawValue: row[3]).map {
-                    SignInAccount(user: StaffUser(id: row[0], username: row[1], moe: row[2], role: $0), passwordHash: row[4], disabled: row[5] != nil)
+                    SignInAccount(user: StaffUser(id: row[0], username: row[1], scope: StaffScope(stored: row[2]), role: $0), passwordHash: row[4], disabled: row[5] != nil)
                 }
             }
         }
@@ -82,7 +83,7 @@ extension SQLiteStaffStore {
                 return nil
             }
             try db.execute(sql: "UPDATE staff_sessions SET last_seen_at = ? WHERE token_hash = ?", arguments: [at, hash])
-            return StaffSession(user: StaffUser(id: row[0], username: row[1], moe: row[2], role: role), csrf: row[4])
+            return StaffSession(user: StaffUser(id: row[0], username: row[1], scope: StaffScope(stored: row[2]), role: role), csrf: row[4])
         }
     }
 

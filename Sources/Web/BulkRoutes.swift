@@ -66,7 +66,7 @@ struct BulkRoutes: Sendable {
         let rows = try await bulk.store(prepared.good, bad: prepared.bad, for: organisation, in: organisations)
         let accepted = rows.filter { $0.reference != nil }.count
         logger.info("bulk reports", metadata: ["organisation": "\(organisation.id)", "accepted": "\(accepted)", "rejected": "\(rows.count - accepted)"])
-        try await audit?.audit(actor: "org:\(organisation.id)", action: "bulk upload", reference: nil,
+        try await audit?.audit(actor: "org:\(organisation.id)", action: .bulkUpload, reference: nil,
                                detail: "\(organisation.name): \(accepted) accepted, \(rows.count - accepted) rejected", address: address, at: clock.now())
         return json(Summary(accepted: accepted, rejected: rows.count - accepted, rows: rows), status: .ok)
     }

@@ -37,7 +37,7 @@ struct MOEApiRoutes: Sendable {
                 query.page = page
             }
             let list = try await staff.worklist(query, now: clock.now())
-            try await staff.audit(actor: "api:\(moe)", action: "api list", reference: nil,
+            try await staff.audit(actor: "api:\(moe)", action: .apiList, reference: nil,
                                   detail: "page \(query.page): \(list.tickets.count) of \(list.total)", address: context.clientAddress, at: clock.now())
             let now = clock.now()
             return json(Listing(tickets: list.tickets.map { APITicket($0, now: now) }, total: list.total, page: query.page))
@@ -55,7 +55,7 @@ struct MOEApiRoutes: Sendable {
                 return problem(.badRequest, "from must not be after to, and the period is at most 400 days")
             }
             let rows = try await figures.figures(FigureFilter(moe: moe), fromDay: calendar.dayNumber(first), toDay: calendar.dayNumber(end))
-            try await staff.audit(actor: "api:\(moe)", action: "api indicators", reference: nil, detail: "\(calendar.day(first)) to \(calendar.day(last))",
+            try await staff.audit(actor: "api:\(moe)", action: .apiIndicators, reference: nil, detail: "\(calendar.day(first)) to \(calendar.day(last))",
                                   address: context.clientAddress, at: clock.now())
             let incidents = IncidentFigures(try await staff.incidentRecords(moe: moe, from: first, to: end))
             return json(IndicatorReport(moe: moe, from: calendar.day(first), to: calendar.day(last), indicators: Indicators(figures: rows, now: clock.now()),
@@ -66,7 +66,7 @@ struct MOEApiRoutes: Sendable {
             guard let moe = try await moe(request) else { return unauthorized() }
             guard let reference = try? Reference(parsing: context.parameters.require("reference")),
                   let ticket = try await staff.ticket(reference, moe: moe) else { return problem(.notFound, "no such ticket") }
-            try await staff.audit(actor: "api:\(moe)", action: "api read", reference: reference, detail: nil, address: context.clientAddress, at: clock.now())
+            try await staff.audit(actor: "api:\(moe)", action: .apiRead, reference: reference, detail: nil, address: context.clientAddress, at: clock.now())
             return json(APITicket(ticket, now: clock.now()))
         }
         router.post("/api/v1/tickets/:reference/status") { request, context in

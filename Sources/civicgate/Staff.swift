@@ -30,7 +30,7 @@ struct User: AsyncParsableCommand {
                 organisation = try await wiring.organisations.organisation(named: org)
                 if organisation == nil { throw ValidationError("no organisation '\(org)' (civicgate org list)") }
             }
-            let scope: String
+            let scope: StaffScope
             switch AccountRules.scope(role: role, moe: moe, organisation: organisation, catalogue: wiring.definitions.catalogue) {
             case .success(let s): scope = s
             case .failure(let problem): throw ValidationError(problem.description)
@@ -38,7 +38,7 @@ struct User: AsyncParsableCommand {
             if let problem = AccountRules.usernameProblem(username) { throw ValidationError(problem) }
             let password = try newPassword()
             do {
-                let user = try await wiring.staff.addUser(username: username, password: password, moe: scope, role: role, at: wiring.clock.now())
+                let user = try await wiring.staff.addUser(username: username, password: password, scope: scope, role: role, at: wiring.clock.now())
                 if let organisation {
                     print("Added member '\(user.username)' of organisation '\(organisation.name)'.")
                 } else {
@@ -63,7 +63,7 @@ struct User: AsyncParsableCommand {
                 let state = a.disabledAt.map { "disabled \(Open311Style.day($0))" } ?? "active"
                 let reach = [a.contact.head ? "head" : nil, a.contact.phone.map { "SMS \($0.masked)" }, a.contact.email.map { "e-mail \($0)" }]
                     .compactMap { $0 }.joined(separator: ", ")
-                print("\(a.user.username)\t\(a.user.moe)\t\(a.user.role.rawValue)\t\(state)" + (reach.isEmpty ? "" : "\t\(reach)"))
+                print("\(a.user.username)\t\(a.user.scope)\t\(a.user.role.rawValue)\t\(state)" + (reach.isEmpty ? "" : "\t\(reach)"))
             }
         }
     }

@@ -29,7 +29,7 @@ struct Subject: AsyncParsableCommand {
             let expected = SubjectCode(pseudonyms: wiring.pseudonyms, calendar: c.calendar).code(for: n, at: wiring.clock.now())
             if let code {
                 let ok = code.filter(\.isNumber) == expected
-                try await wiring.staff.audit(actor: "cli:subject", action: ok ? "subject verified" : "subject verification failed", reference: nil,
+                try await wiring.staff.audit(actor: "cli:subject", action: ok ? .subjectVerified : .subjectVerificationFailed, reference: nil,
                                              detail: wiring.pseudonyms.of(n.e164), address: nil, at: wiring.clock.now())
                 guard ok else { throw ValidationError("the code does not match: send a new one and try again") }
                 print("Verified: the requester holds \(n.masked).")
@@ -41,7 +41,7 @@ struct Subject: AsyncParsableCommand {
             // Sent even to a number that sent STOP: the requester asked for it.
             hop.messages = [OutboundSMS(to: n, body: SMSMeasure.cheapest(Template.fill(template, ["code": expected])), evenIfOptedOut: true)]
             _ = try await wiring.stores.conversations.write(hop)
-            try await wiring.staff.audit(actor: "cli:subject", action: "subject code sent", reference: nil, detail: wiring.pseudonyms.of(n.e164),
+            try await wiring.staff.audit(actor: "cli:subject", action: .subjectCodeSent, reference: nil, detail: wiring.pseudonyms.of(n.e164),
                                          address: nil, at: wiring.clock.now())
             print("A code is on its way to \(n.masked) by SMS. Ask the requester to read it back, then: civicgate subject verify \(number) --code <code>")
         }
@@ -57,7 +57,7 @@ struct Subject: AsyncParsableCommand {
             let n = try Subject.number(number)
             let subjects = wiring.stores.retention
             let data = try await subjects.subjectData(n)
-            try await wiring.staff.audit(actor: "cli:subject", action: "subject exported", reference: nil, detail: wiring.pseudonyms.of(n.e164),
+            try await wiring.staff.audit(actor: "cli:subject", action: .subjectExported, reference: nil, detail: wiring.pseudonyms.of(n.e164),
                                          address: nil, at: wiring.clock.now())
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]

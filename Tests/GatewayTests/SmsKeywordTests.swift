@@ -211,7 +211,7 @@ struct Texter {
     @Test(arguments: languages)
     func aReporterOfAnOverdueTicketEscalatesItOnceADayInTheirLanguage(_ language: String) async throws {
         let world = try TestGateway()
-        _ = try await world.staff.addUser(username: "sipho", password: "a long enough password", moe: "water", role: .supervisor, at: world.clock.now())
+        _ = try await world.staff.addUser(username: "sipho", password: "a long enough password", scope: .moe("water"), role: .supervisor, at: world.clock.now())
         _ = try await world.staff.setContact("sipho", StaffContact(phone: MSISDN("0820000001")))
         var resident = Texter(world)
         try await resident.send("\(try SmsKeywordTests.word("lang", language)) \(language)")
@@ -238,7 +238,7 @@ struct Texter {
         _ = try await resident.send("\(late) \(reference.digits)")
         #expect(try await world.staff.file(reference, scope: nil)?.history.map(\.kind) == [.created, .chased, .escalated, .chased])
         #expect(try await world.tickets.outbox(for: MSISDN("0820000001")!).count == 1)
-        let audit = try await world.staff.auditEntries(scope: nil, limit: 10, offset: 0).map(\.action)
+        let audit = try await world.staff.auditEntries(scope: nil, limit: 10, offset: 0).map(\.action.rawValue)
         #expect(audit == ["reporter chased", "escalate level 1", "reporter chased"])
         // Without a reference: how to use it.
         #expect(try await resident.send(late) == (try string("sms.late_usage", language)))

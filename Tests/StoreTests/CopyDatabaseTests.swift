@@ -35,7 +35,7 @@ struct CopyDatabaseTests {
                                                                                (3, ["b", "water.leak", "soweto", "2 Main Rd", "", ""])])
         let rows = try await bulk.store(prepared.good, bad: [], for: ward, in: organisations)
         let staff = SQLiteStaffStore(source)
-        _ = try await staff.addUser(username: "thandi", password: "correct horse battery", moe: "water", role: .dispatcher, at: clock.now())
+        _ = try await staff.addUser(username: "thandi", password: "correct horse battery", scope: .moe("water"), role: .dispatcher, at: clock.now())
         _ = try await staff.addToken(moe: "water", at: clock.now())
         let (a, b) = (try Reference(parsing: rows[0].reference!), try Reference(parsing: rows[1].reference!))
         _ = try await staff.perform(.duplicate(of: a), on: b, scope: "water", actor: "thandi", at: clock.now(), notice: engine.noticeWording)

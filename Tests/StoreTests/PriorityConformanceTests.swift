@@ -54,7 +54,7 @@ import Testing
             let entry = try #require(file.history.last)
             #expect(entry.kind == .priority && entry.note == "urgent: school next door" && !entry.isPublic && entry.actor == "tester")
             let audit = try await w.staff.auditEntries(scope: "water", limit: 5, offset: 0).filter { $0.reference == leak.digits }
-            #expect(audit.map(\.action) == ["priority urgent"] && audit.first?.detail == "school next door" && audit.first?.actor == "tester")
+            #expect(audit.map(\.action) == [.ticket(.prioritise(.urgent, reason: ""))] && audit.first?.detail == "school next door" && audit.first?.actor == "tester")
             // Residents are not told.
             #expect(try await w.organisations.outbox(reporter).count == told)
 

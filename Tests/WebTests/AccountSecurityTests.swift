@@ -55,7 +55,7 @@ import Web
             world.clock.advance(wait)
             owner = try await world.staff.signIn(username: "thandi", password: password, address: "203.0.113.5", at: world.clock.now())
         }
-        #expect(owner == .signedIn(StaffUser(id: 1, username: "thandi", moe: "water", role: .dispatcher)))
+        #expect(owner == .signedIn(StaffUser(id: 1, username: "thandi", scope: .moe("water"), role: .dispatcher)))
     }
 
     @Test func tooManySignInsWaitingForBcryptAreAnsweredBusyAtOnce() async throws {
@@ -124,7 +124,7 @@ import Web
         }
         let users = try await world.staff.users()
         #expect(users.map(\.user.username) == ["thandi"] && users[0].disabledAt != nil)
-        let audit = try await world.staff.auditEntries(scope: nil, limit: 50, offset: 0).map(\.action)
+        let audit = try await world.staff.auditEntries(scope: nil, limit: 50, offset: 0).map(\.action.rawValue)
         #expect(audit.contains("user disabled") && audit.contains("password reset"))
     }
 

@@ -90,7 +90,7 @@ extension TestGateway {
     static let password = "correct horse battery"
 
     func user(_ name: String, moe: String, role: StaffUser.Role = .dispatcher) async throws {
-        _ = try await staff.addUser(username: name, password: Self.password, moe: moe, role: role, at: clock.now())
+        _ = try await staff.addUser(username: name, password: Self.password, scope: .moe(moe), role: role, at: clock.now())
     }
 
     /// A report from an organisation, as Open311 or a CSV would make it.

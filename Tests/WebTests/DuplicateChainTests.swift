@@ -45,7 +45,7 @@ import Testing
 
     @Test func theAuditLogRefusesUpdatesAndEarlyDeletes() async throws {
         let world = try TestGateway()
-        try await world.staff.audit(actor: "thandi", action: "show number", reference: nil, detail: "+27 82 *** 4567", address: "192.0.2.1", at: world.clock.now())
+        try await world.staff.audit(actor: "thandi", action: .showNumber, reference: nil, detail: "+27 82 *** 4567", address: "192.0.2.1", at: world.clock.now())
         #expect(throws: (any Error).self) {
             try world.database.writer.write { db in try db.execute(sql: "UPDATE audit_log SET actor = 'someone else'") }
         }

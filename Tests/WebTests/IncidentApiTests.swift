@@ -54,7 +54,7 @@ import Web
             #expect(history?.map { $0["kind"] as? String } == ["declared", "updated", "closed"])
             #expect(history?.last?["description"] as? String == "Power is back.")
         }
-        let audit = try await world.staff.auditEntries(scope: nil, limit: 10, offset: 0).map(\.action)
+        let audit = try await world.staff.auditEntries(scope: nil, limit: 10, offset: 0).map(\.action.rawValue)
         #expect(audit.filter { $0.hasPrefix("incident") }.count == 3)
     }
 

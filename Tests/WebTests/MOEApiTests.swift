@@ -124,7 +124,7 @@ import Web
         #expect(history.map(\.kind) == ["created", "status", "status"])
         #expect(history.map(\.note).last == "valve part ordered")
         let audit = try await world.staff.auditLog(of: reference)
-        #expect(audit.map(\.action) == ["status scheduled", "status in_progress"])
+        #expect(audit.map(\.action.rawValue) == ["status scheduled", "status in_progress"])
         #expect(audit.allSatisfy { $0.actor == "api:water" })
         let track = try #require(try await world.tickets.publicTicket(reference))
         #expect(track.lastPublicUpdate == "Crew booked for Monday")

@@ -245,7 +245,7 @@ final class XMLTree: NSObject, XMLParserDelegate {
             #expect(page.body.contains("P. B., p***@example.org, a photo") && !page.body.contains("pieter@example.org") && page.body.contains("ADDR-77"))
             let shown = try await thandi.post("/console/tickets/\(id)/show-number", [])
             #expect(shown.body.contains("Pieter Botha, pieter@example.org, https://fms.example/p/1.jpeg"))
-            #expect(try await world.staff.auditEntries(scope: nil, limit: 5, offset: 0).first?.action == "show number")
+            #expect(try await world.staff.auditEntries(scope: nil, limit: 5, offset: 0).first?.action.rawValue == "show number")
         }
     }
 

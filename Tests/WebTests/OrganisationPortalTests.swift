@@ -15,7 +15,7 @@ import Channels
     /// An organisation with one member (`member`), its id.
     static func organisation(_ world: TestGateway, _ name: String, member: String) async throws -> Int64 {
         let (organisation, _) = try await world.organisations.add(name: name, at: world.clock.now())
-        _ = try await world.staff.addUser(username: member, password: TestGateway.password, moe: StaffUser.organisationScope(organisation.id),
+        _ = try await world.staff.addUser(username: member, password: TestGateway.password, scope: .organisation(organisation.id),
                                           role: .organisation, at: world.clock.now())
         return organisation.id
     }
@@ -140,8 +140,8 @@ import Channels
             #expect(all.filter { $0.upload == Int64(second) }.count == 1)
             #expect(bySecond.body.contains(try #require(all.first { $0.externalID == "w-6" }).reference.suffix(3)))
             let audit = try await world.staff.auditEntries(scope: nil, limit: 20, offset: 0)
-            #expect(audit.contains { $0.actor == "nomsa" && $0.action == "upload" && $0.detail?.contains("walk-about 1.csv, 5 rows") == true })
-            #expect(audit.contains { $0.actor == "nomsa" && $0.action == "upload processed" && $0.detail?.contains("3 accepted, 0 duplicates, 2 rejected") == true })
+            #expect(audit.contains { $0.actor == "nomsa" && $0.action.rawValue == "upload" && $0.detail?.contains("walk-about 1.csv, 5 rows") == true })
+            #expect(audit.contains { $0.actor == "nomsa" && $0.action.rawValue == "upload processed" && $0.detail?.contains("3 accepted, 0 duplicates, 2 rejected") == true })
         }
     }
 
@@ -237,7 +237,7 @@ import Channels
             // A forged form changes nothing.
             #expect(try await admin.post("/console/admin/users/nomsa/disable", [], csrf: "forged").status == .forbidden)
 
-            let audit = try await world.staff.auditEntries(scope: nil, limit: 50, offset: 0).filter { $0.actor == "root" }.map(\.action)
+            let audit = try await world.staff.auditEntries(scope: nil, limit: 50, offset: 0).filter { $0.actor == "root" }.map(\.action.rawValue)
             for action in ["organisation added", "user added", "user changed", "password reset", "user disabled", "token added", "token revoked",
                            "organisation revoked"] {
                 #expect(audit.contains(action), "\(action) audited under the admin's name")

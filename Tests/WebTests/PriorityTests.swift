@@ -42,7 +42,7 @@ import Web
             #expect(page.contains("Priority changed.") && page.contains("<dt>Priority</dt><dd>Urgent</dd>") && page.contains("Lower to normal"))
             #expect(page.contains("Priority changed</b> <q>urgent: clinic &lt;next&gt; door</q>"), "in the history, escaped")
             #expect(try await world.staff.auditEntries(scope: "water", limit: 10, offset: 0).contains {
-                $0.action == "priority urgent" && $0.actor == "thandi" && $0.reference == leak.digits
+                $0.action.rawValue == "priority urgent" && $0.actor == "thandi" && $0.reference == leak.digits
             })
 
             // Another MOE's dispatcher: the ticket does not exist for them.

@@ -9,25 +9,41 @@ public struct StaffUser: Sendable, Equatable {
         case organisation
     }
 
-    /// An organisation member's `moe`: names no MOE, so no queue or ticket read by MOE ever matches it.
-    public static func organisationScope(_ id: Int64) -> String { "org:\(id)" }
-
     public var id: Int64
     public var username: String
-    public var moe: String
+    public var scope: StaffScope
     public var role: Role
 
-    public init(id: Int64, username: String, moe: String, role: Role) {
+    public init(id: Int64, username: String, scope: StaffScope, role: Role) {
         self.id = id
         self.username = username
-        self.moe = moe
+        self.scope = scope
         self.role = role
     }
 
+    /// The MOE whose queues an MOE's staff work; for an organisation's member, a code no MOE has
+    /// (empty), so no queue or ticket read by MOE ever matches it.
+    public var moe: String { if case .moe(let code) = scope { code } else { "" } }
+
     /// The organisation an `organisation` member belongs to.
     public var organisation: Int64? {
-        guard role == .organisation, moe.hasPrefix("org:") else { return nil }
-        return Int64(moe.dropFirst(4))
+        guard role == .organisation, case .organisation(let id) = scope else { return nil }
+        return id
+    }
+}
+
+/// Whose work a console account sees: one MOE's (its staff; an administrator's home MOE), or one
+/// community organisation's reports and uploads.
+public enum StaffScope: Sendable, Hashable, CustomStringConvertible {
+    case moe(String)
+    case organisation(Int64)
+
+    /// As the CLI lists accounts: the MOE's code, or `org:<id>`.
+    public var description: String {
+        switch self {
+        case .moe(let code): code
+        case .organisation(let id): "org:\(id)"
+        }
     }
 }
 
@@ -88,8 +104,8 @@ public struct QueueTicket: Sendable, Equatable, Codable {
 
 /// Console accounts.
 public protocol StaffAccounts: Sendable {
-    /// An organisation's member: role `organisation`, `moe` from `StaffUser.organisationScope`.
-    func addUser(username: String, password: String, moe: String, role: StaffUser.Role, at: Date) async throws -> StaffUser
+    /// An organisation's member: role `organisation`, scope `.organisation(id)`.
+    func addUser(username: String, password: String, scope: StaffScope, role: StaffUser.Role, at: Date) async throws -> StaffUser
 }
 
 /// API tokens for MOEs' own systems.

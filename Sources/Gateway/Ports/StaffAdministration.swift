@@ -11,7 +11,7 @@ public protocol StaffAdministration: Sendable {
     /// How the user is reached when a ticket is escalated; false when there is no such user.
     func setContact(_ username: String, _ contact: StaffContact) async throws -> Bool
     /// A new role and MOE (or organisation scope); ends the user's sessions. False when there is no such user.
-    func changeUser(_ username: String, role: StaffUser.Role, moe: String, at: Date, actor: String) async throws -> Bool
+    func changeUser(_ username: String, role: StaffUser.Role, scope: StaffScope, at: Date, actor: String) async throws -> Bool
     func tokens() async throws -> [TokenRecord]
     /// Revokes by id or by its first characters; false when no active token matches exactly one.
     func revokeToken(_ idOrPrefix: String, at: Date, actor: String) async throws -> Bool

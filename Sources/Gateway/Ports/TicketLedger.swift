@@ -65,12 +65,12 @@ public struct StaffMailDraft: Sendable, Equatable {
 
 /// The audit log's entry for an action on a ticket.
 public struct TicketAudit: Sendable, Equatable {
-    public var action: String
+    public var action: AuditAction
     public var detail: String?
     /// The client address the action came from; nil from inside (a job, a reporter's SMS).
     public var address: String?
 
-    public init(action: String, detail: String?, address: String? = nil) { (self.action, self.detail, self.address) = (action, detail, address) }
+    public init(action: AuditAction, detail: String?, address: String? = nil) { (self.action, self.detail, self.address) = (action, detail, address) }
 }
 
 /// One decided action on one ticket, worded and ready to write: the ticket's columns, its

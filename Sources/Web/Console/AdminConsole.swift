@@ -39,12 +39,12 @@ extension ConsoleRoutes {
             case "change":
                 guard let role = StaffUser.Role(rawValue: form["role"] ?? "") else { return try await usersPage(session, error: "Choose a role.", status: .unprocessableContent) }
                 guard username != actor || role == .admin else { return try await usersPage(session, error: "You cannot take the admin role from yourself.", status: .conflict) }
-                let scope: String
+                let scope: StaffScope
                 switch try await accountScope(role: role, form: form) {
                 case .success(let s): scope = s
                 case .failure(let p): return try await usersPage(session, error: p.description, status: .unprocessableContent)
                 }
-                guard try await staff.changeUser(username, role: role, moe: scope, at: now, actor: actor) else {
+                guard try await staff.changeUser(username, role: role, scope: scope, at: now, actor: actor) else {
                     return try await usersPage(session, error: "No user '\(username)'.", status: .notFound)
                 }
             default: return notFound(session)
@@ -63,7 +63,7 @@ extension ConsoleRoutes {
                 return try await organisationsPage(session, error: "There is already an organisation called '\(name)'.", status: .conflict)
             }
             let (organisation, key) = try await portal.add(name: name, dailyQuota: Organisation.defaultDailyQuota, at: clock.now())
-            try await staff.audit(actor: session.user.username, action: "organisation added", reference: nil, detail: "\(organisation.name) (\(organisation.id))",
+            try await staff.audit(actor: session.user.username, action: .organisationAdded, reference: nil, detail: "\(organisation.name) (\(organisation.id))",
                                   address: context.clientAddress, at: clock.now())
             return try await organisationsPage(session, newKey: (organisation.name, key))
         }
@@ -73,7 +73,7 @@ extension ConsoleRoutes {
             guard Int64(id) != nil, try await portal.revoke(id, at: clock.now()) else {
                 return try await organisationsPage(session, error: "No active organisation \(id).", status: .notFound)
             }
-            try await staff.audit(actor: session.user.username, action: "organisation revoked", reference: nil, detail: "organisation \(id)",
+            try await staff.audit(actor: session.user.username, action: .organisationRevoked, reference: nil, detail: "organisation \(id)",
                                   address: context.clientAddress, at: clock.now())
             return Response(status: .seeOther, headers: [.location: "/console/admin/organisations?done=revoked"])
         }
@@ -85,7 +85,7 @@ extension ConsoleRoutes {
             guard let (session, form) = try await adminForm(request) else { return expired() }
             guard let moe = form["moe"], engine.catalogue.moe(moe) != nil else { return try await tokensPage(session, error: "Choose an MOE.", status: .unprocessableContent) }
             let token = try await staff.addToken(moe: moe, at: clock.now())
-            try await staff.audit(actor: session.user.username, action: "token added", reference: nil, detail: "\(moe) \(token.prefix(7))",
+            try await staff.audit(actor: session.user.username, action: .tokenAdded, reference: nil, detail: "\(moe) \(token.prefix(7))",
                                   address: context.clientAddress, at: clock.now())
             return try await tokensPage(session, newToken: (moe, token))
         }
@@ -123,7 +123,7 @@ extension ConsoleRoutes {
         }
     }
 
-    func accountScope(role: StaffUser.Role, form: FormBody) async throws -> Result<String, AccountProblem> {
+    func accountScope(role: StaffUser.Role, form: FormBody) async throws -> Result<StaffScope, AccountProblem> {
         var organisation: Organisation?
         if role == .organisation {
             guard let id = form["organisation"], let number = Int64(id), let found = try await portal?.organisation(named: id), found.id == number else {
@@ -138,17 +138,17 @@ extension ConsoleRoutes {
         let username = (form["username"] ?? "").trimmingCharacters(in: .whitespaces)
         if let problem = AccountRules.usernameProblem(username) { return try await usersPage(session, error: problem, status: .unprocessableContent) }
         guard let role = StaffUser.Role(rawValue: form["role"] ?? "") else { return try await usersPage(session, error: "Choose a role.", status: .unprocessableContent) }
-        let scope: String
+        let scope: StaffScope
         switch try await accountScope(role: role, form: form) {
         case .success(let s): scope = s
         case .failure(let p): return try await usersPage(session, error: p.description, status: .unprocessableContent)
         }
         do {
-            _ = try await staff.addUser(username: username, password: form["password"] ?? "", moe: scope, role: role, at: clock.now())
+            _ = try await staff.addUser(username: username, password: form["password"] ?? "", scope: scope, role: role, at: clock.now())
         } catch {
             return try await usersPage(session, error: "\(error)", status: .unprocessableContent)
         }
-        try await staff.audit(actor: session.user.username, action: "user added", reference: nil, detail: "\(username): \(role.rawValue), \(scope)",
+        try await staff.audit(actor: session.user.username, action: .userAdded, reference: nil, detail: "\(username): \(role.rawValue), \(scope)",
                               address: address, at: clock.now())
         return Response(status: .seeOther, headers: [.location: "/console/admin/users?done=added"])
     }

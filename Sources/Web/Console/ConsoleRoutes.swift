@@ -58,7 +58,7 @@ struct ConsoleRoutes: Sendable {
         router.post("/console/sign-out") { request, context in
             guard let (session, _) = try await authorised(request, member: true) else { return expired() }
             if let token = request.cookies[Self.sessionCookie]?.value { try await staff.closeSession(token) }
-            try await staff.audit(actor: session.user.username, action: "signed out", reference: nil, detail: nil, address: context.clientAddress,
+            try await staff.audit(actor: session.user.username, action: .signedOut, reference: nil, detail: nil, address: context.clientAddress,
                                   at: clock.now())
             var response = Response(status: .seeOther, headers: [.location: "/console/"])
             response.setCookie(cookie(Self.sessionCookie, "", maxAge: 0))
@@ -82,7 +82,7 @@ struct ConsoleRoutes: Sendable {
             let (figures, filters) = try await dashboardFigures(request, session)
             let calendar = engine.settings.calendar
             let name = "civicgate-indicators-\(filters.moe ?? "all")-\(calendar.day(filters.from))-\(calendar.day(filters.to.addingTimeInterval(-1))).csv"
-            try await staff.audit(actor: session.user.username, action: "indicators export", reference: nil, detail: name, address: context.clientAddress,
+            try await staff.audit(actor: session.user.username, action: .indicatorsExport, reference: nil, detail: name, address: context.clientAddress,
                                   at: clock.now())
             return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"\(name)\"",
                                                    .cacheControl: "no-store"],
@@ -173,7 +173,7 @@ struct ConsoleRoutes: Sendable {
     func showNumber(_ reference: Reference, session: StaffSession, address: String) async throws -> Response {
         guard let file = try await staff.file(reference, scope: scope(session)) else { return notFound(session) }
         guard file.reporter != nil || file.details != nil else { return html(pages.ticket(file, session: session, now: clock.now())) }
-        try await staff.audit(actor: session.user.username, action: "show number", reference: reference,
+        try await staff.audit(actor: session.user.username, action: .showNumber, reference: reference,
                               detail: file.reporter?.masked ?? file.details?.masked, address: address, at: clock.now())
         return html(pages.ticket(file, session: session, now: clock.now(), reveal: true))
     }

@@ -27,7 +27,7 @@ extension ConsoleRoutes {
             if list.tickets.count < query.pageSize || query.page * query.pageSize >= list.total { break }
             query.page += 1
         }
-        try await staff.audit(actor: session.user.username, action: "csv export", reference: nil,
+        try await staff.audit(actor: session.user.username, action: .csvExport, reference: nil,
                               detail: "\(csv.utf8.count) bytes, filters \(filters.address())", address: address, at: now)
         let name = "civicgate-\(scope(session) ?? "all")-\(text.format(now, "yyyyMMdd-HHmm")).csv"
         return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"\(name)\"",
