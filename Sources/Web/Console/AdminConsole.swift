@@ -29,10 +29,10 @@ extension ConsoleRoutes {
             switch context.parameters.get("action") {
             case "disable":
                 guard username != actor else { return try await usersPage(session, error: "You cannot disable your own account.", status: .conflict) }
-                guard try await staff.disableUser(username, at: now, actor: actor) else { return try await usersPage(session, error: "No active user '\(username)'.", status: .notFound) }
+                guard try await accounts.disableUser(username, at: now, actor: actor) else { return try await usersPage(session, error: "No active user '\(username)'.", status: .notFound) }
             case "password":
                 do {
-                    guard try await staff.setPassword(username, to: form["password"] ?? "", at: now, actor: actor) else {
+                    guard try await accounts.setPassword(username, to: form["password"] ?? "", at: now, actor: actor) else {
                         return try await usersPage(session, error: "No user '\(username)'.", status: .notFound)
                     }
                 } catch { return try await usersPage(session, error: "\(error)", status: .unprocessableContent) }
@@ -44,7 +44,7 @@ extension ConsoleRoutes {
                 case .success(let s): scope = s
                 case .failure(let p): return try await usersPage(session, error: p.description, status: .unprocessableContent)
                 }
-                guard try await staff.changeUser(username, role: role, scope: scope, at: now, actor: actor) else {
+                guard try await accounts.changeUser(username, role: role, scope: scope, at: now, actor: actor) else {
                     return try await usersPage(session, error: "No user '\(username)'.", status: .notFound)
                 }
             default: return notFound(session)
@@ -63,7 +63,7 @@ extension ConsoleRoutes {
                 return try await organisationsPage(session, error: "There is already an organisation called '\(name)'.", status: .conflict)
             }
             let (organisation, key) = try await portal.add(name: name, dailyQuota: Organisation.defaultDailyQuota, at: clock.now())
-            try await staff.audit(actor: session.user.username, action: .organisationAdded, reference: nil, detail: "\(organisation.name) (\(organisation.id))",
+            try await auditLog.audit(actor: session.user.username, action: .organisationAdded, reference: nil, detail: "\(organisation.name) (\(organisation.id))",
                                   address: context.clientAddress, at: clock.now())
             return try await organisationsPage(session, newKey: (organisation.name, key))
         }
@@ -73,7 +73,7 @@ extension ConsoleRoutes {
             guard Int64(id) != nil, try await portal.revoke(id, at: clock.now()) else {
                 return try await organisationsPage(session, error: "No active organisation \(id).", status: .notFound)
             }
-            try await staff.audit(actor: session.user.username, action: .organisationRevoked, reference: nil, detail: "organisation \(id)",
+            try await auditLog.audit(actor: session.user.username, action: .organisationRevoked, reference: nil, detail: "organisation \(id)",
                                   address: context.clientAddress, at: clock.now())
             return Response(status: .seeOther, headers: [.location: "/console/admin/organisations?done=revoked"])
         }
@@ -84,15 +84,15 @@ extension ConsoleRoutes {
         router.post("/console/admin/tokens") { request, context in
             guard let (session, form) = try await adminForm(request) else { return expired() }
             guard let moe = form["moe"], engine.catalogue.moe(moe) != nil else { return try await tokensPage(session, error: "Choose an MOE.", status: .unprocessableContent) }
-            let token = try await staff.addToken(moe: moe, at: clock.now())
-            try await staff.audit(actor: session.user.username, action: .tokenAdded, reference: nil, detail: "\(moe) \(token.prefix(7))",
+            let token = try await accounts.addToken(moe: moe, at: clock.now())
+            try await auditLog.audit(actor: session.user.username, action: .tokenAdded, reference: nil, detail: "\(moe) \(token.prefix(7))",
                                   address: context.clientAddress, at: clock.now())
             return try await tokensPage(session, newToken: (moe, token))
         }
         router.post("/console/admin/tokens/:id/revoke") { request, context in
             guard let (session, _) = try await adminForm(request) else { return expired() }
             let id = context.parameters.get("id") ?? ""
-            guard Int64(id) != nil, try await staff.revokeToken(id, at: clock.now(), actor: session.user.username) else {
+            guard Int64(id) != nil, try await accounts.revokeToken(id, at: clock.now(), actor: session.user.username) else {
                 return try await tokensPage(session, error: "No active token \(id).", status: .notFound)
             }
             return Response(status: .seeOther, headers: [.location: "/console/admin/tokens?done=revoked"])
@@ -144,29 +144,29 @@ extension ConsoleRoutes {
         case .failure(let p): return try await usersPage(session, error: p.description, status: .unprocessableContent)
         }
         do {
-            _ = try await staff.addUser(username: username, password: form["password"] ?? "", scope: scope, role: role, at: clock.now())
+            _ = try await accounts.addUser(username: username, password: form["password"] ?? "", scope: scope, role: role, at: clock.now())
         } catch {
             return try await usersPage(session, error: "\(error)", status: .unprocessableContent)
         }
-        try await staff.audit(actor: session.user.username, action: .userAdded, reference: nil, detail: "\(username): \(role.rawValue), \(scope)",
+        try await auditLog.audit(actor: session.user.username, action: .userAdded, reference: nil, detail: "\(username): \(role.rawValue), \(scope)",
                               address: address, at: clock.now())
         return Response(status: .seeOther, headers: [.location: "/console/admin/users?done=added"])
     }
 
     func usersPage(_ session: StaffSession, flash: String? = nil, error: String? = nil, status: HTTPResponse.Status = .ok) async throws -> Response {
         let organisations = try await portal?.list() ?? []
-        return html(pages.adminUsers(try await staff.users(), organisations: organisations, session: session, flash: flash, error: error), status: status)
+        return html(pages.adminUsers(try await accounts.users(), organisations: organisations, session: session, flash: flash, error: error), status: status)
     }
 
     func organisationsPage(_ session: StaffSession, flash: String? = nil, error: String? = nil, status: HTTPResponse.Status = .ok,
                            newKey: (String, String)? = nil) async throws -> Response {
         let organisations = try await portal?.list() ?? []
-        return html(pages.adminOrganisations(organisations, members: try await staff.users().filter { $0.user.role == .organisation }, session: session,
+        return html(pages.adminOrganisations(organisations, members: try await accounts.users().filter { $0.user.role == .organisation }, session: session,
                                              flash: flash, error: error, newKey: newKey), status: status)
     }
 
     func tokensPage(_ session: StaffSession, flash: String? = nil, error: String? = nil, status: HTTPResponse.Status = .ok,
                     newToken: (String, String)? = nil) async throws -> Response {
-        html(pages.adminTokens(try await staff.tokens(), session: session, flash: flash, error: error, newToken: newToken), status: status)
+        html(pages.adminTokens(try await accounts.tokens(), session: session, flash: flash, error: error, newToken: newToken), status: status)
     }
 }

@@ -12,7 +12,13 @@ import NIOCore
 /// JavaScript. Every route finds the session first; every POST checks the session's CSRF token;
 /// every ticket is looked up within the user's MOE, so another MOE's ticket is a 404.
 struct ConsoleRoutes: Sendable {
-    let staff: any StaffStore
+    /// Each page group's own port (one store may serve them all): the queue and tickets, the
+    /// audit log, sign-in and sessions, the admin's accounts and tokens, incidents.
+    let queue: any DispatchStore
+    let auditLog: any AuditLog
+    let sessions: any StaffSessions
+    let accounts: any StaffAccounts & StaffAdministration & MOETokens
+    let incidents: any IncidentStore
     let figures: FigureRollup
     let engine: FlowEngine
     let clock: any WallClock
@@ -26,7 +32,7 @@ struct ConsoleRoutes: Sendable {
     var portal: (any OrganisationPortal)? = nil
 
     /// Every action on a ticket goes through the desk: the rules, the wording, one unit of work.
-    var tickets: TicketDesk { TicketDesk(ledger: staff, engine: engine, clock: clock) }
+    var tickets: TicketDesk { TicketDesk(ledger: queue, engine: engine, clock: clock) }
     var bulk: BulkReports? = nil
 
     static let sessionCookie = "cg_session"
@@ -43,10 +49,10 @@ struct ConsoleRoutes: Sendable {
             guard let session = try await anySession(request) else { return signInPage() }
             if session.user.role == .organisation { return try await organisationReports(request, session) }
             let filters = QueueFilters(parameters(request), catalogue: engine.catalogue)
-            let list = try await staff.worklist(filters.query(scope: scope(session)), now: clock.now())
+            let list = try await queue.worklist(filters.query(scope: scope(session)), now: clock.now())
             let flash = Self.flash(request.uri.queryParameters["done"])
             return html(pages.queue(list, filters: filters, session: session, now: clock.now(), flash: flash,
-                                    incidents: try await staff.openIncidents(moe: scope(session))))
+                                    incidents: try await incidents.openIncidents(moe: scope(session))))
         }
         router.post("/console/sign-in") { request, context in
             if let wait = await limiter.take(limits.signIn, "sign-in", address: context.clientAddress) {
@@ -57,8 +63,8 @@ struct ConsoleRoutes: Sendable {
         }
         router.post("/console/sign-out") { request, context in
             guard let (session, _) = try await authorised(request, member: true) else { return expired() }
-            if let token = request.cookies[Self.sessionCookie]?.value { try await staff.closeSession(token) }
-            try await staff.audit(actor: session.user.username, action: .signedOut, reference: nil, detail: nil, address: context.clientAddress,
+            if let token = request.cookies[Self.sessionCookie]?.value { try await sessions.closeSession(token) }
+            try await auditLog.audit(actor: session.user.username, action: .signedOut, reference: nil, detail: nil, address: context.clientAddress,
                                   at: clock.now())
             var response = Response(status: .seeOther, headers: [.location: "/console/"])
             response.setCookie(cookie(Self.sessionCookie, "", maxAge: 0))
@@ -72,17 +78,17 @@ struct ConsoleRoutes: Sendable {
             guard let session = try await session(request) else { return signInPage() }
             let (figures, filters) = try await dashboardFigures(request, session)
             let calendar = engine.settings.calendar
-            let incidents = try await staff.openIncidents(moe: filters.moe)
-            let declared = IncidentFigures(try await staff.incidentRecords(moe: filters.moe, from: filters.from, to: filters.to))
+            let open = try await incidents.openIncidents(moe: filters.moe)
+            let declared = IncidentFigures(try await incidents.incidentRecords(moe: filters.moe, from: filters.from, to: filters.to))
             return html(pages.dashboard(figures, filters: filters, session: session, catalogue: engine.catalogue, calendar: calendar,
-                                        csv: filters.address(calendar), incidents: incidents, incidentFigures: declared))
+                                        csv: filters.address(calendar), incidents: open, incidentFigures: declared))
         }
         router.get("/console/dashboard.csv") { request, context in
             guard let session = try await session(request) else { return signInPage() }
             let (figures, filters) = try await dashboardFigures(request, session)
             let calendar = engine.settings.calendar
             let name = "civicgate-indicators-\(filters.moe ?? "all")-\(calendar.day(filters.from))-\(calendar.day(filters.to.addingTimeInterval(-1))).csv"
-            try await staff.audit(actor: session.user.username, action: .indicatorsExport, reference: nil, detail: name, address: context.clientAddress,
+            try await auditLog.audit(actor: session.user.username, action: .indicatorsExport, reference: nil, detail: name, address: context.clientAddress,
                                   at: clock.now())
             return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"\(name)\"",
                                                    .cacheControl: "no-store"],
@@ -93,13 +99,13 @@ struct ConsoleRoutes: Sendable {
             // Admins read all of it; a supervisor reads their MOE's tickets' entries.
             guard session.user.role != .dispatcher else { return notFound(session) }
             let page = request.uri.queryParameters["page"].flatMap { Int($0) }.map { min(max(1, $0), 100_000) } ?? 1
-            let entries = try await staff.auditEntries(scope: scope(session), limit: 101, offset: Paging.offset(page: page, size: 100))
+            let entries = try await auditLog.auditEntries(scope: scope(session), limit: 101, offset: Paging.offset(page: page, size: 100))
             return html(pages.audit(Array(entries.prefix(100)), page: page, more: entries.count > 100, session: session))
         }
         router.get("/console/tickets/:reference") { request, context in
             guard let session = try await session(request) else { return signInPage() }
             guard let reference = try? Reference(parsing: context.parameters.require("reference")),
-                  let file = try await staff.file(reference, scope: scope(session)) else { return notFound(session) }
+                  let file = try await queue.file(reference, scope: scope(session)) else { return notFound(session) }
             let flash = Self.flash(request.uri.queryParameters["done"])
             return html(pages.ticket(file, session: session, now: clock.now(), flash: flash))
         }
@@ -165,15 +171,15 @@ struct ConsoleRoutes: Sendable {
 
     /// The ticket page with what went wrong; another MOE's ticket stays a 404 whatever the form said.
     func ticketPage(_ reference: Reference, session: StaffSession, error: String, status: HTTPResponse.Status) async throws -> Response {
-        guard let file = try await staff.file(reference, scope: scope(session)) else { return notFound(session) }
+        guard let file = try await queue.file(reference, scope: scope(session)) else { return notFound(session) }
         return html(pages.ticket(file, session: session, now: clock.now(), error: error), status: status)
     }
 
     /// The page with the reporter's number in full, written to the audit log first.
     func showNumber(_ reference: Reference, session: StaffSession, address: String) async throws -> Response {
-        guard let file = try await staff.file(reference, scope: scope(session)) else { return notFound(session) }
+        guard let file = try await queue.file(reference, scope: scope(session)) else { return notFound(session) }
         guard file.reporter != nil || file.details != nil else { return html(pages.ticket(file, session: session, now: clock.now())) }
-        try await staff.audit(actor: session.user.username, action: .showNumber, reference: reference,
+        try await auditLog.audit(actor: session.user.username, action: .showNumber, reference: reference,
                               detail: file.reporter?.masked ?? file.details?.masked, address: address, at: clock.now())
         return html(pages.ticket(file, session: session, now: clock.now(), reveal: true))
     }
@@ -204,7 +210,7 @@ struct ConsoleRoutes: Sendable {
     /// Anyone signed in, organisation members included.
     func anySession(_ request: Request) async throws -> StaffSession? {
         guard let token = request.cookies[Self.sessionCookie]?.value, !token.isEmpty else { return nil }
-        return try await staff.session(token, at: clock.now(), idle: settings.idleTimeout, lifetime: settings.lifetime)
+        return try await sessions.session(token, at: clock.now(), idle: settings.idleTimeout, lifetime: settings.lifetime)
     }
 
     /// The session and the posted form, if the form carries the session's CSRF token. Only MOE
@@ -228,9 +234,9 @@ struct ConsoleRoutes: Sendable {
         }
         let username = String((form["username"] ?? "").trimmingCharacters(in: .whitespaces).prefix(64))
         let now = clock.now()
-        switch try await staff.signIn(username: username, password: String((form["password"] ?? "").prefix(200)), address: address, at: now) {
+        switch try await sessions.signIn(username: username, password: String((form["password"] ?? "").prefix(200)), address: address, at: now) {
         case .signedIn(let user):
-            let (token, _) = try await staff.openSession(for: user, address: address, at: now)
+            let (token, _) = try await sessions.openSession(for: user, address: address, at: now)
             var response = Response(status: .seeOther, headers: [.location: "/console/"])
             response.setCookie(cookie(Self.sessionCookie, token))
             response.setCookie(cookie(Self.signInCookie, "", maxAge: 0))

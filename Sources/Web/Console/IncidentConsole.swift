@@ -12,24 +12,24 @@ extension ConsoleRoutes {
     func registerIncidents(on router: Router<WebContext>) {
         router.get("/console/incidents") { request, _ in
             guard let session = try await session(request) else { return signInPage() }
-            return html(pages.incidentList(try await staff.openIncidents(moe: scope(session)), session: session))
+            return html(pages.incidentList(try await incidents.openIncidents(moe: scope(session)), session: session))
         }
         router.post("/console/incidents") { request, context in
             guard let (session, form) = try await authorised(request) else { return expired() }
             if let problem = unreadableTime(form) {
-                return html(pages.incidentList(try await staff.openIncidents(moe: scope(session)), session: session, error: problem),
+                return html(pages.incidentList(try await incidents.openIncidents(moe: scope(session)), session: session, error: problem),
                             status: .unprocessableContent)
             }
             let draft = incidentDraft(form)
             let service = draft.service.flatMap(engine.catalogue.service)
             guard let moe = service.map(\.moe), scope(session) == nil || scope(session) == moe else {
-                return html(pages.incidentList(try await staff.openIncidents(moe: scope(session)), session: session, error: "Choose one of your services."),
+                return html(pages.incidentList(try await incidents.openIncidents(moe: scope(session)), session: session, error: "Choose one of your services."),
                             status: .unprocessableContent)
             }
             switch try await desk.declare(draft, moe: moe, actor: session.user.username, address: context.clientAddress) {
             case .done(let incident): return Response(status: .seeOther, headers: [.location: "/console/incidents/\(incident.id)?done=declared"])
             case .refused(let problem):
-                return html(pages.incidentList(try await staff.openIncidents(moe: scope(session)), session: session, error: Self.sentence(problem)),
+                return html(pages.incidentList(try await incidents.openIncidents(moe: scope(session)), session: session, error: Self.sentence(problem)),
                             status: .unprocessableContent)
             case .notFound: return notFound(session)
             }
@@ -63,13 +63,13 @@ extension ConsoleRoutes {
                 let fault = form["fault"].flatMap { f in engine.catalogue.service(incident.service)?.faults.contains { $0.code == f } == true ? f : nil }
                 let since = form["since"].flatMap { engine.settings.calendar.date(ofDay: $0) }
                 guard incident.isOpen else { return try await incidentPage(incident, session: session, error: "The incident is closed.", status: .conflict) }
-                let linked = try await staff.linkTickets(to: incident.id, moe: incident.moe,
+                let linked = try await incidents.linkTickets(to: incident.id, moe: incident.moe,
                                                          TicketSelection(areas: area.map { [$0] } ?? [], faults: fault.map { [$0] } ?? [], since: since),
                                                          actor: actor, address: address, at: clock.now()) ?? 0
                 return Response(status: .seeOther, headers: [.location: "/console/incidents/\(incident.id)?done=linked-\(linked)"])
             case "unlink":
                 guard let reference = try? Reference(parsing: form["ref"] ?? ""),
-                      try await staff.unlinkTicket(reference, from: incident.id, moe: incident.moe, actor: actor, address: address, at: clock.now()) else {
+                      try await incidents.unlinkTicket(reference, from: incident.id, moe: incident.moe, actor: actor, address: address, at: clock.now()) else {
                     return try await incidentPage(incident, session: session, error: "That ticket is not linked to this incident.", status: .unprocessableContent)
                 }
                 return Response(status: .seeOther, headers: [.location: "/console/incidents/\(incident.id)?done=unlinked"])
@@ -85,21 +85,21 @@ extension ConsoleRoutes {
         }
     }
 
-    var desk: IncidentDesk { IncidentDesk(store: staff, engine: engine, clock: clock) }
+    var desk: IncidentDesk { IncidentDesk(store: incidents, engine: engine, clock: clock) }
 
     /// The incident in the address, if the user's MOE has it (an administrator: any MOE's).
     func incident(_ context: WebContext, _ session: StaffSession) async throws -> Incident? {
         guard let id = context.parameters.get("id").flatMap({ Int64($0) }), id > 0 else { return nil }
         for moe in scope(session).map({ [$0] }) ?? engine.catalogue.moes.map(\.code) {
-            if let incident = try await staff.incident(id, moe: moe) { return incident }
+            if let incident = try await incidents.incident(id, moe: moe) { return incident }
         }
         return nil
     }
 
     func incidentPage(_ incident: Incident, session: StaffSession, flash: String? = nil, error: String? = nil,
                       status: HTTPResponse.Status = .ok) async throws -> Response {
-        let history = try await staff.incidentHistory(incident.id)
-        let reach = try await staff.incidentReach(incident.id, limit: 200)
+        let history = try await incidents.incidentHistory(incident.id)
+        let reach = try await incidents.incidentReach(incident.id, limit: 200)
         return html(pages.incident(incident, history: history, reach: reach, session: session, flash: flash, error: error), status: status)
     }
 

@@ -29,7 +29,7 @@ extension ConsoleRoutes {
                 rows += batch
                 if batch.count < query.pageSize { break }
             }
-            try await staff.audit(actor: session.user.username, action: .reportsExport, reference: nil, detail: "\(organisation.name): \(rows.count) reports",
+            try await auditLog.audit(actor: session.user.username, action: .reportsExport, reference: nil, detail: "\(organisation.name): \(rows.count) reports",
                                   address: context.clientAddress, at: clock.now())
             return csv(OrganisationReportsCSV(text: pages.text).csv(rows), name: "civicgate-reports-\(engine.settings.calendar.day(clock.now())).csv")
         }
@@ -134,9 +134,9 @@ extension ConsoleRoutes {
         let filename = UploadTemplate.displayName(file.filename ?? "upload.csv")
         let id = try await portal.startUpload(organisation: organisation.id, by: session.user.username, filename: filename,
                                               rows: table.records.count, at: clock.now())
-        try await staff.audit(actor: session.user.username, action: .upload, reference: nil,
+        try await auditLog.audit(actor: session.user.username, action: .upload, reference: nil,
                               detail: "\(organisation.name), upload \(id): \(filename), \(table.records.count) rows", address: address, at: clock.now())
-        let job = UploadJob(bulk: bulk, store: portal, audit: staff, clock: clock, logger: logger)
+        let job = UploadJob(bulk: bulk, store: portal, audit: auditLog, clock: clock, logger: logger)
         let (header, records, username) = (table.header, table.records, session.user.username)
         Task { await job.run(header: header, records: records, upload: id, for: organisation, by: username) }
         return Response(status: .seeOther, headers: [.location: "/console/uploads/\(id)"])

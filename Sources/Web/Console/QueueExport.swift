@@ -15,7 +15,7 @@ extension ConsoleRoutes {
         let text = pages.text
         var csv = "reference,moe,queue,service,fault,area,address,description,status,channel,reported_at,due_at,overdue,assignee,expected_at,public_update\r\n"
         while true {
-            let list = try await staff.worklist(query, now: now)
+            let list = try await queue.worklist(query, now: now)
             for t in list.tickets {
                 let cells: [String] = [
                     t.reference, t.moe, t.queue, t.service, t.fault, t.area, t.address, t.description, t.status.rawValue, t.channel,
@@ -27,7 +27,7 @@ extension ConsoleRoutes {
             if list.tickets.count < query.pageSize || query.page * query.pageSize >= list.total { break }
             query.page += 1
         }
-        try await staff.audit(actor: session.user.username, action: .csvExport, reference: nil,
+        try await auditLog.audit(actor: session.user.username, action: .csvExport, reference: nil,
                               detail: "\(csv.utf8.count) bytes, filters \(filters.address())", address: address, at: now)
         let name = "civicgate-\(scope(session) ?? "all")-\(text.format(now, "yyyyMMdd-HHmm")).csv"
         return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"\(name)\"",
