@@ -15,13 +15,46 @@ public struct SQLExchange<Result: Sendable>: Sendable {
     }
 }
 
-/// What an adapter gives the shared statements: reads outside a transaction, and exchanges in one.
+/// Statements run a step at a time in one transaction, each step's rows (a write's are those of
+/// its `RETURNING`, or none) deciding the next: a use case's whole unit of work, written once.
+public indirect enum SQLFlow<Result: Sendable>: Sendable {
+    case done(Result)
+    case step([SQL], @Sendable ([[any SQLRow]]) throws -> SQLFlow<Result>)
+
+    /// `statements`, then `next` on their rows.
+    public static func run(_ statements: [SQL], then next: @escaping @Sendable ([[any SQLRow]]) throws -> SQLFlow<Result>) -> SQLFlow {
+        .step(statements, next)
+    }
+
+    /// One statement, then `next` on its rows.
+    public static func run(_ statement: SQL, then next: @escaping @Sendable ([any SQLRow]) throws -> SQLFlow<Result>) -> SQLFlow {
+        .step([statement]) { try next($0[0]) }
+    }
+
+    /// `statements` (writes), then the result.
+    public static func write(_ statements: [SQL], _ result: Result) -> SQLFlow {
+        statements.isEmpty ? .done(result) : .step(statements) { _ in .done(result) }
+    }
+}
+
+extension SQLExchange {
+    /// The exchange as a flow: its reads, its decision, its writes.
+    public var flow: SQLFlow<Result> {
+        .step(reads) { [decide] rows in
+            let (writes, result) = try decide(rows)
+            return .write(writes, result)
+        }
+    }
+}
+
+/// What an adapter gives the shared statements: reads outside a transaction, flows in one.
 public protocol SQLDatabase: Sendable {
     var dialect: SQLDialect { get }
     func read<T: Sendable>(_ sql: SQL, _ decode: @escaping @Sendable (any SQLRow) throws -> T) async throws -> [T]
-    func run<R: Sendable>(_ exchange: SQLExchange<R>) async throws -> R
-    /// An exchange of reads only, in one read transaction (one snapshot on SQLite); it may not write.
-    func look<R: Sendable>(_ exchange: SQLExchange<R>) async throws -> R
+    /// In one write transaction.
+    func run<R: Sendable>(_ flow: SQLFlow<R>) async throws -> R
+    /// In one read transaction (one snapshot on SQLite); a flow that tries to write fails.
+    func look<R: Sendable>(_ flow: SQLFlow<R>) async throws -> R
 }
 
 extension SQLDatabase {
@@ -31,8 +64,11 @@ extension SQLDatabase {
     }
 
     public func write(_ statements: [SQL]) async throws {
-        try await run(SQLExchange(reads: []) { _ in (statements, ()) })
+        try await run(SQLFlow.write(statements, ()))
     }
+
+    public func run<R: Sendable>(_ exchange: SQLExchange<R>) async throws -> R { try await run(exchange.flow) }
+    public func look<R: Sendable>(_ exchange: SQLExchange<R>) async throws -> R { try await look(exchange.flow) }
 }
 
 /// A store whose ports are (in part) the shared statements: each port implemented here is

@@ -43,13 +43,22 @@ enum PostgresStatements {
         return out
     }
 
-    /// Inside a transaction the caller holds (a hop's).
+    /// Inside a transaction the caller holds (a hop's, or the pool's).
+    static func run<R>(_ flow: SQLFlow<R>, _ connection: PostgresConnection, logger: Logger) async throws -> R {
+        var flow = flow
+        while true {
+            switch flow {
+            case .done(let result): return result
+            case .step(let statements, let next):
+                var rows: [[any SQLRow]] = []
+                for statement in statements { rows.append(try await fetch(connection, statement, logger: logger)) }
+                flow = try next(rows)
+            }
+        }
+    }
+
     static func run<R>(_ exchange: SQLExchange<R>, _ tx: PostgresConnection, logger: Logger) async throws -> R {
-        var rows: [[any SQLRow]] = []
-        for read in exchange.reads { rows.append(try await fetch(tx, read, logger: logger)) }
-        let (writes, result) = try exchange.decide(rows)
-        for statement in writes { try await tx.query(query(statement), logger: logger) }
-        return result
+        try await run(exchange.flow, tx, logger: logger)
     }
 }
 
@@ -67,19 +76,23 @@ struct PostgresStatementDatabase: SQLDatabase {
         return out
     }
 
-    func look<R: Sendable>(_ exchange: SQLExchange<R>) async throws -> R {
+    func look<R: Sendable>(_ flow: SQLFlow<R>) async throws -> R {
         try await database.client.withConnection { connection in
-            var rows: [[any SQLRow]] = []
-            for read in exchange.reads { rows.append(try await PostgresStatements.fetch(connection, read, logger: database.logger)) }
-            let (writes, result) = try exchange.decide(rows)
-            guard writes.isEmpty else { throw SQLRowError(column: "", problem: "a read-only exchange asked to write") }
-            return result
+            try await connection.query("BEGIN READ ONLY", logger: database.logger)
+            do {
+                let result = try await PostgresStatements.run(flow, connection, logger: database.logger)
+                try await connection.query("COMMIT", logger: database.logger)
+                return result
+            } catch {
+                try? await connection.query("ROLLBACK", logger: database.logger)
+                throw error
+            }
         }
     }
 
-    func run<R: Sendable>(_ exchange: SQLExchange<R>) async throws -> R {
+    func run<R: Sendable>(_ flow: SQLFlow<R>) async throws -> R {
         try await database.client.withTransaction(logger: database.logger) { tx in
-            try await PostgresStatements.run(exchange, tx, logger: database.logger)
+            try await PostgresStatements.run(flow, tx, logger: database.logger)
         }
     }
 }

@@ -48,13 +48,18 @@ enum SQLiteStatements {
         try db.cachedStatement(sql: sql.text(for: .sqlite)).execute(arguments: arguments(sql))
     }
 
-    /// Inside a transaction the caller holds (a hop's).
-    static func run<R>(_ exchange: SQLExchange<R>, _ db: Database) throws -> R {
-        let rows = try exchange.reads.map { try fetch(db, $0) }
-        let (writes, result) = try exchange.decide(rows)
-        for statement in writes { try execute(db, statement) }
-        return result
+    /// Inside a transaction the caller holds (a hop's, or the writer's).
+    static func run<R>(_ flow: SQLFlow<R>, _ db: Database) throws -> R {
+        var flow = flow
+        while true {
+            switch flow {
+            case .done(let result): return result
+            case .step(let statements, let next): flow = try next(statements.map { try fetch(db, $0) })
+            }
+        }
     }
+
+    static func run<R>(_ exchange: SQLExchange<R>, _ db: Database) throws -> R { try run(exchange.flow, db) }
 }
 
 /// The shared statements' database, on SQLite.
@@ -67,16 +72,13 @@ struct SQLiteStatementDatabase: SQLDatabase {
         try await database.writer.read { db in try SQLiteStatements.fetch(db, sql).map(decode) }
     }
 
-    func run<R: Sendable>(_ exchange: SQLExchange<R>) async throws -> R {
-        try await database.writer.write { db in try SQLiteStatements.run(exchange, db) }
+    func run<R: Sendable>(_ flow: SQLFlow<R>) async throws -> R {
+        try await database.writer.write { db in try SQLiteStatements.run(flow, db) }
     }
 
-    func look<R: Sendable>(_ exchange: SQLExchange<R>) async throws -> R {
-        try await database.writer.read { db in
-            let (writes, result) = try exchange.decide(try exchange.reads.map { try SQLiteStatements.fetch(db, $0) })
-            guard writes.isEmpty else { throw SQLRowError(column: "", problem: "a read-only exchange asked to write") }
-            return result
-        }
+    func look<R: Sendable>(_ flow: SQLFlow<R>) async throws -> R {
+        // A read transaction: SQLite refuses a write inside it.
+        try await database.writer.read { db in try SQLiteStatements.run(flow, db) }
     }
 }
 
