@@ -18,28 +18,4 @@ extension PostgresStaffStore {
         }
         return out.sorted { $0.id < $1.id }
     }
-
-    public func recordMail(_ mail: StaffMail, _ result: MailResult, now: Date, retry: RetryPolicy) async throws {
-        switch result {
-        case .sent:
-            try await client.query("UPDATE staff_mail SET status = 'sent', last_error = NULL, lease_until = NULL, updated_at = \(now) WHERE id = \(mail.id)",
-                                   logger: logger)
-        case .temporary(let error) where mail.attempt < retry.maxAttempts:
-            try await client.query("""
-                UPDATE staff_mail SET status = 'pending', next_attempt_at = \(now.addingTimeInterval(retry.delay(afterAttempt: mail.attempt))),
-                    last_error = \(error), lease_until = NULL, updated_at = \(now) WHERE id = \(mail.id)
-                """, logger: logger)
-        case .temporary(let error), .permanent(let error):
-            try await client.query("""
-                UPDATE staff_mail SET status = 'failed', last_error = \(error), lease_until = NULL, updated_at = \(now) WHERE id = \(mail.id)
-                """, logger: logger)
-        }
-    }
-
-    public func mailCounts() async throws -> [String: Int] {
-        var out: [String: Int] = [:]
-        for try await (status, n) in try await client.query("SELECT status, COUNT(*)::BIGINT FROM staff_mail GROUP BY status", logger: logger)
-            .decode((String, Int64).self) { out[status] = Int(n) }
-        return out
-    }
 }

@@ -19,29 +19,4 @@ extension SQLiteStaffStore {
             }
         }
     }
-
-    public func recordMail(_ mail: StaffMail, _ result: MailResult, now: Date, retry: RetryPolicy) async throws {
-        try await database.writer.write { db in
-            switch result {
-            case .sent:
-                try db.execute(sql: "UPDATE staff_mail SET status = 'sent', last_error = NULL, lease_until = NULL, updated_at = ? WHERE id = ?",
-                               arguments: [now, mail.id])
-            case .temporary(let error) where mail.attempt < retry.maxAttempts:
-                try db.execute(sql: """
-                    UPDATE staff_mail SET status = 'pending', next_attempt_at = ?, last_error = ?, lease_until = NULL, updated_at = ? WHERE id = ?
-                    """, arguments: [now.addingTimeInterval(retry.delay(afterAttempt: mail.attempt)), error, now, mail.id])
-            case .temporary(let error), .permanent(let error):
-                try db.execute(sql: "UPDATE staff_mail SET status = 'failed', last_error = ?, lease_until = NULL, updated_at = ? WHERE id = ?",
-                               arguments: [error, now, mail.id])
-            }
-        }
-    }
-
-    public func mailCounts() async throws -> [String: Int] {
-        try await database.writer.read { db in
-            var out: [String: Int] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT status, COUNT(*) FROM staff_mail GROUP BY status") { out[row[0]] = row[1] }
-            return out
-        }
-    }
 }

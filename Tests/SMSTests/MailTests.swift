@@ -39,7 +39,7 @@ import Testing
                                 clock: world.clock, logger: .init(label: "test"))
         #expect(try await sender.sendDue() == 1)
         #expect(try await sender.sendDue() == 0, "sent once")
-        #expect(try await world.staff.mailCounts() == ["sent": 1])
+        #expect(try await world.staff.mailCounts() == [.sent: 1])
         let message = try #require(stub.messages.first)
         #expect(message.from == "civicgate@city.gov.za" && message.to == ["sipho@example.org"])
         #expect(message.data.contains("Subject: CivicGate escalation level 1: ticket 123\r\n"))
@@ -61,7 +61,7 @@ import Testing
         let sender = MailSender(mailbox: world.staff, settings: SMTPSettings(url: "smtp://127.0.0.1:\(refusing.port)", from: "civicgate@city.gov.za"),
                                 clock: world.clock, logger: .init(label: "test"))
         #expect(try await sender.sendDue() == 1)
-        #expect(try await world.staff.mailCounts() == ["failed": 1], "550: never going through")
+        #expect(try await world.staff.mailCounts() == [.failed: 1], "550: never going through")
         let error = try await world.database.writer.read { db in try String.fetchOne(db, sql: "SELECT last_error FROM staff_mail") }
         #expect(error?.contains("550") == true)
 
@@ -71,7 +71,7 @@ import Testing
         let down = MailSender(mailbox: world.staff, settings: SMTPSettings(url: "smtp://127.0.0.1:\(refusing.port)", from: "civicgate@city.gov.za"),
                               clock: world.clock, logger: .init(label: "test"))
         #expect(try await down.sendDue() == 1)
-        #expect(try await world.staff.mailCounts() == ["failed": 1, "pending": 1])
+        #expect(try await world.staff.mailCounts() == [.failed: 1, .pending: 1])
         #expect(try await down.sendDue() == 0, "not before its retry time")
         world.clock.advance(60)
         #expect(try await down.sendDue() == 1)
@@ -80,6 +80,6 @@ import Testing
         let none = MailSender(mailbox: world.staff, settings: nil, clock: world.clock, logger: .init(label: "test"))
         world.clock.advance(3600)
         #expect(try await none.sendDue() == 1)
-        #expect(try await world.staff.mailCounts() == ["failed": 2])
+        #expect(try await world.staff.mailCounts() == [.failed: 2])
     }
 }

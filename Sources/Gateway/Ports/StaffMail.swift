@@ -31,6 +31,12 @@ public enum MailResult: Sendable, Equatable {
 public protocol StaffMailbox: Sendable {
     func claimMail(limit: Int, now: Date, lease: TimeInterval) async throws -> [StaffMail]
     func recordMail(_ mail: StaffMail, _ result: MailResult, now: Date, retry: RetryPolicy) async throws
-    /// Messages by status (`pending`, `sending`, `sent`, `failed`), for health and tests.
-    func mailCounts() async throws -> [String: Int]
+    /// Messages by state, for health and tests.
+    func mailCounts() async throws -> [MailState: Int]
+}
+
+/// Where a staff e-mail is: waiting (or waiting to be tried again), claimed by a sender, sent, or
+/// visibly failed.
+public enum MailState: String, Sendable, CaseIterable {
+    case pending, sending, sent, failed
 }
