@@ -2,6 +2,7 @@ import Domain
 import Foundation
 import Gateway
 import Logging
+import Persistence
 import PostgresNIO
 
 /// Organisations and their reports on PostgreSQL. Uploads by one organisation are serialised by a
@@ -12,57 +13,6 @@ public struct PostgresOrganisationStore: OrganisationStore {
     public init(_ database: PostgresAppDatabase) { self.database = database }
 
     var logger: Logger { database.logger }
-    static let columns = "id, name, key_prefix, created_at, revoked_at, daily_quota"
-
-    static func organisations(_ rows: PostgresRowSequence) async throws -> [Organisation] {
-        var out: [Organisation] = []
-        for try await (id, name, prefix, created, revoked, quota) in rows.decode((Int64, String, String, Date, Date?, Int32).self) {
-            out.append(Organisation(id: id, name: name, keyPrefix: prefix, createdAt: created, revokedAt: revoked, dailyQuota: Int(quota)))
-        }
-        return out
-    }
-
-    public func add(name: String, dailyQuota: Int, at: Date) async throws -> (Organisation, key: String) {
-        let key = SecretHash.newOrganisationKey()
-        let rows = try await database.client.query("""
-            INSERT INTO organisations (name, key_hash, key_prefix, created_at, daily_quota)
-            VALUES (\(name), \(SecretHash.of(key)), \(String(key.prefix(7))), \(at), \(Int32(clamping: dailyQuota)))
-            RETURNING \(unescaped: Self.columns)
-            """, logger: logger)
-        guard let organisation = try await Self.organisations(rows).first else { throw PostgresStoreError.noRowReturned }
-        return (organisation, key)
-    }
-
-    public func setDailyQuota(_ nameOrID: String, to quota: Int) async throws -> Bool {
-        try await !Self.organisations(database.client.query("""
-            UPDATE organisations SET daily_quota = \(Int32(clamping: quota)) WHERE name = \(nameOrID) OR id::TEXT = \(nameOrID) RETURNING \(unescaped: Self.columns)
-            """, logger: logger)).isEmpty
-    }
-
-    public func list() async throws -> [Organisation] {
-        try await Self.organisations(database.client.query("SELECT \(unescaped: Self.columns) FROM organisations ORDER BY id", logger: logger))
-    }
-
-    public func revoke(_ nameOrID: String, at: Date) async throws -> Bool {
-        try await !Self.organisations(database.client.query("""
-            UPDATE organisations SET revoked_at = \(at) WHERE (name = \(nameOrID) OR id::TEXT = \(nameOrID)) AND revoked_at IS NULL
-            RETURNING \(unescaped: Self.columns)
-            """, logger: logger)).isEmpty
-    }
-
-    public func authenticate(key: String) async throws -> Organisation? {
-        guard SecretHash.looksLikeOrganisationKey(key) else { return nil }
-        return try await Self.organisations(database.client.query("""
-            SELECT \(unescaped: Self.columns) FROM organisations WHERE key_hash = \(SecretHash.of(key)) AND revoked_at IS NULL
-            """, logger: logger)).first
-    }
-
-    public func organisation(named nameOrID: String) async throws -> Organisation? {
-        try await Self.organisations(database.client.query("""
-            SELECT \(unescaped: Self.columns) FROM organisations WHERE name = \(nameOrID) OR id::TEXT = \(nameOrID) ORDER BY id LIMIT 1
-            """, logger: logger)).first
-    }
-
     public func store(_ reports: [OrganisationReport], for organisation: Organisation, quota: DailyQuota,
                       redraw: @escaping @Sendable (NewTicket) -> NewTicket, summary: @escaping ConfirmationSummary) async throws -> [Filed?] {
         try await database.client.withTransaction(logger: logger) { tx in
@@ -150,4 +100,8 @@ enum PostgresReporterDetails {
         }
         return nil
     }
+}
+
+extension PostgresOrganisationStore: SQLBacked {
+    public var statements: any SQLDatabase { PostgresStatementDatabase(database: database) }
 }

@@ -2,67 +2,13 @@ import Domain
 import Foundation
 import Gateway
 import GRDB
+import Persistence
 
-/// Organisations and their reports. API keys are 256-bit random strings, stored only as SHA-256:
-/// with that much entropy a fast hash is safe, and lets a key be found by its hash.
+/// Organisations' reports filed on SQLite (the organisations themselves: `Persistence/OrganisationStatements.swift`).
 public struct SQLiteOrganisationStore: OrganisationStore {
     let database: AppDatabase
 
     public init(_ database: AppDatabase) { self.database = database }
-
-    static func hash(_ key: String) -> String { SecretHash.of(key) }
-
-    static func newKey() -> String { SecretHash.newOrganisationKey() }
-
-    static func decode(_ row: Row) -> Organisation {
-        Organisation(id: row["id"], name: row["name"], keyPrefix: row["key_prefix"], createdAt: row["created_at"], revokedAt: row["revoked_at"],
-                     dailyQuota: row["daily_quota"])
-    }
-
-    public func add(name: String, dailyQuota: Int = Organisation.defaultDailyQuota, at: Date) async throws -> (Organisation, key: String) {
-        let key = Self.newKey()
-        let organisation = try await database.writer.write { db in
-            try db.execute(sql: "INSERT INTO organisations (name, key_hash, key_prefix, created_at, daily_quota) VALUES (?, ?, ?, ?, ?)",
-                           arguments: [name, Self.hash(key), String(key.prefix(7)), at, dailyQuota])
-            return Organisation(id: db.lastInsertedRowID, name: name, keyPrefix: String(key.prefix(7)), createdAt: at, revokedAt: nil,
-                                dailyQuota: dailyQuota)
-        }
-        return (organisation, key)
-    }
-
-    public func setDailyQuota(_ nameOrID: String, to quota: Int) async throws -> Bool {
-        try await database.writer.write { db in
-            try db.execute(sql: "UPDATE organisations SET daily_quota = ? WHERE name = ? OR CAST(id AS TEXT) = ?", arguments: [quota, nameOrID, nameOrID])
-            return db.changesCount > 0
-        }
-    }
-
-    public func list() async throws -> [Organisation] {
-        try await database.writer.read { db in try Row.fetchAll(db, sql: "SELECT * FROM organisations ORDER BY id").map(Self.decode) }
-    }
-
-    public func revoke(_ nameOrID: String, at: Date) async throws -> Bool {
-        try await database.writer.write { db in
-            try db.execute(sql: "UPDATE organisations SET revoked_at = ? WHERE (name = ? OR CAST(id AS TEXT) = ?) AND revoked_at IS NULL",
-                           arguments: [at, nameOrID, nameOrID])
-            return db.changesCount > 0
-        }
-    }
-
-    public func authenticate(key: String) async throws -> Organisation? {
-        guard SecretHash.looksLikeOrganisationKey(key) else { return nil }
-        let hash = Self.hash(key)
-        return try await database.writer.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM organisations WHERE key_hash = ? AND revoked_at IS NULL", arguments: [hash]).map(Self.decode)
-        }
-    }
-
-    public func organisation(named nameOrID: String) async throws -> Organisation? {
-        try await database.writer.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM organisations WHERE name = ? OR CAST(id AS TEXT) = ?", arguments: [nameOrID, nameOrID])
-                .map(Self.decode)
-        }
-    }
 
     public func store(_ reports: [OrganisationReport], for organisation: Organisation, quota: DailyQuota,
                       redraw: @escaping @Sendable (NewTicket) -> NewTicket, summary: @escaping ConfirmationSummary) async throws -> [Filed?] {
@@ -128,4 +74,8 @@ enum ReporterDetailRows {
         try Row.fetchOne(db, sql: "SELECT email, first_name, last_name, media_url, attributes FROM reporter_details WHERE ticket_id = ?",
                          arguments: [ticketID]).map { ReporterDetailsCodec.details(email: $0[0], first: $0[1], last: $0[2], media: $0[3], attributes: $0[4]) }
     }
+}
+
+extension SQLiteOrganisationStore: SQLBacked {
+    public var statements: any SQLDatabase { SQLiteStatementDatabase(database: database) }
 }

@@ -1,0 +1,60 @@
+import Foundation
+import Gateway
+
+/// Organisations (community organisations with an API key), for both stores. A key is 256 random
+/// bits stored only as its SHA-256, so it is found by its hash. (Filing their reports stays with
+/// each store: it inserts tickets on each one's own path, and PostgreSQL locks the organisation.)
+enum OrganisationStatements {
+    static let columns = "o.id, o.name, o.key_prefix, o.created_at, o.revoked_at, o.daily_quota"
+
+    static func organisation(_ row: any SQLRow) throws -> Organisation {
+        Organisation(id: try row.integer(required: "id"), name: try row.text(required: "name"), keyPrefix: try row.text(required: "key_prefix"),
+                     createdAt: try row.date(required: "created_at"), revokedAt: try row.date("revoked_at"), dailyQuota: try row.int("daily_quota"))
+    }
+
+    /// By name, or by id written as digits.
+    static func named(_ nameOrID: String, _ table: String = "o.") -> SQL {
+        "(\(raw: table)name = \(nameOrID) OR CAST(\(raw: table)id AS TEXT) = \(nameOrID))"
+    }
+}
+
+extension OrganisationStore where Self: SQLBacked {
+    public func add(name: String, dailyQuota: Int = Organisation.defaultDailyQuota, at: Date) async throws -> (Organisation, key: String) {
+        let key = SecretHash.newOrganisationKey()
+        let id = try await statements.run(.run("""
+            INSERT INTO organisations (name, key_hash, key_prefix, created_at, daily_quota)
+            VALUES (\(name), \(SecretHash.of(key)), \(String(key.prefix(7))), \(at), \(dailyQuota)) RETURNING id
+            """) { .done(try $0.first?.integer(required: "id")) })
+        guard let id else { throw SQLRowError(column: "id", problem: "no row returned") }
+        return (Organisation(id: id, name: name, keyPrefix: String(key.prefix(7)), createdAt: at, revokedAt: nil, dailyQuota: dailyQuota), key)
+    }
+
+    public func setDailyQuota(_ nameOrID: String, to quota: Int) async throws -> Bool {
+        try await statements.run(.run("UPDATE organisations SET daily_quota = \(quota) WHERE \(OrganisationStatements.named(nameOrID, "")) RETURNING id") {
+            .done(!$0.isEmpty)
+        })
+    }
+
+    public func list() async throws -> [Organisation] {
+        try await statements.read("SELECT \(raw: OrganisationStatements.columns) FROM organisations o ORDER BY o.id", OrganisationStatements.organisation)
+    }
+
+    public func revoke(_ nameOrID: String, at: Date) async throws -> Bool {
+        try await statements.run(.run("""
+            UPDATE organisations SET revoked_at = \(at) WHERE \(OrganisationStatements.named(nameOrID, "")) AND revoked_at IS NULL RETURNING id
+            """) { .done(!$0.isEmpty) })
+    }
+
+    public func authenticate(key: String) async throws -> Organisation? {
+        guard SecretHash.looksLikeOrganisationKey(key) else { return nil }
+        return try await statements.read("""
+            SELECT \(raw: OrganisationStatements.columns) FROM organisations o WHERE o.key_hash = \(SecretHash.of(key)) AND o.revoked_at IS NULL
+            """, OrganisationStatements.organisation).first
+    }
+
+    public func organisation(named nameOrID: String) async throws -> Organisation? {
+        try await statements.read("""
+            SELECT \(raw: OrganisationStatements.columns) FROM organisations o WHERE \(OrganisationStatements.named(nameOrID)) ORDER BY o.id LIMIT 1
+            """, OrganisationStatements.organisation).first
+    }
+}
