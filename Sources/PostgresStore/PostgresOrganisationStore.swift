@@ -102,6 +102,9 @@ enum PostgresReporterDetails {
     }
 }
 
+/// Uploads and an organisation's own reports are written once (`Persistence/UploadStatements.swift`).
+extension PostgresOrganisationStore: UploadStore, OrganisationReports {}
+
 extension PostgresOrganisationStore: SQLBacked {
     public var statements: any SQLDatabase { PostgresStatementDatabase(database: database) }
 }

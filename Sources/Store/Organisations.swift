@@ -76,6 +76,9 @@ enum ReporterDetailRows {
     }
 }
 
+/// Uploads and an organisation's own reports are written once (`Persistence/UploadStatements.swift`).
+extension SQLiteOrganisationStore: UploadStore, OrganisationReports {}
+
 extension SQLiteOrganisationStore: SQLBacked {
     public var statements: any SQLDatabase { SQLiteStatementDatabase(database: database) }
 }
