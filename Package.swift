@@ -38,7 +38,7 @@ let package = Package(
         ]),
         // Between the gateway and the two drivers, importing neither: SQL written once (rendered
         // `?` for SQLite, `$n` for PostgreSQL), rows read by column name, the ticket desk's statements.
-        .target(name: "Persistence", dependencies: ["Gateway", "Domain"]),
+        .target(name: "Persistence", dependencies: ["Gateway", "Domain", "FlowEngine"]),
         // The only GRDB importer.
         .target(name: "Store", dependencies: [
             "Persistence", "Gateway", "Domain", "FlowEngine", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto"),

@@ -84,6 +84,12 @@ public struct DailySMSCap: Sendable, Equatable {
     }
 }
 
+/// Where an outbox message is: waiting (`held` past the daily cap), claimed by a sender, handed to
+/// the provider, delivered, failed (visibly, with the reason), or suppressed after STOP.
+public enum OutboxState: String, Sendable, CaseIterable {
+    case pending, held, sending, sent, delivered, failed, suppressed
+}
+
 /// The outbox as the sender sees it.
 public protocol OutboxStore: Sendable {
     /// Marks up to `limit` due messages `sending` and returns them. Messages to numbers that sent

@@ -197,16 +197,6 @@ public enum TicketStatements {
     }
 }
 
-/// The outbox's one shared statement: a message queued for the sender.
-public enum OutboxStatements {
-    public static func enqueue(_ m: OutboundSMS, ticketID: Int64?, at: Date) -> SQL {
-        """
-        INSERT INTO outbox (ticket_id, msisdn, body, even_if_opted_out, next_attempt_at, created_at, updated_at)
-        VALUES (\(ticketID), \(m.to.e164), \(m.body), \(m.evenIfOptedOut), \(at), \(at), \(at))
-        """
-    }
-}
-
 extension TicketStatus: SQLBindable {}
 extension TicketEventKind: SQLBindable {}
 extension TicketPriority: SQLBindable {}

@@ -3,6 +3,7 @@ import FlowEngine
 import Foundation
 import Gateway
 import Logging
+import Persistence
 import PostgresNIO
 
 /// The outbox on PostgreSQL, with every instance sending. A sender claims due messages with
@@ -91,31 +92,6 @@ public struct PostgresOutboxStore: OutboxStore {
         }
     }
 
-    public func record(_ results: [(OutboxMessage, SendResult)], now: Date, retry: RetryPolicy) async throws {
-        try await database.client.withTransaction(logger: logger) { tx in
-            for (message, result) in results {
-                let segments = SMSMeasure.of(message.body).segments
-                switch result {
-                case .accepted(let providerID):
-                    try await tx.query("""
-                        UPDATE outbox SET status = 'sent', provider_message_id = \(providerID), segments = \(segments), sent_at = \(now),
-                            last_error = NULL, lease_until = NULL, updated_at = \(now) WHERE id = \(message.id) AND status = 'sending'
-                        """, logger: logger)
-                case .temporary(let error) where message.attempt < retry.maxAttempts:
-                    let next = now.addingTimeInterval(retry.delay(afterAttempt: message.attempt))
-                    try await tx.query("""
-                        UPDATE outbox SET status = 'pending', next_attempt_at = \(next), last_error = \(error), lease_until = NULL,
-                            updated_at = \(now) WHERE id = \(message.id)
-                        """, logger: logger)
-                case .temporary(let error), .permanent(let error):
-                    try await tx.query("""
-                        UPDATE outbox SET status = 'failed', last_error = \(error), lease_until = NULL, updated_at = \(now) WHERE id = \(message.id)
-                        """, logger: logger)
-                }
-            }
-        }
-    }
-
     /// Nothing to do at start-up: another instance may be sending right now, and a claim left by a
     /// dead sender is claimed again once its lease runs out.
     public func releaseClaims() async throws -> Int { 0 }
@@ -126,45 +102,8 @@ public struct PostgresOutboxStore: OutboxStore {
             UPDATE outbox SET lease_until = \(now.addingTimeInterval(lease)) WHERE id = ANY(\(ids)) AND status = 'sending'
             """, logger: logger)
     }
+}
 
-    public func nextDue() async throws -> Date? {
-        let rows = try await database.client.query("""
-            SELECT MIN(next_attempt_at) FROM outbox WHERE status IN ('pending', 'held')
-            """, logger: logger).decode(Date?.self)
-        for try await date in rows { return date }
-        return nil
-    }
-
-    public func apply(_ reports: [DeliveryReport], now: Date) async throws -> [Bool] {
-        try await database.client.withTransaction(logger: logger) { tx in
-            var known: [Bool] = []
-            for report in reports { known.append(try await Self.apply(report, now: now, tx, logger: logger)) }
-            return known
-        }
-    }
-
-    /// A report counts only for a message handed to the provider and never undoes a final state.
-    static func apply(_ report: DeliveryReport, now: Date, _ tx: PostgresConnection, logger: Logger) async throws -> Bool {
-        var id: Int64?, providerID: String?
-        switch report.message {
-        case .outboxID(let v): id = v
-        case .providerID(let v): providerID = v
-        }
-        let (status, deliveredAt, error): (String, Date?, String?) = switch report.state {
-        case .delivered: ("delivered", now, nil)
-        case .sent: ("sent", nil, nil)
-        case .failed: ("failed", nil, report.reason ?? "not delivered")
-        }
-        let changed = try await tx.query("""
-            UPDATE outbox SET status = \(status), delivered_at = COALESCE(\(deliveredAt), delivered_at), last_error = COALESCE(\(error), last_error),
-                updated_at = \(now)
-            WHERE (id = \(id) OR provider_message_id = \(providerID)) AND status IN ('sending', 'sent') RETURNING id
-            """, logger: logger).decode(Int64.self).reduce(0) { n, _ in n + 1 }
-        if changed > 0 { return true }
-        let existing = try await tx.query("""
-            SELECT id FROM outbox WHERE (id = \(id) OR provider_message_id = \(providerID))
-                AND status IN ('sending', 'sent', 'delivered', 'failed') LIMIT 1
-            """, logger: logger).decode(Int64.self).reduce(0) { n, _ in n + 1 }
-        return existing > 0
-    }
+extension PostgresOutboxStore: SQLBacked {
+    public var statements: any SQLDatabase { PostgresStatementDatabase(database: database) }
 }

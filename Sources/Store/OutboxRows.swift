@@ -3,6 +3,7 @@ import FlowEngine
 import Foundation
 import Gateway
 import GRDB
+import Persistence
 
 /// The `outbox` table.
 enum OutboxRows {
@@ -78,80 +79,14 @@ public struct SQLiteOutboxStore: OutboxStore {
         }
     }
 
-    public func record(_ results: [(OutboxMessage, SendResult)], now: Date, retry: RetryPolicy) async throws {
-        try await database.writer.write { db in
-            for (message, result) in results {
-                let segments = SMSMeasure.of(message.body).segments
-                switch result {
-                case .accepted(let providerID):
-                    try db.cachedStatement(sql: """
-                        UPDATE outbox SET status = 'sent', provider_message_id = ?, segments = ?, sent_at = ?, last_error = NULL, updated_at = ?
-                        WHERE id = ? AND status = 'sending'
-                        """).execute(arguments: [providerID, segments, now, now, message.id])
-                case .temporary(let error) where message.attempt < retry.maxAttempts:
-                    try db.execute(sql: """
-                        UPDATE outbox SET status = 'pending', next_attempt_at = ?, last_error = ?, updated_at = ? WHERE id = ?
-                        """, arguments: [now.addingTimeInterval(retry.delay(afterAttempt: message.attempt)), error, now, message.id])
-                case .temporary(let error), .permanent(let error):
-                    try db.execute(sql: "UPDATE outbox SET status = 'failed', last_error = ?, updated_at = ? WHERE id = ?",
-                                   arguments: [error, now, message.id])
-                }
-            }
-        }
-    }
-
     public func releaseClaims() async throws -> Int {
         try await database.writer.write { db in
             try db.execute(sql: "UPDATE outbox SET status = 'pending' WHERE status = 'sending'")
             return db.changesCount
         }
     }
-
-    public func nextDue() async throws -> Date? {
-        try await database.writer.read { db in
-            try Date.fetchOne(db, sql: "SELECT MIN(next_attempt_at) FROM outbox WHERE status IN ('pending', 'held')")
-        }
-    }
-
-    public func apply(_ reports: [DeliveryReport], now: Date) async throws -> [Bool] {
-        try await database.writer.write { db in try reports.map { try Self.apply($0, now: now, db) } }
-    }
-
-    static func apply(_ report: DeliveryReport, now: Date, _ db: Database) throws -> Bool {
-        let (column, key): (String, DatabaseValueConvertible) = switch report.message {
-        case .outboxID(let id): ("id", id)
-        case .providerID(let id): ("provider_message_id", id)
-        }
-        // A report counts only for a message already handed to the provider (`sending` or `sent`),
-        // and never undoes a final state: a forged or replayed report cannot mark a queued message
-        // delivered (it would never be sent) nor turn a delivered one into failed.
-        switch report.state {
-        case .delivered:
-            try db.cachedStatement(sql: """
-                UPDATE outbox SET status = 'delivered', delivered_at = ?, updated_at = ? WHERE \(column) = ? AND status IN ('sending', 'sent')
-                """).execute(arguments: [now, now, key])
-        case .sent:
-            try db.cachedStatement(sql: "UPDATE outbox SET status = 'sent', updated_at = ? WHERE \(column) = ? AND status IN ('sending', 'sent')")
-                .execute(arguments: [now, key])
-        case .failed:
-            try db.cachedStatement(sql: """
-                UPDATE outbox SET status = 'failed', last_error = ?, updated_at = ? WHERE \(column) = ? AND status IN ('sending', 'sent')
-                """).execute(arguments: [report.reason ?? "not delivered", now, key])
-        }
-        if db.changesCount > 0 { return true }
-        // A late or repeated report for a message we did send is known, just not applied.
-        return try Bool.fetchOne(db.cachedStatement(sql: """
-            SELECT EXISTS (SELECT 1 FROM outbox WHERE \(column) = ? AND status IN ('sending', 'sent', 'delivered', 'failed'))
-            """), arguments: [key]) ?? false
-    }
-
-    /// Status counts, for /metrics and tests.
-    public func counts() async throws -> [String: Int] {
-        try await database.writer.read { db in
-            var out: [String: Int] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT status, COUNT(*) FROM outbox GROUP BY status") { out[row[0]] = row[1] }
-            return out
-        }
-    }
 }
 
+extension SQLiteOutboxStore: SQLBacked {
+    public var statements: any SQLDatabase { SQLiteStatementDatabase(database: database) }
+}

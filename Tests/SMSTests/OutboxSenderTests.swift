@@ -260,6 +260,6 @@ import Testing
         let renewed = store.renewed.withLock { $0 }
         // Sent at 0, 10, 20, 30, 40 s: renewed before the third (20 s) and the fifth (40 s).
         #expect(renewed.map(\.count) == [3, 1], "\(renewed)")
-        #expect(try await world.outbox.counts() == ["sent": 5], "every message sent is recorded, even when a renewal fails")
+        #expect(try await world.outbox.counts() == [.sent: 5], "every message sent is recorded, even when a renewal fails")
     }
 }

@@ -96,6 +96,6 @@ import Testing
             #expect(statuses.allSatisfy { $0 == .ok })
         }
         let counts = try await world.outbox.counts()
-        #expect(counts["pending"] == 300)
+        #expect(counts[.pending] == 300)
     }
 }
