@@ -90,17 +90,6 @@ public enum PostgresStoreError: Error, CustomStringConvertible {
     public var description: String { "the database returned no row where one was expected" }
 }
 
-/// The `reporter_details` table: what a front end said about the person with a report.
-enum PostgresReporterDetails {
-    static func fetch(_ client: PostgresClient, ticketID: Int64, logger: Logger) async throws -> ReporterDetails? {
-        for try await (email, first, last, media, attributes) in try await client.query("""
-            SELECT email, first_name, last_name, media_url, attributes FROM reporter_details WHERE ticket_id = \(ticketID)
-            """, logger: logger).decode((String?, String?, String?, String?, String?).self) {
-            return ReporterDetailsCodec.details(email: email, first: first, last: last, media: media, attributes: attributes)
-        }
-        return nil
-    }
-}
 
 /// Uploads and an organisation's own reports are written once (`Persistence/UploadStatements.swift`).
 extension PostgresOrganisationStore: UploadStore, OrganisationReports {}

@@ -2,6 +2,7 @@ import Domain
 import Foundation
 import Gateway
 import Logging
+import Persistence
 import PostgresNIO
 
 /// Purging on PostgreSQL, as `Store.SQLiteRetentionStore`; a batch's rows are locked with
@@ -56,14 +57,6 @@ public struct PostgresRetentionStore: RetentionStore {
         var binds = PostgresBindings()
         for v in values { try binds.append(v) }
         return PostgresQuery(unsafeSQL: sql, binds: binds)
-    }
-
-    public func leasePurge(holder: String, until: Date, now: Date) async throws -> Bool {
-        try await database.client.query("""
-            INSERT INTO job_leases (name, holder, until) VALUES ('purge', \(holder), \(until))
-            ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, until = excluded.until WHERE job_leases.until < \(now) OR job_leases.holder = \(holder)
-            RETURNING 1
-            """, logger: logger).decode(Int32.self).reduce(0) { n, _ in n + 1 } > 0
     }
 
     public func purgeable(_ c: RetentionPolicy.DataClass, before: Date) async throws -> Int {
@@ -132,47 +125,9 @@ public struct PostgresRetentionStore: RetentionStore {
     }
 }
 
-/// Data-subject requests on PostgreSQL, as on SQLite.
-extension PostgresRetentionStore: SubjectStore {
-    public func subjectData(_ number: MSISDN) async throws -> SubjectData {
-        let n = number.e164, client = database.client
-        var settings: SubjectData.Settings?
-        for try await (language, optedOut) in try await client.query("SELECT language, opted_out FROM subscribers WHERE msisdn = \(n)", logger: logger)
-            .decode((String?, Bool).self) { settings = SubjectData.Settings(language: language, optedOut: optedOut) }
-        var tickets: [SubjectData.TicketEntry] = []
-        for try await (id, reference, service, fault, area, address, description, channel, status, created) in try await client.query("""
-            SELECT id, reference, service, fault, area, address, description, channel, status, created_at FROM tickets WHERE reporter = \(n)
-            ORDER BY created_at, id
-            """, logger: logger).decode((Int64, String, String, String, String, String, String, String, String, Date).self) {
-            var updates: [SubjectData.Update] = []
-            for try await (at, to, note) in try await client.query("""
-                SELECT at, to_status, note FROM ticket_events WHERE ticket_id = \(id) AND is_public ORDER BY at, id
-                """, logger: logger).decode((Date, String?, String?).self) { updates.append(SubjectData.Update(at: at, status: to, message: note)) }
-            let details = try await PostgresReporterDetails.fetch(client, ticketID: id, logger: logger)
-            tickets.append(SubjectData.TicketEntry(reference: reference, service: service, fault: fault, area: area, address: address, description: description,
-                                                   channel: channel, status: status, reportedAt: created, updates: updates, details: details))
-        }
-        var received: [SubjectData.Message] = [], sent: [SubjectData.Message] = []
-        for try await (at, body) in try await client.query("SELECT received_at, body FROM inbound_sms WHERE msisdn = \(n) ORDER BY id", logger: logger)
-            .decode((Date, String).self) { received.append(SubjectData.Message(at: at, text: body, status: nil)) }
-        for try await (at, body, status) in try await client.query("SELECT created_at, body, status FROM outbox WHERE msisdn = \(n) ORDER BY id", logger: logger)
-            .decode((Date, String, String).self) { sent.append(SubjectData.Message(at: at, text: body, status: status)) }
-        var surveys: [SubjectData.SurveyAnswer] = []
-        for try await (reference, asked, rating) in try await client.query("SELECT reference, sent_at, rating FROM surveys WHERE msisdn = \(n) ORDER BY id",
-                                                                             logger: logger).decode((String, Date, Int32?).self) {
-            surveys.append(SubjectData.SurveyAnswer(reference: reference, askedAt: asked, rating: rating.map(Int.init)))
-        }
-        var incidents: [SubjectData.Attachment] = []
-        for try await (incident, channel, at) in try await client.query("""
-            SELECT incident_id, channel, attached_at FROM incident_residents WHERE msisdn = \(n) ORDER BY incident_id
-            """, logger: logger).decode((Int64, String, Date).self) { incidents.append(SubjectData.Attachment(incident: incident, channel: channel, attachedAt: at)) }
-        var sessions: Int64 = 0
-        for try await count in try await client.query("SELECT COUNT(*)::BIGINT FROM ussd_sessions WHERE msisdn = \(n)", logger: logger).decode(Int64.self) {
-            sessions = count
-        }
-        return SubjectData(number: n, settings: settings, tickets: tickets, sms_received: received, sms_sent: sent, surveys: surveys, incidents: incidents,
-                           open_sessions: Int(sessions))
-    }
+/// Erasing a data subject on PostgreSQL (their data is read by `Persistence/SubjectStatements.swift`).
+extension PostgresRetentionStore: SubjectStore, Settling {
+    public var statements: any SQLDatabase { PostgresStatementDatabase(database: database) }
 
     public func erase(_ number: MSISDN, pseudonym: String, actor: String, at: Date) async throws -> Int {
         let n = number.e164

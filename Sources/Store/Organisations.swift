@@ -68,13 +68,6 @@ public struct SQLiteOrganisationStore: OrganisationStore {
     }
 }
 
-/// The `reporter_details` table: what a front end said about the person with a report.
-enum ReporterDetailRows {
-    static func fetch(_ db: Database, ticketID: Int64) throws -> ReporterDetails? {
-        try Row.fetchOne(db, sql: "SELECT email, first_name, last_name, media_url, attributes FROM reporter_details WHERE ticket_id = ?",
-                         arguments: [ticketID]).map { ReporterDetailsCodec.details(email: $0[0], first: $0[1], last: $0[2], media: $0[3], attributes: $0[4]) }
-    }
-}
 
 /// Uploads and an organisation's own reports are written once (`Persistence/UploadStatements.swift`).
 extension SQLiteOrganisationStore: UploadStore, OrganisationReports {}

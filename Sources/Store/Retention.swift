@@ -2,6 +2,7 @@ import Domain
 import Foundation
 import Gateway
 import GRDB
+import Persistence
 
 /// Purging on SQLite: each class's rows that still hold personal data, found by the same
 /// condition for counting and for purging, changed a batch per write transaction.
@@ -43,16 +44,6 @@ public struct SQLiteRetentionStore: RetentionStore {
                 updated_at = excluded.updated_at
             """, arguments: [pseudonym, at, number])
         try db.execute(sql: "DELETE FROM subscribers WHERE msisdn = ?", arguments: [number])
-    }
-
-    public func leasePurge(holder: String, until: Date, now: Date) async throws -> Bool {
-        try await database.writer.write { db in
-            try db.execute(sql: """
-                INSERT INTO job_leases (name, holder, until) VALUES ('purge', ?1, ?2)
-                ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, until = excluded.until WHERE job_leases.until < ?3 OR job_leases.holder = ?1
-                """, arguments: [holder, until, now])
-            return db.changesCount > 0
-        }
     }
 
     public func purgeable(_ c: RetentionPolicy.DataClass, before: Date) async throws -> Int {
@@ -121,36 +112,10 @@ public struct SQLiteRetentionStore: RetentionStore {
     }
 }
 
-/// Data-subject requests on SQLite.
-extension SQLiteRetentionStore: SubjectStore {
-    public func subjectData(_ number: MSISDN) async throws -> SubjectData {
-        let n = number.e164
-        try await database.live.saveNow()
-        return try await database.writer.read { db in
-            let settings = try Row.fetchOne(db, sql: "SELECT language, opted_out FROM subscribers WHERE msisdn = ?", arguments: [n])
-                .map { SubjectData.Settings(language: $0[0], optedOut: $0[1]) }
-            let tickets = try Row.fetchAll(db, sql: """
-                SELECT id, reference, service, fault, area, address, description, channel, status, created_at FROM tickets WHERE reporter = ? ORDER BY created_at, id
-                """, arguments: [n]).map { row in
-                let updates = try Row.fetchAll(db, sql: "SELECT at, to_status, note FROM ticket_events WHERE ticket_id = ? AND is_public ORDER BY at, id",
-                                               arguments: [row[0] as Int64]).map { SubjectData.Update(at: $0[0], status: $0[1], message: $0[2]) }
-                let details = try ReporterDetailRows.fetch(db, ticketID: row[0])
-                return SubjectData.TicketEntry(reference: row[1], service: row[2], fault: row[3], area: row[4], address: row[5], description: row[6],
-                                               channel: row[7], status: row[8], reportedAt: row[9], updates: updates, details: details)
-            }
-            return SubjectData(
-                number: n, settings: settings, tickets: tickets,
-                sms_received: try Row.fetchAll(db, sql: "SELECT received_at, body FROM inbound_sms WHERE msisdn = ? ORDER BY id", arguments: [n])
-                    .map { SubjectData.Message(at: $0[0], text: $0[1], status: nil) },
-                sms_sent: try Row.fetchAll(db, sql: "SELECT created_at, body, status FROM outbox WHERE msisdn = ? ORDER BY id", arguments: [n])
-                    .map { SubjectData.Message(at: $0[0], text: $0[1], status: $0[2]) },
-                surveys: try Row.fetchAll(db, sql: "SELECT reference, sent_at, rating FROM surveys WHERE msisdn = ? ORDER BY id", arguments: [n])
-                    .map { SubjectData.SurveyAnswer(reference: $0[0], askedAt: $0[1], rating: $0[2]) },
-                incidents: try Row.fetchAll(db, sql: "SELECT incident_id, channel, attached_at FROM incident_residents WHERE msisdn = ? ORDER BY incident_id",
-                                            arguments: [n]).map { SubjectData.Attachment(incident: $0[0], channel: $0[1], attachedAt: $0[2]) },
-                open_sessions: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM ussd_sessions WHERE msisdn = ?", arguments: [n]) ?? 0)
-        }
-    }
+/// Erasing a data subject on SQLite (their data is read by `Persistence/SubjectStatements.swift`).
+extension SQLiteRetentionStore: SubjectStore, Settling {
+    public var statements: any SQLDatabase { SQLiteStatementDatabase(database: database) }
+    public func settle() async throws { try await database.live.saveNow() }
 
     public func erase(_ number: MSISDN, pseudonym: String, actor: String, at: Date) async throws -> Int {
         let n = number.e164
