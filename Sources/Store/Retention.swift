@@ -11,28 +11,11 @@ public struct SQLiteRetentionStore: RetentionStore {
 
     public init(_ database: AppDatabase) { self.database = database }
 
-    static let openStatuses = TicketStatus.allCases.filter(\.isOpen).map { "'\($0.rawValue)'" }.joined(separator: ", ")
+    static let openStatuses = RetentionStatements.openStatuses
 
     /// `table`, its key, and which of its rows are due: `?1` is the cutoff.
     static func due(_ c: RetentionPolicy.DataClass) -> (table: String, key: String, condition: String) {
-        switch c {
-        case .inboundSMS: ("inbound_sms", "id", "received_at < ?1 AND (body <> '' OR msisdn NOT LIKE 'h:%')")
-        case .outboxSMS:
-            ("outbox", "id", "created_at < ?1 AND status NOT IN ('pending', 'held', 'sending') AND (body <> '' OR msisdn NOT LIKE 'h:%')")
-        case .sessions: ("ussd_sessions", "key", "updated_at < ?1")
-        case .reporterNumbers:
-            ("tickets", "id", """
-                updated_at < ?1 AND status NOT IN (\(openStatuses))
-                AND ((reporter IS NOT NULL AND reporter NOT LIKE 'h:%') OR address <> '' OR description <> '')
-                """)
-        case .subscribers:
-            ("subscribers", "msisdn", """
-                updated_at < ?1 AND msisdn NOT LIKE 'h:%'
-                AND NOT EXISTS (SELECT 1 FROM tickets t WHERE t.reporter = subscribers.msisdn AND t.status IN (\(openStatuses)))
-                """)
-        case .staffSessions: ("staff_sessions", "token_hash", "last_seen_at < ?1")
-        case .audit: ("audit_log", "id", "at < ?1")
-        }
+        RetentionStatements.due(c, cutoff: "?1")
     }
 
     /// Moves a subscriber's language and STOP under its pseudonym (a STOP already there wins).

@@ -1,0 +1,30 @@
+import Domain
+import Gateway
+
+/// Which rows of each class of personal data are due for the purge, for both stores: a table, its
+/// key and a condition in which `cutoff` (each store's own parameter, `?1` or `$1`) is the cutoff.
+public enum RetentionStatements {
+    /// The statuses of tickets still being worked, as SQL text (no caller's value).
+    public static let openStatuses = TicketStatus.allCases.filter(\.isOpen).map { "'\($0.rawValue)'" }.joined(separator: ", ")
+
+    public static func due(_ c: RetentionPolicy.DataClass, cutoff: String) -> (table: String, key: String, condition: String) {
+        switch c {
+        case .inboundSMS: ("inbound_sms", "id", "received_at < \(cutoff) AND (body <> '' OR msisdn NOT LIKE 'h:%')")
+        case .outboxSMS:
+            ("outbox", "id", "created_at < \(cutoff) AND status NOT IN ('pending', 'held', 'sending') AND (body <> '' OR msisdn NOT LIKE 'h:%')")
+        case .sessions: ("ussd_sessions", "key", "updated_at < \(cutoff)")
+        case .reporterNumbers:
+            ("tickets", "id", """
+                updated_at < \(cutoff) AND status NOT IN (\(openStatuses))
+                AND ((reporter IS NOT NULL AND reporter NOT LIKE 'h:%') OR address <> '' OR description <> '')
+                """)
+        case .subscribers:
+            ("subscribers", "msisdn", """
+                updated_at < \(cutoff) AND msisdn NOT LIKE 'h:%'
+                AND NOT EXISTS (SELECT 1 FROM tickets t WHERE t.reporter = subscribers.msisdn AND t.status IN (\(openStatuses)))
+                """)
+        case .staffSessions: ("staff_sessions", "token_hash", "last_seen_at < \(cutoff)")
+        case .audit: ("audit_log", "id", "at < \(cutoff)")
+        }
+    }
+}
