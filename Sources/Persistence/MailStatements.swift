@@ -22,10 +22,6 @@ extension StaffMailbox where Self: SQLBacked {
     }
 
     public func mailCounts() async throws -> [MailState: Int] {
-        var out: [MailState: Int] = [:]
-        for (state, n) in try await statements.read("SELECT status, COUNT(*) AS n FROM staff_mail GROUP BY status", {
-            (try $0.value("status", as: MailState.self), try $0.int("n"))
-        }) { out[state] = n }
-        return out
+        try await statements.counts(of: "staff_mail", as: MailState.self)
     }
 }

@@ -91,10 +91,6 @@ extension OutboxStore where Self: SQLBacked {
 
     /// Messages by state, for /metrics and tests.
     public func counts() async throws -> [OutboxState: Int] {
-        var out: [OutboxState: Int] = [:]
-        for (state, n) in try await statements.read("SELECT status, COUNT(*) AS n FROM outbox GROUP BY status", {
-            (try $0.value("status", as: OutboxState.self), try $0.int("n"))
-        }) { out[state] = n }
-        return out
+        try await statements.counts(of: "outbox", as: OutboxState.self)
     }
 }

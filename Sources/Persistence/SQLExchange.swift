@@ -63,6 +63,16 @@ extension SQLDatabase {
         TicketStatements.onePerNumber(try await read(TicketStatements.reporters(of: "SELECT \(id)"), TicketStatements.reporter))
     }
 
+    /// Rows of `table` by their `status`, read as `State`.
+    public func counts<State: RawRepresentable & Hashable & Sendable>(of table: String, as: State.Type) async throws -> [State: Int]
+        where State.RawValue == String {
+        var out: [State: Int] = [:]
+        for (state, n) in try await read("SELECT status, COUNT(*) AS n FROM \(raw: table) GROUP BY status", {
+            (try $0.value("status", as: State.self), try $0.int("n"))
+        }) { out[state] = n }
+        return out
+    }
+
     public func write(_ statements: [SQL]) async throws {
         try await run(SQLFlow.write(statements, ()))
     }

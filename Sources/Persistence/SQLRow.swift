@@ -22,27 +22,18 @@ public struct SQLRowError: Error, CustomStringConvertible {
 }
 
 extension SQLRow {
-    public func text(required column: String) throws -> String {
-        guard let v = try text(column) else { throw SQLRowError(column: column, problem: "NULL") }
+    /// A column that must hold a value.
+    func required<T>(_ column: String, _ read: (String) throws -> T?) throws -> T {
+        guard let v = try read(column) else { throw SQLRowError(column: column, problem: "NULL") }
         return v
     }
 
-    public func integer(required column: String) throws -> Int64 {
-        guard let v = try integer(column) else { throw SQLRowError(column: column, problem: "NULL") }
-        return v
-    }
-
+    public func text(required column: String) throws -> String { try required(column, text) }
+    public func integer(required column: String) throws -> Int64 { try required(column, integer) }
     public func int(_ column: String) throws -> Int { Int(try integer(required: column)) }
 
-    public func date(required column: String) throws -> Date {
-        guard let v = try date(column) else { throw SQLRowError(column: column, problem: "NULL") }
-        return v
-    }
-
-    public func bool(required column: String) throws -> Bool {
-        guard let v = try bool(column) else { throw SQLRowError(column: column, problem: "NULL") }
-        return v
-    }
+    public func date(required column: String) throws -> Date { try required(column, date) }
+    public func bool(required column: String) throws -> Bool { try required(column, bool) }
 
     /// A text column holding one of an enum's raw values.
     public func value<T: RawRepresentable>(_ column: String, as: T.Type) throws -> T where T.RawValue == String {
