@@ -5,13 +5,13 @@ import Gateway
 /// Open311's reads, for both stores: public fields only (with a linked incident's news),
 /// filtered and paged in SQL.
 public enum RequestStatements {
-    /// `t` is the ticket, `i` its incident.
-    static let columns = """
+    /// A ticket's public fields and its incident's news, as Track and Open311 show them (`t`, `i`).
+    public static let publicColumns = """
         t.reference, t.service, t.fault, t.area, t.moe, t.status, t.public_update, t.expected_at, t.created_at, t.updated_at,
-        t.address, t.description, t.lat, t.long, t.priority,
         i.id AS incident_id, i.description AS incident_description, i.expected_at AS incident_expected_at, i.status AS incident_status
         """
-    static let from = "tickets t LEFT JOIN incident_tickets l ON l.ticket_id = t.id LEFT JOIN incidents i ON i.id = l.incident_id"
+    static let columns = publicColumns + ", t.address, t.description, t.lat, t.long, t.priority"
+    public static let from = "tickets t LEFT JOIN incident_tickets l ON l.ticket_id = t.id LEFT JOIN incidents i ON i.id = l.incident_id"
 
     public static func requests(_ f: RequestFilter) -> SQL {
         var q: SQL = "SELECT \(raw: columns) FROM \(raw: from) WHERE TRUE"
@@ -33,16 +33,20 @@ public enum RequestStatements {
         return q + " ORDER BY t.created_at DESC, t.id DESC LIMIT \(size) OFFSET \(Paging.offset(page: f.page, size: size))"
     }
 
-    public static func request(_ row: any SQLRow) throws -> PublicRequest {
+    public static func publicTicket(_ row: any SQLRow) throws -> PublicTicket {
         let incident = try row.integer("incident_id").map { id in
             IncidentNotice(id: id, description: try row.text(required: "incident_description"), expectedAt: try row.date("incident_expected_at"),
                            isOpen: try row.text(required: "incident_status") == "open")
         }
-        let ticket = PublicTicket(reference: try row.reference("reference"), service: try row.text(required: "service"),
-                                  fault: try row.text(required: "fault"), area: try row.text(required: "area"), moe: try row.text(required: "moe"),
-                                  status: try row.value("status", as: TicketStatus.self), lastPublicUpdate: try row.text("public_update"),
-                                  expectedAt: try row.date("expected_at"), createdAt: try row.date(required: "created_at"),
-                                  updatedAt: try row.date(required: "updated_at"), incident: incident)
+        return PublicTicket(reference: try row.reference("reference"), service: try row.text(required: "service"),
+                            fault: try row.text(required: "fault"), area: try row.text(required: "area"), moe: try row.text(required: "moe"),
+                            status: try row.value("status", as: TicketStatus.self), lastPublicUpdate: try row.text("public_update"),
+                            expectedAt: try row.date("expected_at"), createdAt: try row.date(required: "created_at"),
+                            updatedAt: try row.date(required: "updated_at"), incident: incident)
+    }
+
+    public static func request(_ row: any SQLRow) throws -> PublicRequest {
+        let ticket = try publicTicket(row)
         let (lat, long) = (try row.real("lat"), try row.real("long"))
         return PublicRequest(ticket: ticket, address: try row.text(required: "address"), description: try row.text(required: "description"),
                              location: lat.flatMap { lat in long.flatMap { GeoPoint(lat: lat, long: $0) } },

@@ -177,11 +177,11 @@ public struct PostgresConversationStore: ConversationStore {
             return try await first(client.execute(HopStatements.ReferenceTaken(digits: digits), logger: logger)) != nil
         case .publicTicket(let digits):
             return try await PostgresTicketRows.publicTickets(client.query("""
-                SELECT \(unescaped: PostgresTicketRows.publicColumns) FROM \(unescaped: PostgresTicketRows.publicFrom) WHERE t.reference = \(digits)
+                SELECT \(unescaped: RequestStatements.publicColumns) FROM \(unescaped: RequestStatements.from) WHERE t.reference = \(digits)
                 """, logger: logger)).first
         case .recent(let msisdn, let limit):
             return try await PostgresTicketRows.publicTickets(client.query("""
-                SELECT \(unescaped: PostgresTicketRows.publicColumns) FROM \(unescaped: PostgresTicketRows.publicFrom)
+                SELECT \(unescaped: RequestStatements.publicColumns) FROM \(unescaped: RequestStatements.from)
                 WHERE t.reporter = \(msisdn) ORDER BY t.created_at DESC, t.id DESC LIMIT \(limit)
                 """, logger: logger))
         case .subscriber(let msisdn):

@@ -2,38 +2,16 @@ import Domain
 import Foundation
 import Gateway
 import Logging
+import Persistence
 import PostgresNIO
 
 /// The `tickets`, `ticket_events` and `outbox` rows on PostgreSQL, as `Store.TicketRows` on SQLite.
 enum PostgresTicketRows {
-    /// As `Store.TicketRows`: a ticket's public fields (`t`) and its incident's (`i`), from `publicFrom`.
-    static let publicColumns = """
-        t.reference, t.service, t.fault, t.area, t.moe, t.status, t.public_update, t.expected_at, t.created_at, t.updated_at,
-        i.id, i.description, i.expected_at, i.status
-        """
-    static let publicFrom = "tickets t LEFT JOIN incident_tickets l ON l.ticket_id = t.id LEFT JOIN incidents i ON i.id = l.incident_id"
-
+    /// A ticket's public fields and its incident's news (`Persistence.RequestStatements`), read by name.
     static func publicTickets(_ rows: PostgresRowSequence) async throws -> [PublicTicket] {
         var out: [PublicTicket] = []
-        for try await row in rows {
-            guard let ticket = try decode(row) else { continue }
-            out.append(ticket)
-        }
+        for try await row in rows { out.append(try RequestStatements.publicTicket(PostgresSQLRow(row: row.makeRandomAccess()))) }
         return out
-    }
-
-    /// The first 14 columns, in the order of `publicColumns`.
-    static func decode(_ row: PostgresRow) throws -> PublicTicket? {
-        let (reference, service, fault, area, moe, status, update, expected, created, updated) =
-            try row.decode((String, String, String, String, String, String, String?, Date?, Date, Date).self)
-        let columns = row.makeRandomAccess()
-        let incident = try columns[10].decode(Int64?.self).map { id in
-            IncidentNotice(id: id, description: try columns[11].decode(String.self), expectedAt: try columns[12].decode(Date?.self),
-                           isOpen: try columns[13].decode(String.self) == "open")
-        }
-        guard let reference = try? Reference(parsing: reference), let status = TicketStatus(rawValue: status) else { return nil }
-        return PublicTicket(reference: reference, service: service, fault: fault, area: area, moe: moe, status: status,
-                            lastPublicUpdate: update, expectedAt: expected, createdAt: created, updatedAt: updated, incident: incident)
     }
 
     /// The ticket, its "created" history row and the reporter's confirmation, together; nil when

@@ -237,14 +237,14 @@ final class SQLiteConversationTransaction: ConversationTransaction {
 
     func chaseFacts(_ reference: Reference, by msisdn: MSISDN, since: Date) throws -> ChaseFacts? {
         try Row.fetchOne(db, sql: """
-            SELECT t.reporter = ?2 OR EXISTS (SELECT 1 FROM tickets d WHERE d.duplicate_of = t.id AND d.reporter = ?2),
+            SELECT t.reporter = ?2 OR EXISTS (SELECT 1 FROM tickets d WHERE d.duplicate_of = t.id AND d.reporter = ?2) AS is_reporter,
                    t.status, t.due_at, t.paused_at,
-                   EXISTS (SELECT 1 FROM ticket_events e WHERE e.ticket_id = t.id AND e.kind = 'chased' AND e.at >= ?3),
+                   EXISTS (SELECT 1 FROM ticket_events e WHERE e.ticket_id = t.id AND e.kind = 'chased' AND e.at >= ?3) AS chased_today,
                    t.escalation_level
             FROM tickets t WHERE t.reference = ?1
             """, arguments: [reference.digits, msisdn.e164, since]).map { row in
-            ChaseFacts(isReporter: row[0] ?? false, status: TicketStatus(rawValue: row[1]) ?? .new, dueAt: row[2], pausedAt: row[3],
-                       chasedToday: row[4], escalationLevel: row[5])
+            ChaseFacts(isReporter: row["is_reporter"] ?? false, status: TicketStatus(rawValue: row["status"]) ?? .new, dueAt: row["due_at"],
+                       pausedAt: row["paused_at"], chasedToday: row["chased_today"], escalationLevel: row["escalation_level"])
         }
     }
 }

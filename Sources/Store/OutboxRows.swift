@@ -20,7 +20,7 @@ enum OutboxRows {
     /// due message to return the first few, so each claim cost as much as the backlog was long:
     /// during a storm, the moment the queue is longest.
     static let claimQuery = """
-        SELECT o.id, o.msisdn, o.body, o.attempts, o.even_if_opted_out, COALESCE(s.opted_out, 0), s.msisdn IS NULL
+        SELECT o.id, o.msisdn, o.body, o.attempts, o.even_if_opted_out, COALESCE(s.opted_out, 0) AS opted_out, s.msisdn IS NULL AS unknown
         FROM outbox o INDEXED BY outbox_queue LEFT JOIN subscribers s ON s.msisdn = o.msisdn
         WHERE o.status IN ('pending', 'held') AND o.next_attempt_at <= ? ORDER BY o.priority, o.next_attempt_at, o.id LIMIT ?
         """
@@ -38,11 +38,11 @@ public struct SQLiteOutboxStore: OutboxStore {
             var claimed: [OutboxMessage] = []
             var handedToday: [String: Int] = [:]
             for row in rows {
-                let id: Int64 = row[0]
-                let evenIfOptedOut: Bool = row[4]
-                var optedOut: Bool = row[5]
-                if !optedOut && !evenIfOptedOut && row[6], let pseudonyms {
-                    optedOut = try SubscriberRows.fetch(db, pseudonyms.of(row[1]))?.optedOut ?? false
+                let id: Int64 = row["id"]
+                let evenIfOptedOut: Bool = row["even_if_opted_out"]
+                var optedOut: Bool = row["opted_out"]
+                if !optedOut && !evenIfOptedOut && row["unknown"], let pseudonyms {
+                    optedOut = try SubscriberRows.fetch(db, pseudonyms.of(row["msisdn"]))?.optedOut ?? false
                 }
                 if optedOut && !evenIfOptedOut {
                     // STOP wins over everything queued before it: visible, never silently dropped.
@@ -50,7 +50,7 @@ public struct SQLiteOutboxStore: OutboxStore {
                         .execute(arguments: [now, id])
                     continue
                 }
-                guard let to = MSISDN(row[1] as String) else {
+                guard let to = MSISDN(row["msisdn"] as String) else {
                     try db.execute(sql: "UPDATE outbox SET status = 'failed', last_error = 'invalid number', updated_at = ? WHERE id = ?",
                                    arguments: [now, id])
                     continue
@@ -73,7 +73,7 @@ public struct SQLiteOutboxStore: OutboxStore {
                 try db.cachedStatement(sql: """
                     UPDATE outbox SET status = 'sending', attempts = attempts + 1, handed_at = COALESCE(handed_at, ?), updated_at = ? WHERE id = ?
                     """).execute(arguments: [now, now, id])
-                claimed.append(OutboxMessage(id: id, to: to, body: row[2], attempt: (row[3] as Int) + 1))
+                claimed.append(OutboxMessage(id: id, to: to, body: row["body"], attempt: (row["attempts"] as Int) + 1))
             }
             return claimed
         }

@@ -14,9 +14,9 @@ extension SQLiteStaffStore {
             let done = try database.writer.write { db -> Int in
                 let rows = try Row.fetchAll(db, sql: "SELECT id, service, fault, moe, created_at FROM tickets WHERE due_at IS NULL LIMIT 1000")
                 for row in rows {
-                    let due = levels.targets(service: row[1], fault: row[2], moe: row[3], from: row[4])
+                    let due = levels.targets(service: row["service"], fault: row["fault"], moe: row["moe"], from: row["created_at"])
                     try db.execute(sql: "UPDATE tickets SET due_at = ?, acknowledge_due_at = COALESCE(acknowledge_due_at, ?) WHERE id = ?",
-                                   arguments: [due.resolve, due.acknowledge, row[0] as Int64])
+                                   arguments: [due.resolve, due.acknowledge, row["id"] as Int64])
                 }
                 return rows.count
             }

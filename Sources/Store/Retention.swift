@@ -65,8 +65,8 @@ public struct SQLiteRetentionStore: RetentionStore {
                 let rows = try Row.fetchAll(db, sql: "SELECT id, msisdn FROM \(table) WHERE id > ?3 AND \(condition) ORDER BY id LIMIT ?2",
                                             arguments: [before, limit, after])
                 let update = try db.cachedStatement(sql: "UPDATE \(table) SET body = '', msisdn = ? WHERE id = ?")
-                for row in rows { try update.execute(arguments: [pseudonyms.of(row[1]), row[0] as Int64]) }
-                return PurgeBatch(count: rows.count, last: rows.last?[0])
+                for row in rows { try update.execute(arguments: [pseudonyms.of(row["msisdn"]), row["id"] as Int64]) }
+                return PurgeBatch(count: rows.count, last: rows.last?["id"])
             case .reporterNumbers:
                 let rows = try Row.fetchAll(db, sql: "SELECT id, reporter FROM tickets WHERE id > ?3 AND \(condition) ORDER BY id LIMIT ?2",
                                             arguments: [before, limit, after])
@@ -74,8 +74,8 @@ public struct SQLiteRetentionStore: RetentionStore {
                 let surveys = try db.cachedStatement(sql: "UPDATE surveys SET msisdn = ? WHERE ticket_id = ? AND msisdn = ?")
                 let details = try db.cachedStatement(sql: "DELETE FROM reporter_details WHERE ticket_id = ?")
                 for row in rows {
-                    let id: Int64 = row[0]
-                    let reporter: String? = row[1]
+                    let id: Int64 = row["id"]
+                    let reporter: String? = row["reporter"]
                     let hashed = reporter.map(pseudonyms.of)
                     try ticket.execute(arguments: [hashed, id])
                     try details.execute(arguments: [id])
@@ -88,8 +88,10 @@ public struct SQLiteRetentionStore: RetentionStore {
                 let resident = try db.cachedStatement(sql: """
                     UPDATE OR IGNORE incident_residents SET msisdn = ? WHERE incident_id = ? AND msisdn = ?
                     """)
-                for row in residents { try resident.execute(arguments: [pseudonyms.of(row[1]), row[0] as Int64, row[1] as String]) }
-                return PurgeBatch(count: rows.count + residents.count, last: rows.last?[0])
+                for row in residents {
+                    try resident.execute(arguments: [pseudonyms.of(row["msisdn"]), row["incident_id"] as Int64, row["msisdn"] as String])
+                }
+                return PurgeBatch(count: rows.count + residents.count, last: rows.last?["id"])
             }
         }
     }

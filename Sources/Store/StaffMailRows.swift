@@ -12,10 +12,10 @@ extension SQLiteStaffStore {
                 ORDER BY next_attempt_at, id LIMIT ?2
                 """, arguments: [now, max(1, limit)])
             return try rows.map { row in
-                let id: Int64 = row[0], attempts: Int = row[4]
+                let id: Int64 = row["id"], attempts: Int = row["attempts"]
                 try db.execute(sql: "UPDATE staff_mail SET status = 'sending', attempts = attempts + 1, lease_until = ?, updated_at = ? WHERE id = ?",
                                arguments: [now.addingTimeInterval(lease), now, id])
-                return StaffMail(id: id, to: row[1], subject: row[2], body: row[3], attempt: attempts + 1)
+                return StaffMail(id: id, to: row["address"], subject: row["subject"], body: row["body"], attempt: attempts + 1)
             }
         }
     }

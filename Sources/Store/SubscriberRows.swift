@@ -9,7 +9,7 @@ enum SubscriberRows {
     static func fetch(_ db: Database, _ key: String) throws -> Subscriber? {
         try Row.fetchOne(db.cachedStatement(sql: "SELECT language, opted_out, last_help_at FROM subscribers WHERE msisdn = ?"),
                          arguments: [key])
-            .map { Subscriber(language: $0[0], optedOut: $0[1], lastHelpAt: $0[2]) }
+            .map { Subscriber(language: $0["language"], optedOut: $0["opted_out"], lastHelpAt: $0["last_help_at"]) }
     }
 
     static func setLanguage(_ db: Database, _ number: String, _ code: String, at: Date) throws {

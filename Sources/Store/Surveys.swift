@@ -7,7 +7,8 @@ extension SQLiteConversationTransaction {
     func openSurvey(of msisdn: MSISDN, since: Date) throws -> OpenSurvey? {
         guard let row = try Row.fetchOne(db, sql: """
             SELECT id, reference, answered_at FROM surveys WHERE msisdn = ? AND sent_at >= ? ORDER BY sent_at DESC, id DESC LIMIT 1
-            """, arguments: [msisdn.e164, since]), (row[2] as Date?) == nil, let reference = try? Reference(parsing: row[1] as String) else { return nil }
-        return OpenSurvey(id: row[0], reference: reference)
+            """, arguments: [msisdn.e164, since]), (row["answered_at"] as Date?) == nil,
+              let reference = try? Reference(parsing: row["reference"] as String) else { return nil }
+        return OpenSurvey(id: row["id"], reference: reference)
     }
 }

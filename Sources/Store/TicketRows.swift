@@ -2,33 +2,20 @@ import Domain
 import Foundation
 import Gateway
 import GRDB
+import Persistence
 
 /// Reading and writing the `tickets`, `ticket_events` and `outbox` tables.
 enum TicketRows {
-    /// A ticket's public fields and its incident's (`t`: the ticket, `i`: the incident), from `publicFrom`.
-    static let publicColumns = """
-        t.reference, t.service, t.fault, t.area, t.moe, t.status, t.public_update, t.expected_at, t.created_at, t.updated_at,
-        i.id, i.description, i.expected_at, i.status
-        """
-    static let publicFrom = "tickets t LEFT JOIN incident_tickets l ON l.ticket_id = t.id LEFT JOIN incidents i ON i.id = l.incident_id"
-
+    /// A ticket's public fields and its incident's news (`Persistence.RequestStatements`), read by name.
     static func publicTicket(_ db: Database, _ reference: Reference) throws -> PublicTicket? {
-        try Row.fetchOne(db, sql: "SELECT \(publicColumns) FROM \(publicFrom) WHERE t.reference = ?", arguments: [reference.digits]).flatMap(decode)
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT \(RequestStatements.publicColumns) FROM \(RequestStatements.from) WHERE t.reference = ?"),
+                         arguments: [reference.digits]).map { try RequestStatements.publicTicket(SQLiteRow(row: $0)) }
     }
 
     static func recent(_ db: Database, _ msisdn: MSISDN, limit: Int) throws -> [PublicTicket] {
-        try Row.fetchAll(db, sql: "SELECT \(publicColumns) FROM \(publicFrom) WHERE t.reporter = ? ORDER BY t.created_at DESC, t.id DESC LIMIT ?",
-                         arguments: [msisdn.e164, limit]).compactMap(decode)
-    }
-
-    static func decode(_ row: Row) -> PublicTicket? {
-        // By position, in the order of `publicColumns`.
-        guard let reference = try? Reference(parsing: row[0]),
-              let status = TicketStatus(rawValue: row[5]) else { return nil }
-        let incident = (row[10] as Int64?).map { IncidentNotice(id: $0, description: row[11], expectedAt: row[12], isOpen: (row[13] as String) == "open") }
-        return PublicTicket(
-            reference: reference, service: row[1], fault: row[2], area: row[3], moe: row[4],
-            status: status, lastPublicUpdate: row[6], expectedAt: row[7], createdAt: row[8], updatedAt: row[9], incident: incident)
+        try Row.fetchAll(db.cachedStatement(sql: """
+            SELECT \(RequestStatements.publicColumns) FROM \(RequestStatements.from) WHERE t.reporter = ? ORDER BY t.created_at DESC, t.id DESC LIMIT ?
+            """), arguments: [msisdn.e164, limit]).map { try RequestStatements.publicTicket(SQLiteRow(row: $0)) }
     }
 
     /// The ticket, its "created" history row and the reporter's confirmation, together.
