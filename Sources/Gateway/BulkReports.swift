@@ -168,3 +168,30 @@ public struct BulkReports: Sendable {
         return results.sorted { $0.row < $1.row }
     }
 }
+
+/// The confirmations of one batch of reports: one SMS per number, in row order, for the tickets
+/// filed for it in this batch (a single ticket's own confirmation, or a summary of several).
+public struct BatchConfirmations: Sendable {
+    var byNumber: [(MSISDN, [(id: Int64, ticket: NewTicket)])] = []
+    var slot: [String: Int] = [:]
+
+    public init() {}
+
+    /// A ticket filed as `id`, if its reporter is to be told.
+    public mutating func add(_ ticket: NewTicket, id: Int64) {
+        guard let reporter = ticket.draft.reporter, ticket.confirmation != nil else { return }
+        if let i = slot[reporter.e164] { byNumber[i].1.append((id, ticket)) } else {
+            slot[reporter.e164] = byNumber.count
+            byNumber.append((reporter, [(id, ticket)]))
+        }
+    }
+
+    /// The SMS to queue, each counted against the number's first ticket of the batch.
+    public func messages(_ summary: ConfirmationSummary) -> [(sms: OutboundSMS, ticketID: Int64, at: Date)] {
+        byNumber.map { reporter, tickets in
+            let first = tickets[0]
+            let body = tickets.count == 1 ? first.ticket.confirmation ?? "" : summary(tickets.map(\.ticket))
+            return (OutboundSMS(to: reporter, body: body), first.id, first.ticket.createdAt)
+        }
+    }
+}

@@ -4,12 +4,36 @@ import Gateway
 /// Organisations (community organisations with an API key), for both stores. A key is 256 random
 /// bits stored only as its SHA-256, so it is found by its hash. (Filing their reports stays with
 /// each store: it inserts tickets on each one's own path, and PostgreSQL locks the organisation.)
-enum OrganisationStatements {
+public enum OrganisationStatements {
     static let columns = "o.id, o.name, o.key_prefix, o.created_at, o.revoked_at, o.daily_quota"
 
     static func organisation(_ row: any SQLRow) throws -> Organisation {
         Organisation(id: try row.integer(required: "id"), name: try row.text(required: "name"), keyPrefix: try row.text(required: "key_prefix"),
                      createdAt: try row.date(required: "created_at"), revokedAt: try row.date("revoked_at"), dailyQuota: try row.int("daily_quota"))
+    }
+
+    /// Reports an organisation filed since the start of its quota's day.
+    public static func filed(_ organisation: Organisation, since: Date) -> SQL {
+        "SELECT COUNT(*) AS n FROM tickets WHERE source_org = \(organisation.id) AND created_at >= \(since)"
+    }
+
+    /// The reference an organisation's row was filed under before, if it was.
+    public static func filedEarlier(_ organisation: Organisation, externalID: String) -> SQL {
+        "SELECT reference FROM tickets WHERE source_org = \(organisation.id) AND external_id = \(externalID)"
+    }
+
+    /// A new ticket marked as the organisation's row, with what its front end said of the person.
+    public static func attach(_ ticketID: Int64, to organisation: Organisation, _ report: OrganisationReport) -> [SQL] {
+        var out: [SQL] = ["""
+            UPDATE tickets SET source_org = \(organisation.id), external_id = \(report.externalID), source_upload = \(report.upload) WHERE id = \(ticketID)
+            """]
+        if let d = report.details, !d.isEmpty {
+            out.append("""
+                INSERT INTO reporter_details (ticket_id, email, first_name, last_name, media_url, attributes)
+                VALUES (\(ticketID), \(d.email), \(d.first_name), \(d.last_name), \(d.media_url), \(ReporterDetailsCodec.attributes(d)))
+                """)
+        }
+        return out
     }
 
     /// By name, or by id written as digits.

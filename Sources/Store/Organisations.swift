@@ -14,19 +14,15 @@ public struct SQLiteOrganisationStore: OrganisationStore {
                       redraw: @escaping @Sendable (NewTicket) -> NewTicket, summary: @escaping ConfirmationSummary) async throws -> [Filed?] {
         // The references go back to the organisation as stored: on disk before the answer leaves.
         try await database.writeDurably { db in
+            func rows(_ sql: Persistence.SQL) throws -> [any SQLRow] { try SQLiteStatements.fetch(db, sql) }
             var references: [Filed?] = []
             references.reserveCapacity(reports.count)
-            var filed = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM tickets WHERE source_org = ? AND created_at >= ?",
-                                         arguments: [organisation.id, quota.since]) ?? 0
-            // Confirmations by number, in row order: one SMS per number for this transaction.
-            var confirmations: [(MSISDN, [(id: Int64, ticket: NewTicket)])] = []
-            var slot: [String: Int] = [:]
+            var filed = try rows(OrganisationStatements.filed(organisation, since: quota.since)).first?.int("n") ?? 0
+            var confirmations = BatchConfirmations()
             for report in reports {
                 if let external = report.externalID,
-                   let existing = try String.fetchOne(db.cachedStatement(sql: "SELECT reference FROM tickets WHERE source_org = ? AND external_id = ?"),
-                                                      arguments: [organisation.id, external]),
-                   let reference = try? Reference(parsing: existing) {
-                    references.append(Filed(reference, earlier: true))
+                   let existing = try rows(OrganisationStatements.filedEarlier(organisation, externalID: external)).first?.reference("reference") {
+                    references.append(Filed(existing, earlier: true))
                     continue
                 }
                 guard filed < quota.limit else {
@@ -42,32 +38,16 @@ public struct SQLiteOrganisationStore: OrganisationStore {
                 var unconfirmed = ticket
                 unconfirmed.confirmation = nil
                 let id = try TicketRows.insert(db, unconfirmed)
-                try db.cachedStatement(sql: "UPDATE tickets SET source_org = ?, external_id = ?, source_upload = ? WHERE id = ?")
-                    .execute(arguments: [organisation.id, report.externalID, report.upload, id])
-                if let details = report.details, !details.isEmpty {
-                    try db.execute(sql: """
-                        INSERT INTO reporter_details (ticket_id, email, first_name, last_name, media_url, attributes) VALUES (?, ?, ?, ?, ?, ?)
-                        """, arguments: [id, details.email, details.first_name, details.last_name, details.media_url, ReporterDetailsCodec.attributes(details)])
-                }
+                for statement in OrganisationStatements.attach(id, to: organisation, report) { try SQLiteStatements.execute(db, statement) }
                 filed += 1
                 references.append(Filed(ticket.draft.reference))
-                if let reporter = ticket.draft.reporter, ticket.confirmation != nil {
-                    if let i = slot[reporter.e164] { confirmations[i].1.append((id, ticket)) } else {
-                        slot[reporter.e164] = confirmations.count
-                        confirmations.append((reporter, [(id, ticket)]))
-                    }
-                }
+                confirmations.add(ticket, id: id)
             }
-            for (reporter, tickets) in confirmations {
-                let first = tickets[0]
-                let body = tickets.count == 1 ? first.ticket.confirmation ?? "" : summary(tickets.map(\.ticket))
-                try OutboxRows.enqueue(db, OutboundSMS(to: reporter, body: body), ticketID: first.id, at: first.ticket.createdAt)
-            }
+            for m in confirmations.messages(summary) { try OutboxRows.enqueue(db, m.sms, ticketID: m.ticketID, at: m.at) }
             return references
         }
     }
 }
-
 
 /// Uploads and an organisation's own reports are written once (`Persistence/UploadStatements.swift`).
 extension SQLiteOrganisationStore: UploadStore, OrganisationReports {}
