@@ -198,6 +198,7 @@ public enum TicketRefusal: Error, Equatable, CustomStringConvertible {
     case notResolved(TicketStatus)
     case updateMissing
     case samePriority(TicketPriority)
+    case priorityReasonMissing
 
     public var description: String {
         switch self {
@@ -213,6 +214,7 @@ public enum TicketRefusal: Error, Equatable, CustomStringConvertible {
         case .notResolved(let s): "This ticket is \(s.rawValue), not resolved."
         case .updateMissing: "An update needs a description."
         case .samePriority(let p): "This ticket is already \(p.rawValue)."
+        case .priorityReasonMissing: "Say why the priority changes: the crews and the audit log read the reason."
         }
     }
 }
@@ -322,7 +324,7 @@ extension TicketState {
             return .success(c)
         case .prioritise(let next, let why):
             let reason = why.trimmingCharacters(in: .whitespacesAndNewlines)
-            guard !reason.isEmpty else { return .failure(.reasonMissing) }
+            guard !reason.isEmpty else { return .failure(.priorityReasonMissing) }
             guard status.isOpen else { return .failure(.notOpen(status)) }
             guard next != priority else { return .failure(.samePriority(next)) }
             var c = TicketChanges(event: entry(.priority, to: status, note: "\(next.rawValue): \(String(reason.prefix(300)))", isPublic: false))

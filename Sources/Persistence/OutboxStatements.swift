@@ -9,6 +9,7 @@ extension OutboxState: SQLBindable {}
 /// next message falls due, counts. (Claiming is each store's own: SQLite on its one writer,
 /// PostgreSQL with `FOR UPDATE SKIP LOCKED` and a lease.)
 public enum OutboxStatements {
+    /// A message queued for the sender (a reply, a confirmation, a notice).
     public static func enqueue(_ m: OutboundSMS, ticketID: Int64?, at: Date) -> SQL {
         """
         INSERT INTO outbox (ticket_id, msisdn, body, even_if_opted_out, next_attempt_at, created_at, updated_at)
@@ -61,16 +62,6 @@ public enum OutboxStatements {
     static func apply(_ reports: ArraySlice<DeliveryReport>, now: Date, known: [Bool]) -> SQLFlow<[Bool]> {
         guard let first = reports.first else { return .done(known) }
         return apply(first, now: now).then { apply(reports.dropFirst(), now: now, known: known + [$0]) }
-    }
-}
-
-extension SQLFlow {
-    /// This flow, then `next` with its result, in the same transaction.
-    public func then<Next: Sendable>(_ next: @escaping @Sendable (Result) throws -> SQLFlow<Next>) -> SQLFlow<Next> {
-        switch self {
-        case .done(let result): .step([]) { _ in try next(result) }
-        case .step(let statements, let after): .step(statements) { rows in try after(rows).then(next) }
-        }
     }
 }
 

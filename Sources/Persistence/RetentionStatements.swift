@@ -1,4 +1,5 @@
 import Domain
+import Foundation
 import Gateway
 
 /// Which rows of each class of personal data are due for the purge, for both stores: a table, its
@@ -26,5 +27,17 @@ public enum RetentionStatements {
         case .staffSessions: ("staff_sessions", "token_hash", "last_seen_at < \(cutoff)")
         case .audit: ("audit_log", "id", "at < \(cutoff)")
         }
+    }
+}
+
+/// One instance purges at a time. (Purging itself stays with each store: SQLite saves and forgets
+/// its sessions in progress inside the batch, PostgreSQL shares batches with `SKIP LOCKED`.)
+extension RetentionStore where Self: SQLBacked {
+    public func leasePurge(holder: String, until: Date, now: Date) async throws -> Bool {
+        try await statements.run(.run("""
+            INSERT INTO job_leases (name, holder, until) VALUES ('purge', \(holder), \(until))
+            ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, until = excluded.until WHERE job_leases.until < \(now) OR job_leases.holder = \(holder)
+            RETURNING name
+            """) { .done(!$0.isEmpty) })
     }
 }

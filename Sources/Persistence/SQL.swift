@@ -69,11 +69,6 @@ public struct SQL: Sendable, Equatable, ExpressibleByStringInterpolation {
             binds.append(value.sqlValue)
         }
 
-        public mutating func appendInterpolation(value: SQLValue) {
-            parts.append(.bind)
-            binds.append(value)
-        }
-
         /// `(?, ?, ?)` for a list (at least one value; an empty list renders `(NULL)`, which matches nothing).
         public mutating func appendInterpolation<T: SQLBindable>(list: [T]) {
             guard !list.isEmpty else { return parts.append(.text("(NULL)")) }

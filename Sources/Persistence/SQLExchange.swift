@@ -37,6 +37,16 @@ public indirect enum SQLFlow<Result: Sendable>: Sendable {
     }
 }
 
+extension SQLFlow {
+    /// This flow, then `next` with its result, in the same transaction.
+    public func then<Next: Sendable>(_ next: @escaping @Sendable (Result) throws -> SQLFlow<Next>) -> SQLFlow<Next> {
+        switch self {
+        case .done(let result): .step([]) { _ in try next(result) }
+        case .step(let statements, let after): .step(statements) { rows in try after(rows).then(next) }
+        }
+    }
+}
+
 extension SQLExchange {
     /// The exchange as a flow: its reads, its decision, its writes.
     public var flow: SQLFlow<Result> {
@@ -49,7 +59,6 @@ extension SQLExchange {
 
 /// What an adapter gives the shared statements: reads outside a transaction, flows in one.
 public protocol SQLDatabase: Sendable {
-    var dialect: SQLDialect { get }
     func read<T: Sendable>(_ sql: SQL, _ decode: @escaping @Sendable (any SQLRow) throws -> T) async throws -> [T]
     /// In one write transaction.
     func run<R: Sendable>(_ flow: SQLFlow<R>) async throws -> R

@@ -12,9 +12,8 @@ extension Settling {
     public func settle() async throws {}
 }
 
-/// A data subject's request, the purge's lease and the operational gauges, for both stores.
-/// (Purging and erasing stay with each store: SQLite saves and forgets its sessions in progress
-/// inside those transactions, PostgreSQL shares batches between instances with `SKIP LOCKED`.)
+/// A data subject's request, for both stores. (Erasing stays with each store: SQLite saves and
+/// forgets its sessions in progress inside that transaction.)
 extension SubjectStore where Self: Settling {
     public func subjectData(_ number: MSISDN) async throws -> SubjectData {
         let n = number.e164
@@ -72,47 +71,6 @@ extension SubjectStore where Self: Settling {
                                            attachedAt: try $0.date(required: "attached_at"))
                 },
                 open_sessions: try rows[8].first?.int("n") ?? 0))
-        })
-    }
-}
-
-extension RetentionStore where Self: SQLBacked {
-    public func leasePurge(holder: String, until: Date, now: Date) async throws -> Bool {
-        try await statements.run(.run("""
-            INSERT INTO job_leases (name, holder, until) VALUES ('purge', \(holder), \(until))
-            ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, until = excluded.until WHERE job_leases.until < \(now) OR job_leases.holder = \(holder)
-            RETURNING name
-            """) { .done(!$0.isEmpty) })
-    }
-}
-
-extension OperationalStatistics where Self: Settling {
-    public func readings(now: Date) async throws -> [GaugeReading] {
-        try await settle()  // sessions in progress count too
-        return try await statements.look(.run([
-            """
-            SELECT t.moe, COUNT(*) AS open, SUM(CASE WHEN \(raw: DueDate.sql) < \(now) THEN 1 ELSE 0 END) AS overdue
-            FROM tickets t WHERE t.status IN \(list: WorklistQuery.open) GROUP BY t.moe
-            """,
-            "SELECT channel, status, COUNT(*) AS n FROM tickets GROUP BY channel, status",
-            "SELECT status, COUNT(*) AS n FROM outbox GROUP BY status",
-            "SELECT COUNT(*) AS n FROM ussd_sessions WHERE key NOT LIKE 'sms:%'",
-        ]) { rows in
-            var out: [GaugeReading] = []
-            for row in rows[0] {
-                let moe = try row.text(required: "moe")
-                out.append(GaugeReading(name: "civicgate_backlog_tickets", labels: ["moe": moe], value: try row.int("open")))
-                out.append(GaugeReading(name: "civicgate_overdue_tickets", labels: ["moe": moe], value: Int(try row.integer("overdue") ?? 0)))
-            }
-            for row in rows[1] {
-                out.append(GaugeReading(name: "civicgate_tickets", labels: ["channel": try row.text(required: "channel"), "status": try row.text(required: "status")],
-                                        value: try row.int("n")))
-            }
-            for row in rows[2] {
-                out.append(GaugeReading(name: "civicgate_outbox_messages", labels: ["status": try row.text(required: "status")], value: try row.int("n")))
-            }
-            out.append(GaugeReading(name: "civicgate_ussd_sessions", labels: [:], value: try rows[3].first?.int("n") ?? 0))
-            return .done(out)
         })
     }
 }

@@ -11,6 +11,33 @@ public enum TicketStatements {
         """
     static let from = "tickets t LEFT JOIN tickets m ON m.id = t.duplicate_of"
 
+    /// A new ticket's row, returning its id; on PostgreSQL a drawn reference already taken inserts
+    /// nothing (no id: the caller draws again; SQLite's callers check the reference first).
+    public static func insert(_ t: NewTicket) -> SQL {
+        let d = t.draft
+        return """
+            INSERT INTO tickets (reference, service, fault, area, address, description, moe, queue, status, channel, reporter, language,
+                                 created_at, updated_at, due_at, acknowledge_due_at, lat, long, priority)
+            VALUES (\(d.reference.digits), \(d.service), \(d.fault), \(d.area), \(d.address), \(d.description), \(t.destination.moe),
+                    \(t.destination.queue), \(TicketStatus.new), \(d.channel.rawValue), \(d.reporter?.e164), \(d.language),
+                    \(t.createdAt), \(t.createdAt), \(t.dueAt), \(t.acknowledgeDueAt), \(d.location?.lat), \(d.location?.long), \(t.priority))
+            \(sqlite: "", postgres: "ON CONFLICT (reference) DO NOTHING ")RETURNING id
+            """
+    }
+
+    /// A new ticket's "created" history entry and its reporter's confirmation.
+    public static func created(_ t: NewTicket, id: Int64) -> [SQL] {
+        var out: [SQL] = ["""
+            INSERT INTO ticket_events (ticket_id, at, kind, to_status, note, is_public, actor)
+            VALUES (\(id), \(t.createdAt), \(TicketEventKind.created), \(TicketStatus.new), \("routed to \(t.destination.moe)/\(t.destination.queue)"), \(false),
+                    \(t.draft.channel.rawValue))
+            """]
+        if let reporter = t.draft.reporter, let body = t.confirmation {
+            out.append(OutboxStatements.enqueue(OutboundSMS(to: reporter, body: body), ticketID: id, at: t.createdAt))
+        }
+        return out
+    }
+
     /// A ticket by reference within `scope`, locked.
     public static func ticket(_ reference: Reference, scope: String?) -> SQL {
         "SELECT \(raw: stateColumns) FROM \(raw: from) WHERE t.reference = \(reference.digits) AND \(SQL.scoped("t.moe", to: scope))\(SQL.forUpdate(of: "t"))"

@@ -66,7 +66,6 @@ enum PostgresStatements {
 struct PostgresStatementDatabase: SQLDatabase {
     let database: PostgresAppDatabase
 
-    var dialect: SQLDialect { .postgres }
 
     func read<T: Sendable>(_ sql: SQL, _ decode: @escaping @Sendable (any SQLRow) throws -> T) async throws -> [T] {
         var out: [T] = []

@@ -66,7 +66,6 @@ enum SQLiteStatements {
 struct SQLiteStatementDatabase: SQLDatabase {
     let database: AppDatabase
 
-    var dialect: SQLDialect { .sqlite }
 
     func read<T: Sendable>(_ sql: Persistence.SQL, _ decode: @escaping @Sendable (any SQLRow) throws -> T) async throws -> [T] {
         try await database.writer.read { db in try SQLiteStatements.fetch(db, sql).map(decode) }

@@ -39,7 +39,7 @@ import Testing
             let refs = try await w.tickets([("water.leak", "0821110001"), ("water.leak", "0821110002")])
             let (leak, other) = (refs[0], refs[1])
             // No reason, the same priority, or another MOE's ticket: refused, nothing written.
-            #expect(try await w.act(.prioritise(.urgent, reason: "  "), on: leak, scope: "water") == .refused(TicketRefusal.reasonMissing.description))
+            #expect(try await w.act(.prioritise(.urgent, reason: "  "), on: leak, scope: "water") == .refused(TicketRefusal.priorityReasonMissing.description))
             #expect(try await w.act(.prioritise(.normal, reason: "why not"), on: leak, scope: "water")
                     == .refused(TicketRefusal.samePriority(.normal).description))
             #expect(try await w.act(.prioritise(.urgent, reason: "school next door"), on: leak, scope: "roads") == .notFound)

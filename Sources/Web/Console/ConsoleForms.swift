@@ -59,7 +59,7 @@ enum ConsoleForms {
             return .success(.duplicate(of: master))
         case "priority":
             guard let priority = form["priority"].flatMap(TicketPriority.init(rawValue:)) else { return .failure(.missing("Choose urgent or normal.")) }
-            guard let reason = text("reason", max: 300) else { return .failure(.missing("Say why: the crews and the audit log read the reason.")) }
+            guard let reason = text("reason", max: 300) else { return .failure(.missing(TicketRefusal.priorityReasonMissing.description)) }
             return .success(.prioritise(priority, reason: reason))
         default:
             return .failure(.unknownAction)
