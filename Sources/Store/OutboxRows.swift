@@ -7,8 +7,13 @@ import Persistence
 
 /// The `outbox` table.
 enum OutboxRows {
+    /// `OutboxStatements.enqueue`, prepared once: every hop that replies by SMS comes here.
     static func enqueue(_ db: Database, _ m: OutboundSMS, ticketID: Int64?, at: Date) throws {
-        try SQLiteStatements.execute(db, OutboxStatements.enqueue(m, ticketID: ticketID, at: at))
+        let at = DatabaseDate.text(at)
+        try db.cachedStatement(sql: """
+            INSERT INTO outbox (ticket_id, msisdn, body, even_if_opted_out, next_attempt_at, created_at, updated_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
+            """).execute(arguments: [ticketID, m.to.e164, m.body, m.evenIfOptedOut, at, at, at])
     }
 
     /// The next messages to send, in the queue's order, read along `outbox_queue`: it stops after
