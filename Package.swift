@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "civicgate", targets: ["civicgate"]),
         .executable(name: "hop-benchmark", targets: ["HopBenchmark"]),
+        .executable(name: "crew-benchmark", targets: ["CrewBenchmark"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -90,6 +91,12 @@ let package = Package(
             "Channels", "Store", "FlowDefinitions", "Gateway", "Domain",
             .product(name: "Logging", package: "swift-log"),
         ], path: "Benchmarks/HopBenchmark"),
+        // A crew's JOBS and "My jobs" under 500 crews and 20,000 open jobs: `swift run -c release crew-benchmark`.
+        .executableTarget(name: "CrewBenchmark", dependencies: [
+            "Store", "FlowDefinitions", "Gateway", "Domain",
+            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "Logging", package: "swift-log"),
+        ], path: "Benchmarks/CrewBenchmark"),
         // Shared by the test targets: a gateway over the shipped menus, a test clock, seeded references.
         .target(name: "TestSupport", dependencies: [
             "Domain", "FlowEngine", "FlowDefinitions", "Gateway", "Store", "Web", "PostgresStore",

@@ -21,6 +21,12 @@ public enum TicketAction: Sendable, Equatable {
     case residentUpdate(text: String, reopen: Bool)
     /// Raised to urgent or lowered to normal by a dispatcher, with the reason kept.
     case prioritise(TicketPriority, reason: String)
+    /// Given to one of the MOE's crews (`Crew`): its members get the job card.
+    case assignCrew(id: Int64, name: String)
+    /// A crew member's report from the site, taken only from the crew the ticket is assigned to.
+    case field(FieldReport, crew: Int64)
+    /// The crew was removed: its open job goes back to the queue, unassigned.
+    case releaseCrew(name: String)
 
     /// How the audit log names it.
     public var name: String {
@@ -34,6 +40,9 @@ public enum TicketAction: Sendable, Equatable {
         case .reopen: "reopen"
         case .residentUpdate: "resident update"
         case .prioritise(let p, _): "priority \(p.rawValue)"
+        case .assignCrew: "assign"
+        case .field(let report, _): "field \(report.name)"
+        case .releaseCrew: "crew removed"
         }
     }
 
@@ -52,6 +61,10 @@ public enum TicketAction: Sendable, Equatable {
         case .reopen(let reason): reason
         case .residentUpdate(let text, let reopen): reopen ? "reopen: \(text)" : text
         case .prioritise(_, let reason): reason
+        case .assignCrew(_, let name): "to crew \(name)"
+        case .field(.done(let note?), _), .field(.cannotFix(let note), _): note
+        case .field: nil
+        case .releaseCrew(let name): "crew \(name) removed"
         }
     }
 }
@@ -75,10 +88,14 @@ public struct TicketState: Sendable, Equatable {
     /// 0, or the highest escalation so far (1: past a target, 2: past twice a target).
     public var escalationLevel: Int
     public var priority: TicketPriority
+    /// The crew it is assigned to, if any, and whether that crew said it is on site.
+    public var crewID: Int64?
+    public var onSite: Bool
 
     public init(reference: Reference, status: TicketStatus, moe: String, queue: String, expectedAt: Date?, duplicateOf: Reference?,
                 service: String = "", fault: String? = nil, dueAt: Date? = nil, acknowledgeDueAt: Date? = nil, pausedAt: Date? = nil,
-                escalationLevel: Int = 0, priority: TicketPriority = .normal) {
+                escalationLevel: Int = 0, priority: TicketPriority = .normal, crewID: Int64? = nil, onSite: Bool = false) {
+        (self.crewID, self.onSite) = (crewID, onSite)
         self.priority = priority
         self.escalationLevel = escalationLevel
         self.reference = reference
@@ -106,6 +123,12 @@ public enum TicketEventKind: String, Sendable, Equatable, CaseIterable {
     case residentUpdate = "resident_update"
     /// Raised to urgent or lowered to normal.
     case priority
+    /// The crew said it is at the fault.
+    case onSite = "on_site"
+    /// The crew could not fix it: back in the queue, flagged.
+    case cannotFix = "cannot_fix"
+    /// The crew was removed: back in the queue, unassigned.
+    case crewReleased = "crew_released"
 }
 
 /// One history entry a decision writes.
@@ -131,6 +154,10 @@ public enum TicketNotice: Sendable, Equatable {
     case status(TicketStatus, update: String?)
     /// The ticket's reporters (and its duplicates'): it is now part of `master`.
     case merged(into: Reference)
+    /// Every reporter: a crew is at the fault.
+    case onSite
+    /// Every reporter: the crew fixed it, with what was done if they said.
+    case fixed(note: String?)
 
     /// Told to the reporters the ticket had before the change (a merge moves them to the master).
     public var isMerge: Bool { if case .merged = self { true } else { false } }
@@ -140,6 +167,17 @@ public enum TicketNotice: Sendable, Equatable {
 /// transaction: the ticket's columns, its history, the reporters' SMS and the audit entry.
 public struct TicketChanges: Sendable, Equatable {
     public enum Assignee: Sendable, Equatable {
+        case set(String)
+        case clear
+    }
+
+    public enum CrewChange: Sendable, Equatable {
+        case set(Int64)
+        case clear
+    }
+
+    public enum Flag: Sendable, Equatable {
+        /// A crew could not fix it: the reason, shown in the queue until it is assigned again.
         case set(String)
         case clear
     }
@@ -166,6 +204,13 @@ public struct TicketChanges: Sendable, Equatable {
     /// The new escalation level, and who above is told.
     public var escalationLevel: Int?
     public var priority: TicketPriority?
+    /// The crew it is assigned to (its members get the job card), and since when.
+    public var crew: CrewChange?
+    /// The crew said it is on site now.
+    public var onSite = false
+    public var flag: Flag?
+    /// Told to the MOE's supervisors (a crew could not fix it).
+    public var supervisorNote: String?
 
     public enum ClockPause: Sendable, Equatable {
         case since(Date)
@@ -177,7 +222,7 @@ public struct TicketChanges: Sendable, Equatable {
             && a.status == b.status && a.assignee == b.assignee && a.publicUpdate == b.publicUpdate && a.expectedAt == b.expectedAt
             && a.move?.moe == b.move?.moe && a.move?.queue == b.move?.queue && a.detach == b.detach
             && a.duplicateOf == b.duplicateOf && a.event == b.event && a.masterEvent == b.masterEvent && a.notice == b.notice
-            && a.priority == b.priority
+            && a.priority == b.priority && a.crew == b.crew && a.onSite == b.onSite && a.flag == b.flag && a.supervisorNote == b.supervisorNote
     }
 
     /// A change that only writes a history entry (a reporter's chase, for one).
@@ -199,6 +244,11 @@ public enum TicketRefusal: Error, Equatable, CustomStringConvertible {
     case updateMissing
     case samePriority(TicketPriority)
     case priorityReasonMissing
+    case notThisCrew(Reference)
+    case alreadyOnSite(Reference)
+    case sameCrew(String)
+    case cannotFixReasonMissing
+    case noCrew
 
     public var description: String {
         switch self {
@@ -215,6 +265,11 @@ public enum TicketRefusal: Error, Equatable, CustomStringConvertible {
         case .updateMissing: "An update needs a description."
         case .samePriority(let p): "This ticket is already \(p.rawValue)."
         case .priorityReasonMissing: "Say why the priority changes: the crews and the audit log read the reason."
+        case .notThisCrew(let r): "Ticket \(r.grouped) is not assigned to this crew."
+        case .alreadyOnSite(let r): "The crew is already on site for \(r.grouped)."
+        case .sameCrew(let name): "This ticket is already assigned to crew \(name)."
+        case .cannotFixReasonMissing: "Say why it cannot be fixed: the dispatchers read the reason."
+        case .noCrew: "This ticket has no crew."
         }
     }
 }
@@ -269,6 +324,7 @@ extension TicketState {
             let starts = [.new, .acknowledged].contains(status)
             var c = TicketChanges(event: entry(.assigned, to: starts ? .assigned : status, note: "to \(assignee)", isPublic: false))
             c.assignee = .set(assignee)
+            if crewID != nil { (c.crew, c.flag) = (.clear, .clear) }
             if starts {
                 c.status = .assigned
                 c.notice = .status(.assigned, update: nil)
@@ -291,6 +347,7 @@ extension TicketState {
             var c = TicketChanges(event: entry(.rerouted, to: .new, note: "from \(self.moe)/\(self.queue) to \(moe)/\(queue): \(reason)", isPublic: false))
             c.status = .new
             c.assignee = .clear
+            if crewID != nil { c.crew = .clear }
             c.move = (moe, queue)
             c.detach = duplicateOf != nil
             return .success(c)
@@ -300,6 +357,7 @@ extension TicketState {
             var c = TicketChanges(event: entry(.duplicate, to: .duplicate, note: "duplicate of \(master.reference.grouped)", isPublic: false))
             c.status = .duplicate
             c.assignee = .clear
+            if crewID != nil { c.crew = .clear }
             c.duplicateOf = master.reference
             c.masterEvent = TicketEventRecord(kind: .merged, from: nil, to: nil, note: "\(reference.grouped) merged in", isPublic: false)
             c.notice = .merged(into: master.reference)
@@ -330,6 +388,51 @@ extension TicketState {
             var c = TicketChanges(event: entry(.priority, to: status, note: "\(next.rawValue): \(String(reason.prefix(300)))", isPublic: false))
             c.priority = next
             return .success(c)
+        case .assignCrew(let id, let name):
+            guard status.isOpen else { return .failure(.notOpen(status)) }
+            guard crewID != id else { return .failure(.sameCrew(name)) }
+            let starts = [.new, .acknowledged].contains(status)
+            let next: TicketStatus = starts || onSite ? .assigned : status
+            var c = TicketChanges(event: entry(.assigned, to: next, note: "to crew \(name)", isPublic: false))
+            (c.assignee, c.crew, c.flag) = (.set(name), .set(id), .clear)
+            if next != status { c.status = next }
+            if starts { c.notice = .status(.assigned, update: nil) }
+            return .success(c)
+        case .releaseCrew(let name):
+            guard crewID != nil else { return .failure(.noCrew) }
+            guard status.isOpen else { return .failure(.notOpen(status)) }
+            let next: TicketStatus = [.assigned, .inProgress].contains(status) ? .acknowledged : status
+            var c = TicketChanges(event: entry(.crewReleased, to: next, note: "crew \(name) removed: back in the queue, unassigned", isPublic: false))
+            (c.assignee, c.crew) = (.clear, .clear)
+            if next != status { c.status = next }
+            return .success(c)
+        case .field(let report, let crew):
+            guard crewID == crew else { return .failure(.notThisCrew(reference)) }
+            guard status.isOpen else { return .failure(.notOpen(status)) }
+            switch report {
+            case .onSite:
+                guard !onSite else { return .failure(.alreadyOnSite(reference)) }
+                var c = TicketChanges(event: entry(.onSite, to: .inProgress, note: "the crew is on site", isPublic: true))
+                if status != .inProgress { c.status = .inProgress }
+                c.onSite = true
+                c.notice = .onSite
+                return .success(c)
+            case .done(let said):
+                let note = said.map { String(PublicText.scrub($0.trimmingCharacters(in: .whitespacesAndNewlines)).prefix(160)) }.flatMap { $0.isEmpty ? nil : $0 }
+                var c = TicketChanges(event: entry(.status, to: .resolved, note: note ?? "fixed by the crew", isPublic: true))
+                c.status = .resolved
+                c.publicUpdate = note
+                c.notice = .fixed(note: note)
+                return .success(c)
+            case .cannotFix(let why):
+                let reason = String(why.trimmingCharacters(in: .whitespacesAndNewlines).prefix(300))
+                guard !reason.isEmpty else { return .failure(.cannotFixReasonMissing) }
+                var c = TicketChanges(event: entry(.cannotFix, to: .acknowledged, note: reason, isPublic: false))
+                c.status = .acknowledged
+                (c.assignee, c.crew, c.flag) = (.clear, .clear, .set(reason))
+                c.supervisorNote = "Ticket \(reference.grouped): the crew could not fix it: \(reason). It is back in the queue."
+                return .success(c)
+            }
         }
     }
 }
@@ -341,6 +444,12 @@ extension TicketState {
         if let status = c.status { s.status = status }
         if let level = c.escalationLevel { s.escalationLevel = level }
         if let priority = c.priority { s.priority = priority }
+        switch c.crew {
+        case .set(let id): (s.crewID, s.onSite) = (id, false)
+        case .clear: (s.crewID, s.onSite) = (nil, false)
+        case nil: break
+        }
+        if c.onSite { s.onSite = true }
         if let move = c.move { (s.moe, s.queue) = (move.moe, move.queue) }
         if c.detach { s.duplicateOf = nil }
         if let master = c.duplicateOf { s.duplicateOf = master }

@@ -29,11 +29,19 @@ struct Checker {
         "sms.help", "sms.stopped", "sms.started", "sms.language_set", "sms.language_usage", "sms.report_usage",
         "sms.status_usage", "sms.status_update", "sms.merged", "fault.unspecified", "sms.late_recorded", "sms.late_usage",
         "sms.survey", "sms.survey_thanks", "sms.survey_reopened", "sms.mydata", "sms.verify_code",
+    ] + crewKeys
+
+    /// What crews and residents read of field work (job cards, replies to JOBS, ONSITE, DONE, CANT, STOP).
+    static let crewKeys = [
+        "crew.card", "crew.jobs_head", "crew.jobs_more", "crew.no_jobs", "crew.usage", "crew.bad_reference", "crew.no_job", "crew.onsite_ok",
+        "crew.done_ok", "crew.cant_ok", "crew.not_yours", "crew.already_on_site", "crew.cant_usage", "crew.closed", "crew.stop",
+        "sms.crew_on_site", "sms.crew_fixed",
     ]
 
     /// Names a template may use.
     static let placeholders: Set<String> = ["service", "fault", "area", "address", "language", "reference", "status", "moe", "update", "expected", "tickets", "languages", "count",
-                                                 "restore", "areas", "description", "message_days", "number_days", "code", "master"]
+                                                 "restore", "areas", "description", "message_days", "number_days", "code", "master",
+                                                 "crew", "digits", "job", "job_label", "due", "reports", "onsite", "done", "cant", "jobs", "note", "reason"]
 
     private mutating func problem(state: StateID, _ message: String) {
         let mark = flowFile.stateMarks[state]
@@ -43,6 +51,7 @@ struct Checker {
     /// Every transition lands on a state; every state can be reached.
     mutating func checkStructure() {
         for (role, id) in [("start", flow.start), ("language_choice", flow.languageChoice), ("resume_offer", flow.resumeOffer)]
+            + (flow.crewStart.map { [("crew_start", $0)] } ?? [])
         where flow.states[id] == nil {
             problems.append(DefinitionProblem(file: flowPath, place: role, message: "unknown state '\(id)'"))
         }
@@ -67,6 +76,7 @@ struct Checker {
         }
         var seen: Set<StateID> = []
         var queue = [flow.start, flow.languageChoice, flow.resumeOffer] + flow.keywords.values.sorted() + flow.entries.values.map(\.state).sorted()
+            + (flow.crewStart.map { [$0] } ?? [])
         while let id = queue.popLast() {
             guard seen.insert(id).inserted, let state = flow.states[id] else { continue }
             queue += state.targets
@@ -86,6 +96,9 @@ struct Checker {
             needed += catalogue.services.map { ("synonyms.service.\($0.code)", "service '\($0.code)' named in a one-shot SMS report") }
         }
         needed += TicketStatus.allCases.map { ("status.\($0.rawValue)", "a ticket status") }
+        if flow.states.values.contains(where: { if case .list(_, .reasons, _, _) = $0.kind { true } else { false } }) {
+            needed += CannotFixReason.allCases.map { ("crew.reason.\($0.rawValue)", "a reason a crew cannot fix a job") }
+        }
         needed += catalogue.moes.map { ("moe.\($0.code)", "MOE '\($0.code)' in the catalogue") }
         for service in catalogue.services {
             needed.append(("service.\(service.code)", "service '\(service.code)' in the catalogue"))

@@ -51,7 +51,8 @@ struct FlowFile {
             }
         }
         flow = Flow(name: name, start: start, languageChoice: language, resumeOffer: resume, states: states,
-                    keywords: keywords, commands: commands, entries: entries)
+                    keywords: keywords, commands: commands, entries: entries,
+                    crewStart: file.string(root, "crew_start", "flow", required: false))
     }
 
     private mutating func readState(_ id: StateID, _ node: Node, _ file: YAMLFile) -> FlowState? {

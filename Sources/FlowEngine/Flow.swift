@@ -20,6 +20,8 @@ public struct Flow: Sendable, Equatable {
     public var commands: [String]
     /// USSD codes that open somewhere other than the main menu (a water-only shortcode).
     public var entries: [String: Entry]
+    /// Where a crew member's call starts ("My jobs"); nil: crews see the residents' menu.
+    public var crewStart: StateID?
 
     /// Where a USSD code opens, with answers it implies (`service: water`).
     public struct Entry: Sendable, Equatable {
@@ -32,7 +34,8 @@ public struct Flow: Sendable, Equatable {
     }
 
     public init(name: String, start: StateID, languageChoice: StateID, resumeOffer: StateID, states: [StateID: FlowState],
-                keywords: [String: StateID] = [:], commands: [String] = [], entries: [String: Entry] = [:]) {
+                keywords: [String: StateID] = [:], commands: [String] = [], entries: [String: Entry] = [:], crewStart: StateID? = nil) {
+        self.crewStart = crewStart
         self.name = name
         self.entries = entries
         self.keywords = keywords
@@ -97,6 +100,13 @@ public struct MenuOption: Sendable, Equatable {
 /// Where a list's items come from.
 public enum ListSource: String, Sendable, Equatable, CaseIterable {
     case languages, services, faults, areas
+    /// A crew's open jobs, as the `crew_jobs` action found them (choosing one fills `job`, `address` and `due`).
+    case jobs
+    /// Why a crew cannot fix a job (`CannotFixReason`, labels `crew.reason.<code>`).
+    case reasons
+
+    /// Built from the session's answers, not from the catalogue: never cached.
+    public var isDynamic: Bool { self == .jobs }
 }
 
 public enum InputRule: Sendable, Equatable {
@@ -127,4 +137,12 @@ public enum FlowAction: String, Sendable, Equatable, CaseIterable {
     case findIncident = "find_incident"
     /// Attaches the caller to the incident in the `incident` slot: told by SMS when it is fixed.
     case attachIncident = "attach_incident"
+    /// Lists the calling crew's open jobs into `jobs` (and its name into `crew`); `otherwise` when there are none.
+    case crewJobs = "crew_jobs"
+    /// The crew is on site at the job in the `job` slot.
+    case fieldOnSite = "field_on_site"
+    /// The job in the `job` slot is fixed, with the `note` slot if given.
+    case fieldDone = "field_done"
+    /// The job in the `job` slot cannot be fixed, for the `reason` slot.
+    case fieldCannotFix = "field_cannot_fix"
 }

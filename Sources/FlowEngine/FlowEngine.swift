@@ -17,6 +17,8 @@ public struct FlowEngine: Sendable {
         /// A USSD screen is 160 octets of packed 7-bit text: 182 GSM-7 characters.
         public var screenBudget = 182
         public var recentLimit = 3
+        /// A crew's "My jobs" list shows its oldest open jobs, up to this many (paged).
+        public var crewJobsLimit = 20
         /// A public update is cut to this many characters on a USSD screen.
         public var updateDisplayLimit = 60
         /// Stops a flow that loops through action states without ever showing a screen.
@@ -83,11 +85,13 @@ public struct FlowEngine: Sendable {
     /// A new call. A caller with no language chooses one first; one with an unfinished report is
     /// offered to continue it.
     /// A code with an entry (a water-only shortcode) opens there, with "0 Back" to the main menu.
-    public func begin(language: String?, unfinished: Session?, serviceCode: String = "", context: TurnContext) -> Turn {
+    /// A crew member (`crew`) starts at "My jobs" when the flow has it, in their language.
+    public func begin(language: String?, unfinished: Session?, serviceCode: String = "", crew: Bool = false, context: TurnContext) -> Turn {
         var run = Run(session: Session(language: language), effects: [])
         if language == nil || !locales.codes.contains(language!) {
             return enter(flow.languageChoice, &run, context)
         }
+        if crew, let start = flow.crewStart { return enter(start, &run, context) }
         if let unfinished, let snapshot = resumableSnapshot(of: unfinished) {
             run.session.suspended = snapshot
             return enter(flow.resumeOffer, &run, context)
@@ -135,6 +139,7 @@ public struct FlowEngine: Sendable {
             guard let n = Int(input), n >= 1, n <= page.count else { return reask(run) }
             let item = items(source, session)[page.lowerBound + n - 1]
             run.session.slots[slot] = item.code
+            run.session.slots.merge(item.extra) { $1 }
             return advance(to: next, &run, context)
         case .input(_, let rule, _, let slot, let next):
             guard let value = validate(input, rule) else { return reask(run) }
@@ -168,6 +173,10 @@ public struct FlowEngine: Sendable {
                 run.session.slots["restore"] = incident.expectedAt.map(settings.calendar.moment) ?? loc.strings["incident.no_time"] ?? ""
             }
             found = incident != nil
+        case .crewJobs(let jobs, let crew):
+            run.session.slots["crew"] = crew
+            run.session.slots["jobs"] = jobLines(jobs, loc)
+            found = !jobs.isEmpty
         }
         return enter(found ? next : (otherwise ?? next), &run, context)
     }
@@ -304,6 +313,12 @@ public struct FlowEngine: Sendable {
         case .attachIncident:
             guard let id = slots["incident"].flatMap({ Int64($0) }) else { return .failed }
             run.effects.append(.attachIncident(id))
+            return .done
+        case .crewJobs:
+            return .needs(.crewJobs(limit: settings.crewJobsLimit))
+        case .fieldOnSite, .fieldDone, .fieldCannotFix:
+            guard let effect = fieldReport(action, slots) else { return .failed }
+            run.effects.append(effect)
             return .done
         case .resumeReport:
             guard let snapshot = run.session.suspended, flow.states[snapshot.state] != nil else { return .failed }

@@ -5,6 +5,8 @@ extension FlowEngine {
     struct Item: Equatable {
         var code: String
         var label: String
+        /// Slots a choice also fills (a job's address and due time).
+        var extra: [String: String] = [:]
     }
 
     struct ListKey: Hashable {
@@ -27,13 +29,13 @@ extension FlowEngine {
 
     /// The items of a data list, in the caller's language.
     func items(_ source: ListSource, _ session: Session) -> [Item] {
-        itemCache[listKey(source, session)] ?? makeItems(source, session)
+        source.isDynamic ? makeItems(source, session) : itemCache[listKey(source, session)] ?? makeItems(source, session)
     }
 
     mutating func buildListCaches() {
         for locale in locales.ordered {
             for state in flow.states.values {
-                guard case .list(let prompt, let source, _, _) = state.kind else { continue }
+                guard case .list(let prompt, let source, _, _) = state.kind, !source.isDynamic else { continue }
                 let services = source == .faults ? catalogue.services.map(\.code) : [""]
                 for service in services {
                     var session = Session(language: locale.code, state: state.id, slots: source == .faults ? ["service": service] : [:])
@@ -64,13 +66,17 @@ extension FlowEngine {
             }
         case .areas:
             return catalogue.areas.map { Item(code: $0.code, label: $0.name) }
+        case .jobs:
+            return jobItems(session)
+        case .reasons:
+            return reasonItems(loc)
         }
     }
 
     /// Slot values as a caller reads them: labels for list choices, text as typed.
     func displayValues(_ session: Session) -> [String: String] {
         var values = session.slots
-        for (slot, source) in slotSources {
+        for (slot, source) in slotSources where !source.isDynamic {
             guard let code = session.slots[slot] else { continue }
             if let item = items(source, session).first(where: { $0.code == code }) { values[slot] = item.label }
         }
@@ -139,6 +145,7 @@ extension FlowEngine {
 
     /// The pages of a list state for this session (see `layoutPages`).
     func pages(for session: Session, source: ListSource, prompt state: FlowState) -> [Range<Int>] {
+        if source.isDynamic { return layoutPages(for: session, source: source, prompt: state) }
         let key = PageKey(list: listKey(source, session), state: state.id, depth: min(session.trail.count, 2))
         return pageCache[key] ?? layoutPages(for: session, source: source, prompt: state)
     }

@@ -1,4 +1,5 @@
 import Domain
+import Foundation
 
 /// One screen as the budget check sees it: a state, in a language, with the longest real data.
 public struct ScreenSample: Sendable, Equatable {
@@ -17,10 +18,11 @@ extension FlowEngine {
     public func sampleScreens() -> [ScreenSample] {
         var samples: [ScreenSample] = []
         for locale in locales.ordered {
+            let worst = worstSlots(locale)
             for id in flow.states.keys.sorted() {
                 guard let state = flow.states[id] else { continue }
                 if case .action = state.kind { continue }
-                for (variant, slots) in worstSlots(locale) {
+                for (variant, slots) in worst {
                     var session = Session(language: locale.code, state: id, slots: slots)
                     if id != flow.start { session.trail = [flow.start, flow.start] }
                     samples += screens(of: state, session, variant: variant)
@@ -75,6 +77,10 @@ extension FlowEngine {
         base["update"] = String(repeating: "x", count: settings.updateDisplayLimit)
         base["expected"] = "2026-12-31"
         base["restore"] = longest(["2026-12-31 23:59", s["incident.no_time"] ?? ""])
+        // A crew's jobs: its longest name, the longest fault and area, an address at its longest.
+        base["crew"] = String(repeating: "x", count: 60)
+        base["due"] = longest(["2026-12-31 23:59", s["track.no_date"] ?? ""])
+        base["address"] = base["address"] ?? String(repeating: "x", count: 70)
         return catalogue.services.map { service in
             var slots = base
             slots["service"] = service.code
@@ -85,6 +91,12 @@ extension FlowEngine {
             line["service"] = s["service.\(service.code)"] ?? ""
             let ticketLine = Template.fill(s["recent.line"] ?? "", line)
             slots["tickets"] = Array(repeating: ticketLine, count: settings.recentLimit).joined(separator: "\n")
+            var generator = SystemRandomNumberGenerator()  // every reference is 9 digits: which one does not change the length
+            let job = CrewJob(reference: Reference.random(using: &generator), service: service.code, fault: slots["fault"], area: slots["area"] ?? "",
+                              address: String(repeating: "x", count: 70), status: .assigned, dueAt: nil, createdAt: Date(timeIntervalSince1970: 0))
+            // Enough of the longest job for a first, a middle and a last page (more would only repeat them).
+            slots["jobs"] = jobLines(Array(repeating: job, count: min(4, settings.crewJobsLimit)), locale)
+            slots["job_label"] = jobItems(Session(language: locale.code, slots: slots)).first?.label
             return ("service \(service.code)", slots)
         }
     }

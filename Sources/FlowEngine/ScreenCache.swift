@@ -38,6 +38,7 @@ extension FlowEngine {
         Set(flow.states.values.compactMap { state -> StateID? in
             let prompt: TextKey
             switch state.kind {
+            case .list(_, let source, _, _) where source.isDynamic: return nil
             case .menu(let p, _), .input(let p, _, _, _, _), .list(let p, _, _, _): prompt = p
             case .end(let p): prompt = p
             case .action: return nil

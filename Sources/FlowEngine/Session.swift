@@ -86,6 +86,8 @@ public enum Effect: Sendable, Equatable {
     case rateTicket(Reference, rating: Int)
     /// The caller asks to be told by SMS when this incident is fixed, instead of reporting it.
     case attachIncident(Int64)
+    /// A crew member reports from the site (the host checks the job is their crew's and open).
+    case fieldReport(Reference, FieldReport)
 }
 
 /// What the caller may do with the ticket they track, as the host found it: say it is late
@@ -101,12 +103,15 @@ public enum Query: Sendable, Equatable {
     case recentTickets(limit: Int)
     /// The open incident this report is about, if any (`fault` nil: not said).
     case incident(service: String, fault: String?, area: String)
+    /// The calling crew member's crew's open jobs, oldest first.
+    case crewJobs(limit: Int)
 }
 
 public enum QueryAnswer: Sendable, Equatable {
     case ticket(PublicTicket?, offer: TrackOffer? = nil)
     case recentTickets([PublicTicket])
     case incident(IncidentNotice?)
+    case crewJobs([CrewJob], crew: String)
 }
 
 /// The result of one engine call.

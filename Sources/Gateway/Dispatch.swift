@@ -95,6 +95,8 @@ public enum ActionOutcome: Sendable, Equatable {
     case notFound
     /// Understood but not allowed, with the reason for the dispatcher.
     case refused(String)
+    /// No crew of that name in the ticket's MOE (shown as a 404 naming it).
+    case noSuchCrew(String)
 }
 
 /// Words the SMS a reporter gets when a ticket they reported changes publicly: their own
@@ -119,6 +121,7 @@ extension FlowEngine {
             switch notice {
             case .status(let status, let update): statusNotice(reference: reference, status: status, update: update, language: language)
             case .merged(let master): mergedNotice(reference: reference, into: master, language: language)
+            case .onSite, .fixed: fieldNotice(reference: reference, notice, language: language)
             }
         }
     }

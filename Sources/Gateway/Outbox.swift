@@ -75,10 +75,13 @@ public struct DeliveryReport: Sendable, Equatable {
 /// cannon. What is over the cap waits (`held`) until `nextDay`.
 public struct DailySMSCap: Sendable, Equatable {
     public var limit: Int
+    /// A crew member's work number has a cap of its own instead (job cards, replies from the site).
+    public var crewLimit: Int
     public var since: Date
     public var nextDay: Date
-    public init(limit: Int, since: Date, nextDay: Date) {
+    public init(limit: Int, crewLimit: Int = 200, since: Date, nextDay: Date) {
         self.limit = limit
+        self.crewLimit = crewLimit
         self.since = since
         self.nextDay = nextDay
     }
@@ -94,7 +97,7 @@ public enum OutboxState: String, Sendable, CaseIterable {
 public protocol OutboxStore: Sendable {
     /// Marks up to `limit` due messages `sending` and returns them. Messages to numbers that sent
     /// STOP are marked `suppressed` instead: visible, never silently dropped.
-    /// Past `cap`, a message is `held` until the next municipal day instead. A number with no
+    /// Past `cap` (a crew's work number: past `cap.crewLimit`), a message is `held` until the next municipal day instead. A number with no
     /// settings in clear is looked up under its pseudonym too: one erased or purged after STOP stays stopped.
     func claimDue(limit: Int, now: Date, cap: DailySMSCap?, pseudonyms: Pseudonyms?) async throws -> [OutboxMessage]
     /// Records what the provider said: `sent`, back to `pending` with a later attempt, or `failed`.

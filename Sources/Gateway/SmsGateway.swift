@@ -133,6 +133,7 @@ public struct SmsGateway: Sendable {
             case .ticket(let r): .ticket(try reads.publicTicket(r))
             case .recentTickets(let limit): .recentTickets(try reads.recentTickets(of: sms.from, limit: limit))
             case .incident(let service, let fault, let area): try IncidentReports.answer(service: service, fault: fault, area: area, reads)
+            case .crewJobs(let limit): try CrewField.jobs(of: sms.from, limit: limit, reads)
             }
         }
         guard case .screen(var screen) = flow.outcome else { throw GatewayError.unansweredQuery }
@@ -154,6 +155,8 @@ public struct SmsGateway: Sendable {
                 turn.write.surveyAnswer = try TrackOffers(engine: engine).rating(r, rating, caller: sms.from, reads, now: now)
             case .attachIncident(let id):
                 turn.write.attachment = IncidentAttachment(incidentID: id, msisdn: sms.from, language: flow.session.language ?? turn.language, channel: .sms)
+            case .fieldReport:
+                break  // by SMS a crew answers with ONSITE, DONE and CANT (`SmsKeywordHandlers.crew`)
             }
         }
         turn.write.session = StoredSession(

@@ -25,12 +25,16 @@ extension SmsKeywordHandler {
 enum SmsKeywordHandlers {
     static let standard: [String: any SmsKeywordHandler] = [
         "stop": Stop(), "start": Start(), "lang": Language(), "report": OneLineReport(), "status": Status(), "mydata": MyData(), "late": Late(),
-    ]
+    ].merging(crew) { a, _ in a }
 
     /// `STOP`: nothing more to this number until START. Confirmed once; a second STOP is recorded, not answered.
     struct Stop: SmsKeywordHandler {
         var answersOptedOut: Bool { true }
         func answer(_ turn: inout SmsTurn, settings: SmsGateway.Settings) throws -> SmsAnswer {
+            // A crew's work number is not a resident's: it stays reachable, and is told whom to ask.
+            if let crew = try turn.crew() {
+                return .plan(turn.crewReply(turn.engine.crewText("crew.stop", crew: crew, ["crew": crew.name, "moe": crew.moe])))
+            }
             if turn.subscriber?.optedOut == true { return .plan(.write(turn.write)) }
             turn.write.optOut = true
             try turn.endConversation()

@@ -56,6 +56,12 @@ extension TicketDesk {
                 if let email = s.email { work.mails.append(StaffMailDraft(address: email, subject: subject, body: text)) }
             }
         }
+        if let note = c.supervisorNote {
+            for s in snapshot.supervisors where s.moe == ticket.state.moe {
+                if let phone = s.phone { work.messages.append(TicketMessage(ticketID: ticket.id, sms: OutboundSMS(to: phone, body: note))) }
+                if let email = s.email { work.mails.append(StaffMailDraft(address: email, subject: "Ticket \(ticket.state.reference.grouped): not fixed", body: note)) }
+            }
+        }
         // A merge is told to the reporters the ticket had before it moved to the master: the snapshot's.
         if let told = c.notice {
             for r in snapshot.reporters {

@@ -124,9 +124,12 @@ public final class UssdGateway: Sendable {
             default:
                 break
             }
+            // A crew member's work number opens on "My jobs", in the crew's language unless it chose its own.
+            let crew = engine.flow.crewStart != nil ? try reads.crew(of: event.msisdn) : nil
+            if let crew { language = language ?? crew.language }
             let unfinished = try reads.unfinishedSession(of: event.msisdn, since: now.addingTimeInterval(-settings.resumeWindow), excluding: key)
             retire = unfinished?.key
-            turn = engine.begin(language: language, unfinished: unfinished?.session, serviceCode: event.serviceCode, context: context)
+            turn = engine.begin(language: language, unfinished: unfinished?.session, serviceCode: event.serviceCode, crew: crew != nil, context: context)
         }
 
         turn = try engine.settle(turn, context: context) { query in
@@ -134,9 +137,10 @@ public final class UssdGateway: Sendable {
             case .ticket(let r): try TrackOffers(engine: engine).answer(r, caller: event.msisdn, reads, now: now)
             case .recentTickets(let limit): .recentTickets(try reads.recentTickets(of: event.msisdn, limit: limit))
             case .incident(let service, let fault, let area): try IncidentReports.answer(service: service, fault: fault, area: area, reads)
+            case .crewJobs(let limit): try CrewField.jobs(of: event.msisdn, limit: limit, reads)
             }
         }
-        guard case .screen(let screen) = turn.outcome else { throw GatewayError.unansweredQuery }
+        guard case .screen(var screen) = turn.outcome else { throw GatewayError.unansweredQuery }
 
         var write = HopWrite(session: StoredSession(
             key: key, msisdn: event.msisdn, serviceCode: event.serviceCode, session: turn.session,
@@ -169,6 +173,11 @@ public final class UssdGateway: Sendable {
             case .attachIncident(let id):
                 write.attachment = IncidentAttachment(incidentID: id, msisdn: event.msisdn, language: turn.session.language ?? engine.locales.fallback,
                                                       channel: .ussd)
+            case .fieldReport(let reference, let report):
+                // Decided on what was read; refused (another crew's job by now, closed, already on site): said instead, nothing written.
+                let (field, refusal) = try CrewField.ussd(report, on: reference, caller: event.msisdn, language: turn.session.language, reads, engine: engine)
+                write.field = field
+                if let refusal { screen = Screen(text: GSM7.transliterate(refusal), isFinal: true) }
             }
         }
         let reply = UssdReply(text: screen.text, isFinal: screen.isFinal)

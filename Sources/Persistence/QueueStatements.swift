@@ -10,7 +10,8 @@ public enum QueueStatements {
         t.id, t.reporter, t.reference, t.service, t.fault, t.area, t.address, t.description, t.queue, t.status, t.channel,
         t.public_update, t.expected_at, t.created_at, t.updated_at, t.moe, t.assignee, \(DueDate.sql) AS due,
         (SELECT m.reference FROM tickets m WHERE m.id = t.duplicate_of) AS duplicate_reference, t.escalation_level, t.priority,
-        (SELECT l.incident_id FROM incident_tickets l WHERE l.ticket_id = t.id) AS incident
+        (SELECT l.incident_id FROM incident_tickets l WHERE l.ticket_id = t.id) AS incident,
+        (SELECT c.name FROM crews c WHERE c.id = t.crew_id) AS crew, t.field_flag
         """
 
     /// Urgent first; the sort a dispatcher chose after it.
@@ -25,7 +26,7 @@ public enum QueueStatements {
                     createdAt: try row.date(required: "created_at"), updatedAt: try row.date(required: "updated_at"), moe: try row.text(required: "moe"),
                     assignee: try row.text("assignee"), dueAt: try row.date("due"), duplicateOf: try row.text("duplicate_reference"),
                     escalationLevel: try row.int("escalation_level"), incident: try row.integer("incident"),
-                    priority: try row.value("priority", as: TicketPriority.self))
+                    priority: try row.value("priority", as: TicketPriority.self), crew: try row.text("crew"), fieldFlag: try row.text("field_flag"))
     }
 
     static func ticket(_ reference: Reference, scope: String?) -> SQL {

@@ -7,7 +7,7 @@ import Gateway
 public enum TicketStatements {
     static let stateColumns = """
         t.id, t.reference, t.status, t.moe, t.queue, t.expected_at, m.reference AS master_reference, t.service, t.fault,
-        t.due_at, t.acknowledge_due_at, t.paused_at, t.escalation_level, t.priority
+        t.due_at, t.acknowledge_due_at, t.paused_at, t.escalation_level, t.priority, t.area, t.address, t.crew_id, t.on_site_at
         """
     static let from = "tickets t LEFT JOIN tickets m ON m.id = t.duplicate_of"
 
@@ -59,8 +59,9 @@ public enum TicketStatements {
                                 duplicateOf: try row.reference(optional: "master_reference"), service: try row.text(required: "service"),
                                 fault: try row.text("fault"), dueAt: try row.date("due_at"), acknowledgeDueAt: try row.date("acknowledge_due_at"),
                                 pausedAt: try row.date("paused_at"), escalationLevel: try row.int("escalation_level"),
-                                priority: try row.value("priority", as: TicketPriority.self))
-        return TicketRecord(id: try row.integer(required: "id"), state: state)
+                                priority: try row.value("priority", as: TicketPriority.self), crewID: try row.integer("crew_id"),
+                                onSite: try row.date("on_site_at") != nil)
+        return TicketRecord(id: try row.integer(required: "id"), state: state, area: try row.text("area"), address: try row.text("address"))
     }
 
     /// Open, unpaused tickets past a target and below level 2, most overdue first.
@@ -200,6 +201,17 @@ public enum TicketStatements {
         }
         if let level = c.escalationLevel { out.append("UPDATE tickets SET escalation_level = \(level) WHERE id = \(id)") }
         if let priority = c.priority { out.append("UPDATE tickets SET priority = \(priority), updated_at = \(at) WHERE id = \(id)") }
+        switch c.crew {
+        case .set(let crew): out.append("UPDATE tickets SET crew_id = \(crew), crew_assigned_at = \(at), on_site_at = NULL WHERE id = \(id)")
+        case .clear: out.append("UPDATE tickets SET crew_id = NULL, on_site_at = NULL WHERE id = \(id)")
+        case nil: break
+        }
+        if c.onSite { out.append("UPDATE tickets SET on_site_at = \(at) WHERE id = \(id)") }
+        switch c.flag {
+        case .set(let reason): out.append("UPDATE tickets SET field_flag = \(reason) WHERE id = \(id)")
+        case .clear: out.append("UPDATE tickets SET field_flag = NULL WHERE id = \(id)")
+        case nil: break
+        }
         out.append(event(c.event, ticketID: id, actor: work.actor, at: at))
         if let e = c.masterEvent, let master = work.masterID { out.append(event(e, ticketID: master, actor: work.actor, at: at)) }
         out += work.messages.map { OutboxStatements.enqueue($0.sms, ticketID: $0.ticketID, at: at) }

@@ -135,6 +135,7 @@ public struct PostgresConversationStore: ConversationStore {
         }
         if let chase = hop.chase { _ = try await PostgresStatements.run(TicketStatements.chase(chase, at: hop.at), tx, logger: logger) }
         if let answer = hop.surveyAnswer { _ = try await PostgresStatements.run(TicketStatements.answer(answer, at: hop.at), tx, logger: logger) }
+        if let field = hop.field { _ = try await PostgresStatements.run(CrewStatements.field(field, at: hop.at), tx, logger: logger) }
         if let attachment = hop.attachment { try await PostgresIncidentRows.attach(tx, attachment, at: hop.at, logger: logger) }
     }
 
@@ -210,6 +211,17 @@ public struct PostgresConversationStore: ConversationStore {
             return OpenSurvey?.some(OpenSurvey(id: id, reference: reference))
         case .openIncidents(let service):
             return try await client.withConnection { c in try await PostgresIncidentRows.open(c, service: service, logger: logger) }
+        case .crew(let msisdn):
+            guard let number = MSISDN(msisdn) else { return Crew?.none }
+            return try await client.withConnection { c in try await PostgresStatements.fetch(c, CrewStatements.member(number), logger: logger) }
+                .first.map(CrewStatements.crew)
+        case .fieldState(let digits):
+            guard let reference = try? Reference(parsing: digits) else { return TicketState?.none }
+            return try await client.withConnection { c in try await PostgresStatements.fetch(c, CrewStatements.fieldState(reference), logger: logger) }
+                .first.map(CrewStatements.fieldState)
+        case .jobs(let id, let limit):
+            return try await client.withConnection { c in try await PostgresStatements.fetch(c, CrewStatements.jobs(crew: id, limit: limit), logger: logger) }
+                .map(CrewStatements.job)
         }
     }
 
@@ -234,6 +246,9 @@ final class FetchedReads: ConversationReads, @unchecked Sendable {
         case chase(reference: String, msisdn: String, since: Date)
         case openSurvey(msisdn: String, since: Date)
         case openIncidents(service: String)
+        case crew(String)
+        case jobs(crew: Int64, limit: Int)
+        case fieldState(String)
     }
 
     struct Miss: Error {
@@ -264,4 +279,7 @@ final class FetchedReads: ConversationReads, @unchecked Sendable {
     }
     func openSurvey(of msisdn: MSISDN, since: Date) throws -> OpenSurvey? { try value(.openSurvey(msisdn: msisdn.e164, since: since)) }
     func openIncidents(service: String) throws -> [Incident] { try value(.openIncidents(service: service)) }
+    func crew(of msisdn: MSISDN) throws -> Crew? { try value(.crew(msisdn.e164)) }
+    func jobs(ofCrew id: Int64, limit: Int) throws -> [CrewJob] { try value(.jobs(crew: id, limit: limit)) }
+    func fieldState(_ reference: Reference) throws -> TicketState? { try value(.fieldState(reference.digits)) }
 }

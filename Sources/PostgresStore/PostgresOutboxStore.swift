@@ -27,15 +27,16 @@ public struct PostgresOutboxStore: OutboxStore {
         let leaseUntil = now.addingTimeInterval(lease)
         return try await database.client.withTransaction(logger: logger) { tx in
             let rows = try await tx.query("""
-                SELECT o.id, o.msisdn, o.body, o.attempts, o.even_if_opted_out, COALESCE(s.opted_out, false), s.msisdn IS NULL
+                SELECT o.id, o.msisdn, o.body, o.attempts, o.even_if_opted_out, COALESCE(s.opted_out, false), s.msisdn IS NULL,
+                       EXISTS (SELECT 1 FROM crew_members c WHERE c.msisdn = o.msisdn)
                 FROM outbox o LEFT JOIN subscribers s ON s.msisdn = o.msisdn
                 WHERE o.id IN (
                     SELECT id FROM outbox
                     WHERE (status IN ('pending', 'held') AND next_attempt_at <= \(now)) OR (status = 'sending' AND lease_until < \(now))
                     ORDER BY priority, next_attempt_at, id LIMIT \(limit) FOR UPDATE SKIP LOCKED)
                 ORDER BY o.priority, o.next_attempt_at, o.id
-                """, logger: logger).decode((Int64, String, String, Int, Bool, Bool, Bool).self)
-            var due: [(Int64, String, String, Int, Bool, Bool, Bool)] = []
+                """, logger: logger).decode((Int64, String, String, Int, Bool, Bool, Bool, Bool).self)
+            var due: [(Int64, String, String, Int, Bool, Bool, Bool, Bool)] = []
             for try await row in rows { due.append(row) }
             var claimed: [OutboxMessage] = []
             var handedToday: [String: Int] = [:]
@@ -54,7 +55,7 @@ public struct PostgresOutboxStore: OutboxStore {
                     }
                 }
             }
-            for (id, number, body, attempts, evenIfOptedOut, stopped, unknown) in due {
+            for (id, number, body, attempts, evenIfOptedOut, stopped, unknown, crew) in due {
                 var optedOut = stopped
                 if !optedOut && !evenIfOptedOut && unknown, let pseudonym = pseudonyms?.of(number) {
                     let rows = try await tx.query("SELECT opted_out FROM subscribers WHERE msisdn = \(pseudonym)", logger: logger).decode(Bool.self)
@@ -72,10 +73,11 @@ public struct PostgresOutboxStore: OutboxStore {
                 }
                 if let cap {
                     let sent = handedToday[number] ?? 0
-                    guard sent < cap.limit else {
+                    let limit = crew ? cap.crewLimit : cap.limit
+                    guard sent < limit else {
                         try await tx.query("""
                             UPDATE outbox SET status = 'held', next_attempt_at = \(cap.nextDay), lease_until = NULL,
-                                last_error = \("held: \(cap.limit) SMS to this number today"), updated_at = \(now) WHERE id = \(id)
+                                last_error = \("held: \(limit) SMS to this number today"), updated_at = \(now) WHERE id = \(id)
                             """, logger: logger)
                         handedToday[number] = sent
                         continue

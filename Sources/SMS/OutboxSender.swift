@@ -22,6 +22,8 @@ public struct OutboxSender: Service {
         public var idlePoll: Duration = .milliseconds(100)
         /// SMS to one number per municipal day (`CIVICGATE_MAX_SMS_PER_NUMBER`); nil: no cap.
         public var perNumberDailyCap: Int? = 20
+        /// SMS to one crew member's work number per municipal day (`CIVICGATE_MAX_SMS_PER_CREW_NUMBER`).
+        public var perCrewNumberDailyCap = 200
         public var calendar = MunicipalCalendar()
         /// Finds the STOP of a number erased or purged since it sent it.
         public var pseudonyms: Pseudonyms?
@@ -31,7 +33,9 @@ public struct OutboxSender: Service {
         public init() {}
 
         func cap(at now: Date) -> DailySMSCap? {
-            perNumberDailyCap.map { DailySMSCap(limit: $0, since: calendar.startOfDay(now), nextDay: calendar.startOfNextDay(now)) }
+            perNumberDailyCap.map {
+                DailySMSCap(limit: $0, crewLimit: perCrewNumberDailyCap, since: calendar.startOfDay(now), nextDay: calendar.startOfNextDay(now))
+            }
         }
     }
 

@@ -3,6 +3,7 @@ import FlowEngine
 import Foundation
 import Gateway
 import GRDB
+import Persistence
 
 /// The `ConversationStore` on SQLite. Sessions in progress are read and, when a hop changes
 /// nothing else, written in memory (`LiveSessions`); every other write is one immediate
@@ -233,6 +234,18 @@ final class SQLiteConversationTransaction: ConversationTransaction {
         try Int.fetchOne(db.cachedStatement(sql: """
             SELECT COUNT(*) FROM tickets WHERE reporter = ? AND created_at >= ? AND channel IN ('ussd', 'sms')
             """), arguments: [msisdn.e164, DatabaseDate.text(since)]) ?? 0
+    }
+
+    func crew(of msisdn: MSISDN) throws -> Crew? {
+        try SQLiteStatements.fetch(db, CrewStatements.member(msisdn)).first.map(CrewStatements.crew)
+    }
+
+    func jobs(ofCrew id: Int64, limit: Int) throws -> [CrewJob] {
+        try SQLiteStatements.fetch(db, CrewStatements.jobs(crew: id, limit: limit)).map(CrewStatements.job)
+    }
+
+    func fieldState(_ reference: Reference) throws -> TicketState? {
+        try SQLiteStatements.fetch(db, CrewStatements.fieldState(reference)).first.map(CrewStatements.fieldState)
     }
 
     func chaseFacts(_ reference: Reference, by msisdn: MSISDN, since: Date) throws -> ChaseFacts? {

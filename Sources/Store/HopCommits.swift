@@ -150,6 +150,7 @@ enum HopRows {
         }
         if let chase = hop.chase { _ = try SQLiteStatements.run(TicketStatements.chase(chase, at: hop.at), db) }
         if let answer = hop.surveyAnswer { _ = try SQLiteStatements.run(TicketStatements.answer(answer, at: hop.at), db) }
+        if let field = hop.field { _ = try SQLiteStatements.run(CrewStatements.field(field, at: hop.at), db) }
         if let attachment = hop.attachment { try IncidentRows.attach(db, attachment, at: hop.at) }
         return .committed
     }

@@ -3,7 +3,7 @@ import GRDB
 import Synchronization
 
 /// Who the database may know: every number, pseudonym and session key with a row in
-/// `subscribers` or `ussd_sessions`, held in memory as hashes. A caller it does not know has no
+/// `subscribers`, `ussd_sessions` or `crew_members`, held in memory as hashes. A caller it does not know has no
 /// language, no STOP, no session on disk, so the first hop of a new caller (most first hops) is
 /// answered from memory instead of queueing on the writer behind the rounds.
 ///
@@ -113,7 +113,8 @@ final class KnownCallers: Sendable {
             let scanned: Bool
             do {
                 let db = try result.get()
-                for sql in ["SELECT msisdn FROM subscribers", "SELECT key FROM ussd_sessions", "SELECT msisdn FROM ussd_sessions"] {
+                for sql in ["SELECT msisdn FROM subscribers", "SELECT key FROM ussd_sessions", "SELECT msisdn FROM ussd_sessions",
+                            "SELECT msisdn FROM crew_members"] {
                     let keys = try String.fetchCursor(db, sql: sql)
                     while let key = try keys.next() { hashes.insert(key.hashValue) }
                 }
@@ -165,6 +166,8 @@ final class KnownCallers: Sendable {
                     BEGIN SELECT civicgate_known(NEW.key, NEW.msisdn); END;
                 CREATE TEMP TRIGGER IF NOT EXISTS known_session_changed AFTER UPDATE OF key, msisdn ON main.ussd_sessions
                     BEGIN SELECT civicgate_known(NEW.key, NEW.msisdn); END;
+                CREATE TEMP TRIGGER IF NOT EXISTS known_crew_member_added AFTER INSERT ON main.crew_members
+                    BEGIN SELECT civicgate_known(NEW.msisdn); END;
                 """)
         }
     }

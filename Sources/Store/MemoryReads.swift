@@ -3,7 +3,7 @@ import Foundation
 import Gateway
 
 /// A hop's reads from memory alone: its session and open incidents, if held, and what a caller
-/// the database does not know has (nothing: `KnownCallers`). Anything else, or what is not held,
+/// the database does not know has (nothing, and no crew: `KnownCallers`). Anything else, or what is not held,
 /// sends the hop to the database (`LiveSessions.Miss.database`); a session being written sends it
 /// to wait (`.pending`).
 struct MemoryReads: ConversationReads {
@@ -50,6 +50,13 @@ struct MemoryReads: ConversationReads {
     func inboundSeen(provider: String, id: String) throws -> Bool { throw LiveSessions.Miss.database }
     func chaseFacts(_ reference: Reference, by msisdn: MSISDN, since: Date) throws -> ChaseFacts? { throw LiveSessions.Miss.database }
     func openSurvey(of msisdn: MSISDN, since: Date) throws -> OpenSurvey? { throw LiveSessions.Miss.database }
+    /// A crew member's number is known (`crew_members` is among `KnownCallers`' tables).
+    func crew(of msisdn: MSISDN) throws -> Crew? {
+        try requireNothingOnDisk(msisdn.e164)
+        return nil
+    }
+    func jobs(ofCrew id: Int64, limit: Int) throws -> [CrewJob] { throw LiveSessions.Miss.database }
+    func fieldState(_ reference: Reference) throws -> TicketState? { throw LiveSessions.Miss.database }
     func openIncidents(service: String) throws -> [Incident] {
         guard let held = incidents.held(service).incidents else { throw LiveSessions.Miss.database }
         return held

@@ -21,7 +21,8 @@ enum OutboxRows {
     /// due message to return the first few, so each claim cost as much as the backlog was long:
     /// during a storm, the moment the queue is longest.
     static let claimQuery = """
-        SELECT o.id, o.msisdn, o.body, o.attempts, o.even_if_opted_out, COALESCE(s.opted_out, 0) AS opted_out, s.msisdn IS NULL AS unknown
+        SELECT o.id, o.msisdn, o.body, o.attempts, o.even_if_opted_out, COALESCE(s.opted_out, 0) AS opted_out, s.msisdn IS NULL AS unknown,
+               EXISTS (SELECT 1 FROM crew_members c WHERE c.msisdn = o.msisdn) AS crew
         FROM outbox o INDEXED BY outbox_queue LEFT JOIN subscribers s ON s.msisdn = o.msisdn
         WHERE o.status IN ('pending', 'held') AND o.next_attempt_at <= ? ORDER BY o.priority, o.next_attempt_at, o.id LIMIT ?
         """
@@ -61,11 +62,12 @@ public struct SQLiteOutboxStore: OutboxStore {
                     let sent = try handedToday[number] ?? Int.fetchOne(db.cachedStatement(sql: """
                         SELECT COUNT(*) FROM outbox WHERE msisdn = ? AND handed_at >= ?
                         """), arguments: [number, cap.since]) ?? 0
-                    guard sent < cap.limit else {
+                    let limit: Int = row["crew"] ? cap.crewLimit : cap.limit
+                    guard sent < limit else {
                         // Over today's cap for this number: it waits for tomorrow, visibly.
                         try db.cachedStatement(sql: """
                             UPDATE outbox SET status = 'held', next_attempt_at = ?, last_error = ?, updated_at = ? WHERE id = ?
-                            """).execute(arguments: [cap.nextDay, "held: \(cap.limit) SMS to this number today", now, id])
+                            """).execute(arguments: [cap.nextDay, "held: \(limit) SMS to this number today", now, id])
                         handedToday[number] = sent
                         continue
                     }

@@ -10,7 +10,7 @@ import NIOCore
 /// ticket is a 404, exactly as if it did not exist.
 struct MOEApiRoutes: Sendable {
     /// What the API reads and changes: the queue, tokens, incidents, and the audit log.
-    typealias Store = DispatchStore & MOETokens & IncidentStore & AuditLog
+    typealias Store = DispatchStore & MOETokens & IncidentStore & AuditLog & CrewRoster
     let staff: any Store
     let figures: FigureRollup
     let engine: FlowEngine
@@ -19,9 +19,11 @@ struct MOEApiRoutes: Sendable {
     let limits: RateLimits
 
     var tickets: TicketDesk { TicketDesk(ledger: staff, engine: engine, clock: clock) }
+    var crews: CrewDesk { CrewDesk(roster: staff, ledger: staff, engine: engine, clock: clock) }
 
     func register(on router: Router<WebContext>) {
         registerIncidents(on: router)
+        assignRoute(on: router)
         router.get("/api/v1/tickets") { request, context in
             if let wait = await limiter.take(limits.moeAPI, "moe-api", address: context.clientAddress) { return RateLimiter.tooMany(wait) }
             guard let moe = try await moe(request) else { return unauthorized() }
@@ -58,8 +60,9 @@ struct MOEApiRoutes: Sendable {
             try await staff.audit(actor: "api:\(moe)", action: .apiIndicators, reference: nil, detail: "\(calendar.day(first)) to \(calendar.day(last))",
                                   address: context.clientAddress, at: clock.now())
             let incidents = IncidentFigures(try await staff.incidentRecords(moe: moe, from: first, to: end))
+            let field = FieldFigures(try await staff.fieldRecords(moe: moe, from: first, to: end))
             return json(IndicatorReport(moe: moe, from: calendar.day(first), to: calendar.day(last), indicators: Indicators(figures: rows, now: clock.now()),
-                                        incidents: incidents))
+                                        incidents: incidents, field: field))
         }
         router.get("/api/v1/tickets/:reference") { request, context in
             if let wait = await limiter.take(limits.moeAPI, "moe-api", address: context.clientAddress) { return RateLimiter.tooMany(wait) }
@@ -107,6 +110,28 @@ struct MOEApiRoutes: Sendable {
         }
     }
 
+    /// `POST /api/v1/tickets/{reference}/assign` `{"crew": "<name>"}`: to one of the MOE's crews,
+    /// whose members get the job card. Another MOE's crew, or none of that name: 404 naming it.
+    func assignRoute(on router: Router<WebContext>) {
+        router.post("/api/v1/tickets/:reference/assign") { request, context in
+            if let wait = await limiter.take(limits.moeAPI, "moe-api", address: context.clientAddress) { return RateLimiter.tooMany(wait) }
+            guard let moe = try await moe(request) else { return unauthorized() }
+            guard let reference = try? Reference(parsing: context.parameters.require("reference")) else { return problem(.notFound, "no such ticket") }
+            var request = request
+            let body = try await request.collectBody(upTo: 16 * 1024)
+            guard let assignment = try? JSONDecoder().decode(CrewAssignment.self, from: Data(buffer: body)),
+                  let name = Crew.validName(assignment.crew) else {
+                return problem(.badRequest, "send JSON: {\"crew\": \"<the crew's name>\"}")
+            }
+            return try await answer(crews.assign(reference, to: name, scope: moe, actor: "api:\(moe)", address: context.clientAddress),
+                                    reference, moe: moe)
+        }
+    }
+
+    struct CrewAssignment: Decodable {
+        var crew: String
+    }
+
     struct PriorityChange: Decodable {
         var priority: String
         var reason: String?
@@ -114,9 +139,15 @@ struct MOEApiRoutes: Sendable {
 
     /// An action through the ticket desk, answered with the ticket as it now stands.
     func act(_ action: TicketAction, on reference: Reference, moe: String, address: String?) async throws -> Response {
-        switch try await tickets.perform(action, on: reference, scope: moe, actor: "api:\(moe)", address: address) {
+        try await answer(tickets.perform(action, on: reference, scope: moe, actor: "api:\(moe)", address: address), reference, moe: moe)
+    }
+
+    /// The outcome of an action: the ticket as it now stands, or why not.
+    func answer(_ outcome: ActionOutcome, _ reference: Reference, moe: String) async throws -> Response {
+        switch outcome {
         case .done: break
         case .notFound: return problem(.notFound, "no such ticket")
+        case .noSuchCrew(let name): return problem(.notFound, "no crew called '\(name)' in \(moe)")
         case .refused(let why): return problem(.conflict, why)
         }
         return json(try await staff.ticket(reference, moe: moe).map { APITicket($0, now: clock.now()) })
@@ -191,8 +222,10 @@ struct IndicatorReport: Encodable {
     var indicators: Indicators
     /// The incidents declared in the period.
     var incidents: IncidentFigures
+    /// The jobs given to crews in the period.
+    var field: FieldFigures
 
-    enum Keys: String, CodingKey { case moe, from, to, incidents }
+    enum Keys: String, CodingKey { case moe, from, to, incidents, field }
 
     func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: Keys.self)
@@ -200,6 +233,7 @@ struct IndicatorReport: Encodable {
         try c.encode(from, forKey: .from)
         try c.encode(to, forKey: .to)
         try c.encode(incidents, forKey: .incidents)
+        try c.encode(field, forKey: .field)
         try indicators.encode(to: encoder)
     }
 }

@@ -80,7 +80,7 @@ extension Open311Routes {
                                                                                          address: address) {
         case .done: break
         case .notFound: return failure(404, "no such service_request_id", format)
-        case .refused(let why): return failure(400, why, format)
+        case .refused(let why), .noSuchCrew(let why): return failure(400, why, format)
         }
         let updateID = "\(reference.digits)-\(Secret.random(10, from: Secret.alphanumeric))"
         return reply([["update_id": updateID]], root: "service_request_updates", format)

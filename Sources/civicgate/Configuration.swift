@@ -39,6 +39,8 @@ struct GatewayConfiguration: Sendable {
     var maxReportsPerNumber = 10
     /// SMS to one number per municipal day; the rest are held until the next day.
     var maxSMSPerNumber = 20
+    /// SMS to one crew member's work number per day (job cards and replies).
+    var maxSMSPerCrewNumber = 200
     var calendar = MunicipalCalendar()
     /// PostgreSQL: how long a sender's claim on a message lasts before another instance may take it
     /// (renewed every third of it while the batch is sent: a dead instance's messages go out within a minute).
@@ -104,7 +106,8 @@ struct GatewayConfiguration: Sendable {
             c.calendar = calendar
         }
         for (name, keyPath) in [("CIVICGATE_MAX_REPORTS_PER_NUMBER", \GatewayConfiguration.maxReportsPerNumber),
-                                ("CIVICGATE_MAX_SMS_PER_NUMBER", \GatewayConfiguration.maxSMSPerNumber)] {
+                                ("CIVICGATE_MAX_SMS_PER_NUMBER", \GatewayConfiguration.maxSMSPerNumber),
+                                ("CIVICGATE_MAX_SMS_PER_CREW_NUMBER", \GatewayConfiguration.maxSMSPerCrewNumber)] {
             if let v = value(name) {
                 guard let n = Int(v), (1...100_000).contains(n) else { throw .invalid(name, v, "a whole number from 1 to 100000") }
                 c[keyPath: keyPath] = n

@@ -147,6 +147,7 @@ struct Wiring {
         settings.ratePerSecond = c.smsRate
         settings.retry = RetryPolicy(firstDelay: 2, cap: c.smsRetryCapSeconds, maxAttempts: c.smsMaxAttempts)
         settings.perNumberDailyCap = c.maxSMSPerNumber
+        settings.perCrewNumberDailyCap = c.maxSMSPerCrewNumber
         settings.pseudonyms = pseudonyms
         settings.calendar = c.calendar
         settings.claimRenewal = c.outboxLeaseSeconds / 3

@@ -38,6 +38,7 @@ struct TranscriptRunner {
         var seed: Reference?
         var unknown: Reference?
         var mine: Reference?
+        let residents = (0..<3).map { MSISDN("+2782999010\($0)")! }
 
         func currentState() async throws -> StateID {
             let key = phone.event.sessionKey
@@ -109,6 +110,21 @@ struct TranscriptRunner {
                                                                 expectedAt: now.addingTimeInterval(6 * 3600)),
                                                   moe: "water", actor: "test", address: nil, at: now)
                 out.append("== (a burst main in Soweto is known, expected to be fixed in 6 hours)")
+            case "crew":
+                // This number is a member of a crew of water with three open jobs, each reported by a resident.
+                let desk = CrewDesk(roster: world.staff, ledger: world.staff, engine: world.gateway.engine, clock: world.clock)
+                _ = try await desk.add(name: "Pipe Team A", moe: "water", phones: [phone.caller.e164], language: language, actor: "test").get()
+                for (resident, fault) in zip(residents, ["burst_pipe", "leak", "meter"]) {
+                    let r = try await createTicket(for: resident, service: "water", fault: fault)
+                    world.clock.advance(60)
+                    _ = try await desk.assign(r, to: "Pipe Team A", scope: "water", actor: "test", address: nil)
+                }
+                out.append("== (this number is in crew Pipe Team A of water, which has three open jobs)")
+                for sms in try await world.tickets.outbox(for: phone.caller) { out.append("== SMS: " + sms.body) }
+            case "residents":
+                for (i, resident) in residents.enumerated() {
+                    for sms in try await world.tickets.outbox(for: resident) { out.append("== SMS to resident \(i + 1): " + sms.body) }
+                }
             case "dial":
                 out.append("== dial")
                 show(await phone.dial())

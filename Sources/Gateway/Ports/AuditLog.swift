@@ -58,6 +58,8 @@ public struct AuditAction: RawRepresentable, Sendable, Hashable, CustomStringCon
     public static let subjectVerificationFailed = AuditAction("subject verification failed")
     public static let incidentLinked = AuditAction("incident linked")
     public static let incidentUnlinked = AuditAction("incident unlinked")
+    public static let crewAdded = AuditAction("crew added")
+    public static let crewRemoved = AuditAction("crew removed")
 
     /// A ticket action, as `TicketAction.name` says it ("status resolved", "priority urgent").
     public static func ticket(_ action: TicketAction) -> AuditAction { AuditAction(action.name) }

@@ -53,6 +53,12 @@ public protocol ConversationReads {
     func openSurvey(of msisdn: MSISDN, since: Date) throws -> OpenSurvey?
     /// The open incidents of a service (few: one per storm), for `Incident.about`.
     func openIncidents(service: String) throws -> [Incident]
+    /// The crew this number belongs to (a work number), if any.
+    func crew(of msisdn: MSISDN) throws -> Crew?
+    /// A crew's open jobs, oldest first.
+    func jobs(ofCrew id: Int64, limit: Int) throws -> [CrewJob]
+    /// What the rules need when a crew reports on this ticket (its status, crew, on site); nil: no such ticket.
+    func fieldState(_ reference: Reference) throws -> TicketState?
 }
 
 /// Everything a USSD hop writes, committed together or not at all.
@@ -78,6 +84,8 @@ public struct HopWrite: Sendable, Equatable {
     public var chase: TicketChase?
     /// An answer to a satisfaction survey (0 reopens the ticket).
     public var surveyAnswer: SurveyAnswer?
+    /// A crew member's report from the site: decided by the ticket rules and written with the hop.
+    public var field: CrewFieldReport?
     /// The caller asked to be told when this incident is fixed (once per number per incident).
     public var attachment: IncidentAttachment?
     /// The ticket is refused (`.reportLimitReached`, nothing written) when its caller already made
@@ -104,7 +112,7 @@ extension HopWrite {
     /// Only the session moved, and perhaps the caller chose a language.
     public var changesOnlyTheSessionAndLanguage: Bool {
         retire == nil && ticket == nil && messages.isEmpty && optOut == nil && helpSentAt == nil && !firstContact
-            && inbound == nil && chase == nil && surveyAnswer == nil && attachment == nil
+            && inbound == nil && chase == nil && surveyAnswer == nil && attachment == nil && field == nil
     }
 }
 

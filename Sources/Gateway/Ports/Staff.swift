@@ -74,11 +74,16 @@ public struct QueueTicket: Sendable, Equatable, Codable {
     /// The incident it is linked to.
     public var incident: Int64?
     public var priority: TicketPriority
+    /// The crew it is assigned to, if any.
+    public var crew: String?
+    /// Why the crew could not fix it, until it is assigned again.
+    public var fieldFlag: String?
 
     public init(reference: String, service: String, fault: String, area: String, address: String, description: String, queue: String,
                 status: TicketStatus, channel: String, publicUpdate: String?, expectedAt: Date?, createdAt: Date, updatedAt: Date,
                 moe: String, assignee: String? = nil, dueAt: Date? = nil, duplicateOf: String? = nil, escalationLevel: Int = 0,
-                incident: Int64? = nil, priority: TicketPriority = .normal) {
+                incident: Int64? = nil, priority: TicketPriority = .normal, crew: String? = nil, fieldFlag: String? = nil) {
+        (self.crew, self.fieldFlag) = (crew, fieldFlag)
         self.priority = priority
         self.incident = incident
         self.escalationLevel = escalationLevel
@@ -118,7 +123,7 @@ public protocol MOETokens: Sendable {
 
 /// Everything the console, the MOE API and the CLI need of staff, as one store.
 public protocol StaffStore: DispatchStore, StaffSessions, StaffAccounts, StaffAdministration, MOETokens, AuditLog, EscalationStore, StaffMailbox, SurveyStore, IndicatorRows, DailyFigureStore, IncidentStore,
-                                OpenDataSource {}
+                                OpenDataSource, CrewRoster {}
 
 extension QueueTicket {
     /// Open and past 80 % of the time from report to its due date (not yet overdue).

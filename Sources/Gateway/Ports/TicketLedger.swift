@@ -5,8 +5,13 @@ import Foundation
 public struct TicketRecord: Sendable, Equatable {
     public var id: Int64
     public var state: TicketState
+    /// Where it is, as reported (for a crew's job card).
+    public var area: String?
+    public var address: String?
 
-    public init(id: Int64, state: TicketState) { (self.id, self.state) = (id, state) }
+    public init(id: Int64, state: TicketState, area: String? = nil, address: String? = nil) {
+        (self.id, self.state, self.area, self.address) = (id, state, area, address)
+    }
 }
 
 /// Someone who reported a ticket or one of its duplicates, told of it by SMS with their own reference.
@@ -99,4 +104,7 @@ public protocol TicketLedger: Sendable {
     /// ticket in scope (`plan` is not called).
     func change<R: Sendable>(_ reference: Reference, scope: String?, master: Reference?, triageMOE: String,
                              _ plan: @escaping @Sendable (TicketSnapshot) -> (work: [TicketWork], result: R)) async throws -> R?
+    /// As `change`, with the crew named `crew` in the ticket's MOE (nil: it has none of that name).
+    func assigning<R: Sendable>(crew: String, to reference: Reference, scope: String?, triageMOE: String,
+                                _ plan: @escaping @Sendable (TicketSnapshot, Crew?) -> (work: [TicketWork], result: R)) async throws -> R?
 }

@@ -33,7 +33,8 @@ struct ConsolePages: Sendable {
         render("message", title: heading, session: session, ["heading": heading, "text": body, "link": link, "href": href])
     }
 
-    func queue(_ list: Worklist, filters: QueueFilters, session: StaffSession, now: Date, flash: String?, incidents: [Incident] = []) -> String {
+    func queue(_ list: Worklist, filters: QueueFilters, session: StaffSession, now: Date, flash: String?, incidents: [Incident] = [],
+               crews: [CrewBoardRow] = []) -> String {
         let catalogue = text.engine.catalogue
         let scope = session.user.role == .admin ? nil : session.user.moe
         let services = catalogue.services.filter { scope == nil || $0.moe == scope }
@@ -65,6 +66,8 @@ struct ConsolePages: Sendable {
         if filters.page > 1 { context["previous"] = "/console/" + filters.address(page: filters.page - 1) }
         if filters.page < pages { context["next"] = "/console/" + filters.address(page: filters.page + 1) }
         if let flash { context["flash"] = flash }
+        context["hasCrews"] = !crews.isEmpty
+        context["crewOptions"] = crews.map { ["name": $0.crew.name] }
         context.merge(incidentsContext(incidents, showMOE: scope == nil)) { $1 }
         return render("queue", title: "Queue", session: session, context)
     }
@@ -80,15 +83,22 @@ struct ConsolePages: Sendable {
         row["urgent"] = t.priority == .urgent
         if let due = t.dueAt { row["due"] = text.time(due) }
         if let a = t.assignee { row["assignee"] = a }
+        if let c = t.crew { row["crew"] = c }
+        if let f = t.fieldFlag { row["fieldFlag"] = f }
         if let i = t.incident { row["hasIncident"] = true; row["incident"] = i }
         return row
     }
 
     func isOverdue(_ t: QueueTicket, now: Date) -> Bool { t.isOverdue(at: now) }
 
-    func ticket(_ file: TicketFile, session: StaffSession, now: Date, reveal: Bool = false, flash: String? = nil, error: String? = nil) -> String {
+    func ticket(_ file: TicketFile, session: StaffSession, now: Date, reveal: Bool = false, flash: String? = nil, error: String? = nil,
+                crews: [CrewBoardRow] = []) -> String {
         var context = row(for: file.ticket, now: now)
         let t = file.ticket
+        // The MOE's crews to give it to (its own first); a named person stays possible.
+        context["hasCrews"] = t.status.isOpen && !crews.isEmpty
+        context["crewOptions"] = crews.map { ["name": $0.crew.name, "open": $0.openJobs, "selected": $0.crew.name == t.crew] as [String: Any] }
+        if t.crew == nil, let a = t.assignee { context["personAssignee"] = a }
         context["csrf"] = session.csrf
         context["address"] = t.address
         if !t.description.isEmpty { context["description"] = t.description }

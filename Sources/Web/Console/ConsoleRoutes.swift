@@ -19,6 +19,7 @@ struct ConsoleRoutes: Sendable {
     let sessions: any StaffSessions
     let accounts: any StaffAccounts & StaffAdministration & MOETokens
     let incidents: any IncidentStore
+    let roster: any CrewRoster
     let figures: FigureRollup
     let engine: FlowEngine
     let clock: any WallClock
@@ -52,7 +53,7 @@ struct ConsoleRoutes: Sendable {
             let list = try await queue.worklist(filters.query(scope: scope(session)), now: clock.now())
             let flash = Self.flash(request.uri.queryParameters["done"])
             return html(pages.queue(list, filters: filters, session: session, now: clock.now(), flash: flash,
-                                    incidents: try await incidents.openIncidents(moe: scope(session))))
+                                    incidents: try await incidents.openIncidents(moe: scope(session)), crews: try await crewChoices(moe: scope(session))))
         }
         router.post("/console/sign-in") { request, context in
             if let wait = await limiter.take(limits.signIn, "sign-in", address: context.clientAddress) {
@@ -80,8 +81,9 @@ struct ConsoleRoutes: Sendable {
             let calendar = engine.settings.calendar
             let open = try await incidents.openIncidents(moe: filters.moe)
             let declared = IncidentFigures(try await incidents.incidentRecords(moe: filters.moe, from: filters.from, to: filters.to))
+            let field = FieldFigures(try await roster.fieldRecords(moe: filters.moe, from: filters.from, to: filters.to))
             return html(pages.dashboard(figures, filters: filters, session: session, catalogue: engine.catalogue, calendar: calendar,
-                                        csv: filters.address(calendar), incidents: open, incidentFigures: declared))
+                                        csv: filters.address(calendar), incidents: open, incidentFigures: declared, fieldFigures: field))
         }
         router.get("/console/dashboard.csv") { request, context in
             guard let session = try await session(request) else { return signInPage() }
@@ -107,7 +109,7 @@ struct ConsoleRoutes: Sendable {
             guard let reference = try? Reference(parsing: context.parameters.require("reference")),
                   let file = try await queue.file(reference, scope: scope(session)) else { return notFound(session) }
             let flash = Self.flash(request.uri.queryParameters["done"])
-            return html(pages.ticket(file, session: session, now: clock.now(), flash: flash))
+            return html(pages.ticket(file, session: session, now: clock.now(), flash: flash, crews: try await crewChoices(moe: file.ticket.moe)))
         }
         router.post("/console/tickets/:reference/:action") { request, context in
             guard let (session, form) = try await authorised(request) else { return expired() }
@@ -123,31 +125,38 @@ struct ConsoleRoutes: Sendable {
             switch try await tickets.perform(action, on: reference, scope: scope(session), actor: session.user.username, address: context.clientAddress) {
             case .done: return Response(status: .seeOther, headers: [.location: "/console/tickets/\(reference.digits)?done=\(name)"])
             case .notFound: return notFound(session)
-            case .refused(let why): return try await ticketPage(reference, session: session, error: why, status: .conflict)
+            case .refused(let why), .noSuchCrew(let why): return try await ticketPage(reference, session: session, error: why, status: .conflict)
             }
         }
         registerIncidents(on: router)
         registerOrganisationPages(on: router)
         registerAdministration(on: router)
+        registerCrews(on: router)
         router.post("/console/bulk") { request, context in
             guard let (session, form) = try await authorised(request) else { return expired() }
             // Back to the same filters: only a query string of the queue's own making is followed.
             let back = form["back"].flatMap { $0.range(of: "^\\?[A-Za-z0-9_.~%=&-]{0,300}$", options: .regularExpression) != nil && !$0.contains("done=") ? $0 : nil } ?? ""
-            let action: TicketAction
+            let (scope, actor, address) = (scope(session), session.user.username, context.clientAddress)
+            // One action for each ticket ticked, through the desk (or the crew desk).
+            let act: @Sendable (Reference) async throws -> ActionOutcome
             switch form["action"] {
-            case "acknowledge": action = .acknowledge
+            case "acknowledge": act = { try await tickets.perform(.acknowledge, on: $0, scope: scope, actor: actor, address: address) }
             case "assign":
                 let assignee = (form["assignee"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
                 guard !assignee.isEmpty else { return html(pages.message("Nothing assigned", "Type a crew or person next to Assign.", session: session, href: "/console/" + back), status: .unprocessableContent) }
-                action = .assign(to: String(assignee.prefix(80)))
+                let action = TicketAction.assign(to: String(assignee.prefix(80)))
+                act = { try await tickets.perform(action, on: $0, scope: scope, actor: actor, address: address) }
+            case "assign-crew":
+                guard let crew = Crew.validName(form["crew"] ?? "") else {
+                    return html(pages.message("Nothing assigned", "Choose a crew next to Assign to crew.", session: session, href: "/console/" + back), status: .unprocessableContent)
+                }
+                act = { try await crewDesk.assign($0, to: crew, scope: scope, actor: actor, address: address) }
             default: return html(pages.message("Nothing done", "Choose Acknowledge or Assign.", session: session), status: .badRequest)
             }
             var done = 0
             for raw in form.values("ref").prefix(500) {
                 guard let reference = try? Reference(parsing: raw) else { continue }
-                if try await tickets.perform(action, on: reference, scope: scope(session), actor: session.user.username, address: context.clientAddress) == .done {
-                    done += 1
-                }
+                if try await act(reference) == .done { done += 1 }
             }
             let separator = back.isEmpty ? "?" : "&"
             return Response(status: .seeOther, headers: [.location: "/console/\(back)\(separator)done=bulk-\(done)"])
@@ -161,6 +170,7 @@ struct ConsoleRoutes: Sendable {
         return switch code {
         case "acknowledge": "Acknowledged. The reporters will get an SMS."
         case "assign": "Assigned."
+        case "assign-crew": "Given to the crew. Its members get the job card by SMS."
         case "status": "Status saved."
         case "reroute": "Re-routed. The other MOE now has this ticket."
         case "duplicate": "Marked as duplicate. Its reporters will get the original ticket's updates."
@@ -172,7 +182,7 @@ struct ConsoleRoutes: Sendable {
     /// The ticket page with what went wrong; another MOE's ticket stays a 404 whatever the form said.
     func ticketPage(_ reference: Reference, session: StaffSession, error: String, status: HTTPResponse.Status) async throws -> Response {
         guard let file = try await queue.file(reference, scope: scope(session)) else { return notFound(session) }
-        return html(pages.ticket(file, session: session, now: clock.now(), error: error), status: status)
+        return html(pages.ticket(file, session: session, now: clock.now(), error: error, crews: try await crewChoices(moe: file.ticket.moe)), status: status)
     }
 
     /// The page with the reporter's number in full, written to the audit log first.

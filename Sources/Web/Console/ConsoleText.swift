@@ -61,6 +61,9 @@ struct ConsoleText: Sendable {
         case .chased: "Reporter says it is late"
         case .reopened: "Reopened by the reporter"
         case .residentUpdate: "Resident wrote"
+        case .onSite: "Crew on site"
+        case .cannotFix: "Crew could not fix it"
+        case .crewReleased: "Crew removed"
         default: e.toStatus.map { "Status: \(status($0.rawValue))" } ?? e.kind.rawValue
         }
     }

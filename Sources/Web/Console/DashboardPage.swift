@@ -34,7 +34,8 @@ struct DashboardFilters: Equatable {
 
 extension ConsolePages {
     func dashboard(_ f: DashboardFigures, filters: DashboardFilters, session: StaffSession, catalogue: ServiceCatalogue,
-                   calendar: MunicipalCalendar, csv: String, incidents: [Incident] = [], incidentFigures: IncidentFigures = IncidentFigures([])) -> String {
+                   calendar: MunicipalCalendar, csv: String, incidents: [Incident] = [], incidentFigures: IncidentFigures = IncidentFigures([]),
+                   fieldFigures: FieldFigures = FieldFigures([])) -> String {
         func number(_ x: Double?, _ suffix: String = "") -> String { x.map { String(format: "%.1f", $0) + suffix } ?? "–" }
         func row(_ name: String, _ i: Indicators) -> [String: Any] {
             ["name": name, "received": i.received, "acknowledged": i.acknowledged, "resolved": i.resolved, "reopened": i.reopened,
@@ -100,6 +101,10 @@ extension ConsolePages {
                 "declared": incidentFigures.declared, "open": incidentFigures.stillOpen, "residents": incidentFigures.attachedResidents,
                 "linked": incidentFigures.linkedTickets, "median": number(incidentFigures.medianHoursToRestore),
                 "longest": number(incidentFigures.longestHoursToRestore),
+            ] as [String: Any],
+            "fieldFigures": [
+                "assigned": fieldFigures.assigned, "fixed": fieldFigures.fixed, "toSite": number(fieldFigures.medianHoursToSite),
+                "siteToFixed": number(fieldFigures.medianHoursSiteToFixed), "firstVisit": number(fieldFigures.fixedFirstVisitPct),
             ] as [String: Any],
         ]
         return render("dashboard", title: "Dashboard", session: session, context.merging(incidentsContext(incidents, showMOE: filters.moe == nil)) { $1 })
