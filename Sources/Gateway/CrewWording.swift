@@ -49,9 +49,16 @@ extension FlowEngine {
             if shown < lines.count { parts.append(Template.fill(loc.strings["crew.jobs_more"] ?? "+{count}", ["count": String(lines.count - shown)])) }
             return SMSMeasure.cheapest(parts.joined(separator: "\n"))
         }
-        var shown = lines.count
-        while shown > 0 && SMSMeasure.of(text(shown)).segments > segments { shown -= 1 }
-        return text(shown)
+        // Lines are added while the reply (with its "+N more") stays within `segments`: one
+        // measure per line shown, not per line read.
+        var shown = 0
+        var reply = text(0)
+        while shown < lines.count {
+            let next = text(shown + 1)
+            guard SMSMeasure.of(next).segments <= segments else { break }
+            (shown, reply) = (shown + 1, next)
+        }
+        return reply
     }
 
     /// What the residents are told of a crew's report, per shipped language (`{reference}` left
