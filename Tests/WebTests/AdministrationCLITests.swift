@@ -284,6 +284,48 @@ import Testing
     }
 }
 
+extension AdministrationCLITests {
+    /// `crew add|list|remove` against the database a running `serve` uses: the serve sees each change at once.
+    @Test(.timeLimit(.minutes(4)))
+    func crewVerbsTakeEffectAtOnceInARunningServe() async throws {
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let server = try CivicgateProcess(database: database)
+        defer { server.stop() }
+        // Before: the number is a stranger's (the language choice).
+        var before = ATSession(port: server.port, sessionID: "crew-0", phone: "+27825550001")
+        let stranger = try await before.dial()
+        #expect(!stranger.contains("My jobs"))
+
+        let added = try await civicgateAside(["crew", "add", "Pipe Team A", "--moe", "water", "--phone", "0825550001", "--phone", "0825550002",
+                                              "--language", "en", "--database", database])
+        #expect(added.status == 0 && added.output.contains("Added crew 'Pipe Team A' of water: 2 member(s)"), "\(added.errors)")
+        var crew = ATSession(port: server.port, sessionID: "crew-1", phone: "+27825550001")
+        let home = try await crew.dial()
+        #expect(home.contains("1 My jobs"), "\(home)")
+        let none = try await crew.send("1")
+        #expect(none.contains("Pipe Team A has no open jobs"), "\(none)")
+
+        // Refused with a reason and a non-zero exit: a number already in a crew, a bad number, an unknown MOE.
+        let taken = try await civicgateAside(["crew", "add", "Roads", "--moe", "roads", "--phone", "0825550002", "--database", database])
+        #expect(taken.status != 0 && taken.errors.contains("already in crew Pipe Team A"))
+        let bad = try await civicgateAside(["crew", "add", "Roads", "--moe", "roads", "--phone", "12345", "--database", database])
+        #expect(bad.status != 0 && bad.errors.contains("12345"))
+        #expect(try await civicgateAside(["crew", "add", "Roads", "--moe", "nowhere", "--phone", "0825550003", "--database", database]).status != 0)
+
+        let list = try await civicgateAside(["crew", "list", "--moe", "water", "--database", database])
+        #expect(list.status == 0 && list.output.contains("water\tPipe Team A\ten") && list.output.contains("0 open"))
+        #expect(!list.output.contains("0825550001") && !list.output.contains("+27825550001"), "numbers masked")
+
+        let removed = try await civicgateAside(["crew", "remove", "Pipe Team A", "--moe", "water", "--database", database])
+        #expect(removed.status == 0 && removed.output.contains("0 open job(s) back in the queue"), "\(removed.errors)")
+        var after = ATSession(port: server.port, sessionID: "crew-2", phone: "+27825550001")
+        let again = try await after.dial()
+        #expect(!again.contains("My jobs"))
+        #expect(try await civicgateAside(["crew", "remove", "Pipe Team A", "--moe", "water", "--database", database]).status != 0)
+    }
+}
+
 extension Range where Bound == Int {
     func asyncMap<T>(_ body: (Int) async throws -> T) async throws -> [T] {
         var out: [T] = []
