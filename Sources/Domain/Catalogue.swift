@@ -32,6 +32,11 @@ public struct ServiceCategory: Sendable, Equatable {
     public var faultLevels: [String: ServiceLevel]
     /// Fault codes whose tickets start urgent (a danger to life or health).
     public var urgentFaults: Set<String> = []
+    /// How recent (days) and how near (metres) a report must be to an open ticket of this fault
+    /// type ("default": the service's) to be a likely duplicate; which fault types are one fault.
+    public var duplicateDays: [String: Double] = [:]
+    public var duplicateMetres: [String: Double] = [:]
+    public var relatedFaults: [String: Set<String>] = [:]
     /// Hours from report to the promised fix.
     public var slaHours: Int { level.resolveHours }
     public init(code: String, moe: String, defaultQueue: String, faults: [FaultType], slaHours: Int = 72) {
@@ -91,6 +96,17 @@ public struct ServiceCatalogue: Sendable, Equatable {
                                    holidays: holidays, timeZone: timeZone)
         levels.triageMOE = routing.triage.moe
         return levels
+    }
+
+    /// The likely-duplicate rule with every service's windows, distances and related fault types.
+    public var duplicateRules: DuplicateRules {
+        var rules = DuplicateRules()
+        for s in services {
+            for (fault, days) in s.duplicateDays { rules.windows[fault == "default" ? s.code : "\(s.code).\(fault)"] = days * 86400 }
+            for (fault, metres) in s.duplicateMetres { rules.distances[fault == "default" ? s.code : "\(s.code).\(fault)"] = metres }
+            for (fault, others) in s.relatedFaults { rules.related["\(s.code).\(fault)"] = others }
+        }
+        return rules
     }
 
     public func service(_ code: String) -> ServiceCategory? { services.first { $0.code == code } }

@@ -48,6 +48,7 @@ struct CatalogueFile {
                     else { file.report(node["urgent"], "\(place) urgent", "unknown fault type '\(urgent)'") }
                 }
             }
+            file.duplicates(node, place, into: &service)
             services.append(service)
         }
         var areas: [Area] = []
