@@ -45,6 +45,11 @@ public struct DuplicateRules: Sendable, Equatable {
         fault.flatMap { distances["\(service).\($0)"] } ?? distances[service] ?? defaultDistance
     }
 
+    /// The longest a report of this service may repeat a ticket: what to read.
+    public func longestWindow(_ service: String) -> TimeInterval {
+        windows.filter { $0.key == service || $0.key.hasPrefix(service + ".") }.values.reduce(defaultWindow, max)
+    }
+
     static func known(_ fault: String?) -> String? { fault == "unspecified" ? nil : fault }
 
     /// The same fault type, one the catalogue names as related, or one side did not say.
@@ -66,7 +71,7 @@ public struct LikelyDuplicate: Sendable, Equatable {
 
     public init(ticket: DuplicateCandidate, reason: Reason) { (self.ticket, self.reason) = (ticket, reason) }
 
-    var metres: Double { if case .near(let m) = reason { m } else { 0 } }
+    public var metres: Double { if case .near(let m) = reason { m } else { 0 } }
 }
 
 extension DuplicateRules {

@@ -56,6 +56,10 @@ public enum Schema {
             "ALTER TABLE tickets ADD COLUMN field_flag TEXT",
             "CREATE INDEX tickets_crew ON tickets (crew_id, created_at) WHERE crew_id IS NOT NULL",
         ]),
+        // Likely duplicates: a service's open tickets, newest first (`DuplicateStatements.candidates`).
+        Migration("v20 open tickets by service", [
+            "CREATE INDEX tickets_service_open ON tickets (service, created_at) WHERE \(DuplicateStatements.openTickets)",
+        ]),
     ]
 
     static let crewIndexes = [

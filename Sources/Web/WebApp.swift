@@ -105,7 +105,7 @@ public enum WebApp {
             let figures = services.figures ?? FigureRollup(tickets: staff, store: staff, calendar: engine.settings.calendar,
                                                                   clock: services.clock, logger: logger)
             MOEApiRoutes(staff: staff, figures: figures, engine: engine, clock: services.clock, limiter: limiter, limits: security.limits).register(on: router)
-            ConsoleRoutes(queue: staff, auditLog: staff, sessions: staff, accounts: staff, incidents: staff, roster: staff, figures: figures, engine: engine, clock: services.clock, settings: services.console, logger: logger,
+            ConsoleRoutes(queue: staff, auditLog: staff, sessions: staff, accounts: staff, incidents: staff, roster: staff, finder: staff, figures: figures, engine: engine, clock: services.clock, settings: services.console, logger: logger,
                           limiter: limiter, limits: security.limits, secureCookies: security.https,
                           portal: services.organisations, bulk: services.bulk).register(on: router)
         }

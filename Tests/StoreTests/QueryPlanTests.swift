@@ -1,5 +1,7 @@
+import Domain
 import Foundation
 import GRDB
+import Persistence
 @testable import Store
 import Testing
 
@@ -25,6 +27,26 @@ import Testing
             try Row.fetchAll(db, sql: OutboxRows.claimQuery, arguments: [now, 3]).map { $0[0] as Int64 }
         }
         #expect(first == [1, 3, 5], "priority 0 first, then by time and id")
+    }
+}
+
+/// A crew's jobs and a service's open tickets are read along their own indexes, not the whole table.
+@Suite struct CrewAndDuplicatePlanTests {
+    func plan(_ sql: Persistence.SQL) throws -> [String] {
+        let database = try AppDatabase.inMemory()
+        return try database.writer.read { db in
+            try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql.text(for: .sqlite), arguments: SQLiteStatements.arguments(sql)).map { $0["detail"] as String }
+        }
+    }
+
+    @Test func aCrewsJobsUseTicketsCrew() throws {
+        let p = try plan(CrewStatements.jobs(crew: 7, limit: 20))
+        #expect(p.contains { $0.contains("tickets_crew") } && !p.contains { $0.contains("TEMP B-TREE") }, "\(p)")
+    }
+
+    @Test func aServicesOpenTicketsUseTicketsServiceOpen() throws {
+        let p = try plan(DuplicateStatements.candidates(service: "water", moe: "water", since: Date(timeIntervalSince1970: 0), limit: 500))
+        #expect(p.contains { $0.contains("tickets_service_open") } && !p.contains { $0.contains("TEMP B-TREE") }, "\(p)")
     }
 }
 

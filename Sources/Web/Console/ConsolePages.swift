@@ -92,9 +92,20 @@ struct ConsolePages: Sendable {
     func isOverdue(_ t: QueueTicket, now: Date) -> Bool { t.isOverdue(at: now) }
 
     func ticket(_ file: TicketFile, session: StaffSession, now: Date, reveal: Bool = false, flash: String? = nil, error: String? = nil,
-                crews: [CrewBoardRow] = []) -> String {
+                crews: [CrewBoardRow] = [], likely: [LikelyDuplicate] = []) -> String {
         var context = row(for: file.ticket, now: now)
         let t = file.ticket
+        context["hasLikely"] = !likely.isEmpty
+        context["likely"] = likely.map { d -> [String: Any] in
+            let other = d.ticket
+            let earlier = other.createdAt < t.createdAt
+            let when = text.age(abs(t.createdAt.timeIntervalSince(other.createdAt))) + (earlier ? " earlier" : " later")
+            let place = d.reason == .samePlace ? "the same place" : "\(Int(d.metres.rounded())) m apart"
+            let (newer, older) = earlier ? (t.reference, other.reference.digits) : (other.reference.digits, t.reference)
+            return ["reference": other.reference.digits, "grouped": other.reference.grouped, "statusLabel": text.status(other.status.rawValue),
+                    "why": "\(place), \(when)", "newer": newer, "older": older, "newerGrouped": text.grouped(newer), "olderGrouped": text.grouped(older),
+                    "csrf": session.csrf]
+        }
         // The MOE's crews to give it to (its own first); a named person stays possible.
         context["hasCrews"] = t.status.isOpen && !crews.isEmpty
         context["crewOptions"] = crews.map { ["name": $0.crew.name, "open": $0.openJobs, "selected": $0.crew.name == t.crew] as [String: Any] }

@@ -20,6 +20,7 @@ struct ConsoleRoutes: Sendable {
     let accounts: any StaffAccounts & StaffAdministration & MOETokens
     let incidents: any IncidentStore
     let roster: any CrewRoster
+    let finder: any DuplicateFinder
     let figures: FigureRollup
     let engine: FlowEngine
     let clock: any WallClock
@@ -109,7 +110,9 @@ struct ConsoleRoutes: Sendable {
             guard let reference = try? Reference(parsing: context.parameters.require("reference")),
                   let file = try await queue.file(reference, scope: scope(session)) else { return notFound(session) }
             let flash = Self.flash(request.uri.queryParameters["done"])
-            return html(pages.ticket(file, session: session, now: clock.now(), flash: flash, crews: try await crewChoices(moe: file.ticket.moe)))
+            let likely = try await LikelyDuplicateSearch(finder: finder, rules: engine.catalogue.duplicateRules).likely(reference, scope: scope(session))
+            return html(pages.ticket(file, session: session, now: clock.now(), flash: flash, crews: try await crewChoices(moe: file.ticket.moe),
+                                     likely: likely))
         }
         router.post("/console/tickets/:reference/:action") { request, context in
             guard let (session, form) = try await authorised(request) else { return expired() }

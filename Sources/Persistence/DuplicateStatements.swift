@@ -1,0 +1,42 @@
+import Domain
+import Foundation
+import Gateway
+
+/// The open tickets a report may repeat, for both stores: a service's, newest first, since the
+/// longest window (`tickets_service_open` serves it: its condition is this text, word for word).
+public enum DuplicateStatements {
+    static let openTickets = "status NOT IN ('resolved', 'closed', 'rejected', 'duplicate')"
+
+    public static func candidates(service: String, moe: String?, since: Date, limit: Int) -> SQL {
+        """
+        SELECT reference, service, fault, area, address, lat, long, created_at, status FROM tickets
+        WHERE service = \(service) AND \(raw: openTickets) AND created_at >= \(since) AND \(SQL.scoped("moe", to: moe))
+        ORDER BY created_at DESC LIMIT \(max(1, min(limit, 1000)))
+        """
+    }
+
+    public static func candidate(_ row: any SQLRow) throws -> DuplicateCandidate {
+        let location = try row.real("lat").flatMap { lat in try row.real("long").flatMap { GeoPoint(lat: lat, long: $0) } }
+        return DuplicateCandidate(reference: try row.reference("reference"), service: try row.text(required: "service"), fault: try row.text("fault"),
+                                  area: try row.text(required: "area"), address: try row.text("address") ?? "", location: location,
+                                  createdAt: try row.date(required: "created_at"), status: try row.value("status", as: TicketStatus.self))
+    }
+
+    /// One ticket as the rule compares it.
+    static func ticket(_ reference: Reference, scope: String?) -> SQL {
+        """
+        SELECT reference, service, fault, area, address, lat, long, created_at, status FROM tickets
+        WHERE reference = \(reference.digits) AND \(SQL.scoped("moe", to: scope))
+        """
+    }
+}
+
+extension DuplicateFinder where Self: SQLBacked {
+    public func duplicateCandidates(service: String, moe: String?, since: Date, limit: Int) async throws -> [DuplicateCandidate] {
+        try await statements.read(DuplicateStatements.candidates(service: service, moe: moe, since: since, limit: limit), DuplicateStatements.candidate)
+    }
+
+    public func duplicateSubject(_ reference: Reference, scope: String?) async throws -> DuplicateCandidate? {
+        try await statements.read(DuplicateStatements.ticket(reference, scope: scope), DuplicateStatements.candidate).first
+    }
+}
