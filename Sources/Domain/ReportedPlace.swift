@@ -53,7 +53,8 @@ public struct ReportedPlace: Sendable, Equatable {
                 // A township's numbered part is part of the name ("Zone 7", "Ext 2"); any other number ends it.
                 if token.first!.isNumber, let last = name.last, Self.numbered.contains(last) { name.append(token); break }
                 if token.first!.isNumber || name.count == 3 { break }
-                if !Self.noise.contains(token) || !name.isEmpty { name.append(token) }
+                // After the number every word is the street's own ("12 Water St", "3 Light Rd").
+                name.append(token)
             }
             if !name.isEmpty {
                 kind = .street(number: number, name: name, type: type)

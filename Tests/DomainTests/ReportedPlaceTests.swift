@@ -56,6 +56,8 @@ import Testing
         ("behind Jabulani Mall", "Jabulani Mall"),
         ("Chris Hani Road bridge", "chris hani road bridge"),
         ("12 Vilakazi St.", "12   Vilakazi   St"),
+        ("12 Water St", "12 water street"),
+        ("3 Light Rd", "leak at 3 Light Road"),
     ]
 
     static let different: [(String, String)] = [
@@ -94,6 +96,8 @@ import Testing
         ("burst pipe", "burst pipe"),
         ("", "12 Vilakazi St"),
         ("5 Voortrekker Weg", "5 Voortrekker Straat"),
+        ("12 Light St", "12 Water St"),
+        ("12 Water St", "12 Church St"),
     ]
 
     @Test func theTableHasEnoughRealSpellings() {
