@@ -22,9 +22,7 @@ extension SmsKeywordHandlers {
     /// `ONSITE`, `DONE`, `CANT` with a job's reference: decided first here by the ticket rules on
     /// what was read (the reply says what happened), then again in the store's transaction.
     struct Field: SmsKeywordHandler {
-        enum Kind: String { case onSite = "onsite", done, cantFix = "cant"
-            static let cannotFix = Kind.cantFix
-        }
+        enum Kind { case onSite, done, cannotFix }
         let kind: Kind
 
         func answer(_ turn: inout SmsTurn, settings: SmsGateway.Settings) throws -> SmsAnswer {
@@ -40,7 +38,7 @@ extension SmsKeywordHandlers {
             let report: FieldReport = switch kind {
             case .onSite: .onSite
             case .done: .done(note: rest.isEmpty ? nil : String(rest.prefix(160)))
-            case .cantFix: .cannotFix(reason: String(rest.prefix(300)))
+            case .cannotFix: .cannotFix(reason: String(rest.prefix(300)))
             }
             let (field, reply) = CrewField.decide(report, on: state, values: values, crew: crew, channel: "SMS", member: turn.sms.from, engine: engine)
             turn.write.field = field

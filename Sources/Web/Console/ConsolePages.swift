@@ -34,7 +34,7 @@ struct ConsolePages: Sendable {
     }
 
     func queue(_ list: Worklist, filters: QueueFilters, session: StaffSession, now: Date, flash: String?, incidents: [Incident] = [],
-               crews: [CrewBoardRow] = []) -> String {
+               crews: [Crew] = []) -> String {
         let catalogue = text.engine.catalogue
         let scope = session.user.role == .admin ? nil : session.user.moe
         let services = catalogue.services.filter { scope == nil || $0.moe == scope }
@@ -67,7 +67,7 @@ struct ConsolePages: Sendable {
         if filters.page < pages { context["next"] = "/console/" + filters.address(page: filters.page + 1) }
         if let flash { context["flash"] = flash }
         context["hasCrews"] = !crews.isEmpty
-        context["crewOptions"] = crews.map { ["name": $0.crew.name] }
+        context["crewOptions"] = crews.map { ["name": $0.name] }
         context.merge(incidentsContext(incidents, showMOE: scope == nil)) { $1 }
         return render("queue", title: "Queue", session: session, context)
     }

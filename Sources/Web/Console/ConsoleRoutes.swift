@@ -54,7 +54,7 @@ struct ConsoleRoutes: Sendable {
             let list = try await queue.worklist(filters.query(scope: scope(session)), now: clock.now())
             let flash = Self.flash(request.uri.queryParameters["done"])
             return html(pages.queue(list, filters: filters, session: session, now: clock.now(), flash: flash,
-                                    incidents: try await incidents.openIncidents(moe: scope(session)), crews: try await crewChoices(moe: scope(session))))
+                                    incidents: try await incidents.openIncidents(moe: scope(session)), crews: try await crewDesk.crews(moe: scope(session))))
         }
         router.post("/console/sign-in") { request, context in
             if let wait = await limiter.take(limits.signIn, "sign-in", address: context.clientAddress) {

@@ -64,7 +64,7 @@ extension ConsoleRoutes {
         return html(pages.crews(board, session: session, now: clock.now(), flash: flash, error: error), status: status)
     }
 
-    /// The crews of `moe` (nil: every MOE's) for a select, with their open jobs.
+    /// The crews of `moe` (nil: every MOE's) for the ticket page's select, with their open jobs (the queue needs only names: `crewDesk.crews`).
     func crewChoices(moe: String?) async throws -> [CrewBoardRow] {
         try await crewDesk.board(moe: moe)
     }
