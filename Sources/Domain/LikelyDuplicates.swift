@@ -37,7 +37,13 @@ public struct DuplicateRules: Sendable, Equatable {
         (self.windows, self.defaultWindow, self.distances, self.defaultDistance, self.related) = (windows, defaultWindow, distances, defaultDistance, related)
     }
 
-    func window(_ service: String, _ fault: String?) -> TimeInterval {
+    /// How recent a ticket must be to be the same fault as a report of this fault type (nil: not said).
+    public func window(_ service: String, _ fault: String?) -> TimeInterval {
+        guard let fault = Self.known(fault) else { return longestWindow(service) }
+        return windowOf(service, fault)
+    }
+
+    func windowOf(_ service: String, _ fault: String?) -> TimeInterval {
         fault.flatMap { windows["\(service).\($0)"] } ?? windows[service] ?? defaultWindow
     }
 
@@ -50,7 +56,7 @@ public struct DuplicateRules: Sendable, Equatable {
         windows.filter { $0.key == service || $0.key.hasPrefix(service + ".") }.values.reduce(defaultWindow, max)
     }
 
-    static func known(_ fault: String?) -> String? { fault == "unspecified" ? nil : fault }
+    public static func known(_ fault: String?) -> String? { fault == "unspecified" ? nil : fault }
 
     /// The same fault type, one the catalogue names as related, or one side did not say.
     func sameFault(_ service: String, _ a: String?, _ b: String?) -> Bool {
@@ -78,14 +84,14 @@ extension DuplicateRules {
     /// The open tickets `report` likely repeats: the same service and fault (or related, or not
     /// said), within the fault type's window, and the same place in the same area or within the
     /// fault type's distance. At most `limit`, the closest first (the same address counts as 0 m),
-    /// then the newest.
+    /// then the same fault type before a related one, then the newest.
     public func likelyDuplicates(of report: DuplicateCandidate, among candidates: [DuplicateCandidate], now: Date, limit: Int = 2) -> [LikelyDuplicate] {
         let place = ReportedPlace(report.address)
         let found = candidates.compactMap { c -> LikelyDuplicate? in
             // The fault type that was said decides how recent and how near (the report's, else the ticket's).
             let fault = Self.known(report.fault) ?? Self.known(c.fault)
             guard c.reference != report.reference, c.status.isOpen, c.service == report.service, sameFault(report.service, report.fault, c.fault),
-                  now.timeIntervalSince(c.createdAt) <= window(report.service, fault) else { return nil }
+                  now.timeIntervalSince(c.createdAt) <= windowOf(report.service, fault) else { return nil }
             if let a = report.location, let b = c.location {
                 let metres = a.distance(to: b)
                 if metres <= distance(report.service, fault) { return LikelyDuplicate(ticket: c, reason: .near(metres: metres)) }
@@ -93,6 +99,8 @@ extension DuplicateRules {
             let sameArea = report.area == c.area || report.area == "unknown" || c.area == "unknown"
             return sameArea && place.isSame(as: ReportedPlace(c.address)) ? LikelyDuplicate(ticket: c, reason: .samePlace) : nil
         }
-        return Array(found.sorted { ($0.metres, $1.ticket.createdAt) < ($1.metres, $0.ticket.createdAt) }.prefix(limit))
+        // Nearest first; at one distance the very fault the report names before a related one; then the newest.
+        func other(_ d: LikelyDuplicate) -> Int { Self.known(d.ticket.fault) == Self.known(report.fault) ? 0 : 1 }
+        return Array(found.sorted { ($0.metres, other($0), $1.ticket.createdAt) < ($1.metres, other($1), $0.ticket.createdAt) }.prefix(limit))
     }
 }

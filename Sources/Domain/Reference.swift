@@ -39,6 +39,10 @@ public struct Reference: Hashable, Sendable, Codable, CustomStringConvertible {
 
     private init(unchecked digits: String) { self.digits = digits }
 
+    /// Stands for a report not filed yet (compared with tickets, never shown): no ticket has it,
+    /// its check digit being wrong.
+    public static let unfiled = Reference(unchecked: "000000001")
+
     /// Grouped in threes for reading aloud and typing: `482 109 375`.
     public var grouped: String {
         var out = ""

@@ -129,6 +129,10 @@ public enum TicketEventKind: String, Sendable, Equatable, CaseIterable {
     case cannotFix = "cannot_fix"
     /// The crew was removed: back in the queue, unassigned.
     case crewReleased = "crew_released"
+    /// Another resident reported it and was added to it ("Add me to it"), without a ticket of their own.
+    case reporterAdded = "reporter_added"
+    /// Filed by an organisation or Open311 as likely the same fault as an open ticket: linked for a dispatcher.
+    case possibleDuplicate = "possible_duplicate"
 }
 
 /// One history entry a decision writes.

@@ -41,7 +41,8 @@ struct Checker {
     /// Names a template may use.
     static let placeholders: Set<String> = ["service", "fault", "area", "address", "language", "reference", "status", "moe", "update", "expected", "tickets", "languages", "count",
                                                  "restore", "areas", "description", "message_days", "number_days", "code", "master",
-                                                 "crew", "digits", "job", "job_label", "due", "reports", "onsite", "done", "cant", "jobs", "note", "reason"]
+                                                 "crew", "digits", "job", "job_label", "due", "reports", "onsite", "done", "cant", "jobs", "note", "reason",
+                                                 "what", "ago", "n", "join_reference"]
 
     private mutating func problem(state: StateID, _ message: String) {
         let mark = flowFile.stateMarks[state]
@@ -96,6 +97,10 @@ struct Checker {
             needed += catalogue.services.map { ("synonyms.service.\($0.code)", "service '\($0.code)' named in a one-shot SMS report") }
         }
         needed += TicketStatus.allCases.map { ("status.\($0.rawValue)", "a ticket status") }
+        if flow.states.values.contains(where: { if case .list(_, .duplicates, _, _) = $0.kind { true } else { false } }) {
+            needed += ["duplicate.add", "duplicate.different", "duplicate.minutes", "duplicate.hours", "duplicate.days", "duplicate.joined_sms"]
+                .map { ($0, "the offer to join a ticket already reported") }
+        }
         if flow.states.values.contains(where: { if case .list(_, .reasons, _, _) = $0.kind { true } else { false } }) {
             needed += CannotFixReason.allCases.map { ("crew.reason.\($0.rawValue)", "a reason a crew cannot fix a job") }
         }

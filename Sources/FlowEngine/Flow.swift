@@ -104,9 +104,12 @@ public enum ListSource: String, Sendable, Equatable, CaseIterable {
     case jobs
     /// Why a crew cannot fix a job (`CannotFixReason`, labels `crew.reason.<code>`).
     case reasons
+    /// The open tickets a report likely repeats, as `find_duplicate` found them ("Add me to …"),
+    /// then "It is a different fault" (code `new`); choosing one also fills `join_reference`.
+    case duplicates
 
     /// Built from the session's answers, not from the catalogue: never cached.
-    public var isDynamic: Bool { self == .jobs }
+    public var isDynamic: Bool { self == .jobs || self == .duplicates }
 }
 
 public enum InputRule: Sendable, Equatable {
@@ -137,6 +140,13 @@ public enum FlowAction: String, Sendable, Equatable, CaseIterable {
     case findIncident = "find_incident"
     /// Attaches the caller to the incident in the `incident` slot: told by SMS when it is fixed.
     case attachIncident = "attach_incident"
+    /// Finds the open tickets the report in the `service`, `fault`, `area` and `address` slots likely
+    /// repeats (at most two, the closest first) into `duplicates` (and what they are into `what`);
+    /// `otherwise` when there are none.
+    case findDuplicate = "find_duplicate"
+    /// Makes the caller a reporter of the ticket chosen in the `join` slot (no new ticket);
+    /// `otherwise` when they chose "It is a different fault".
+    case joinTicket = "join_ticket"
     /// Lists the calling crew's open jobs into `jobs` (and its name into `crew`); `otherwise` when there are none.
     case crewJobs = "crew_jobs"
     /// The crew is on site at the job in the `job` slot.

@@ -10,6 +10,8 @@ public struct FlowEngine: Sendable {
     public let settings: Settings
     /// The catalogue's promises on the municipality's calendar.
     public let serviceLevels: ServiceLevels
+    /// When a report is the same fault as an open ticket (the catalogue's `duplicates`).
+    public let duplicateRules: DuplicateRules
 
     public struct Settings: Sendable, Equatable {
         /// What the text travels over, which decides how it is measured and spelled.
@@ -71,6 +73,7 @@ public struct FlowEngine: Sendable {
         self.locales = locales
         self.settings = settings
         self.serviceLevels = catalogue.serviceLevels(timeZone: settings.calendar.timeZone)
+        self.duplicateRules = catalogue.duplicateRules
         var sources: [String: ListSource] = [:]
         for state in flow.states.values {
             if case .list(_, let source, let slot, _) = state.kind { sources[slot] = source }
@@ -177,6 +180,9 @@ public struct FlowEngine: Sendable {
             run.session.slots["crew"] = crew
             run.session.slots["jobs"] = jobLines(jobs, loc)
             found = !jobs.isEmpty
+        case .duplicates(let matches):
+            if !matches.isEmpty { run.session.slots.merge(offerSlots(matches, run.session, shownAt: next, now: context.now)) { $1 } }
+            found = !matches.isEmpty
         }
         return enter(found ? next : (otherwise ?? next), &run, context)
     }
@@ -288,7 +294,7 @@ public struct FlowEngine: Sendable {
             let reference = context.references()
             let draft = TicketDraft(
                 reference: reference, service: service, fault: fault, area: area,
-                address: address, channel: context.channel, reporter: context.caller,
+                address: address, description: slots["description"] ?? "", channel: context.channel, reporter: context.caller,
                 language: run.session.language ?? locales.fallback)
             run.effects.append(.createTicket(draft))
             run.session.slots["reference"] = reference.grouped
@@ -316,6 +322,15 @@ public struct FlowEngine: Sendable {
             return .done
         case .crewJobs:
             return .needs(.crewJobs(limit: settings.crewJobsLimit))
+        case .findDuplicate:
+            guard let service = slots["service"], let address = slots["address"] else { return .failed }
+            return .needs(.duplicates(DuplicateCandidate(
+                reference: .unfiled, service: service, fault: slots["fault"], area: slots["area"] ?? "unknown", address: address,
+                location: nil, createdAt: context.now, status: .new)))
+        case .joinTicket:
+            guard let effect = joinEffect(slots) else { return .otherwise }
+            run.effects.append(effect)
+            return .done
         case .fieldOnSite, .fieldDone, .fieldCannotFix:
             guard let effect = fieldReport(action, slots) else { return .failed }
             run.effects.append(effect)

@@ -70,6 +70,8 @@ extension FlowEngine {
             return jobItems(session)
         case .reasons:
             return reasonItems(loc)
+        case .duplicates:
+            return duplicateItems(session)
         }
     }
 

@@ -86,6 +86,8 @@ public enum Effect: Sendable, Equatable {
     case rateTicket(Reference, rating: Int)
     /// The caller asks to be told by SMS when this incident is fixed, instead of reporting it.
     case attachIncident(Int64)
+    /// The caller's report is the same fault as this open ticket: they become one of its reporters.
+    case joinTicket(Reference)
     /// A crew member reports from the site (the host checks the job is their crew's and open).
     case fieldReport(Reference, FieldReport)
 }
@@ -105,6 +107,8 @@ public enum Query: Sendable, Equatable {
     case incident(service: String, fault: String?, area: String)
     /// The calling crew member's crew's open jobs, oldest first.
     case crewJobs(limit: Int)
+    /// The open tickets this report likely repeats (`DuplicateRules`), the closest first.
+    case duplicates(DuplicateCandidate)
 }
 
 public enum QueryAnswer: Sendable, Equatable {
@@ -112,6 +116,7 @@ public enum QueryAnswer: Sendable, Equatable {
     case recentTickets([PublicTicket])
     case incident(IncidentNotice?)
     case crewJobs([CrewJob], crew: String)
+    case duplicates([LikelyDuplicate])
 }
 
 /// The result of one engine call.

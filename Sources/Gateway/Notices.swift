@@ -25,6 +25,12 @@ extension FlowEngine {
         ]))
     }
 
+    /// "You are added to ref …": the SMS a resident added to a ticket already reported keeps.
+    public func joinedNotice(_ reference: Reference, language: String) -> String {
+        SMSMeasure.cheapest(Template.fill(locales.locale(language).strings["duplicate.joined_sms"] ?? "{join_reference}",
+                                          ["join_reference": reference.grouped]))
+    }
+
     /// One SMS for several reports filed for one number at once (a committee's upload): how many,
     /// and the first references, in the first report's language.
     public func createdSummary(_ tickets: [NewTicket]) -> String {

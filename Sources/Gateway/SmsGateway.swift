@@ -66,20 +66,25 @@ public struct SmsGateway: Sendable {
         case nothing
         case write(HopWrite)
         case again
+        /// A report waiting on "already reported" is filed first; then the message is planned again.
+        case fileWaiting(HopWrite)
     }
 
     public func handle(_ sms: InboundSMS) async {
         do {
-            var limitReached = false
+            var limitReached = false, waitingLimitReached = false
             for _ in 0..<8 {
                 let now = clock.now()
                 let reference = references()
-                let plan = try await store.read { [limitReached] reads in
-                    try self.plan(sms, reads, now: now, reference: reference, limitReached: limitReached)
+                let plan = try await store.read { [limitReached, waitingLimitReached] reads in
+                    try self.plan(sms, reads, now: now, reference: reference, limitReached: limitReached, waitingLimitReached: waitingLimitReached)
                 }
                 switch plan {
                 case .nothing: return
                 case .again: continue
+                case .fileWaiting(let write):
+                    if try await store.write(write) == .reportLimitReached { waitingLimitReached = true }
+                    continue
                 case .write(let write):
                     switch try await store.write(write) {
                     case .committed:
@@ -100,7 +105,8 @@ public struct SmsGateway: Sendable {
 
     static func sessionKey(_ msisdn: MSISDN) -> String { "sms:" + msisdn.e164 }
 
-    private func plan(_ sms: InboundSMS, _ reads: any ConversationReads, now: Date, reference: Reference, limitReached: Bool) throws -> Plan {
+    private func plan(_ sms: InboundSMS, _ reads: any ConversationReads, now: Date, reference: Reference, limitReached: Bool,
+                      waitingLimitReached: Bool) throws -> Plan {
         if let id = sms.providerID, try reads.inboundSeen(provider: sms.provider, id: id) { return .nothing }
         var turn = try SmsTurn(sms, reads, now: now, reference: reference, limitReached: limitReached, keywords: keywords, engine: engine,
                                pseudonyms: settings.pseudonyms)
@@ -112,8 +118,13 @@ public struct SmsGateway: Sendable {
         let stored = try reads.session(key: Self.sessionKey(sms.from))
         let live = stored.flatMap { s in !s.session.ended && now.timeIntervalSince(s.updatedAt) < settings.conversationTimeout ? s : nil }
         let inInput = live.map { engine.flow.states[$0.session.state].map { if case .input = $0.kind { true } else { false } } ?? false } ?? false
+        let answersConversation = live != nil && (turn.command == nil || inInput) && turn.command?.name != "help"
+        // A report waiting on "already reported" that this message does not answer is filed first: nothing is lost.
+        if let stored, !answersConversation, engine.isOffer(stored.session.state), !stored.session.ended {
+            return try fileWaiting(stored, reads, now: now, reference: reference, limitReached: waitingLimitReached).map(Plan.fileWaiting) ?? .again
+        }
         // A conversation in progress takes the text as its answer, unless it is a keyword where no input is awaited, or HELP.
-        if let live, turn.command == nil || inInput, turn.command?.name != "help" {
+        if let live, answersConversation {
             return try settle(.flow(engine.step(live.session, input: sms.text, context: turn.context)), &turn, stored: stored, live: live)
         }
         return try settle(handler.answer(&turn, settings: settings), &turn, stored: stored, live: live)
@@ -134,18 +145,20 @@ public struct SmsGateway: Sendable {
             case .recentTickets(let limit): .recentTickets(try reads.recentTickets(of: sms.from, limit: limit))
             case .incident(let service, let fault, let area): try IncidentReports.answer(service: service, fault: fault, area: area, reads)
             case .crewJobs(let limit): try CrewField.jobs(of: sms.from, limit: limit, reads)
+            case .duplicates(let report): try DuplicateOffers.answer(report, by: sms.from, rules: engine.duplicateRules, reads, now: now)
             }
         }
         guard case .screen(var screen) = flow.outcome else { throw GatewayError.unansweredQuery }
         for effect in flow.effects {
             switch effect {
             case .setLanguage(let code): turn.write.language = code
+            case .createTicket where turn.limitReached, .joinTicket where turn.limitReached:
+                flow.session.ended = true
+                screen = Screen(text: turn.text("common.report_limit"), isFinal: true)
+            case .joinTicket(let r):
+                turn.write.join = TicketJoin(reference: r, msisdn: sms.from, language: flow.session.language ?? turn.language, channel: .sms)
+                turn.write.reportLimit = .today(sms.from, limit: settings.maxReportsPerDay, calendar: engine.settings.calendar, now: now)
             case .createTicket(let draft):
-                if turn.limitReached {
-                    flow.session.ended = true
-                    screen = Screen(text: turn.text("common.report_limit"), isFinal: true)
-                    break
-                }
                 if try reads.referenceExists(draft.reference) { return .again }
                 turn.write.ticket = engine.newTicket(draft, at: now, confirm: false)  // the reply is the confirmation
                 turn.write.reportLimit = .today(sms.from, limit: settings.maxReportsPerDay, calendar: engine.settings.calendar, now: now)
@@ -161,10 +174,64 @@ public struct SmsGateway: Sendable {
         }
         turn.write.session = StoredSession(
             key: Self.sessionKey(sms.from), msisdn: sms.from, serviceCode: sms.to ?? "", session: flow.session,
-            lastText: sms.text, lastReply: nil, resumable: false, version: (stored?.version ?? 0) + 1,
+            lastText: sms.text, lastReply: nil, resumable: engine.isOffer(flow.session.state) && !flow.session.ended, version: (stored?.version ?? 0) + 1,
             createdAt: live?.createdAt ?? now, updatedAt: now)
         if stored != nil && live == nil { turn.write.session!.createdAt = now }
         return turn.reply(screen.text)
     }
 }
 
+
+extension SmsGateway {
+    /// The write that files the report waiting in `stored` on "already reported" as a new ticket
+    /// and tells its reporter the reference (the daily cap still holds: then they are told that).
+    /// nil: the drawn reference is taken; draw again.
+    func fileWaiting(_ stored: StoredSession, _ reads: any ConversationReads, now: Date, reference: Reference, limitReached: Bool) throws -> HopWrite? {
+        let context = TurnContext(now: now, caller: stored.msisdn, channel: .sms, freshReference: reference)
+        let turn = engine.declineOffer(stored.session, context: context)
+        guard case .screen(var screen) = turn.outcome else { throw GatewayError.unansweredQuery }
+        var session = stored
+        (session.session, session.version, session.updatedAt) = (turn.session, stored.version + 1, now)
+        session.session.ended = true
+        session.resumable = false
+        var write = HopWrite(session: session, at: now)
+        let language = stored.session.language ?? engine.locales.fallback
+        for case .createTicket(let draft) in turn.effects {
+            if limitReached {
+                screen.text = engine.locales.locale(language).strings["common.report_limit"] ?? screen.text
+                continue
+            }
+            if try reads.referenceExists(draft.reference) { return nil }
+            write.ticket = engine.newTicket(draft, at: now, confirm: false)  // the message below is the confirmation
+            write.reportLimit = .today(stored.msisdn, limit: settings.maxReportsPerDay, calendar: engine.settings.calendar, now: now)
+        }
+        write.messages.append(OutboundSMS(to: stored.msisdn, body: SMSMeasure.cheapest(screen.text)))
+        return write
+    }
+
+    /// Files every SMS report whose offer went unanswered until its conversation timed out (run
+    /// every minute, before old conversations are swept): as if the sender had answered "It is a
+    /// different fault", so nothing is lost. Returns how many were filed.
+    public func fileUnansweredOffers() async throws -> Int {
+        let now = clock.now()
+        let idle = try await store.idleConversations(prefix: "sms:", updatedBefore: now.addingTimeInterval(-settings.conversationTimeout), limit: 500)
+        var filed = 0
+        for waiting in idle where engine.isOffer(waiting.session.state) && !waiting.session.ended {
+            var limitReached = false
+            for _ in 0..<4 {
+                let reference = references()
+                let planned = try await store.read { [limitReached] reads -> (write: HopWrite?, gone: Bool) in
+                    // Read again: an answer may have come since the list was read.
+                    guard let stored = try reads.session(key: waiting.key), stored.version == waiting.version else { return (nil, true) }
+                    return (try self.fileWaiting(stored, reads, now: now, reference: reference, limitReached: limitReached), false)
+                }
+                if planned.gone { break }
+                guard let write = planned.write else { continue }  // the drawn reference is taken
+                let outcome = try await store.write(write)
+                if outcome == .committed { filed += write.ticket == nil ? 0 : 1; break }
+                if outcome == .reportLimitReached { limitReached = true }
+            }
+        }
+        return filed
+    }
+}

@@ -77,6 +77,12 @@ enum SmsKeywordHandlers {
                 return .flow(engine.begin(at: state, language: turn.language, slots: ["service": service, "fault": "unspecified", "area": area],
                                           context: turn.context))
             }
+            if let state = engine.flow.states.values.first(where: { if case .action(.findDuplicate, _, _) = $0.kind { true } else { false } })?.id {
+                // Already reported and open: offered, as in the step-by-step report; otherwise filed at once.
+                return .flow(engine.begin(at: state, language: turn.language, slots: [
+                    "service": service, "fault": "unspecified", "area": "unknown", "address": String(rest.prefix(200)), "description": String(rest.prefix(500)),
+                ], context: turn.context))
+            }
             let draft = TicketDraft(reference: turn.reference, service: service, fault: "unspecified", area: "unknown",
                                     address: String(rest.prefix(200)), description: String(rest.prefix(500)), channel: .sms,
                                     reporter: turn.sms.from, language: turn.language)

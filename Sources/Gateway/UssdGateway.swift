@@ -138,6 +138,7 @@ public final class UssdGateway: Sendable {
             case .recentTickets(let limit): .recentTickets(try reads.recentTickets(of: event.msisdn, limit: limit))
             case .incident(let service, let fault, let area): try IncidentReports.answer(service: service, fault: fault, area: area, reads)
             case .crewJobs(let limit): try CrewField.jobs(of: event.msisdn, limit: limit, reads)
+            case .duplicates(let report): try DuplicateOffers.answer(report, by: event.msisdn, rules: engine.duplicateRules, reads, now: now)
             }
         }
         guard case .screen(var screen) = turn.outcome else { throw GatewayError.unansweredQuery }
@@ -151,16 +152,20 @@ public final class UssdGateway: Sendable {
             switch effect {
             case .setLanguage(let code):
                 write.language = code
+            case .createTicket where limitReached, .joinTicket where limitReached:
+                // No ticket and no join: the caller is told why, and a retry gets the same answer.
+                let reply = UssdReply(text: apology("common.report_limit", language: turn.session.language), isFinal: true)
+                write.session?.session.ended = true
+                write.session?.resumable = false
+                write.session?.lastReply = reply
+                logger.notice("daily report limit reached", metadata: ["msisdn": "\(event.msisdn.masked)", "session": "\(event.sessionKey)"])
+                return .write(write, reply)
+            case .joinTicket(let reference):
+                let language = turn.session.language ?? engine.locales.fallback
+                write.join = TicketJoin(reference: reference, msisdn: event.msisdn, language: language, channel: .ussd)
+                write.messages.append(OutboundSMS(to: event.msisdn, body: engine.joinedNotice(reference, language: language)))
+                write.reportLimit = .today(event.msisdn, limit: settings.maxReportsPerDay, calendar: engine.settings.calendar, now: now)
             case .createTicket(let draft):
-                if limitReached {
-                    // No ticket: the caller is told why, and a retry gets the same answer.
-                    let reply = UssdReply(text: apology("common.report_limit", language: turn.session.language), isFinal: true)
-                    write.session?.session.ended = true
-                    write.session?.resumable = false
-                    write.session?.lastReply = reply
-                    logger.notice("daily report limit reached", metadata: ["msisdn": "\(event.msisdn.masked)", "session": "\(event.sessionKey)"])
-                    return .write(write, reply)
-                }
                 // A drawn reference already taken (one in a hundred million): the write is refused
                 // (`.referenceTaken`) and the hop replayed with a new draw.
                 write.ticket = engine.newTicket(draft, at: now, confirm: true)

@@ -30,6 +30,17 @@ public enum RetentionStatements {
     }
 }
 
+extension RetentionStatements {
+    /// Residents added to tickets ("Add me to it") whose number is due with the ticket's own
+    /// reporter's: the ticket closed and unchanged since `cutoff` (rows aliased `j`).
+    public static func addedReportersDue(cutoff: String) -> String {
+        """
+        j.msisdn NOT LIKE 'h:%' AND EXISTS (SELECT 1 FROM tickets t WHERE t.id = j.ticket_id AND t.updated_at < \(cutoff)
+                                             AND t.status NOT IN (\(openStatuses)))
+        """
+    }
+}
+
 /// One instance purges at a time. (Purging itself stays with each store: SQLite saves and forgets
 /// its sessions in progress inside the batch, PostgreSQL shares batches with `SKIP LOCKED`.)
 extension RetentionStore where Self: SQLBacked {

@@ -34,6 +34,10 @@ extension SubjectStore where Self: Settling {
             "SELECT reference, sent_at, rating FROM surveys WHERE msisdn = \(n) ORDER BY id",
             "SELECT incident_id, channel, attached_at FROM incident_residents WHERE msisdn = \(n) ORDER BY incident_id",
             "SELECT COUNT(*) AS n FROM ussd_sessions WHERE msisdn = \(n)",
+            """
+            SELECT t.reference, j.channel, j.created_at FROM ticket_reporters j JOIN tickets t ON t.id = j.ticket_id
+            WHERE j.msisdn = \(n) ORDER BY j.created_at, j.id
+            """,
         ]) { rows in
             var updates: [Int64: [SubjectData.Update]] = [:]
             for row in rows[2] {
@@ -69,6 +73,10 @@ extension SubjectStore where Self: Settling {
                 incidents: try rows[7].map {
                     SubjectData.Attachment(incident: try $0.integer(required: "incident_id"), channel: try $0.text(required: "channel"),
                                            attachedAt: try $0.date(required: "attached_at"))
+                },
+                joined: try rows[9].map {
+                    SubjectData.Joined(reference: try $0.text(required: "reference"), channel: try $0.text(required: "channel"),
+                                       joinedAt: try $0.date(required: "created_at"))
                 },
                 open_sessions: try rows[8].first?.int("n") ?? 0))
         })

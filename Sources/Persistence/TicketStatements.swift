@@ -74,11 +74,18 @@ public enum TicketStatements {
         """
     }
 
-    /// The reporters of a ticket and its duplicates, the ticket's own first (`id` is SQL giving its id).
+    /// The reporters of a ticket and its duplicates, the ticket's own first, then the residents
+    /// added to any of them ("Add me to it"), who hear of it under its reference (`id` is SQL
+    /// giving its id).
     public static func reporters(of id: SQL) -> SQL {
         """
-        SELECT r.id, r.reference, r.reporter, r.language FROM tickets r JOIN (SELECT (\(id)) AS id) k ON r.id = k.id OR r.duplicate_of = k.id
-        WHERE r.reporter IS NOT NULL ORDER BY r.id = k.id DESC, r.created_at, r.id
+        SELECT id, reference, reporter, language FROM (
+            SELECT r.id, r.reference, r.reporter, r.language, CASE WHEN r.id = k.id THEN 0 ELSE 1 END AS rank, r.created_at AS at, r.id AS n
+            FROM tickets r JOIN (SELECT (\(id)) AS id) k ON r.id = k.id OR r.duplicate_of = k.id WHERE r.reporter IS NOT NULL
+            UNION ALL
+            SELECT r.id, r.reference, j.msisdn, j.language, 2, j.created_at, j.id
+            FROM tickets r JOIN (SELECT (\(id)) AS id) k ON r.id = k.id OR r.duplicate_of = k.id JOIN ticket_reporters j ON j.ticket_id = r.id
+        ) x ORDER BY rank, at, n
         """
     }
 

@@ -30,7 +30,7 @@ enum HopStatements {
         static let name = "cg_unfinished_session"
         static let sql = """
             SELECT \(HopStatements.sessionColumns) FROM ussd_sessions
-            WHERE msisdn = $1 AND resumable AND updated_at >= $2 AND key <> $3 ORDER BY updated_at DESC LIMIT 1
+            WHERE msisdn = $1 AND resumable AND updated_at >= $2 AND key <> $3 AND key NOT LIKE 'sms:%' ORDER BY updated_at DESC LIMIT 1
             """
         typealias Row = SessionRow
         var msisdn: String

@@ -48,6 +48,18 @@ public struct PostgresConversationStore: ConversationStore {
         }
     }
 
+    public func idleConversations(prefix: String, updatedBefore before: Date, limit: Int) async throws -> [StoredSession] {
+        var found: [StoredSession] = []
+        let rows = try await database.client.query("""
+            SELECT \(unescaped: HopStatements.sessionColumns) FROM ussd_sessions WHERE key LIKE \(prefix + "%") AND resumable AND updated_at < \(before)
+            ORDER BY updated_at LIMIT \(Int64(max(1, min(limit, 10_000))))
+            """, logger: logger)
+        for try await row in rows.decode(HopStatements.SessionRow.self) {
+            if let s = HopStatements.session(row) { found.append(s) }
+        }
+        return found
+    }
+
     public func sweepSessions(updatedBefore before: Date) async throws -> Int {
         let dayEarlier = before.addingTimeInterval(-86400)
         return try await database.client.withTransaction(logger: logger) { tx in
@@ -56,7 +68,9 @@ public struct PostgresConversationStore: ConversationStore {
             var mine = false
             for try await got in try await tx.query("SELECT pg_try_advisory_xact_lock(\(Self.sweepLock))", logger: logger).decode(Bool.self) { mine = got }
             guard mine else { return 0 }
-            let swept = try await tx.query("DELETE FROM ussd_sessions WHERE updated_at < \(before) RETURNING key", logger: logger)
+            let swept = try await tx.query("""
+                DELETE FROM ussd_sessions WHERE updated_at < \(before) AND NOT (resumable AND key LIKE 'sms:%') RETURNING key
+                """, logger: logger)
                 .decode(String.self).reduce(0) { n, _ in n + 1 }
             try await tx.query("DELETE FROM staff_sessions WHERE last_seen_at < \(dayEarlier)", logger: logger)
             try await tx.query("DELETE FROM sign_in_failures WHERE last_at < \(dayEarlier)", logger: logger)
@@ -116,17 +130,14 @@ public struct PostgresConversationStore: ConversationStore {
                     """, logger: logger)
             }
         }
+        if hop.ticket != nil || hop.join != nil, let cap = hop.reportLimit {
+            // One number's reports are counted one transaction at a time, across instances.
+            try await tx.perform("SELECT pg_advisory_xact_lock(\(Self.reportsLock), hashtext(\(cap.msisdn.e164)))::text", logger: logger)
+            let made = try await PostgresStatements.fetch(tx, ReportStatements.made(by: cap.msisdn, since: cap.since), logger: logger).first?.integer(required: "n") ?? 0
+            if made >= cap.limit { throw Rollback(outcome: .reportLimitReached) }
+        }
         var ticketID: Int64?
         if let ticket = hop.ticket {
-            if let cap = hop.reportLimit {
-                // One number's reports are counted one transaction at a time, across instances.
-                try await tx.perform("SELECT pg_advisory_xact_lock(\(Self.reportsLock), hashtext(\(cap.msisdn.e164)))::text", logger: logger)
-                var made: Int64 = 0
-                for try await n in try await tx.query("""
-                    SELECT COUNT(*)::BIGINT FROM tickets WHERE reporter = \(cap.msisdn.e164) AND created_at >= \(cap.since) AND channel IN ('ussd', 'sms')
-                    """, logger: logger).decode(Int64.self) { made = n }
-                if made >= cap.limit { throw Rollback(outcome: .reportLimitReached) }
-            }
             guard let id = try await PostgresTicketRows.insert(ticket, tx, logger: logger) else { throw Rollback(outcome: .referenceTaken) }
             ticketID = id
         }
@@ -137,6 +148,7 @@ public struct PostgresConversationStore: ConversationStore {
         if let answer = hop.surveyAnswer { _ = try await PostgresStatements.run(TicketStatements.answer(answer, at: hop.at), tx, logger: logger) }
         if let field = hop.field { _ = try await PostgresStatements.run(CrewStatements.field(field, at: hop.at), tx, logger: logger) }
         if let attachment = hop.attachment { try await PostgresIncidentRows.attach(tx, attachment, at: hop.at, logger: logger) }
+        if let join = hop.join { try await PostgresStatements.run(ReportStatements.join(join, at: hop.at), tx, logger: logger) }
     }
 
     /// Inserts a new session or moves a stored one on by one version; false when another hop got
@@ -222,6 +234,10 @@ public struct PostgresConversationStore: ConversationStore {
         case .jobs(let id, let limit):
             return try await client.withConnection { c in try await PostgresStatements.fetch(c, CrewStatements.jobs(crew: id, limit: limit), logger: logger) }
                 .map(CrewStatements.job)
+        case .duplicates(let service, let area, let since, let caller, let limit):
+            guard let caller = MSISDN(caller) else { return [DuplicateCandidate]() }
+            let offers = ReportStatements.offers(service: service, area: area, since: since, notReportedBy: caller, limit: limit)
+            return try await client.withConnection { c in try await PostgresStatements.fetch(c, offers, logger: logger) }.map(DuplicateStatements.candidate)
         }
     }
 
@@ -249,6 +265,7 @@ final class FetchedReads: ConversationReads, @unchecked Sendable {
         case crew(String)
         case jobs(crew: Int64, limit: Int)
         case fieldState(String)
+        case duplicates(service: String, area: String?, since: Date, caller: String, limit: Int)
     }
 
     struct Miss: Error {
@@ -282,4 +299,7 @@ final class FetchedReads: ConversationReads, @unchecked Sendable {
     func crew(of msisdn: MSISDN) throws -> Crew? { try value(.crew(msisdn.e164)) }
     func jobs(ofCrew id: Int64, limit: Int) throws -> [CrewJob] { try value(.jobs(crew: id, limit: limit)) }
     func fieldState(_ reference: Reference) throws -> TicketState? { try value(.fieldState(reference.digits)) }
+    func duplicateCandidates(service: String, area: String?, since: Date, notReportedBy caller: MSISDN, limit: Int) throws -> [DuplicateCandidate] {
+        try value(.duplicates(service: service, area: area, since: since, caller: caller.e164, limit: limit))
+    }
 }

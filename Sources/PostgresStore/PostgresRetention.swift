@@ -50,6 +50,9 @@ public struct PostgresRetentionStore: RetentionStore {
         if c == .reporterNumbers {
             for try await count in try await database.client.query(try query("SELECT COUNT(*)::BIGINT \(Self.closedResidents)", [before]),
                                                                     logger: logger).decode(Int64.self) { n += count }
+            for try await count in try await database.client.query(try query("""
+                SELECT COUNT(*)::BIGINT FROM ticket_reporters j WHERE \(RetentionStatements.addedReportersDue(cutoff: "$1"))
+                """, [before]), logger: logger).decode(Int64.self) { n += count }
         }
         return Int(n)
     }
@@ -102,7 +105,19 @@ public struct PostgresRetentionStore: RetentionStore {
                           AND NOT EXISTS (SELECT 1 FROM incident_residents o WHERE o.incident_id = \(incident) AND o.msisdn = \(pseudonyms.of(msisdn)))
                         """, logger: logger)
                 }
-                return PurgeBatch(count: rows.count + residents.count, last: rows.last?.0)
+                var added: [(Int64, String)] = []
+                for try await row in try await tx.query(try query("""
+                    SELECT j.id, j.msisdn FROM ticket_reporters j WHERE \(RetentionStatements.addedReportersDue(cutoff: "$1")) LIMIT $2 FOR UPDATE OF j SKIP LOCKED
+                    """, [before, max(0, limit - Int64(rows.count + residents.count))]), logger: logger).decode((Int64, String).self) { added.append(row) }
+                for (id, msisdn) in added {
+                    let hashed = pseudonyms.of(msisdn)
+                    try await tx.query("""
+                        UPDATE ticket_reporters j SET msisdn = \(hashed) WHERE id = \(id)
+                          AND NOT EXISTS (SELECT 1 FROM ticket_reporters o WHERE o.ticket_id = j.ticket_id AND o.msisdn = \(hashed))
+                        """, logger: logger)
+                    try await tx.query("DELETE FROM ticket_reporters WHERE id = \(id) AND msisdn = \(msisdn)", logger: logger)  // the pseudonym was there already
+                }
+                return PurgeBatch(count: rows.count + residents.count + added.count, last: rows.last?.0)
             }
         }
     }
@@ -149,6 +164,11 @@ extension PostgresRetentionStore: SubjectStore, Settling {
                   AND NOT EXISTS (SELECT 1 FROM incident_residents o WHERE o.incident_id = r.incident_id AND o.msisdn = \(pseudonym)) RETURNING 1
                 """)
             try await run("DELETE FROM incident_residents WHERE msisdn = \(n) RETURNING 1")
+            try await run("""
+                UPDATE ticket_reporters j SET msisdn = \(pseudonym) WHERE j.msisdn = \(n)
+                  AND NOT EXISTS (SELECT 1 FROM ticket_reporters o WHERE o.ticket_id = j.ticket_id AND o.msisdn = \(pseudonym)) RETURNING 1
+                """)
+            try await run("DELETE FROM ticket_reporters WHERE msisdn = \(n) RETURNING 1")
             try await run("DELETE FROM ussd_sessions WHERE msisdn = \(n) RETURNING 1")
             changed += try await Self.hideSubscriber(tx, n, pseudonym, at: at, logger: logger)
             try await tx.query("""

@@ -79,13 +79,24 @@ public struct SQLiteConversationStore: ConversationStore {
         defer { database.writer.asyncWriteWithoutTransaction { db in try? callers.reloadIfOutgrown(db) } }
         return try await database.writer.write { db in
             try live.save(db)
-            try db.execute(sql: "DELETE FROM ussd_sessions WHERE updated_at < ?", arguments: [before])
+            try db.execute(sql: "DELETE FROM ussd_sessions WHERE updated_at < ? AND NOT (resumable = 1 AND key LIKE 'sms:%')", arguments: [before])
             let swept = db.changesCount
             db.afterNextTransaction(onCommit: { [live] _ in live.forget(updatedBefore: before) })
             // Console sessions end after minutes idle; rows unused for a day longer are only litter.
             try db.execute(sql: "DELETE FROM staff_sessions WHERE last_seen_at < ?", arguments: [before.addingTimeInterval(-86400)])
             try db.execute(sql: "DELETE FROM sign_in_failures WHERE last_at < ?", arguments: [before.addingTimeInterval(-86400)])
             return swept
+        }
+    }
+}
+
+extension SQLiteConversationStore {
+    public func idleConversations(prefix: String, updatedBefore before: Date, limit: Int) async throws -> [StoredSession] {
+        try await database.writer.write { db in
+            try live.save(db)
+            return try Row.fetchAll(db, sql: """
+                SELECT \(SessionRows.columns) FROM ussd_sessions WHERE key LIKE ? AND resumable = 1 AND updated_at < ? ORDER BY updated_at LIMIT ?
+                """, arguments: [prefix + "%", DatabaseDate.text(before), max(1, min(limit, 10_000))]).compactMap(SessionRows.decode)
         }
     }
 }
@@ -167,7 +178,7 @@ final class SQLiteConversationTransaction: ConversationTransaction {
         let held = live.sessions(of: msisdn)
         let saved = try Row.fetchAll(db.cachedStatement(sql: """
             SELECT \(SessionRows.columns) FROM ussd_sessions
-            WHERE msisdn = ? AND resumable = 1 AND updated_at >= ? AND key <> ?
+            WHERE msisdn = ? AND resumable = 1 AND updated_at >= ? AND key <> ? AND key NOT LIKE 'sms:%'
             ORDER BY updated_at DESC LIMIT 8
             """), arguments: [msisdn.e164, DatabaseDate.text(since), key]).compactMap(SessionRows.decode).filter { !held.keys.contains($0.key) }
         return LiveSessions.latestResumable(held.settled + saved, since: since, excluding: key)
@@ -230,10 +241,12 @@ final class SQLiteConversationTransaction: ConversationTransaction {
     /// Tickets this number reported itself (USSD or SMS) since `since`: the daily cap counts
     /// these, in the transaction that would add one (`HopRows`).
     func reportsSince(_ msisdn: MSISDN, since: Date) throws -> Int {
-        // tickets_reporter (reporter, created_at) serves this.
-        try Int.fetchOne(db.cachedStatement(sql: """
-            SELECT COUNT(*) FROM tickets WHERE reporter = ? AND created_at >= ? AND channel IN ('ussd', 'sms')
-            """), arguments: [msisdn.e164, DatabaseDate.text(since)]) ?? 0
+        Int(try SQLiteStatements.fetch(db, ReportStatements.made(by: msisdn, since: since)).first?.integer(required: "n") ?? 0)
+    }
+
+    func duplicateCandidates(service: String, area: String?, since: Date, notReportedBy caller: MSISDN, limit: Int) throws -> [DuplicateCandidate] {
+        try SQLiteStatements.fetch(db, ReportStatements.offers(service: service, area: area, since: since, notReportedBy: caller, limit: limit))
+            .map(DuplicateStatements.candidate)
     }
 
     func crew(of msisdn: MSISDN) throws -> Crew? {

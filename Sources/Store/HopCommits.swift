@@ -139,9 +139,11 @@ enum HopRows {
             if let optOut = hop.optOut { try SubscriberRows.setOptOut(db, msisdn, optOut, at: hop.at) }
             if let at = hop.helpSentAt { try SubscriberRows.setHelpSent(db, msisdn, at: at) }
         }
+        if hop.ticket != nil || hop.join != nil, let cap = hop.reportLimit, try tx.reportsSince(cap.msisdn, since: cap.since) >= cap.limit {
+            return .reportLimitReached
+        }
         var ticketID: Int64?
         if let ticket = hop.ticket {
-            if let cap = hop.reportLimit, try tx.reportsSince(cap.msisdn, since: cap.since) >= cap.limit { return .reportLimitReached }
             guard try !tx.referenceExists(ticket.draft.reference) else { return .referenceTaken }
             ticketID = try TicketRows.insert(db, ticket)
         }
@@ -152,6 +154,7 @@ enum HopRows {
         if let answer = hop.surveyAnswer { _ = try SQLiteStatements.run(TicketStatements.answer(answer, at: hop.at), db) }
         if let field = hop.field { _ = try SQLiteStatements.run(CrewStatements.field(field, at: hop.at), db) }
         if let attachment = hop.attachment { try IncidentRows.attach(db, attachment, at: hop.at) }
+        if let join = hop.join { try SQLiteStatements.run(ReportStatements.join(join, at: hop.at), db) }
         return .committed
     }
 }

@@ -217,7 +217,7 @@ public final class LiveSessions: Sendable {
     /// The dropped session a caller may resume: the newest resumable one since `since`, other
     /// than the one calling.
     static func latestResumable(_ sessions: [StoredSession], since: Date, excluding key: String) -> StoredSession? {
-        sessions.filter { $0.resumable && $0.updatedAt >= since && $0.key != key }.max { $0.updatedAt < $1.updatedAt }
+        sessions.filter { $0.resumable && $0.updatedAt >= since && $0.key != key && !$0.key.hasPrefix("sms:") }.max { $0.updatedAt < $1.updatedAt }
     }
 
     /// The first write of a session, or the write after the one held here.

@@ -39,6 +39,8 @@ public struct SQLiteRetentionStore: RetentionStore {
                     SELECT COUNT(*) FROM incident_residents r JOIN incidents i ON i.id = r.incident_id
                     WHERE i.status = 'closed' AND i.closed_at < ?1 AND r.msisdn NOT LIKE 'h:%'
                     """, arguments: [before]) ?? 0
+                n += try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM ticket_reporters j WHERE \(RetentionStatements.addedReportersDue(cutoff: "?1"))",
+                                      arguments: [before]) ?? 0
             }
             return n
         }
@@ -91,7 +93,15 @@ public struct SQLiteRetentionStore: RetentionStore {
                 for row in residents {
                     try resident.execute(arguments: [pseudonyms.of(row["msisdn"]), row["incident_id"] as Int64, row["msisdn"] as String])
                 }
-                return PurgeBatch(count: rows.count + residents.count, last: rows.last?["id"])
+                let added = try Row.fetchAll(db, sql: "SELECT j.id, j.msisdn FROM ticket_reporters j WHERE \(RetentionStatements.addedReportersDue(cutoff: "?1")) LIMIT ?2",
+                                             arguments: [before, max(0, limit - rows.count - residents.count)])
+                let joined = try db.cachedStatement(sql: "UPDATE OR IGNORE ticket_reporters SET msisdn = ? WHERE id = ?")
+                let leftover = try db.cachedStatement(sql: "DELETE FROM ticket_reporters WHERE id = ? AND msisdn NOT LIKE 'h:%'")
+                for row in added {
+                    try joined.execute(arguments: [pseudonyms.of(row["msisdn"]), row["id"] as Int64])
+                    try leftover.execute(arguments: [row["id"] as Int64])  // the pseudonym was on this ticket already
+                }
+                return PurgeBatch(count: rows.count + residents.count + added.count, last: rows.last?["id"])
             }
         }
     }
@@ -136,6 +146,9 @@ extension SQLiteRetentionStore: SubjectStore, Settling {
             try db.execute(sql: "UPDATE OR IGNORE incident_residents SET msisdn = ? WHERE msisdn = ?", arguments: [pseudonym, n])
             changed += db.changesCount
             try db.execute(sql: "DELETE FROM incident_residents WHERE msisdn = ?", arguments: [n])
+            try db.execute(sql: "UPDATE OR IGNORE ticket_reporters SET msisdn = ? WHERE msisdn = ?", arguments: [pseudonym, n])
+            changed += db.changesCount
+            try db.execute(sql: "DELETE FROM ticket_reporters WHERE msisdn = ?", arguments: [n])
             try database.live.save(db)
             try db.execute(sql: "DELETE FROM ussd_sessions WHERE msisdn = ?", arguments: [n])
             changed += db.changesCount

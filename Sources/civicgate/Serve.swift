@@ -52,6 +52,10 @@ struct Serve: AsyncParsableCommand {
         let banner = "database \(PostgresAppDatabase.Address(c.database)?.redacted ?? c.database), SMS provider \(c.smsProvider)"
         let host = c.host
         let gateway = wiring.gateway, retention = c.sessionRetentionMinutes * 60
+        let sms = wiring.sms
+        let offers = PeriodicJob(name: "filed SMS reports whose \"already reported\" offer went unanswered", every: .seconds(60), logger: logger) {
+            try await sms?.fileUnansweredOffers() ?? 0
+        }
         let sweeper = PeriodicJob(name: "swept expired USSD sessions", every: .seconds(60), logger: logger) {
             try await gateway.sweepSessions(retention: retention)
         }
@@ -85,7 +89,7 @@ struct Serve: AsyncParsableCommand {
         web.open311Jurisdiction = c.open311Jurisdiction
         let app = WebApp.application(
             services, configuration: web,
-            services: [sweeper, escalator, surveyor, figures, purger, sender, MailSender(mailbox: wiring.staff, settings: c.smtp, clock: wiring.clock, logger: logger)], logger: logger,
+            services: [offers, sweeper, escalator, surveyor, figures, purger, sender, MailSender(mailbox: wiring.staff, settings: c.smtp, clock: wiring.clock, logger: logger)], logger: logger,
             onServerRunning: { port in
                 FileHandle.standardOutput.write(Data("civicgate listening on http://\(host):\(port) (\(banner))\n".utf8))
             })

@@ -47,9 +47,11 @@ struct TranscriptRunner {
         func show(_ reply: UssdReply) {
             out.append((reply.isFinal ? "END " : "CON ") + reply.text)
         }
-        func createTicket(for caller: MSISDN?, service: String, fault: String) async throws -> Reference {
+        var shownSMS = 0
+        var reported: [Reference] = []
+        func createTicket(for caller: MSISDN?, service: String, fault: String, address: String = "1 Test St") async throws -> Reference {
             let draft = TicketDraft(reference: world.references.next(), service: service, fault: fault, area: "soweto",
-                                    address: "1 Test St", channel: .ussd, reporter: caller, language: language)
+                                    address: address, channel: .ussd, reporter: caller, language: language)
             let destination = world.gateway.engine.catalogue.routing.route(service: service, area: "soweto")
             let now = world.clock.now()
             let due = world.gateway.engine.serviceLevels.targets(service: service, fault: fault, moe: destination.moe, from: now)
@@ -121,6 +123,21 @@ struct TranscriptRunner {
                 }
                 out.append("== (this number is in crew Pipe Team A of water, which has three open jobs)")
                 for sms in try await world.tickets.outbox(for: phone.caller) { out.append("== SMS: " + sms.body) }
+            case "reported":
+                // Two residents reported the same burst pipe, spelled their own way: three hours and one hour ago.
+                reported.append(try await createTicket(for: residents[0], service: "water", fault: "burst_pipe", address: "12 Vilakazi Street, Orlando West"))
+                world.clock.advance(2 * 3600)
+                reported.append(try await createTicket(for: residents[1], service: "water", fault: "leak", address: "12 vilakazi st."))
+                try await world.update(reported[0], to: .inProgress, publicUpdate: nil, expectedAt: nil)
+                world.clock.advance(3600)
+                out.append("== (a burst pipe at 12 Vilakazi Street reported 3 hours ago, in progress; a leak at 12 vilakazi st. 1 hour ago)")
+            case "update":
+                try await world.update(reported[0], to: .inProgress, publicUpdate: "Crew on site, valve being replaced", expectedAt: nil)
+                out.append("== (the burst pipe's dispatcher writes a public update)")
+            case "sms":
+                let all = try await world.tickets.outbox(for: phone.caller)
+                for sms in all.dropFirst(shownSMS) { out.append("== SMS: " + sms.body) }
+                shownSMS = all.count
             case "residents":
                 for (i, resident) in residents.enumerated() {
                     for sms in try await world.tickets.outbox(for: resident) { out.append("== SMS to resident \(i + 1): " + sms.body) }

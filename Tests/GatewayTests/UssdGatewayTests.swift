@@ -134,7 +134,7 @@ import Testing
         world.references.queue(taken)   // the next draws collide...
         world.references.queue(taken)
         let second = Phone("+27827654321", gateway: world.gateway)
-        let (done, reference) = try await report(second, world: world)
+        let (done, reference) = try await report(second, address: "40 Mandela Rd", world: world)
         #expect(reference != taken)
         #expect(done.text.contains(reference.grouped))
         #expect(try await world.tickets.count() == 2)
@@ -163,6 +163,7 @@ import Testing
             func read<T: Sendable>(_ body: @escaping @Sendable (any ConversationReads) throws -> T) async throws -> T { throw Down() }
             func write(_ hop: HopWrite) async throws -> HopWriteOutcome { throw Down() }
             func sweepSessions(updatedBefore: Date) async throws -> Int { throw Down() }
+            func idleConversations(prefix: String, updatedBefore: Date, limit: Int) async throws -> [StoredSession] { throw Down() }
         }
         let engine = try shippedDefinitions().engine()
         let gateway = UssdGateway(engine: engine, store: BrokenStore(), clock: TestClock(), references: { TestReferences().next() })

@@ -17,11 +17,11 @@ import Web
     static let untilTomorrow: TimeInterval = 11 * 3600
 
     /// A full USSD report; returns the last screen.
-    func ussdReport(_ client: some TestClientProtocol, _ id: String, phone: String, language: String = "1") async throws -> String {
+    func ussdReport(_ client: some TestClientProtocol, _ id: String, phone: String, language: String = "1", address: String = "12 Vilakazi St") async throws -> String {
         var s = ATSession(client, sessionID: id, phone: phone)
         var screen = try await s.dial()
         if screen.contains("Taal") { screen = try await s.send(language) }
-        for input in ["1", "1", "1", "1", "12 Vilakazi St"] { screen = try await s.send(input) }
+        for input in ["1", "1", "1", "1", address] { screen = try await s.send(input) }
         return try await s.send("1")
     }
 
@@ -42,7 +42,7 @@ import Web
             #expect(try await over.retry() == refused)
             #expect(try await world.tickets.count() == 2)
             // Another number is not affected.
-            #expect(try await ussdReport(client, "other", phone: "+27821110002").contains("reference"))
+            #expect(try await ussdReport(client, "other", phone: "+27821110002", address: "40 Mandela Rd").contains("reference"))
             // SMS counts towards the same cap.
             await world.sms.handle(InboundSMS(provider: "kannel", providerID: nil, from: MSISDN("+27821110001")!, to: nil,
                                               text: "REPORT WATER burst pipe at 12 Vilakazi St"))

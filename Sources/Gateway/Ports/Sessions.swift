@@ -12,7 +12,7 @@ public struct StoredSession: Sendable, Equatable {
     /// the newest input from the `*`-joined history.
     public var lastText: String?
     public var lastReply: UssdReply?
-    /// Dropped here, it may be offered for resumption.
+    /// Dropped here, it may be offered for resumption (USSD); a report waits on its answer (SMS).
     public var resumable: Bool
     /// Bumped by every write: a hop commits only if nobody else wrote the session since it read it.
     public var version: Int
@@ -59,6 +59,10 @@ public protocol ConversationReads {
     func jobs(ofCrew id: Int64, limit: Int) throws -> [CrewJob]
     /// What the rules need when a crew reports on this ticket (its status, crew, on site); nil: no such ticket.
     func fieldState(_ reference: Reference) throws -> TicketState?
+    /// A service's open tickets created since `since`, newest first, in `area` or with no known
+    /// area (nil: in any area), that `caller` has not reported or joined: the offer to join one
+    /// ("already reported").
+    func duplicateCandidates(service: String, area: String?, since: Date, notReportedBy caller: MSISDN, limit: Int) throws -> [DuplicateCandidate]
 }
 
 /// Everything a USSD hop writes, committed together or not at all.
@@ -88,7 +92,9 @@ public struct HopWrite: Sendable, Equatable {
     public var field: CrewFieldReport?
     /// The caller asked to be told when this incident is fixed (once per number per incident).
     public var attachment: IncidentAttachment?
-    /// The ticket is refused (`.reportLimitReached`, nothing written) when its caller already made
+    /// The caller is added to a ticket already reported (no ticket of their own).
+    public var join: TicketJoin?
+    /// The ticket (or the join) is refused (`.reportLimitReached`, nothing written) when its caller already made
     /// this many reports today: counted in the transaction that would add one, so two reports
     /// finishing at once cannot both pass.
     public var reportLimit: ReportLimit?
@@ -112,7 +118,7 @@ extension HopWrite {
     /// Only the session moved, and perhaps the caller chose a language.
     public var changesOnlyTheSessionAndLanguage: Bool {
         retire == nil && ticket == nil && messages.isEmpty && optOut == nil && helpSentAt == nil && !firstContact
-            && inbound == nil && chase == nil && surveyAnswer == nil && attachment == nil && field == nil
+            && inbound == nil && chase == nil && surveyAnswer == nil && attachment == nil && field == nil && join == nil
     }
 }
 
@@ -152,8 +158,12 @@ public enum HopWriteOutcome: Sendable, Equatable {
 public protocol ConversationStore: Sendable {
     func read<T: Sendable>(_ body: @escaping @Sendable (any ConversationReads) throws -> T) async throws -> T
     func write(_ hop: HopWrite) async throws -> HopWriteOutcome
-    /// Deletes sessions not touched since `before`; returns how many.
+    /// Deletes sessions not touched since `before`; returns how many. An SMS report waiting on an
+    /// answer (`resumable`, key `sms:…`) stays until it is filed.
     func sweepSessions(updatedBefore before: Date) async throws -> Int
+    /// Conversations whose key starts with `prefix`, marked `resumable` (for SMS: a report waits
+    /// on an answer), untouched since `before`; the oldest first.
+    func idleConversations(prefix: String, updatedBefore before: Date, limit: Int) async throws -> [StoredSession]
     /// Saves sessions the store holds in memory (SQLite's `LiveSessions`), as the server stops.
     func saveHeldSessions() async throws
 }

@@ -44,6 +44,13 @@ public struct SubjectData: Sendable, Equatable, Encodable {
         public var channel: String
         public var attached_at: Date
     }
+    /// A ticket already reported that the number was added to ("Add me to it").
+    public struct Joined: Sendable, Equatable, Encodable {
+        public var reference: String
+        public var channel: String
+        public var joined_at: Date
+        public init(reference: String, channel: String, joinedAt: Date) { (self.reference, self.channel, self.joined_at) = (reference, channel, joinedAt) }
+    }
 
     public var number: String
     public var settings: Settings?
@@ -52,15 +59,19 @@ public struct SubjectData: Sendable, Equatable, Encodable {
     public var sms_sent: [Message]
     public var surveys: [SurveyAnswer]
     public var incidents: [Attachment]
+    public var joined_tickets: [Joined]
     public var open_sessions: Int
 
     public init(number: String, settings: Settings?, tickets: [TicketEntry], sms_received: [Message], sms_sent: [Message], surveys: [SurveyAnswer],
-                incidents: [Attachment], open_sessions: Int) {
+                incidents: [Attachment], joined: [Joined] = [], open_sessions: Int) {
         (self.number, self.settings, self.tickets, self.sms_received, self.sms_sent) = (number, settings, tickets, sms_received, sms_sent)
-        (self.surveys, self.incidents, self.open_sessions) = (surveys, incidents, open_sessions)
+        (self.surveys, self.incidents, self.joined_tickets, self.open_sessions) = (surveys, incidents, joined, open_sessions)
     }
 
-    public var isEmpty: Bool { settings == nil && tickets.isEmpty && sms_received.isEmpty && sms_sent.isEmpty && surveys.isEmpty && incidents.isEmpty && open_sessions == 0 }
+    public var isEmpty: Bool {
+        settings == nil && tickets.isEmpty && sms_received.isEmpty && sms_sent.isEmpty && surveys.isEmpty && incidents.isEmpty && joined_tickets.isEmpty
+            && open_sessions == 0
+    }
 }
 
 extension SubjectData.Settings {

@@ -64,6 +64,8 @@ struct ConsoleText: Sendable {
         case .onSite: "Crew on site"
         case .cannotFix: "Crew could not fix it"
         case .crewReleased: "Crew removed"
+        case .reporterAdded: "Another resident reported it"
+        case .possibleDuplicate: "Possible duplicate"
         default: e.toStatus.map { "Status: \(status($0.rawValue))" } ?? e.kind.rawValue
         }
     }

@@ -1,0 +1,95 @@
+import Domain
+import Foundation
+
+/// "Already reported: add me to it?": the open tickets a report likely repeats, as the
+/// `find_duplicate` action found them, kept in the session's `duplicates` slot (one a line, its
+/// fields split by U+001F) and offered as a list whose last item files the report anyway.
+extension FlowEngine {
+    /// The code of the list item that files the report as a new ticket.
+    public static let differentFault = "new"
+
+    /// The `duplicates` and `what` slots for these matches, in the caller's language, at `now`.
+    /// The whole offer fits one screen, so "It is a different fault" is always on it: addresses
+    /// are cut, then left out (the match is at the caller's own place anyway), then statuses, and
+    /// only then is the second match dropped.
+    func offerSlots(_ matches: [LikelyDuplicate], _ session: Session, shownAt target: StateID, now: Date) -> [String: String] {
+        let loc = locales.locale(session.language)
+        let first = matches.first?.ticket
+        var slots = ["what": first.map { jobLabel(service: $0.service, fault: DuplicateRules.known($0.fault), area: nil, loc) } ?? ""]
+        let shapes: [(place: Int, status: Bool)] = [(40, true), (28, true), (18, true), (0, true), (0, false)]
+        guard let state = flow.states[target], case .list(_, let source, _, _) = state.kind else {
+            slots["duplicates"] = offerLines(matches, loc, now: now, shape: shapes[0])
+            return slots
+        }
+        for count in stride(from: min(matches.count, 2), through: 1, by: -1) {
+            for shape in shapes {
+                var probe = session
+                probe.state = target
+                probe.slots.merge(slots) { $1 }
+                probe.slots["duplicates"] = offerLines(Array(matches.prefix(count)), loc, now: now, shape: shape)
+                if layoutPages(for: probe, source: source, prompt: state).count == 1 {
+                    slots["duplicates"] = probe.slots["duplicates"]
+                    return slots
+                }
+            }
+        }
+        slots["duplicates"] = offerLines(Array(matches.prefix(1)), loc, now: now, shape: shapes.last!)
+        return slots
+    }
+
+    /// One line per match: its reference's digits, then "Add me to 393 753 400: 12 Vilakazi St, 2 h ago, In progress" as far as `shape` allows.
+    func offerLines(_ matches: [LikelyDuplicate], _ loc: LocaleStrings, now: Date, shape: (place: Int, status: Bool)) -> String {
+        matches.map { m in
+            var place = PublicText.scrub(m.ticket.address)
+            if place.count > shape.place { place = shape.place < 8 ? "" : String(place.prefix(shape.place - 3)) + "..." }
+            let status = shape.status ? loc.strings["status.\(m.ticket.status.rawValue)"] ?? m.ticket.status.rawValue : ""
+            let details = [place, ago(m.ticket.createdAt, now: now, loc), status].filter { !$0.isEmpty }.joined(separator: ", ")
+            let label = Template.fill(loc.strings["duplicate.add"] ?? "{reference}", ["reference": m.ticket.reference.grouped]) + ": " + details
+            return [m.ticket.reference.digits, m.ticket.reference.grouped, label]
+                .map { $0.replacingOccurrences(of: "\n", with: " ").replacingOccurrences(of: String(Self.fieldSeparator), with: " ") }
+                .joined(separator: String(Self.fieldSeparator))
+        }.joined(separator: "\n")
+    }
+
+    /// "2 h ago": minutes within the hour, hours within two days, then days.
+    func ago(_ then: Date, now: Date, _ loc: LocaleStrings) -> String {
+        let seconds = max(0, now.timeIntervalSince(then))
+        let (key, n) = seconds < 3600 ? ("duplicate.minutes", max(1, Int(seconds / 60)))
+            : seconds < 2 * 86400 ? ("duplicate.hours", Int(seconds / 3600)) : ("duplicate.days", Int(seconds / 86400))
+        return Template.fill(loc.strings[key] ?? "{n}", ["n": String(n)])
+    }
+
+    /// The offer's items: one "Add me to …" per match (code its reference's digits), then "It is a different fault".
+    func duplicateItems(_ session: Session) -> [Item] {
+        let loc = locales.locale(session.language)
+        let matches: [Item] = (session.slots["duplicates"] ?? "").split(separator: "\n").compactMap { line in
+            let f = line.split(separator: Self.fieldSeparator, omittingEmptySubsequences: false).map(String.init)
+            guard f.count == 3 else { return nil }
+            return Item(code: f[0], label: f[2], extra: ["join_reference": f[1]])
+        }
+        return matches + [Item(code: Self.differentFault, label: loc.strings["duplicate.different"] ?? Self.differentFault)]
+    }
+
+    /// Whether `state` offers to join a ticket already reported: a report waits on the answer.
+    public func isOffer(_ state: StateID) -> Bool {
+        if case .list(_, .duplicates, _, _)? = flow.states[state]?.kind { true } else { false }
+    }
+
+    /// The offer in `session` answered "It is a different fault": the report goes on to be filed
+    /// (an SMS offer left unanswered, or overtaken by another keyword, so nothing is lost).
+    public func declineOffer(_ session: Session, context: TurnContext) -> Turn {
+        var run = Run(session: session, effects: [])
+        guard !session.ended, let state = flow.states[session.state], case .list(_, .duplicates, let slot, let next) = state.kind else {
+            return enter(flow.start, &run, context)
+        }
+        run.session.slots[slot] = Self.differentFault
+        run.session.trail.append(run.session.state)
+        return enter(next, &run, context)
+    }
+
+    /// The `join_ticket` action: the match chosen in the `join` slot, or nothing (a different fault).
+    func joinEffect(_ slots: [String: String]) -> Effect? {
+        guard let code = slots["join"], code != Self.differentFault, let reference = try? Reference(parsing: code) else { return nil }
+        return .joinTicket(reference)
+    }
+}

@@ -1,0 +1,48 @@
+import Domain
+import Foundation
+import Gateway
+
+/// Reports as a number makes them, for both stores: how many today (tickets by USSD and SMS, and
+/// tickets joined), a join itself, and the open tickets a report by USSD or SMS is offered to join.
+public enum ReportStatements {
+    /// Reports `msisdn` made since `since`: its tickets by USSD and SMS, and the tickets it was
+    /// added to (`tickets_reporter` and `ticket_reporters_msisdn` serve it). One column, `n`.
+    public static func made(by msisdn: MSISDN, since: Date) -> SQL {
+        """
+        SELECT (SELECT COUNT(*) FROM tickets WHERE reporter = \(msisdn.e164) AND created_at >= \(since) AND channel IN ('ussd', 'sms'))
+             + (SELECT COUNT(*) FROM ticket_reporters WHERE msisdn = \(msisdn.e164) AND created_at >= \(since)) AS n
+        """
+    }
+
+    /// Adds the number to the ticket's top of chain, once; its history says another resident
+    /// reported it (not who). A ticket gone since the offer: nothing.
+    public static func join(_ join: TicketJoin, at: Date) -> SQLFlow<Void> {
+        .run("SELECT COALESCE(duplicate_of, id) AS id FROM tickets WHERE reference = \(join.reference.digits)") { rows in
+            guard let id = try rows.first?.integer(required: "id") else { return .done(()) }
+            let insert: SQL = """
+                INSERT INTO ticket_reporters (ticket_id, msisdn, language, channel, created_at)
+                VALUES (\(id), \(join.msisdn.e164), \(join.language), \(join.channel.rawValue), \(at))
+                ON CONFLICT (ticket_id, msisdn) DO NOTHING RETURNING id
+                """
+            return .run(insert) { added in
+                guard !added.isEmpty else { return .done(()) }
+                let note = "another resident reported it (\(join.channel.rawValue.uppercased()))"
+                return .write([TicketStatements.event(TicketEventRecord(kind: .reporterAdded, from: nil, to: nil, note: note, isPublic: false), ticketID: id, actor: join.channel.rawValue, at: at)], ())
+            }
+        }
+    }
+
+    /// A service's open tickets since `since`, newest first, in `area` or of no known area (nil:
+    /// any area), that `caller` neither reported nor joined (being "added" to one's own report
+    /// means nothing): `tickets_service_area_open` serves the first, `tickets_service_open` the second.
+    public static func offers(service: String, area: String?, since: Date, notReportedBy caller: MSISDN, limit: Int) -> SQL {
+        let place: SQL = area.map { "area IN (\($0), 'unknown')" } ?? "1 = 1"
+        return """
+            SELECT reference, service, fault, area, address, lat, long, created_at, status FROM tickets t
+            WHERE service = \(service) AND \(place) AND \(raw: DuplicateStatements.openTickets) AND created_at >= \(since)
+              AND (reporter IS NULL OR reporter <> \(caller.e164))
+              AND NOT EXISTS (SELECT 1 FROM ticket_reporters j WHERE j.ticket_id = t.id AND j.msisdn = \(caller.e164))
+            ORDER BY created_at DESC LIMIT \(max(1, min(limit, 1000)))
+            """
+    }
+}
