@@ -157,6 +157,8 @@ public struct DayFigures: Sendable, Equatable {
     public var acknowledgeTarget = TargetTally()
     public var resolveTarget = TargetTally()
     public var reopened = 0
+    /// Reports residents added to these tickets ("Add me to it").
+    public var added = 0
     /// Survey ratings 1-5.
     public var ratings = Tally()
     /// Of these tickets, how many are open now, and the day numbers on which the others closed
@@ -199,6 +201,7 @@ public struct DayFigures: Sendable, Equatable {
             resolveTarget.add(done: t.resolvedAt, target: t.dueAt, madeAt: madeAt)
         }
         if t.reopened { reopened += 1 }
+        added += t.addedReports
         for r in t.ratings where (1...5).contains(r) { ratings.add(r) }
         if let closed = t.closedAt { closedOn.add(calendar.dayNumber(closed)) } else { open += 1 }
     }
@@ -230,6 +233,7 @@ public struct DayFigures: Sendable, Equatable {
         acknowledgeTarget.merge(other.acknowledgeTarget)
         resolveTarget.merge(other.resolveTarget)
         reopened += other.reopened
+        added += other.added
         ratings.merge(other.ratings)
         open += other.open
         closedOn.merge(other.closedOn)
@@ -243,7 +247,7 @@ public struct DayFigures: Sendable, Equatable {
         return ["r=\(channels)", "a=\(toAcknowledge.encoded)", "s=\(toResolve.encoded)",
                 "at=\(acknowledgeTarget.met):\(acknowledgeTarget.missed):\(acknowledgeTarget.pending.encoded)",
                 "st=\(resolveTarget.met):\(resolveTarget.missed):\(resolveTarget.pending.encoded)",
-                "o=\(reopened)", "g=\(ratings.encoded)"].joined(separator: ";")
+                "o=\(reopened)", "g=\(ratings.encoded)"].joined(separator: ";") + (added > 0 ? ";j=\(added)" : "")
     }
 
     /// Reads `encoded` for the row with these keys and columns (as bytes: this is the dashboard's
@@ -265,6 +269,7 @@ public struct DayFigures: Sendable, Equatable {
             else if `is`("st") { guard let t = Self.target(value) else { return nil }; resolveTarget = t }
             else if `is`("g") { guard let t = Tally(bytes: value) else { return nil }; ratings = t }
             else if `is`("o") { guard let n = Self.number(value) else { return nil }; reopened = n }
+            else if `is`("j") { guard let n = Self.number(value) else { return nil }; added = n }
             else if `is`("r") {
                 for item in value.split(separator: UInt8(ascii: ",")) {
                     let p = item.split(separator: UInt8(ascii: ":"))
@@ -327,6 +332,7 @@ extension Indicators {
         acknowledged = f.acknowledged
         resolved = f.resolved
         reopened = f.reopened
+        reportsAdded = f.added
         medianHoursToAcknowledge = f.toAcknowledge.percentile(50).map(Self.hours)
         medianHoursToResolve = f.toResolve.percentile(50).map(Self.hours)
         p90HoursToResolve = f.toResolve.percentile(90).map(Self.hours)

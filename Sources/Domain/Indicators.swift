@@ -19,6 +19,8 @@ public struct IndicatorTicket: Sendable, Equatable {
     public var closedAt: Date?
     /// Where it came from and what it is about, for the dashboard's breakdowns.
     public var channel = ""
+    /// Residents added to it since ("Add me to it"): reports that made no ticket of their own.
+    public var addedReports = 0
     public var service = ""
     public var area = ""
     public var moe = ""
@@ -40,6 +42,9 @@ public struct IndicatorTicket: Sendable, Equatable {
 /// MFMA Circular 88-style indicators for the tickets received in a period.
 public struct Indicators: Sendable, Equatable, Codable {
     public var received = 0
+    /// Reports added to these tickets by residents who said theirs was the same fault: demand
+    /// beyond `received`, which the queue does not show.
+    public var reportsAdded = 0
     public var acknowledged = 0
     public var resolved = 0
     public var reopened = 0
@@ -53,6 +58,7 @@ public struct Indicators: Sendable, Equatable, Codable {
 
     enum CodingKeys: String, CodingKey {
         case received, acknowledged, resolved, reopened
+        case reportsAdded = "reports_added"
         case medianHoursToAcknowledge = "median_hours_to_acknowledge"
         case medianHoursToResolve = "median_hours_to_resolve"
         case p90HoursToResolve = "p90_hours_to_resolve"
@@ -68,6 +74,7 @@ public struct Indicators: Sendable, Equatable, Codable {
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(received, forKey: .received)
+        try c.encode(reportsAdded, forKey: .reportsAdded)
         try c.encode(acknowledged, forKey: .acknowledged)
         try c.encode(resolved, forKey: .resolved)
         try c.encode(reopened, forKey: .reopened)
@@ -85,6 +92,7 @@ public struct Indicators: Sendable, Equatable, Codable {
     /// target), so a ticket still inside its target is neither a success nor a failure yet.
     public init(_ tickets: [IndicatorTicket], now: Date) {
         received = tickets.count
+        reportsAdded = tickets.reduce(0) { $0 + $1.addedReports }
         let toAcknowledge = tickets.compactMap { t in t.acknowledgedAt.map { Self.minutes(t.createdAt, $0) } }
         let resolvable = tickets.filter { !$0.closedWithoutResolution }
         let toResolve = resolvable.compactMap { t in t.resolvedAt.map { Self.minutes(t.createdAt, $0) } }

@@ -16,6 +16,9 @@ public struct RowResult: Sendable, Equatable, Codable {
     public var errors: [Problem]?
     /// The row's external id was stored before (an earlier file or request): nothing new was made.
     public var duplicate: Bool?
+    /// Filed, but likely the same fault as this open ticket (same place, or near): linked to it
+    /// for a dispatcher to merge or not. Never merged silently.
+    public var possible_duplicate_of: String?
 
     public init(row: Int, external_id: String?, reference: String?, errors: [Problem]?, duplicate: Bool? = nil) {
         (self.row, self.external_id, self.reference, self.errors, self.duplicate) = (row, external_id, reference, errors, duplicate)
@@ -152,14 +155,16 @@ public struct BulkReports: Sendable {
         while start < good.count {
             let chunk = Array(good[start..<min(start + batch, good.count)])
             let engine = self.engine, draw = self.references
-            let filed = try await store.store(chunk.map(\.report), for: organisation, quota: quota, redraw: { taken in
+            let filed = try await store.store(chunk.map(\.report), for: organisation, quota: quota, duplicates: engine.duplicateRules, redraw: { taken in
                 var draft = taken.draft
                 draft.reference = draw()
                 return engine.newTicket(draft, at: taken.createdAt, confirm: taken.confirmation != nil)
             }, summary: engine.createdSummary)
             for (prepared, filed) in zip(chunk, filed) {
-                results.append(RowResult(row: prepared.row, external_id: prepared.report.externalID, reference: filed?.reference.digits,
-                                         errors: filed == nil ? overQuota : nil, duplicate: filed?.earlier == true ? true : nil))
+                var result = RowResult(row: prepared.row, external_id: prepared.report.externalID, reference: filed?.reference.digits,
+                                       errors: filed == nil ? overQuota : nil, duplicate: filed?.earlier == true ? true : nil)
+                result.possible_duplicate_of = filed?.possibleDuplicateOf?.digits
+                results.append(result)
             }
             start += batch
             done += chunk.count

@@ -58,12 +58,12 @@ public struct DashboardFigures: Sendable, Equatable {
     /// The Circular 88-style table as CSV, one row per service and a total.
     public func csv(serviceName: (String) -> String) -> String {
         var out = "service,received,acknowledged,resolved,reopened,median_hours_to_acknowledge,median_hours_to_resolve,p90_hours_to_resolve,"
-            + "acknowledged_within_target_pct,resolved_within_target_pct,satisfaction_mean,satisfaction_responses\r\n"
+            + "acknowledged_within_target_pct,resolved_within_target_pct,satisfaction_mean,satisfaction_responses,reports_added\r\n"
         func cell(_ x: Double?) -> String { x.map { String(format: "%.2f", $0) } ?? "" }
         func line(_ name: String, _ i: Indicators) -> String {
             [CSVCell.safe(name), "\(i.received)", "\(i.acknowledged)", "\(i.resolved)", "\(i.reopened)", cell(i.medianHoursToAcknowledge),
              cell(i.medianHoursToResolve), cell(i.p90HoursToResolve), cell(i.acknowledgedWithinTargetPct), cell(i.resolvedWithinTargetPct),
-             cell(i.satisfactionMean), "\(i.satisfactionResponses)"].joined(separator: ",") + "\r\n"
+             cell(i.satisfactionMean), "\(i.satisfactionResponses)", "\(i.reportsAdded)"].joined(separator: ",") + "\r\n"
         }
         for (service, i) in byService { out += line(serviceName(service), i) }
         return out + line("All services", total)

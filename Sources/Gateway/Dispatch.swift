@@ -25,6 +25,8 @@ public struct WorklistQuery: Sendable, Equatable {
     public var escalated = false
     /// Only the tickets linked to this incident.
     public var incident: Int64?
+    /// Only the open tickets filed as possible duplicates of another and not merged yet.
+    public var possibleDuplicates = false
     public var sort: Sort = .oldest
     public var page = 1
     public var pageSize = 50
@@ -37,6 +39,8 @@ public struct Worklist: Sendable {
     public var tickets: [QueueTicket]
     public var total: Int
     public var counts: [TicketStatus: Int]
+    /// Open possible duplicates waiting on a dispatcher, in scope (with every filter but status).
+    public var possibleDuplicates = 0
 
     public init(tickets: [QueueTicket], total: Int, counts: [TicketStatus: Int]) {
         self.tickets = tickets

@@ -7,10 +7,11 @@ import Gateway
 public enum DuplicateStatements {
     static let openTickets = "status NOT IN ('resolved', 'closed', 'rejected', 'duplicate')"
 
-    public static func candidates(service: String, moe: String?, since: Date, limit: Int) -> SQL {
-        """
+    public static func candidates(service: String, moe: String?, area: String? = nil, since: Date, limit: Int) -> SQL {
+        let place: SQL = area.map { "area IN (\($0), 'unknown')" } ?? "1 = 1"
+        return """
         SELECT reference, service, fault, area, address, lat, long, created_at, status FROM tickets
-        WHERE service = \(service) AND \(raw: openTickets) AND created_at >= \(since) AND \(SQL.scoped("moe", to: moe))
+        WHERE service = \(service) AND \(place) AND \(raw: openTickets) AND created_at >= \(since) AND \(SQL.scoped("moe", to: moe))
         ORDER BY created_at DESC LIMIT \(max(1, min(limit, 1000)))
         """
     }

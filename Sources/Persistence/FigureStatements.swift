@@ -21,6 +21,7 @@ public enum FigureStatements {
                (SELECT \(sqlite: "group_concat(s.rating)", postgres: "string_agg(s.rating::TEXT, ',')") FROM surveys s
                 WHERE s.ticket_id = t.id AND s.rating BETWEEN 1 AND 5) AS ratings,
                t.status IN ('duplicate', 'rejected') AS without_resolution, t.channel, t.service, t.area, t.moe,
+               (SELECT COUNT(*) FROM ticket_reporters j WHERE j.ticket_id = t.id) AS added,
                CASE WHEN t.status IN \(list: WorklistQuery.open) THEN NULL ELSE t.updated_at END AS closed_at
         FROM tickets t WHERE \(SQL.scoped("t.moe", to: moe)) AND t.created_at >= \(from) AND t.created_at < \(to)
         """
@@ -34,6 +35,7 @@ public enum FigureStatements {
                                 closedWithoutResolution: try row.bool(required: "without_resolution"), closedAt: try row.date("closed_at"))
         (t.channel, t.service, t.area, t.moe) = (try row.text(required: "channel"), try row.text(required: "service"), try row.text(required: "area"),
                                                  try row.text(required: "moe"))
+        t.addedReports = try row.int("added")
         return t
     }
 

@@ -11,13 +11,23 @@ public enum QueueStatements {
         t.public_update, t.expected_at, t.created_at, t.updated_at, t.moe, t.assignee, \(DueDate.sql) AS due,
         (SELECT m.reference FROM tickets m WHERE m.id = t.duplicate_of) AS duplicate_reference, t.escalation_level, t.priority,
         (SELECT l.incident_id FROM incident_tickets l WHERE l.ticket_id = t.id) AS incident,
-        (SELECT c.name FROM crews c WHERE c.id = t.crew_id) AS crew, t.field_flag
+        (SELECT c.name FROM crews c WHERE c.id = t.crew_id) AS crew, t.field_flag,
+        (SELECT p.reference FROM tickets p WHERE p.id = t.possible_duplicate_of AND t.duplicate_of IS NULL) AS possible_reference
         """
+
+    /// Possible duplicates still waiting on a dispatcher: linked when filed, not merged, open.
+    static let possibleWaiting = "t.possible_duplicate_of IS NOT NULL AND t.duplicate_of IS NULL"
 
     /// Urgent first; the sort a dispatcher chose after it.
     static let urgentFirst = "CASE WHEN t.priority = 'urgent' THEN 0 ELSE 1 END"
 
     public static func ticket(_ row: any SQLRow) throws -> QueueTicket {
+        var ticket = try plainTicket(row)
+        ticket.possibleDuplicateOf = try row.text("possible_reference")
+        return ticket
+    }
+
+    static func plainTicket(_ row: any SQLRow) throws -> QueueTicket {
         QueueTicket(reference: try row.text(required: "reference"), service: try row.text(required: "service"), fault: try row.text(required: "fault"),
                     area: try row.text(required: "area"), address: try row.text(required: "address"),
                     description: try row.text(required: "description"), queue: try row.text(required: "queue"),
@@ -41,6 +51,7 @@ public enum QueueStatements {
         if let incident = q.incident { s = s + " AND EXISTS (SELECT 1 FROM incident_tickets l WHERE l.ticket_id = t.id AND l.incident_id = \(incident))" }
         if q.overdue { s = s + " AND t.status IN \(list: WorklistQuery.open) AND \(raw: DueDate.sql) < \(now)" }
         if q.escalated { s = s + " AND t.status IN \(list: WorklistQuery.open) AND t.escalation_level > 0" }
+        if q.possibleDuplicates { s = s + " AND t.status IN \(list: WorklistQuery.open) AND \(raw: possibleWaiting)" }
         return s
     }
 
@@ -63,10 +74,13 @@ public enum QueueStatements {
             "SELECT t.status, COUNT(*) AS n FROM tickets t \(scope) GROUP BY t.status",
             "SELECT COUNT(*) AS n FROM tickets t \(filter)",
             "SELECT \(raw: columns) FROM tickets t \(filter) ORDER BY \(raw: order(q.sort)) LIMIT \(size) OFFSET \(Paging.offset(page: q.page, size: size))",
+            "SELECT COUNT(*) AS n FROM tickets t \(scope) AND t.status IN \(list: WorklistQuery.open) AND \(raw: possibleWaiting)",
         ]) { rows in
             var counts: [TicketStatus: Int] = [:]
             for row in rows[0] { if let s = TicketStatus(rawValue: try row.text(required: "status")) { counts[s] = try row.int("n") } }
-            return ([], Worklist(tickets: try rows[2].map(ticket), total: try rows[1].first?.int("n") ?? 0, counts: counts))
+            var list = Worklist(tickets: try rows[2].map(ticket), total: try rows[1].first?.int("n") ?? 0, counts: counts)
+            list.possibleDuplicates = try rows[3].first?.int("n") ?? 0
+            return ([], list)
         }
     }
 

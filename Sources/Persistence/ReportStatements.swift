@@ -27,7 +27,15 @@ public enum ReportStatements {
             return .run(insert) { added in
                 guard !added.isEmpty else { return .done(()) }
                 let note = "another resident reported it (\(join.channel.rawValue.uppercased()))"
-                return .write([TicketStatements.event(TicketEventRecord(kind: .reporterAdded, from: nil, to: nil, note: note, isPublic: false), ticketID: id, actor: join.channel.rawValue, at: at)], ())
+                return .write([
+                    TicketStatements.event(TicketEventRecord(kind: .reporterAdded, from: nil, to: nil, note: note, isPublic: false), ticketID: id,
+                                           actor: join.channel.rawValue, at: at),
+                    // The daily figures count reports added: the ticket's day is made again.
+                    """
+                    INSERT INTO figures_changed (ticket_id, version, created_at) SELECT id, 1, created_at FROM tickets WHERE id = \(id)
+                    ON CONFLICT (ticket_id) DO UPDATE SET version = figures_changed.version + 1
+                    """,
+                ], ())
             }
         }
     }
@@ -44,5 +52,28 @@ public enum ReportStatements {
               AND NOT EXISTS (SELECT 1 FROM ticket_reporters j WHERE j.ticket_id = t.id AND j.msisdn = \(caller.e164))
             ORDER BY created_at DESC LIMIT \(max(1, min(limit, 1000)))
             """
+    }
+
+    /// A report filed by an organisation or through Open311 that likely repeats an open ticket of
+    /// its MOE: never merged, but linked to it as a possible duplicate for a dispatcher, with a
+    /// history entry saying why. Located reports are compared across areas, others within theirs.
+    public static func linkLikelyDuplicate(_ id: Int64, _ ticket: NewTicket, rules: DuplicateRules) -> SQLFlow<Reference?> {
+        let d = ticket.draft
+        let since = ticket.createdAt.addingTimeInterval(-rules.window(d.service, d.fault))
+        let area = d.location == nil && d.area != "unknown" ? d.area : nil
+        let around = DuplicateStatements.candidates(service: d.service, moe: ticket.destination.moe, area: area, since: since, limit: 200)
+        return .run(around) { rows in
+            let report = DuplicateCandidate(reference: d.reference, service: d.service, fault: d.fault, area: d.area, address: d.address,
+                                            location: d.location, createdAt: ticket.createdAt, status: .new)
+            guard let match = rules.likelyDuplicates(of: report, among: try rows.map(DuplicateStatements.candidate), now: ticket.createdAt, limit: 1).first
+            else { return .done(nil) }
+            let why = match.reason == .samePlace ? "the same place" : "\(Int(match.metres.rounded())) m apart"
+            let note = "likely the same fault as \(match.ticket.reference.grouped): \(why)"
+            return .write([
+                "UPDATE tickets SET possible_duplicate_of = (SELECT id FROM tickets WHERE reference = \(match.ticket.reference.digits)) WHERE id = \(id)",
+                TicketStatements.event(TicketEventRecord(kind: .possibleDuplicate, from: nil, to: nil, note: note, isPublic: false), ticketID: id,
+                                       actor: d.channel.rawValue, at: ticket.createdAt),
+            ], match.ticket.reference)
+        }
     }
 }

@@ -13,7 +13,7 @@ public struct PostgresOrganisationStore: OrganisationStore {
     public init(_ database: PostgresAppDatabase) { self.database = database }
 
     var logger: Logger { database.logger }
-    public func store(_ reports: [OrganisationReport], for organisation: Organisation, quota: DailyQuota,
+    public func store(_ reports: [OrganisationReport], for organisation: Organisation, quota: DailyQuota, duplicates: DuplicateRules,
                       redraw: @escaping @Sendable (NewTicket) -> NewTicket, summary: @escaping ConfirmationSummary) async throws -> [Filed?] {
         try await database.client.withTransaction(logger: logger) { tx in
             try await tx.perform("SELECT pg_advisory_xact_lock(\(Self.uploadLock), \(Int32(truncatingIfNeeded: organisation.id)))::text", logger: logger)
@@ -43,8 +43,9 @@ public struct PostgresOrganisationStore: OrganisationStore {
                 }
                 guard let id else { continue }
                 for statement in OrganisationStatements.attach(id, to: organisation, report) { _ = try await rows(statement) }
+                let twin = try await PostgresStatements.run(ReportStatements.linkLikelyDuplicate(id, ticket, rules: duplicates), tx, logger: logger)
                 filed += 1
-                references.append(Filed(ticket.draft.reference))
+                references.append(Filed(ticket.draft.reference, possibleDuplicateOf: twin))
                 confirmations.add(ticket, id: id)
             }
             for m in confirmations.messages(summary) {

@@ -10,7 +10,7 @@ public struct SQLiteOrganisationStore: OrganisationStore {
 
     public init(_ database: AppDatabase) { self.database = database }
 
-    public func store(_ reports: [OrganisationReport], for organisation: Organisation, quota: DailyQuota,
+    public func store(_ reports: [OrganisationReport], for organisation: Organisation, quota: DailyQuota, duplicates: DuplicateRules,
                       redraw: @escaping @Sendable (NewTicket) -> NewTicket, summary: @escaping ConfirmationSummary) async throws -> [Filed?] {
         // The references go back to the organisation as stored: on disk before the answer leaves.
         try await database.writeDurably { db in
@@ -39,8 +39,9 @@ public struct SQLiteOrganisationStore: OrganisationStore {
                 unconfirmed.confirmation = nil
                 let id = try TicketRows.insert(db, unconfirmed)
                 for statement in OrganisationStatements.attach(id, to: organisation, report) { try SQLiteStatements.execute(db, statement) }
+                let twin = try SQLiteStatements.run(ReportStatements.linkLikelyDuplicate(id, ticket, rules: duplicates), db)
                 filed += 1
-                references.append(Filed(ticket.draft.reference))
+                references.append(Filed(ticket.draft.reference, possibleDuplicateOf: twin))
                 confirmations.add(ticket, id: id)
             }
             for m in confirmations.messages(summary) { try OutboxRows.enqueue(db, m.sms, ticketID: m.ticketID, at: m.at) }

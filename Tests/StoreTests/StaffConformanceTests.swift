@@ -613,7 +613,7 @@ struct StaffWorld: Sendable {
                 draft.location = GeoPoint(lat: -26.25, long: 27.88)
                 let ticket = w.engine.newTicket(draft, at: w.now, confirm: false)
                 return try #require(try await w.organisations.organisations.store([OrganisationReport(externalID: nil, ticket: ticket, details: details)],
-                                                                                for: app, quota: DailyQuota(limit: 100, since: w.now), redraw: { $0 },
+                                                                                for: app, quota: DailyQuota(limit: 100, since: w.now), duplicates: w.engine.duplicateRules, redraw: { $0 },
                                                                                 summary: w.engine.createdSummary).first??.reference)
             }
             let pieter = ReporterDetails(email: "pieter@example.org", first_name: "Pieter", last_name: "Botha", media_url: "https://fms.example/1.jpeg",

@@ -104,7 +104,7 @@ extension TestGateway {
                                 description: description, channel: .open311, reporter: reporter.flatMap { MSISDN($0) }, language: language)
         let ticket = gateway.engine.newTicket(draft, at: clock.now(), confirm: true)
         let quota = DailyQuota(limit: .max, since: .distantPast)
-        return try await organisations.store([OrganisationReport(externalID: nil, ticket: ticket)], for: organisation!, quota: quota,
+        return try await organisations.store([OrganisationReport(externalID: nil, ticket: ticket)], for: organisation!, quota: quota, duplicates: gateway.engine.duplicateRules,
                                              redraw: { $0 }, summary: gateway.engine.createdSummary)[0]!.reference
     }
 

@@ -80,7 +80,11 @@ public struct ReporterDetails: Sendable, Equatable, Codable {
 public struct Filed: Sendable, Equatable {
     public var reference: Reference
     public var earlier: Bool
-    public init(_ reference: Reference, earlier: Bool = false) { (self.reference, self.earlier) = (reference, earlier) }
+    /// The open ticket this report likely repeats: filed, and linked to it for a dispatcher.
+    public var possibleDuplicateOf: Reference?
+    public init(_ reference: Reference, earlier: Bool = false, possibleDuplicateOf: Reference? = nil) {
+        (self.reference, self.earlier, self.possibleDuplicateOf) = (reference, earlier, possibleDuplicateOf)
+    }
 }
 
 /// How many new reports an organisation may still file today, counted in the same transaction
@@ -114,8 +118,9 @@ public protocol OrganisationStore: Sendable {
     /// stored creates nothing and returns the existing reference, marked `earlier`. A ticket whose drawn reference is
     /// taken is replaced by `redraw(ticket)` (a new reference, and its confirmation reworded).
     /// A new report past the organisation's quota for the day is not stored: its entry is nil.
-    /// Confirmations to one number are sent as one (`summary`) when there are several.
-    func store(_ reports: [OrganisationReport], for organisation: Organisation, quota: DailyQuota,
+    /// Confirmations to one number are sent as one (`summary`) when there are several. A report
+    /// that likely repeats an open ticket of its MOE by `duplicates` is linked to it (`Filed.possibleDuplicateOf`).
+    func store(_ reports: [OrganisationReport], for organisation: Organisation, quota: DailyQuota, duplicates: DuplicateRules,
                redraw: @escaping @Sendable (NewTicket) -> NewTicket, summary: @escaping ConfirmationSummary) async throws -> [Filed?]
 }
 

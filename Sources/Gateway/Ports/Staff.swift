@@ -78,6 +78,8 @@ public struct QueueTicket: Sendable, Equatable, Codable {
     public var crew: String?
     /// Why the crew could not fix it, until it is assigned again.
     public var fieldFlag: String?
+    /// The open ticket an organisation's or Open311 report likely repeats, until a dispatcher merges it or not.
+    public var possibleDuplicateOf: String?
 
     public init(reference: String, service: String, fault: String, area: String, address: String, description: String, queue: String,
                 status: TicketStatus, channel: String, publicUpdate: String?, expectedAt: Date?, createdAt: Date, updatedAt: Date,

@@ -44,7 +44,8 @@ struct ConsolePages: Sendable {
             "csrf": session.csrf,
             "query": filters.address(),
             "showMOE": scope == nil,
-            "overdue": filters.overdue, "escalated": filters.escalated,
+            "overdue": filters.overdue, "escalated": filters.escalated, "possible": filters.possible,
+            "possibleCount": list.possibleDuplicates, "hasPossible": list.possibleDuplicates > 0, "possibleHref": "/console/" + { var f = filters; f.possible = true; f.page = 1; return f.address() }(),
             "page": filters.page, "pages": pages, "total": list.total == 1 ? "1 ticket" : "\(list.total) tickets",
             "counts": (["open"] + TicketStatus.allCases.map(\.rawValue) + ["all"]).map { status -> [String: Any] in
                 let count: Int = switch status {
@@ -85,6 +86,7 @@ struct ConsolePages: Sendable {
         if let a = t.assignee { row["assignee"] = a }
         if let c = t.crew { row["crew"] = c }
         if let f = t.fieldFlag { row["fieldFlag"] = f }
+        if let p = t.possibleDuplicateOf { row["possibleOf"] = p; row["possibleOfGrouped"] = text.grouped(p) }
         if let i = t.incident { row["hasIncident"] = true; row["incident"] = i }
         return row
     }

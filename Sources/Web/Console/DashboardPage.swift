@@ -38,7 +38,7 @@ extension ConsolePages {
                    fieldFigures: FieldFigures = FieldFigures([])) -> String {
         func number(_ x: Double?, _ suffix: String = "") -> String { x.map { String(format: "%.1f", $0) + suffix } ?? "–" }
         func row(_ name: String, _ i: Indicators) -> [String: Any] {
-            ["name": name, "received": i.received, "acknowledged": i.acknowledged, "resolved": i.resolved, "reopened": i.reopened,
+            ["name": name, "received": i.received, "acknowledged": i.acknowledged, "resolved": i.resolved, "reopened": i.reopened, "added": i.reportsAdded,
              "ack": number(i.medianHoursToAcknowledge), "res": number(i.medianHoursToResolve), "p90": number(i.p90HoursToResolve),
              "ackPct": number(i.acknowledgedWithinTargetPct, " %"), "resPct": number(i.resolvedWithinTargetPct, " %"),
              "satisfaction": number(i.satisfactionMean), "responses": i.satisfactionResponses]

@@ -13,6 +13,8 @@ struct QueueFilters: Equatable {
     var escalated = false
     /// Only the tickets linked to this incident (the incident page's "show in the queue").
     var incident: Int64?
+    /// Only possible duplicates waiting on a dispatcher (filed by organisations and Open311).
+    var possible = false
     var sort: WorklistQuery.Sort = .oldest
     var page = 1
     /// Tickets on one queue page.
@@ -25,6 +27,7 @@ struct QueueFilters: Equatable {
         area = parameters["area"].flatMap { catalogue.area($0) == nil ? nil : $0 }
         overdue = parameters["overdue"] == "1"
         escalated = parameters["escalated"] == "1"
+        possible = parameters["possible"] == "1"
         incident = parameters["incident"].flatMap { Int64($0) }.flatMap { $0 > 0 ? $0 : nil }
         sort = parameters["sort"].flatMap(WorklistQuery.Sort.init(rawValue:)) ?? .oldest
         page = parameters["page"].flatMap(Int.init).map { min(max($0, 1), 100_000) } ?? 1
@@ -43,6 +46,7 @@ struct QueueFilters: Equatable {
         q.area = area
         q.overdue = overdue
         q.escalated = escalated
+        q.possibleDuplicates = possible
         q.incident = incident
         q.sort = sort
         q.page = page
@@ -59,6 +63,7 @@ struct QueueFilters: Equatable {
         if let area { items.append(("area", area)) }
         if overdue { items.append(("overdue", "1")) }
         if escalated { items.append(("escalated", "1")) }
+        if possible { items.append(("possible", "1")) }
         if let incident { items.append(("incident", String(incident))) }
         if sort != .oldest { items.append(("sort", sort.rawValue)) }
         let page = page ?? self.page
