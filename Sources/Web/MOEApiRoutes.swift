@@ -34,6 +34,10 @@ struct MOEApiRoutes: Sendable {
                 guard let parsed = TicketStatus(rawValue: String(s)) else { return problem(.badRequest, "unknown status '\(s)'") }
                 query.statuses = [parsed]
             }
+            if let p = request.uri.queryParameters["possible_duplicates"] {
+                guard p == "1" || p == "true" else { return problem(.badRequest, "possible_duplicates=1 lists only the possible duplicates waiting") }
+                query.possibleDuplicates = true
+            }
             if let p = request.uri.queryParameters["page"] {
                 guard let page = Int(p), (1...100_000).contains(page) else { return problem(.badRequest, "page is a number from 1 to 100000") }
                 query.page = page
@@ -42,7 +46,8 @@ struct MOEApiRoutes: Sendable {
             try await staff.audit(actor: "api:\(moe)", action: .apiList, reference: nil,
                                   detail: "page \(query.page): \(list.tickets.count) of \(list.total)", address: context.clientAddress, at: clock.now())
             let now = clock.now()
-            return json(Listing(tickets: list.tickets.map { APITicket($0, now: now) }, total: list.total, page: query.page))
+            return json(Listing(tickets: list.tickets.map { APITicket($0, now: now) }, total: list.total, page: query.page,
+                                possible_duplicates: list.possibleDuplicates))
         }
         router.get("/api/v1/indicators") { request, context in
             if let wait = await limiter.take(limits.moeAPI, "moe-api", address: context.clientAddress) { return RateLimiter.tooMany(wait) }
@@ -157,6 +162,8 @@ struct MOEApiRoutes: Sendable {
         var tickets: [APITicket]
         var total: Int
         var page: Int
+        /// Open possible duplicates waiting on a dispatcher (`possible_duplicates=1` lists them).
+        var possible_duplicates: Int
     }
 
     struct StatusChange: Decodable {

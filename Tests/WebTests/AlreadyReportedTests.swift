@@ -81,4 +81,31 @@ import Testing
             #expect(try await world.tickets.count() == 6)
         }
     }
+
+    /// Two Open311 reports 30 m apart: the second is filed and linked to the first as a possible
+    /// duplicate; the MOE API counts it and lists it with `possible_duplicates=1`.
+    @Test func anOpen311Point30MetresAwayIsLinkedAndListedForTheMOE() async throws {
+        let world = try TestGateway()
+        let key = try await world.organisations.add(name: "FixMyStreet Joburg", at: world.clock.now()).key
+        let token = try await world.staff.addToken(moe: "water", at: world.clock.now())
+        try await makeApp(world).test(.router) { client async throws in
+            var ids: [String] = []
+            for (lat, words) in [("-26.25", "Water gushing from the pavement"), ("-26.25027", "Pipe burst, road flooding")] {
+                world.clock.advance(600)
+                let (status, body) = try await Open311XMLTests.post(client, "/open311/v2/requests.json", [
+                    ("api_key", key), ("service_code", "water.burst_pipe"), ("lat", lat), ("long", "27.88"), ("description", words)])
+                #expect(status == .ok, "\(body)")
+                let created = try #require(try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [[String: Any]])
+                ids.append(try #require(created.first?["service_request_id"] as? String))
+            }
+            let r = try await client.execute(uri: "/api/v1/tickets?possible_duplicates=1", method: .get, headers: [.authorization: "Bearer \(token)"])
+            let listing = try #require(try JSONSerialization.jsonObject(with: Data(buffer: r.body)) as? [String: Any])
+            #expect(listing["possible_duplicates"] as? Int == 1)
+            let tickets = try #require(listing["tickets"] as? [[String: Any]])
+            #expect(tickets.map { $0["reference"] as? String } == [ids[1]])
+            #expect(tickets.first?["possibleDuplicateOf"] as? String == ids[0])
+            let all = try await client.execute(uri: "/api/v1/tickets", method: .get, headers: [.authorization: "Bearer \(token)"])
+            #expect((try JSONSerialization.jsonObject(with: Data(buffer: all.body)) as? [String: Any])?["total"] as? Int == 2, "both filed")
+        }
+    }
 }

@@ -50,7 +50,10 @@ enum UploadResultsCSV {
         var out = "row,external_id,result,reference,problems\r\n"
         for r in rows {
             let result = r.reference == nil ? "rejected" : r.duplicate == true ? "duplicate" : "accepted"
-            let problems = (r.errors ?? []).map { "\($0.column): \($0.message)" }.joined(separator: "; ")
+            var problems = (r.errors ?? []).map { "\($0.column): \($0.message)" }.joined(separator: "; ")
+            if let twin = r.possible_duplicate_of.flatMap({ try? Reference(parsing: $0) }) {
+                problems = "filed; possibly the same fault as \(twin.grouped), a dispatcher will decide"
+            }
             out += [String(r.row), r.external_id ?? "", result, r.reference ?? "", problems].map(CSVCell.safe).joined(separator: ",") + "\r\n"
         }
         return out
