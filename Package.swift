@@ -8,6 +8,7 @@ let package = Package(
         .executable(name: "civicgate", targets: ["civicgate"]),
         .executable(name: "hop-benchmark", targets: ["HopBenchmark"]),
         .executable(name: "crew-benchmark", targets: ["CrewBenchmark"]),
+        .executable(name: "duplicate-benchmark", targets: ["DuplicateBenchmark"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -97,6 +98,12 @@ let package = Package(
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Logging", package: "swift-log"),
         ], path: "Benchmarks/CrewBenchmark"),
+        // What "already reported" costs the confirmation hop with 200,000 open tickets: `swift run -c release duplicate-benchmark`.
+        .executableTarget(name: "DuplicateBenchmark", dependencies: [
+            "Store", "FlowDefinitions", "FlowEngine", "Gateway", "Domain",
+            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "Logging", package: "swift-log"),
+        ], path: "Benchmarks/DuplicateBenchmark"),
         // Shared by the test targets: a gateway over the shipped menus, a test clock, seeded references.
         .target(name: "TestSupport", dependencies: [
             "Domain", "FlowEngine", "FlowDefinitions", "Gateway", "Store", "Web", "PostgresStore",

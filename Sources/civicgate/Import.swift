@@ -43,9 +43,9 @@ struct Import: AsyncParsableCommand {
         // Counted from what was stored, not from what passed validation: the daily quota and the
         // store refuse rows too, and the results file says so row by row.
         let rejected = rows.filter { $0.reference == nil }
+        print("\(rows.count) rows: \(rows.count - rejected.count) accepted, \(rejected.count) rejected, in \(String(format: "%.2f", seconds)) s. Results: \(path)")
         let possible = rows.filter { $0.possible_duplicate_of != nil }.count
-        print("\(rows.count) rows: \(rows.count - rejected.count) accepted (\(possible) linked as possible duplicates of open tickets), "
-              + "\(rejected.count) rejected, in \(String(format: "%.2f", seconds)) s. Results: \(path)")
+        if possible > 0 { print("  \(possible) accepted row(s) likely repeat an open ticket: filed, and linked for a dispatcher (possible_duplicate_of)") }
         for bad in rejected.prefix(10) {
             print("  row \(bad.row): " + (bad.errors ?? []).map { "\($0.column): \($0.message)" }.joined(separator: "; "))
         }

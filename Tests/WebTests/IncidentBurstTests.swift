@@ -42,7 +42,7 @@ import Web
                             let told = try await session.send("1")
                             guard told.contains("Known Electricity fault in Soweto") else { last.append("not told: \(told)"); continue }
                             let end = different(i)
-                                ? try await { _ = try await session.send("2"); _ = try await session.send("12 Vilakazi St"); return try await session.send("1") }()
+                                ? try await { _ = try await session.send("2"); _ = try await session.send("\(i) Vilakazi St"); return try await session.send("1") }()
                                 : try await session.send("1")
                             last.append(end)
                         }
