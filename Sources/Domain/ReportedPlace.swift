@@ -64,8 +64,37 @@ public struct ReportedPlace: Sendable, Equatable {
         kind = .landmark(Set(tokens.filter { !Self.noise.contains($0) && Self.types[$0] == nil && !Self.corner.contains($0) }))
     }
 
+    /// The digits of a street number ("12" of "12a Vilakazi St"): any report of the same spot by
+    /// its street number has them in its words, so a store may look only at addresses that do.
+    /// nil for a corner or a landmark.
+    public var numberDigits: String? {
+        guard case .street(let number, _, _) = kind else { return nil }
+        let digits = String(number.prefix { $0.isNumber })
+        return digits.isEmpty ? nil : digits
+    }
+
     /// Lower case, letters and digits only ("&" kept as "amp", "/" read as "and").
     static func tokens(_ text: String) -> [String] {
+        // Plain ASCII (almost every address): one pass over the bytes, without Foundation's folding.
+        if text.utf8.allSatisfy({ $0 < 0x80 }) {
+            var out: [String] = []
+            var word: [UInt8] = []
+            func end() {
+                if !word.isEmpty { out.append(String(decoding: word, as: UTF8.self)) }
+                word.removeAll(keepingCapacity: true)
+            }
+            for byte in text.utf8 {
+                switch byte {
+                case UInt8(ascii: "A")...UInt8(ascii: "Z"): word.append(byte + 32)
+                case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"): word.append(byte)
+                case UInt8(ascii: "&"): end(); out.append("amp")
+                case UInt8(ascii: "/"): end(); out.append("and")
+                default: end()
+                }
+            }
+            end()
+            return out
+        }
         let folded = text.lowercased().folding(options: .diacriticInsensitive, locale: nil).replacingOccurrences(of: "&", with: " amp ")
             .replacingOccurrences(of: "/", with: " and ")
         return folded.split { !($0.isLetter || $0.isNumber) }.map(String.init).filter { !$0.isEmpty }

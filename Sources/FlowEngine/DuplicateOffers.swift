@@ -10,31 +10,32 @@ extension FlowEngine {
 
     /// The `duplicates` and `what` slots for these matches, in the caller's language, at `now`.
     /// The whole offer fits one screen, so "It is a different fault" is always on it: addresses
-    /// are cut, then left out (the match is at the caller's own place anyway), then statuses, and
-    /// only then is the second match dropped.
+    /// are cut, then left out (the match is at the caller's own place anyway), then statuses, then
+    /// the fault type gives way to the service, and only then is the second match dropped.
     func offerSlots(_ matches: [LikelyDuplicate], _ session: Session, shownAt target: StateID, now: Date) -> [String: String] {
         let loc = locales.locale(session.language)
         let first = matches.first?.ticket
-        var slots = ["what": first.map { jobLabel(service: $0.service, fault: DuplicateRules.known($0.fault), area: nil, loc) } ?? ""]
+        // What was reported: the fault type, or (when even that is too long) the service.
+        let whats = [first.map { jobLabel(service: $0.service, fault: DuplicateRules.known($0.fault), area: nil, loc) } ?? "",
+                     first.map { jobLabel(service: $0.service, fault: nil, area: nil, loc) } ?? ""]
         let shapes: [(place: Int, status: Bool)] = [(40, true), (28, true), (18, true), (0, true), (0, false)]
         guard let state = flow.states[target], case .list(_, let source, _, _) = state.kind else {
-            slots["duplicates"] = offerLines(matches, loc, now: now, shape: shapes[0])
-            return slots
+            return ["what": whats[0], "duplicates": offerLines(matches, loc, now: now, shape: shapes[0])]
         }
         for count in stride(from: min(matches.count, 2), through: 1, by: -1) {
-            for shape in shapes {
-                var probe = session
-                probe.state = target
-                probe.slots.merge(slots) { $1 }
-                probe.slots["duplicates"] = offerLines(Array(matches.prefix(count)), loc, now: now, shape: shape)
-                if layoutPages(for: probe, source: source, prompt: state).count == 1 {
-                    slots["duplicates"] = probe.slots["duplicates"]
-                    return slots
+            for what in whats {
+                for shape in shapes {
+                    var probe = session
+                    probe.state = target
+                    probe.slots["what"] = what
+                    probe.slots["duplicates"] = offerLines(Array(matches.prefix(count)), loc, now: now, shape: shape)
+                    if layoutPages(for: probe, source: source, prompt: state).count == 1 {
+                        return ["what": what, "duplicates": probe.slots["duplicates"] ?? ""]
+                    }
                 }
             }
         }
-        slots["duplicates"] = offerLines(Array(matches.prefix(1)), loc, now: now, shape: shapes.last!)
-        return slots
+        return ["what": whats[1], "duplicates": offerLines(Array(matches.prefix(1)), loc, now: now, shape: shapes.last!)]
     }
 
     /// One line per match: its reference's digits, then "Add me to 393 753 400: 12 Vilakazi St, 2 h ago, In progress" as far as `shape` allows.

@@ -157,21 +157,24 @@ extension FlowEngine {
     func layoutPages(for session: Session, source: ListSource, prompt state: FlowState) -> [Range<Int>] {
         let all = items(source, session)
         guard !all.isEmpty else { return [0..<0] }
-        let header = max(cost(listPrompt(state, displayValues(session), session)), cost(text("common.invalid_choice", session)))
+        // Measured as the page is sent, with its prompt or the re-ask in its place: by SMS a page
+        // spelled plainly may be one SMS where its prompt alone would need UCS-2.
+        let headers = [listPrompt(state, displayValues(session), session), text("common.invalid_choice", session)]
         var result: [Range<Int>] = []
         var start = 0
         while start < all.count {
             var probe = session
             probe.page = result.count
-            var used = header
             var best = start + 1
             var end = start
+            var lines: [String] = []
             while end < all.count {
-                used += 1 + cost("\(end - start + 1) \(all[end].label)")
+                lines.append("\(end - start + 1) \(all[end].label)")
                 end += 1
-                let navLine = nav(probe, more: end < all.count).first.map { 1 + cost($0) } ?? 0
-                if used + navLine <= settings.screenBudget { best = end }
-                if used > settings.screenBudget { break }
+                let navLine = nav(probe, more: end < all.count)
+                if headers.allSatisfy({ cost(([$0] + lines + navLine).joined(separator: "\n")) <= settings.screenBudget }) { best = end }
+                // One more item may still fit on the last page, whose navigation has no "98 More".
+                if headers.contains(where: { cost(([$0] + lines).joined(separator: "\n")) > settings.screenBudget }) { break }
             }
             result.append(start..<best)
             start = best

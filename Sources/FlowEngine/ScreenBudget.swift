@@ -97,6 +97,15 @@ extension FlowEngine {
             // Enough of the longest job for a first, a middle and a last page (more would only repeat them).
             slots["jobs"] = jobLines(Array(repeating: job, count: min(4, settings.crewJobsLimit)), locale)
             slots["job_label"] = jobItems(Session(language: locale.code, slots: slots)).first?.label
+            // "Already reported": two matches with the longest fault, status and address, a day old, as deep as the offer is.
+            if let offer = flow.states.values.first(where: { isOffer($0.id) })?.id {
+                let status = TicketStatus.allCases.max { (s["status.\($0.rawValue)"] ?? "").count < (s["status.\($1.rawValue)"] ?? "").count } ?? .new
+                let match = LikelyDuplicate(ticket: DuplicateCandidate(reference: Reference.random(using: &generator), service: service.code, fault: slots["fault"],
+                                                                      area: slots["area"] ?? "", address: String(repeating: "x", count: 70), location: nil,
+                                                                      createdAt: Date(timeIntervalSince1970: 0), status: status), reason: .samePlace)
+                let probe = Session(language: locale.code, state: offer, slots: slots, trail: [flow.start, flow.start])
+                slots.merge(offerSlots([match, match], probe, shownAt: offer, now: Date(timeIntervalSince1970: 47 * 3600))) { $1 }
+            }
             return ("service \(service.code)", slots)
         }
     }

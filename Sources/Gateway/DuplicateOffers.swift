@@ -12,7 +12,8 @@ enum DuplicateOffers {
     static func answer(_ report: DuplicateCandidate, by caller: MSISDN, rules: DuplicateRules, _ reads: any ConversationReads, now: Date) throws -> QueryAnswer {
         let since = now.addingTimeInterval(-rules.window(report.service, report.fault))
         let area = report.area == "unknown" ? nil : report.area
-        let around = try reads.duplicateCandidates(service: report.service, area: area, since: since, notReportedBy: caller, limit: readLimit)
+        let digits = report.location == nil ? ReportedPlace(report.address).numberDigits : nil
+        let around = try reads.duplicateCandidates(service: report.service, area: area, since: since, digits: digits, notReportedBy: caller, limit: readLimit)
         return .duplicates(rules.likelyDuplicates(of: report, among: around, now: now, limit: 2))
     }
 }

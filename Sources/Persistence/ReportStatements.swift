@@ -43,11 +43,12 @@ public enum ReportStatements {
     /// A service's open tickets since `since`, newest first, in `area` or of no known area (nil:
     /// any area), that `caller` neither reported nor joined (being "added" to one's own report
     /// means nothing): `tickets_service_area_open` serves the first, `tickets_service_open` the second.
-    public static func offers(service: String, area: String?, since: Date, notReportedBy caller: MSISDN, limit: Int) -> SQL {
+    public static func offers(service: String, area: String?, since: Date, digits: String?, notReportedBy caller: MSISDN, limit: Int) -> SQL {
         let place: SQL = area.map { "area IN (\($0), 'unknown')" } ?? "1 = 1"
         return """
-            SELECT reference, service, fault, area, address, lat, long, created_at, status FROM tickets t
+            SELECT reference, service, fault, area, address, lat, long, created_at, status FROM \(DuplicateStatements.tickets(inOneArea: area != nil))
             WHERE service = \(service) AND \(place) AND \(raw: DuplicateStatements.openTickets) AND created_at >= \(since)
+              AND \(DuplicateStatements.containing(digits))
               AND (reporter IS NULL OR reporter <> \(caller.e164))
               AND NOT EXISTS (SELECT 1 FROM ticket_reporters j WHERE j.ticket_id = t.id AND j.msisdn = \(caller.e164))
             ORDER BY created_at DESC LIMIT \(max(1, min(limit, 1000)))
@@ -60,8 +61,10 @@ public enum ReportStatements {
     public static func linkLikelyDuplicate(_ id: Int64, _ ticket: NewTicket, rules: DuplicateRules) -> SQLFlow<Reference?> {
         let d = ticket.draft
         let since = ticket.createdAt.addingTimeInterval(-rules.window(d.service, d.fault))
+        // Without a point only the words can match: a street number must be in the other's too.
         let area = d.location == nil && d.area != "unknown" ? d.area : nil
-        let around = DuplicateStatements.candidates(service: d.service, moe: ticket.destination.moe, area: area, since: since, limit: 200)
+        let digits = d.location == nil ? ReportedPlace(d.address).numberDigits : nil
+        let around = DuplicateStatements.candidates(service: d.service, moe: ticket.destination.moe, area: area, digits: digits, since: since, limit: 200)
         return .run(around) { rows in
             let report = DuplicateCandidate(reference: d.reference, service: d.service, fault: d.fault, area: d.area, address: d.address,
                                             location: d.location, createdAt: ticket.createdAt, status: .new)

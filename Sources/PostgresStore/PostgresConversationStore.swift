@@ -234,9 +234,9 @@ public struct PostgresConversationStore: ConversationStore {
         case .jobs(let id, let limit):
             return try await client.withConnection { c in try await PostgresStatements.fetch(c, CrewStatements.jobs(crew: id, limit: limit), logger: logger) }
                 .map(CrewStatements.job)
-        case .duplicates(let service, let area, let since, let caller, let limit):
+        case .duplicates(let service, let area, let since, let digits, let caller, let limit):
             guard let caller = MSISDN(caller) else { return [DuplicateCandidate]() }
-            let offers = ReportStatements.offers(service: service, area: area, since: since, notReportedBy: caller, limit: limit)
+            let offers = ReportStatements.offers(service: service, area: area, since: since, digits: digits, notReportedBy: caller, limit: limit)
             return try await client.withConnection { c in try await PostgresStatements.fetch(c, offers, logger: logger) }.map(DuplicateStatements.candidate)
         }
     }
@@ -265,7 +265,7 @@ final class FetchedReads: ConversationReads, @unchecked Sendable {
         case crew(String)
         case jobs(crew: Int64, limit: Int)
         case fieldState(String)
-        case duplicates(service: String, area: String?, since: Date, caller: String, limit: Int)
+        case duplicates(service: String, area: String?, since: Date, digits: String?, caller: String, limit: Int)
     }
 
     struct Miss: Error {
@@ -299,7 +299,8 @@ final class FetchedReads: ConversationReads, @unchecked Sendable {
     func crew(of msisdn: MSISDN) throws -> Crew? { try value(.crew(msisdn.e164)) }
     func jobs(ofCrew id: Int64, limit: Int) throws -> [CrewJob] { try value(.jobs(crew: id, limit: limit)) }
     func fieldState(_ reference: Reference) throws -> TicketState? { try value(.fieldState(reference.digits)) }
-    func duplicateCandidates(service: String, area: String?, since: Date, notReportedBy caller: MSISDN, limit: Int) throws -> [DuplicateCandidate] {
-        try value(.duplicates(service: service, area: area, since: since, caller: caller.e164, limit: limit))
+    func duplicateCandidates(service: String, area: String?, since: Date, digits: String?, notReportedBy caller: MSISDN, limit: Int) throws
+        -> [DuplicateCandidate] {
+        try value(.duplicates(service: service, area: area, since: since, digits: digits, caller: caller.e164, limit: limit))
     }
 }

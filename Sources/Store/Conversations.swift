@@ -244,8 +244,9 @@ final class SQLiteConversationTransaction: ConversationTransaction {
         Int(try SQLiteStatements.fetch(db, ReportStatements.made(by: msisdn, since: since)).first?.integer(required: "n") ?? 0)
     }
 
-    func duplicateCandidates(service: String, area: String?, since: Date, notReportedBy caller: MSISDN, limit: Int) throws -> [DuplicateCandidate] {
-        try SQLiteStatements.fetch(db, ReportStatements.offers(service: service, area: area, since: since, notReportedBy: caller, limit: limit))
+    func duplicateCandidates(service: String, area: String?, since: Date, digits: String?, notReportedBy caller: MSISDN, limit: Int) throws
+        -> [DuplicateCandidate] {
+        try SQLiteStatements.fetch(db, ReportStatements.offers(service: service, area: area, since: since, digits: digits, notReportedBy: caller, limit: limit))
             .map(DuplicateStatements.candidate)
     }
 

@@ -44,6 +44,26 @@ import Testing
         }
     }
 
+    /// "Already reported" with two matches at their longest fits one screen in every language, on
+    /// USSD and by SMS: "It is a different fault" is never pushed to a second page.
+    @Test func theAlreadyReportedOfferIsOneScreenWithDifferentFaultOnIt() throws {
+        let shipped = try shippedDefinitions()
+        for engine in [shipped.engine(), try #require(shipped.smsEngine())] {
+            let offers = engine.sampleScreens().filter { engine.isOffer($0.state) }
+            #expect(!offers.isEmpty)
+            for sample in offers {
+                #expect(!sample.variant.contains("page 2"), "\(sample.locale) \(sample.variant): \(sample.text)")
+                let different = GSM7.transliterate(try #require(shipped.locales.locale(sample.locale).strings["duplicate.different"]))
+                #expect(GSM7.transliterate(sample.text).contains(different), "\(sample.locale): \(sample.text)")
+            }
+            // At least the nearest match is offered beside it, at the longest fault type in every language.
+            for sample in offers where !sample.variant.contains("invalid") {
+                #expect(sample.text.split(separator: "\n").count(where: { $0.hasPrefix("1 ") || $0.hasPrefix("2 ") || $0.hasPrefix("3 ") }) >= 2,
+                        "\(sample.locale): \(sample.text)")
+            }
+        }
+    }
+
     func context() -> TurnContext {
         var g = SeededGenerator(state: 1)
         return TurnContext(now: .init(timeIntervalSince1970: 0), caller: nil, channel: .ussd, freshReference: .random(using: &g))

@@ -48,6 +48,30 @@ import Testing
         let p = try plan(DuplicateStatements.candidates(service: "water", moe: "water", since: Date(timeIntervalSince1970: 0), limit: 500))
         #expect(p.contains { $0.contains("tickets_service_open") } && !p.contains { $0.contains("TEMP B-TREE") }, "\(p)")
     }
+
+    /// The offer on a confirmation hop, and an organisation's row: one area's open tickets of the
+    /// service, along `tickets_service_area_open` (street numbers matched in the index), never the
+    /// service's whole window; with SQLite's statistics of many open tickets too.
+    @Test func oneAreasOpenTicketsUseTicketsServiceAreaOpen() throws {
+        let since = Date(timeIntervalSince1970: 0)
+        for sql in [ReportStatements.offers(service: "water", area: "soweto", since: since, digits: "12", notReportedBy: MSISDN("+27821234567")!, limit: 200),
+                    DuplicateStatements.candidates(service: "water", moe: "water", area: "soweto", digits: "12", since: since, limit: 200)] {
+            let database = try AppDatabase.inMemory()
+            let p = try database.writer.write { db in
+                try db.execute(sql: "ANALYZE")
+                try db.execute(sql: """
+                    DELETE FROM sqlite_stat1 WHERE tbl = 'tickets';
+                    INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES
+                        ('tickets', 'tickets_service_open', '200000 40000 2'), ('tickets', 'tickets_service_area_open', '200000 40000 2000 2 1'),
+                        ('tickets', 'tickets_created', '200000 2');
+                    ANALYZE sqlite_schema;
+                    """)
+                return try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql.text(for: .sqlite), arguments: SQLiteStatements.arguments(sql))
+                    .map { $0["detail"] as String }
+            }
+            #expect(p.contains { $0.contains("tickets_service_area_open") }, "\(p)")
+        }
+    }
 }
 
 /// A write that must survive a power cut commits under `synchronous = FULL`; every other under NORMAL.

@@ -60,9 +60,10 @@ public protocol ConversationReads {
     /// What the rules need when a crew reports on this ticket (its status, crew, on site); nil: no such ticket.
     func fieldState(_ reference: Reference) throws -> TicketState?
     /// A service's open tickets created since `since`, newest first, in `area` or with no known
-    /// area (nil: in any area), that `caller` has not reported or joined: the offer to join one
-    /// ("already reported").
-    func duplicateCandidates(service: String, area: String?, since: Date, notReportedBy caller: MSISDN, limit: Int) throws -> [DuplicateCandidate]
+    /// area (nil: in any area), whose address has `digits` in it when given (a street number),
+    /// that `caller` has not reported or joined: the offer to join one ("already reported").
+    func duplicateCandidates(service: String, area: String?, since: Date, digits: String?, notReportedBy caller: MSISDN, limit: Int) throws
+        -> [DuplicateCandidate]
 }
 
 /// Everything a USSD hop writes, committed together or not at all.
