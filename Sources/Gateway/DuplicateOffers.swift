@@ -6,8 +6,10 @@ import Foundation
 /// tickets in the report's area (or any area when the report does not say which), by the domain's
 /// rule: at most two, the closest first.
 enum DuplicateOffers {
-    /// Tickets read per offer at most: the newest of the window, where a repeat report almost always is.
-    static let readLimit = 200
+    /// Tickets read per offer at most: the newest of the window at the report's street number (or
+    /// in its area), where a repeat report almost always is. A storm at one address does not make
+    /// every hop read all its reports.
+    static let readLimit = 50
 
     static func answer(_ report: DuplicateCandidate, by caller: MSISDN, rules: DuplicateRules, _ reads: any ConversationReads, now: Date) throws -> QueryAnswer {
         let since = now.addingTimeInterval(-rules.window(report.service, report.fault))

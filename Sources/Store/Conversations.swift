@@ -21,7 +21,7 @@ public struct SQLiteConversationStore: ConversationStore {
         while true {
             do {
                 do {
-                    return try body(MemoryReads(live: live, incidents: database.openIncidents, callers: database.callers))
+                    return try body(MemoryReads(live: live, incidents: database.openIncidents, callers: database.callers, reader: database.writer))
                 } catch LiveSessions.Miss.database {
                     return try await warmRead(body)
                 }

@@ -46,7 +46,8 @@ import Testing
                                           phone: "+2782\(String(format: "%07d", worker * 1000 + round))")
                         do {
                             _ = try await s.dial()
-                            for input in ["1", "1", "2", "1", "3", "House \(round)"] { _ = try await s.send(input) }
+                            // A place each round: no "already reported" offer instead of a reference.
+                            for input in ["1", "1", "2", "1", "3", "\(worker * 1000 + round) Main Rd"] { _ = try await s.send(input) }
                             let done = try await s.send("1")
                             guard done.hasPrefix("END ") else { return }
                             shown.references.withLock { $0.append(referenceDigits(done)) }

@@ -20,6 +20,11 @@ import Web
         try await makeApp(world).test(.router) { client in
             let browser = ConsoleBrowser(client)
             try await browser.signIn("thandi", TestGateway.password)
+            // Filed by an organisation, the second was linked to the first: the queue says one waits, and filters to it.
+            let queue = try await browser.get("/console/").body
+            #expect(queue.contains("1 possible duplicate(s) waiting") && queue.contains("possible duplicate of \(first.grouped)"))
+            let waiting = try await browser.get("/console/?possible=1").body
+            #expect(waiting.contains(second.grouped) && !waiting.contains(">\(elsewhere.grouped)<") && !waiting.contains(">\(first.grouped)</a>"))
             let page = try await browser.get("/console/tickets/\(second.digits)").body
             #expect(page.contains("Likely duplicates") && page.contains(first.grouped) && page.contains("the same place, 2 h earlier"))
             #expect(!page.contains(elsewhere.grouped))
@@ -28,6 +33,7 @@ import Web
             #expect(merged.status == .seeOther)
             #expect(try await world.staff.ticket(second, moe: "water")?.status == .duplicate)
             #expect(try await !browser.get("/console/tickets/\(first.digits)").body.contains("Likely duplicates"))
+            #expect(try await !browser.get("/console/").body.contains("possible duplicate(s) waiting"), "merged: none waits")
 
             // Another MOE's dispatcher sees neither ticket.
             let other = ConsoleBrowser(client)
