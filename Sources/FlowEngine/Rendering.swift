@@ -160,6 +160,7 @@ extension FlowEngine {
         // Measured as the page is sent, with its prompt or the re-ask in its place: by SMS a page
         // spelled plainly may be one SMS where its prompt alone would need UCS-2.
         let headers = [listPrompt(state, displayValues(session), session), text("common.invalid_choice", session)]
+        let headerCost = headers.map(cost).max() ?? 0
         var result: [Range<Int>] = []
         var start = 0
         while start < all.count {
@@ -168,10 +169,19 @@ extension FlowEngine {
             var best = start + 1
             var end = start
             var lines: [String] = []
+            var used = headerCost
             while end < all.count {
-                lines.append("\(end - start + 1) \(all[end].label)")
+                let line = "\(end - start + 1) \(all[end].label)"
+                lines.append(line)
+                used += 1 + cost(line)
                 end += 1
                 let navLine = nav(probe, more: end < all.count)
+                if settings.medium == .ussd {
+                    // On a USSD screen characters simply add up: no need to measure the page whole.
+                    if used + (navLine.first.map { 1 + cost($0) } ?? 0) <= settings.screenBudget { best = end }
+                    if used > settings.screenBudget { break }
+                    continue
+                }
                 if headers.allSatisfy({ cost(([$0] + lines + navLine).joined(separator: "\n")) <= settings.screenBudget }) { best = end }
                 // One more item may still fit on the last page, whose navigation has no "98 More".
                 if headers.contains(where: { cost(([$0] + lines).joined(separator: "\n")) > settings.screenBudget }) { break }

@@ -21,7 +21,7 @@ public struct SQLiteConversationStore: ConversationStore {
         while true {
             do {
                 do {
-                    return try body(MemoryReads(live: live, incidents: database.openIncidents, callers: database.callers, reader: database.writer))
+                    return try body(MemoryReads(live: live, incidents: database.openIncidents, callers: database.callers))
                 } catch LiveSessions.Miss.database {
                     return try await warmRead(body)
                 }

@@ -1,8 +1,6 @@
 import Domain
 import Foundation
 import Gateway
-import GRDB
-import Persistence
 
 /// A hop's reads from memory alone: its session and open incidents, if held, and what a caller
 /// the database does not know has (nothing, and no crew: `KnownCallers`). Anything else, or what is not held,
@@ -12,8 +10,6 @@ struct MemoryReads: ConversationReads {
     let live: LiveSessions
     let incidents: OpenIncidentCache
     let callers: KnownCallers
-    /// For the one read a confirmation hop makes of the tickets: the open tickets it may repeat.
-    let reader: any DatabaseReader
 
     func session(key: String) throws -> StoredSession? {
         switch live.lookup(key) {
@@ -61,14 +57,10 @@ struct MemoryReads: ConversationReads {
     }
     func jobs(ofCrew id: Int64, limit: Int) throws -> [CrewJob] { throw LiveSessions.Miss.database }
     func fieldState(_ reference: Reference) throws -> TicketState? { throw LiveSessions.Miss.database }
-    /// On a reader connection, at once: on the writer's queue (`warmRead`) the hop would wait
-    /// behind the rounds of writes, and under load every confirmation hop did (p99 at 64 sessions
-    /// about 40 ms; `docs/performance.md`).
+    /// On the writer's connection (`warmRead`), awaited: a synchronous read on a reader here
+    /// would hold one of the two cooperative threads while it runs.
     func duplicateCandidates(service: String, area: String?, since: Date, digits: String?, notReportedBy caller: MSISDN, limit: Int) throws
-        -> [DuplicateCandidate] {
-        let offers = ReportStatements.offers(service: service, area: area, since: since, digits: digits, notReportedBy: caller, limit: limit)
-        return try reader.read { db in try SQLiteStatements.fetch(db, offers).map(DuplicateStatements.candidate) }
-    }
+        -> [DuplicateCandidate] { throw LiveSessions.Miss.database }
     func openIncidents(service: String) throws -> [Incident] {
         guard let held = incidents.held(service).incidents else { throw LiveSessions.Miss.database }
         return held

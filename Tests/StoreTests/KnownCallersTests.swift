@@ -23,7 +23,7 @@ import Testing
     }
 
     func memory(_ db: AppDatabase) -> MemoryReads {
-        MemoryReads(live: db.live, incidents: db.openIncidents, callers: db.callers, reader: db.writer)
+        MemoryReads(live: db.live, incidents: db.openIncidents, callers: db.callers)
     }
 
     func temporaryFile() -> String {
