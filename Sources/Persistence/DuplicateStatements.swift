@@ -7,12 +7,19 @@ import Gateway
 public enum DuplicateStatements {
     static let openTickets = "status NOT IN ('resolved', 'closed', 'rejected', 'duplicate')"
 
-    public static func candidates(service: String, moe: String?, area: String? = nil, digits: String? = nil, since: Date, limit: Int) -> SQL {
+    /// Within `area` (or of no known area) when given, at a street number's `digits` when given,
+    /// leaving out what `caller` reported or joined when given.
+    public static func candidates(service: String, moe: String?, area: String? = nil, digits: String? = nil, notReportedBy caller: MSISDN? = nil,
+                                  since: Date, limit: Int) -> SQL {
         let place: SQL = area.map { "area IN (\($0), 'unknown')" } ?? "1 = 1"
+        let others: SQL = caller.map { """
+            (t.reporter IS NULL OR t.reporter <> \($0.e164))
+            AND NOT EXISTS (SELECT 1 FROM ticket_reporters j WHERE j.ticket_id = t.id AND j.msisdn = \($0.e164))
+            """ } ?? "1 = 1"
         return """
         SELECT reference, service, fault, area, address, lat, long, created_at, status FROM \(tickets(inOneArea: area != nil))
         WHERE service = \(service) AND \(place) AND \(raw: openTickets) AND created_at >= \(since) AND \(SQL.scoped("moe", to: moe))
-          AND \(containing(digits))
+          AND \(containing(digits)) AND \(others)
         ORDER BY created_at DESC LIMIT \(max(1, min(limit, 1000)))
         """
     }

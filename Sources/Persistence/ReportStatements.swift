@@ -41,18 +41,10 @@ public enum ReportStatements {
     }
 
     /// A service's open tickets since `since`, newest first, in `area` or of no known area (nil:
-    /// any area), that `caller` neither reported nor joined (being "added" to one's own report
-    /// means nothing): `tickets_service_area_open` serves the first, `tickets_service_open` the second.
+    /// any area), at the street number's `digits`, that `caller` neither reported nor joined (being
+    /// "added" to one's own report means nothing): the offer on a confirmation hop.
     public static func offers(service: String, area: String?, since: Date, digits: String?, notReportedBy caller: MSISDN, limit: Int) -> SQL {
-        let place: SQL = area.map { "area IN (\($0), 'unknown')" } ?? "1 = 1"
-        return """
-            SELECT reference, service, fault, area, address, lat, long, created_at, status FROM \(DuplicateStatements.tickets(inOneArea: area != nil))
-            WHERE service = \(service) AND \(place) AND \(raw: DuplicateStatements.openTickets) AND created_at >= \(since)
-              AND \(DuplicateStatements.containing(digits))
-              AND (reporter IS NULL OR reporter <> \(caller.e164))
-              AND NOT EXISTS (SELECT 1 FROM ticket_reporters j WHERE j.ticket_id = t.id AND j.msisdn = \(caller.e164))
-            ORDER BY created_at DESC LIMIT \(max(1, min(limit, 1000)))
-            """
+        DuplicateStatements.candidates(service: service, moe: nil, area: area, digits: digits, notReportedBy: caller, since: since, limit: limit)
     }
 
     /// A report filed by an organisation or through Open311 that likely repeats an open ticket of

@@ -110,7 +110,7 @@ struct ConsoleRoutes: Sendable {
             guard let reference = try? Reference(parsing: context.parameters.require("reference")),
                   let file = try await queue.file(reference, scope: scope(session)) else { return notFound(session) }
             let flash = Self.flash(request.uri.queryParameters["done"])
-            let likely = try await LikelyDuplicateSearch(finder: finder, rules: engine.catalogue.duplicateRules).likely(reference, scope: scope(session))
+            let likely = try await LikelyDuplicateSearch(finder: finder, rules: engine.duplicateRules).likely(reference, scope: scope(session))
             return html(pages.ticket(file, session: session, now: clock.now(), flash: flash, crews: try await crewChoices(moe: file.ticket.moe),
                                      likely: likely))
         }
