@@ -84,7 +84,7 @@ import Testing
             #expect(try await tickets.publicTicket(reference) != nil, "reference \(digits) was shown but is lost")
         }
         // And a resident can track one through the restarted server.
-        let client = TestClient(host: "127.0.0.1", port: restarted.port)
+        let client = TestClient(host: "127.0.0.1", port: restarted.port, configuration: .init(timeout: .seconds(300)))
         client.connect()
         var s = ATSession(live: client, sessionID: "after-restart", phone: "+27839999999")
         _ = try await s.dial()

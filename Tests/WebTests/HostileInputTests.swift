@@ -159,22 +159,22 @@ import Web
         let world = try TestGateway()
         var security = WebSecurity()
         security.metricsToken = "scrape-token-0123456789"
-        try await makeApp(world, security: security).test(.live) { client async throws in
-            #expect(try await client.execute(uri: "/metrics", method: .get).status == .unauthorized)
-            #expect(try await client.execute(uri: "/metrics", method: .get, headers: [.authorization: "Bearer nope"]).status == .unauthorized)
-            #expect(try await client.execute(uri: "/metrics", method: .get, headers: [.authorization: "Bearer scrape-token-0123456789"]).status == .ok)
-            #expect(try await client.execute(uri: "/healthz?detail=1", method: .get).status == .unauthorized)
-            #expect(try await client.execute(uri: "/healthz", method: .get).status == .ok)
+        try await makeApp(world, security: security).live { client async throws in
+            #expect(try await client.get("/metrics").status == .unauthorized)
+            #expect(try await client.get("/metrics", headers: [.authorization: "Bearer nope"]).status == .unauthorized)
+            #expect(try await client.get("/metrics", headers: [.authorization: "Bearer scrape-token-0123456789"]).status == .ok)
+            #expect(try await client.get("/healthz?detail=1").status == .unauthorized)
+            #expect(try await client.get("/healthz").status == .ok)
         }
     }
 
     @Test func withoutATokenOnlyADirectLoopbackPeerIsAnswered() async throws {
         let world = try TestGateway()
-        try await makeApp(world).test(.live) { client async throws in
-            #expect(try await client.execute(uri: "/metrics", method: .get).status == .ok)
-            #expect(try await client.execute(uri: "/healthz?detail=1", method: .get).status == .ok)
+        try await makeApp(world).live { client async throws in
+            #expect(try await client.get("/metrics").status == .ok)
+            #expect(try await client.get("/healthz?detail=1").status == .ok)
             // Through a proxy on this machine, the client is someone else.
-            let proxied = try await client.execute(uri: "/metrics", method: .get, headers: [.init("X-Forwarded-For")!: "127.0.0.1"])
+            let proxied = try await client.get("/metrics", headers: [.init("X-Forwarded-For")!: "127.0.0.1"])
             #expect(proxied.status == .unauthorized)
         }
         try await makeApp(world).test(.router) { client async throws in

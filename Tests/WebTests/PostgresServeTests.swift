@@ -42,7 +42,7 @@ struct PostgresServeTests {
             let a = try CivicgateProcess(database: url)
             let b = try CivicgateProcess(database: url)
             defer { a.stop(); b.stop() }
-            let clients = [a.port, b.port].map { TestClient(host: "127.0.0.1", port: $0, configuration: .init(timeout: .seconds(60))) }
+            let clients = [a.port, b.port].map { TestClient(host: "127.0.0.1", port: $0, configuration: .init(timeout: .seconds(300))) }
             clients.forEach { $0.connect() }
             let shown = Shown()
 
@@ -122,7 +122,7 @@ struct PostgresServeTests {
                 let a = try CivicgateProcess(database: url, environment: environment)
                 let b = try CivicgateProcess(database: url, environment: environment)
                 defer { a.stop(); b.stop() }
-                let clients = [a.port, b.port].map { TestClient(host: "127.0.0.1", port: $0, configuration: .init(timeout: .seconds(60))) }
+                let clients = [a.port, b.port].map { TestClient(host: "127.0.0.1", port: $0, configuration: .init(timeout: .seconds(300))) }
                 clients.forEach { $0.connect() }
                 let shown = Shown()
                 await withTaskGroup(of: Void.self) { group in

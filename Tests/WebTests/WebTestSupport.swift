@@ -103,3 +103,24 @@ struct ATSession {
 }
 
 func referenceDigits(_ text: String) -> String { String(text.filter(\.isNumber).suffix(9)) }
+
+extension ApplicationProtocol {
+    /// Runs `body` against this app on a real socket on 127.0.0.1, with a client that waits up to
+    /// five minutes for an answer. Hummingbird's own live client gives up after 20 s without a
+    /// byte; with every suite running at once on CI's two cores, a server's answer can wait longer
+    /// for a thread than that. These tests assert what is answered, never how fast.
+    func live<Value: Sendable>(_ body: @escaping @Sendable (TestClient) async throws -> Value) async throws -> Value {
+        try await test(.live) { framework in
+            let client = TestClient(host: "127.0.0.1", port: framework.port!, configuration: .init(timeout: .seconds(300)))
+            client.connect()
+            do {
+                let value = try await body(client)
+                try? await client.shutdown()
+                return value
+            } catch {
+                try? await client.shutdown()
+                throw error
+            }
+        }
+    }
+}
