@@ -87,6 +87,14 @@ extension DuplicateRules {
     /// then the same fault type before a related one, then the newest.
     public func likelyDuplicates(of report: DuplicateCandidate, among candidates: [DuplicateCandidate], now: Date, limit: Int = 2) -> [LikelyDuplicate] {
         let place = ReportedPlace(report.address)
+        // Each spelling read once: a storm's tickets mostly carry the same few.
+        var places: [String: ReportedPlace] = [report.address: place]
+        func placeOf(_ address: String) -> ReportedPlace {
+            if let known = places[address] { return known }
+            let read = ReportedPlace(address)
+            places[address] = read
+            return read
+        }
         let found = candidates.compactMap { c -> LikelyDuplicate? in
             // The fault type that was said decides how recent and how near (the report's, else the ticket's).
             let fault = Self.known(report.fault) ?? Self.known(c.fault)
@@ -97,7 +105,7 @@ extension DuplicateRules {
                 if metres <= distance(report.service, fault) { return LikelyDuplicate(ticket: c, reason: .near(metres: metres)) }
             }
             let sameArea = report.area == c.area || report.area == "unknown" || c.area == "unknown"
-            return sameArea && place.isSame(as: ReportedPlace(c.address)) ? LikelyDuplicate(ticket: c, reason: .samePlace) : nil
+            return sameArea && place.isSame(as: placeOf(c.address)) ? LikelyDuplicate(ticket: c, reason: .samePlace) : nil
         }
         // Nearest first; at one distance the very fault the report names before a related one; then the newest.
         func other(_ d: LikelyDuplicate) -> Int { Self.known(d.ticket.fault) == Self.known(report.fault) ? 0 : 1 }

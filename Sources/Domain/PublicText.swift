@@ -11,7 +11,26 @@ public enum PublicText {
     public static let emailRemoved = "[email removed]"
 
     public static func scrub(_ text: String) -> String {
-        NumberScrubber.scrub(EmailScrubber.scrub(text))
+        if nothingToScrub(text) { return text }
+        return NumberScrubber.scrub(EmailScrubber.scrub(text))
+    }
+
+    /// ASCII text with fewer digits than a number has and nothing that could mark an e-mail
+    /// address (`@`, or the letters `at` anywhere): the scrubbers would return it as it is, so it
+    /// is, without their walk over its characters (an address such as `12 Main Rd` on every offer).
+    static func nothingToScrub(_ text: String) -> Bool {
+        var digits = 0
+        var previous: UInt8 = 0
+        for byte in text.utf8 {
+            if byte >= 0x80 || byte == UInt8(ascii: "@") { return false }
+            if byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") {
+                digits += 1
+                if digits >= NumberScrubber.numberDigits { return false }
+            }
+            if byte | 0x20 == UInt8(ascii: "t") && previous | 0x20 == UInt8(ascii: "a") { return false }
+            previous = byte
+        }
+        return true
     }
 }
 

@@ -19,37 +19,58 @@ extension FlowEngine {
         let whats = [first.map { jobLabel(service: $0.service, fault: DuplicateRules.known($0.fault), area: nil, loc) } ?? "",
                      first.map { jobLabel(service: $0.service, fault: nil, area: nil, loc) } ?? ""]
         let shapes: [(place: Int, status: Bool)] = [(40, true), (28, true), (18, true), (0, true), (0, false)]
+        // Each match's words once (the address scrubbed, the age, the status), cut to each shape below.
+        let parts = matches.prefix(2).map { OfferParts($0.ticket, loc, now: now, engine: self) }
         guard let state = flow.states[target], case .list(_, let source, _, _) = state.kind else {
-            return ["what": whats[0], "duplicates": offerLines(matches, loc, now: now, shape: shapes[0])]
+            return ["what": whats[0], "duplicates": offerLines(parts, shape: shapes[0])]
         }
-        for count in stride(from: min(matches.count, 2), through: 1, by: -1) {
+        for count in stride(from: parts.count, through: 1, by: -1) {
             for what in whats {
                 for shape in shapes {
                     var probe = session
                     probe.state = target
                     probe.slots["what"] = what
-                    probe.slots["duplicates"] = offerLines(Array(matches.prefix(count)), loc, now: now, shape: shape)
+                    probe.slots["duplicates"] = offerLines(Array(parts.prefix(count)), shape: shape)
                     if layoutPages(for: probe, source: source, prompt: state).count == 1 {
                         return ["what": what, "duplicates": probe.slots["duplicates"] ?? ""]
                     }
                 }
             }
         }
-        return ["what": whats[1], "duplicates": offerLines(Array(matches.prefix(1)), loc, now: now, shape: shapes.last!)]
+        return ["what": whats[1], "duplicates": offerLines(Array(parts.prefix(1)), shape: shapes.last!)]
     }
 
-    /// One line per match: its reference's digits, then "Add me to 393 753 400: 12 Vilakazi St, 2 h ago, In progress" as far as `shape` allows.
-    func offerLines(_ matches: [LikelyDuplicate], _ loc: LocaleStrings, now: Date, shape: (place: Int, status: Bool)) -> String {
-        matches.map { m in
-            var place = PublicText.scrub(m.ticket.address)
+    /// A match's words on the offer, each on one line and free of the slot's field separator.
+    struct OfferParts {
+        var digits, grouped, add, place, ago, status: String
+
+        init(_ ticket: DuplicateCandidate, _ loc: LocaleStrings, now: Date, engine: FlowEngine) {
+            digits = ticket.reference.digits
+            grouped = ticket.reference.grouped
+            add = Self.oneLine(Template.fill(loc.strings["duplicate.add"] ?? "{reference}", ["reference": grouped]))
+            place = Self.oneLine(PublicText.scrub(ticket.address))
+            ago = Self.oneLine(engine.ago(ticket.createdAt, now: now, loc))
+            status = Self.oneLine(loc.strings["status.\(ticket.status.rawValue)"] ?? ticket.status.rawValue)
+        }
+
+        /// Line breaks and the field separator as spaces (most text has neither: returned as it is).
+        static func oneLine(_ text: String) -> String {
+            guard text.utf8.contains(where: { $0 == 0x0A || $0 == 0x1F }) else { return text }
+            return String(text.map { $0 == "\n" || $0 == FlowEngine.fieldSeparator ? " " : $0 })
+        }
+
+        /// "Add me to 393 753 400: 12 Vilakazi St, 2 h ago, In progress" as far as `shape` allows.
+        func line(_ shape: (place: Int, status: Bool)) -> String {
+            var place = place
             if place.count > shape.place { place = shape.place < 8 ? "" : String(place.prefix(shape.place - 3)) + "..." }
-            let status = shape.status ? loc.strings["status.\(m.ticket.status.rawValue)"] ?? m.ticket.status.rawValue : ""
-            let details = [place, ago(m.ticket.createdAt, now: now, loc), status].filter { !$0.isEmpty }.joined(separator: ", ")
-            let label = Template.fill(loc.strings["duplicate.add"] ?? "{reference}", ["reference": m.ticket.reference.grouped]) + ": " + details
-            return [m.ticket.reference.digits, m.ticket.reference.grouped, label]
-                .map { $0.replacingOccurrences(of: "\n", with: " ").replacingOccurrences(of: String(Self.fieldSeparator), with: " ") }
-                .joined(separator: String(Self.fieldSeparator))
-        }.joined(separator: "\n")
+            let details = [place, ago, shape.status ? status : ""].filter { !$0.isEmpty }.joined(separator: ", ")
+            return [digits, grouped, add + ": " + details].joined(separator: String(FlowEngine.fieldSeparator))
+        }
+    }
+
+    /// One line per match: its reference's digits, then its grouped reference, then its label.
+    func offerLines(_ parts: [OfferParts], shape: (place: Int, status: Bool)) -> String {
+        parts.map { $0.line(shape) }.joined(separator: "\n")
     }
 
     /// "2 h ago": minutes within the hour, hours within two days, then days.

@@ -17,13 +17,19 @@ public struct SQLiteConversationStore: ConversationStore {
     /// The hop's decision, first from memory alone; when it needs more than its session, again
     /// inside a transaction on the writer's connection (see `warmRead`). A session being written
     /// by another request's transaction is waited for, then read as committed.
+    /// An "already reported" lookup is read on a reader and the hop run again with it.
     public func read<T: Sendable>(_ body: @escaping @Sendable (any ConversationReads) throws -> T) async throws -> T {
+        var memory = MemoryReads(live: live, incidents: database.openIncidents, callers: database.callers)
         while true {
             do {
                 do {
-                    return try body(MemoryReads(live: live, incidents: database.openIncidents, callers: database.callers))
+                    return try body(memory)
                 } catch LiveSessions.Miss.database {
                     return try await warmRead(body)
+                } catch let lookup as OfferLookup {
+                    // Asked again for another lookup (a clock that moved between runs): the writer.
+                    guard memory.offers == nil else { return try await warmRead(body) }
+                    memory.offers = try await lookup.read(database.writer)
                 }
             } catch LiveSessions.Miss.pending(let key) {
                 await live.settled(key)

@@ -80,10 +80,17 @@ extension LiveSessions {
         }
     }
 
-    /// Over capacity: the least recently used saved sessions leave, down to nine tenths of it.
+    /// Over capacity: the least recently used saved sessions leave, down to three quarters of it.
+    /// This runs under the lock every hop takes, so it sorts stamps and keys, not sessions, and
+    /// frees a quarter at a time: under a stream of abandoned sessions (offers nobody answered)
+    /// a pass every few seconds, not one every few hundred sessions (those passes, each sorting
+    /// 20,000 sessions, put 30 ms on the p99 of `ussd-vs-bare.sh` at 64 sessions).
     static func evict(_ s: inout State, capacity: Int) {
         guard s.entries.count > capacity else { return }
-        let idle = s.entries.filter { !$0.value.dirty && !$0.value.pending }.sorted { $0.value.used < $1.value.used }
-        for (key, _) in idle.prefix(s.entries.count - capacity * 9 / 10) { remove(key, from: &s) }
+        var idle: [(used: UInt64, key: String)] = []
+        idle.reserveCapacity(s.entries.count)
+        for (key, entry) in s.entries where !entry.dirty && !entry.pending { idle.append((entry.used, key)) }
+        idle.sort { $0.used < $1.used }
+        for (_, key) in idle.prefix(s.entries.count - capacity * 3 / 4) { remove(key, from: &s) }
     }
 }

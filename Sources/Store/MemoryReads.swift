@@ -1,6 +1,8 @@
 import Domain
 import Foundation
 import Gateway
+import GRDB
+import Persistence
 
 /// A hop's reads from memory alone: its session and open incidents, if held, and what a caller
 /// the database does not know has (nothing, and no crew: `KnownCallers`). Anything else, or what is not held,
@@ -10,6 +12,8 @@ struct MemoryReads: ConversationReads {
     let live: LiveSessions
     let incidents: OpenIncidentCache
     let callers: KnownCallers
+    /// The "already reported" lookup, made on a reader before the hop ran again (`OfferLookup`).
+    var offers: OfferLookup.Answer? = nil
 
     func session(key: String) throws -> StoredSession? {
         switch live.lookup(key) {
@@ -57,12 +61,42 @@ struct MemoryReads: ConversationReads {
     }
     func jobs(ofCrew id: Int64, limit: Int) throws -> [CrewJob] { throw LiveSessions.Miss.database }
     func fieldState(_ reference: Reference) throws -> TicketState? { throw LiveSessions.Miss.database }
-    /// On the writer's connection (`warmRead`), awaited: a synchronous read on a reader here
-    /// would hold one of the two cooperative threads while it runs.
+    /// Answered by a reader connection, awaited (`OfferLookup`): neither queued behind the
+    /// writer's rounds nor holding one of the two cooperative threads while SQLite reads.
     func duplicateCandidates(service: String, area: String?, since: Date, digits: String?, notReportedBy caller: MSISDN, limit: Int) throws
-        -> [DuplicateCandidate] { throw LiveSessions.Miss.database }
+        -> [DuplicateCandidate] {
+        let asked = OfferLookup(service: service, area: area, since: since, digits: digits, caller: caller, limit: limit)
+        if let offers, offers.lookup == asked { return offers.candidates }
+        throw asked
+    }
     func openIncidents(service: String) throws -> [Incident] {
         guard let held = incidents.held(service).incidents else { throw LiveSessions.Miss.database }
         return held
+    }
+}
+
+/// The one database read of a hop that needs neither a session nor anything a round may be
+/// writing: the open tickets an "already reported" offer is made from. Thrown by `MemoryReads`
+/// when asked, read on a reader, handed to the hop's second run. An offer is a hint, so the last
+/// committed snapshot is enough; a hop that then needs more goes to the writer as any other.
+struct OfferLookup: Error, Equatable {
+    var service: String
+    var area: String?
+    var since: Date
+    var digits: String?
+    var caller: MSISDN
+    var limit: Int
+
+    struct Answer: Sendable {
+        var lookup: OfferLookup
+        var candidates: [DuplicateCandidate]
+    }
+
+    func read(_ reader: any DatabaseReader) async throws -> Answer {
+        let statement = ReportStatements.offers(service: service, area: area, since: since, digits: digits, notReportedBy: caller, limit: limit)
+        let candidates = try await reader.read { db in
+            try SQLiteStatements.fetch(db, statement).map(DuplicateStatements.candidate)
+        }
+        return Answer(lookup: self, candidates: candidates)
     }
 }
