@@ -4,6 +4,7 @@ import Gateway
 import GRDB
 @testable import Store
 import TestSupport
+import Synchronization
 import Testing
 
 /// SQLite keeps sessions in progress in memory (`LiveSessions`) and saves them behind; what it
@@ -203,6 +204,41 @@ import Testing
         try await db.writer.write { try live.save($0) }
         #expect(try rows(db, "SELECT COUNT(*) FROM ussd_sessions") == 30)
         #expect(live.state.withLock { $0.entries.count } <= 10)
+    }
+
+    @Test func theLeastRecentlyUsedSavedSessionsLeaveFirst() async throws {
+        let writer = try DatabaseQueue()
+        let db = try AppDatabase(writer)
+        let live = LiveSessions(writer: writer, capacity: 10, saveDelay: .seconds(3600))
+        for i in 0..<30 {
+            let s = StoredSession(key: "k\(i)", msisdn: MSISDN("+2782100\(String(format: "%04d", i))")!, serviceCode: "*120#",
+                                  session: .init(language: "en", state: "main"), lastText: "", lastReply: nil, resumable: true,
+                                  version: 1, createdAt: Date(), updatedAt: Date())
+            #expect(live.advance(s))
+        }
+        // The first session is read again after the last was written: the most recently used.
+        guard case .hit = live.lookup("k0") else { Issue.record("k0 is held before the save"); return }
+        try await db.writer.write { try live.save($0) }
+        let held = live.state.withLock { Set($0.entries.keys) }
+        #expect(held.contains("k0"), "a session just read stays")
+        #expect(held.contains("k29"), "the newest stays")
+        #expect(!held.contains("k1") && !held.contains("k10"), "the oldest untouched ones leave")
+        #expect(held.count <= 10)
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func aHopAskingForAnotherOfferLookupOnItsSecondRunIsAnsweredOnTheWriter() async throws {
+        let store = SQLiteConversationStore(try AppDatabase.inMemory())
+        let runs = Mutex(0)
+        // A decision whose question changes on every run (as with a clock read inside it) must
+        // still end: the second, different lookup goes to the writer's transaction.
+        let found = try await store.read { reads in
+            let run = runs.withLock { $0 += 1; return $0 }
+            return try reads.duplicateCandidates(service: "water", area: "soweto", since: Date(timeIntervalSince1970: Double(run)), digits: "12",
+                                                 notReportedBy: MSISDN("+27821234567")!, limit: 5).count
+        }
+        #expect(found == 0)
+        #expect(runs.withLock { $0 } == 3, "from memory, again with the reader's answer, then on the writer")
     }
 
     @Test func datesAreWrittenAsGRDBWritesThem() throws {
