@@ -44,6 +44,9 @@ public final class OperationalHealth: Sendable {
         var lastInbound: Date?
     }
 
+    /// Webhook subscriptions disabled after failing for a day: id, MOE, URL, since.
+    private let webhooks = Mutex([Int64: (moe: String, url: String, since: Date)]())
+
     let settings: Settings
     let started: Date
     let disk: @Sendable () -> DiskSpace?
@@ -79,8 +82,23 @@ public final class OperationalHealth: Sendable {
         state.withLock { $0.lastInbound = now }
     }
 
+    /// A subscription was disabled after failing for a day.
+    public func webhookDisabled(_ s: WebhookSubscription) {
+        webhooks.withLock { $0[s.id] = (s.moe, s.url, s.disabledAt ?? s.createdAt) }
+    }
+
+    /// The subscriptions disabled after failing, as the store has them now.
+    public func webhooksDisabled(_ list: [WebhookSubscription]) {
+        webhooks.withLock { w in w = Dictionary(uniqueKeysWithValues: list.map { ($0.id, ($0.moe, $0.url, $0.disabledAt ?? $0.createdAt)) }) }
+    }
+
     public func alerts(now: Date) -> [Alert] {
         var out: [Alert] = []
+        for (id, w) in webhooks.withLock({ $0 }).sorted(by: { $0.key < $1.key }) {
+            out.append(Alert(name: "webhook_disabled",
+                             detail: "webhook \(id) of \(w.moe) failed for a day and was disabled: mend the receiver, then enable it on the Webhooks page",
+                             since: w.since))
+        }
         let s = state.withLock { $0 }
         if let blocked = s.blocked {
             out.append(Alert(name: "sms_provider_blocked", detail: "the SMS provider refuses every message: \(blocked.reason)", since: blocked.since))
@@ -102,7 +120,7 @@ public final class OperationalHealth: Sendable {
     /// The gauges /metrics shows: one per alert (1 firing, 0 not), plus the raw readings.
     public func readings(now: Date) -> [GaugeReading] {
         let firing = Set(alerts(now: now).map(\.name))
-        var out = ["sms_provider_blocked", "sms_provider_failing", "no_inbound_traffic", "disk_nearly_full"].map {
+        var out = ["sms_provider_blocked", "sms_provider_failing", "no_inbound_traffic", "disk_nearly_full", "webhook_disabled"].map {
             GaugeReading(name: "civicgate_alert", labels: ["alert": $0], value: firing.contains($0) ? 1 : 0)
         }
         let s = state.withLock { $0 }

@@ -93,14 +93,16 @@ public enum CrewStatements {
                 """
             return .run(open) { jobs in
                 var writes: [SQL] = []
+                var told: [WebhookDraft] = []
                 var released: [Reference] = []
                 for job in jobs {
                     let record = try TicketStatements.record(job)
                     guard case .success(let changes) = record.state.decide(.releaseCrew(name: crew.name)) else { continue }
                     let snapshot = TicketSnapshot(ticket: record, master: nil, reporters: [], supervisors: [])
                     let audit = TicketAudit(action: .ticket(.releaseCrew(name: crew.name)), detail: "crew \(crew.name) removed")
-                    writes += TicketStatements.writes(TicketDesk.work(changes, snapshot, audit: audit, actor: actor, at: at, triageMOE: "",
-                                                                      notice: noReporterNotice))
+                    let work = TicketDesk.work(changes, snapshot, audit: audit, actor: actor, at: at, triageMOE: "", notice: noReporterNotice)
+                    writes += TicketStatements.writes(work)
+                    told += WebhookDraft.drafts(for: work)
                     released.append(record.state.reference)
                 }
                 writes += [
@@ -109,7 +111,8 @@ public enum CrewStatements {
                     AuditStatements.append(actor: actor, action: .crewRemoved, reference: nil,
                                            detail: "\(moe)/\(crew.name): \(released.count) open job(s) back in the queue", address: nil, at: at),
                 ]
-                return .write(writes, released)
+                let (drafts, references) = (told, released)
+                return SQLFlow<Void>.write(writes, ()).then { WebhookStatements.capture(drafts, at: at) }.then { .done(references) }
             }
         }
     }
@@ -135,7 +138,7 @@ public enum CrewStatements {
         return TicketStatements.change(id: id, ticket: TicketStatements.ticket(reference, scope: scope), master: nil, triageMOE: triageMOE,
                                        first: [named(name, moe: moe)]) { snapshot, rows in
             let (work, result) = plan(snapshot, try rows[0].first.map(crew))
-            return (work, [], result)
+            return (work, [], result, [])
         }
     }
 
@@ -144,7 +147,7 @@ public enum CrewStatements {
         let id: SQL = "SELECT id FROM tickets WHERE reference = \(report.reference.digits)"
         return TicketStatements.change(id: id, ticket: TicketStatements.ticket(report.reference, scope: nil), master: nil,
                                        triageMOE: report.triageMOE) { snapshot, _ in
-            (TicketDesk.field(report, snapshot, at: at), [], ())
+            (TicketDesk.field(report, snapshot, at: at), [], (), [])
         }
     }
 }

@@ -94,7 +94,8 @@ extension IncidentStore where Self: IncidentBacked {
             return .run(IncidentStatements.record(id, kind: "declared", d.description, d.expectedAt, areas, actor: actor, address: address, at: at)
                         + [IncidentStatements.incident(id, moe: moe)]) { rows in
                 guard let row = rows.last?.first else { throw SQLRowError(column: "id", problem: "the new incident is not there") }
-                return .done(try IncidentStatements.incident(row))
+                let incident = try IncidentStatements.incident(row)
+                return WebhookStatements.capture([.incident(incident, kind: "declared")], at: at).then { .done(incident) }
             }
         })
     }
@@ -118,7 +119,8 @@ extension IncidentStore where Self: IncidentBacked {
                                                    address: address, at: at)
             let news = broadcast.map { IncidentStatements.broadcast(id, $0, at: at) } ?? []
             return .run([update] + record + news + [IncidentStatements.incident(id, moe: moe)]) { rows in
-                .done(try rows.last?.first.map(IncidentStatements.incident))
+                guard let incident = try rows.last?.first.map(IncidentStatements.incident) else { return .done(nil) }
+                return WebhookStatements.capture([.incident(incident, kind: closing ? "closed" : "updated")], at: at).then { .done(incident) }
             }
         })
     }

@@ -8,10 +8,20 @@ import Gateway
 /// PostgreSQL with the rows it read locked.
 public struct SQLExchange<Result: Sendable>: Sendable {
     public var reads: [SQL]
-    public var decide: @Sendable ([[any SQLRow]]) throws -> (writes: [SQL], result: Result)
+    /// The writes, then a flow run after them in the same transaction (what reads them back, as a
+    /// webhook's capture does), and the result.
+    let decideThen: @Sendable ([[any SQLRow]]) throws -> (writes: [SQL], then: SQLFlow<Void>, result: Result)
 
     public init(reads: [SQL], decide: @escaping @Sendable ([[any SQLRow]]) throws -> (writes: [SQL], result: Result)) {
-        (self.reads, self.decide) = (reads, decide)
+        self.reads = reads
+        decideThen = { rows in
+            let (writes, result) = try decide(rows)
+            return (writes, .done(()), result)
+        }
+    }
+
+    public init(reads: [SQL], decideThen: @escaping @Sendable ([[any SQLRow]]) throws -> (writes: [SQL], then: SQLFlow<Void>, result: Result)) {
+        (self.reads, self.decideThen) = (reads, decideThen)
     }
 }
 
@@ -38,6 +48,11 @@ public indirect enum SQLFlow<Result: Sendable>: Sendable {
 }
 
 extension SQLFlow {
+    /// Each flow after the one before, in one transaction.
+    public static func sequence(_ flows: [SQLFlow<Void>]) -> SQLFlow<Void> where Result == Void {
+        flows.reduce(SQLFlow<Void>.done(())) { all, next in all.then { next } }
+    }
+
     /// This flow, then `next` with its result, in the same transaction.
     public func then<Next: Sendable>(_ next: @escaping @Sendable (Result) throws -> SQLFlow<Next>) -> SQLFlow<Next> {
         switch self {
@@ -50,9 +65,10 @@ extension SQLFlow {
 extension SQLExchange {
     /// The exchange as a flow: its reads, its decision, its writes.
     public var flow: SQLFlow<Result> {
-        .step(reads) { [decide] rows in
-            let (writes, result) = try decide(rows)
-            return .write(writes, result)
+        .step(reads) { [decideThen] rows in
+            let (writes, then, result) = try decideThen(rows)
+            if case .done = then { return .write(writes, result) }
+            return SQLFlow<Void>.write(writes, ()).then { then }.then { .done(result) }
         }
     }
 }

@@ -121,22 +121,29 @@ public enum TicketStatements {
         }
     }
 
-    /// What a plan returns: the decided work, statements written before it, and the caller's result.
-    typealias Planned<R> = (work: [TicketWork], before: [SQL], result: R)
+    /// What a plan returns: the decided work, statements written before it, the caller's result,
+    /// and events for webhooks besides those the work tells (`WebhookDraft.drafts(for:)`).
+    typealias Planned<R> = (work: [TicketWork], before: [SQL], result: R, told: [(draft: WebhookDraft, at: Date)])
 
     /// Reads `first` (rows handed to `plan`), the ticket (and a master), its reporters and the
     /// supervisors, then `plan`; writes what it returns. `id` is SQL giving the ticket's id.
     static func change<R: Sendable>(id: SQL, ticket: SQL, master: SQL?, triageMOE: String, first: [SQL] = [],
                                     _ plan: @escaping @Sendable (TicketSnapshot, [[any SQLRow]]) throws -> Planned<R>) -> SQLExchange<R?> {
         let reads = first + [ticket, reporters(of: id), supervisors(of: id, triageMOE: triageMOE)] + (master.map { [$0] } ?? [])
-        return SQLExchange(reads: reads) { rows in
+        return SQLExchange(reads: reads, decideThen: { rows in
             let n = first.count
-            guard let found = rows[n].first else { return ([], nil) }
+            guard let found = rows[n].first else { return ([], .done(()), nil) }
             let snapshot = TicketSnapshot(ticket: try record(found), master: try rows.dropFirst(n + 3).first?.first.map(record),
                                           reporters: try reporters(rows[n + 1]), supervisors: try supervisors(rows[n + 2]))
             let planned = try plan(snapshot, Array(rows.prefix(n)))
-            return (planned.before + planned.work.flatMap(writes), planned.result)
-        }
+            return (planned.before + planned.work.flatMap(writes), told(planned.work, planned.told), planned.result)
+        })
+    }
+
+    /// The webhooks' events of `work` and `others`, captured after the work is written.
+    static func told(_ work: [TicketWork], _ others: [(draft: WebhookDraft, at: Date)]) -> SQLFlow<Void> {
+        SQLFlow.sequence(work.map { WebhookStatements.capture(WebhookDraft.drafts(for: $0), at: $0.at) }
+                         + others.map { WebhookStatements.capture([$0.draft], at: $0.at) })
     }
 
     /// The ledger's one operation (see `TicketLedger.change`).
@@ -145,7 +152,7 @@ public enum TicketStatements {
         let id: SQL = "SELECT id FROM tickets WHERE reference = \(reference.digits)"
         return change(id: id, ticket: ticket(reference, scope: scope), master: master.map { self.master($0, scope: scope) }, triageMOE: triageMOE) { s, _ in
             let (work, result) = plan(s)
-            return (work, [], result)
+            return (work, [], result, [])
         }
     }
 
@@ -155,7 +162,7 @@ public enum TicketStatements {
         let today: SQL = "SELECT COUNT(*) AS n FROM ticket_events WHERE ticket_id = (\(id)) AND kind = \(TicketEventKind.chased) AND at >= \(chase.since)"
         return change(id: id, ticket: ticket(chase.reference, scope: nil), master: nil, triageMOE: chase.triageMOE, first: [today]) { snapshot, rows in
             let chasedToday = try rows[0].first?.integer(required: "n") ?? 0 > 0
-            return (TicketDesk.chased(chase, snapshot, chasedToday: chasedToday, at: at), [], ())
+            return (TicketDesk.chased(chase, snapshot, chasedToday: chasedToday, at: at), [], (), [])
         }
     }
 
@@ -169,10 +176,12 @@ public enum TicketStatements {
                    (SELECT COUNT(*) FROM ticket_events WHERE ticket_id = (\(id)) AND kind = \(TicketEventKind.reopened)) AS reopens
             """
         return change(id: id, ticket: ticket(id: id), master: nil, triageMOE: answer.triageMOE, first: [survey, counts]) { snapshot, rows in
-            guard let asked = rows[0].first, let count = rows[1].first else { return ([], [], ()) }
+            guard let asked = rows[0].first, let count = rows[1].first else { return ([], [], (), []) }
             let stored: SQL = "UPDATE surveys SET rating = \(answer.rating), answered_at = \(at) WHERE id = \(answer.surveyID)"
-            return (TicketDesk.answered(answer, snapshot, askedAbout: try asked.int("resolution"), resolutions: try count.int("resolutions"),
-                                        reopensBefore: try count.int("reopens"), at: at), [stored], ())
+            let told = WebhookDraft(type: .surveyAnswered, moe: snapshot.ticket.state.moe, subject: .ticket(id: snapshot.ticket.id), rating: answer.rating)
+            let work = TicketDesk.answered(answer, snapshot, askedAbout: try asked.int("resolution"), resolutions: try count.int("resolutions"),
+                                           reopensBefore: try count.int("reopens"), at: at)
+            return (work, [stored], (), [(told, at)])
         }
     }
 

@@ -20,6 +20,7 @@ enum PostgresTicketRows {
         guard let id = try await PostgresStatements.fetch(tx, TicketStatements.insert(t), logger: logger).first?.integer("id") else { return nil }
         for statement in TicketStatements.created(t, id: id) { _ = try await PostgresStatements.fetch(tx, statement, logger: logger) }
         try await PostgresIncidentRows.linkIfCovered(tx, ticketID: id, t.draft, at: t.createdAt, logger: logger)
+        try await PostgresStatements.run(WebhookStatements.created(ticketID: id, moe: t.destination.moe, at: t.createdAt), tx, logger: logger)
         return id
     }
 

@@ -7,6 +7,11 @@ public struct HTTPCall: Sendable, Equatable {
     public var url: String
     public var headers: [String]
     public var body: [UInt8]?
+    /// `host:port:address` entries (`CURLOPT_RESOLVE`): the connection goes to the address given,
+    /// never to what a resolver says at connect time.
+    public var pinned: [String] = []
+    /// Only the first this many bytes of the answer are kept.
+    public var keepBytes = 1 << 20
 
     public init(method: String, url: String, headers: [String] = [], body: [UInt8]? = nil) {
         self.method = method
@@ -97,16 +102,22 @@ public final class CurlClient: @unchecked Sendable {
     /// Collects a response body; handed to libcurl as an opaque pointer.
     private final class Sink {
         var bytes: [UInt8] = []
+        var keep = 1 << 20
     }
 
     private func perform(_ call: HTTPCall, on handle: UnsafeMutableRawPointer) -> HTTPOutcome {
         curl_easy_reset(handle)
         let sink = Sink()
+        sink.keep = call.keepBytes
         let opaque = Unmanaged.passRetained(sink)
         defer { opaque.release() }
         var headers: UnsafeMutablePointer<curl_slist>?
         defer { curl_slist_free_all(headers) }
         for h in call.headers { headers = curl_slist_append(headers, h) }
+        var pinned: UnsafeMutablePointer<curl_slist>?
+        defer { curl_slist_free_all(pinned) }
+        for p in call.pinned { pinned = curl_slist_append(pinned, p) }
+        if let pinned { _ = cg_setopt_slist(handle, CURLOPT_RESOLVE, pinned) }
 
         _ = cg_setopt_string(handle, CURLOPT_URL, call.url)
         _ = cg_setopt_long(handle, CURLOPT_NOSIGNAL, 1)
@@ -129,7 +140,8 @@ public final class CurlClient: @unchecked Sendable {
         _ = cg_setopt_write_function(handle) { data, size, count, user in
             guard let data, let user else { return 0 }
             let sink = Unmanaged<Sink>.fromOpaque(user).takeUnretainedValue()
-            sink.bytes.append(contentsOf: UnsafeRawBufferPointer(start: data, count: size * count))
+            let room = max(0, sink.keep - sink.bytes.count)
+            if room > 0 { sink.bytes.append(contentsOf: UnsafeRawBufferPointer(start: data, count: min(room, size * count))) }
             return size * count
         }
         _ = cg_setopt_pointer(handle, CURLOPT_WRITEDATA, opaque.toOpaque())

@@ -39,6 +39,7 @@ enum TicketRows {
             VALUES (?, ?, 'created', 'new', ?, 0, ?)
             """).execute(arguments: [id, created, "routed to \(t.destination.moe)/\(t.destination.queue)", d.channel.rawValue])
         try IncidentRows.linkIfCovered(db, ticketID: id, d, at: t.createdAt)
+        try SQLiteStatements.run(WebhookStatements.created(ticketID: id, moe: t.destination.moe, at: t.createdAt), db)
         if let reporter = d.reporter, let body = t.confirmation {
             try OutboxRows.enqueue(db, OutboundSMS(to: reporter, body: body), ticketID: id, at: t.createdAt)
         }

@@ -194,33 +194,6 @@ struct MOEApiRoutes: Sendable {
     }
 }
 
-/// A ticket as the MOE API shows it: its fields, with `due` (the expected date once scheduled,
-/// else the service-level target) and `overdue` (open and past it).
-struct APITicket: Encodable {
-    var ticket: QueueTicket
-    var now: Date
-
-    init(_ ticket: QueueTicket, now: Date) {
-        self.ticket = ticket
-        self.now = now
-    }
-
-    enum Keys: String, CodingKey {
-        case due, overdue
-        case dueSoon = "due_soon"
-        case escalationLevel = "escalation_level"
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        try ticket.encode(to: encoder)
-        var c = encoder.container(keyedBy: Keys.self)
-        try c.encodeIfPresent(ticket.dueAt, forKey: .due)
-        try c.encode(ticket.isOverdue(at: now), forKey: .overdue)
-        try c.encode(ticket.isDueSoon(at: now), forKey: .dueSoon)
-        try c.encode(ticket.escalationLevel, forKey: .escalationLevel)
-    }
-}
-
 /// `GET /api/v1/indicators`: the period, the MOE and its figures (docs/indicators.md).
 struct IndicatorReport: Encodable {
     var moe: String

@@ -57,6 +57,8 @@ public struct WebServices: Sendable {
     public var figures: FigureRollup?
     /// Areas' boundaries (`menus/areas.geojson`): an Open311 report with only a point finds its area.
     public var boundaries = AreaBoundaries()
+    /// Adds MOEs' webhook subscriptions (their URLs checked); nil: the admin page only lists them.
+    public var webhooks: WebhookDesk?
 
     public init(ussd: UssdGateway, sms: SmsGateway? = nil, outbox: (any OutboxStore)? = nil, clock: any WallClock,
                 statistics: (any OperationalStatistics)? = nil, listing: (any RequestListing)? = nil,
@@ -99,6 +101,12 @@ public enum WebApp {
                           limiter: limiter, limits: security.limits, boundaries: services.boundaries, jurisdiction: configuration.open311Jurisdiction,
                           staff: services.staff, engine: engine, clock: services.clock).register(on: router)
         }
+        if services.staff != nil {
+            router.get("/api/v1/openapi.json") { _, _ in
+                Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8", .cacheControl: "max-age=300"],
+                         body: .init(byteBuffer: ByteBuffer(bytes: OpenAPIDocument.json)))
+            }
+        }
         if let staff = services.staff {
             OpenDataRoutes(source: staff, catalogue: engine.catalogue, calendar: engine.settings.calendar, clock: services.clock,
                            limiter: limiter, limits: security.limits).register(on: router)
@@ -107,7 +115,7 @@ public enum WebApp {
             MOEApiRoutes(staff: staff, figures: figures, engine: engine, clock: services.clock, limiter: limiter, limits: security.limits).register(on: router)
             ConsoleRoutes(queue: staff, auditLog: staff, sessions: staff, accounts: staff, incidents: staff, roster: staff, finder: staff, figures: figures, engine: engine, clock: services.clock, settings: services.console, logger: logger,
                           limiter: limiter, limits: security.limits, secureCookies: security.https,
-                          portal: services.organisations, bulk: services.bulk).register(on: router)
+                          portal: services.organisations, bulk: services.bulk, webhooks: services.webhooks, webhookStore: staff).register(on: router)
         }
         if let bulk = services.bulk, let organisations = services.organisations {
             BulkRoutes(bulk: bulk, organisations: organisations, audit: services.staff, maxBytes: configuration.maxBulkBytes, logger: logger,

@@ -1,5 +1,6 @@
 import Domain
 import Foundation
+import Gateway
 import Mail
 import Web
 
@@ -51,6 +52,9 @@ struct GatewayConfiguration: Sendable {
     var smtp: SMTPSettings?
     /// No inbound USSD or SMS for this long in working hours raises an alert.
     var quietInboundMinutes = 60.0
+    /// Where MOEs' webhooks may go: plain http only to the hosts in `CIVICGATE_WEBHOOK_ALLOW_HTTP`,
+    /// private and loopback addresses only in the networks of `CIVICGATE_WEBHOOK_ALLOW_PRIVATE`.
+    var webhookTargets = WebhookTargetPolicy()
 
     static func fromEnvironment(_ env: [String: String] = ProcessInfo.processInfo.environment) throws(ConfigurationError) -> GatewayConfiguration {
         var c = GatewayConfiguration()
@@ -101,6 +105,19 @@ struct GatewayConfiguration: Sendable {
                 }
             }
         }
+        if let v = value("CIVICGATE_WEBHOOK_ALLOW_HTTP") {
+            let hosts = v.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }.filter { !$0.isEmpty }
+            if let bad = hosts.first(where: { h in h.contains("/") || h.contains(" ") || h.contains("@") }) {
+                throw .invalid("CIVICGATE_WEBHOOK_ALLOW_HTTP", bad, "comma-separated host names or addresses as written in the URLs, e.g. receiver.internal,127.0.0.1")
+            }
+            c.webhookTargets.httpHosts = Set(hosts.map { $0.hasPrefix("[") && $0.hasSuffix("]") ? String($0.dropFirst().dropLast()) : $0 })
+        }
+        if let v = value("CIVICGATE_WEBHOOK_ALLOW_PRIVATE") {
+            switch CIDR.list(v) {
+            case .success(let list): c.webhookTargets.allowedNetworks = list
+            case .failure(let e): throw .invalid("CIVICGATE_WEBHOOK_ALLOW_PRIVATE", e.entry, "comma-separated networks, e.g. 10.20.0.0/16,127.0.0.1/32")
+            }
+        }
         if let v = value("CIVICGATE_TIME_ZONE") {
             guard let calendar = MunicipalCalendar(identifier: v) else { throw .invalid("CIVICGATE_TIME_ZONE", v, "a time zone name such as Africa/Johannesburg") }
             c.calendar = calendar
@@ -111,6 +128,14 @@ struct GatewayConfiguration: Sendable {
             if let v = value(name) {
                 guard let n = Int(v), (1...100_000).contains(n) else { throw .invalid(name, v, "a whole number from 1 to 100000") }
                 c[keyPath: keyPath] = n
+            }
+        }
+        // Requests per minute per client address to the MOE API and the bulk API (an MOE whose system
+        // syncs often may need more); the burst is a fifth of a minute's, at least the defaults'.
+        for (name, keyPath, least) in [("CIVICGATE_MOE_API_RATE", \RateLimits.moeAPI, 120.0), ("CIVICGATE_BULK_RATE", \RateLimits.bulk, 5.0)] {
+            if let v = value(name) {
+                guard let n = Double(v), (1...1_000_000).contains(n) else { throw .invalid(name, v, "requests per minute per address, 1 to 1000000") }
+                c.security.limits[keyPath: keyPath] = RateLimits.Rule(burst: max(least, n / 5), perMinute: n)
             }
         }
         if let v = value("CIVICGATE_QUIET_INBOUND_MINUTES") {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Domain
 import Foundation
 import Gateway
 import Logging
@@ -81,15 +82,18 @@ struct Serve: AsyncParsableCommand {
         }
         let sender: OutboxSender
         do { sender = try wiring.sender(c, logger: logger) } catch { throw ValidationError("\(error)") }
+        let webhooks = wiring.webhookSender(c, logger: logger)
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         var services = wiring.web(registry: registry)
         services.figures = rollup
+        services.webhooks = WebhookDesk(store: wiring.staff, policy: c.webhookTargets, resolver: SystemResolver(), catalogue: wiring.definitions.catalogue,
+                                        clock: wiring.clock)
         var web = WebConfiguration(host: c.host, port: c.port, security: c.security)
         web.open311Jurisdiction = c.open311Jurisdiction
         let app = WebApp.application(
             services, configuration: web,
-            services: [offers, sweeper, escalator, surveyor, figures, purger, sender, MailSender(mailbox: wiring.staff, settings: c.smtp, clock: wiring.clock, logger: logger)], logger: logger,
+            services: [offers, sweeper, escalator, surveyor, figures, purger, sender, webhooks, MailSender(mailbox: wiring.staff, settings: c.smtp, clock: wiring.clock, logger: logger)], logger: logger,
             onServerRunning: { port in
                 FileHandle.standardOutput.write(Data("civicgate listening on http://\(host):\(port) (\(banner))\n".utf8))
             })

@@ -142,6 +142,19 @@ struct Wiring {
         }
     }
 
+    /// Delivers MOEs' webhooks: pinned to checked addresses, ten seconds a request.
+    func webhookDispatch(_ c: GatewayConfiguration, logger: Logger) -> WebhookDispatch {
+        var timeouts = CurlClient.Timeouts()
+        timeouts.connectMilliseconds = 5_000
+        timeouts.totalMilliseconds = 10_000
+        return WebhookDispatch(store: stores.staff, poster: CurlWebhookPoster(client: CurlClient(workers: 8, timeouts: timeouts)), resolver: SystemResolver(),
+                               policy: c.webhookTargets, clock: clock, timeZone: c.calendar.timeZone, health: health, logger: logger)
+    }
+
+    func webhookSender(_ c: GatewayConfiguration, logger: Logger) -> WebhookSender {
+        WebhookSender(dispatch: webhookDispatch(c, logger: logger), store: stores.staff, clock: clock, logger: logger)
+    }
+
     func sender(_ c: GatewayConfiguration, logger: Logger) throws -> OutboxSender {
         var settings = OutboxSender.Settings()
         settings.ratePerSecond = c.smsRate

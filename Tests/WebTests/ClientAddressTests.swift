@@ -1,4 +1,5 @@
 import Testing
+import Domain
 import Web
 
 @Suite struct ClientAddressTests {

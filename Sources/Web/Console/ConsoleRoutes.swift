@@ -36,6 +36,9 @@ struct ConsoleRoutes: Sendable {
     /// Every action on a ticket goes through the desk: the rules, the wording, one unit of work.
     var tickets: TicketDesk { TicketDesk(ledger: queue, engine: engine, clock: clock) }
     var bulk: BulkReports? = nil
+    /// The admin's Webhooks page: subscriptions added through the desk, listed and changed in the store.
+    var webhooks: WebhookDesk? = nil
+    var webhookStore: (any WebhookStore)? = nil
 
     static let sessionCookie = "cg_session"
     static let signInCookie = "cg_signin"
@@ -134,6 +137,7 @@ struct ConsoleRoutes: Sendable {
         registerIncidents(on: router)
         registerOrganisationPages(on: router)
         registerAdministration(on: router)
+        registerWebhooks(on: router)
         registerCrews(on: router)
         router.post("/console/bulk") { request, context in
             guard let (session, form) = try await authorised(request) else { return expired() }

@@ -7,7 +7,7 @@ import Mustache
 /// script. Typed view models: `ConsolePages` builds each page's context.
 enum ConsoleTemplates {
     static let names = ["layout", "signin", "queue", "ticket", "audit", "message", "dashboard", "incidents", "incident", "incident-list",
-                         "org-reports", "org-report", "uploads", "upload", "admin", "admin-users", "admin-organisations", "admin-tokens", "crews"]
+                         "org-reports", "org-report", "uploads", "upload", "admin", "admin-users", "admin-organisations", "admin-tokens", "admin-webhooks", "admin-webhook", "crews"]
 
     static let library: MustacheLibrary = {
         var library = MustacheLibrary()
