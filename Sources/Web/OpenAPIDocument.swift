@@ -231,12 +231,11 @@ public enum OpenAPIDocument {
         return Array(data) + [0x0A]
     }()
 
-    /// Each operation as the router names it: `GET /api/v1/tickets/:reference`.
+    /// Each operation as the router describes its routes: `GET /api/v1/tickets/{reference}`.
     public static var operations: Set<String> {
         var out = Set<String>()
         for (path, item) in paths {
-            let routerPath = path.split(separator: "/").map { $0.hasPrefix("{") ? ":" + $0.dropFirst().dropLast() : String($0) }.joined(separator: "/")
-            for method in (item as? Object)?.keys ?? [:].keys { out.insert("\(method.uppercased()) /\(routerPath)") }
+            for method in (item as? Object)?.keys ?? [:].keys { out.insert("\(method.uppercased()) \(path)") }
         }
         return out
     }

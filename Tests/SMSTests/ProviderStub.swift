@@ -31,8 +31,10 @@ final class ProviderStub: Sendable {
             return r.count - 1
         }
         let (status, text) = answer(n)
-        return Response(status: .init(code: status), headers: [.contentType: text.hasPrefix("{") ? "application/json" : "text/plain"],
-                        body: .init(byteBuffer: ByteBuffer(string: text)))
+        var fields: HTTPFields = [.contentType: text.hasPrefix("{") ? "application/json" : "text/plain"]
+        // A redirect's answer is where it points.
+        if (300..<400).contains(status) { fields[.location] = text }
+        return Response(status: .init(code: status), headers: fields, body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 
     /// Runs the stub on a free loopback port for the duration of `body`.
@@ -40,6 +42,9 @@ final class ProviderStub: Sendable {
         let router = Router()
         router.get("/cgi-bin/sendsms") { request, _ in try await self.handle(request) }
         router.post("/version1/messaging") { request, _ in try await self.handle(request) }
+        // A webhook receiver, and where a redirect would lead.
+        router.post("/hook") { request, _ in try await self.handle(request) }
+        router.post("/elsewhere") { request, _ in try await self.handle(request) }
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
         var logger = Logger(label: "stub")
         logger.logLevel = .critical

@@ -61,7 +61,7 @@ public struct WebhookDraft: Sendable, Equatable {
         let before = work.ticket.state
         let id = Subject.ticket(id: work.ticket.id)
         let reopened = c.event.kind == .reopened || (c.status.map { $0.isOpen && !before.status.isOpen && before.status != .duplicate } ?? false)
-        let visible = c.status != nil || c.assignee != nil || c.publicUpdate != nil || c.expectedAt != nil || c.move != nil || c.detach
+        let visible = (c.status != nil && c.status != before.status) || c.assignee != nil || c.publicUpdate != nil || c.expectedAt != nil || c.move != nil || c.detach
             || c.duplicateOf != nil || c.escalationLevel != nil || c.priority != nil || c.crew != nil || c.onSite || c.flag != nil
         var out: [WebhookDraft] = []
         if reopened {

@@ -36,6 +36,8 @@ public struct WebhookTargetPolicy: Sendable {
         /// As written, lowercased, without brackets.
         public var host: String
         public var port: Int
+
+        public init(url: String, scheme: String, host: String, port: Int) { (self.url, self.scheme, self.host, self.port) = (url, scheme, host, port) }
     }
 
     public enum Refusal: Error, Equatable, CustomStringConvertible {
