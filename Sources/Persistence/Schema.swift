@@ -115,8 +115,9 @@ public enum Schema {
 
     static let webhookIndexes = [
         "CREATE INDEX webhook_subscriptions_moe ON webhook_subscriptions (moe)",
-        // The claim walks the unsent in order; each one's elders of the same subject by this one.
-        "CREATE INDEX webhook_messages_unsent ON webhook_messages (id) WHERE status IN ('pending', 'sending')",
+        // The claim walks a subscription's unsent in order (never the delivered behind them); each
+        // one's elders of the same subject by the next.
+        "CREATE INDEX webhook_messages_unsent ON webhook_messages (subscription_id, id) WHERE status IN ('pending', 'sending')",
         "CREATE INDEX webhook_messages_subject ON webhook_messages (subscription_id, subject, id)",
         "CREATE INDEX webhook_messages_subscription ON webhook_messages (subscription_id, status, id)",
         "CREATE INDEX webhook_messages_created ON webhook_messages (created_at)",

@@ -71,34 +71,57 @@ public enum WebhookStatements {
         return s
     }
 
+    /// Enabled subscriptions not waiting out a failure that have something unsent: few rows, read
+    /// from the subscriptions (a receiver that is down with a long backlog is not walked).
+    static func ready(now: Date) -> SQL {
+        """
+        SELECT s.id FROM webhook_subscriptions s WHERE s.disabled_at IS NULL AND (s.retry_at IS NULL OR s.retry_at <= \(now))
+          AND EXISTS (SELECT 1 FROM webhook_messages m WHERE m.subscription_id = s.id AND m.status IN ('pending', 'sending'))
+        ORDER BY s.id
+        """
+    }
+
     /// Messages due: pending and past their time, or sending with a lapsed lease (an instance died),
     /// of enabled subscriptions not waiting out a failure, each the oldest unsent of its subject.
+    /// Each subscription's unsent are walked in order by their own index (SQLite is told which:
+    /// with statistics from a table of mostly delivered messages it would scan the table).
     static func claim(limit: Int, now: Date, retry: WebhookRetry) -> SQLFlow<[WebhookMessage]> {
-        .run("""
-            UPDATE webhook_messages SET status = \(WebhookMessageState.sending), lease_until = \(now.addingTimeInterval(retry.lease)),
-                   attempts = attempts + 1, last_attempt_at = \(now)
-            WHERE id IN (
-                SELECT m.id FROM webhook_messages m JOIN webhook_subscriptions s ON s.id = m.subscription_id
-                WHERE m.status IN ('pending', 'sending') AND s.disabled_at IS NULL AND (s.retry_at IS NULL OR s.retry_at <= \(now))
-                  AND ((m.status = 'pending' AND m.next_attempt_at <= \(now)) OR (m.status = 'sending' AND m.lease_until < \(now)))
-                  AND NOT EXISTS (SELECT 1 FROM webhook_messages e WHERE e.subscription_id = m.subscription_id AND e.subject = m.subject
-                                  AND e.id < m.id AND e.status IN ('pending', 'sending'))
-                ORDER BY m.id LIMIT \(max(1, min(limit, 1000)))\(sqlite: "", postgres: " FOR UPDATE OF m SKIP LOCKED"))
-            RETURNING id
-            """) { rows in
-            let ids = try rows.map { try $0.integer(required: "id") }
-            guard !ids.isEmpty else { return .done([]) }
-            return .run("""
-                SELECT m.id, m.subscription_id, m.message_id, m.type, m.data, m.occurred_at, m.attempts, s.url, s.secret
-                FROM webhook_messages m JOIN webhook_subscriptions s ON s.id = m.subscription_id WHERE m.id IN \(list: ids) ORDER BY m.id
-                """) { rows in
-                .done(try rows.map { row in
-                    WebhookMessage(id: try row.integer(required: "id"), subscriptionID: try row.integer(required: "subscription_id"),
-                                   messageID: try row.text(required: "message_id"), type: try row.value("type", as: WebhookEventType.self),
-                                   data: try row.text(required: "data"), occurredAt: try row.date(required: "occurred_at"), attempt: try row.int("attempts"),
-                                   url: try row.text(required: "url"), secret: try row.text(required: "secret"))
-                })
+        .run(ready(now: now)) { rows in
+            let subscriptions = try rows.map { try $0.integer(required: "id") }
+            guard !subscriptions.isEmpty else { return .done([]) }
+            let each = max(1, min(limit, 1000) / subscriptions.count)
+            return .run(subscriptions.map { subscription in
+                """
+                UPDATE webhook_messages SET status = \(WebhookMessageState.sending), lease_until = \(now.addingTimeInterval(retry.lease)),
+                       attempts = attempts + 1, last_attempt_at = \(now)
+                WHERE id IN (
+                    SELECT m.id FROM webhook_messages m\(sqlite: " INDEXED BY webhook_messages_unsent", postgres: "")
+                    WHERE m.subscription_id = \(subscription) AND m.status IN ('pending', 'sending')
+                      AND ((m.status = 'pending' AND m.next_attempt_at <= \(now)) OR (m.status = 'sending' AND m.lease_until < \(now)))
+                      AND NOT EXISTS (SELECT 1 FROM webhook_messages e WHERE e.subscription_id = m.subscription_id AND e.subject = m.subject
+                                      AND e.id < m.id AND e.status IN ('pending', 'sending'))
+                    ORDER BY m.id LIMIT \(each)\(sqlite: "", postgres: " FOR UPDATE OF m SKIP LOCKED"))
+                RETURNING id
+                """
+            }) { claimed in
+                claimedMessages(try claimed.flatMap { try $0.map { try $0.integer(required: "id") } })
             }
+        }
+    }
+
+    /// The claimed messages with what sending them needs.
+    static func claimedMessages(_ ids: [Int64]) -> SQLFlow<[WebhookMessage]> {
+        guard !ids.isEmpty else { return .done([]) }
+        return .run("""
+            SELECT m.id, m.subscription_id, m.message_id, m.type, m.data, m.occurred_at, m.attempts, s.url, s.secret
+            FROM webhook_messages m JOIN webhook_subscriptions s ON s.id = m.subscription_id WHERE m.id IN \(list: ids) ORDER BY m.id
+            """) { rows in
+            .done(try rows.map { row in
+                WebhookMessage(id: try row.integer(required: "id"), subscriptionID: try row.integer(required: "subscription_id"),
+                               messageID: try row.text(required: "message_id"), type: try row.value("type", as: WebhookEventType.self),
+                               data: try row.text(required: "data"), occurredAt: try row.date(required: "occurred_at"), attempt: try row.int("attempts"),
+                               url: try row.text(required: "url"), secret: try row.text(required: "secret"))
+            })
         }
     }
 
@@ -114,15 +137,23 @@ public enum WebhookStatements {
         let held: SQL = "id = \(m.id) AND status = \(WebhookMessageState.sending) AND attempts = \(m.attempt)"
         switch outcome {
         case .delivered(let status):
-            return .write([
-                "UPDATE webhook_messages SET status = \(WebhookMessageState.delivered), delivered_at = \(now), last_status = \(status), last_error = NULL, lease_until = NULL WHERE \(held)",
-                "UPDATE webhook_subscriptions SET failures = 0, failing_since = NULL, retry_at = NULL WHERE id = \(m.subscriptionID)",
-                // The receiver is back: what waited out its failures goes now.
+            let delivered: SQL = """
+                UPDATE webhook_messages SET status = \(WebhookMessageState.delivered), delivered_at = \(now), last_status = \(status), last_error = NULL,
+                       lease_until = NULL WHERE \(held)
                 """
-                UPDATE webhook_messages SET next_attempt_at = \(now)
-                WHERE subscription_id = \(m.subscriptionID) AND status = \(WebhookMessageState.pending) AND next_attempt_at > \(now)
-                """,
-            ], nil)
+            return .run("SELECT failures, failing_since FROM webhook_subscriptions WHERE id = \(m.subscriptionID)") { rows in
+                // Only a receiver coming back has anything to reset (a delivery among many walks nothing).
+                guard let row = rows.first, try row.int("failures") > 0 || row.date("failing_since") != nil else { return .write([delivered], nil) }
+                return .write([
+                    delivered,
+                    "UPDATE webhook_subscriptions SET failures = 0, failing_since = NULL, retry_at = NULL WHERE id = \(m.subscriptionID)",
+                    // The receiver is back: what waited out its failures goes now.
+                    """
+                    UPDATE webhook_messages SET next_attempt_at = \(now)
+                    WHERE subscription_id = \(m.subscriptionID) AND status = \(WebhookMessageState.pending) AND next_attempt_at > \(now)
+                    """,
+                ], nil)
+            }
         case .failed(let status, let error):
             let detail = String(error.prefix(300))
             return .run([
@@ -187,11 +218,22 @@ extension WebhookStore where Self: SQLBacked {
     }
 
     public func claimWebhookMessages(limit: Int, now: Date, retry: WebhookRetry) async throws -> [WebhookMessage] {
-        try await statements.run(WebhookStatements.claim(limit: limit, now: now, retry: retry))
+        // Looked for first outside a write transaction: an idle sender polls several times a second,
+        // and on SQLite a claim would take a turn on the one writer that commits residents' reports.
+        let unsent = try await statements.read(WebhookStatements.ready(now: now)) { _ in true }
+        guard !unsent.isEmpty else { return [] }
+        return try await statements.run(WebhookStatements.claim(limit: limit, now: now, retry: retry))
     }
 
-    public func recordWebhook(_ message: WebhookMessage, _ outcome: WebhookOutcome, now: Date, retry: WebhookRetry) async throws -> WebhookSubscription? {
-        try await statements.run(WebhookStatements.record(message, outcome, now: now, retry: retry))
+    public func recordWebhooks(_ outcomes: [(WebhookMessage, WebhookOutcome)], now: Date, retry: WebhookRetry) async throws -> [WebhookSubscription] {
+        guard !outcomes.isEmpty else { return [] }
+        // One transaction for the batch: a turn on SQLite's one writer per batch, not per message.
+        let flow = outcomes.reduce(SQLFlow<[WebhookSubscription]>.done([])) { flow, item in
+            flow.then { disabled in
+                WebhookStatements.record(item.0, item.1, now: now, retry: retry).then { found in .done(disabled + (found.map { [$0] } ?? [])) }
+            }
+        }
+        return try await statements.run(flow)
     }
 
     public func webhookDeliveries(subscription: Int64, moe: String?, limit: Int) async throws -> [WebhookDeliveryRecord] {

@@ -59,13 +59,18 @@ public struct WebhookSender: Service {
     let store: any WebhookStore
     let clock: any WallClock
     let logger: Logger
+    /// At most this many a second (`CIVICGATE_WEBHOOK_RATE`): a burst of changes goes out steadily,
+    /// leaving the machine to residents' sessions, and an MOE's receiver is not flooded.
+    let ratePerSecond: Double
     var idlePoll: Duration = .milliseconds(200)
 
-    public init(dispatch: WebhookDispatch, store: any WebhookStore, clock: any WallClock, logger: Logger) {
-        (self.dispatch, self.store, self.clock, self.logger) = (dispatch, store, clock, logger)
+    public init(dispatch: WebhookDispatch, store: any WebhookStore, clock: any WallClock, ratePerSecond: Double = 100, logger: Logger) {
+        (self.dispatch, self.store, self.clock, self.ratePerSecond, self.logger) = (dispatch, store, clock, ratePerSecond, logger)
     }
 
     public func run() async throws {
+        let pace = Pace(perSecond: ratePerSecond)
+        let batch = max(1, min(32, Int(ratePerSecond / 4)))
         await cancelWhenGracefulShutdown {
             var housekeeping = ContinuousClock.now - .seconds(120)
             while !Task.isCancelled {
@@ -76,7 +81,7 @@ public struct WebhookSender: Service {
                         let dropped = try await store.dropDeliveredWebhooks(before: clock.now().addingTimeInterval(-30 * 86400))
                         if dropped > 0 { logger.info("dropped webhook messages older than 30 days", metadata: ["count": "\(dropped)"]) }
                     }
-                    if try await dispatch.deliverDue() == 0 { try? await Task.sleep(for: idlePoll) }
+                    if try await dispatch.deliverDue(limit: batch, pace: { await pace.wait() }) == 0 { try? await Task.sleep(for: idlePoll) }
                 } catch where Task.isCancelled {
                     return
                 } catch {

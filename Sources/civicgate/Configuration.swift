@@ -55,6 +55,8 @@ struct GatewayConfiguration: Sendable {
     /// Where MOEs' webhooks may go: plain http only to the hosts in `CIVICGATE_WEBHOOK_ALLOW_HTTP`,
     /// private and loopback addresses only in the networks of `CIVICGATE_WEBHOOK_ALLOW_PRIVATE`.
     var webhookTargets = WebhookTargetPolicy()
+    /// Webhook messages sent per second at most, across this instance's subscriptions.
+    var webhookRate = 100.0
 
     static func fromEnvironment(_ env: [String: String] = ProcessInfo.processInfo.environment) throws(ConfigurationError) -> GatewayConfiguration {
         var c = GatewayConfiguration()
@@ -111,6 +113,10 @@ struct GatewayConfiguration: Sendable {
                 throw .invalid("CIVICGATE_WEBHOOK_ALLOW_HTTP", bad, "comma-separated host names or addresses as written in the URLs, e.g. receiver.internal,127.0.0.1")
             }
             c.webhookTargets.httpHosts = Set(hosts.map { $0.hasPrefix("[") && $0.hasSuffix("]") ? String($0.dropFirst().dropLast()) : $0 })
+        }
+        if let v = value("CIVICGATE_WEBHOOK_RATE") {
+            guard let r = Double(v), (1...100_000).contains(r) else { throw .invalid("CIVICGATE_WEBHOOK_RATE", v, "messages per second, 1 to 100000") }
+            c.webhookRate = r
         }
         if let v = value("CIVICGATE_WEBHOOK_ALLOW_PRIVATE") {
             switch CIDR.list(v) {

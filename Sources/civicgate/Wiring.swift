@@ -152,7 +152,7 @@ struct Wiring {
     }
 
     func webhookSender(_ c: GatewayConfiguration, logger: Logger) -> WebhookSender {
-        WebhookSender(dispatch: webhookDispatch(c, logger: logger), store: stores.staff, clock: clock, logger: logger)
+        WebhookSender(dispatch: webhookDispatch(c, logger: logger), store: stores.staff, clock: clock, ratePerSecond: c.webhookRate, logger: logger)
     }
 
     func sender(_ c: GatewayConfiguration, logger: Logger) throws -> OutboxSender {

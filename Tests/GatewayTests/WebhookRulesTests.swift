@@ -10,6 +10,12 @@ import Testing
 /// Webhooks' rules without a network: Standard Webhooks signatures, where a webhook may go
 /// (checked on addresses only, nothing sent), and delivery over time with an injected clock.
 @Suite struct WebhookRulesTests {
+    static let quiet: Logger = {
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        return logger
+    }()
+
     /// The specification's own test vector (standard-webhooks/standard-webhooks, libraries' tests).
     @Test func signaturesMatchTheStandardWebhooksTestVector() throws {
         let secret = try #require(WebhookSecret("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"))
@@ -92,7 +98,7 @@ import Testing
         let receiver = Receiver()
         let dispatch = WebhookDispatch(store: store, poster: receiver, resolver: receiver,
                                        policy: WebhookTargetPolicy(allowedNetworks: [CIDR("192.0.2.0/24")!]), clock: clock, timeZone: .gmt,
-                                       logger: Logger(label: "test"))
+                                       logger: Self.quiet)
         _ = try await store.addWebhook(moe: "water", url: "https://receiver.example/hook", events: WebhookEventType.allCases, secret: .random(), at: clock.now())
         receiver.down.withLock { $0 = true }
         var expected: [String] = []

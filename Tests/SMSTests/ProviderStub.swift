@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 import ServiceLifecycle
 import Synchronization
+import TestSupport
 
 /// A loopback stand-in for an SMS provider: records every request exactly as it arrived and
 /// answers with whatever `answer` says for the n-th request (0-based).
@@ -45,21 +46,6 @@ final class ProviderStub: Sendable {
         // A webhook receiver, and where a redirect would lead.
         router.post("/hook") { request, _ in try await self.handle(request) }
         router.post("/elsewhere") { request, _ in try await self.handle(request) }
-        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-        var logger = Logger(label: "stub")
-        logger.logLevel = .critical
-        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-                              onServerRunning: { continuation.yield($0.localAddress?.port ?? 0) }, logger: logger)
-        return try await withThrowingTaskGroup(of: T?.self) { group in
-            group.addTask {
-                try await app.runService(gracefulShutdownSignals: [])
-                return nil
-            }
-            var iterator = ports.makeAsyncIterator()
-            let port = await iterator.next() ?? 0
-            let result = try await body(port)
-            group.cancelAll()
-            return result
-        }
+        return try await LoopbackServer.run(router, body)
     }
 }

@@ -13,10 +13,20 @@ import Testing
 /// there): signed as Standard Webhooks says, never following a redirect, and never connecting to
 /// an address outside the allowed network, however the URL names it.
 @Suite struct WebhookSenderTests {
+    static let quiet: Logger = {
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        return logger
+    }()
+
     static func dispatch(_ store: any WebhookStore, httpHosts: [String], allowed: [String], clock: any WallClock = SystemClock()) -> WebhookDispatch {
-        WebhookDispatch(store: store, poster: CurlWebhookPoster(client: CurlClient(workers: 2)), resolver: SystemResolver(),
-                        policy: WebhookTargetPolicy(httpHosts: httpHosts, allowedNetworks: allowed.compactMap { CIDR($0) }), clock: clock,
-                        timeZone: TimeZone(identifier: "Africa/Johannesburg")!, logger: Logger(label: "test"))
+        // Generous timeouts: with every suite running at once on two cores the stub may answer late
+        // (the production 10 s is the configuration's, not what these tests are about).
+        var timeouts = CurlClient.Timeouts()
+        (timeouts.connectMilliseconds, timeouts.totalMilliseconds) = (120_000, 240_000)
+        return WebhookDispatch(store: store, poster: CurlWebhookPoster(client: CurlClient(workers: 2, timeouts: timeouts)), resolver: SystemResolver(),
+                               policy: WebhookTargetPolicy(httpHosts: httpHosts, allowedNetworks: allowed.compactMap { CIDR($0) }), clock: clock,
+                               timeZone: TimeZone(identifier: "Africa/Johannesburg")!, logger: quiet)
     }
 
     static func message(_ url: String, secret: WebhookSecret = .random()) throws -> WebhookMessage {

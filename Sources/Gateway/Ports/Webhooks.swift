@@ -77,6 +77,13 @@ public struct WebhookDeliveryRecord: Sendable, Equatable {
     }
 }
 
+extension WebhookStore {
+    /// One attempt's outcome (see `recordWebhooks`).
+    public func recordWebhook(_ message: WebhookMessage, _ outcome: WebhookOutcome, now: Date, retry: WebhookRetry) async throws -> WebhookSubscription? {
+        try await recordWebhooks([(message, outcome)], now: now, retry: retry).first
+    }
+}
+
 /// When a message that failed is tried again: soon at first (the first retry within a minute),
 /// then every five minutes, for a day; a subscription failing for a day is disabled.
 public struct WebhookRetry: Sendable {
@@ -101,9 +108,9 @@ public protocol WebhookStore: Sendable {
     /// Up to `limit` messages due, each the oldest unsent of its subject for its subscription,
     /// leased until `now + lease` (another instance takes them over only after that).
     func claimWebhookMessages(limit: Int, now: Date, retry: WebhookRetry) async throws -> [WebhookMessage]
-    /// The attempt's outcome: delivered; retried later; given up after a day. A subscription that
-    /// has failed for a day is disabled (returned, for the alert).
-    func recordWebhook(_ message: WebhookMessage, _ outcome: WebhookOutcome, now: Date, retry: WebhookRetry) async throws -> WebhookSubscription?
+    /// The attempts' outcomes, in one transaction: delivered; retried later; given up after a day.
+    /// A subscription that has failed for a day is disabled (returned, for the alert).
+    func recordWebhooks(_ outcomes: [(WebhookMessage, WebhookOutcome)], now: Date, retry: WebhookRetry) async throws -> [WebhookSubscription]
     /// A subscription's newest messages, newest first.
     func webhookDeliveries(subscription: Int64, moe: String?, limit: Int) async throws -> [WebhookDeliveryRecord]
     /// Sent again as soon as possible, with the same `webhook-id`; false when there is none.

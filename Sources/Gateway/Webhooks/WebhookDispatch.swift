@@ -28,13 +28,19 @@ public struct WebhookDispatch: Sendable {
         (self.timeZone, self.retry, self.health, self.logger) = (timeZone, retry, health, logger)
     }
 
-    /// Claims up to `limit` due messages, sends them side by side and records each; returns how many.
+    /// Claims up to `limit` due messages, sends them side by side (each after `pace`, which spaces
+    /// them out) and records their outcomes together; returns how many.
     @discardableResult
-    public func deliverDue(limit: Int = 32) async throws -> Int {
+    public func deliverDue(limit: Int = 32, pace: (@Sendable () async -> Void)? = nil) async throws -> Int {
         let batch = try await store.claimWebhookMessages(limit: limit, now: clock.now(), retry: retry)
         guard !batch.isEmpty else { return 0 }
         let outcomes = await withTaskGroup(of: (WebhookMessage, WebhookOutcome).self) { group in
-            for message in batch { group.addTask { (message, await attempt(message)) } }
+            for message in batch {
+                group.addTask {
+                    await pace?()
+                    return (message, await attempt(message))
+                }
+            }
             return await group.reduce(into: []) { $0.append($1) }
         }
         for (message, outcome) in outcomes {
@@ -42,10 +48,10 @@ public struct WebhookDispatch: Sendable {
                 logger.notice("webhook not delivered, will retry", metadata: ["subscription": "\(message.subscriptionID)", "webhook_id": "\(message.messageID)",
                                                                               "attempt": "\(message.attempt)", "status": "\(status.map(String.init) ?? "-")", "error": "\(error)"])
             }
-            if let disabled = try await store.recordWebhook(message, outcome, now: clock.now(), retry: retry) {
-                logger.error("webhook subscription disabled after failing for a day", metadata: ["subscription": "\(disabled.id)", "moe": "\(disabled.moe)"])
-                health?.webhookDisabled(disabled)
-            }
+        }
+        for disabled in try await store.recordWebhooks(outcomes, now: clock.now(), retry: retry) {
+            logger.error("webhook subscription disabled after failing for a day", metadata: ["subscription": "\(disabled.id)", "moe": "\(disabled.moe)"])
+            health?.webhookDisabled(disabled)
         }
         return batch.count
     }
