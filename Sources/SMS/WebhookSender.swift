@@ -38,9 +38,12 @@ public struct CurlWebhookPoster: WebhookPoster {
 
     public init(client: CurlClient) { self.client = client }
 
-    public func post(_ target: WebhookTargetPolicy.Target, address: String, headers: [(name: String, value: String)], body: [UInt8]) async -> WebhookOutcome {
+    public func post(_ target: WebhookTargetPolicy.Target, addresses: [String], headers: [(name: String, value: String)], body: [UInt8]) async -> WebhookOutcome {
         var call = HTTPCall(method: "POST", url: target.url, headers: headers.map { "\($0.name): \($0.value)" } + ["Expect:"], body: body)
-        call.pinned = ["\(target.host):\(target.port):\(address.contains(":") ? "[\(address)]" : address)"]
+        // A name is pinned to the addresses checked; an address in the URL is connected to as written.
+        if CIDR.bytes(target.host) == nil {
+            call.pinned = ["\(target.host):\(target.port):" + addresses.map { $0.contains(":") ? "[\($0)]" : $0 }.joined(separator: ",")]
+        }
         call.keepBytes = 2048
         switch await client.perform(call) {
         case .response(let status, _) where (200..<300).contains(status): return .delivered(status: status)

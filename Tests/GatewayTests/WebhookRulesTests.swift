@@ -65,9 +65,9 @@ import Testing
         }
         // A name is as good as the worst address it resolves to.
         let t = WebhookTargetPolicy.Target(url: "https://mixed.example/h", scheme: "https", host: "mixed.example", port: 443)
-        #expect(policy.check(t) { _ in ["8.8.8.8"] } == .success("8.8.8.8"))
+        #expect(policy.check(t) { _ in ["8.8.8.8", "2001:4860:4860::8888"] } == .success(["8.8.8.8", "2001:4860:4860::8888"]))
         #expect(policy.check(t) { _ in ["8.8.8.8", "127.0.0.1"] } == .failure(.address(host: "mixed.example", address: "127.0.0.1", kind: "a loopback address")))
-        #expect(policy.check(t) { _ in ["10.9.1.1"] } == .success("10.9.1.1"))
+        #expect(policy.check(t) { _ in ["10.9.1.1"] } == .success(["10.9.1.1"]))
         #expect(policy.check(t) { _ in [] } == .failure(.unresolved(host: "mixed.example")))
         // An address written in the URL is not resolved.
         let literal = WebhookTargetPolicy.Target(url: "https://169.254.169.254/latest", scheme: "https", host: "169.254.169.254", port: 443)
@@ -82,7 +82,7 @@ import Testing
 
         func addresses(of host: String) -> [String] { ["192.0.2.10"] }
 
-        func post(_ target: WebhookTargetPolicy.Target, address: String, headers: [(name: String, value: String)], body: [UInt8]) async -> WebhookOutcome {
+        func post(_ target: WebhookTargetPolicy.Target, addresses: [String], headers: [(name: String, value: String)], body: [UInt8]) async -> WebhookOutcome {
             if down.withLock({ $0 }) { return .failed(status: nil, error: "Couldn't connect to server") }
             let json = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any]
             let data = json?["data"] as? [String: Any]

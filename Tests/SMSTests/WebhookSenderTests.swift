@@ -59,6 +59,16 @@ import Testing
         }
     }
 
+    /// A name is connected to only at the addresses checked (pinned): here localhost, allowed.
+    @Test func aNameIsDeliveredToTheAddressesChecked() async throws {
+        let stub = ProviderStub { _ in (200, "ok") }
+        try await stub.run { port in
+            let dispatch = Self.dispatch(SQLiteStaffStore(try AppDatabase.inMemory()), httpHosts: ["localhost"], allowed: ["127.0.0.0/8", "::1/128"])
+            #expect(await dispatch.attempt(try Self.message("http://localhost:\(port)/hook")) == .delivered(status: 200))
+            #expect(stub.requests.count == 1)
+        }
+    }
+
     @Test func aRedirectIsNotFollowedAndCountsAsAFailure() async throws {
         let elsewhere = Mutex("")
         let stub = ProviderStub { _ in (302, elsewhere.withLock { $0 }) }

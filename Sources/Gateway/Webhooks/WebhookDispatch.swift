@@ -2,9 +2,9 @@ import Domain
 import Foundation
 import Logging
 
-/// Sends a POST to one checked address (the connection pinned to it), without following redirects.
+/// Sends a POST to the checked addresses only (the connection pinned to them), without following redirects.
 public protocol WebhookPoster: Sendable {
-    func post(_ target: WebhookTargetPolicy.Target, address: String, headers: [(name: String, value: String)], body: [UInt8]) async -> WebhookOutcome
+    func post(_ target: WebhookTargetPolicy.Target, addresses: [String], headers: [(name: String, value: String)], body: [UInt8]) async -> WebhookOutcome
 }
 
 /// Delivers queued webhook messages: each claimed (the oldest unsent of its ticket or incident per
@@ -64,9 +64,9 @@ public struct WebhookDispatch: Sendable {
         case .success(let t): target = t
         case .failure(let refusal): return .failed(status: nil, error: refusal.description)
         }
-        let address: String
+        let addresses: [String]
         switch policy.check(target, resolve: resolver.addresses) {
-        case .success(let a): address = a
+        case .success(let a): addresses = a
         case .failure(let refusal): return .failed(status: nil, error: refusal.description)
         }
         guard let secret = WebhookSecret(message.secret) else { return .failed(status: nil, error: "the subscription's secret is unreadable") }
@@ -78,7 +78,7 @@ public struct WebhookDispatch: Sendable {
         }
         let headers = secret.headers(id: message.messageID, timestamp: Int(clock.now().timeIntervalSince1970), body: body)
             + [("content-type", "application/json"), ("user-agent", "CivicGate-Webhooks/1")]
-        return await poster.post(target, address: address, headers: headers, body: body)
+        return await poster.post(target, addresses: addresses, headers: headers, body: body)
     }
 
     /// The subscriptions stopped after failing for a day, for the operational alert (every instance

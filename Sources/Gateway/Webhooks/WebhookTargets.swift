@@ -94,9 +94,9 @@ public struct WebhookTargetPolicy: Sendable {
         return Self.forbidden.first(where: { $0.network.contains(address) })?.name
     }
 
-    /// Every address of `target`'s host checked: the first that may be used, or why none may.
-    /// `resolve` gives the host's addresses (an address as written gives itself).
-    public func check(_ target: Target, resolve: (String) -> [String]) -> Result<String, Refusal> {
+    /// Every address of `target`'s host checked: all of them (the connection may use any), or why
+    /// not. `resolve` gives the host's addresses (an address as written gives itself).
+    public func check(_ target: Target, resolve: (String) -> [String]) -> Result<[String], Refusal> {
         let addresses = CIDR.bytes(target.host) != nil ? [target.host] : resolve(target.host)
         guard !addresses.isEmpty else { return .failure(.unresolved(host: target.host)) }
         // Any forbidden address refuses the host: a name that resolves to a public and a private
@@ -104,7 +104,7 @@ public struct WebhookTargetPolicy: Sendable {
         for address in addresses {
             if let kind = refusal(of: address) { return .failure(.address(host: target.host, address: address, kind: kind)) }
         }
-        return .success(addresses[0])
+        return .success(addresses)
     }
 }
 
