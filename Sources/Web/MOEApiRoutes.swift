@@ -183,12 +183,8 @@ struct MOEApiRoutes: Sendable {
     func problem(_ status: HTTPResponse.Status, _ message: String) -> Response { json(["error": message], status: status) }
 
     func json(_ value: some Encodable, status: HTTPResponse.Status = .ok) -> Response {
-        let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .custom { date, encoder in
-            var c = encoder.singleValueContainer()
-            try c.encode(Open311Dates.format(date, in: engine.settings.calendar.timeZone))
-        }
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        // The same JSON as the webhooks' (`data` is what this API shows).
+        let encoder = WebhookBody.encoder(timeZone: engine.settings.calendar.timeZone)
         return Response(status: status, headers: [.contentType: "application/json; charset=utf-8"],
                         body: .init(byteBuffer: ByteBuffer(bytes: (try? encoder.encode(value)) ?? Data())))
     }
