@@ -41,10 +41,38 @@ public final class CurlClient: @unchecked Sendable {
         var done: CheckedContinuation<HTTPOutcome, Never>
     }
 
-    private let condition = NSCondition()
-    private var jobs: [Job] = []
-    private var stopping = false
-    private var threads: [Thread] = []
+    /// The requests waiting for a worker. The workers hold it, not the client: a client let go
+    /// (a test's, or a provider replaced) stops them, and none of them reads a freed client.
+    private final class Queue: @unchecked Sendable {
+        let condition = NSCondition()
+        var jobs: [Job] = []
+        var stopping = false
+
+        func add(_ job: Job) -> Bool {
+            condition.lock()
+            defer { condition.unlock() }
+            guard !stopping else { return false }
+            jobs.append(job)
+            condition.signal()
+            return true
+        }
+
+        func next() -> Job? {
+            condition.lock()
+            defer { condition.unlock() }
+            while jobs.isEmpty && !stopping { condition.wait() }
+            return jobs.isEmpty ? nil : jobs.removeFirst()
+        }
+
+        func shutdown() {
+            condition.lock()
+            stopping = true
+            condition.broadcast()
+            condition.unlock()
+        }
+    }
+
+    private let queue = Queue()
     private let timeouts: Timeouts
 
     private static let globalInit: Void = { _ = cg_global_init() }()
@@ -53,9 +81,8 @@ public final class CurlClient: @unchecked Sendable {
         _ = Self.globalInit
         self.timeouts = timeouts
         for i in 0..<max(1, workers) {
-            let thread = Thread { [unowned self] in self.work() }
+            let thread = Thread { [queue] in Self.work(queue, timeouts: timeouts) }
             thread.name = "curl-\(i)"
-            threads.append(thread)
             thread.start()
         }
     }
@@ -63,39 +90,19 @@ public final class CurlClient: @unchecked Sendable {
     deinit { shutdown() }
 
     /// Stops the workers once the queued requests are done.
-    public func shutdown() {
-        condition.lock()
-        stopping = true
-        condition.broadcast()
-        condition.unlock()
-    }
+    public func shutdown() { queue.shutdown() }
 
     public func perform(_ call: HTTPCall) async -> HTTPOutcome {
         await withCheckedContinuation { continuation in
-            condition.lock()
-            if stopping {
-                condition.unlock()
-                continuation.resume(returning: .failure("client stopped"))
-                return
-            }
-            jobs.append(Job(call: call, done: continuation))
-            condition.signal()
-            condition.unlock()
+            if !queue.add(Job(call: call, done: continuation)) { continuation.resume(returning: .failure("client stopped")) }
         }
     }
 
-    private func next() -> Job? {
-        condition.lock()
-        defer { condition.unlock() }
-        while jobs.isEmpty && !stopping { condition.wait() }
-        return jobs.isEmpty ? nil : jobs.removeFirst()
-    }
-
-    private func work() {
+    private static func work(_ queue: Queue, timeouts: Timeouts) {
         guard let handle = curl_easy_init() else { return }
         defer { curl_easy_cleanup(handle) }
-        while let job = next() {
-            job.done.resume(returning: perform(job.call, on: handle))
+        while let job = queue.next() {
+            job.done.resume(returning: perform(job.call, on: handle, timeouts: timeouts))
         }
     }
 
@@ -105,7 +112,7 @@ public final class CurlClient: @unchecked Sendable {
         var keep = 1 << 20
     }
 
-    private func perform(_ call: HTTPCall, on handle: UnsafeMutableRawPointer) -> HTTPOutcome {
+    private static func perform(_ call: HTTPCall, on handle: UnsafeMutableRawPointer, timeouts: Timeouts) -> HTTPOutcome {
         curl_easy_reset(handle)
         let sink = Sink()
         sink.keep = call.keepBytes

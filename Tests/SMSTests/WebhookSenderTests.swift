@@ -69,6 +69,22 @@ import Testing
         }
     }
 
+    /// A client let go stops its workers, even before they have started; none of them reads the
+    /// freed client (a client dropped at once crashed the test process on CI when a worker started
+    /// after it was gone, and a used one was never freed).
+    @Test func aCurlClientLetGoStopsItsWorkersSafely() async throws {
+        for _ in 0..<200 { _ = CurlClient(workers: 4) }
+        let stub = ProviderStub { _ in (200, "ok") }
+        try await stub.run { port in
+            for _ in 0..<5 {
+                let client = CurlClient(workers: 2)
+                #expect(await client.perform(HTTPCall(method: "POST", url: "http://127.0.0.1:\(port)/hook", body: [1])) == .response(status: 200, body: Array("ok".utf8)))
+            }
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(stub.requests.count == 5)
+        }
+    }
+
     @Test func aRedirectIsNotFollowedAndCountsAsAFailure() async throws {
         let elsewhere = Mutex("")
         let stub = ProviderStub { _ in (302, elsewhere.withLock { $0 }) }
