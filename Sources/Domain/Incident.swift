@@ -15,18 +15,44 @@ public struct Incident: Sendable, Equatable {
     public var isOpen: Bool
     public var createdAt: Date
     public var updatedAt: Date
+    /// Planned works: when they start (nil: a fault that has already happened).
+    public var startsAt: Date?
+    public var closedAt: Date?
+    /// Bumped by every public update and the closing (the calendar feed's `SEQUENCE`).
+    public var sequence: Int
 
     public init(id: Int64, moe: String, service: String, faults: [String], areas: [String], description: String, expectedAt: Date?,
-                isOpen: Bool, createdAt: Date, updatedAt: Date) {
+                isOpen: Bool, createdAt: Date, updatedAt: Date, startsAt: Date? = nil, closedAt: Date? = nil, sequence: Int = 0) {
         (self.id, self.moe, self.service, self.faults, self.areas) = (id, moe, service, faults, areas)
         (self.description, self.expectedAt, self.isOpen, self.createdAt, self.updatedAt) = (description, expectedAt, isOpen, createdAt, updatedAt)
+        (self.startsAt, self.closedAt, self.sequence) = (startsAt, closedAt, sequence)
     }
 
-    /// Whether a report of this service, fault and area is about this incident; `fault` nil (not
-    /// said) is any fault of the service.
-    public func covers(service: String, fault: String?, area: String) -> Bool {
-        isOpen && service == self.service && areas.contains(area) && (faults.isEmpty || fault.map(faults.contains) ?? true)
+    public var isPlanned: Bool { startsAt != nil }
+
+    /// When it began (or begins): the start of planned works, else when it was declared.
+    public var beginsAt: Date { startsAt ?? createdAt }
+
+    /// Whether a report of this service, fault and area, made at `now`, is about this incident;
+    /// `fault` nil (not said) is any fault of the service. Planned works count once they start.
+    public func covers(service: String, fault: String?, area: String, at now: Date) -> Bool {
+        isOpen && beginsAt <= now && service == self.service && areas.contains(area) && (faults.isEmpty || fault.map(faults.contains) ?? true)
     }
+
+    /// Where it stands at `now`.
+    public func phase(at now: Date) -> IncidentPhase {
+        if !isOpen { return startsAt.map { (closedAt ?? updatedAt) < $0 } == true ? .cancelled : .ended }
+        if let startsAt, now < startsAt { return .announced }
+        if let expectedAt, expectedAt <= now { return .overdue }
+        return .current
+    }
+}
+
+/// Planned works are *announced* before they start; an incident (or planned works under way) is
+/// *current*, *overdue* past its expected end while still open, then *ended*; planned works
+/// closed before they start are *cancelled*.
+public enum IncidentPhase: String, Sendable, CaseIterable {
+    case announced, current, overdue, ended, cancelled
 }
 
 /// What a declaration or a public update says; nil fields of an update stay as they were.
@@ -36,9 +62,13 @@ public struct IncidentDraft: Sendable, Equatable {
     public var areas: [String]?
     public var description: String?
     public var expectedAt: Date?
+    /// Planned works: their start (a declaration with it is planned; an update moves it).
+    public var startsAt: Date?
 
-    public init(service: String? = nil, faults: [String]? = nil, areas: [String]? = nil, description: String? = nil, expectedAt: Date? = nil) {
+    public init(service: String? = nil, faults: [String]? = nil, areas: [String]? = nil, description: String? = nil, expectedAt: Date? = nil,
+                startsAt: Date? = nil) {
         (self.service, self.faults, self.areas, self.description, self.expectedAt) = (service, faults, areas, description, expectedAt)
+        self.startsAt = startsAt
     }
 }
 
@@ -54,6 +84,11 @@ public enum IncidentProblem: Error, Equatable, CustomStringConvertible {
     case tooLong(String, Int)
     case tooMany(String, Int)
     case closed
+    case startInPast
+    case endBeforeStart
+    case tooFarAhead(String)
+    case alreadyStarted
+    case notPlanned
 
     public var description: String {
         switch self {
@@ -67,6 +102,11 @@ public enum IncidentProblem: Error, Equatable, CustomStringConvertible {
         case .tooLong(let field, let n): "\(field) is longer than \(n) characters"
         case .tooMany(let field, let n): "more than \(n) \(field)"
         case .closed: "the incident is closed"
+        case .startInPast: "starts_at must be in the future"
+        case .endBeforeStart: "expected_at (the end) must be after starts_at"
+        case .tooFarAhead(let field): "\(field) is more than a year ahead"
+        case .alreadyStarted: "the planned works have started: their start cannot move"
+        case .notPlanned: "starts_at applies to planned works only"
         }
     }
 }
@@ -75,10 +115,23 @@ public enum IncidentProblem: Error, Equatable, CustomStringConvertible {
 public enum IncidentRules {
     public static let maxDescription = 300
     public static let maxAreas = 100
+    /// How far ahead planned works may start or end.
+    public static let horizon: TimeInterval = 366 * 24 * 3600
 
     /// A new incident of `moe`: the service must be one of its own, the faults of that service,
-    /// the areas known, a description given.
-    public static func declaration(_ d: IncidentDraft, moe: String, catalogue: ServiceCatalogue) -> Result<IncidentDraft, IncidentProblem> {
+    /// the areas known, a description given. Planned works (`planned`) need a start in the future
+    /// and an end after it, both within a year.
+    public static func declaration(_ d: IncidentDraft, moe: String, planned: Bool = false, catalogue: ServiceCatalogue,
+                                   now: Date) -> Result<IncidentDraft, IncidentProblem> {
+        if planned {
+            guard let start = d.startsAt else { return .failure(.missing("starts_at")) }
+            guard let end = d.expectedAt else { return .failure(.missing("expected_at")) }
+            guard start > now else { return .failure(.startInPast) }
+            guard end > start else { return .failure(.endBeforeStart) }
+            guard end.timeIntervalSince(now) <= horizon else { return .failure(.tooFarAhead("expected_at")) }
+        } else if d.startsAt != nil {
+            return .failure(.notPlanned)
+        }
         guard let code = d.service else { return .failure(.missing("service")) }
         guard let service = catalogue.service(code) else { return .failure(.unknownService(code)) }
         guard service.moe == moe else { return .failure(.notYourService(code)) }
@@ -90,8 +143,18 @@ public enum IncidentRules {
     }
 
     /// A public update of `incident`: only open ones change, areas only grow, the service stays.
-    public static func update(_ d: IncidentDraft, of incident: Incident, catalogue: ServiceCatalogue) -> Result<IncidentDraft, IncidentProblem> {
+    public static func update(_ d: IncidentDraft, of incident: Incident, catalogue: ServiceCatalogue, now: Date) -> Result<IncidentDraft, IncidentProblem> {
         guard incident.isOpen else { return .failure(.closed) }
+        if let start = d.startsAt, start != incident.startsAt {
+            guard let was = incident.startsAt else { return .failure(.notPlanned) }
+            guard was > now else { return .failure(.alreadyStarted) }
+            guard start > now else { return .failure(.startInPast) }
+            guard start.timeIntervalSince(now) <= horizon else { return .failure(.tooFarAhead("starts_at")) }
+        }
+        if let start = d.startsAt ?? incident.startsAt, let end = d.expectedAt ?? incident.expectedAt, d.startsAt != nil || d.expectedAt != nil {
+            guard end > start else { return .failure(.endBeforeStart) }
+            guard end.timeIntervalSince(now) <= horizon else { return .failure(.tooFarAhead("expected_at")) }
+        }
         if let s = d.service, s != incident.service { return .failure(.serviceIsFixed) }
         guard let service = catalogue.service(incident.service) else { return .failure(.unknownService(incident.service)) }
         if let areas = d.areas, let dropped = incident.areas.first(where: { !areas.contains($0) }) { return .failure(.areasOnlyGrow(dropped)) }
@@ -137,9 +200,9 @@ public struct IncidentNotice: Sendable, Equatable {
 
 extension Incident {
     /// The incident a report of this service, fault and area is about: the newest open one that
-    /// covers it. `fault` nil (a one-line SMS report) is any fault of the service.
-    public static func about(service: String, fault: String?, area: String, among incidents: [Incident]) -> Incident? {
-        incidents.filter { $0.covers(service: service, fault: fault, area: area) }.max { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }
+    /// covers it (planned works once started). `fault` nil (a one-line SMS report) is any fault of the service.
+    public static func about(service: String, fault: String?, area: String, at now: Date, among incidents: [Incident]) -> Incident? {
+        incidents.filter { $0.covers(service: service, fault: fault, area: area, at: now) }.max { ($0.beginsAt, $0.id) < ($1.beginsAt, $1.id) }
     }
 }
 
@@ -152,6 +215,7 @@ extension IncidentRules {
         after.areas = incident.areas + (d.areas ?? []).filter { !incident.areas.contains($0) }
         after.description = d.description ?? incident.description
         after.expectedAt = d.expectedAt ?? incident.expectedAt
+        after.startsAt = d.startsAt ?? incident.startsAt
         return after
     }
 }

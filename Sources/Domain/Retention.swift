@@ -21,17 +21,21 @@ public struct RetentionPolicy: Sendable, Equatable {
         case staffSessions = "staff_sessions"
         /// The audit log: deleted, oldest first (never before three years: the log refuses it).
         case audit
+        /// A number's area alerts, counted from when it last asked for them (`ALERTS <area>` renews): deleted.
+        case alertSubscriptions = "alert_subscriptions"
     }
 
     public var days: [DataClass: Int]
 
     public static let defaults: [DataClass: Int] = [
         .inboundSMS: 90, .outboxSMS: 90, .sessions: 30, .reporterNumbers: 365, .subscribers: 365, .staffSessions: 30, .audit: 1825,
+        .alertSubscriptions: 730,
     ]
     /// The shortest a municipality may set: the audit log protects its rows for three years, and
     /// a reporter's number serves a month of follow-up after closure (survey, reopening).
     public static let minimum: [DataClass: Int] = [
         .inboundSMS: 1, .outboxSMS: 1, .sessions: 1, .reporterNumbers: 30, .subscribers: 30, .staffSessions: 1, .audit: 1096,
+        .alertSubscriptions: 30,
     ]
 
     public init(days: [DataClass: Int] = [:]) {

@@ -22,13 +22,14 @@ struct Checker {
         "nav.more", "nav.back", "nav.home", "common.invalid_choice", "common.error", "common.expired",
         "recent.line", "track.no_update", "track.no_date", "sms.ticket_created", "sms.tickets_created", "common.report_limit",
         "incident.no_time", "sms.incident_update", "sms.incident_closed", "main.privacy",
-    ]
+    ] + AreaAlertKind.allCases.map { "alert.\($0.rawValue)" }
 
     /// Strings the SMS gateway uses outside any state.
     static let smsKeys = [
         "sms.help", "sms.stopped", "sms.started", "sms.language_set", "sms.language_usage", "sms.report_usage",
         "sms.status_usage", "sms.status_update", "sms.merged", "fault.unspecified", "sms.late_recorded", "sms.late_usage",
         "sms.survey", "sms.survey_thanks", "sms.survey_reopened", "sms.mydata", "sms.verify_code",
+        "alerts.off", "sms.alerts_on", "sms.alerts_list", "sms.alerts_none", "sms.alerts_off", "sms.alerts_full", "sms.alerts_unknown", "alerts.full",
     ] + crewKeys
 
     /// What crews and residents read of field work (job cards, replies to JOBS, ONSITE, DONE, CANT, STOP).
@@ -42,7 +43,7 @@ struct Checker {
     static let placeholders: Set<String> = ["service", "fault", "area", "address", "language", "reference", "status", "moe", "update", "expected", "tickets", "languages", "count",
                                                  "restore", "areas", "description", "message_days", "number_days", "code", "master",
                                                  "crew", "digits", "job", "job_label", "due", "reports", "onsite", "done", "cant", "jobs", "note", "reason",
-                                                 "what", "ago", "n", "join_reference"]
+                                                 "what", "ago", "n", "join_reference", "start", "end"]
 
     private mutating func problem(state: StateID, _ message: String) {
         let mark = flowFile.stateMarks[state]
@@ -182,6 +183,7 @@ struct Checker {
                                "languages": engine.locales.codes.map { $0.uppercased() }.joined(separator: ", "),
                                // An incident's broadcast: the longest description, three long areas and more.
                                "description": String(repeating: "x", count: IncidentRules.maxDescription), "restore": "2026-12-31 23:59",
+                               "start": "2026-12-31 23:59", "end": "2026-12-31 23:59",
                                "areas": catalogue.areas.map(\.name).sorted { $0.count > $1.count }.prefix(3).joined(separator: ", ") + " +97"]
             for locale in engine.locales.ordered {
                 var values = worstValues
@@ -198,7 +200,7 @@ struct Checker {
                     }
                 }
                 var parts: [String] = []
-                for (key, template) in locale.strings.sorted(by: { $0.key < $1.key }) where key.hasPrefix("sms.") {
+                for (key, template) in locale.strings.sorted(by: { $0.key < $1.key }) where key.hasPrefix("sms.") || key.hasPrefix("alert.") {
                     let measure = SMSMeasure.of(SMSMeasure.cheapest(Template.fill(template, values)))
                     parts.append("\(key.dropFirst(4)) \(measure.segments)\(measure.coding == .ucs2 ? " (UCS-2)" : "")")
                     if measure.segments > 2 { notes.append("warning: \(files[locale.code] ?? locale.code): key '\(key)': \(measure.segments) SMS segments (over 2)") }

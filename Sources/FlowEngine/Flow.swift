@@ -140,6 +140,8 @@ public enum FlowAction: String, Sendable, Equatable, CaseIterable {
     case findIncident = "find_incident"
     /// Attaches the caller to the incident in the `incident` slot: told by SMS when it is fixed.
     case attachIncident = "attach_incident"
+    /// Asks for SMS alerts of planned works and faults in the area of the `area` slot.
+    case subscribeAlerts = "subscribe_alerts"
     /// Finds the open tickets the report in the `service`, `fault`, `area` and `address` slots likely
     /// repeats (at most two, the closest first) into `duplicates` (and what they are into `what`);
     /// `otherwise` when there are none.

@@ -320,6 +320,10 @@ public struct FlowEngine: Sendable {
             guard let id = slots["incident"].flatMap({ Int64($0) }) else { return .failed }
             run.effects.append(.attachIncident(id))
             return .done
+        case .subscribeAlerts:
+            guard let area = slots["area"], catalogue.area(area) != nil else { return .failed }
+            run.effects.append(.subscribeAlerts(area))
+            return .done
         case .crewJobs:
             return .needs(.crewJobs(limit: settings.crewJobsLimit))
         case .findDuplicate:

@@ -86,6 +86,8 @@ public enum Effect: Sendable, Equatable {
     case rateTicket(Reference, rating: Int)
     /// The caller asks to be told by SMS when this incident is fixed, instead of reporting it.
     case attachIncident(Int64)
+    /// The caller asks for SMS alerts of planned works and faults in this area (the host checks their limit).
+    case subscribeAlerts(String)
     /// The caller's report is the same fault as this open ticket: they become one of its reporters.
     case joinTicket(Reference)
     /// A crew member reports from the site (the host checks the job is their crew's and open).

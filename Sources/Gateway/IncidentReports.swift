@@ -6,16 +6,16 @@ import Foundation
 /// one-line SMS report names.
 enum IncidentReports {
     /// The engine's `find_incident` answered from the open incidents of the service.
-    static func answer(service: String, fault: String?, area: String, _ reads: any ConversationReads) throws -> QueryAnswer {
+    static func answer(service: String, fault: String?, area: String, at now: Date, _ reads: any ConversationReads) throws -> QueryAnswer {
         // A one-line SMS report does not say which fault: any fault of the service.
         let fault = fault == "unspecified" ? nil : fault
-        return .incident(Incident.about(service: service, fault: fault, area: area, among: try reads.openIncidents(service: service)).map(IncidentNotice.init))
+        return .incident(Incident.about(service: service, fault: fault, area: area, at: now, among: try reads.openIncidents(service: service)).map(IncidentNotice.init))
     }
 
     /// The area of an open incident of `service` that a one-line SMS report names ("REPORT
     /// ELECTRICITY no power in Soweto"), as a whole word or words, in any case.
-    static func namedArea(in text: String, service: String, catalogue: ServiceCatalogue, _ reads: any ConversationReads) throws -> String? {
-        let open = try reads.openIncidents(service: service)
+    static func namedArea(in text: String, service: String, catalogue: ServiceCatalogue, at now: Date, _ reads: any ConversationReads) throws -> String? {
+        let open = try reads.openIncidents(service: service).filter { $0.beginsAt <= now }
         guard !open.isEmpty else { return nil }
         let words = " " + fold(text) + " "
         let areas = Set(open.flatMap(\.areas))

@@ -99,7 +99,9 @@ public protocol OutboxStore: Sendable {
     /// STOP are marked `suppressed` instead: visible, never silently dropped.
     /// Past `cap` (a crew's work number: past `cap.crewLimit`), a message is `held` until the next municipal day instead. A number with no
     /// settings in clear is looked up under its pseudonym too: one erased or purged after STOP stays stopped.
-    func claimDue(limit: Int, now: Date, cap: DailySMSCap?, pseudonyms: Pseudonyms?) async throws -> [OutboxMessage]
+    /// While `quietUntil` is set (the quiet hours), a message marked quiet (an area alert) is not
+    /// claimed: it and every other quiet one due wait until then.
+    func claimDue(limit: Int, now: Date, cap: DailySMSCap?, quietUntil: Date?, pseudonyms: Pseudonyms?) async throws -> [OutboxMessage]
     /// Records what the provider said: `sent`, back to `pending` with a later attempt, or `failed`.
     func record(_ results: [(OutboxMessage, SendResult)], now: Date, retry: RetryPolicy) async throws
     /// After a crash: messages left `sending` go back to `pending` (at-least-once).
@@ -116,6 +118,11 @@ public protocol OutboxStore: Sendable {
 extension OutboxStore {
     /// One instance: claims are released at start, there is no lease to renew.
     public func renewClaims(_ ids: [Int64], now: Date) async throws {}
+
+    /// With no quiet hours.
+    public func claimDue(limit: Int, now: Date, cap: DailySMSCap?, pseudonyms: Pseudonyms?) async throws -> [OutboxMessage] {
+        try await claimDue(limit: limit, now: now, cap: cap, quietUntil: nil, pseudonyms: pseudonyms)
+    }
 
     /// With no daily cap.
     public func claimDue(limit: Int, now: Date) async throws -> [OutboxMessage] {

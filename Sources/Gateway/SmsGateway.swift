@@ -143,7 +143,7 @@ public struct SmsGateway: Sendable {
             switch query {
             case .ticket(let r): .ticket(try reads.publicTicket(r))
             case .recentTickets(let limit): .recentTickets(try reads.recentTickets(of: sms.from, limit: limit))
-            case .incident(let service, let fault, let area): try IncidentReports.answer(service: service, fault: fault, area: area, reads)
+            case .incident(let service, let fault, let area): try IncidentReports.answer(service: service, fault: fault, area: area, at: now, reads)
             case .crewJobs(let limit): try CrewField.jobs(of: sms.from, limit: limit, reads)
             case .duplicates(let report): try DuplicateOffers.answer(report, by: sms.from, rules: engine.duplicateRules, reads, now: now)
             }
@@ -168,6 +168,9 @@ public struct SmsGateway: Sendable {
                 turn.write.surveyAnswer = try TrackOffers(engine: engine).rating(r, rating, caller: sms.from, reads, now: now)
             case .attachIncident(let id):
                 turn.write.attachment = IncidentAttachment(incidentID: id, msisdn: sms.from, language: flow.session.language ?? turn.language, channel: .sms)
+            case .subscribeAlerts(let area):
+                turn.write.alerts = AreaAlerts.subscription(area, caller: sms.from, language: flow.session.language ?? turn.language,
+                                                            have: try reads.alertAreas(of: sms.from))
             case .fieldReport:
                 break  // by SMS a crew answers with ONSITE, DONE and CANT (`SmsKeywordHandlers.crew`)
             }

@@ -25,6 +25,7 @@ extension SmsKeywordHandler {
 enum SmsKeywordHandlers {
     static let standard: [String: any SmsKeywordHandler] = [
         "stop": Stop(), "start": Start(), "lang": Language(), "report": OneLineReport(), "status": Status(), "mydata": MyData(), "late": Late(),
+        "alerts": Alerts(),
     ].merging(crew) { a, _ in a }
 
     /// `STOP`: nothing more to this number until START. Confirmed once; a second STOP is recorded, not answered.
@@ -37,6 +38,8 @@ enum SmsKeywordHandlers {
             }
             if turn.subscriber?.optedOut == true { return .plan(.write(turn.write)) }
             turn.write.optOut = true
+            // Silences area alerts too, for good: a later START does not bring them back.
+            turn.write.alerts = .remove(turn.sms.from, areas: [])
             try turn.endConversation()
             return .plan(turn.reply(turn.text("sms.stopped"), evenIfOptedOut: true))
         }
@@ -71,7 +74,7 @@ enum SmsKeywordHandlers {
                 return .plan(turn.reply(turn.text("sms.report_usage")))
             }
             let engine = turn.engine
-            if let area = try IncidentReports.namedArea(in: rest, service: service, catalogue: engine.catalogue, turn.reads),
+            if let area = try IncidentReports.namedArea(in: rest, service: service, catalogue: engine.catalogue, at: turn.now, turn.reads),
                let state = engine.flow.states.values.first(where: { if case .action(.findIncident, _, _) = $0.kind { true } else { false } })?.id {
                 // About a known incident: told and attached, as in the step-by-step report.
                 return .flow(engine.begin(at: state, language: turn.language, slots: ["service": service, "fault": "unspecified", "area": area],

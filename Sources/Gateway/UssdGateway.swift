@@ -136,7 +136,7 @@ public final class UssdGateway: Sendable {
             switch query {
             case .ticket(let r): try TrackOffers(engine: engine).answer(r, caller: event.msisdn, reads, now: now)
             case .recentTickets(let limit): .recentTickets(try reads.recentTickets(of: event.msisdn, limit: limit))
-            case .incident(let service, let fault, let area): try IncidentReports.answer(service: service, fault: fault, area: area, reads)
+            case .incident(let service, let fault, let area): try IncidentReports.answer(service: service, fault: fault, area: area, at: now, reads)
             case .crewJobs(let limit): try CrewField.jobs(of: event.msisdn, limit: limit, reads)
             case .duplicates(let report): try DuplicateOffers.answer(report, by: event.msisdn, rules: engine.duplicateRules, reads, now: now)
             }
@@ -178,6 +178,12 @@ public final class UssdGateway: Sendable {
             case .attachIncident(let id):
                 write.attachment = IncidentAttachment(incidentID: id, msisdn: event.msisdn, language: turn.session.language ?? engine.locales.fallback,
                                                       channel: .ussd)
+            case .subscribeAlerts(let area):
+                let language = turn.session.language ?? engine.locales.fallback
+                write.alerts = AreaAlerts.subscription(area, caller: event.msisdn, language: language, have: try reads.alertAreas(of: event.msisdn))
+                if write.alerts == nil {
+                    screen = Screen(text: GSM7.transliterate(engine.locales.locale(language).strings["alerts.full"] ?? ""), isFinal: true)
+                }
             case .fieldReport(let reference, let report):
                 // Decided on what was read; refused (another crew's job by now, closed, already on site): said instead, nothing written.
                 let (field, refusal) = try CrewField.ussd(report, on: reference, caller: event.msisdn, language: turn.session.language, reads, engine: engine)

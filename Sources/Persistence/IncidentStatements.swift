@@ -16,13 +16,16 @@ extension IncidentBacked {
 }
 
 public enum IncidentStatements {
-    public static let columns = "i.id, i.moe, i.service, i.faults, i.areas, i.description, i.expected_at, i.status, i.created_at, i.updated_at"
+    public static let columns = """
+        i.id, i.moe, i.service, i.faults, i.areas, i.description, i.expected_at, i.status, i.created_at, i.updated_at, i.starts_at, i.closed_at, i.sequence
+        """
 
     public static func incident(_ row: any SQLRow) throws -> Incident {
         Incident(id: try row.integer(required: "id"), moe: try row.text(required: "moe"), service: try row.text(required: "service"),
                  faults: Incident.codes(try row.text(required: "faults")), areas: Incident.codes(try row.text(required: "areas")),
                  description: try row.text(required: "description"), expectedAt: try row.date("expected_at"),
-                 isOpen: try row.text(required: "status") == "open", createdAt: try row.date(required: "created_at"), updatedAt: try row.date(required: "updated_at"))
+                 isOpen: try row.text(required: "status") == "open", createdAt: try row.date(required: "created_at"), updatedAt: try row.date(required: "updated_at"),
+                 startsAt: try row.date("starts_at"), closedAt: try row.date("closed_at"), sequence: try row.int("sequence"))
     }
 
     static func incident(_ id: Int64, moe: String, lock: Bool = false) -> SQL {
@@ -82,12 +85,13 @@ public enum IncidentStatements {
 }
 
 extension IncidentStore where Self: IncidentBacked {
-    public func declare(_ d: IncidentDraft, moe: String, actor: String, address: String?, at: Date) async throws -> Incident {
+    public func declare(_ d: IncidentDraft, moe: String, actor: String, address: String?, at: Date, calendar: MunicipalCalendar) async throws -> Incident {
         let areas = (d.areas ?? []).joined(separator: ",")
         defer { incidentsChanged() }
         return try await statements.run(.run("""
-            INSERT INTO incidents (moe, service, faults, areas, description, expected_at, status, created_at, updated_at)
-            VALUES (\(moe), \(d.service ?? ""), \((d.faults ?? []).joined(separator: ",")), \(areas), \(d.description ?? ""), \(d.expectedAt), 'open', \(at), \(at))
+            INSERT INTO incidents (moe, service, faults, areas, description, expected_at, starts_at, status, created_at, updated_at)
+            VALUES (\(moe), \(d.service ?? ""), \((d.faults ?? []).joined(separator: ",")), \(areas), \(d.description ?? ""), \(d.expectedAt), \(d.startsAt),
+                    'open', \(at), \(at))
             RETURNING id
             """) { rows in
             let id = try rows[0].integer(required: "id")
@@ -95,13 +99,14 @@ extension IncidentStore where Self: IncidentBacked {
                         + [IncidentStatements.incident(id, moe: moe)]) { rows in
                 guard let row = rows.last?.first else { throw SQLRowError(column: "id", problem: "the new incident is not there") }
                 let incident = try IncidentStatements.incident(row)
-                return WebhookStatements.capture([.incident(incident, kind: "declared")], at: at).then { .done(incident) }
+                let alerts = SQLFlow<Void>.write(AlertStatements.schedule(AreaAlertSchedule.declared(incident, now: at, calendar: calendar), incident: id, at: at), ())
+                return alerts.then { _ in WebhookStatements.capture([.incident(incident, kind: "declared")], at: at) }.then { _ in .done(incident) }
             }
         })
     }
 
     public func changeIncident(_ id: Int64, moe: String, _ d: IncidentDraft, closing: Bool, broadcast: IncidentBroadcast?, actor: String,
-                               address: String?, at: Date) async throws -> Incident? {
+                               address: String?, at: Date, calendar: MunicipalCalendar) async throws -> Incident? {
         defer { incidentsChanged() }
         return try await statements.run(.run(IncidentStatements.incident(id, moe: moe, lock: true)) { rows in
             guard let row = rows.first else { return .done(nil) }
@@ -112,7 +117,8 @@ extension IncidentStore where Self: IncidentBacked {
             let areas = after.areas.joined(separator: ",")
             let update: SQL = """
                 UPDATE incidents SET faults = \(after.faults.joined(separator: ",")), areas = \(areas), description = \(after.description),
-                       expected_at = \(after.expectedAt), status = \(closing ? "closed" : "open"), updated_at = \(at), closed_at = \(closing ? at : nil)
+                       expected_at = \(after.expectedAt), starts_at = \(after.startsAt), status = \(closing ? "closed" : "open"), updated_at = \(at),
+                       closed_at = \(closing ? at : nil), sequence = sequence + 1
                 WHERE id = \(id)
                 """
             let record = IncidentStatements.record(id, kind: closing ? "closed" : "updated", d.description, d.expectedAt, areas, actor: actor,
@@ -120,7 +126,12 @@ extension IncidentStore where Self: IncidentBacked {
             let news = broadcast.map { IncidentStatements.broadcast(id, $0, at: at) } ?? []
             return .run([update] + record + news + [IncidentStatements.incident(id, moe: moe)]) { rows in
                 guard let incident = try rows.last?.first.map(IncidentStatements.incident) else { return .done(nil) }
-                return WebhookStatements.capture([.incident(incident, kind: closing ? "closed" : "updated")], at: at).then { .done(incident) }
+                let alerts = AlertStatements.reschedule(id, at: at) { alerts in
+                    closing ? AreaAlertSchedule.closed(incident, alerts: alerts, now: at)
+                        : AreaAlertSchedule.updated(current, incident, news: broadcast != nil, alerts: alerts, now: at, calendar: calendar)
+                }
+                return alerts.then { _ in WebhookStatements.capture([.incident(incident, kind: closing ? "closed" : "updated")], at: at) }
+                    .then { _ in .done(incident) }
             }
         })
     }

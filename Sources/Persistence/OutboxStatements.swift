@@ -17,6 +17,16 @@ public enum OutboxStatements {
         """
     }
 
+    /// During the quiet hours every quiet message due (an area alert) waits until `until`; rows
+    /// another instance is claiming are left to it.
+    public static func waitOutQuietHours(until: Date, now: Date) -> SQL {
+        """
+        UPDATE outbox SET next_attempt_at = \(until), updated_at = \(now)
+        WHERE id IN (SELECT id FROM outbox WHERE status IN ('pending', 'held') AND quiet = \(true) AND next_attempt_at < \(until)\(sqlite: "",
+                     postgres: " FOR UPDATE SKIP LOCKED"))
+        """
+    }
+
     /// A claim ends with the outcome: PostgreSQL's lease goes with it.
     static let endLease: SQL = "\(sqlite: "", postgres: ", lease_until = NULL")"
 

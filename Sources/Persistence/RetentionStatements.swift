@@ -26,6 +26,7 @@ public enum RetentionStatements {
                 """)
         case .staffSessions: ("staff_sessions", "token_hash", "last_seen_at < \(cutoff)")
         case .audit: ("audit_log", "id", "at < \(cutoff)")
+        case .alertSubscriptions: ("alert_subscriptions", "id", "created_at < \(cutoff)")
         }
     }
 }

@@ -38,6 +38,7 @@ extension SubjectStore where Self: Settling {
             SELECT t.reference, j.channel, j.created_at FROM ticket_reporters j JOIN tickets t ON t.id = j.ticket_id
             WHERE j.msisdn = \(n) ORDER BY j.created_at, j.id
             """,
+            "SELECT area, created_at FROM alert_subscriptions WHERE msisdn = \(n) ORDER BY created_at, area",
         ]) { rows in
             var updates: [Int64: [SubjectData.Update]] = [:]
             for row in rows[2] {
@@ -78,6 +79,7 @@ extension SubjectStore where Self: Settling {
                     SubjectData.Joined(reference: try $0.text(required: "reference"), channel: try $0.text(required: "channel"),
                                        joinedAt: try $0.date(required: "created_at"))
                 },
+                alertAreas: try rows[10].map { SubjectData.AlertArea(area: try $0.text(required: "area"), since: try $0.date(required: "created_at")) },
                 open_sessions: try rows[8].first?.int("n") ?? 0))
         })
     }

@@ -34,7 +34,7 @@ public enum WebhookStatements {
                     case .ticket(let id):
                         guard let ticket = tickets[id] else { continue }
                         data = WebhookData(ticket: ticket, rating: draft.rating)
-                    case .incident(let incident): data = WebhookData(incident: APIIncident(incident))
+                    case .incident(let incident): data = WebhookData(incident: APIIncident(incident, at: at))
                     }
                     let stored = try data.stored()
                     inserts += subscribers.map { subscription in

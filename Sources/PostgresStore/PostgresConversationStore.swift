@@ -149,6 +149,7 @@ public struct PostgresConversationStore: ConversationStore {
         if let field = hop.field { _ = try await PostgresStatements.run(CrewStatements.field(field, at: hop.at), tx, logger: logger) }
         if let attachment = hop.attachment { try await PostgresIncidentRows.attach(tx, attachment, at: hop.at, logger: logger) }
         if let join = hop.join { try await PostgresStatements.run(ReportStatements.join(join, at: hop.at), tx, logger: logger) }
+        if let alerts = hop.alerts { try await PostgresStatements.run(SQLFlow.write(AlertStatements.apply(alerts, at: hop.at), ()), tx, logger: logger) }
     }
 
     /// Inserts a new session or moves a stored one on by one version; false when another hop got
@@ -238,6 +239,10 @@ public struct PostgresConversationStore: ConversationStore {
             guard let caller = MSISDN(caller) else { return [DuplicateCandidate]() }
             let offers = ReportStatements.offers(service: service, area: area, since: since, digits: digits, notReportedBy: caller, limit: limit)
             return try await client.withConnection { c in try await PostgresStatements.fetch(c, offers, logger: logger) }.map(DuplicateStatements.candidate)
+        case .alertAreas(let number):
+            guard let msisdn = MSISDN(number) else { return [String]() }
+            return try await client.withConnection { c in try await PostgresStatements.fetch(c, AlertStatements.areas(of: msisdn), logger: logger) }
+                .map { try $0.text(required: "area") }
         }
     }
 
@@ -266,6 +271,7 @@ final class FetchedReads: ConversationReads, @unchecked Sendable {
         case jobs(crew: Int64, limit: Int)
         case fieldState(String)
         case duplicates(service: String, area: String?, since: Date, digits: String?, caller: String, limit: Int)
+        case alertAreas(String)
     }
 
     struct Miss: Error {
@@ -296,6 +302,7 @@ final class FetchedReads: ConversationReads, @unchecked Sendable {
     }
     func openSurvey(of msisdn: MSISDN, since: Date) throws -> OpenSurvey? { try value(.openSurvey(msisdn: msisdn.e164, since: since)) }
     func openIncidents(service: String) throws -> [Incident] { try value(.openIncidents(service: service)) }
+    func alertAreas(of msisdn: MSISDN) throws -> [String] { try value(.alertAreas(msisdn.e164)) }
     func crew(of msisdn: MSISDN) throws -> Crew? { try value(.crew(msisdn.e164)) }
     func jobs(ofCrew id: Int64, limit: Int) throws -> [CrewJob] { try value(.jobs(crew: id, limit: limit)) }
     func fieldState(_ reference: Reference) throws -> TicketState? { try value(.fieldState(reference.digits)) }

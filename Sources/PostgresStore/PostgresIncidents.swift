@@ -23,7 +23,7 @@ enum PostgresIncidentRows {
     /// A new ticket that an open incident covers is linked to it.
     static func linkIfCovered(_ tx: PostgresConnection, ticketID: Int64, _ d: TicketDraft, at: Date, logger: Logger) async throws {
         let open = try await open(tx, service: d.service, logger: logger)
-        guard let incident = Incident.about(service: d.service, fault: d.fault, area: d.area, among: open) else { return }
+        guard let incident = Incident.about(service: d.service, fault: d.fault, area: d.area, at: at, among: open) else { return }
         try await tx.query("""
             INSERT INTO incident_tickets (ticket_id, incident_id, linked_at, linked_by) VALUES (\(ticketID), \(incident.id), \(at), 'report')
             """, logger: logger)

@@ -23,21 +23,30 @@ public struct PostgresOutboxStore: OutboxStore {
 
     var logger: Logger { database.logger }
 
-    public func claimDue(limit: Int, now: Date, cap: DailySMSCap?, pseudonyms: Pseudonyms?) async throws -> [OutboxMessage] {
+    public func claimDue(limit: Int, now: Date, cap: DailySMSCap?, quietUntil: Date?, pseudonyms: Pseudonyms?) async throws -> [OutboxMessage] {
         let leaseUntil = now.addingTimeInterval(lease)
         return try await database.client.withTransaction(logger: logger) { tx in
             let rows = try await tx.query("""
                 SELECT o.id, o.msisdn, o.body, o.attempts, o.even_if_opted_out, COALESCE(s.opted_out, false), s.msisdn IS NULL,
-                       EXISTS (SELECT 1 FROM crew_members c WHERE c.msisdn = o.msisdn)
+                       EXISTS (SELECT 1 FROM crew_members c WHERE c.msisdn = o.msisdn), o.quiet
                 FROM outbox o LEFT JOIN subscribers s ON s.msisdn = o.msisdn
                 WHERE o.id IN (
                     SELECT id FROM outbox
                     WHERE (status IN ('pending', 'held') AND next_attempt_at <= \(now)) OR (status = 'sending' AND lease_until < \(now))
                     ORDER BY priority, next_attempt_at, id LIMIT \(limit) FOR UPDATE SKIP LOCKED)
                 ORDER BY o.priority, o.next_attempt_at, o.id
-                """, logger: logger).decode((Int64, String, String, Int, Bool, Bool, Bool, Bool).self)
+                """, logger: logger).decode((Int64, String, String, Int, Bool, Bool, Bool, Bool, Bool).self)
             var due: [(Int64, String, String, Int, Bool, Bool, Bool, Bool)] = []
-            for try await row in rows { due.append(row) }
+            var quiet: [Int64] = []
+            for try await row in rows {
+                // An area alert during the quiet hours: it and every other one due wait.
+                if quietUntil != nil && row.8 { quiet.append(row.0); continue }
+                due.append((row.0, row.1, row.2, row.3, row.4, row.5, row.6, row.7))
+            }
+            if let quietUntil, !quiet.isEmpty {
+                try await tx.query("UPDATE outbox SET status = CASE WHEN status = 'sending' THEN 'pending' ELSE status END, next_attempt_at = \(quietUntil), lease_until = NULL WHERE id = ANY(\(quiet))", logger: logger)
+                _ = try await PostgresStatements.run(SQLFlow.write([OutboxStatements.waitOutQuietHours(until: quietUntil, now: now)], ()), tx, logger: logger)
+            }
             var claimed: [OutboxMessage] = []
             var handedToday: [String: Int] = [:]
             if let cap {

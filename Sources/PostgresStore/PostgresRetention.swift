@@ -62,7 +62,7 @@ public struct PostgresRetentionStore: RetentionStore {
         let limit = Int64(limit)
         return try await database.client.withTransaction(logger: logger) { tx in
             switch c {
-            case .sessions, .staffSessions, .audit:
+            case .sessions, .staffSessions, .audit, .alertSubscriptions:
                 let n = try await tx.query(try query("""
                     DELETE FROM \(table) WHERE \(key) IN (SELECT \(key) FROM \(table) WHERE \(condition) LIMIT $2 FOR UPDATE SKIP LOCKED) RETURNING 1
                     """, [before, limit]), logger: logger).decode(Int32.self).reduce(0) { n, _ in n + 1 }
@@ -169,6 +169,7 @@ extension PostgresRetentionStore: SubjectStore, Settling {
                   AND NOT EXISTS (SELECT 1 FROM ticket_reporters o WHERE o.ticket_id = j.ticket_id AND o.msisdn = \(pseudonym)) RETURNING 1
                 """)
             try await run("DELETE FROM ticket_reporters WHERE msisdn = \(n) RETURNING 1")
+            try await run("DELETE FROM alert_subscriptions WHERE msisdn = \(n) RETURNING 1")
             try await run("DELETE FROM ussd_sessions WHERE msisdn = \(n) RETURNING 1")
             changed += try await Self.hideSubscriber(tx, n, pseudonym, at: at, logger: logger)
             try await tx.query("""

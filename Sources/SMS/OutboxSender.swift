@@ -30,6 +30,8 @@ public struct OutboxSender: Service {
         /// How often a batch still being sent renews its claim (a third of the store's lease, so a
         /// live sender's messages are never taken over, and a dead one's go out a lease later).
         public var claimRenewal: TimeInterval = 15
+        /// Area alerts wait out the night (replies never do).
+        public var quietHours = QuietHours()
         public init() {}
 
         func cap(at now: Date) -> DailySMSCap? {
@@ -88,7 +90,8 @@ public struct OutboxSender: Service {
     @discardableResult
     public func sendBatch(limit: Int? = nil, pace: Pace? = nil) async throws -> Int {
         let now = clock.now()
-        let batch = try await store.claimDue(limit: limit ?? settings.batchSize, now: now, cap: settings.cap(at: now), pseudonyms: settings.pseudonyms)
+        let batch = try await store.claimDue(limit: limit ?? settings.batchSize, now: now, cap: settings.cap(at: now),
+                                             quietUntil: settings.quietHours.quietUntil(now, calendar: settings.calendar), pseudonyms: settings.pseudonyms)
         guard !batch.isEmpty else { return 0 }
         var results: [(OutboxMessage, SendResult)] = []
         var renewed = now

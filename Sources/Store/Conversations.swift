@@ -240,6 +240,10 @@ final class SQLiteConversationTransaction: ConversationTransaction {
         return open
     }
 
+    func alertAreas(of msisdn: MSISDN) throws -> [String] {
+        try SQLiteStatements.fetch(db, AlertStatements.areas(of: msisdn)).map { try $0.text(required: "area") }
+    }
+
     func create(_ ticket: NewTicket) throws {
         try TicketRows.insert(db, ticket)
     }

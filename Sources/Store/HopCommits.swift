@@ -155,6 +155,7 @@ enum HopRows {
         if let field = hop.field { _ = try SQLiteStatements.run(CrewStatements.field(field, at: hop.at), db) }
         if let attachment = hop.attachment { try IncidentRows.attach(db, attachment, at: hop.at) }
         if let join = hop.join { try SQLiteStatements.run(ReportStatements.join(join, at: hop.at), db) }
+        if let alerts = hop.alerts { try SQLiteStatements.run(.write(AlertStatements.apply(alerts, at: hop.at), ()), db) }
         return .committed
     }
 }

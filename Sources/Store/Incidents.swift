@@ -21,7 +21,7 @@ enum IncidentRows {
 
     /// A new ticket that an open incident covers is linked to it.
     static func linkIfCovered(_ db: Database, ticketID: Int64, _ d: TicketDraft, at: Date) throws {
-        guard let incident = Incident.about(service: d.service, fault: d.fault, area: d.area, among: try open(db, service: d.service)) else { return }
+        guard let incident = Incident.about(service: d.service, fault: d.fault, area: d.area, at: at, among: try open(db, service: d.service)) else { return }
         try db.cachedStatement(sql: "INSERT INTO incident_tickets (ticket_id, incident_id, linked_at, linked_by) VALUES (?, ?, ?, 'report')")
             .execute(arguments: [ticketID, incident.id, at])
     }

@@ -53,6 +53,7 @@ struct MemoryReads: ConversationReads {
     func subscriber(_ msisdn: MSISDN) throws -> Subscriber? { throw LiveSessions.Miss.database }
     func inboundSeen(provider: String, id: String) throws -> Bool { throw LiveSessions.Miss.database }
     func chaseFacts(_ reference: Reference, by msisdn: MSISDN, since: Date) throws -> ChaseFacts? { throw LiveSessions.Miss.database }
+    func alertAreas(of msisdn: MSISDN) throws -> [String] { throw LiveSessions.Miss.database }
     func openSurvey(of msisdn: MSISDN, since: Date) throws -> OpenSurvey? { throw LiveSessions.Miss.database }
     /// A crew member's number is known (`crew_members` is among `KnownCallers`' tables).
     func crew(of msisdn: MSISDN) throws -> Crew? {

@@ -21,7 +21,7 @@ enum OutboxRows {
     /// due message to return the first few, so each claim cost as much as the backlog was long:
     /// during a storm, the moment the queue is longest.
     static let claimQuery = """
-        SELECT o.id, o.msisdn, o.body, o.attempts, o.even_if_opted_out, COALESCE(s.opted_out, 0) AS opted_out, s.msisdn IS NULL AS unknown,
+        SELECT o.id, o.msisdn, o.body, o.attempts, o.even_if_opted_out, o.quiet, COALESCE(s.opted_out, 0) AS opted_out, s.msisdn IS NULL AS unknown,
                EXISTS (SELECT 1 FROM crew_members c WHERE c.msisdn = o.msisdn) AS crew
         FROM outbox o INDEXED BY outbox_queue LEFT JOIN subscribers s ON s.msisdn = o.msisdn
         WHERE o.status IN ('pending', 'held') AND o.next_attempt_at <= ? ORDER BY o.priority, o.next_attempt_at, o.id LIMIT ?
@@ -34,13 +34,19 @@ public struct SQLiteOutboxStore: OutboxStore {
 
     public init(_ database: AppDatabase) { self.database = database }
 
-    public func claimDue(limit: Int, now: Date, cap: DailySMSCap?, pseudonyms: Pseudonyms?) async throws -> [OutboxMessage] {
+    public func claimDue(limit: Int, now: Date, cap: DailySMSCap?, quietUntil: Date?, pseudonyms: Pseudonyms?) async throws -> [OutboxMessage] {
         try await database.writer.write { db in
             let rows = try Row.fetchAll(db.cachedStatement(sql: OutboxRows.claimQuery), arguments: [now, limit])
             var claimed: [OutboxMessage] = []
             var handedToday: [String: Int] = [:]
+            var waited = false
             for row in rows {
                 let id: Int64 = row["id"]
+                if let quietUntil, row["quiet"] as Bool {
+                    if !waited { try SQLiteStatements.run(.write([OutboxStatements.waitOutQuietHours(until: quietUntil, now: now)], ()), db) }
+                    waited = true
+                    continue
+                }
                 let evenIfOptedOut: Bool = row["even_if_opted_out"]
                 var optedOut: Bool = row["opted_out"]
                 if !optedOut && !evenIfOptedOut && row["unknown"], let pseudonyms {

@@ -50,7 +50,7 @@ public struct SQLiteRetentionStore: RetentionStore {
         let (table, key, condition) = Self.due(c)
         return try await database.writer.write { db in
             switch c {
-            case .sessions, .staffSessions, .audit:
+            case .sessions, .staffSessions, .audit, .alertSubscriptions:
                 if c == .sessions { try database.live.save(db) }
                 try db.execute(sql: "DELETE FROM \(table) WHERE \(key) IN (SELECT \(key) FROM \(table) WHERE \(condition) LIMIT ?2)", arguments: [before, limit])
                 let count = db.changesCount
@@ -149,6 +149,8 @@ extension SQLiteRetentionStore: SubjectStore, Settling {
             try db.execute(sql: "UPDATE OR IGNORE ticket_reporters SET msisdn = ? WHERE msisdn = ?", arguments: [pseudonym, n])
             changed += db.changesCount
             try db.execute(sql: "DELETE FROM ticket_reporters WHERE msisdn = ?", arguments: [n])
+            try db.execute(sql: "DELETE FROM alert_subscriptions WHERE msisdn = ?", arguments: [n])
+            changed += db.changesCount
             try database.live.save(db)
             try db.execute(sql: "DELETE FROM ussd_sessions WHERE msisdn = ?", arguments: [n])
             changed += db.changesCount

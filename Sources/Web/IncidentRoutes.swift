@@ -12,7 +12,8 @@ extension MOEApiRoutes {
         router.get("/api/v1/incidents") { request, context in
             if let wait = await limiter.take(limits.moeAPI, "moe-api", address: context.clientAddress) { return RateLimiter.tooMany(wait) }
             guard let moe = try await moe(request) else { return unauthorized() }
-            return json(["incidents": try await staff.openIncidents(moe: moe).map(APIIncident.init)])
+            let now = clock.now()
+            return json(["incidents": try await staff.openIncidents(moe: moe).map { APIIncident($0, at: now) }])
         }
         router.post("/api/v1/incidents") { request, context in
             if let wait = await limiter.take(limits.moeAPI, "moe-api", address: context.clientAddress) { return RateLimiter.tooMany(wait) }
@@ -22,8 +23,9 @@ extension MOEApiRoutes {
             case .draft(let d): draft = d
             case .refused(let response): return response
             }
-            switch try await desk.declare(draft, moe: moe, actor: "api:\(moe)", address: context.clientAddress) {
-            case .done(let incident): return json(APIIncident(incident), status: .created)
+            switch try await desk.declare(draft, moe: moe, planned: draft.startsAt != nil, actor: "api:\(moe)",
+                                          address: context.clientAddress) {
+            case .done(let incident): return json(APIIncident(incident, at: clock.now()), status: .created)
             case .refused(let problem): return self.problem(.badRequest, problem.description)
             case .notFound: return problem(.notFound, "no such incident")
             }
@@ -32,7 +34,7 @@ extension MOEApiRoutes {
             if let wait = await limiter.take(limits.moeAPI, "moe-api", address: context.clientAddress) { return RateLimiter.tooMany(wait) }
             guard let moe = try await moe(request) else { return unauthorized() }
             guard let id = Self.incidentID(context), let incident = try await staff.incident(id, moe: moe) else { return problem(.notFound, "no such incident") }
-            var out = APIIncident(incident)
+            var out = APIIncident(incident, at: clock.now())
             out.history = try await staff.incidentHistory(id).map(APIIncident.Entry.init)
             let reach = try await staff.incidentReach(id, limit: 100)
             (out.linked_tickets, out.attached_residents) = (reach.linkedCount, reach.residents)
@@ -78,10 +80,10 @@ extension MOEApiRoutes {
         case .refused(let response): return response
         }
         if !closing, draft == IncidentDraft() {
-            return problem(.badRequest, "nothing to change: send any of faults, areas, description, expected_at")
+            return problem(.badRequest, "nothing to change: send any of faults, areas, description, expected_at, starts_at")
         }
         switch try await desk.change(id, moe: moe, draft, closing: closing, actor: "api:\(moe)", address: context.clientAddress) {
-        case .done(let changed): return json(APIIncident(changed))
+        case .done(let changed): return json(APIIncident(changed, at: clock.now()))
         case .notFound: return problem(.notFound, "no such incident")
         case .refused(.closed): return problem(.conflict, IncidentProblem.closed.description)
         case .refused(.missing("description")) where closing: return problem(.badRequest, "send JSON: {\"description\": \"Power is back in Soweto.\"}")
@@ -98,7 +100,8 @@ extension MOEApiRoutes {
     /// The request's JSON as a draft, or the 400 that explains the shape.
     func incidentDraft(_ request: Request) async throws -> Parsed {
         let shape = "send JSON: {\"service\": \"electricity\", \"faults\": [\"outage\"], \"areas\": [\"soweto\"], \"description\": \"...\", "
-            + "\"expected_at\": \"2026-12-01T18:00:00+02:00\"} (faults and expected_at optional)"
+            + "\"expected_at\": \"2026-12-01T18:00:00+02:00\"} (faults and expected_at optional; planned works: \"planned\": true with "
+            + "\"starts_at\" and \"expected_at\", the end)"
         var request = request
         guard let body = try? await request.collectBody(upTo: 16 * 1024),
               let input = try? JSONDecoder().decode(IncidentInput.self, from: Data(buffer: body)) else {
@@ -109,8 +112,15 @@ extension MOEApiRoutes {
             guard let date = Open311Dates.parse(text) else { return .refused(problem(.badRequest, "expected_at must be a time like 2026-12-01T18:00:00+02:00")) }
             expected = date
         }
+        var starts: Date?
+        if let text = input.starts_at {
+            guard let date = Open311Dates.parse(text) else { return .refused(problem(.badRequest, "starts_at must be a time like 2026-12-01T08:00:00+02:00")) }
+            starts = date
+        }
+        if input.planned == true && starts == nil { return .refused(problem(.badRequest, IncidentProblem.missing("starts_at").description)) }
+        if input.planned == false && starts != nil { return .refused(problem(.badRequest, IncidentProblem.notPlanned.description)) }
         return .draft(IncidentDraft(service: input.service, faults: input.faults, areas: input.areas, description: input.description,
-                                      expectedAt: expected))
+                                      expectedAt: expected, startsAt: starts))
     }
 
     struct Refusal: Error {
@@ -161,6 +171,8 @@ extension MOEApiRoutes {
         var areas: [String]?
         var description: String?
         var expected_at: String?
+        var planned: Bool?
+        var starts_at: String?
     }
 }
 

@@ -147,12 +147,17 @@ public enum OpenAPIDocument {
             "Incident": object([
                 "id": integer, "service": string, "faults": array(string), "areas": array(string), "description": string, "expected_at": dateTime,
                 "status": ["type": "string", "enum": ["open", "closed"]], "created_at": dateTime, "updated_at": dateTime,
+                "planned": ["type": "boolean", "description": "Planned works, announced ahead with a start"], "starts_at": dateTime,
+                "phase": ["type": "string", "enum": IncidentPhase.allCases.map(\.rawValue),
+                          "description": "announced (planned, not started), current, overdue (open past expected_at), ended, cancelled (closed before its start)"],
                 "history": array(object(["at": dateTime, "kind": string, "description": string, "expected_at": dateTime, "areas": array(string),
                                          "actor": string], required: ["at", "kind", "areas", "actor"])),
                 "linked_tickets": integer, "attached_residents": integer,
                 "tickets": array(object(["reference": string, "fault": string, "area": string, "status": string], required: ["reference", "fault", "area", "status"])),
             ], required: ["id", "service", "faults", "areas", "description", "status", "created_at", "updated_at"]),
-            "IncidentInput": object(["service": string, "faults": array(string), "areas": array(string), "description": string, "expected_at": dateTime])
+            "IncidentInput": object(["service": string, "faults": array(string), "areas": array(string), "description": string, "expected_at": dateTime,
+                                     "planned": ["type": "boolean", "description": "Planned works: starts_at (in the future) and expected_at (the end) required"],
+                                     "starts_at": dateTime])
                 .merging(["examples": [["service": "water", "areas": ["soweto"], "description": "A main burst in Soweto: water is off until 18:00."]]]) { a, _ in a },
             "TicketSelection": object(["areas": array(string), "faults": array(string), "since": dateTime, "references": array(string)]),
             "IndicatorReport": object(["moe": string, "from": ["type": "string", "format": "date"], "to": ["type": "string", "format": "date"],

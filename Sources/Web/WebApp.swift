@@ -108,12 +108,12 @@ public enum WebApp {
             }
         }
         if let staff = services.staff {
-            OpenDataRoutes(source: staff, catalogue: engine.catalogue, calendar: engine.settings.calendar, clock: services.clock,
+            OpenDataRoutes(source: staff, incidents: staff, engine: engine, catalogue: engine.catalogue, calendar: engine.settings.calendar, clock: services.clock,
                            limiter: limiter, limits: security.limits).register(on: router)
             let figures = services.figures ?? FigureRollup(tickets: staff, store: staff, calendar: engine.settings.calendar,
                                                                   clock: services.clock, logger: logger)
             MOEApiRoutes(staff: staff, figures: figures, engine: engine, clock: services.clock, limiter: limiter, limits: security.limits).register(on: router)
-            ConsoleRoutes(queue: staff, auditLog: staff, sessions: staff, accounts: staff, incidents: staff, roster: staff, finder: staff, figures: figures, engine: engine, clock: services.clock, settings: services.console, logger: logger,
+            ConsoleRoutes(queue: staff, auditLog: staff, sessions: staff, accounts: staff, incidents: staff, alerts: staff, roster: staff, finder: staff, figures: figures, engine: engine, clock: services.clock, settings: services.console, logger: logger,
                           limiter: limiter, limits: security.limits, secureCookies: security.https,
                           portal: services.organisations, bulk: services.bulk, webhooks: services.webhooks, webhookStore: staff).register(on: router)
         }

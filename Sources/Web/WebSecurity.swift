@@ -30,6 +30,8 @@ public struct RateLimits: Sendable {
     public var moeAPI = Rule(burst: 120, perMinute: 600)
     /// The whole open dataset is a table scan: a few downloads a minute per address.
     public var openData = Rule(burst: 3, perMinute: 2)
+    /// The planned-works calendar and incidents feed: small, and polled by calendars and radio stations.
+    public var feeds = Rule(burst: 20, perMinute: 30)
 
     public init() {}
 }

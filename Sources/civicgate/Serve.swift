@@ -65,6 +65,10 @@ struct Serve: AsyncParsableCommand {
         let surveyor = PeriodicJob(name: "asked reporters of resolved tickets how well they were handled", every: .seconds(60), logger: logger) {
             try await surveys.run()
         }
+        let areaAlerts = AreaAlertJob(store: wiring.staff, engine: gateway.engine, clock: wiring.clock)
+        let alerter = PeriodicJob(name: "queued area alerts of planned works and incidents", every: .seconds(2), logger: logger) {
+            try await areaAlerts.run()
+        }
         let escalator = PeriodicJob(name: "escalated tickets past their service-level targets", every: .seconds(60), logger: logger) {
             try await escalation.run()
         }
@@ -93,7 +97,7 @@ struct Serve: AsyncParsableCommand {
         web.open311Jurisdiction = c.open311Jurisdiction
         let app = WebApp.application(
             services, configuration: web,
-            services: [offers, sweeper, escalator, surveyor, figures, purger, sender, webhooks, MailSender(mailbox: wiring.staff, settings: c.smtp, clock: wiring.clock, logger: logger)], logger: logger,
+            services: [offers, sweeper, escalator, alerter, surveyor, figures, purger, sender, webhooks, MailSender(mailbox: wiring.staff, settings: c.smtp, clock: wiring.clock, logger: logger)], logger: logger,
             onServerRunning: { port in
                 FileHandle.standardOutput.write(Data("civicgate listening on http://\(host):\(port) (\(banner))\n".utf8))
             })

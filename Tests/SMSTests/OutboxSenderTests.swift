@@ -222,8 +222,8 @@ import Testing
         let failing: Bool
         init(store: any OutboxStore, failing: Bool = false) { (self.store, self.failing) = (store, failing) }
         struct Down: Error {}
-        func claimDue(limit: Int, now: Date, cap: DailySMSCap?, pseudonyms: Pseudonyms?) async throws -> [OutboxMessage] {
-            try await store.claimDue(limit: limit, now: now, cap: cap, pseudonyms: pseudonyms)
+        func claimDue(limit: Int, now: Date, cap: DailySMSCap?, quietUntil: Date?, pseudonyms: Pseudonyms?) async throws -> [OutboxMessage] {
+            try await store.claimDue(limit: limit, now: now, cap: cap, quietUntil: quietUntil, pseudonyms: pseudonyms)
         }
         func record(_ results: [(OutboxMessage, SendResult)], now: Date, retry: RetryPolicy) async throws {
             try await store.record(results, now: now, retry: retry)

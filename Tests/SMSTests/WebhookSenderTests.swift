@@ -33,7 +33,7 @@ import Testing
         WebhookMessage(id: 1, subscriptionID: 1, messageID: "msg_test", type: .incidentDeclared,
                        data: try WebhookData(incident: APIIncident(Incident(id: 7, moe: "water", service: "water", faults: [], areas: ["soweto"],
                                                                             description: "Main burst", expectedAt: nil, isOpen: true, createdAt: Date(),
-                                                                            updatedAt: Date()))).stored(),
+                                                                            updatedAt: Date()), at: Date())).stored(),
                        occurredAt: Date(), attempt: 1, url: url, secret: secret.description)
     }
 

@@ -502,8 +502,8 @@ struct StaffWorld: Sendable {
                                       expectedAt: at.addingTimeInterval(3600))
             let declared = try await w.staff.declare(draft, moe: "electricity", actor: "api:electricity", address: "192.0.2.1", at: at)
             #expect(declared.isOpen && declared.areas == ["soweto"] && declared.faults == ["outage"] && declared.moe == "electricity")
-            #expect(declared.covers(service: "electricity", fault: "outage", area: "soweto"))
-            #expect(!declared.covers(service: "electricity", fault: "streetlight", area: "soweto"))
+            #expect(declared.covers(service: "electricity", fault: "outage", area: "soweto", at: at))
+            #expect(!declared.covers(service: "electricity", fault: "streetlight", area: "soweto", at: at))
             #expect(try await w.staff.incident(declared.id, moe: "water") == nil)
             #expect(try await w.staff.changeIncident(declared.id, moe: "water", IncidentDraft(description: "x"), closing: false, broadcast: nil, actor: "api:water",
                                                      address: nil, at: at) == nil)

@@ -18,13 +18,15 @@ public struct IncidentEvent: Sendable, Equatable {
 /// Incidents and their history. Every change writes its history entry and an audit row in the
 /// same transaction. Drafts come checked by `IncidentRules`; another MOE's incident is nil.
 public protocol IncidentStore: Sendable {
-    func declare(_ draft: IncidentDraft, moe: String, actor: String, address: String?, at: Date) async throws -> Incident
+    /// Its area alerts are scheduled in the same transaction (`AreaAlertSchedule`, on `calendar`).
+    func declare(_ draft: IncidentDraft, moe: String, actor: String, address: String?, at: Date, calendar: MunicipalCalendar) async throws -> Incident
     /// A public update (areas are added to those it has, never removed), or the closing with
     /// `closing`; nil if `moe` has no such incident, unchanged if it is closed already. The
     /// broadcast is queued in the same transaction, to every attached resident and reporter of a
     /// linked ticket, once per number.
+    /// Its area alerts are rescheduled in the same transaction (`broadcast` non-nil: there is news).
     func changeIncident(_ id: Int64, moe: String, _ draft: IncidentDraft, closing: Bool, broadcast: IncidentBroadcast?, actor: String,
-                        address: String?, at: Date) async throws -> Incident?
+                        address: String?, at: Date, calendar: MunicipalCalendar) async throws -> Incident?
     /// Links the open tickets of `moe` that the selection matches and no incident holds yet;
     /// returns how many. The selection is within the incident's service.
     func linkTickets(to id: Int64, moe: String, _ selection: TicketSelection, actor: String, address: String?, at: Date) async throws -> Int?
@@ -105,4 +107,16 @@ public struct IncidentReach: Sendable, Equatable {
 extension Incident {
     /// The comma-separated codes the stores keep faults and areas as.
     public static func codes(_ text: String) -> [String] { text.split(separator: ",").map(String.init) }
+}
+
+extension IncidentStore {
+    /// In the municipality of the default zone (tests and tools).
+    public func declare(_ d: IncidentDraft, moe: String, actor: String, address: String?, at: Date) async throws -> Incident {
+        try await declare(d, moe: moe, actor: actor, address: address, at: at, calendar: MunicipalCalendar())
+    }
+
+    public func changeIncident(_ id: Int64, moe: String, _ d: IncidentDraft, closing: Bool, broadcast: IncidentBroadcast?, actor: String,
+                               address: String?, at: Date) async throws -> Incident? {
+        try await changeIncident(id, moe: moe, d, closing: closing, broadcast: broadcast, actor: actor, address: address, at: at, calendar: MunicipalCalendar())
+    }
 }

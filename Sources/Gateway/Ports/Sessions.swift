@@ -53,6 +53,8 @@ public protocol ConversationReads {
     func openSurvey(of msisdn: MSISDN, since: Date) throws -> OpenSurvey?
     /// The open incidents of a service (few: one per storm), for `Incident.about`.
     func openIncidents(service: String) throws -> [Incident]
+    /// The areas a number asked for alerts about, oldest first.
+    func alertAreas(of msisdn: MSISDN) throws -> [String]
     /// The crew this number belongs to (a work number), if any.
     func crew(of msisdn: MSISDN) throws -> Crew?
     /// A crew's open jobs, oldest first.
@@ -95,6 +97,8 @@ public struct HopWrite: Sendable, Equatable {
     public var attachment: IncidentAttachment?
     /// The caller is added to a ticket already reported (no ticket of their own).
     public var join: TicketJoin?
+    /// The caller's area alerts changed (`ALERTS`, the USSD menu, STOP).
+    public var alerts: AlertSubscriptionChange?
     /// The ticket (or the join) is refused (`.reportLimitReached`, nothing written) when its caller already made
     /// this many reports today: counted in the transaction that would add one, so two reports
     /// finishing at once cannot both pass.
@@ -119,7 +123,7 @@ extension HopWrite {
     /// Only the session moved, and perhaps the caller chose a language.
     public var changesOnlyTheSessionAndLanguage: Bool {
         retire == nil && ticket == nil && messages.isEmpty && optOut == nil && helpSentAt == nil && !firstContact
-            && inbound == nil && chase == nil && surveyAnswer == nil && attachment == nil && field == nil && join == nil
+            && inbound == nil && chase == nil && surveyAnswer == nil && attachment == nil && field == nil && join == nil && alerts == nil
     }
 }
 

@@ -125,7 +125,7 @@ public protocol MOETokens: Sendable {
 
 /// Everything the console, the MOE API and the CLI need of staff, as one store.
 public protocol StaffStore: DispatchStore, StaffSessions, StaffAccounts, StaffAdministration, MOETokens, AuditLog, EscalationStore, StaffMailbox, SurveyStore, IndicatorRows, DailyFigureStore, IncidentStore,
-                                OpenDataSource, CrewRoster, DuplicateFinder, WebhookStore {}
+                                OpenDataSource, CrewRoster, DuplicateFinder, WebhookStore, AreaAlertStore {}
 
 extension QueueTicket {
     /// Open and past 80 % of the time from report to its due date (not yet overdue).

@@ -60,17 +60,26 @@ public struct SubjectData: Sendable, Equatable, Encodable {
     public var surveys: [SurveyAnswer]
     public var incidents: [Attachment]
     public var joined_tickets: [Joined]
+    /// The areas it asked for alerts about (`ALERTS <area>`), since when.
+    public var alert_areas: [AlertArea]
     public var open_sessions: Int
 
+    public struct AlertArea: Sendable, Equatable, Encodable {
+        public var area: String
+        public var since: Date
+        public init(area: String, since: Date) { (self.area, self.since) = (area, since) }
+    }
+
     public init(number: String, settings: Settings?, tickets: [TicketEntry], sms_received: [Message], sms_sent: [Message], surveys: [SurveyAnswer],
-                incidents: [Attachment], joined: [Joined] = [], open_sessions: Int) {
+                incidents: [Attachment], joined: [Joined] = [], alertAreas: [AlertArea] = [], open_sessions: Int) {
+        self.alert_areas = alertAreas
         (self.number, self.settings, self.tickets, self.sms_received, self.sms_sent) = (number, settings, tickets, sms_received, sms_sent)
         (self.surveys, self.incidents, self.joined_tickets, self.open_sessions) = (surveys, incidents, joined, open_sessions)
     }
 
     public var isEmpty: Bool {
         settings == nil && tickets.isEmpty && sms_received.isEmpty && sms_sent.isEmpty && surveys.isEmpty && incidents.isEmpty && joined_tickets.isEmpty
-            && open_sessions == 0
+            && alert_areas.isEmpty && open_sessions == 0
     }
 }
 

@@ -42,6 +42,11 @@ public struct APIIncident: Codable, Sendable, Equatable {
     public var status: String
     public var created_at: Date
     public var updated_at: Date
+    /// Planned works (announced ahead with a start) rather than a fault.
+    public var planned: Bool?
+    public var starts_at: Date?
+    /// `announced`, `current`, `overdue` (open past its expected end), `ended` or `cancelled`.
+    public var phase: String?
     public var history: [Entry]?
     public var linked_tickets: Int?
     public var attached_residents: Int?
@@ -72,8 +77,10 @@ public struct APIIncident: Codable, Sendable, Equatable {
         }
     }
 
-    public init(_ i: Incident) {
+    /// As it stands at `now`.
+    public init(_ i: Incident, at now: Date) {
         (id, service, faults, areas, description, expected_at) = (i.id, i.service, i.faults, i.areas, i.description, i.expectedAt)
         (status, created_at, updated_at) = (i.isOpen ? "open" : "closed", i.createdAt, i.updatedAt)
+        (planned, starts_at, phase) = (i.isPlanned, i.startsAt, i.phase(at: now).rawValue)
     }
 }

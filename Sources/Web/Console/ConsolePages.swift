@@ -202,26 +202,43 @@ struct ConsolePages: Sendable {
 }
 
 extension ConsolePages {
-    /// The open incidents with the form to declare one, for the user's services.
-    func incidentList(_ incidents: [Incident], session: StaffSession, error: String? = nil) -> String {
+    /// Planned works, current incidents and the past week's, with the form to declare one, for the user's services.
+    func incidentList(_ incidents: [Incident], reach: [Int64: Int], now: Date, session: StaffSession, error: String? = nil) -> String {
         let scope = session.user.role == .admin ? nil : session.user.moe
         let services = text.engine.catalogue.services.filter { scope == nil || $0.moe == scope }
+        func items(_ phases: Set<IncidentPhase>) -> [[String: Any]] {
+            incidents.filter { phases.contains($0.phase(at: now)) }.map { i in
+                let phase = i.phase(at: now)
+                return ["id": i.id, "service": text.service(i.service), "areas": i.areas.map(text.area).joined(separator: ", "), "description": i.description,
+                        "starts": text.time(i.beginsAt), "hasExpected": i.expectedAt != nil, "expected": i.expectedAt.map(text.time) ?? "",
+                        "closed": i.closedAt.map(text.time) ?? "", "overdue": phase == .overdue, "cancelled": phase == .cancelled,
+                        "reach": reach[i.id] ?? 0, "showMOE": scope == nil, "moe": text.moe(i.moe)]
+            }
+        }
+        let planned = items([.announced]), current = items([.current, .overdue]), past = items([.ended, .cancelled])
         var context: [String: Any] = [
             "csrf": session.csrf,
             "serviceOptions": services.map { ["value": $0.code, "label": text.service($0.code)] },
             "faultOptions": services.flatMap { s in s.faults.map { ["value": "\(s.code).\($0.code)", "label": "\(text.service(s.code)): \(text.fault(s.code, $0.code))"] } },
             "areaOptions": text.engine.catalogue.areas.map { ["value": $0.code, "label": $0.name] },
+            "planned": planned, "hasPlanned": !planned.isEmpty, "current": current, "hasCurrent": !current.isEmpty, "past": past, "hasPast": !past.isEmpty,
         ]
         if let error { context["error"] = error }
-        context.merge(incidentsContext(incidents, showMOE: scope == nil)) { $1 }
         return render("incident-list", title: "Incidents", session: session, context)
     }
 
-    func incident(_ i: Incident, history: [IncidentEvent], reach: IncidentReach, session: StaffSession, flash: String?, error: String?) -> String {
+    func incident(_ i: Incident, history: [IncidentEvent], reach: IncidentReach, subscribers: Int, alerts: [AreaAlertRecord], now: Date,
+                  session: StaffSession, flash: String?, error: String?) -> String {
         let catalogue = text.engine.catalogue
+        let phase = i.phase(at: now)
         var context: [String: Any] = [
+            "planned": i.isPlanned, "announced": phase == .announced, "phase": Self.phaseLabel(phase), "starts": text.time(i.beginsAt),
+            "subscribers": subscribers,
+            "alerts": alerts.map { a -> [String: Any] in
+                ["kind": a.kind.rawValue, "due": text.time(a.dueAt), "queued": a.queued]
+            },
             "id": i.id, "csrf": session.csrf, "service": text.service(i.service), "areas": i.areas.map(text.area).joined(separator: ", "),
-            "statusClass": i.isOpen ? "in_progress" : "closed", "statusLabel": i.isOpen ? "Open" : "Closed", "isOpen": i.isOpen,
+            "statusClass": i.isOpen ? "in_progress" : "closed", "statusLabel": Self.phaseLabel(phase), "isOpen": i.isOpen,
             "description": i.description, "hasFaults": !i.faults.isEmpty, "faults": i.faults.map { text.fault(i.service, $0) }.joined(separator: ", "),
             "hasExpected": i.expectedAt != nil, "expected": i.expectedAt.map(text.time) ?? "", "declared": text.time(i.createdAt),
             "showMOE": session.user.role == .admin, "moe": text.moe(i.moe),
@@ -243,5 +260,15 @@ extension ConsolePages {
         if let flash { context["flash"] = flash }
         if let error { context["error"] = error }
         return render("incident", title: "Incident \(i.id)", session: session, context)
+    }
+
+    static func phaseLabel(_ phase: IncidentPhase) -> String {
+        switch phase {
+        case .announced: "Announced"
+        case .current: "Open"
+        case .overdue: "Open, past its expected end"
+        case .ended: "Closed"
+        case .cancelled: "Cancelled"
+        }
     }
 }

@@ -19,6 +19,8 @@ struct ConsoleRoutes: Sendable {
     let sessions: any StaffSessions
     let accounts: any StaffAccounts & StaffAdministration & MOETokens
     let incidents: any IncidentStore
+    /// Area alerts: who an incident's alerts reach, what is scheduled, the incidents of the last week.
+    let alerts: any AreaAlertStore
     let roster: any CrewRoster
     let finder: any DuplicateFinder
     let figures: FigureRollup

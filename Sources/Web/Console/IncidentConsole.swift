@@ -12,25 +12,20 @@ extension ConsoleRoutes {
     func registerIncidents(on router: Router<WebContext>) {
         router.get("/console/incidents") { request, _ in
             guard let session = try await session(request) else { return signInPage() }
-            return html(pages.incidentList(try await incidents.openIncidents(moe: scope(session)), session: session))
+            return try await incidentList(session)
         }
         router.post("/console/incidents") { request, context in
             guard let (session, form) = try await authorised(request) else { return expired() }
-            if let problem = unreadableTime(form) {
-                return html(pages.incidentList(try await incidents.openIncidents(moe: scope(session)), session: session, error: problem),
-                            status: .unprocessableContent)
-            }
+            if let problem = unreadableTime(form) { return try await incidentList(session, error: problem) }
             let draft = incidentDraft(form)
             let service = draft.service.flatMap(engine.catalogue.service)
             guard let moe = service.map(\.moe), scope(session) == nil || scope(session) == moe else {
-                return html(pages.incidentList(try await incidents.openIncidents(moe: scope(session)), session: session, error: "Choose one of your services."),
-                            status: .unprocessableContent)
+                return try await incidentList(session, error: "Choose one of your services.")
             }
-            switch try await desk.declare(draft, moe: moe, actor: session.user.username, address: context.clientAddress) {
+            let planned = form["planned"] == "1" || draft.startsAt != nil
+            switch try await desk.declare(draft, moe: moe, planned: planned, actor: session.user.username, address: context.clientAddress) {
             case .done(let incident): return Response(status: .seeOther, headers: [.location: "/console/incidents/\(incident.id)?done=declared"])
-            case .refused(let problem):
-                return html(pages.incidentList(try await incidents.openIncidents(moe: scope(session)), session: session, error: Self.sentence(problem)),
-                            status: .unprocessableContent)
+            case .refused(let problem): return try await incidentList(session, error: Self.sentence(problem))
             case .notFound: return notFound(session)
             }
         }
@@ -87,6 +82,18 @@ extension ConsoleRoutes {
 
     var desk: IncidentDesk { IncidentDesk(store: incidents, engine: engine, clock: clock) }
 
+    /// Planned works, current incidents and those closed in the last week, each with how many
+    /// numbers its area alerts reach; with the form to declare one.
+    func incidentList(_ session: StaffSession, error: String? = nil) async throws -> Response {
+        let now = clock.now()
+        let scope = scope(session)
+        let shown = try await alerts.publishedIncidents(closedSince: now.addingTimeInterval(-IncidentFeed.keptAfterClosing))
+            .filter { scope == nil || $0.moe == scope }
+        var reach: [Int64: Int] = [:]
+        for incident in shown where incident.isOpen { reach[incident.id] = try await alerts.alertReach(areas: incident.areas) }
+        return html(pages.incidentList(shown, reach: reach, now: now, session: session, error: error), status: error == nil ? .ok : .unprocessableContent)
+    }
+
     /// The incident in the address, if the user's MOE has it (an administrator: any MOE's).
     func incident(_ context: WebContext, _ session: StaffSession) async throws -> Incident? {
         guard let id = context.parameters.get("id").flatMap({ Int64($0) }), id > 0 else { return nil }
@@ -100,7 +107,10 @@ extension ConsoleRoutes {
                       status: HTTPResponse.Status = .ok) async throws -> Response {
         let history = try await incidents.incidentHistory(incident.id)
         let reach = try await incidents.incidentReach(incident.id, limit: 200)
-        return html(pages.incident(incident, history: history, reach: reach, session: session, flash: flash, error: error), status: status)
+        let subscribers = incident.isOpen ? try await alerts.alertReach(areas: incident.areas) : 0
+        let scheduled = try await alerts.areaAlerts(ofIncident: incident.id)
+        return html(pages.incident(incident, history: history, reach: reach, subscribers: subscribers, alerts: scheduled, now: clock.now(), session: session,
+                                   flash: flash, error: error), status: status)
     }
 
     /// What the form says, as a draft: `service`, `fault` (service.fault), `area`, `description`, `expected`.
@@ -111,9 +121,10 @@ extension ConsoleRoutes {
         let areas = Array(form.values("area").prefix(IncidentRules.maxAreas + 1).map { String($0.prefix(40)) })
         let description = form["description"].map { String($0.prefix(IncidentRules.maxDescription + 1)) }
         let expected = form["expected"].flatMap { $0.isEmpty ? nil : engine.settings.calendar.date(ofMoment: $0) }
+        let starts = form["starts"].flatMap { $0.isEmpty ? nil : engine.settings.calendar.date(ofMoment: $0) }
         return IncidentDraft(service: service, faults: faults.isEmpty ? nil : faults, areas: areas.isEmpty ? nil : areas,
                              description: description?.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty == false ? description : nil,
-                             expectedAt: expected)
+                             expectedAt: expected, startsAt: starts)
     }
 
     /// A time or date the form gave that cannot be read: said, rather than taken as not given.
@@ -121,6 +132,9 @@ extension ConsoleRoutes {
         let calendar = engine.settings.calendar
         if let text = form["expected"], !text.isEmpty, calendar.date(ofMoment: text) == nil {
             return "The expected time must be a date and time like 2026-12-01 18:00."
+        }
+        if let text = form["starts"], !text.isEmpty, calendar.date(ofMoment: text) == nil {
+            return "The start must be a date and time like 2026-12-01 08:00."
         }
         if let text = form["since"], !text.isEmpty, calendar.date(ofDay: text) == nil {
             return "Received since must be a date like 2026-12-01."
@@ -137,7 +151,7 @@ extension ConsoleRoutes {
         guard let code else { return nil }
         if code.hasPrefix("linked-"), let n = Int(code.dropFirst(7)) { return n == 1 ? "1 ticket linked." : "\(n) tickets linked." }
         return switch code {
-        case "declared": "Declared. Residents reporting it are told at once."
+        case "declared": "Declared. Residents reporting it are told at once; area subscribers get their alert (planned works: the evening before, or at once if sooner)."
         case "update": "Saved. The update is on its way to the residents it reaches."
         case "close": "Closed. The closing message is on its way to the residents it reaches."
         case "unlinked": "Unlinked."
