@@ -263,3 +263,40 @@ import Testing
         #expect(try await world.outbox.counts() == [.sent: 5], "every message sent is recorded, even when a renewal fails")
     }
 }
+
+/// The sender keeps area alerts for the morning: at 21:00 local it sends the reply that is due and
+/// leaves the alert; at 07:00 it sends the alert.
+@Suite struct QuietHoursSenderTests {
+    final class Recorder: SMSProvider, Sendable {
+        let sent = Mutex<[String]>([])
+        func send(_ message: OutboxMessage) async -> SendResult {
+            sent.withLock { $0.append(message.body) }
+            return .accepted(providerID: nil)
+        }
+    }
+
+    @Test func anAlertQueuedAtNightLeavesAtSevenAndAReplyAtOnce() async throws {
+        let world = try TestGateway()
+        let engine = world.gateway.engine, calendar = engine.settings.calendar
+        let night = calendar.at(hour: 21, on: calendar.startOfNextDay(world.clock.now()))
+        world.clock.advance(night.timeIntervalSince(world.clock.now()))
+        let number = MSISDN("+27821239001")!
+        await world.sms.handle(InboundSMS(provider: "test", providerID: nil, from: number, to: nil, text: "ALERTS Soweto"))
+        _ = try await IncidentDesk(store: world.staff, engine: engine, clock: world.clock)
+            .declare(IncidentDraft(service: "water", areas: ["soweto"], description: "Main burst"), moe: "water", actor: "t", address: nil)
+        #expect(try await AreaAlertJob(store: world.staff, engine: engine, clock: world.clock).run() == 1)
+        let provider = Recorder()
+        var settings = OutboxSender.Settings()
+        settings.ratePerSecond = 10_000
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        let sender = OutboxSender(store: world.outbox, provider: provider, clock: world.clock, settings: settings, logger: logger)
+        while try await sender.sendBatch() > 0 {}
+        #expect(provider.sent.withLock { $0.count } == 1 && provider.sent.withLock { $0[0] }.hasPrefix("Alerts on"))
+        world.clock.advance(10 * 3600 - 60)  // 06:59
+        #expect(try await sender.sendBatch() == 0)
+        world.clock.advance(60)
+        #expect(try await sender.sendBatch() == 1)
+        #expect(provider.sent.withLock { $0.last }?.contains("Main burst") == true)
+    }
+}
