@@ -18,20 +18,27 @@ function init(args)
    round = 0
    step = 1
    hops, con, fin, bad = 0, 0, 0, 0
-   steps = {"", "1", "1*1", "1*1*1", "1*1*1*1", "1*1*1*1*12%20Main%20Rd", "1*1*1*1*12%20Main%20Rd*1"}
-   first = {"", "1", "1*1", "1*1*1", "1*1*1*1", "1*1*1*1*1", "1*1*1*1*1*12%20Main%20Rd", "1*1*1*1*1*12%20Main%20Rd*1"}
+end
+
+-- Each report at its own street number: the same place twice would be offered as already reported.
+function script_of(r)
+   local address = string.format("%d%%20Main%%20Rd", id * 1000000 + r)
+   if r == 0 then
+      return {"", "1", "1*1", "1*1*1", "1*1*1*1", "1*1*1*1*1", "1*1*1*1*1*" .. address, "1*1*1*1*1*" .. address .. "*1"}
+   end
+   return {"", "1", "1*1", "1*1*1", "1*1*1*1", "1*1*1*1*" .. address, "1*1*1*1*" .. address .. "*1"}
 end
 
 -- request() has no side effects (wrk may call it once more than it sends); response() moves on.
 function request()
-   local script = (round == 0) and first or steps
+   local script = script_of(round)
    local body = "sessionId=bench-" .. tag .. "-" .. id .. "-" .. round .. "&serviceCode=*120*1234%23&networkCode=65501&phoneNumber=" .. phone .. "&text=" .. script[step]
    return wrk.format("POST", "/ussd/africastalking", {["Content-Type"] = "application/x-www-form-urlencoded"}, body)
 end
 
 function response(status, headers, body)
    hops = hops + 1
-   local script = (round == 0) and first or steps
+   local script = script_of(round)
    local ended = false
    if status ~= 200 then bad = bad + 1
    elseif string.sub(body, 1, 4) == "CON " then con = con + 1
