@@ -52,22 +52,7 @@ public struct AreaAlertNews: Sendable {
     public init(engine: FlowEngine) { self.engine = engine }
 
     public func bodies(_ kind: AreaAlertKind, _ incident: Incident) -> IncidentBroadcast {
-        let calendar = engine.settings.calendar
-        let names = incident.areas.map { engine.catalogue.area($0)?.name ?? $0 }
-        let areas = names.count <= 3 ? names.joined(separator: ", ") : names.prefix(3).joined(separator: ", ") + " +\(names.count - 3)"
-        var bodies: [String: String] = [:]
-        for locale in engine.locales.ordered {
-            let s = locale.strings
-            let values = [
-                "service": s["service.\(incident.service)"] ?? incident.service,
-                "areas": areas,
-                "description": PublicText.scrub(incident.description),
-                "start": calendar.moment(incident.beginsAt),
-                "end": incident.expectedAt.map(calendar.moment) ?? s["incident.no_time"] ?? "",
-            ]
-            bodies[locale.code] = SMSMeasure.cheapest(Template.fill(s["alert.\(kind.rawValue)"] ?? "", values))
-        }
-        return IncidentBroadcast(bodies: bodies, fallback: engine.locales.fallback)
+        IncidentNews(engine: engine).bodies(incident, template: "alert.\(kind.rawValue)")
     }
 }
 
