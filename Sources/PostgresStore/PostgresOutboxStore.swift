@@ -44,7 +44,10 @@ public struct PostgresOutboxStore: OutboxStore {
                 due.append((row.0, row.1, row.2, row.3, row.4, row.5, row.6, row.7))
             }
             if let quietUntil, !quiet.isEmpty {
-                try await tx.query("UPDATE outbox SET status = CASE WHEN status = 'sending' THEN 'pending' ELSE status END, next_attempt_at = \(quietUntil), lease_until = NULL WHERE id = ANY(\(quiet))", logger: logger)
+                try await tx.query("""
+                    UPDATE outbox SET status = CASE WHEN status = 'sending' THEN 'pending' ELSE status END, next_attempt_at = \(quietUntil),
+                        lease_until = NULL WHERE id = ANY(\(quiet))
+                    """, logger: logger)
                 _ = try await PostgresStatements.run(SQLFlow.write([OutboxStatements.waitOutQuietHours(until: quietUntil, now: now)], ()), tx, logger: logger)
             }
             var claimed: [OutboxMessage] = []

@@ -59,7 +59,7 @@ struct ConsoleRoutes: Sendable {
             let list = try await queue.worklist(filters.query(scope: scope(session)), now: clock.now())
             let flash = Self.flash(request.uri.queryParameters["done"])
             return html(pages.queue(list, filters: filters, session: session, now: clock.now(), flash: flash,
-                                    incidents: try await incidents.openIncidents(moe: scope(session)), crews: try await crewDesk.crews(moe: scope(session))))
+                                    incidents: try await currentIncidents(moe: scope(session)), crews: try await crewDesk.crews(moe: scope(session))))
         }
         router.post("/console/sign-in") { request, context in
             if let wait = await limiter.take(limits.signIn, "sign-in", address: context.clientAddress) {
@@ -85,7 +85,7 @@ struct ConsoleRoutes: Sendable {
             guard let session = try await session(request) else { return signInPage() }
             let (figures, filters) = try await dashboardFigures(request, session)
             let calendar = engine.settings.calendar
-            let open = try await incidents.openIncidents(moe: filters.moe)
+            let open = try await currentIncidents(moe: filters.moe)
             let declared = IncidentFigures(try await incidents.incidentRecords(moe: filters.moe, from: filters.from, to: filters.to))
             let field = FieldFigures(try await roster.fieldRecords(moe: filters.moe, from: filters.from, to: filters.to))
             return html(pages.dashboard(figures, filters: filters, session: session, catalogue: engine.catalogue, calendar: calendar,

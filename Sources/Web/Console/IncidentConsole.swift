@@ -82,6 +82,12 @@ extension ConsoleRoutes {
 
     var desk: IncidentDesk { IncidentDesk(store: incidents, engine: engine, clock: clock) }
 
+    /// The open incidents under way (planned works once started), for the queue and the dashboard.
+    func currentIncidents(moe: String?) async throws -> [Incident] {
+        let now = clock.now()
+        return try await incidents.openIncidents(moe: moe).filter { $0.beginsAt <= now }
+    }
+
     /// Planned works, current incidents and those closed in the last week, each with how many
     /// numbers its area alerts reach; with the form to declare one.
     func incidentList(_ session: StaffSession, error: String? = nil) async throws -> Response {
