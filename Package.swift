@@ -78,7 +78,7 @@ let package = Package(
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Mustache", package: "swift-mustache"),
-        ], resources: [.copy("Console/Templates")]),
+        ], exclude: ["Console/Templates"]),
         .executableTarget(name: "civicgate", dependencies: [
             "Web", "Store", "PostgresStore", "SMS", "Mail", "FlowDefinitions", "Gateway", "Domain", "FlowEngine",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

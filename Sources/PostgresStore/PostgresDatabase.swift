@@ -116,3 +116,36 @@ public final class PostgresAppDatabase: Sendable {
     /// The advisory lock key migrations take ("cgmigrat").
     static let migrationLock: Int64 = 0x6367_6d69_6772_6174
 }
+
+extension PostgresAppDatabase {
+    /// What `civicgate doctor` reads of the server without changing it: the migrations not yet
+    /// applied, and whether this user may write the tickets (a standby or a read-only role may not).
+    public func doctorFacts(within limit: Duration) async throws -> (pending: [String], writable: Bool) {
+        try await withThrowingTaskGroup(of: (pending: [String], writable: Bool).self) { group in
+            let (client, logger) = (self.client, self.logger)
+            group.addTask {
+                try await client.withConnection { c in
+                    var applied = Set<String>()
+                    var hasTable = false
+                    for try await exists in try await c.query("SELECT to_regclass('schema_migrations') IS NOT NULL", logger: logger).decode(Bool.self) {
+                        hasTable = exists
+                    }
+                    if hasTable {
+                        for try await name in try await c.query("SELECT name FROM schema_migrations", logger: logger).decode(String.self) { applied.insert(name) }
+                    }
+                    var writable = false
+                    for try await w in try await c.query("""
+                        SELECT NOT pg_is_in_recovery() AND (to_regclass('tickets') IS NULL OR has_table_privilege('tickets', 'INSERT'))
+                        """, logger: logger).decode(Bool.self) { writable = w }
+                    return (Self.all.map(\.name).filter { !applied.contains($0) }, writable)
+                }
+            }
+            group.addTask {
+                try await Task.sleep(for: limit)
+                throw Unreachable(after: limit)
+            }
+            defer { group.cancelAll() }
+            return try await group.next()!
+        }
+    }
+}

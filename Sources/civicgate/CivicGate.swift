@@ -5,7 +5,7 @@ struct CivicGate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "civicgate",
         abstract: "Citizen service requests over USSD and SMS.",
-        subcommands: [Serve.self, Simulate.self, Menus.self, Org.self, Import.self, User.self, Token.self, BackupCommand.self, CopyDatabase.self, Export.self, PurgeCommand.self, Subject.self, CrewCommand.self, WebhookCommand.self, OpenAPICommand.self],
+        subcommands: [Serve.self, Simulate.self, Menus.self, Org.self, Import.self, User.self, Token.self, BackupCommand.self, CopyDatabase.self, Export.self, PurgeCommand.self, Subject.self, CrewCommand.self, WebhookCommand.self, OpenAPICommand.self, Doctor.self, Migrate.self],
         defaultSubcommand: nil)
 }
 

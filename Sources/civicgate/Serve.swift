@@ -43,6 +43,8 @@ struct Serve: AsyncParsableCommand {
             }
             logger.warning("webhooks are served without CIVICGATE_WEBHOOK_TOKEN (\(exposure)): anyone can file reports as any number")
         }
+        // The console's templates are compiled in: a broken one stops here, naming it, not on a request.
+        do { try ConsoleTemplates.check() } catch { throw ValidationError("the console's templates do not parse: \(error)") }
         let wiring = try await Wiring.make(c, logger: logger)
         if PostgresAppDatabase.Address(c.database) == nil && !WriterPriority.mayRaise() {
             logger.notice("""

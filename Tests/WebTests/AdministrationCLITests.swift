@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Gateway
 import HummingbirdTesting
 import Synchronization
@@ -331,5 +334,52 @@ extension Range where Bound == Int {
         var out: [T] = []
         for i in self { out.append(try await body(i)) }
         return out
+    }
+}
+
+/// `civicgate doctor` names each problem of a configuration, with what to do, and exits 0 only when
+/// there is none; it reads only the env file it is given. Everything it contacts is on 127.0.0.1.
+@Suite struct DoctorCLITests {
+    let cli = AdministrationCLITests()
+
+    /// A listener on 127.0.0.1 that never answers: a port another program holds.
+    static func holdPort() throws -> (fd: Int32, port: Int) {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var size = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, size) } }
+        listen(fd, 1)
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &size) } }
+        return (fd, Int(UInt16(bigEndian: address.sin_port)))
+    }
+
+    @Test func doctorNamesEachProblemAndExitsZeroOnlyWhenThereIsNone() throws {
+        let held = try Self.holdPort()
+        defer { close(held.fd) }
+        try FileManager.default.createDirectory(at: cli.folder, withIntermediateDirectories: true)
+        let broken = cli.folder.appendingPathComponent("broken.env")
+        try """
+            # a public bind without its token and URL, SMTP that refuses, a port another program holds
+            CIVICGATE_HOST=0.0.0.0
+            CIVICGATE_PORT=\(held.port)
+            CIVICGATE_SMTP_URL="smtp://127.0.0.1:1"
+            CIVICGATE_SMTP_FROM=civicgate@example.org
+            CIVICGATE_DATABASE=\(cli.database)
+            """.write(to: broken, atomically: true, encoding: .utf8)
+        // The process's own environment is not read when a file is given.
+        let run = try cli.civicgate(["doctor", "--env-file", broken.path], environment: ["CIVICGATE_WEBHOOK_TOKEN": "from-the-environment-not-read"])
+        #expect(run.status == 1, "\(run.output)\(run.errors)")
+        for line in ["problem  webhook token", "problem  public URL", "problem  SMTP: 127.0.0.1:1 does not accept connections",
+                     "problem  HTTP port: 0.0.0.0:\(held.port) is taken by another program", "ok       menus and locales", "4 problems"] {
+            #expect(run.output.contains(line), "\(line)\n\(run.output)")
+        }
+        let fine = cli.folder.appendingPathComponent("fine.env")
+        try "CIVICGATE_HOST=127.0.0.1\nCIVICGATE_PORT=0\nCIVICGATE_DATABASE=\(cli.database)\n".write(to: fine, atomically: true, encoding: .utf8)
+        let ok = try cli.civicgate(["doctor", "--env-file", fine.path])
+        #expect(ok.status == 0 && ok.output.contains("0 problems") && ok.output.contains("warning  SMS provider: log"), "\(ok.output)\(ok.errors)")
+        let missing = try cli.civicgate(["doctor", "--env-file", cli.folder.appendingPathComponent("none.env").path])
+        #expect(missing.status == 1 && missing.output.contains("problem  configuration"))
     }
 }

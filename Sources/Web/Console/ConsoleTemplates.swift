@@ -1,11 +1,12 @@
 import Foundation
 import Mustache
 
-/// The console's pages as Mustache templates, one file each in `Console/Templates/` (shipped as
-/// the Web module's resources, with `style.css`). `{{x}}` is HTML-escaped; the only unescaped
+/// The console's pages as Mustache templates, one file each in `Console/Templates/`, compiled into
+/// the binary with `style.css` (`EmbeddedTemplates`, made by `scripts/embed_templates.py`): an
+/// installed binary needs no file beside it. `{{x}}` is HTML-escaped; the only unescaped
 /// value is the layout's `{{{body}}}`, which is itself a rendered (escaped) template. No inline
 /// script. Typed view models: `ConsolePages` builds each page's context.
-enum ConsoleTemplates {
+public enum ConsoleTemplates {
     static let names = ["layout", "signin", "queue", "ticket", "audit", "message", "dashboard", "incidents", "incident", "incident-list",
                          "org-reports", "org-report", "uploads", "upload", "admin", "admin-users", "admin-organisations", "admin-tokens", "admin-webhooks", "admin-webhook", "crews"]
 
@@ -28,10 +29,20 @@ enum ConsoleTemplates {
 
     /// A file of `Templates/`, without the final line end.
     static func resource(_ name: String, _ type: String) throws -> String {
-        guard let url = Bundle.module.url(forResource: name, withExtension: type, subdirectory: "Templates") else {
+        guard let text = EmbeddedTemplates.files["\(name).\(type)"] else {
             throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: "Templates/\(name).\(type)"])
         }
-        let text = try String(contentsOf: url, encoding: .utf8)
-        return text.hasSuffix("\n") ? String(text.dropLast()) : text
+        return text
+    }
+
+    /// The files compiled in, by name (a test compares them with `Console/Templates/`).
+    public static var embedded: [String: String] { EmbeddedTemplates.files }
+
+    /// Every template parsed and the stylesheet there: called at start-up, so a broken one stops
+    /// `serve` with its name instead of failing a request.
+    public static func check() throws {
+        var library = MustacheLibrary()
+        for name in names { try library.register(try resource(name, "mustache"), named: name) }
+        _ = try resource("style", "css")
     }
 }
