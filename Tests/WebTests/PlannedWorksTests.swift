@@ -110,7 +110,7 @@ import Web
             #expect(page.contains("area alerts reach 3 numbers") && page.contains("area alerts reach 0 numbers"))
             let refused = try await browser.post("/console/incidents", [("service", "water"), ("area", "soweto"), ("description", "x"), ("planned", "1"),
                                                                        ("expected", "2026-11-25 15:00")])
-            #expect(refused.status == .unprocessableContent && refused.body.contains("Starts_at is required"))
+            #expect(refused.status == .unprocessableContent && refused.body.contains("Give the start of the planned works."))
         }
     }
 }

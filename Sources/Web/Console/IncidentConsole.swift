@@ -149,6 +149,16 @@ extension ConsoleRoutes {
     }
 
     static func sentence(_ problem: IncidentProblem) -> String {
+        // The form's own words for planned works; the rest as the API says them.
+        switch problem {
+        case .missing("starts_at"): return "Give the start of the planned works."
+        case .missing("expected_at"): return "Give the end of the planned works."
+        case .startInPast: return "Planned works must start in the future."
+        case .endBeforeStart: return "Planned works must end after they start."
+        case .notPlanned: return "Tick \"Planned works\" to give a start."
+        case .alreadyStarted: return "The planned works have started: their start cannot move."
+        default: break
+        }
         let text = problem.description
         return text.prefix(1).uppercased() + text.dropFirst() + "."
     }
