@@ -128,8 +128,8 @@ struct Doctor: AsyncParsableCommand {
             } catch {
                 say(.problem, "database", "SQLite \(path) does not open: \(error)")
             }
-            say(access(path, W_OK) == 0 && access(folder, W_OK) == 0 ? .ok : .problem, "database writes",
-                access(path, W_OK) == 0 && access(folder, W_OK) == 0 ? "\(path) and its folder are writable" : "\(path) or \(folder) is not writable by this user")
+            let writable = access(path, W_OK) == 0 && access(folder, W_OK) == 0
+            say(writable ? .ok : .problem, "database writes", writable ? "\(path) and its folder are writable" : "\(path) or \(folder) is not writable by this user")
         } else if access(folder, W_OK) == 0 {
             say(.warning, "database", "SQLite \(path) does not exist yet: serve makes it at start")
         } else {
@@ -228,8 +228,8 @@ struct Doctor: AsyncParsableCommand {
             return say(.warning, "SMTP", "CIVICGATE_SMTP_URL not set: escalation e-mail fails at once, visibly")
         }
         let port = url.port ?? (url.scheme?.lowercased() == "smtps" ? 465 : 25)
-        say(Self.connects(host: host, port: port) ? .ok : .problem, "SMTP",
-            Self.connects(host: host, port: port) ? "\(host):\(port) accepts connections" : "\(host):\(port) does not accept connections")
+        let reached = Self.connects(host: host, port: port)  // once: each try is a connection to the server
+        say(reached ? .ok : .problem, "SMTP", "\(host):\(port) \(reached ? "accepts" : "does not accept") connections")
     }
 
     func checkPort(_ c: GatewayConfiguration, _ say: Say) async {
