@@ -27,6 +27,9 @@ trap cleanup EXIT
 admin=$(scripts/postgres/start.sh "$work/pg" 55440)
 # The wrk script reuses one number per connection: lift the daily cap of reports per number.
 export CIVICGATE_MAX_REPORTS_PER_NUMBER=100000
+# Every instance on one PostgreSQL is given the same pseudonym key file.
+head -c 32 /dev/urandom >"$work/pseudonym.key"; chmod 600 "$work/pseudonym.key"
+export CIVICGATE_PSEUDONYM_KEY_FILE=$work/pseudonym.key
 up() { for _ in $(seq 300); do curl -sf "http://127.0.0.1:$1/healthz" >/dev/null && return 0; sleep 0.05; done; echo "port $1 did not answer" >&2; return 1; }
 serve() { "$bin" serve --port "$1" --database "$2" >"$work/serve-$1.log" 2>&1 & pids+=($!); up "$1"; }
 # CPU seconds (user + system) of civicgate processes, and of every PostgreSQL process.
@@ -37,7 +40,7 @@ run() { # NAME PORT PIDS...
   for c in 16 64; do
     local before pg_before result
     before=$(ticks "$@"); pg_before=$(pg_ticks)
-    result=$(wrk -t "$c" -c "$c" -d "${secs}s" --timeout 5s -s scripts/ussd-sessions.lua "http://127.0.0.1:$port" -- "1|1|1|1|1|12 Main Rd|1" \
+    result=$(wrk -t "$c" -c "$c" -d "${secs}s" --timeout 5s -s scripts/ussd-sessions.lua "http://127.0.0.1:$port" -- "1|1|1|1|1|# Main Rd|1" \
              | grep '^RESULT' | sed 's/^RESULT //')
     python3 - "$name" "$c" "$result" "$before" "$(ticks "$@")" "$pg_before" "$(pg_ticks)" "$secs" <<'PY'
 import os, sys

@@ -23,13 +23,14 @@ local function new_session()
   n = n + 1
   sid = "ATUid_" .. math.random(1, 1e9) .. "_" .. n
   phone = "%2B2782" .. string.format("%07d", math.random(0, 9999999))
+  street = tostring(math.random(1, 1e9))
   step = 0
 end
 
 function request()
   if sid == nil then new_session() end
   local parts = {}
-  for i = 1, step do parts[i] = inputs[i] end
+  for i = 1, step do parts[i] = (inputs[i]:gsub("#", street)) end
   local body = "sessionId=" .. sid .. "&serviceCode=%2A120%2A1234%23&phoneNumber=" .. phone ..
                "&networkCode=65501&text=" .. urlencode(table.concat(parts, "*"))
   return wrk.format("POST", "/ussd/africastalking", {["Content-Type"] = "application/x-www-form-urlencoded"}, body)

@@ -40,9 +40,13 @@ public final class UssdGateway: Sendable {
     }
 
     /// What reading the session decided: answer at once, or write and then answer.
-    enum Plan: Sendable {
+    enum Plan: HopDecision {
         case reply(UssdReply)
         case write(HopWrite, UssdReply)
+
+        var writes: Bool {
+            if case .write = self { true } else { false }
+        }
     }
 
     /// Always answers: an internal failure becomes a polite `END`, never an error to the aggregator.

@@ -77,6 +77,56 @@ enum HopStatements {
         func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Int64.self) }
     }
 
+    /// A new session, unless a hop with the same key got there first (then no row comes back).
+    struct InsertSession: PostgresPreparedStatement {
+        static let name = "cg_insert_session"
+        static let sql = """
+            INSERT INTO ussd_sessions (\(HopStatements.sessionColumns)) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+            ON CONFLICT (key) DO NOTHING RETURNING key
+            """
+        typealias Row = String
+        var session: StoredSession
+
+        func makeBindings() throws -> PostgresBindings { HopStatements.bindings(session) }
+        func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(String.self) }
+    }
+
+    /// A stored session moved on by one version, unless another hop moved it first (no row).
+    struct MoveSession: PostgresPreparedStatement {
+        static let name = "cg_move_session"
+        static let sql = """
+            UPDATE ussd_sessions SET msisdn = $2, service_code = $3, state = $4, last_text = $5, last_reply = $6, last_reply_final = $7,
+                resumable = $8, version = $9, created_at = $10, updated_at = $11
+            WHERE key = $1 AND version = $12 RETURNING key
+            """
+        typealias Row = String
+        var session: StoredSession
+
+        func makeBindings() throws -> PostgresBindings {
+            var bindings = HopStatements.bindings(session)
+            bindings.append(Int64(session.version - 1))
+            return bindings
+        }
+        func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(String.self) }
+    }
+
+    /// A session's columns in `sessionColumns` order.
+    static func bindings(_ s: StoredSession) -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 12)
+        bindings.append(s.key)
+        bindings.append(s.msisdn.e164)
+        bindings.append(s.serviceCode)
+        bindings.append(SessionCodec.encode(s.session))
+        bindings.append(s.lastText)
+        bindings.append(s.lastReply?.text)
+        bindings.append(s.lastReply?.isFinal)
+        bindings.append(s.resumable)
+        bindings.append(Int64(s.version))
+        bindings.append(s.createdAt)
+        bindings.append(s.updatedAt)
+        return bindings
+    }
+
     /// A stored session from its row; nil for a row this version cannot read (left to expire).
     static func session(_ row: SessionRow) -> StoredSession? {
         let (key, number, code, state, lastText, lastReply, final, resumable, version, created, updated) = row

@@ -22,21 +22,40 @@ public struct PostgresConversationStore: ConversationStore {
 
     public func read<T: Sendable>(_ body: @escaping @Sendable (any ConversationReads) throws -> T) async throws -> T {
         let reads = FetchedReads()
+        var remembered: Set<String> = []  // sessions answered from memory, not yet checked
         for _ in 0..<32 {
             do {
-                return try body(reads)
+                let decided = try body(reads)
+                if remembered.isEmpty || (decided as? any HopDecision)?.writes == true { return decided }
+                // Only a reply, decided on a remembered session: decide again on the stored one.
+                for key in remembered { reads.values[.session(key)] = try await fetch(.session(key)) }
+                remembered = []
             } catch let miss as FetchedReads.Miss {
-                reads.values[miss.key] = try await fetch(miss.key)
+                if case .session(let key) = miss.key, reads.values[miss.key] == nil, let session = database.sessions[key] {
+                    reads.values[miss.key] = Optional(session)
+                    remembered.insert(key)
+                } else {
+                    remembered.remove(miss.key.sessionKey ?? "")
+                    reads.values[miss.key] = try await fetch(miss.key)
+                }
             }
         }
         throw GatewayError.contention
     }
 
     public func write(_ hop: HopWrite) async throws -> HopWriteOutcome {
+        let outcome = try await commit(hop)
+        if let s = hop.session {
+            if outcome == .committed { database.sessions.remember(s) } else if outcome == .sessionChanged { database.sessions.forget(s.key) }
+        }
+        if outcome == .committed, let key = hop.retire { database.sessions.forget(key) }
+        return outcome
+    }
+
+    func commit(_ hop: HopWrite) async throws -> HopWriteOutcome {
         if let s = hop.session, hop.changesOnlyTheSession {
-            // Most hops: one statement, atomic on its own, so no BEGIN and COMMIT round trips.
-            let client = database.client
-            return try await Self.save(s) { try await client.query($0, logger: logger) } ? .committed : .sessionChanged
+            // Most hops: one prepared statement, atomic on its own, so no BEGIN and COMMIT round trips.
+            return try await Self.save(s, .client(database.client), logger: logger) ? .committed : .sessionChanged
         }
         do {
             try await database.client.withTransaction(logger: logger) { tx in try await Self.write(hop, tx, logger: logger) }
@@ -101,7 +120,7 @@ public struct PostgresConversationStore: ConversationStore {
             guard inserted == 1 else { throw Rollback(outcome: .sessionChanged) }
         }
         if let s = hop.session {
-            guard try await save(s, { try await tx.query($0, logger: logger) }) else { throw Rollback(outcome: .sessionChanged) }
+            guard try await save(s, .connection(tx), logger: logger) else { throw Rollback(outcome: .sessionChanged) }
         }
         if let key = hop.retire {
             try await tx.query("UPDATE ussd_sessions SET resumable = false WHERE key = \(key)", logger: logger)
@@ -154,25 +173,24 @@ public struct PostgresConversationStore: ConversationStore {
 
     /// Inserts a new session or moves a stored one on by one version; false when another hop got
     /// there first.
-    static func save(_ s: StoredSession, _ run: (PostgresQuery) async throws -> PostgresRowSequence) async throws -> Bool {
-        let state = SessionCodec.encode(s.session)
-        let saved: PostgresRowSequence
-        if s.version <= 1 {
-            saved = try await run("""
-                INSERT INTO ussd_sessions (key, msisdn, service_code, state, last_text, last_reply, last_reply_final, resumable, version, created_at, updated_at)
-                VALUES (\(s.key), \(s.msisdn.e164), \(s.serviceCode), \(state), \(s.lastText), \(s.lastReply?.text), \(s.lastReply?.isFinal),
-                        \(s.resumable), \(Int64(s.version)), \(s.createdAt), \(s.updatedAt))
-                ON CONFLICT (key) DO NOTHING RETURNING key
-                """)
-        } else {
-            saved = try await run("""
-                UPDATE ussd_sessions SET msisdn = \(s.msisdn.e164), service_code = \(s.serviceCode), state = \(state), last_text = \(s.lastText),
-                    last_reply = \(s.lastReply?.text), last_reply_final = \(s.lastReply?.isFinal), resumable = \(s.resumable),
-                    version = \(Int64(s.version)), created_at = \(s.createdAt), updated_at = \(s.updatedAt)
-                WHERE key = \(s.key) AND version = \(Int64(s.version - 1)) RETURNING key
-                """)
+    static func save(_ s: StoredSession, _ on: Executor, logger: Logger) async throws -> Bool {
+        let saved = s.version <= 1 ? try await on.count(HopStatements.InsertSession(session: s), logger: logger)
+                                   : try await on.count(HopStatements.MoveSession(session: s), logger: logger)
+        return saved == 1
+    }
+
+    /// Where a prepared statement runs: on any pooled connection, or inside a transaction.
+    enum Executor {
+        case client(PostgresClient)
+        case connection(PostgresConnection)
+
+        /// The rows the statement returned.
+        func count<S: PostgresPreparedStatement>(_ statement: S, logger: Logger) async throws -> Int {
+            switch self {
+            case .client(let client): try await client.execute(statement, logger: logger).reduce(0) { n, _ in n + 1 }
+            case .connection(let connection): try await connection.execute(statement, logger: logger).reduce(0) { n, _ in n + 1 }
+            }
         }
-        return try await saved.decode(String.self).reduce(0) { n, _ in n + 1 } == 1
     }
 
     // MARK: Reads
@@ -272,6 +290,10 @@ final class FetchedReads: ConversationReads, @unchecked Sendable {
         case fieldState(String)
         case duplicates(service: String, area: String?, since: Date, digits: String?, caller: String, limit: Int)
         case alertAreas(String)
+
+        var sessionKey: String? {
+            if case .session(let key) = self { key } else { nil }
+        }
     }
 
     struct Miss: Error {

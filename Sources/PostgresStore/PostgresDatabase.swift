@@ -8,6 +8,8 @@ import PostgresNIO
 public final class PostgresAppDatabase: Sendable {
     public let client: PostgresClient
     let logger: Logger
+    /// The sessions this instance's hops last read or wrote.
+    let sessions = RememberedSessions()
 
     /// What `CIVICGATE_DATABASE=postgres://user:password@host:port/db` (or `postgresql://`) names.
     public struct Address: Sendable, Equatable {

@@ -157,6 +157,15 @@ public enum HopWriteOutcome: Sendable, Equatable {
     case referenceTaken
 }
 
+/// What a hop's read decided, saying whether it writes. A store that answers a read from what it
+/// remembers rather than from the database (PostgreSQL's `RememberedSessions`: another instance
+/// may have moved the session since) trusts a decision to write, because the write commits only
+/// on the session version it was planned on, and checks a decision to only reply against the
+/// stored session first. A result that is not a `HopDecision` is always checked.
+public protocol HopDecision: Sendable {
+    var writes: Bool { get }
+}
+
 /// The store behind the USSD gateway. A hop reads a snapshot, decides outside any lock, then
 /// writes with an optimistic check on the session's version, so a retried request and its
 /// original can never both create a ticket, and the single writer does only the writing.
