@@ -4,6 +4,7 @@
 # Usage: scripts/bench-bulk.sh [http rows, default 20000] [cli rows, default 100000]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+[ -x /usr/bin/time ] || { apt-get update -qq && apt-get install -y -qq time >/dev/null; }
 http_rows=${1:-20000}
 cli_rows=${2:-100000}
 swift build -c release --product civicgate >/dev/null
@@ -39,8 +40,8 @@ printf 'HTTP: %d of %d rows accepted in %.2f s = %.0f rows/s\n' "$accepted" "$ht
 
 "$bin" org add "Bench walkers" --database "$work/cli.sqlite" >/dev/null
 start=$(date +%s.%N)
-"$bin" import "$work/cli.csv" --org "Bench walkers" --database "$work/cli.sqlite" 2>/dev/null | head -1
+/usr/bin/time -f "%M" -o "$work/cli.mem" "$bin" import "$work/cli.csv" --org "Bench walkers" --database "$work/cli.sqlite" 2>/dev/null | head -1
 end=$(date +%s.%N)
 stored=$(sqlite3 "$work/cli.sqlite" "SELECT COUNT(*) FROM tickets")
-printf 'CLI: %d rows stored in %.2f s (whole command) = %.0f rows/s\n' "$stored" "$(echo "$end - $start" | bc -l)" \
-  "$(echo "$stored / ($end - $start)" | bc -l)"
+printf 'CLI: %d rows stored in %.2f s (whole command) = %.0f rows/s, peak memory %d MiB\n' "$stored" "$(echo "$end - $start" | bc -l)" \
+  "$(echo "$stored / ($end - $start)" | bc -l)" "$(( $(cat "$work/cli.mem") / 1024 ))"

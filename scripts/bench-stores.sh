@@ -55,12 +55,17 @@ PY
 }
 echo "civicgate $(git rev-parse --short HEAD 2>/dev/null || echo dev), $(nproc) cores, ${secs}s per level"
 
+# Each setup stops before the next starts: an idle instance still sends the confirmations queued
+# in its run, and would take CPU from the next.
+stop() { for p in "$@"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done; }
 serve 18311 "$work/bench.sqlite"
 run sqlite 18311 "${pids[-1]}"
+stop "${pids[-1]}"
 
 psql -q "$admin" -c "CREATE DATABASE bench1" -c "CREATE DATABASE bench2"
 serve 18312 "postgres://postgres@127.0.0.1:55440/bench1"
 run "postgres x1" 18312 "${pids[-1]}"
+stop "${pids[-1]}"
 
 serve 18313 "postgres://postgres@127.0.0.1:55440/bench2"
 serve 18314 "postgres://postgres@127.0.0.1:55440/bench2"

@@ -69,10 +69,16 @@ public struct BulkReports: Sendable {
     public func prepare(header: [String], records: [(number: Int, fields: [String])], channel: ReportChannel = .bulk, upload: Int64? = nil)
         throws(HeaderProblem) -> (good: [Prepared], bad: [RowResult])
     {
+        var seen: Set<String> = []
+        return try prepare(header: header, records: records, seen: &seen, channel: channel, upload: upload)
+    }
+
+    /// One part of a file read in parts: `seen` holds the external ids of the parts before it.
+    public func prepare(header: [String], records: [(number: Int, fields: [String])], seen: inout Set<String>, channel: ReportChannel = .bulk,
+                        upload: Int64? = nil) throws(HeaderProblem) -> (good: [Prepared], bad: [RowResult]) {
         if let problem = Self.headerProblem(header) { throw problem }
         let index = Dictionary(Self.columns.map { c in (c, header.firstIndex(of: c)!) }, uniquingKeysWith: { a, _ in a })
         let now = clock.now()
-        var seen: Set<String> = []
         var good: [Prepared] = []
         var bad: [RowResult] = []
         let areasByName = Dictionary(engine.catalogue.areas.map { ($0.name.lowercased(), $0.code) }, uniquingKeysWith: { a, _ in a })

@@ -59,7 +59,9 @@ public final class UssdGateway: Sendable {
             var limitReached = false
             for _ in 0..<8 {
                 let now = clock.now()
-                let plan = try await store.read { [limitReached] reads in
+                let caller = CallerReads(sessionKey: event.sessionKey, msisdn: event.msisdn, unfinishedSince: now.addingTimeInterval(-settings.resumeWindow),
+                                         pseudonym: { [settings] in settings.pseudonyms?.of(event.msisdn.e164) })
+                let plan = try await store.read(expecting: caller) { [limitReached] reads in
                     try self.plan(event, reads, now: now, limitReached: limitReached)
                 }
                 let write: HopWrite, reply: UssdReply

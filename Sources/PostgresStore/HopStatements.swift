@@ -110,6 +110,90 @@ enum HopStatements {
         func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(String.self) }
     }
 
+    /// The language hop: the session moved on and the caller's language kept, in one statement
+    /// (no row: another hop moved the session first, and nothing is written).
+    struct MoveSessionAndLanguage: PostgresPreparedStatement {
+        static let name = "cg_move_session_language"
+        static let sql = """
+            WITH moved AS (\(MoveSession.sql))
+            INSERT INTO subscribers (msisdn, language, updated_at) SELECT $13, $14, $11 FROM moved
+            ON CONFLICT (msisdn) DO UPDATE SET language = excluded.language, updated_at = excluded.updated_at RETURNING msisdn
+            """
+        typealias Row = String
+        var session: StoredSession
+        var msisdn: String
+        var language: String
+
+        func makeBindings() throws -> PostgresBindings {
+            var bindings = try MoveSession(session: session).makeBindings()
+            bindings.append(msisdn)
+            bindings.append(language)
+            return bindings
+        }
+        func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(String.self) }
+    }
+
+    /// A session not remembered, with everything its first hop asks about the caller when it is
+    /// new (`CallerReads`), in one round trip: the session, the caller's language, what is kept
+    /// under its pseudonym, whether it is a crew member, and its latest dropped session.
+    struct SessionAndCaller: PostgresPreparedStatement {
+        static let name = "cg_session_and_caller"
+        static let sql = """
+            SELECT \(columns("s")), l.language, p.language, p.opted_out, p.last_help_at, p.msisdn IS NOT NULL,
+                   EXISTS (SELECT 1 FROM crew_members m JOIN crews c ON c.id = m.crew_id WHERE m.msisdn = $2 AND c.removed_at IS NULL),
+                   \(columns("u"))
+            FROM (SELECT 1) AS one
+            LEFT JOIN ussd_sessions s ON s.key = $1
+            LEFT JOIN subscribers l ON l.msisdn = $2
+            LEFT JOIN subscribers p ON p.msisdn = $3
+            LEFT JOIN LATERAL (SELECT * FROM ussd_sessions WHERE msisdn = $2 AND resumable AND updated_at >= $4 AND key <> $1 AND key NOT LIKE 'sms:%'
+                               ORDER BY updated_at DESC LIMIT 1) u ON true
+            """
+        typealias Row = Answer
+        var key: String
+        var msisdn: String
+        var pseudonym: String?
+        var since: Date
+
+        struct Answer {
+            var session: StoredSession?
+            var language: String?
+            var kept: Subscriber?
+            var crewMember: Bool
+            var unfinished: StoredSession?
+        }
+
+        static func columns(_ table: String) -> String {
+            sessionColumns.split(separator: ",").map { "\(table).\($0.trimmingCharacters(in: .whitespaces))" }.joined(separator: ", ")
+        }
+
+        func makeBindings() throws -> PostgresBindings {
+            var bindings = PostgresBindings(capacity: 4)
+            bindings.append(key)
+            bindings.append(msisdn)
+            bindings.append(pseudonym)
+            bindings.append(since)
+            return bindings
+        }
+
+        func decodeRow(_ row: PostgresRow) throws -> Row {
+            let cells = row.makeRandomAccess()
+            func session(at i: Int) throws -> StoredSession? {
+                guard let key = try cells[i].decode(String?.self) else { return nil }
+                return HopStatements.session((key, try cells[i + 1].decode(String.self), try cells[i + 2].decode(String.self),
+                                              try cells[i + 3].decode(String.self), try cells[i + 4].decode(String?.self),
+                                              try cells[i + 5].decode(String?.self), try cells[i + 6].decode(Bool?.self),
+                                              try cells[i + 7].decode(Bool.self), try cells[i + 8].decode(Int64.self),
+                                              try cells[i + 9].decode(Date.self), try cells[i + 10].decode(Date.self)))
+            }
+            let kept = try cells[15].decode(Bool.self)
+                ? Subscriber(language: try cells[12].decode(String?.self), optedOut: try cells[13].decode(Bool.self), lastHelpAt: try cells[14].decode(Date?.self))
+                : nil
+            return Answer(session: try session(at: 0), language: try cells[11].decode(String?.self), kept: kept, crewMember: try cells[16].decode(Bool.self),
+                          unfinished: try session(at: 17))
+        }
+    }
+
     /// A session's columns in `sessionColumns` order.
     static func bindings(_ s: StoredSession) -> PostgresBindings {
         var bindings = PostgresBindings(capacity: 12)

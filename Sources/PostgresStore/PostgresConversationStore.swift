@@ -21,6 +21,10 @@ public struct PostgresConversationStore: ConversationStore {
     var logger: Logger { database.logger }
 
     public func read<T: Sendable>(_ body: @escaping @Sendable (any ConversationReads) throws -> T) async throws -> T {
+        try await read(expecting: nil, body)
+    }
+
+    public func read<T: Sendable>(expecting caller: CallerReads?, _ body: @escaping @Sendable (any ConversationReads) throws -> T) async throws -> T {
         let reads = FetchedReads()
         var remembered: Set<String> = []  // sessions answered from memory, not yet checked
         for _ in 0..<32 {
@@ -32,8 +36,10 @@ public struct PostgresConversationStore: ConversationStore {
                 remembered = []
             } catch let miss as FetchedReads.Miss {
                 if case .session(let key) = miss.key, reads.values[miss.key] == nil, let session = database.sessions[key] {
-                    reads.values[miss.key] = Optional(session)
+                    reads.values[miss.key] = Optional(session) as any Sendable
                     remembered.insert(key)
+                } else if case .session(let key) = miss.key, let caller, caller.sessionKey == key {
+                    try await fetch(key, with: caller, into: reads)
                 } else {
                     remembered.remove(miss.key.sessionKey ?? "")
                     reads.values[miss.key] = try await fetch(miss.key)
@@ -41,6 +47,23 @@ public struct PostgresConversationStore: ConversationStore {
             }
         }
         throw GatewayError.contention
+    }
+
+    public func read<T: Sendable>(expecting caller: CallerReads, _ body: @escaping @Sendable (any ConversationReads) throws -> T) async throws -> T {
+        try await read(expecting: Optional(caller), body)
+    }
+
+    /// A session not remembered, and what its first hop would ask about the caller were it new.
+    func fetch(_ key: String, with caller: CallerReads, into reads: FetchedReads) async throws {
+        let pseudonym = caller.pseudonym()
+        let statement = HopStatements.SessionAndCaller(key: key, msisdn: caller.msisdn.e164, pseudonym: pseudonym, since: caller.unfinishedSince)
+        guard let answer = try await first(database.client.execute(statement, logger: logger)) else { throw GatewayError.contention }
+        // Each answer stored as itself, nil included (assigning a nil would remove the key).
+        reads.values[.session(key)] = answer.session as any Sendable
+        reads.values[.language(caller.msisdn.e164)] = answer.language as any Sendable
+        if let pseudonym { reads.values[.subscriber(pseudonym)] = answer.kept as any Sendable }
+        if !answer.crewMember { reads.values[.crew(caller.msisdn.e164)] = Crew?.none as any Sendable }  // a member's crew is read when asked
+        reads.values[.unfinished(msisdn: caller.msisdn.e164, since: caller.unfinishedSince, excluding: key)] = answer.unfinished as any Sendable
     }
 
     public func write(_ hop: HopWrite) async throws -> HopWriteOutcome {
@@ -56,6 +79,11 @@ public struct PostgresConversationStore: ConversationStore {
         if let s = hop.session, hop.changesOnlyTheSession {
             // Most hops: one prepared statement, atomic on its own, so no BEGIN and COMMIT round trips.
             return try await Self.save(s, .client(database.client), logger: logger) ? .committed : .sessionChanged
+        }
+        if let s = hop.session, s.version > 1, hop.changesOnlyTheSessionAndLanguage, let msisdn = hop.msisdn, let language = hop.language {
+            // The language hop: one statement too.
+            let statement = HopStatements.MoveSessionAndLanguage(session: s, msisdn: msisdn.e164, language: language)
+            return try await Executor.client(database.client).count(statement, logger: logger) == 1 ? .committed : .sessionChanged
         }
         do {
             try await database.client.withTransaction(logger: logger) { tx in try await Self.write(hop, tx, logger: logger) }

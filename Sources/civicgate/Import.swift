@@ -13,6 +13,7 @@ struct Import: AsyncParsableCommand {
     @Argument(help: "The CSV file.") var file: String
     @Option(help: "The organisation: its API key, name or id.") var org: String
     @Option(help: "Where to write per-row results (JSON).") var results: String?
+    @Option(help: .hidden) var rowsPerPart = 5000
 
     func run() async throws {
         let wiring = try await Wiring.make(try common.configuration(), logger: quietLogger())
@@ -20,35 +21,106 @@ struct Import: AsyncParsableCommand {
         if org.hasPrefix("cg_") { found = try await wiring.organisations.authenticate(key: org) }
         else { found = try await wiring.organisations.organisation(named: org) }
         guard let organisation = found, organisation.revokedAt == nil else { throw ValidationError("no active organisation '\(org)'") }
-        guard let data = FileManager.default.contents(atPath: file) else { throw ValidationError("cannot read \(file)") }
-        let table: CSVTable
-        do { table = try CSVTable(parsing: Array(data)) } catch { throw ValidationError("\(file): \(error.description)") }
-        let prepared: (good: [BulkReports.Prepared], bad: [RowResult])
-        do { prepared = try wiring.bulk.prepare(header: table.header, records: table.records) } catch {
-            throw ValidationError("\(file): \(error.description)")
-        }
-        let total = prepared.good.count
-        let started = Date()
-        let rows = try await wiring.bulk.store(prepared.good, bad: prepared.bad, for: organisation, in: wiring.organisations, batch: 5000) { done in
-            let width = 30
-            let filled = total == 0 ? width : done * width / total
-            FileHandle.standardError.write(Data("\r[\(String(repeating: "#", count: filled))\(String(repeating: ".", count: width - filled))] \(done)/\(total) rows stored".utf8))
-        }
-        FileHandle.standardError.write(Data("\n".utf8))
+        // Read, checked and stored a part at a time, the results written as they come: memory
+        // stays flat however long the file is.
+        guard let input = FileHandle(forReadingAtPath: file) else { throw ValidationError("cannot read \(file)") }
+        defer { try? input.close() }
+        let size = (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int) ?? 0
         let path = results ?? file + ".results.json"
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .withoutEscapingSlashes]
-        try encoder.encode(rows).write(to: URL(fileURLWithPath: path))
+        let output = try ResultsFile(path: path)
+        var parser = CSVRecordParser()
+        var header: [String]?
+        var pending: [(number: Int, fields: [String])] = []
+        var seen: Set<String> = []
+        var tally = Tally()
+        var read = 0
+        let started = Date()
+        func store() async throws {
+            guard let header else { return }
+            let prepared: (good: [BulkReports.Prepared], bad: [RowResult])
+            do { prepared = try wiring.bulk.prepare(header: header, records: pending, seen: &seen) } catch {
+                throw ValidationError("\(file): \(error.description)")
+            }
+            pending.removeAll(keepingCapacity: true)
+            let rows = try await wiring.bulk.store(prepared.good, bad: prepared.bad, for: organisation, in: wiring.organisations, batch: max(1, rowsPerPart))
+            for row in rows {
+                try output.append(row)
+                tally.add(row)
+            }
+            let width = 30
+            let filled = size == 0 ? width : min(width, read * width / size)
+            FileHandle.standardError.write(Data("\r[\(String(repeating: "#", count: filled))\(String(repeating: ".", count: width - filled))] \(tally.accepted)/\(tally.rows) rows stored".utf8))
+        }
+        do {
+            while let piece = try input.read(upToCount: 1 << 20), !piece.isEmpty {
+                read += piece.count
+                try parser.feed(piece) { number, fields in
+                    if header == nil { header = CSVRecordParser.header(fields) } else { pending.append((number, fields)) }
+                }
+                if pending.count >= max(1, rowsPerPart) { try await store() }
+            }
+            try parser.finish { number, fields in
+                if header == nil { header = CSVRecordParser.header(fields) } else { pending.append((number, fields)) }
+            }
+        } catch let problem as CSVTable.Problem {
+            // Rows before the problem are stored and in the results file: a re-run creates nothing new.
+            try? output.close()
+            throw ValidationError("\(file): \(problem.description)\(tally.rows > 0 ? " (the \(tally.rows) rows before it were handled: see \(path))" : "")")
+        }
+        guard header != nil else { throw ValidationError("\(file): \(CSVTable.Problem.empty.description)") }
+        try await store()  // the last part; with no rows at all, the header is still checked
+        FileHandle.standardError.write(Data("\n".utf8))
+        try output.close()
         let seconds = Date().timeIntervalSince(started)
         // Counted from what was stored, not from what passed validation: the daily quota and the
         // store refuse rows too, and the results file says so row by row.
-        let rejected = rows.filter { $0.reference == nil }
-        print("\(rows.count) rows: \(rows.count - rejected.count) accepted, \(rejected.count) rejected, in \(String(format: "%.2f", seconds)) s. Results: \(path)")
-        let possible = rows.filter { $0.possible_duplicate_of != nil }.count
-        if possible > 0 { print("  \(possible) accepted row(s) likely repeat an open ticket: filed, and linked for a dispatcher (possible_duplicate_of)") }
+        print("\(tally.rows) rows: \(tally.accepted) accepted, \(tally.rows - tally.accepted) rejected, in \(String(format: "%.2f", seconds)) s. Results: \(path)")
+        if tally.possible > 0 {
+            print("  \(tally.possible) accepted row(s) likely repeat an open ticket: filed, and linked for a dispatcher (possible_duplicate_of)")
+        }
+        let rejected = tally.firstRejected
         for bad in rejected.prefix(10) {
             print("  row \(bad.row): " + (bad.errors ?? []).map { "\($0.column): \($0.message)" }.joined(separator: "; "))
         }
-        if rejected.count > 10 { print("  ... \(rejected.count - 10) more in \(path)") }
+        let more = tally.rows - tally.accepted - rejected.count
+        if more > 0 { print("  ... \(more) more in \(path)") }
+    }
+
+    /// What the summary says: counts, and the first rejected rows.
+    struct Tally {
+        var rows = 0, accepted = 0, possible = 0
+        var firstRejected: [RowResult] = []
+
+        mutating func add(_ row: RowResult) {
+            rows += 1
+            if row.reference != nil { accepted += 1 } else if firstRejected.count < 10 { firstRejected.append(row) }
+            if row.possible_duplicate_of != nil { possible += 1 }
+        }
+    }
+}
+
+/// The per-row results, a JSON array written one row at a time.
+final class ResultsFile {
+    let handle: FileHandle
+    let encoder = JSONEncoder()
+    var first = true
+
+    init(path: String) throws {
+        guard FileManager.default.createFile(atPath: path, contents: Data("[".utf8)), let handle = FileHandle(forWritingAtPath: path) else {
+            throw ValidationError("cannot write \(path)")
+        }
+        self.handle = handle
+        try handle.seekToEnd()
+        encoder.outputFormatting = [.withoutEscapingSlashes]
+    }
+
+    func append(_ row: RowResult) throws {
+        try handle.write(contentsOf: Data((first ? "\n  " : ",\n  ").utf8) + encoder.encode(row))
+        first = false
+    }
+
+    func close() throws {
+        try handle.write(contentsOf: Data((first ? "]\n" : "\n]\n").utf8))
+        try handle.close()
     }
 }

@@ -111,6 +111,35 @@ import Testing
                 "\(member.output)")
     }
 
+    /// The file is read, checked and stored in parts (5,000 rows; 50 here, to keep the test short):
+    /// a repeated id is caught across parts, a bad row in a later part is reported by its own row
+    /// number, and every row is in the results in order.
+    @Test func aLongFileIsImportedPartByPartWithEveryRowAccountedFor() throws {
+        defer { try? FileManager.default.removeItem(at: folder) }
+        #expect(try civicgate(["org", "add", "Long Walk", "--daily-quota", "100000"]).status == 0)
+        let csv = folder.appendingPathComponent("long.csv").path
+        var text = "external_id,service_code,area,address,description,phone\n"
+        for i in 1...160 {
+            let id = i == 150 ? "w2" : "w\(i)"  // row 151 repeats row 3's id
+            let service = i == 70 ? "nothing.here" : "roads.pothole"
+            text += "\(id),\(service),soweto,\"\(i) Long Walk Rd, by the school\",,\n"
+        }
+        try text.write(toFile: csv, atomically: true, encoding: .utf8)
+        let run = try civicgate(["import", csv, "--org", "Long Walk", "--rows-per-part", "50"])
+        #expect(run.status == 0, "\(run.errors)")
+        #expect(run.output.contains("160 rows: 158 accepted, 2 rejected"), "\(run.output)")
+        let results = try JSONDecoder().decode([RowResult].self, from: Data(contentsOf: URL(fileURLWithPath: csv + ".results.json")))
+        #expect(results.map(\.row) == Array(2...161))
+        #expect(results.filter { $0.reference == nil }.map(\.row) == [71, 151])
+        #expect(results[149].errors?.first?.column == "external_id" && results[69].errors?.first?.column == "service_code")
+        #expect(Set(results.compactMap(\.reference)).count == 158)
+        // Again: nothing new, each row given its earlier reference.
+        let again = try civicgate(["import", csv, "--org", "Long Walk", "--rows-per-part", "7"])
+        #expect(again.output.contains("160 rows: 158 accepted"), "\(again.output)")
+        let second = try JSONDecoder().decode([RowResult].self, from: Data(contentsOf: URL(fileURLWithPath: csv + ".results.json")))
+        #expect(second.map(\.reference) == results.map(\.reference))
+    }
+
     @Test func usersAreListedDisabledAndGivenNewPasswords() throws {
         defer { try? FileManager.default.removeItem(at: folder) }
         let password = ["CIVICGATE_PASSWORD": "a long enough password"]

@@ -166,11 +166,29 @@ public protocol HopDecision: Sendable {
     var writes: Bool { get }
 }
 
+/// What a hop asks about its caller when its session is new: a store whose every read is a round
+/// trip (PostgreSQL) may fetch all of it together with the session, in one.
+public struct CallerReads: Sendable {
+    /// The session the hop belongs to.
+    public var sessionKey: String
+    public var msisdn: MSISDN
+    /// Where a dropped session may be resumed from (`unfinishedSession(of:since:excluding:)`).
+    public var unfinishedSince: Date
+    /// The caller's pseudonym, under which an erased number keeps its language and STOP.
+    public var pseudonym: @Sendable () -> String?
+
+    public init(sessionKey: String, msisdn: MSISDN, unfinishedSince: Date, pseudonym: @escaping @Sendable () -> String?) {
+        (self.sessionKey, self.msisdn, self.unfinishedSince, self.pseudonym) = (sessionKey, msisdn, unfinishedSince, pseudonym)
+    }
+}
+
 /// The store behind the USSD gateway. A hop reads a snapshot, decides outside any lock, then
 /// writes with an optimistic check on the session's version, so a retried request and its
 /// original can never both create a ticket, and the single writer does only the writing.
 public protocol ConversationStore: Sendable {
     func read<T: Sendable>(_ body: @escaping @Sendable (any ConversationReads) throws -> T) async throws -> T
+    /// `read(_:)`, told what a new session's first hop will ask about its caller.
+    func read<T: Sendable>(expecting caller: CallerReads, _ body: @escaping @Sendable (any ConversationReads) throws -> T) async throws -> T
     func write(_ hop: HopWrite) async throws -> HopWriteOutcome
     /// Deletes sessions not touched since `before`; returns how many. An SMS report waiting on an
     /// answer (`resumable`, key `sms:…`) stays until it is filed.
@@ -184,6 +202,9 @@ public protocol ConversationStore: Sendable {
 
 extension ConversationStore {
     public func saveHeldSessions() async throws {}
+    public func read<T: Sendable>(expecting caller: CallerReads, _ body: @escaping @Sendable (any ConversationReads) throws -> T) async throws -> T {
+        try await read(body)
+    }
 }
 
 /// A reporter's "it is late", as the store records it in the hop's transaction.
