@@ -34,10 +34,14 @@ public enum DuplicateStatements {
 
     /// Addresses with this street number in them as a number of its own (a street number;
     /// `ReportedPlace.numberDigits`: "12" finds "12 Vilakazi St", "No.12a", "012", not "112" or
-    /// "120"), or any. The digits are checked to be digits: written into the pattern as they are.
+    /// "120"), or any. The pattern is a bound value, so the statement's text is the same for every
+    /// street number: one prepared statement in the connection's cache, not one per number (a
+    /// cache that grew by one statement per report filed).
     static func containing(_ digits: String?) -> SQL {
         guard let digits, (1...5).contains(digits.count), digits.allSatisfy({ ("0"..."9").contains($0) }) else { return "1 = 1" }
-        return "(' ' || address || ' ') \(sqlite: "GLOB '*[^1-9]\(digits)[^0-9]*'", postgres: "~ '[^1-9]\(digits)[^0-9]'")"
+        return """
+            (' ' || address || ' ') \(sqlite: "GLOB ('*[^1-9]' || ", postgres: "~ ('[^1-9]' || ")\(digits)\(sqlite: " || '[^0-9]*')", postgres: " || '[^0-9]')")
+            """
     }
 
     public static func candidate(_ row: any SQLRow) throws -> DuplicateCandidate {
