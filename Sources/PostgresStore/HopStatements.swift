@@ -28,10 +28,7 @@ enum HopStatements {
     /// A caller's latest session that was dropped before it finished, to offer to resume it.
     struct UnfinishedSession: PostgresPreparedStatement {
         static let name = "cg_unfinished_session"
-        static let sql = """
-            SELECT \(HopStatements.sessionColumns) FROM ussd_sessions
-            WHERE msisdn = $1 AND resumable AND updated_at >= $2 AND key <> $3 AND key NOT LIKE 'sms:%' ORDER BY updated_at DESC LIMIT 1
-            """
+        static let sql = "SELECT \(HopStatements.sessionColumns) FROM \(HopStatements.unfinished(msisdn: "$1", since: "$2", excluding: "$3"))"
         typealias Row = SessionRow
         var msisdn: String
         var since: Date
@@ -146,8 +143,7 @@ enum HopStatements {
             LEFT JOIN ussd_sessions s ON s.key = $1
             LEFT JOIN subscribers l ON l.msisdn = $2
             LEFT JOIN subscribers p ON p.msisdn = $3
-            LEFT JOIN LATERAL (SELECT * FROM ussd_sessions WHERE msisdn = $2 AND resumable AND updated_at >= $4 AND key <> $1 AND key NOT LIKE 'sms:%'
-                               ORDER BY updated_at DESC LIMIT 1) u ON true
+            LEFT JOIN LATERAL (SELECT * FROM \(HopStatements.unfinished(msisdn: "$2", since: "$4", excluding: "$1"))) u ON true
             """
         typealias Row = Answer
         var key: String
@@ -194,7 +190,16 @@ enum HopStatements {
         }
     }
 
-    /// A session's columns in `sessionColumns` order.
+    /// A caller's latest session dropped before it finished (what follows `FROM`), with the
+    /// parameters' placeholders.
+    static func unfinished(msisdn: String, since: String, excluding key: String) -> String {
+        """
+        ussd_sessions WHERE msisdn = \(msisdn) AND resumable AND updated_at >= \(since) AND key <> \(key) AND key NOT LIKE 'sms:%'
+        ORDER BY updated_at DESC LIMIT 1
+        """
+    }
+
+        /// A session's columns in `sessionColumns` order.
     static func bindings(_ s: StoredSession) -> PostgresBindings {
         var bindings = PostgresBindings(capacity: 12)
         bindings.append(s.key)

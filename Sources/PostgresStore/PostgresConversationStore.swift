@@ -35,13 +35,12 @@ public struct PostgresConversationStore: ConversationStore {
                 for key in remembered { reads.values[.session(key)] = try await fetch(.session(key)) }
                 remembered = []
             } catch let miss as FetchedReads.Miss {
-                if case .session(let key) = miss.key, reads.values[miss.key] == nil, let session = database.sessions[key] {
+                if case .session(let key) = miss.key, let session = database.sessions[key] {
                     reads.values[miss.key] = Optional(session) as any Sendable
                     remembered.insert(key)
                 } else if case .session(let key) = miss.key, let caller, caller.sessionKey == key {
                     try await fetch(key, with: caller, into: reads)
                 } else {
-                    remembered.remove(miss.key.sessionKey ?? "")
                     reads.values[miss.key] = try await fetch(miss.key)
                 }
             }
@@ -318,10 +317,6 @@ final class FetchedReads: ConversationReads, @unchecked Sendable {
         case fieldState(String)
         case duplicates(service: String, area: String?, since: Date, digits: String?, caller: String, limit: Int)
         case alertAreas(String)
-
-        var sessionKey: String? {
-            if case .session(let key) = self { key } else { nil }
-        }
     }
 
     struct Miss: Error {

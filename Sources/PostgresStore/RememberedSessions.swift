@@ -28,6 +28,4 @@ final class RememberedSessions: Sendable {
     }
 
     func forget(_ key: String) { _ = sessions.withLock { $0.removeValue(forKey: key) } }
-
-    var count: Int { sessions.withLock { $0.count } }
 }

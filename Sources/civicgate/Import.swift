@@ -51,24 +51,28 @@ struct Import: AsyncParsableCommand {
             let filled = size == 0 ? width : min(width, read * width / size)
             FileHandle.standardError.write(Data("\r[\(String(repeating: "#", count: filled))\(String(repeating: ".", count: width - filled))] \(tally.accepted)/\(tally.rows) rows stored".utf8))
         }
-        do {
-            while let piece = try input.read(upToCount: 1 << 20), !piece.isEmpty {
-                read += piece.count
-                try parser.feed(piece) { number, fields in
-                    if header == nil { header = CSVRecordParser.header(fields) } else { pending.append((number, fields)) }
-                }
-                if pending.count >= max(1, rowsPerPart) { try await store() }
-            }
-            try parser.finish { number, fields in
-                if header == nil { header = CSVRecordParser.header(fields) } else { pending.append((number, fields)) }
-            }
-        } catch let problem as CSVTable.Problem {
-            // Rows before the problem are stored and in the results file: a re-run creates nothing new.
-            try? output.close()
-            throw ValidationError("\(file): \(problem.description)\(tally.rows > 0 ? " (the \(tally.rows) rows before it were handled: see \(path))" : "")")
+        func take(_ number: Int, _ fields: [String]) {
+            if header == nil { header = CSVRecordParser.header(fields) } else { pending.append((number, fields)) }
         }
-        guard header != nil else { throw ValidationError("\(file): \(CSVTable.Problem.empty.description)") }
-        try await store()  // the last part; with no rows at all, the header is still checked
+        do {
+            do {
+                while let piece = try input.read(upToCount: 1 << 20), !piece.isEmpty {
+                    read += piece.count
+                    try parser.feed(piece, take)
+                    if pending.count >= max(1, rowsPerPart) { try await store() }
+                }
+                try parser.finish(take)
+            } catch let problem as CSVTable.Problem {
+                // The rows before the problem are stored and in the results file: a re-run creates nothing new.
+                try await store()
+                throw ValidationError("\(file): \(problem.description)\(tally.rows > 0 ? " (the \(tally.rows) rows before it were handled: see \(path))" : "")")
+            }
+            guard header != nil else { throw ValidationError("\(file): \(CSVTable.Problem.empty.description)") }
+            try await store()  // the last part; with no rows at all, the header is still checked
+        } catch {
+            try? output.close()  // a complete JSON array of what was handled, whatever stopped it
+            throw error
+        }
         FileHandle.standardError.write(Data("\n".utf8))
         try output.close()
         let seconds = Date().timeIntervalSince(started)

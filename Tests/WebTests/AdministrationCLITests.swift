@@ -140,6 +140,25 @@ import Testing
         #expect(second.map(\.reference) == results.map(\.reference))
     }
 
+    /// A file that breaks off (a quote never closed) stops there: the rows read before it are
+    /// stored, even those not yet in a full part, and the results file is a complete JSON array.
+    @Test func aFileThatBreaksOffKeepsTheRowsBeforeTheBreak() throws {
+        defer { try? FileManager.default.removeItem(at: folder) }
+        #expect(try civicgate(["org", "add", "Broken Walk"]).status == 0)
+        let csv = folder.appendingPathComponent("broken.csv").path
+        let rows = (1...3).map { "b\($0),roads.pothole,soweto,\($0) Broken Rd,,\n" }.joined()
+        try ("external_id,service_code,area,address,description,phone\n" + rows + "b4,roads.pothole,soweto,\"4 Broken Rd,,\n").write(toFile: csv, atomically: true, encoding: .utf8)
+        let run = try civicgate(["import", csv, "--org", "Broken Walk", "--rows-per-part", "50"])
+        #expect(run.status != 0 && run.errors.contains("row 5: a quoted field is never closed") && run.errors.contains("3 rows before it"), "\(run.errors)")
+        let results = try JSONDecoder().decode([RowResult].self, from: Data(contentsOf: URL(fileURLWithPath: csv + ".results.json")))
+        #expect(results.map(\.row) == [2, 3, 4] && results.allSatisfy { $0.reference != nil })
+        // A header that is not the bulk header: refused, nothing stored, the results file still JSON.
+        try "id,what\n1,pothole\n".write(toFile: csv, atomically: true, encoding: .utf8)
+        let wrong = try civicgate(["import", csv, "--org", "Broken Walk"])
+        #expect(wrong.status != 0 && wrong.errors.contains("external_id"), "\(wrong.errors)")
+        #expect(try JSONDecoder().decode([RowResult].self, from: Data(contentsOf: URL(fileURLWithPath: csv + ".results.json"))).isEmpty)
+    }
+
     @Test func usersAreListedDisabledAndGivenNewPasswords() throws {
         defer { try? FileManager.default.removeItem(at: folder) }
         let password = ["CIVICGATE_PASSWORD": "a long enough password"]
