@@ -80,7 +80,7 @@ let package = Package(
             .product(name: "Mustache", package: "swift-mustache"),
         ], exclude: ["Console/Templates"]),
         .executableTarget(name: "civicgate", dependencies: [
-            "Web", "Store", "PostgresStore", "SMS", "Mail", "FlowDefinitions", "Gateway", "Domain", "FlowEngine",
+            "Web", "Store", "PostgresStore", "Persistence", "SMS", "Mail", "FlowDefinitions", "Gateway", "Domain", "FlowEngine",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "Metrics", package: "swift-metrics"),

@@ -73,6 +73,13 @@ public struct ReportedPlace: Sendable, Equatable {
         return digits.isEmpty ? nil : digits
     }
 
+    /// What a store keeps beside an address so that a report by street number reads only the
+    /// tickets at that number (`numberDigits`, or "" for a corner, a landmark or no address): an
+    /// address can only be the same place as a report whose `numberDigits` equal these.
+    public static func storedNumber(of address: String) -> String {
+        ReportedPlace(address).numberDigits ?? ""
+    }
+
     /// Lower case, letters and digits only ("&" kept as "amp", "/" read as "and").
     static func tokens(_ text: String) -> [String] {
         // Plain ASCII (almost every address): one pass over the bytes, without Foundation's folding.

@@ -16,32 +16,31 @@ public enum DuplicateStatements {
             (t.reporter IS NULL OR t.reporter <> \($0.e164))
             AND NOT EXISTS (SELECT 1 FROM ticket_reporters j WHERE j.ticket_id = t.id AND j.msisdn = \($0.e164))
             """ } ?? "1 = 1"
+        let number = digits.flatMap(streetNumber)
+        let atNumber: SQL = number.map { "street_number = \($0)" } ?? "1 = 1"
         return """
-        SELECT reference, service, fault, area, address, lat, long, created_at, status FROM \(tickets(inOneArea: area != nil))
+        SELECT reference, service, fault, area, address, lat, long, created_at, status FROM \(tickets(inOneArea: area != nil, atNumber: number != nil))
         WHERE service = \(service) AND \(place) AND \(raw: openTickets) AND created_at >= \(since) AND \(SQL.scoped("moe", to: moe))
-          AND \(containing(digits)) AND \(others)
+          AND \(atNumber) AND \(others)
         ORDER BY created_at DESC LIMIT \(max(1, min(limit, 1000)))
         """
     }
 
-    /// The tickets table, read within one area along `tickets_service_area_open`: SQLite's
-    /// statistics of many open tickets tempt it to walk the service's (or the MOE's) whole window
-    /// in order and test each row's area and address, 17 ms against 0.6 ms a lookup among 200,000
-    /// open tickets (`duplicate-benchmark`).
-    static func tickets(inOneArea: Bool, as alias: String = "t") -> SQL {
-        inOneArea ? "tickets AS \(raw: alias) \(sqlite: "INDEXED BY tickets_service_area_open", postgres: "")" : "tickets AS \(raw: alias)"
+    /// The tickets table, read within one area along `tickets_service_area_open`, or at one street
+    /// number along `tickets_service_number_open`: SQLite's statistics of many open tickets tempt
+    /// it to walk the service's (or the MOE's) whole window in order and test each row's area and
+    /// address, 17 ms against 0.6 ms a lookup among 200,000 open tickets (`duplicate-benchmark`).
+    static func tickets(inOneArea: Bool, atNumber: Bool = false, as alias: String = "t") -> SQL {
+        let index = atNumber ? "tickets_service_number_open" : inOneArea ? "tickets_service_area_open" : nil
+        return index.map { "tickets AS \(raw: alias) \(sqlite: "INDEXED BY \($0)", postgres: "")" } ?? "tickets AS \(raw: alias)"
     }
 
-    /// Addresses with this street number in them as a number of its own (a street number;
-    /// `ReportedPlace.numberDigits`: "12" finds "12 Vilakazi St", "No.12a", "012", not "112" or
-    /// "120"), or any. The pattern is a bound value, so the statement's text is the same for every
-    /// street number: one prepared statement in the connection's cache, not one per number (a
-    /// cache that grew by one statement per report filed).
-    static func containing(_ digits: String?) -> SQL {
-        guard let digits, (1...5).contains(digits.count), digits.allSatisfy({ ("0"..."9").contains($0) }) else { return "1 = 1" }
-        return """
-            (' ' || address || ' ') \(sqlite: "GLOB ('*[^1-9]' || ", postgres: "~ ('[^1-9]' || ")\(digits)\(sqlite: " || '[^0-9]*')", postgres: " || '[^0-9]')")
-            """
+    /// A street number as `ReportedPlace.storedNumber` keeps it ("12" for "12 Vilakazi St",
+    /// "No.12a" and "012 Vilakazi St"; "112" and "120" are numbers of their own): a bound value,
+    /// so the statement's text is the same for every number (one prepared statement per
+    /// connection, not one per number: a cache that grew with every report filed).
+    static func streetNumber(_ digits: String) -> String? {
+        (1...5).contains(digits.count) && digits.allSatisfy({ ("0"..."9").contains($0) }) && !digits.hasPrefix("0") ? digits : nil
     }
 
     public static func candidate(_ row: any SQLRow) throws -> DuplicateCandidate {

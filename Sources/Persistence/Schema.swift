@@ -137,6 +137,14 @@ public enum Schema {
                                       queued_at TIMESTAMPTZ, created_at TIMESTAMPTZ NOT NULL)
             """,
         ] + alertIndexes),
+        // A report by street number reads only the open tickets at that number
+        // (`ReportedPlace.storedNumber`; NULL until `StreetNumbers.fill` has read the address):
+        // testing every open ticket of an area against a pattern grew with the area, and made
+        // an organisation's import quadratic in its rows.
+        Migration("v24 street numbers", [
+            "ALTER TABLE tickets ADD COLUMN street_number TEXT",
+            "CREATE INDEX tickets_service_number_open ON tickets (service, street_number, area, created_at) WHERE \(DuplicateStatements.openTickets)",
+        ]),
     ]
 
     static let alertIndexes = [

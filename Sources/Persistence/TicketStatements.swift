@@ -17,10 +17,11 @@ public enum TicketStatements {
         let d = t.draft
         return """
             INSERT INTO tickets (reference, service, fault, area, address, description, moe, queue, status, channel, reporter, language,
-                                 created_at, updated_at, due_at, acknowledge_due_at, lat, long, priority)
+                                 created_at, updated_at, due_at, acknowledge_due_at, lat, long, priority, street_number)
             VALUES (\(d.reference.digits), \(d.service), \(d.fault), \(d.area), \(d.address), \(d.description), \(t.destination.moe),
                     \(t.destination.queue), \(TicketStatus.new), \(d.channel.rawValue), \(d.reporter?.e164), \(d.language),
-                    \(t.createdAt), \(t.createdAt), \(t.dueAt), \(t.acknowledgeDueAt), \(d.location?.lat), \(d.location?.long), \(t.priority))
+                    \(t.createdAt), \(t.createdAt), \(t.dueAt), \(t.acknowledgeDueAt), \(d.location?.lat), \(d.location?.long), \(t.priority),
+                    \(ReportedPlace.storedNumber(of: d.address)))
             \(sqlite: "", postgres: "ON CONFLICT (reference) DO NOTHING ")RETURNING id
             """
     }

@@ -144,7 +144,9 @@ extension PostgresRetentionStore: SubjectStore, Settling {
                 addresses.append((id, address))
             }
             for (id, address) in addresses where PublicText.scrub(address) != address {
-                try await tx.query("UPDATE tickets SET address = \(PublicText.scrub(address)) WHERE id = \(id)", logger: logger)
+                let scrubbed = PublicText.scrub(address)
+                try await tx.query("UPDATE tickets SET address = \(scrubbed), street_number = \(ReportedPlace.storedNumber(of: scrubbed)) WHERE id = \(id)",
+                                   logger: logger)
             }
             try await run("""
                 UPDATE tickets SET reporter = \(pseudonym), description = '',

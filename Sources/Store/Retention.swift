@@ -125,7 +125,10 @@ extension SQLiteRetentionStore: SubjectStore, Settling {
                 """, arguments: [n])
             for row in addresses {
                 let address: String = row["address"], scrubbed = PublicText.scrub(address)
-                if scrubbed != address { try db.execute(sql: "UPDATE tickets SET address = ? WHERE id = ?", arguments: [scrubbed, row["id"] as Int64]) }
+                if scrubbed != address {
+                    try db.execute(sql: "UPDATE tickets SET address = ?, street_number = ? WHERE id = ?",
+                                   arguments: [scrubbed, ReportedPlace.storedNumber(of: scrubbed), row["id"] as Int64])
+                }
             }
             try db.execute(sql: """
                 UPDATE tickets SET reporter = ?, description = '', address = CASE WHEN status IN (\(Self.openStatuses)) THEN address ELSE '' END

@@ -27,12 +27,12 @@ enum TicketRows {
         let created = DatabaseDate.text(t.createdAt)
         try db.cachedStatement(sql: """
             INSERT INTO tickets (reference, service, fault, area, address, description, moe, queue, status, channel, reporter, language,
-                                 created_at, updated_at, due_at, acknowledge_due_at, lat, long, priority)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                 created_at, updated_at, due_at, acknowledge_due_at, lat, long, priority, street_number)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """).execute(arguments: [d.reference.digits, d.service, d.fault, d.area, d.address, d.description, t.destination.moe,
                              t.destination.queue, TicketStatus.new.rawValue, d.channel.rawValue, d.reporter?.e164, d.language,
                              created, created, t.dueAt.map(DatabaseDate.text), t.acknowledgeDueAt.map(DatabaseDate.text),
-                             d.location?.lat, d.location?.long, t.priority.rawValue])
+                             d.location?.lat, d.location?.long, t.priority.rawValue, ReportedPlace.storedNumber(of: d.address)])
         let id = db.lastInsertedRowID
         try db.cachedStatement(sql: """
             INSERT INTO ticket_events (ticket_id, at, kind, to_status, note, is_public, actor)

@@ -4,6 +4,7 @@ import FlowEngine
 import Foundation
 import Gateway
 import Logging
+import Persistence
 import PostgresStore
 import Prometheus
 import SMS
@@ -40,11 +41,13 @@ struct Stores {
             } catch {
                 throw ConfigurationError.invalid("CIVICGATE_DATABASE", address.redacted, "a PostgreSQL server that answers (\(error))")
             }
+            let retention = PostgresRetentionStore(database)
+            try await keepStreetNumbers(retention, logger: logger)
             return Stores(conversations: PostgresConversationStore(database), outbox: PostgresOutboxStore(database, lease: c.outboxLeaseSeconds),
                           organisations: PostgresOrganisationStore(database), staff: PostgresStaffStore(database),
                           listing: PostgresRequestListing(database), statistics: PostgresStatistics(database),
                           deliveryKey: try await database.secret(named: "dlr-signing-key"), folder: nil,
-                          buckets: PostgresRequestBuckets(database), retention: PostgresRetentionStore(database))
+                          buckets: PostgresRequestBuckets(database), retention: retention)
         }
         guard !c.database.hasPrefix("postgres://") && !c.database.hasPrefix("postgresql://") else {
             throw ConfigurationError.invalid("CIVICGATE_DATABASE", "postgres://…", "postgres://user:password@host:port/database")
@@ -52,10 +55,18 @@ struct Stores {
         let database = try AppDatabase.open(path: c.database)
         let staff = SQLiteStaffStore(database, levels: levels)
         try staff.storeMissingDueDates()
+        let retention = SQLiteRetentionStore(database)
+        try await keepStreetNumbers(retention, logger: logger)
         return Stores(conversations: SQLiteConversationStore(database), outbox: SQLiteOutboxStore(database),
                       organisations: SQLiteOrganisationStore(database), staff: staff, listing: SQLiteRequestListing(database),
                       statistics: SQLiteStatistics(database), deliveryKey: try database.secret(named: "dlr-signing-key"),
-                      folder: URL(fileURLWithPath: c.database).deletingLastPathComponent().path, retention: SQLiteRetentionStore(database))
+                      folder: URL(fileURLWithPath: c.database).deletingLastPathComponent().path, retention: retention)
+    }
+
+    /// The street number of every ticket filed before it was kept (`StreetNumbers`), before a report is compared.
+    static func keepStreetNumbers(_ store: any SQLBacked, logger: Logger) async throws {
+        let read = try await StreetNumbers.fill(store.statements)
+        if read > 0 { logger.info("street numbers kept", metadata: ["tickets": "\(read)"]) }
     }
 }
 

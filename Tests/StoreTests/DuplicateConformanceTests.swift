@@ -1,6 +1,7 @@
 import Domain
 import Foundation
 import Gateway
+import Persistence
 import TestSupport
 import Testing
 
@@ -88,6 +89,46 @@ import Testing
             let nearReference = try Reference(parsing: try #require(near.reference))
             let history = try #require(try await w.staff.file(nearReference, scope: "water")).history
             #expect(history.contains { $0.kind == .possibleDuplicate && ($0.note ?? "").contains("30 m apart") })
+        }
+    }
+
+    /// A report by street number reads only the open tickets at that number (`street_number`,
+    /// kept as each ticket is filed): "012" is number 12, "112", "120" and a corner are not. A
+    /// ticket filed before the number was kept is read once at start (`StreetNumbers.fill`), so
+    /// it is found again; before that it would not be.
+    @Test(arguments: StoreKind.available)
+    func aRowIsComparedWithTheTicketsAtItsStreetNumberAndOlderTicketsAreReadOnce(_ kind: StoreKind) async throws {
+        try await StaffWorld.with(kind) { w async throws in
+            let (ward, _) = try await w.organisations.organisations.add(name: "Ward 9", dailyQuota: 1000, at: w.now)
+            func row(_ address: String) async throws -> RowResult {
+                w.organisations.clock.advance(60)
+                return try #require(try await w.organisations.upload([["r\(UUID().uuidString.prefix(8))", "water.burst_pipe", "soweto", address, "", ""]],
+                                                                     for: ward).first)
+            }
+            let store = try #require(w.staff as? any SQLBacked)
+            func atTwelve() async throws -> Set<String> {
+                let sql = DuplicateStatements.candidates(service: "water", moe: "water", area: "soweto", digits: "12",
+                                                         since: Date(timeIntervalSince1970: 0), limit: 100)
+                return Set(try await store.statements.read(sql, DuplicateStatements.candidate).map(\.address))
+            }
+            let padded = try await row("012 Vilakazi St")
+            var others: [String: RowResult] = [:]
+            for other in ["112 Vilakazi St", "120 Vilakazi St", "cnr Vilakazi & Moema", "Vilakazi St"] {
+                others[other] = try await row(other)
+                #expect(others[other]?.possible_duplicate_of == nil, "\(other) is not number 12")
+            }
+            let again = try await row("12 vilakazi street, Orlando West")
+            #expect(again.possible_duplicate_of == padded.reference, "012 is 12")
+            #expect(try await row("No. 112 Vilakazi Str").possible_duplicate_of == others["112 Vilakazi St"]?.reference)
+            #expect(try await atTwelve() == ["012 Vilakazi St", "12 vilakazi street, Orlando West"], "only number 12 is read")
+
+            // As if filed before v24: no number kept, so none is found until the addresses are read.
+            try await w.execute("UPDATE tickets SET street_number = NULL")
+            #expect(try await atTwelve().isEmpty)
+            #expect(try await StreetNumbers.fill(store.statements, batch: 2) == 5, "every address with a digit, two per transaction")
+            #expect(try await StreetNumbers.fill(store.statements) == 0, "each address is read once")
+            #expect(try await atTwelve() == ["012 Vilakazi St", "12 vilakazi street, Orlando West"])
+            #expect(try await row("12 Vilakazi Street").possible_duplicate_of == again.reference, "the newest at number 12")
         }
     }
 

@@ -65,13 +65,19 @@ import Testing
         }
     }
 
-    /// The offer on a confirmation hop, and an organisation's row: one area's open tickets of the
-    /// service, along `tickets_service_area_open` (street numbers matched in the index), never the
-    /// service's whole window; with SQLite's statistics of many open tickets too.
-    @Test func oneAreasOpenTicketsUseTicketsServiceAreaOpen() throws {
-        let since = Date(timeIntervalSince1970: 0)
-        for sql in [ReportStatements.offers(service: "water", area: "soweto", since: since, digits: "12", notReportedBy: MSISDN("+27821234567")!, limit: 200),
-                    DuplicateStatements.candidates(service: "water", moe: "water", area: "soweto", digits: "12", since: since, limit: 200)] {
+    /// The offer on a confirmation hop, and an organisation's row: by street number, the open
+    /// tickets at that number along `tickets_service_number_open`; a corner or a landmark, one
+    /// area's open tickets of the service along `tickets_service_area_open`; never the service's
+    /// whole window, with SQLite's statistics of many open tickets too.
+    @Test func aReportReadsTheTicketsAtItsNumberOrInItsArea() throws {
+        let since = Date(timeIntervalSince1970: 0), caller = MSISDN("+27821234567")!
+        let cases: [(Persistence.SQL, String)] = [
+            (ReportStatements.offers(service: "water", area: "soweto", since: since, digits: "12", notReportedBy: caller, limit: 200), "tickets_service_number_open"),
+            (DuplicateStatements.candidates(service: "water", moe: "water", area: "soweto", digits: "12", since: since, limit: 200), "tickets_service_number_open"),
+            (ReportStatements.offers(service: "water", area: "soweto", since: since, digits: nil, notReportedBy: caller, limit: 200), "tickets_service_area_open"),
+            (DuplicateStatements.candidates(service: "water", moe: "water", area: "soweto", since: since, limit: 200), "tickets_service_area_open"),
+        ]
+        for (sql, index) in cases {
             let database = try AppDatabase.inMemory()
             let p = try database.writer.write { db in
                 try db.execute(sql: "ANALYZE")
@@ -79,13 +85,13 @@ import Testing
                     DELETE FROM sqlite_stat1 WHERE tbl = 'tickets';
                     INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES
                         ('tickets', 'tickets_service_open', '200000 40000 2'), ('tickets', 'tickets_service_area_open', '200000 40000 2000 2 1'),
-                        ('tickets', 'tickets_created', '200000 2');
+                        ('tickets', 'tickets_service_number_open', '200000 40000 400 40 2'), ('tickets', 'tickets_created', '200000 2');
                     ANALYZE sqlite_schema;
                     """)
                 return try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql.text(for: .sqlite), arguments: SQLiteStatements.arguments(sql))
                     .map { $0["detail"] as String }
             }
-            #expect(p.contains { $0.contains("tickets_service_area_open") }, "\(p)")
+            #expect(p.contains { $0.contains(index) }, "\(p)")
         }
     }
 }
