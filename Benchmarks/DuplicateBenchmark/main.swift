@@ -52,12 +52,14 @@ try await database.writer.write { db in
         while !used.insert(r.digits).inserted { r = Reference.random(using: &g) }
         let at = now.addingTimeInterval(-Double.random(in: 0..<(14 * 86400), using: &g))
         let route = catalogue.routing.route(service: service, area: areas[i % areas.count])
+        let address = "\(Int.random(in: 1...120, using: &g)) \(streets[Int.random(in: 0..<streets.count, using: &g)])"
         try db.execute(sql: """
-            INSERT INTO tickets (reference, service, fault, area, address, description, moe, queue, status, channel, language, created_at, updated_at, due_at)
-            VALUES (?, ?, ?, ?, ?, '', ?, ?, ?, 'ussd', 'en', ?, ?, ?)
-            """, arguments: [r.digits, service, faults[Int.random(in: 0..<faults.count, using: &g)], areas[(i / 7) % areas.count],
-                             "\(Int.random(in: 1...120, using: &g)) \(streets[Int.random(in: 0..<streets.count, using: &g)])",
-                             route.moe, route.queue, i % 5 == 0 ? "acknowledged" : "new", at, at, at.addingTimeInterval(48 * 3600)])
+            INSERT INTO tickets (reference, service, fault, area, address, description, moe, queue, status, channel, language, created_at, updated_at,
+                                 due_at, street_number)
+            VALUES (?, ?, ?, ?, ?, '', ?, ?, ?, 'ussd', 'en', ?, ?, ?, ?)
+            """, arguments: [r.digits, service, faults[Int.random(in: 0..<faults.count, using: &g)], areas[(i / 7) % areas.count], address,
+                             route.moe, route.queue, i % 5 == 0 ? "acknowledged" : "new", at, at, at.addingTimeInterval(48 * 3600),
+                             ReportedPlace.storedNumber(of: address)])
     }
 }
 try await database.writer.write { db in try db.execute(sql: "ANALYZE") }

@@ -144,6 +144,8 @@ public enum Schema {
         Migration("v24 street numbers", [
             "ALTER TABLE tickets ADD COLUMN street_number TEXT",
             "CREATE INDEX tickets_service_number_open ON tickets (service, street_number, area, created_at) WHERE \(DuplicateStatements.openTickets)",
+            // The tickets whose address is still to be read: empty once read, so a start finds none at once.
+            "CREATE INDEX tickets_street_number_unread ON tickets (id) WHERE street_number IS NULL",
         ]),
     ]
 

@@ -34,7 +34,7 @@ public struct AppDatabase: Sendable {
     /// Opens (creating if needed) the database file at `path`.
     public static func open(path: String, callersTrustedFor: Duration = AppDatabase.callerTrust) throws -> AppDatabase {
         var config = Configuration()
-        config.busyMode = .timeout(5)
+        config.busyMode = LockWait.mode(giveUpAfter: 5)
         config.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
             // Savepoints and statement journals in memory: by default SQLite spills a journal over
