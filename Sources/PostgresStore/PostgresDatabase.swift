@@ -10,6 +10,8 @@ public final class PostgresAppDatabase: Sendable {
     let logger: Logger
     /// The sessions this instance's hops last read or wrote.
     let sessions = RememberedSessions()
+    /// The open incidents each report asks about at its area step, read at most once a second.
+    let openIncidents = OpenIncidentCache(maxAge: .seconds(1))
 
     /// What `CIVICGATE_DATABASE=postgres://user:password@host:port/db` (or `postgresql://`) names.
     public struct Address: Sendable, Equatable {

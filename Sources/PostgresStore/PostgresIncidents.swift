@@ -6,7 +6,9 @@ import Persistence
 import PostgresNIO
 
 /// Incidents are written once (`Persistence/IncidentStatements.swift`).
-extension PostgresStaffStore: IncidentBacked {}
+extension PostgresStaffStore: IncidentBacked {
+    public func incidentsChanged() { database.openIncidents.forget() }
+}
 
 /// As `Store.IncidentRows`: who is attached, which tickets are linked, and the broadcasts.
 enum PostgresIncidentRows {

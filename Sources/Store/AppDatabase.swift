@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Persistence
 
 /// Owns the SQLite database: a `DatabasePool` in WAL mode on disk, an in-memory queue in tests.
 ///
