@@ -143,7 +143,7 @@ public enum Schema {
         // an organisation's import quadratic in its rows.
         Migration("v24 street numbers", [
             "ALTER TABLE tickets ADD COLUMN street_number TEXT",
-            "CREATE INDEX tickets_service_number_open ON tickets (service, street_number, area, created_at) WHERE \(DuplicateStatements.openTickets)",
+            "CREATE INDEX tickets_service_number_open ON tickets (service, street_number, created_at) WHERE \(DuplicateStatements.openTickets)",
             // The tickets whose address is still to be read: empty once read, so a start finds none at once.
             "CREATE INDEX tickets_street_number_unread ON tickets (id) WHERE street_number IS NULL",
         ]),

@@ -85,7 +85,7 @@ import Testing
                     DELETE FROM sqlite_stat1 WHERE tbl = 'tickets';
                     INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES
                         ('tickets', 'tickets_service_open', '200000 40000 2'), ('tickets', 'tickets_service_area_open', '200000 40000 2000 2 1'),
-                        ('tickets', 'tickets_service_number_open', '200000 40000 400 40 2'), ('tickets', 'tickets_created', '200000 2');
+                        ('tickets', 'tickets_service_number_open', '200000 40000 40 2'), ('tickets', 'tickets_created', '200000 2');
                     ANALYZE sqlite_schema;
                     """)
                 return try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql.text(for: .sqlite), arguments: SQLiteStatements.arguments(sql))
