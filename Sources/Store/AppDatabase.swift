@@ -15,6 +15,8 @@ public struct AppDatabase: Sendable {
     public let live: LiveSessions
     /// The hops that store something, committed in rounds (see `HopCommitter`).
     let hops: HopCommitter
+    /// Copies the write-ahead log into the file off the writer's path (a file database only).
+    let checkpointer: WALCheckpointer?
     /// Open incidents by service, for the report's area step.
     let openIncidents = OpenIncidentCache()
     /// Numbers and session keys the database may hold, for the first hop of a new caller.
@@ -24,7 +26,12 @@ public struct AppDatabase: Sendable {
     public static let callerTrust: Duration = .milliseconds(25)
 
     public init(_ writer: any DatabaseWriter, callersTrustedFor: Duration = AppDatabase.callerTrust) throws {
+        try self.init(writer, callersTrustedFor: callersTrustedFor, checkpointer: nil)
+    }
+
+    init(_ writer: any DatabaseWriter, callersTrustedFor: Duration, checkpointer: WALCheckpointer?) throws {
         self.writer = writer
+        self.checkpointer = checkpointer
         self.live = LiveSessions(writer: writer)
         self.callers = KnownCallers(writer: writer, trustFor: callersTrustedFor)
         self.hops = HopCommitter(writer: writer, live: live, callers: callers)
@@ -38,6 +45,8 @@ public struct AppDatabase: Sendable {
         config.busyMode = LockWait.mode(giveUpAfter: 5)
         config.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            // The log is copied into the file by `WALCheckpointer`, not inside a commit.
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = 0")
             // Savepoints and statement journals in memory: by default SQLite spills a journal over
             // 64 KiB to a file in /var/tmp, and a round's savepoint per hop (a ticket touches some
             // twenty pages) wrote each page there again, 40 system calls per ticket.
@@ -46,7 +55,8 @@ public struct AppDatabase: Sendable {
         let dir = URL(fileURLWithPath: path).deletingLastPathComponent().path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         try ownerOnly(path)
-        return try AppDatabase(DatabasePool(path: path, configuration: config), callersTrustedFor: callersTrustedFor)
+        let pool = try DatabasePool(path: path, configuration: config)
+        return try AppDatabase(pool, callersTrustedFor: callersTrustedFor, checkpointer: try WALCheckpointer(path: path))
     }
 
     /// The file readable and writable by its owner only (POPIA safeguards): made so when new, set
