@@ -38,4 +38,4 @@ probe=$!
 sleep 2
 /usr/bin/time -f "purge: %e s, peak memory %M KiB" "$bin" purge --database "$db" --menus "$work/menus"
 touch "$work/done"; wait "$probe"
-sort -n "$work/hops" | awk '{ a[NR] = $1 } END { printf "USSD hops during the purge: %d, median %.1f ms, p99 %.1f ms, slowest %.1f ms\n", NR, a[int(NR / 2)] * 1000, a[int(NR * 0.99)] * 1000, a[NR] * 1000 }'
+sort -n "$work/hops" | awk '{ a[NR] = $1; if ($1 > 0.020) over++ } END { printf "USSD hops during the purge: %d, median %.1f ms, p99 %.1f ms, slowest %.1f ms, over 20 ms: %d\n", NR, a[int(NR / 2)] * 1000, a[int(NR * 0.99)] * 1000, a[NR] * 1000, over }'

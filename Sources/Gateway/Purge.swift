@@ -1,9 +1,11 @@
 import Domain
 import Foundation
 import Logging
+import Synchronization
 
-/// Removes personal data past its retention (`RetentionPolicy`), class by class, a hundred rows
-/// per transaction so that hops never wait long for the writer; writes one audit row per run.
+/// Removes personal data past its retention (`RetentionPolicy`), class by class, fifty rows per
+/// transaction so that hops never wait long for the writer (a hundred took up to 17 ms beside a
+/// busy server); writes one audit row per run.
 public struct Purge: Sendable {
     let store: any RetentionStore
     let audit: any AuditLog
@@ -15,8 +17,12 @@ public struct Purge: Sendable {
     /// gets the writer, instead of waiting out its busy timeout.
     let pause: Duration
 
+    /// The longest any one batch took (its transaction, and any wait for the writer): how long
+    /// a hop could have waited for the purge. Read after `run`.
+    public let longestBatch = LongestBatch()
+
     public init(store: any RetentionStore, audit: any AuditLog, policy: RetentionPolicy, pseudonyms: Pseudonyms, clock: any WallClock,
-                batch: Int = 100, pause: Duration = .milliseconds(5)) {
+                batch: Int = 50, pause: Duration = .milliseconds(2)) {
         (self.store, self.audit, self.policy, self.pseudonyms, self.clock, self.batch) = (store, audit, policy, pseudonyms, clock, batch)
         self.pause = pause
     }
@@ -35,7 +41,10 @@ public struct Purge: Sendable {
             var after: Int64 = 0
             while true {
                 try Task.checkCancellation()
+                let started = ContinuousClock.now
                 let done = try await store.purge(dataClass, before: before, limit: batch, after: after, pseudonyms: pseudonyms)
+                let took = ContinuousClock.now - started
+                longestBatch.saw(took)
                 total += done.count
                 if done.count < batch { break }
                 after = done.last ?? after
@@ -60,4 +69,13 @@ public struct Purge: Sendable {
     public static func summary(_ counts: [(RetentionPolicy.DataClass, Int)]) -> String {
         counts.map { "\($0.0.rawValue) \($0.1)" }.joined(separator: ", ")
     }
+}
+
+/// The longest of the purge's batches so far.
+public final class LongestBatch: Sendable {
+    private let longest = Mutex<Duration>(.zero)
+
+    public var duration: Duration { longest.withLock { $0 } }
+
+    func saw(_ took: Duration) { longest.withLock { $0 = max($0, took) } }
 }

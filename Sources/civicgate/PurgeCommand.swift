@@ -23,6 +23,9 @@ struct PurgeCommand: AsyncParsableCommand {
             let days = wiring.definitions.retention.days[dataClass] ?? 0
             print("\(dataClass.rawValue.padding(toLength: 17, withPad: " ", startingAt: 0)) older than \(days) days: \(n) \(dryRun ? "would be purged" : "purged")")
         }
-        if dryRun { print("Dry run: nothing was changed.") }
+        if dryRun { print("Dry run: nothing was changed.") } else {
+            let longest = purge.longestBatch.duration
+            print("Longest batch: \(longest.components.seconds * 1000 + longest.components.attoseconds / 1_000_000_000_000_000) ms (a hop waits at most that long for the purge)")
+        }
     }
 }
