@@ -50,11 +50,7 @@ import Testing
     func aRowAndAPointThatLikelyRepeatAnOpenTicketAreFiledAndLinked(_ kind: StoreKind) async throws {
         try await StaffWorld.with(kind) { w async throws in
             let (ward, _) = try await w.organisations.organisations.add(name: "Ward 9", dailyQuota: 1000, at: w.now)
-            func row(_ address: String) async throws -> RowResult {
-                w.organisations.clock.advance(60)
-                return try #require(try await w.organisations.upload([["r\(UUID().uuidString.prefix(8))", "water.burst_pipe", "soweto", address, "", ""]],
-                                                                     for: ward).first)
-            }
+            func row(_ address: String) async throws -> RowResult { try await w.burstPipe(at: address, from: ward) }
             let bulk = w.organisations.bulk
             func point(_ lat: Double, _ address: String) async throws -> RowResult {
                 w.organisations.clock.advance(60)
@@ -100,11 +96,7 @@ import Testing
     func aRowIsComparedWithTheTicketsAtItsStreetNumberAndOlderTicketsAreReadOnce(_ kind: StoreKind) async throws {
         try await StaffWorld.with(kind) { w async throws in
             let (ward, _) = try await w.organisations.organisations.add(name: "Ward 9", dailyQuota: 1000, at: w.now)
-            func row(_ address: String) async throws -> RowResult {
-                w.organisations.clock.advance(60)
-                return try #require(try await w.organisations.upload([["r\(UUID().uuidString.prefix(8))", "water.burst_pipe", "soweto", address, "", ""]],
-                                                                     for: ward).first)
-            }
+            func row(_ address: String) async throws -> RowResult { try await w.burstPipe(at: address, from: ward) }
             let store = try #require(w.staff as? any SQLBacked)
             func atTwelve() async throws -> Set<String> {
                 let sql = DuplicateStatements.candidates(service: "water", moe: "water", area: "soweto", digits: "12",
@@ -178,5 +170,14 @@ import Testing
             _ = try await purge.run(dryRun: false)
             #expect(try await cells(other.e164).filter { !$0.hasPrefix("outbox") } == [], "(messages never sent stay until they are)")
         }
+    }
+}
+
+extension StaffWorld {
+    /// An organisation's row: a burst pipe in Soweto at `address`, a minute after the one before.
+    func burstPipe(at address: String, from ward: Organisation) async throws -> RowResult {
+        organisations.clock.advance(60)
+        return try #require(try await organisations.upload([["r\(UUID().uuidString.prefix(8))", "water.burst_pipe", "soweto", address, "", ""]],
+                                                           for: ward).first)
     }
 }
