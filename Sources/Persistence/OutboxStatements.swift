@@ -11,11 +11,15 @@ extension OutboxState: SQLBindable {}
 public enum OutboxStatements {
     /// A message queued for the sender (a reply, a confirmation, a notice).
     public static func enqueue(_ m: OutboundSMS, ticketID: Int64?, at: Date) -> SQL {
-        """
-        INSERT INTO outbox (ticket_id, msisdn, body, even_if_opted_out, next_attempt_at, created_at, updated_at)
-        VALUES (\(ticketID), \(m.to.e164), \(m.body), \(m.evenIfOptedOut), \(at), \(at), \(at))
-        """
+        "INSERT INTO outbox (\(raw: columns)) VALUES (\(ticketID), \(m.to.e164), \(m.body), \(m.evenIfOptedOut), \(at), \(at), \(at))"
     }
+
+    /// The same for the ticket a data-modifying `WITH` inserts as `t` (`TicketStatements.insertCreated`).
+    static func enqueue(_ m: OutboundSMS, forTicketIn t: String, at: Date) -> SQL {
+        "INSERT INTO outbox (\(raw: columns)) SELECT id, \(m.to.e164), \(m.body), \(m.evenIfOptedOut), \(at), \(at), \(at) FROM \(raw: t)"
+    }
+
+    static let columns = "ticket_id, msisdn, body, even_if_opted_out, next_attempt_at, created_at, updated_at"
 
     /// During the quiet hours every quiet message due (an area alert) waits until `until`; rows
     /// another instance is claiming are left to it.

@@ -17,8 +17,7 @@ enum PostgresTicketRows {
     /// The ticket, its "created" history row and the reporter's confirmation, together; nil when
     /// the drawn reference is taken (the caller draws again).
     static func insert(_ t: NewTicket, _ tx: PostgresConnection, logger: Logger) async throws -> Int64? {
-        guard let id = try await PostgresStatements.fetch(tx, TicketStatements.insert(t), logger: logger).first?.integer("id") else { return nil }
-        for statement in TicketStatements.created(t, id: id) { _ = try await PostgresStatements.fetch(tx, statement, logger: logger) }
+        guard let id = try await PostgresStatements.fetch(tx, TicketStatements.insertCreated(t), logger: logger).first?.integer("id") else { return nil }
         try await PostgresIncidentRows.linkIfCovered(tx, ticketID: id, t.draft, at: t.createdAt, logger: logger)
         try await PostgresStatements.run(WebhookStatements.created(ticketID: id, moe: t.destination.moe, at: t.createdAt), tx, logger: logger)
         return id
