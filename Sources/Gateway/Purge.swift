@@ -43,8 +43,7 @@ public struct Purge: Sendable {
                 try Task.checkCancellation()
                 let started = ContinuousClock.now
                 let done = try await store.purge(dataClass, before: before, limit: batch, after: after, pseudonyms: pseudonyms)
-                let took = ContinuousClock.now - started
-                longestBatch.saw(took)
+                longestBatch.saw(ContinuousClock.now - started)
                 total += done.count
                 if done.count < batch { break }
                 after = done.last ?? after
