@@ -24,6 +24,26 @@ public final class OpenIncidentCache: Sendable {
 
     public init(maxAge: Duration? = nil) { self.maxAge = maxAge }
 
+    /// The open incidents of `service`: those held, or what `read` finds, kept.
+    public func incidents(of service: String, read: () throws -> [Incident]) rethrows -> [Incident] {
+        let (held, generation) = self.held(service)
+        if let held { return held }
+        let started = ContinuousClock.now
+        let open = try read()
+        keep(open, for: service, readAt: generation, startedAt: started)
+        return open
+    }
+
+    /// The same, for a store whose read is asynchronous.
+    public func incidents(of service: String, reading read: () async throws -> [Incident]) async rethrows -> [Incident] {
+        let (held, generation) = self.held(service)
+        if let held { return held }
+        let started = ContinuousClock.now
+        let open = try await read()
+        keep(open, for: service, readAt: generation, startedAt: started)
+        return open
+    }
+
     /// What is held for `service` (nil: read it), and the generation to keep a read under.
     public func held(_ service: String) -> (incidents: [Incident]?, generation: UInt64) {
         state.withLock { s in

@@ -268,12 +268,9 @@ public struct PostgresConversationStore: ConversationStore {
             guard let (id, digits, answered) = newest, answered == nil, let reference = try? Reference(parsing: digits) else { return OpenSurvey?.none }
             return OpenSurvey?.some(OpenSurvey(id: id, reference: reference))
         case .openIncidents(let service):
-            let (held, generation) = database.openIncidents.held(service)
-            if let held { return held }
-            let started = ContinuousClock.now
-            let open = try await client.withConnection { c in try await PostgresIncidentRows.open(c, service: service, logger: logger) }
-            database.openIncidents.keep(open, for: service, readAt: generation, startedAt: started)
-            return open
+            return try await database.openIncidents.incidents(of: service) {
+                try await client.withConnection { c in try await PostgresIncidentRows.open(c, service: service, logger: logger) }
+            }
         case .crew(let msisdn):
             guard let number = MSISDN(msisdn) else { return Crew?.none }
             return try await client.withConnection { c in try await PostgresStatements.fetch(c, CrewStatements.member(number), logger: logger) }

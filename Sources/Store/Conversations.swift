@@ -233,11 +233,7 @@ final class SQLiteConversationTransaction: ConversationTransaction {
 
     func openIncidents(service: String) throws -> [Incident] {
         guard let incidents else { return try IncidentRows.open(db, service: service) }
-        let (held, generation) = incidents.held(service)
-        if let held { return held }
-        let open = try IncidentRows.open(db, service: service)
-        incidents.keep(open, for: service, readAt: generation)
-        return open
+        return try incidents.incidents(of: service) { try IncidentRows.open(db, service: service) }
     }
 
     func alertAreas(of msisdn: MSISDN) throws -> [String] {

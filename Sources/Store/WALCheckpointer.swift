@@ -18,16 +18,15 @@ final class WALCheckpointer: Sendable {
 
     let running = Running()
 
-    init(path: String, every period: Duration = .milliseconds(250)) throws {
+    init(path: String, every seconds: TimeInterval = 0.25) throws {
         var config = Configuration()
         config.busyMode = .immediateError  // another process checkpointing: try at the next turn
         config.label = "civicgate.checkpoint"
         let connection = try DatabaseQueue(path: path, configuration: config)
         let running = self.running
-        let pause = useconds_t(period.components.seconds * 1_000_000 + period.components.attoseconds / 1_000_000_000_000)
         Thread.detachNewThread {
             while running.isOn {
-                usleep(pause)
+                Thread.sleep(forTimeInterval: seconds)
                 _ = try? connection.writeWithoutTransaction { try $0.checkpoint(.passive) }
             }
         }

@@ -24,8 +24,7 @@ struct PurgeCommand: AsyncParsableCommand {
             print("\(dataClass.rawValue.padding(toLength: 17, withPad: " ", startingAt: 0)) older than \(days) days: \(n) \(dryRun ? "would be purged" : "purged")")
         }
         if dryRun { print("Dry run: nothing was changed.") } else {
-            let longest = purge.longestBatch.duration
-            print("Longest batch: \(longest.components.seconds * 1000 + longest.components.attoseconds / 1_000_000_000_000_000) ms (a hop waits at most that long for the purge)")
+            print("Longest batch: \(Int(purge.longestBatch.duration / .milliseconds(1))) ms (a hop waits at most that long for the purge)")
         }
     }
 }
