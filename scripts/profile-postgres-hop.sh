@@ -21,6 +21,7 @@ trap cleanup EXIT
 admin=$(scripts/postgres/start.sh "$work/pg" 55441)
 echo "shared_preload_libraries = 'pg_stat_statements'" >>"$work/pg/data/postgresql.conf"
 echo "pg_stat_statements.track_utility = on" >>"$work/pg/data/postgresql.conf"
+echo "pg_stat_statements.track_planning = on" >>"$work/pg/data/postgresql.conf"
 runuser -u postgres -- "$pgbin/pg_ctl" -D "$work/pg/data" -w restart -m fast \
     -o "-p 55441 -k $work/pg -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300" >/dev/null
 psql -q "$admin" -c "CREATE DATABASE prof"
@@ -49,7 +50,7 @@ hops=$((hops * secs))
 psql -qtA "$db" -F ' | ' <<SQL
 SELECT 'hops ' || $hops || ', statements per hop ' || round(sum(calls)::numeric / $hops, 2) || ', transactions per hop ' || round(($x1 - $x0)::numeric / $hops, 2)
 FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = 'prof');
-SELECT round(calls::numeric / $hops, 3) AS per_hop, round(mean_exec_time::numeric * 1000, 1) AS mean_us,
+SELECT round(calls::numeric / $hops, 3) AS per_hop, round(mean_exec_time::numeric * 1000, 1) AS mean_us, round(mean_plan_time::numeric * 1000, 1) AS plan_us, round(shared_blks_hit::numeric / greatest(calls, 1), 1) AS blks,
        round(total_exec_time::numeric * 1000 / $hops, 1) AS us_per_hop, left(regexp_replace(query, '\s+', ' ', 'g'), 150)
 FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = 'prof')
 ORDER BY calls DESC LIMIT 40;

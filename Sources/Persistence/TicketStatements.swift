@@ -14,24 +14,40 @@ public enum TicketStatements {
     /// A new ticket's row, returning its id; on PostgreSQL a drawn reference already taken inserts
     /// nothing (no id: the caller draws again; SQLite's callers check the reference first).
     public static func insert(_ t: NewTicket) -> SQL {
+        "INSERT INTO tickets (\(raw: insertColumns)) VALUES \(values(t)) \(sqlite: "", postgres: "ON CONFLICT (reference) DO NOTHING ")RETURNING id"
+    }
+
+    static let insertColumns = """
+        reference, service, fault, area, address, description, moe, queue, status, channel, reporter, language,
+        created_at, updated_at, due_at, acknowledge_due_at, lat, long, priority, street_number
+        """
+
+    static func values(_ t: NewTicket) -> SQL {
         let d = t.draft
         return """
-            INSERT INTO tickets (reference, service, fault, area, address, description, moe, queue, status, channel, reporter, language,
-                                 created_at, updated_at, due_at, acknowledge_due_at, lat, long, priority, street_number)
-            VALUES (\(d.reference.digits), \(d.service), \(d.fault), \(d.area), \(d.address), \(d.description), \(t.destination.moe),
-                    \(t.destination.queue), \(TicketStatus.new), \(d.channel.rawValue), \(d.reporter?.e164), \(d.language),
-                    \(t.createdAt), \(t.createdAt), \(t.dueAt), \(t.acknowledgeDueAt), \(d.location?.lat), \(d.location?.long), \(t.priority),
-                    \(ReportedPlace.storedNumber(of: d.address)))
-            \(sqlite: "", postgres: "ON CONFLICT (reference) DO NOTHING ")RETURNING id
+            (\(d.reference.digits), \(d.service), \(d.fault), \(d.area), \(d.address), \(d.description), \(t.destination.moe),
+             \(t.destination.queue), \(TicketStatus.new), \(d.channel.rawValue), \(d.reporter?.e164), \(d.language),
+             \(t.createdAt), \(t.createdAt), \(t.dueAt), \(t.acknowledgeDueAt), \(d.location?.lat), \(d.location?.long), \(t.priority),
+             \(ReportedPlace.storedNumber(of: d.address)))
             """
     }
 
-    /// PostgreSQL: the new ticket (`insert`), its "created" history entry and its reporter's
-    /// confirmation in one statement, a data-modifying `WITH` (one round trip where there were
-    /// three), returning its id; when the drawn reference is taken, nothing is written at all.
-    public static func insertCreated(_ t: NewTicket) -> SQL {
-        var sql: SQL = """
-            WITH t AS (\(insert(t))),
+    /// PostgreSQL: a confirmation's writes in one statement, a data-modifying `WITH` (one round
+    /// trip where there were six): the new ticket, its "created" history entry and its reporter's
+    /// confirmation. Its one row says:
+    /// - `id`: the ticket's, or NULL when the drawn reference is taken and nothing was written;
+    /// - `made`: with a `cap`, the reports the number made before this one today, counted in this
+    ///   statement (its snapshot does not hold the new ticket); at or over the cap, the caller
+    ///   rolls the transaction back. The caller takes the number's advisory lock in an earlier
+    ///   statement of the transaction, so this statement's snapshot, taken after it, sees every
+    ///   report committed by the lock's earlier holders;
+    /// - `hooks`, `incidents`: whether the MOE has an enabled webhook subscription and the service
+    ///   an open incident, so that the caller asks no more when neither does.
+    public static func insertCreated(_ t: NewTicket, cap: ReportLimit? = nil) -> SQL {
+        var sql: SQL = "WITH "
+        if let cap { sql = sql + "made AS (\(ReportStatements.made(by: cap.msisdn, since: cap.since))), " }
+        sql = sql + """
+            t AS (\(insert(t))),
             e AS (INSERT INTO ticket_events (ticket_id, at, kind, to_status, note, is_public, actor)
                   SELECT id, \(t.createdAt), \(TicketEventKind.created), \(TicketStatus.new), \("routed to \(t.destination.moe)/\(t.destination.queue)"),
                          \(false), \(t.draft.channel.rawValue) FROM t)
@@ -39,7 +55,11 @@ public enum TicketStatements {
         if let reporter = t.draft.reporter, let body = t.confirmation {
             sql = sql + ", o AS (\(OutboxStatements.enqueue(OutboundSMS(to: reporter, body: body), forTicketIn: "t", at: t.createdAt)))"
         }
-        return sql + " SELECT id FROM t"
+        return sql + """
+             SELECT (SELECT id FROM t) AS id, \(raw: cap == nil ? "NULL::bigint" : "(SELECT n FROM made)") AS made,
+                    EXISTS (SELECT 1 FROM webhook_subscriptions WHERE moe = \(t.destination.moe) AND disabled_at IS NULL) AS hooks,
+                    EXISTS (SELECT 1 FROM incidents WHERE service = \(t.draft.service) AND status = 'open') AS incidents
+            """
     }
 
     /// A ticket by reference within `scope`, locked.

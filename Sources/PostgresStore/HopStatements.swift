@@ -107,24 +107,20 @@ enum HopStatements {
         func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(String.self) }
     }
 
-    /// The language hop: the session moved on and the caller's language kept, in one statement
-    /// (no row: another hop moved the session first, and nothing is written).
-    struct MoveSessionAndLanguage: PostgresPreparedStatement {
-        static let name = "cg_move_session_language"
-        static let sql = """
-            WITH moved AS (\(MoveSession.sql))
-            INSERT INTO subscribers (msisdn, language, updated_at) SELECT $13, $14, $11 FROM moved
-            ON CONFLICT (msisdn) DO UPDATE SET language = excluded.language, updated_at = excluded.updated_at RETURNING msisdn
-            """
+    /// A confirmation's session moved on, then the advisory lock on its caller's reports taken
+    /// (`PostgresConversationStore.reportsLock`), in one statement; no row (and no lock) when
+    /// another hop moved the session first.
+    struct MoveSessionAndLockReports: PostgresPreparedStatement {
+        static let name = "cg_move_session_lock_reports"
+        static let sql = "WITH moved AS (\(MoveSession.sql)) SELECT key, pg_advisory_xact_lock($13, hashtext($14))::text FROM moved"
         typealias Row = String
         var session: StoredSession
         var msisdn: String
-        var language: String
 
         func makeBindings() throws -> PostgresBindings {
             var bindings = try MoveSession(session: session).makeBindings()
+            bindings.append(PostgresConversationStore.reportsLock)
             bindings.append(msisdn)
-            bindings.append(language)
             return bindings
         }
         func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(String.self) }

@@ -56,7 +56,7 @@ public struct PostgresConversationStore: ConversationStore {
     func fetch(_ key: String, with caller: CallerReads, into reads: FetchedReads) async throws {
         let pseudonym = caller.pseudonym()
         let statement = HopStatements.SessionAndCaller(key: key, msisdn: caller.msisdn.e164, pseudonym: pseudonym, since: caller.unfinishedSince)
-        guard let answer = try await first(database.client.execute(statement, logger: logger)) else { throw GatewayError.contention }
+        guard let answer = try await first(database.hops.execute(statement, logger: logger)) else { throw GatewayError.contention }
         // Each answer stored as itself, nil included (assigning a nil would remove the key).
         reads.values[.session(key)] = answer.session as any Sendable
         reads.values[.language(caller.msisdn.e164)] = answer.language as any Sendable
@@ -76,16 +76,15 @@ public struct PostgresConversationStore: ConversationStore {
 
     func commit(_ hop: HopWrite) async throws -> HopWriteOutcome {
         if let s = hop.session, hop.changesOnlyTheSession {
-            // Most hops: one prepared statement, atomic on its own, so no BEGIN and COMMIT round trips.
-            return try await Self.save(s, .client(database.client), logger: logger) ? .committed : .sessionChanged
+            // Most hops: written with every other such hop waiting (`SessionWrites`), no BEGIN and COMMIT.
+            return try await database.sessionWrites.save(s) ? .committed : .sessionChanged
         }
         if let s = hop.session, s.version > 1, hop.changesOnlyTheSessionAndLanguage, let msisdn = hop.msisdn, let language = hop.language {
-            // The language hop: one statement too.
-            let statement = HopStatements.MoveSessionAndLanguage(session: s, msisdn: msisdn.e164, language: language)
-            return try await Executor.client(database.client).count(statement, logger: logger) == 1 ? .committed : .sessionChanged
+            // The language hop: the same batch, the language kept only if the session moved.
+            return try await database.sessionWrites.save(s, language: .init(msisdn: msisdn.e164, code: language)) ? .committed : .sessionChanged
         }
         do {
-            try await database.client.withTransaction(logger: logger) { tx in try await Self.write(hop, tx, logger: logger) }
+            try await database.hops.withTransaction(logger: logger) { tx in try await Self.write(hop, tx, logger: logger) }
             return .committed
         } catch let failed as PostgresTransactionError {
             // PostgresNIO hands back what the closure threw, wrapped, after rolling back.
@@ -146,8 +145,17 @@ public struct PostgresConversationStore: ConversationStore {
                 """, logger: logger).decode(Int64.self).reduce(0) { n, _ in n + 1 }
             guard inserted == 1 else { throw Rollback(outcome: .sessionChanged) }
         }
-        if let s = hop.session {
-            guard try await save(s, .connection(tx), logger: logger) else { throw Rollback(outcome: .sessionChanged) }
+        // A ticket under the daily cap: the number's advisory lock is taken with the session's move,
+        // and the reports are counted in the ticket's own statement (`TicketStatements.insertCreated`).
+        let capped = hop.ticket != nil ? hop.reportLimit : nil
+        var lockedReports = false
+        if let s = hop.session, let cap = capped, s.version > 1 {
+            let moved = try await tx.execute(HopStatements.MoveSessionAndLockReports(session: s, msisdn: cap.msisdn.e164), logger: logger)
+                .reduce(0) { n, _ in n + 1 }
+            guard moved == 1 else { throw Rollback(outcome: .sessionChanged) }
+            lockedReports = true
+        } else if let s = hop.session {
+            guard try await save(s, tx, logger: logger) else { throw Rollback(outcome: .sessionChanged) }
         }
         if let key = hop.retire {
             try await tx.query("UPDATE ussd_sessions SET resumable = false WHERE key = \(key)", logger: logger)
@@ -176,16 +184,21 @@ public struct PostgresConversationStore: ConversationStore {
                     """, logger: logger)
             }
         }
-        if hop.ticket != nil || hop.join != nil, let cap = hop.reportLimit {
+        if hop.ticket != nil || hop.join != nil, let cap = hop.reportLimit, !lockedReports {
             // One number's reports are counted one transaction at a time, across instances.
             try await tx.perform("SELECT pg_advisory_xact_lock(\(Self.reportsLock), hashtext(\(cap.msisdn.e164)))::text", logger: logger)
-            let made = try await PostgresStatements.fetch(tx, ReportStatements.made(by: cap.msisdn, since: cap.since), logger: logger).first?.integer(required: "n") ?? 0
-            if made >= cap.limit { throw Rollback(outcome: .reportLimitReached) }
+            if capped == nil {
+                let made = try await PostgresStatements.fetch(tx, ReportStatements.made(by: cap.msisdn, since: cap.since), logger: logger).first?.integer(required: "n") ?? 0
+                if made >= cap.limit { throw Rollback(outcome: .reportLimitReached) }
+            }
         }
         var ticketID: Int64?
         if let ticket = hop.ticket {
-            guard let id = try await PostgresTicketRows.insert(ticket, tx, logger: logger) else { throw Rollback(outcome: .referenceTaken) }
-            ticketID = id
+            switch try await PostgresTicketRows.insert(ticket, cap: capped, tx, logger: logger) {
+            case .filed(let id): ticketID = id
+            case .referenceTaken: throw Rollback(outcome: .referenceTaken)
+            case .limitReached: throw Rollback(outcome: .reportLimitReached)
+            }
         }
         for message in hop.messages {
             try await PostgresTicketRows.enqueue(message, ticketID: ticketID, at: hop.at, tx, logger: logger)
@@ -198,42 +211,28 @@ public struct PostgresConversationStore: ConversationStore {
         if let alerts = hop.alerts { try await PostgresStatements.run(SQLFlow.write(AlertStatements.apply(alerts, at: hop.at), ()), tx, logger: logger) }
     }
 
-    /// Inserts a new session or moves a stored one on by one version; false when another hop got
-    /// there first.
-    static func save(_ s: StoredSession, _ on: Executor, logger: Logger) async throws -> Bool {
-        let saved = s.version <= 1 ? try await on.count(HopStatements.InsertSession(session: s), logger: logger)
-                                   : try await on.count(HopStatements.MoveSession(session: s), logger: logger)
-        return saved == 1
-    }
-
-    /// Where a prepared statement runs: on any pooled connection, or inside a transaction.
-    enum Executor {
-        case client(PostgresClient)
-        case connection(PostgresConnection)
-
-        /// The rows the statement returned.
-        func count<S: PostgresPreparedStatement>(_ statement: S, logger: Logger) async throws -> Int {
-            switch self {
-            case .client(let client): try await client.execute(statement, logger: logger).reduce(0) { n, _ in n + 1 }
-            case .connection(let connection): try await connection.execute(statement, logger: logger).reduce(0) { n, _ in n + 1 }
-            }
-        }
+    /// Inserts a new session or moves a stored one on by one version, inside a hop's transaction;
+    /// false when another hop got there first.
+    static func save(_ s: StoredSession, _ tx: PostgresConnection, logger: Logger) async throws -> Bool {
+        let rows = s.version <= 1 ? try await tx.execute(HopStatements.InsertSession(session: s), logger: logger).reduce(0) { n, _ in n + 1 }
+                                  : try await tx.execute(HopStatements.MoveSession(session: s), logger: logger).reduce(0) { n, _ in n + 1 }
+        return rows == 1
     }
 
     // MARK: Reads
 
     func fetch(_ key: FetchedReads.Key) async throws -> any Sendable {
-        let client = database.client
+        let (client, hops) = (database.client, database.hops)
         switch key {
         case .session(let k):
-            return try await first(client.execute(HopStatements.SessionByKey(key: k), logger: logger)).flatMap(HopStatements.session)
+            return try await first(hops.execute(HopStatements.SessionByKey(key: k), logger: logger)).flatMap(HopStatements.session)
         case .unfinished(let msisdn, let since, let excluding):
-            return try await first(client.execute(HopStatements.UnfinishedSession(msisdn: msisdn, since: since, excluding: excluding), logger: logger))
+            return try await first(hops.execute(HopStatements.UnfinishedSession(msisdn: msisdn, since: since, excluding: excluding), logger: logger))
                 .flatMap(HopStatements.session)
         case .language(let msisdn):
-            return try await first(client.execute(HopStatements.Language(msisdn: msisdn), logger: logger)) ?? nil
+            return try await first(hops.execute(HopStatements.Language(msisdn: msisdn), logger: logger)) ?? nil
         case .referenceExists(let digits):
-            return try await first(client.execute(HopStatements.ReferenceTaken(digits: digits), logger: logger)) != nil
+            return try await first(hops.execute(HopStatements.ReferenceTaken(digits: digits), logger: logger)) != nil
         case .publicTicket(let digits):
             return try await PostgresTicketRows.publicTickets(client.query("""
                 SELECT \(unescaped: RequestStatements.publicColumns) FROM \(unescaped: RequestStatements.from) WHERE t.reference = \(digits)
@@ -285,7 +284,7 @@ public struct PostgresConversationStore: ConversationStore {
         case .duplicates(let service, let area, let since, let digits, let caller, let limit):
             guard let caller = MSISDN(caller) else { return [DuplicateCandidate]() }
             let offers = ReportStatements.offers(service: service, area: area, since: since, digits: digits, notReportedBy: caller, limit: limit)
-            return try await client.withConnection { c in try await PostgresStatements.fetch(c, offers, logger: logger) }.map(DuplicateStatements.candidate)
+            return try await hops.withConnection { c in try await Prepared<OffersShape>.rows(offers, c, logger: logger) }.map(DuplicateStatements.candidate)
         case .alertAreas(let number):
             guard let msisdn = MSISDN(number) else { return [String]() }
             return try await client.withConnection { c in try await PostgresStatements.fetch(c, AlertStatements.areas(of: msisdn), logger: logger) }

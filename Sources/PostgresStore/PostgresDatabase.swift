@@ -7,11 +7,25 @@ import PostgresNIO
 /// The client works only while `run()` runs (a service in `serve`, a task in tests).
 public final class PostgresAppDatabase: Sendable {
     public let client: PostgresClient
+    /// The USSD hop's own pool, for its reads and writes and their prepared statements
+    /// (`HopStatements`, `SessionWrites`, `PreparedShapes`):
+    /// each is planned once per connection and the plan kept (`plan_cache_mode` =
+    /// `force_generic_plan`). They look rows up by key, where a plan made for each hop's values is
+    /// the same plan made again, and PostgreSQL otherwise kept planning them at every hop (150-250
+    /// µs of its CPU each time, more than running them). A plan kept is made on the statistics of
+    /// its time, which for `ussd_sessions` start at an empty table: with sequential scans allowed,
+    /// the batch's plan read every page of the table (290 pages a write, where the key's index
+    /// reads about 10 a session), so this pool does not allow them. The other pool keeps
+    /// PostgreSQL's defaults, for the console's and reports' statements, whose plans do depend on
+    /// their values.
+    public let hops: PostgresClient
     let logger: Logger
     /// The sessions this instance's hops last read or wrote.
     let sessions = RememberedSessions()
     /// The open incidents each report asks about at its area step, read at most once a second.
     let openIncidents = OpenIncidentCache(maxAge: .seconds(1))
+    /// The hops that only move a caller on, written together.
+    let sessionWrites: SessionWrites
 
     /// What `CIVICGATE_DATABASE=postgres://user:password@host:port/db` (or `postgresql://`) names.
     public struct Address: Sendable, Equatable {
@@ -43,11 +57,19 @@ public final class PostgresAppDatabase: Sendable {
                                                          password: address.password, database: address.database, tls: .disable)
         configuration.options.maximumConnections = 16
         client = PostgresClient(configuration: configuration)
+        configuration.options.additionalStartupParameters = [("plan_cache_mode", "force_generic_plan"), ("enable_seqscan", "off")]
+        hops = PostgresClient(configuration: configuration)
         self.logger = logger
+        sessionWrites = SessionWrites(client: hops, logger: logger)
     }
 
-    /// Keeps the pool alive until cancelled.
-    public func run() async { await client.run() }
+    /// Keeps the pools alive until cancelled.
+    public func run() async {
+        await withDiscardingTaskGroup { group in
+            group.addTask { await self.client.run() }
+            group.addTask { await self.hops.run() }
+        }
+    }
 
     /// `migrate()`, or an error if the server has not answered within `limit` (the pool would
     /// otherwise keep trying to connect for ever).
