@@ -8,13 +8,16 @@
 # On this 2-core machine the two instances, PostgreSQL, nginx and wrk share the same cores: x2
 # shows the overhead of sharing a database, not the gain (docs/scaling.md says why).
 # Usage: scripts/bench-stores.sh [seconds per level, default 10]
+# CIVICGATE_BIN=path runs that civicgate binary instead of building this tree's (to compare builds in one sitting).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-10}
 need() { command -v "$1" >/dev/null || { apt-get update -qq && apt-get install -y -qq --no-install-recommends "$2" >/dev/null; }; }
 need wrk wrk; need nginx nginx-light; need psql postgresql
-swift build -c release --product civicgate >/dev/null
-bin=$(swift build -c release --show-bin-path)/civicgate
+if [ -n "${CIVICGATE_BIN:-}" ]; then bin=$CIVICGATE_BIN; else
+  swift build -c release --product civicgate >/dev/null
+  bin=$(swift build -c release --show-bin-path)/civicgate
+fi
 work=$(mktemp -d); chmod 755 "$work"
 pgbin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
 pids=()
@@ -53,7 +56,7 @@ print(f"{name:12} sessions={c:<3} {result} civicgate_cpu_us_per_hop={(after - be
 PY
   done
 }
-echo "civicgate $(git rev-parse --short HEAD 2>/dev/null || echo dev), $(nproc) cores, ${secs}s per level"
+echo "civicgate ${CIVICGATE_BIN:-$(git rev-parse --short HEAD 2>/dev/null || echo dev)}, $(nproc) cores, ${secs}s per level"
 
 # Each setup stops before the next starts: an idle instance still sends the confirmations queued
 # in its run, and would take CPU from the next.

@@ -1,18 +1,22 @@
 #!/usr/bin/env bash
 # Where a USSD hop's time goes on PostgreSQL: one `civicgate serve` on a throwaway PostgreSQL with
 # pg_stat_statements, the report workload of scripts/bench-stores.sh at 16 sessions, then
-#   - every statement the server ran: calls per hop, mean and total execution time (the server's
-#     parse and plan time is not in these figures: statements sent unprepared show up as many calls
-#     of the same text, each parsed and planned again);
+#   - every statement the server ran, in columns: calls per hop | mean execution time (µs) | mean
+#     planning time of the times it was planned (µs; a statement planned at every call shows it
+#     here, a kept plan shows 0 or a rare figure) | pages read per call | execution µs per hop |
+#     its text;
 #   - round trips per hop (statements plus BEGIN/COMMIT) and transactions per hop;
 #   - with PERF=1, the hottest symbols of civicgate and of PostgreSQL (perf record -g, 8 s).
 # Usage: scripts/profile-postgres-hop.sh [seconds, default 8]
+# CIVICGATE_BIN=path runs that civicgate binary instead of building this tree's (to compare builds in one sitting).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-8}
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq --no-install-recommends wrk >/dev/null; }
-swift build -c release --product civicgate >/dev/null
-bin=$(swift build -c release --show-bin-path)/civicgate
+if [ -n "${CIVICGATE_BIN:-}" ]; then bin=$CIVICGATE_BIN; else
+  swift build -c release --product civicgate >/dev/null
+  bin=$(swift build -c release --show-bin-path)/civicgate
+fi
 work=$(mktemp -d); chmod 755 "$work"
 pgbin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
 pid=""
@@ -44,7 +48,7 @@ fi
 result=$(wrk -t 16 -c 16 -d "${secs}s" --timeout 5s -s scripts/ussd-sessions.lua http://127.0.0.1:18316 -- "1|1|1|1|1|# Main Rd|1" | grep '^RESULT')
 for p in "${perfs[@]}"; do wait "$p"; done
 x1=$(xacts)
-echo "civicgate $(git rev-parse --short HEAD 2>/dev/null || echo dev): $result"
+echo "civicgate ${CIVICGATE_BIN:-$(git rev-parse --short HEAD 2>/dev/null || echo dev)}: $result"
 hops=$(echo "$result" | sed 's/.*hops_per_s=\([0-9]*\).*/\1/')
 hops=$((hops * secs))
 psql -qtA "$db" -F ' | ' <<SQL
