@@ -4,19 +4,22 @@
 # ticket's personal data (retention of reporter numbers set to 30 days for the run) while a
 # resident keeps dialling: the purge's time and the slowest USSD hop meanwhile.
 # Usage: scripts/bench-popia.sh [tickets, default 1000000]
+# CIVICGATE_BIN=path runs that civicgate binary instead of building this tree's (to compare builds in one sitting).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-1000000}
 command -v sqlite3 >/dev/null || { apt-get update -qq && apt-get install -y -qq sqlite3 >/dev/null; }
 [ -x /usr/bin/time ] || { apt-get update -qq && apt-get install -y -qq time >/dev/null; }
-swift build -c release --product civicgate >/dev/null
-bin=$(swift build -c release --show-bin-path)/civicgate
+if [ -n "${CIVICGATE_BIN:-}" ]; then bin=$CIVICGATE_BIN; else
+  swift build -c release --product civicgate >/dev/null
+  bin=$(swift build -c release --show-bin-path)/civicgate
+fi
 work=$(mktemp -d)
 pid=""
 trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$work"' EXIT
 source scripts/lib/seed-tickets.sh
 
-echo "civicgate $(git rev-parse --short HEAD 2>/dev/null || echo dev), $(nproc) cores, $n tickets"
+echo "civicgate ${CIVICGATE_BIN:-$(git rev-parse --short HEAD 2>/dev/null || echo dev)}, $(nproc) cores, $n tickets"
 db="$work/bench.sqlite"
 "$bin" user list --database "$db" >/dev/null
 start=$(date +%s); seed_sql sqlite | sqlite3 "$db"; echo "seeded in $(( $(date +%s) - start )) s"
