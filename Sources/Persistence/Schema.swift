@@ -147,6 +147,18 @@ public enum Schema {
             // The tickets whose address is still to be read: empty once read, so a start finds none at once.
             "CREATE INDEX tickets_street_number_unread ON tickets (id) WHERE street_number IS NULL",
         ]),
+        // PostgreSQL: a session's move rewrites the row in place (a heap-only update, no index
+        // touched) when no indexed column changes and its page has room. Every move changes
+        // `updated_at`, which two indexes held, so every move wrote three index entries. The sweep
+        // and the retention purge scan the table instead (once in minutes, not at every hop); a
+        // caller's dropped session is found along the number's index. SQLite keeps its indexes: it
+        // writes sessions in groups, and its rows have no such in-place update.
+        Migration("v25 session moves in place", sqlite: [], postgres: [
+            "DROP INDEX ussd_sessions_updated",
+            "DROP INDEX ussd_sessions_resumable",
+            "CREATE INDEX ussd_sessions_msisdn ON ussd_sessions (msisdn)",
+            "ALTER TABLE ussd_sessions SET (fillfactor = 70)",
+        ]),
     ]
 
     static let alertIndexes = [
