@@ -145,11 +145,15 @@ public struct PostgresConversationStore: ConversationStore {
                 """, logger: logger).decode(Int64.self).reduce(0) { n, _ in n + 1 }
             guard inserted == 1 else { throw Rollback(outcome: .sessionChanged) }
         }
-        // A ticket under the daily cap: the number's advisory lock is taken with the session's move,
-        // and the reports are counted in the ticket's own statement (`TicketStatements.insertCreated`).
+        // A ticket under the daily cap: the reports are counted in the ticket's own statement
+        // (`TicketStatements.insertCreated`), and the number's advisory lock is taken with the
+        // session's move, unless the hop writes the caller's subscriber row: that row is locked
+        // before the advisory lock by every other hop, and one order for all keeps them from
+        // deadlocking.
         let capped = hop.ticket != nil ? hop.reportLimit : nil
+        let writesSubscriber = hop.msisdn != nil && (hop.firstContact || hop.language != nil || hop.optOut != nil || hop.helpSentAt != nil)
         var lockedReports = false
-        if let s = hop.session, let cap = capped, s.version > 1 {
+        if let s = hop.session, let cap = capped, s.version > 1, !writesSubscriber {
             let moved = try await tx.execute(HopStatements.MoveSessionAndLockReports(session: s, msisdn: cap.msisdn.e164), logger: logger)
                 .reduce(0) { n, _ in n + 1 }
             guard moved == 1 else { throw Rollback(outcome: .sessionChanged) }
