@@ -2,7 +2,7 @@
 # Where a USSD hop's time goes on PostgreSQL: one `civicgate serve` on a throwaway PostgreSQL with
 # pg_stat_statements, the report workload of scripts/bench-stores.sh at 16 sessions, then
 #   - every statement the server ran, in columns: calls per hop | mean execution time (µs) | mean
-#     planning time of the times it was planned (µs; a statement planned at every call shows it
+#     planning time of the times it was planned (µs) and how often it was planned (a statement planned at every call shows it
 #     here, a kept plan shows 0 or a rare figure) | pages read per call | execution µs per hop |
 #     its text;
 #   - round trips per hop (statements plus BEGIN/COMMIT) and transactions per hop;
@@ -54,7 +54,7 @@ hops=$((hops * secs))
 psql -qtA "$db" -F ' | ' <<SQL
 SELECT 'hops ' || $hops || ', statements per hop ' || round(sum(calls)::numeric / $hops, 2) || ', transactions per hop ' || round(($x1 - $x0)::numeric / $hops, 2)
 FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = 'prof');
-SELECT round(calls::numeric / $hops, 3) AS per_hop, round(mean_exec_time::numeric * 1000, 1) AS mean_us, round(mean_plan_time::numeric * 1000, 1) AS plan_us, round(shared_blks_hit::numeric / greatest(calls, 1), 1) AS blks,
+SELECT round(calls::numeric / $hops, 3) AS per_hop, round(mean_exec_time::numeric * 1000, 1) AS mean_us, round(mean_plan_time::numeric * 1000, 1) AS plan_us, plans, round(shared_blks_hit::numeric / greatest(calls, 1), 1) AS blks,
        round(total_exec_time::numeric * 1000 / $hops, 1) AS us_per_hop, left(regexp_replace(query, '\s+', ' ', 'g'), 150)
 FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = 'prof')
 ORDER BY calls DESC LIMIT 40;
@@ -63,5 +63,5 @@ if [ "${PERF:-0}" = 1 ]; then
   echo "--- civicgate, hottest symbols (self)"
   perf report -i "$work/civicgate.perf" --no-children --sort symbol --stdio 2>/dev/null | grep -E "^ +[0-9]" | head -40 || true
   echo "--- postgres, hottest symbols (self)"
-  perf report -i "$work/postgres.perf" --no-children --sort symbol --stdio 2>/dev/null | grep -E "^ +[0-9]" | head -30 || true
+  perf report -i "$work/postgres.perf" --no-children --sort dso,symbol --stdio 2>/dev/null | grep -E "^ +[0-9]" | head -60 || true
 fi

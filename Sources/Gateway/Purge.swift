@@ -17,9 +17,11 @@ public struct Purge: Sendable {
     /// gets the writer, instead of waiting out its busy timeout.
     let pause: Duration
 
-    /// The longest any one batch took (its transaction, and any wait for the writer): how long
-    /// a hop could have waited for the purge. Read after `run`.
+    /// The longest any one batch took (its transaction, and any wait for the writer). Read after `run`.
     public let longestBatch = LongestBatch()
+    /// The longest any one batch held SQLite's write lock (`PurgeBatch.held`): how long a hop's
+    /// write could have waited for the purge. Zero where there is no such lock. Read after `run`.
+    public let longestHold = LongestBatch()
 
     public init(store: any RetentionStore, audit: any AuditLog, policy: RetentionPolicy, pseudonyms: Pseudonyms, clock: any WallClock,
                 batch: Int = 50, pause: Duration = .milliseconds(2)) {
@@ -44,6 +46,7 @@ public struct Purge: Sendable {
                 let started = ContinuousClock.now
                 let done = try await store.purge(dataClass, before: before, limit: batch, after: after, pseudonyms: pseudonyms)
                 longestBatch.saw(ContinuousClock.now - started)
+                if let held = done.held { longestHold.saw(held) }
                 total += done.count
                 if done.count < batch { break }
                 after = done.last ?? after
@@ -70,7 +73,7 @@ public struct Purge: Sendable {
     }
 }
 
-/// The longest of the purge's batches so far.
+/// The longest of the purge's batches (or of their holds) so far.
 public final class LongestBatch: Sendable {
     private let longest = Mutex<Duration>(.zero)
 

@@ -47,62 +47,75 @@ public struct SQLiteRetentionStore: RetentionStore {
     }
 
     public func purge(_ c: RetentionPolicy.DataClass, before: Date, limit: Int, after: Int64, pseudonyms: Pseudonyms) async throws -> PurgeBatch {
-        let (table, key, condition) = Self.due(c)
-        return try await database.writer.write { db in
-            switch c {
-            case .sessions, .staffSessions, .audit, .alertSubscriptions:
-                if c == .sessions { try database.live.save(db) }
-                try db.execute(sql: "DELETE FROM \(table) WHERE \(key) IN (SELECT \(key) FROM \(table) WHERE \(condition) LIMIT ?2)", arguments: [before, limit])
-                let count = db.changesCount
-                if c == .sessions {
-                    let live = database.live
-                    db.afterNextTransaction(onCommit: { _ in live.forget(updatedBefore: before) })
-                }
-                return PurgeBatch(count: count, last: nil)
-            case .subscribers:
-                let numbers = try String.fetchAll(db, sql: "SELECT msisdn FROM subscribers WHERE \(condition) LIMIT ?2", arguments: [before, limit])
-                for n in numbers { try Self.hideSubscriber(db, n, pseudonyms.of(n), at: before) }
-                return PurgeBatch(count: numbers.count, last: nil)
-            case .inboundSMS, .outboxSMS:
-                let rows = try Row.fetchAll(db, sql: "SELECT id, msisdn FROM \(table) WHERE id > ?3 AND \(condition) ORDER BY id LIMIT ?2",
-                                            arguments: [before, limit, after])
-                let update = try db.cachedStatement(sql: "UPDATE \(table) SET body = '', msisdn = ? WHERE id = ?")
-                for row in rows { try update.execute(arguments: [pseudonyms.of(row["msisdn"]), row["id"] as Int64]) }
-                return PurgeBatch(count: rows.count, last: rows.last?["id"])
-            case .reporterNumbers:
-                let rows = try Row.fetchAll(db, sql: "SELECT id, reporter FROM tickets WHERE id > ?3 AND \(condition) ORDER BY id LIMIT ?2",
-                                            arguments: [before, limit, after])
-                let ticket = try db.cachedStatement(sql: "UPDATE tickets SET reporter = ?, address = '', description = '' WHERE id = ?")
-                let surveys = try db.cachedStatement(sql: "UPDATE surveys SET msisdn = ? WHERE ticket_id = ? AND msisdn = ?")
-                let details = try db.cachedStatement(sql: "DELETE FROM reporter_details WHERE ticket_id = ?")
-                for row in rows {
-                    let id: Int64 = row["id"]
-                    let reporter: String? = row["reporter"]
-                    let hashed = reporter.map(pseudonyms.of)
-                    try ticket.execute(arguments: [hashed, id])
-                    try details.execute(arguments: [id])
-                    if let reporter, let hashed { try surveys.execute(arguments: [hashed, id, reporter]) }
-                }
-                let residents = try Row.fetchAll(db, sql: """
-                    SELECT r.incident_id, r.msisdn FROM incident_residents r JOIN incidents i ON i.id = r.incident_id
-                    WHERE i.status = 'closed' AND i.closed_at < ?1 AND r.msisdn NOT LIKE 'h:%' LIMIT ?2
-                    """, arguments: [before, max(0, limit - rows.count)])
-                let resident = try db.cachedStatement(sql: """
-                    UPDATE OR IGNORE incident_residents SET msisdn = ? WHERE incident_id = ? AND msisdn = ?
-                    """)
-                for row in residents {
-                    try resident.execute(arguments: [pseudonyms.of(row["msisdn"]), row["incident_id"] as Int64, row["msisdn"] as String])
-                }
-                let added = try Row.fetchAll(db, sql: "SELECT j.id, j.msisdn FROM ticket_reporters j WHERE \(RetentionStatements.addedReportersDue(cutoff: "?1")) LIMIT ?2",
-                                             arguments: [before, max(0, limit - rows.count - residents.count)])
-                let joined = try db.cachedStatement(sql: "UPDATE OR IGNORE ticket_reporters SET msisdn = ? WHERE id = ?")
-                let leftover = try db.cachedStatement(sql: "DELETE FROM ticket_reporters WHERE id = ? AND msisdn NOT LIKE 'h:%'")
-                for row in added {
-                    try joined.execute(arguments: [pseudonyms.of(row["msisdn"]), row["id"] as Int64])
-                    try leftover.execute(arguments: [row["id"] as Int64])  // the pseudonym was on this ticket already
-                }
-                return PurgeBatch(count: rows.count + residents.count + added.count, last: rows.last?["id"])
+        // Timed from BEGIN IMMEDIATE's return to COMMIT's: how long `serve`'s writer could wait for this batch.
+        try await database.writer.writeWithoutTransaction { db in
+            var batch = PurgeBatch(count: 0, last: nil)
+            var began = ContinuousClock.now
+            try db.inTransaction(.immediate) {
+                began = .now
+                batch = try purgeRows(db, c, before: before, limit: limit, after: after, pseudonyms: pseudonyms)
+                return .commit
             }
+            batch.held = .now - began
+            return batch
+        }
+    }
+
+    func purgeRows(_ db: Database, _ c: RetentionPolicy.DataClass, before: Date, limit: Int, after: Int64, pseudonyms: Pseudonyms) throws -> PurgeBatch {
+        let (table, key, condition) = Self.due(c)
+        switch c {
+        case .sessions, .staffSessions, .audit, .alertSubscriptions:
+            if c == .sessions { try database.live.save(db) }
+            try db.execute(sql: "DELETE FROM \(table) WHERE \(key) IN (SELECT \(key) FROM \(table) WHERE \(condition) LIMIT ?2)", arguments: [before, limit])
+            let count = db.changesCount
+            if c == .sessions {
+                let live = database.live
+                db.afterNextTransaction(onCommit: { _ in live.forget(updatedBefore: before) })
+            }
+            return PurgeBatch(count: count, last: nil)
+        case .subscribers:
+            let numbers = try String.fetchAll(db, sql: "SELECT msisdn FROM subscribers WHERE \(condition) LIMIT ?2", arguments: [before, limit])
+            for n in numbers { try Self.hideSubscriber(db, n, pseudonyms.of(n), at: before) }
+            return PurgeBatch(count: numbers.count, last: nil)
+        case .inboundSMS, .outboxSMS:
+            let rows = try Row.fetchAll(db, sql: "SELECT id, msisdn FROM \(table) WHERE id > ?3 AND \(condition) ORDER BY id LIMIT ?2",
+                                        arguments: [before, limit, after])
+            let update = try db.cachedStatement(sql: "UPDATE \(table) SET body = '', msisdn = ? WHERE id = ?")
+            for row in rows { try update.execute(arguments: [pseudonyms.of(row["msisdn"]), row["id"] as Int64]) }
+            return PurgeBatch(count: rows.count, last: rows.last?["id"])
+        case .reporterNumbers:
+            let rows = try Row.fetchAll(db, sql: "SELECT id, reporter FROM tickets WHERE id > ?3 AND \(condition) ORDER BY id LIMIT ?2",
+                                        arguments: [before, limit, after])
+            let ticket = try db.cachedStatement(sql: "UPDATE tickets SET reporter = ?, address = '', description = '' WHERE id = ?")
+            let surveys = try db.cachedStatement(sql: "UPDATE surveys SET msisdn = ? WHERE ticket_id = ? AND msisdn = ?")
+            let details = try db.cachedStatement(sql: "DELETE FROM reporter_details WHERE ticket_id = ?")
+            for row in rows {
+                let id: Int64 = row["id"]
+                let reporter: String? = row["reporter"]
+                let hashed = reporter.map(pseudonyms.of)
+                try ticket.execute(arguments: [hashed, id])
+                try details.execute(arguments: [id])
+                if let reporter, let hashed { try surveys.execute(arguments: [hashed, id, reporter]) }
+            }
+            let residents = try Row.fetchAll(db, sql: """
+                SELECT r.incident_id, r.msisdn FROM incident_residents r JOIN incidents i ON i.id = r.incident_id
+                WHERE i.status = 'closed' AND i.closed_at < ?1 AND r.msisdn NOT LIKE 'h:%' LIMIT ?2
+                """, arguments: [before, max(0, limit - rows.count)])
+            let resident = try db.cachedStatement(sql: """
+                UPDATE OR IGNORE incident_residents SET msisdn = ? WHERE incident_id = ? AND msisdn = ?
+                """)
+            for row in residents {
+                try resident.execute(arguments: [pseudonyms.of(row["msisdn"]), row["incident_id"] as Int64, row["msisdn"] as String])
+            }
+            let added = try Row.fetchAll(db, sql: "SELECT j.id, j.msisdn FROM ticket_reporters j WHERE \(RetentionStatements.addedReportersDue(cutoff: "?1")) LIMIT ?2",
+                                         arguments: [before, max(0, limit - rows.count - residents.count)])
+            let joined = try db.cachedStatement(sql: "UPDATE OR IGNORE ticket_reporters SET msisdn = ? WHERE id = ?")
+            let leftover = try db.cachedStatement(sql: "DELETE FROM ticket_reporters WHERE id = ? AND msisdn NOT LIKE 'h:%'")
+            for row in added {
+                try joined.execute(arguments: [pseudonyms.of(row["msisdn"]), row["id"] as Int64])
+                try leftover.execute(arguments: [row["id"] as Int64])  // the pseudonym was on this ticket already
+            }
+            return PurgeBatch(count: rows.count + residents.count + added.count, last: rows.last?["id"])
         }
     }
 }

@@ -24,7 +24,13 @@ struct PurgeCommand: AsyncParsableCommand {
             print("\(dataClass.rawValue.padding(toLength: 17, withPad: " ", startingAt: 0)) older than \(days) days: \(n) \(dryRun ? "would be purged" : "purged")")
         }
         if dryRun { print("Dry run: nothing was changed.") } else {
-            print("Longest batch: \(Int(purge.longestBatch.duration / .milliseconds(1))) ms (a hop waits at most that long for the purge)")
+            let ms = { (d: Duration) in Int((d / .milliseconds(1)).rounded(.up)) }
+            if purge.longestHold.duration > .zero {
+                print("Longest batch: \(ms(purge.longestHold.duration)) ms holding the database's write lock (a hop's write waits at most that long "
+                      + "for the purge), \(ms(purge.longestBatch.duration)) ms with its own wait for the lock")
+            } else {
+                print("Longest batch: \(ms(purge.longestBatch.duration)) ms")
+            }
         }
     }
 }

@@ -6,7 +6,11 @@ public struct PurgeBatch: Sendable, Equatable {
     public var count: Int
     /// The last id changed, for classes whose rows stay (changed); nil for those deleted or moved.
     public var last: Int64?
-    public init(count: Int, last: Int64?) { (self.count, self.last) = (count, last) }
+    /// How long the batch held a lock that every writer waits for (SQLite's write lock: from
+    /// `BEGIN IMMEDIATE` to `COMMIT`, not counting its own wait for the lock); nil where writers
+    /// wait only for the rows they share (PostgreSQL).
+    public var held: Duration?
+    public init(count: Int, last: Int64?, held: Duration? = nil) { (self.count, self.last, self.held) = (count, last, held) }
 }
 
 /// Purging personal data past its retention, class by class, in short transactions.
