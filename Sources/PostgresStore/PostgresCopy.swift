@@ -25,6 +25,7 @@ public struct PostgresCopy: CopyableStore {
             out.append(try table.columns.enumerated().map { i, column -> CellValue in
                 switch column.kind {
                 case .integer: return try cells[i].decode(Int64?.self).map(CellValue.integer) ?? .null
+                case .real: return try cells[i].decode(Double?.self).map(CellValue.real) ?? .null
                 case .text: return try cells[i].decode(String?.self).map(CellValue.text) ?? .null
                 case .boolean: return try cells[i].decode(Bool?.self).map(CellValue.boolean) ?? .null
                 case .date: return try cells[i].decode(Date?.self).map(CellValue.date) ?? .null
@@ -51,6 +52,7 @@ public struct PostgresCopy: CopyableStore {
                         sql.binds.appendNull()
                         places.append("$\(sql.binds.count)")
                     case .integer(let v): places.append(try sql.bind(v))
+                    case .real(let v): places.append(try sql.bind(v))
                     case .text(let v): places.append(try sql.bind(v))
                     case .boolean(let v): places.append(try sql.bind(v))
                     case .date(let v): places.append(try sql.bind(v))
@@ -72,6 +74,9 @@ public struct PostgresCopy: CopyableStore {
                                                               binds: try Self.binds(value, key)))
             }
         }
+        // A message a stopped SQLite gateway was handing over when it stopped has no lease here (SQLite
+        // keeps none): an expired one, so that a sender claims it again (sent at least once, as after a crash).
+        try await database.client.query("UPDATE outbox SET lease_until = now() WHERE status = 'sending' AND lease_until IS NULL")
         // New rows continue after the copied ids.
         for table in tables where table.columns.first?.name == "id" {
             try await database.client.query(PostgresQuery(unsafeSQL: """

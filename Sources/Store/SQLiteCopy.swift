@@ -20,6 +20,7 @@ public struct SQLiteCopy: CopyableStore {
                     if row.hasNull(atIndex: i) { return .null }
                     switch column.kind {
                     case .integer: return .integer(row[i])
+                    case .real: return .real(row[i])
                     case .text: return .text(row[i])
                     case .boolean: return .boolean(row[i])
                     case .date: return .date(row[i])
@@ -53,6 +54,7 @@ public struct SQLiteCopy: CopyableStore {
         switch cell {
         case .null: nil
         case .integer(let v): v
+        case .real(let v): v
         case .text(let v): v
         case .boolean(let v): v
         case .date(let v): v
