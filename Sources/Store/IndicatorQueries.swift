@@ -25,8 +25,9 @@ extension SQLiteStaffStore {
     }
 
     public func clearChanged(_ tickets: [ChangedTicket]) async throws {
-        // In slices, so a first build of a million marks never holds the writer for long.
-        for slice in stride(from: 0, to: tickets.count, by: 5000).map({ tickets[$0..<min($0 + 5000, tickets.count)] }) {
+        // In slices, so a first build of a million marks never holds the writer for long: 500 deletes
+        // take 6-9 ms, about a purge batch; 5,000 held it 43-175 ms (in the marks' order or not; 300,000 marks).
+        for slice in stride(from: 0, to: tickets.count, by: 500).map({ tickets[$0..<min($0 + 500, tickets.count)] }) {
             try await database.writer.write { db in
                 let delete = try db.cachedStatement(sql: "DELETE FROM figures_changed WHERE ticket_id = ? AND version = ?")
                 for t in slice { try delete.execute(arguments: [t.id, t.version]) }
