@@ -355,6 +355,27 @@ struct StaffWorld: Sendable {
     }
 
     @Test(arguments: StoreKind.available)
+    func aTicketThatCannotBeEscalatedHoldsBackNoOther(_ kind: StoreKind) async throws {
+        try await StaffWorld.with(kind) { w async throws in
+            // Two burst pipes past their acknowledgement target; the older, first in the job's order, cannot be written.
+            let older = try #require(try await w.tickets([("water.burst_pipe", "0821110001")]).first)
+            w.organisations.clock.advance(600)
+            let newer = try #require(try await w.tickets([("water.burst_pipe", "0821110002")]).first)
+            w.organisations.clock.advance(3 * 3600)
+            let refusing = EscalationJob(tickets: w.staff, dispatch: RefusingLedger(inner: w.staff, refused: older), engine: w.engine,
+                                         clock: w.organisations.clock)
+            let failures = await #expect(throws: EscalationFailures.self) { try await refusing.run() }
+            #expect(failures?.escalated == 1 && failures?.failed.map(\.reference) == [older])
+            #expect(failures?.description.contains(older.grouped) == true)
+            #expect(try await w.staff.ticket(newer, moe: "water")?.escalationLevel == 1, "escalated although the older one failed")
+            #expect(try await w.staff.ticket(older, moe: "water")?.escalationLevel == 0)
+            // The next pass, with the store writing again, escalates it.
+            #expect(try await EscalationJob(tickets: w.staff, dispatch: w.staff, engine: w.engine, clock: w.organisations.clock).run() == 1)
+            #expect(try await w.staff.ticket(older, moe: "water")?.escalationLevel == 1)
+        }
+    }
+
+    @Test(arguments: StoreKind.available)
     func reportersAreAskedOnceAfterAResolutionAndAZeroReopensAndASecondOneEscalates(_ kind: StoreKind) async throws {
         try await StaffWorld.with(kind) { w async throws in
             _ = try await w.staff.addUser(username: "sipho", password: password, scope: .moe("water"), role: .supervisor, at: w.now)
@@ -774,5 +795,24 @@ struct StaffWorld: Sendable {
             #expect(try await w.organisations.outbox(resident).count == 1, "no reply: only the suppressed confirmation")
             #expect(try await subjects.subjectData(resident).settings?.opted_out == true)
         }
+    }
+}
+
+/// A ledger that cannot write one ticket (as a store failing on its row would), and passes every other through.
+struct RefusingLedger: TicketLedger {
+    let inner: any TicketLedger
+    let refused: Reference
+    struct Refused: Error {}
+
+    func change<R: Sendable>(_ reference: Reference, scope: String?, master: Reference?, triageMOE: String,
+                             _ plan: @escaping @Sendable (TicketSnapshot) -> (work: [TicketWork], result: R)) async throws -> R? {
+        guard reference != refused else { throw Refused() }
+        return try await inner.change(reference, scope: scope, master: master, triageMOE: triageMOE, plan)
+    }
+
+    func assigning<R: Sendable>(crew: String, to reference: Reference, scope: String?, triageMOE: String,
+                                _ plan: @escaping @Sendable (TicketSnapshot, Crew?) -> (work: [TicketWork], result: R)) async throws -> R? {
+        guard reference != refused else { throw Refused() }
+        return try await inner.assigning(crew: crew, to: reference, scope: scope, triageMOE: triageMOE, plan)
     }
 }
