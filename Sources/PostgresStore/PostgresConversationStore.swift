@@ -151,9 +151,8 @@ public struct PostgresConversationStore: ConversationStore {
         // before the advisory lock by every other hop, and one order for all keeps them from
         // deadlocking.
         let capped = hop.ticket != nil ? hop.reportLimit : nil
-        let writesSubscriber = hop.msisdn != nil && (hop.firstContact || hop.language != nil || hop.optOut != nil || hop.helpSentAt != nil)
         var lockedReports = false
-        if let s = hop.session, let cap = capped, s.version > 1, !writesSubscriber {
+        if let s = hop.session, let cap = capped, s.version > 1, !hop.writesSubscriber {
             let moved = try await tx.execute(HopStatements.MoveSessionAndLockReports(session: s, msisdn: cap.msisdn.e164), logger: logger)
                 .reduce(0) { n, _ in n + 1 }
             guard moved == 1 else { throw Rollback(outcome: .sessionChanged) }

@@ -120,6 +120,9 @@ extension HopWrite {
     /// may keep such a write in memory for a moment (SQLite's `LiveSessions`).
     public var changesOnlyTheSession: Bool { language == nil && changesOnlyTheSessionAndLanguage }
 
+    /// The hop writes its caller's `subscribers` row: a first contact, a language, STOP or START, help sent.
+    public var writesSubscriber: Bool { msisdn != nil && (firstContact || language != nil || optOut != nil || helpSentAt != nil) }
+
     /// Only the session moved, and perhaps the caller chose a language.
     public var changesOnlyTheSessionAndLanguage: Bool {
         retire == nil && ticket == nil && messages.isEmpty && optOut == nil && helpSentAt == nil && !firstContact
