@@ -7,10 +7,14 @@ import Gateway
 public enum ReportStatements {
     /// Reports `msisdn` made since `since`: its tickets by USSD and SMS, and the tickets it was
     /// added to (`tickets_reporter` and `ticket_reporters_msisdn` serve it). One column, `n`.
-    public static func made(by msisdn: MSISDN, since: Date) -> SQL {
+    public static func made(by msisdn: MSISDN, since: Date) -> SQL { made(number: "\(msisdn.e164)", since: "\(since)") }
+
+    /// The same with the number and the day's start as SQL (PostgreSQL's `cg_reports_made` has it
+    /// with its arguments' names: `MadeFunctionTests` holds the two together).
+    public static func made(number: SQL, since: SQL) -> SQL {
         """
-        SELECT (SELECT COUNT(*) FROM tickets WHERE reporter = \(msisdn.e164) AND created_at >= \(since) AND channel IN ('ussd', 'sms'))
-             + (SELECT COUNT(*) FROM ticket_reporters WHERE msisdn = \(msisdn.e164) AND created_at >= \(since)) AS n
+        SELECT (SELECT COUNT(*) FROM tickets WHERE reporter = \(number) AND created_at >= \(since) AND channel IN ('ussd', 'sms'))
+             + (SELECT COUNT(*) FROM ticket_reporters WHERE msisdn = \(number) AND created_at >= \(since)) AS n
         """
     }
 

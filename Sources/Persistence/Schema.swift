@@ -159,6 +159,28 @@ public enum Schema {
             "CREATE INDEX ussd_sessions_msisdn ON ussd_sessions (msisdn)",
             "ALTER TABLE ussd_sessions SET (fillfactor = 70)",
         ]),
+        // PostgreSQL: a USSD confirmation in one statement (`TicketStatements.confirmation`). A
+        // number's reports today, counted after its advisory lock is taken, in a snapshot taken
+        // then (a function's own statement, as PL/pgSQL runs it): a count in the calling
+        // statement's snapshot would miss a report committed while it waited for the lock. Its
+        // count is `ReportStatements.made` (`MadeFunctionTests`). And a failure that says why
+        // a confirmation wrote nothing (`TicketStatements.Unconfirmed`).
+        Migration("v26 a confirmation in one statement", sqlite: [], postgres: [
+            """
+            CREATE FUNCTION cg_reports_made(lock_key BIGINT, caller TEXT, day_start TIMESTAMPTZ) RETURNS BIGINT LANGUAGE plpgsql AS $$
+            BEGIN
+                PERFORM pg_advisory_xact_lock(lock_key::integer, hashtext(caller));
+                RETURN (SELECT (SELECT COUNT(*) FROM tickets WHERE reporter = caller AND created_at >= day_start AND channel IN ('ussd', 'sms'))
+                     + (SELECT COUNT(*) FROM ticket_reporters WHERE msisdn = caller AND created_at >= day_start) AS n);
+            END $$
+            """,
+            """
+            CREATE FUNCTION cg_unconfirmed(reason TEXT) RETURNS BIGINT LANGUAGE plpgsql AS $$
+            BEGIN
+                RAISE EXCEPTION USING ERRCODE = 'CGNOT', MESSAGE = reason;
+            END $$
+            """,
+        ]),
     ]
 
     static let alertIndexes = [

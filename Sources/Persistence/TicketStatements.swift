@@ -22,13 +22,16 @@ public enum TicketStatements {
         created_at, updated_at, due_at, acknowledge_due_at, lat, long, priority, street_number
         """
 
-    static func values(_ t: NewTicket) -> SQL {
+    static func values(_ t: NewTicket) -> SQL { "(\(valueList(t)))" }
+
+    /// `values(t)` without its parentheses, for an `INSERT ... SELECT`.
+    static func valueList(_ t: NewTicket) -> SQL {
         let d = t.draft
         return """
-            (\(d.reference.digits), \(d.service), \(d.fault), \(d.area), \(d.address), \(d.description), \(t.destination.moe),
+            \(d.reference.digits), \(d.service), \(d.fault), \(d.area), \(d.address), \(d.description), \(t.destination.moe),
              \(t.destination.queue), \(TicketStatus.new), \(d.channel.rawValue), \(d.reporter?.e164), \(d.language),
              \(t.createdAt), \(t.createdAt), \(t.dueAt), \(t.acknowledgeDueAt), \(d.location?.lat), \(d.location?.long), \(t.priority),
-             \(ReportedPlace.storedNumber(of: d.address)))
+             \(ReportedPlace.storedNumber(of: d.address))
             """
     }
 
@@ -44,10 +47,54 @@ public enum TicketStatements {
     /// - `hooks`, `incidents`: whether the MOE has an enabled webhook subscription and the service
     ///   an open incident, so that the caller asks no more when neither does.
     public static func insertCreated(_ t: NewTicket, cap: ReportLimit? = nil) -> SQL {
-        var sql: SQL = "WITH "
-        if let cap { sql = sql + "made AS (\(ReportStatements.made(by: cap.msisdn, since: cap.since))), " }
-        sql = sql + """
-            t AS (\(insert(t))),
+        var head: SQL = ""
+        if let cap { head = "made AS (\(ReportStatements.made(by: cap.msisdn, since: cap.since))), " }
+        return created(t, head: head, insert: insert(t), id: "(SELECT id FROM t)", made: cap == nil ? "NULL::bigint" : "(SELECT n FROM made)")
+    }
+
+    /// PostgreSQL: a whole confirmation in one statement, with no `BEGIN` and `COMMIT` (one round
+    /// trip where `insertCreated` in a transaction takes four). In order, each step reading the one
+    /// before, so each runs only when the one before gave a row:
+    /// - `moved`: the hop's session moved on (`move`, which returns a row when it moved);
+    /// - `made`: the reports the number made today, counted by `cg_reports_made` (migration v26)
+    ///   *after* it takes the number's advisory lock, in a snapshot of its own, so it sees every
+    ///   report committed by the lock's earlier holders (a count in this statement's snapshot,
+    ///   taken before the lock, would not);
+    /// - `t`: the ticket, only under the cap; its history and confirmation as in `insertCreated`.
+    /// Its one row has `insertCreated`'s columns. When the session had moved, the number is at the
+    /// cap or the reference is taken, or when the MOE has a webhook subscription or the service an
+    /// open incident (writes this statement does not make), `cg_unconfirmed` fails the statement
+    /// with SQLSTATE `CGNOT` and a message saying which (`Unconfirmed`), so nothing is written.
+    public static func confirmation(_ t: NewTicket, cap: ReportLimit, move: SQL, lockKey: Int32) -> SQL {
+        let insert: SQL = """
+            INSERT INTO tickets (\(raw: insertColumns)) SELECT \(valueList(t)) FROM made WHERE made.n < \(Int64(cap.limit))
+            ON CONFLICT (reference) DO NOTHING RETURNING id
+            """
+        let head: SQL = "moved AS (\(move)), made AS (SELECT cg_reports_made(\(Int64(lockKey)), \(cap.msisdn.e164), \(cap.since)) AS n FROM moved), "
+        let id: SQL = """
+            CASE WHEN NOT EXISTS (SELECT 1 FROM made) THEN cg_unconfirmed(\(Unconfirmed.sessionChanged.rawValue))
+                 WHEN (SELECT n FROM made) >= \(Int64(cap.limit)) THEN cg_unconfirmed(\(Unconfirmed.reportLimitReached.rawValue))
+                 WHEN NOT EXISTS (SELECT 1 FROM t) THEN cg_unconfirmed(\(Unconfirmed.referenceTaken.rawValue))
+                 WHEN \(hooks(t)) OR \(incidents(t)) THEN cg_unconfirmed(\(Unconfirmed.needsMoreWrites.rawValue))
+                 ELSE (SELECT id FROM t) END
+            """
+        return created(t, head: head, insert: insert, id: id, made: "(SELECT n FROM made)")
+    }
+
+    /// Why `confirmation` wrote nothing: the message of its `CGNOT` error.
+    public enum Unconfirmed: String, Sendable, CaseIterable {
+        case sessionChanged = "session changed"
+        case reportLimitReached = "report limit reached"
+        case referenceTaken = "reference taken"
+        /// The MOE has a webhook subscription or the service an open incident: write it in a transaction.
+        case needsMoreWrites = "needs more writes"
+        public static let sqlState = "CGNOT"
+    }
+
+    /// The ticket (`insert`, as `t`), its history and its confirmation SMS, after `head`'s CTEs.
+    private static func created(_ t: NewTicket, head: SQL, insert: SQL, id: SQL, made: SQL) -> SQL {
+        var sql: SQL = "WITH " + head + """
+            t AS (\(insert)),
             e AS (INSERT INTO ticket_events (ticket_id, at, kind, to_status, note, is_public, actor)
                   SELECT id, \(t.createdAt), \(TicketEventKind.created), \(TicketStatus.new), \("routed to \(t.destination.moe)/\(t.destination.queue)"),
                          \(false), \(t.draft.channel.rawValue) FROM t)
@@ -55,11 +102,15 @@ public enum TicketStatements {
         if let reporter = t.draft.reporter, let body = t.confirmation {
             sql = sql + ", o AS (\(OutboxStatements.enqueue(OutboundSMS(to: reporter, body: body), forTicketIn: "t", at: t.createdAt)))"
         }
-        return sql + """
-             SELECT (SELECT id FROM t) AS id, \(raw: cap == nil ? "NULL::bigint" : "(SELECT n FROM made)") AS made,
-                    EXISTS (SELECT 1 FROM webhook_subscriptions WHERE moe = \(t.destination.moe) AND disabled_at IS NULL) AS hooks,
-                    EXISTS (SELECT 1 FROM incidents WHERE service = \(t.draft.service) AND status = 'open') AS incidents
-            """
+        return sql + " SELECT \(id) AS id, \(made) AS made, \(hooks(t)) AS hooks, \(incidents(t)) AS incidents"
+    }
+
+    static func hooks(_ t: NewTicket) -> SQL {
+        "EXISTS (SELECT 1 FROM webhook_subscriptions WHERE moe = \(t.destination.moe) AND disabled_at IS NULL)"
+    }
+
+    static func incidents(_ t: NewTicket) -> SQL {
+        "EXISTS (SELECT 1 FROM incidents WHERE service = \(t.draft.service) AND status = 'open')"
     }
 
     /// A ticket by reference within `scope`, locked.

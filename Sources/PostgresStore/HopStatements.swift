@@ -1,6 +1,7 @@
 import Domain
 import Foundation
 import Gateway
+import Persistence
 import PostgresNIO
 
 /// The reads every USSD hop makes, as named prepared statements: each connection parses and plans
@@ -91,20 +92,22 @@ enum HopStatements {
     /// A stored session moved on by one version, unless another hop moved it first (no row).
     struct MoveSession: PostgresPreparedStatement {
         static let name = "cg_move_session"
-        static let sql = """
-            UPDATE ussd_sessions SET msisdn = $2, service_code = $3, state = $4, last_text = $5, last_reply = $6, last_reply_final = $7,
-                resumable = $8, version = $9, created_at = $10, updated_at = $11
-            WHERE key = $1 AND version = $12 RETURNING key
-            """
+        static let sql = PostgresStatements.query(HopStatements.move(PreparedSamples.session)).sql
         typealias Row = String
         var session: StoredSession
 
-        func makeBindings() throws -> PostgresBindings {
-            var bindings = HopStatements.bindings(session)
-            bindings.append(Int64(session.version - 1))
-            return bindings
-        }
+        func makeBindings() throws -> PostgresBindings { PostgresStatements.query(HopStatements.move(session)).binds }
         func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(String.self) }
+    }
+
+    /// `MoveSession`'s statement: every value bound, so every session's has the same text.
+    static func move(_ s: StoredSession) -> SQL {
+        """
+        UPDATE ussd_sessions SET msisdn = \(s.msisdn.e164), service_code = \(s.serviceCode), state = \(SessionCodec.encode(s.session)),
+            last_text = \(s.lastText), last_reply = \(s.lastReply?.text), last_reply_final = \(s.lastReply?.isFinal), resumable = \(s.resumable),
+            version = \(Int64(s.version)), created_at = \(s.createdAt), updated_at = \(s.updatedAt)
+        WHERE key = \(s.key) AND version = \(Int64(s.version - 1)) RETURNING key
+        """
     }
 
     /// A confirmation's session moved on, then the advisory lock on its caller's reports taken

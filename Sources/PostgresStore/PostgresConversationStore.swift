@@ -83,6 +83,7 @@ public struct PostgresConversationStore: ConversationStore {
             // The language hop: the same batch, the language kept only if the session moved.
             return try await database.sessionWrites.save(s, language: .init(msisdn: msisdn.e164, code: language)) ? .committed : .sessionChanged
         }
+        if let outcome = try await confirmInOneStatement(hop) { return outcome }
         do {
             try await database.hops.withTransaction(logger: logger) { tx in try await Self.write(hop, tx, logger: logger) }
             return .committed
@@ -90,6 +91,33 @@ public struct PostgresConversationStore: ConversationStore {
             // PostgresNIO hands back what the closure threw, wrapped, after rolling back.
             guard let rollback = failed.closureError as? Rollback, failed.rollbackError == nil else { throw failed }
             return rollback.outcome
+        }
+    }
+
+    /// A USSD confirmation (the session moved and a ticket filed under the daily cap, nothing
+    /// else) in one prepared statement with no `BEGIN` and `COMMIT` (`TicketStatements.confirmation`);
+    /// nil when the hop is not one, or when its MOE has webhooks or its service an open incident,
+    /// whose writes go in a transaction (`write`).
+    func confirmInOneStatement(_ hop: HopWrite) async throws -> HopWriteOutcome? {
+        guard let s = hop.session, s.version > 1, hop.filesOnlyATicket, let ticket = hop.ticket, let cap = hop.reportLimit else { return nil }
+        let (moe, service) = (ticket.destination.moe, ticket.draft.service)
+        guard database.confirmationRoutes.inOneStatement(moe: moe, service: service, now: hop.at),
+              let statement = Prepared<OneStatementConfirmationShape>(TicketStatements.confirmation(ticket, cap: cap, move: HopStatements.move(s),
+                                                                                                     lockKey: Self.reportsLock))
+        else { return nil }
+        do {
+            for try await _ in try await database.hops.execute(statement, logger: logger) {}
+            return .committed
+        } catch let error as PSQLError where error.serverInfo?[.sqlState] == TicketStatements.Unconfirmed.sqlState {
+            switch TicketStatements.Unconfirmed(rawValue: error.serverInfo?[.message] ?? "") {
+            case .sessionChanged: return .sessionChanged
+            case .reportLimitReached: return .reportLimitReached
+            case .referenceTaken: return .referenceTaken
+            case .needsMoreWrites:
+                database.confirmationRoutes.needsMoreWrites(moe: moe, service: service, now: hop.at)
+                return nil
+            case nil: throw error
+            }
         }
     }
 

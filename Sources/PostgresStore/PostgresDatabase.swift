@@ -22,6 +22,8 @@ public final class PostgresAppDatabase: Sendable {
     let logger: Logger
     /// The sessions this instance's hops last read or wrote.
     let sessions = RememberedSessions()
+    /// Where confirmations lately needed a transaction (`ConfirmationRoutes`).
+    let confirmationRoutes = ConfirmationRoutes()
     /// The open incidents each report asks about at its area step, read at most once a second.
     let openIncidents = OpenIncidentCache(maxAge: .seconds(1))
     /// The hops that only move a caller on, written together.

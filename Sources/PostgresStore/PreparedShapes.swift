@@ -1,5 +1,6 @@
 import Domain
 import Foundation
+import FlowEngine
 import Gateway
 import Persistence
 import PostgresNIO
@@ -77,10 +78,22 @@ enum ConfirmationShape: PreparedShape {
                                                                                                          since: PreparedSamples.at)))
 }
 
+/// A whole USSD confirmation in one statement (`TicketStatements.confirmation`): the session's
+/// move, the count under the number's lock, the ticket, its history and its SMS.
+enum OneStatementConfirmationShape: PreparedShape {
+    static let name = "cg_one_statement_confirmation"
+    static let shape = rendered(TicketStatements.confirmation(PreparedSamples.ticket, cap: ReportLimit(msisdn: PreparedSamples.caller, limit: 1,
+                                                                                                       since: PreparedSamples.at),
+                                                              move: HopStatements.move(PreparedSamples.session),
+                                                              lockKey: PostgresConversationStore.reportsLock))
+}
+
 /// The values the shapes are rendered with: every optional one given.
 enum PreparedSamples {
     static let at = Date(timeIntervalSince1970: 0)
     static let caller = MSISDN("+27820000000")!
+    static let session = StoredSession(key: "-", msisdn: caller, serviceCode: "*1#", session: Session(language: "en"), lastText: "-",
+                                       lastReply: UssdReply(text: "-", isFinal: false), resumable: false, version: 2, createdAt: at, updatedAt: at)
     static var ticket: NewTicket {
         var draft = TicketDraft(reference: .unfiled, service: "water", fault: "leak", area: "ward 1", address: "1 Main Rd", description: "-",
                                 channel: .ussd, reporter: caller, language: "en")

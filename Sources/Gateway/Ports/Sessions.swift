@@ -124,8 +124,14 @@ extension HopWrite {
     public var writesSubscriber: Bool { msisdn != nil && (firstContact || language != nil || optOut != nil || helpSentAt != nil) }
 
     /// Only the session moved, and perhaps the caller chose a language.
-    public var changesOnlyTheSessionAndLanguage: Bool {
-        retire == nil && ticket == nil && messages.isEmpty && optOut == nil && helpSentAt == nil && !firstContact
+    public var changesOnlyTheSessionAndLanguage: Bool { ticket == nil && changesNothingElse }
+
+    /// Only the session moved and a ticket was filed: a USSD confirmation.
+    public var filesOnlyATicket: Bool { ticket != nil && language == nil && changesNothingElse }
+
+    /// Nothing beside the session, the caller's language and a ticket.
+    private var changesNothingElse: Bool {
+        retire == nil && messages.isEmpty && optOut == nil && helpSentAt == nil && !firstContact
             && inbound == nil && chase == nil && surveyAnswer == nil && attachment == nil && field == nil && join == nil && alerts == nil
     }
 }
