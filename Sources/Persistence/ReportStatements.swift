@@ -10,7 +10,7 @@ public enum ReportStatements {
     public static func made(by msisdn: MSISDN, since: Date) -> SQL { made(number: "\(msisdn.e164)", since: "\(since)") }
 
     /// The same with the number and the day's start as SQL (PostgreSQL's `cg_reports_made` has it
-    /// with its arguments' names: `MadeFunctionTests` holds the two together).
+    /// with its arguments' names: `OneStatementConfirmationTests` holds the two together).
     public static func made(number: SQL, since: SQL) -> SQL {
         """
         SELECT (SELECT COUNT(*) FROM tickets WHERE reporter = \(number) AND created_at >= \(since) AND channel IN ('ussd', 'sms'))

@@ -163,8 +163,8 @@ public enum Schema {
         // number's reports today, counted after its advisory lock is taken, in a snapshot taken
         // then (a function's own statement, as PL/pgSQL runs it): a count in the calling
         // statement's snapshot would miss a report committed while it waited for the lock. Its
-        // count is `ReportStatements.made` (`MadeFunctionTests`). And a failure that says why
-        // a confirmation wrote nothing (`TicketStatements.Unconfirmed`).
+        // count is `ReportStatements.made` (`OneStatementConfirmationTests` holds them together).
+        // And a failure that says why a confirmation wrote nothing (`TicketStatements.Unconfirmed`).
         Migration("v26 a confirmation in one statement", sqlite: [], postgres: [
             """
             CREATE FUNCTION cg_reports_made(lock_key BIGINT, caller TEXT, day_start TIMESTAMPTZ) RETURNS BIGINT LANGUAGE plpgsql AS $$
