@@ -49,50 +49,55 @@ public enum TicketStatements {
     public static func insertCreated(_ t: NewTicket, cap: ReportLimit? = nil) -> SQL {
         var head: SQL = ""
         if let cap { head = "made AS (\(ReportStatements.made(by: cap.msisdn, since: cap.since))), " }
-        return created(t, head: head, insert: insert(t), id: "(SELECT id FROM t)", made: cap == nil ? "NULL::bigint" : "(SELECT n FROM made)")
+        let made: SQL = cap == nil ? "NULL::bigint" : "(SELECT n FROM made)"
+        return created(t, head: head, insert: insert(t), columns: "(SELECT id FROM t) AS id, \(made) AS made, \(hooks(t)) AS hooks, \(incidents(t)) AS incidents")
     }
 
     /// PostgreSQL: a whole confirmation in one statement, with no `BEGIN` and `COMMIT` (one round
     /// trip where `insertCreated` in a transaction takes four). In order, each step reading the one
     /// before, so each runs only when the one before gave a row:
-    /// - `moved`: the hop's session moved on (`move`, which returns a row when it moved);
+    /// - `plain`: whether the confirmation needs no writes beyond this statement's: false when the
+    ///   MOE has a webhook subscription or the service an open incident (a webhook message and an
+    ///   incident link go in a transaction);
+    /// - `moved`: the hop's session moved on (`move`, which returns a row when it moved), only when
+    ///   `plain`; `moveIf` adds that condition to `move`'s own;
     /// - `made`: the reports the number made today, counted by `cg_reports_made` (migration v26)
     ///   *after* it takes the number's advisory lock, in a snapshot of its own, so it sees every
     ///   report committed by the lock's earlier holders (a count in this statement's snapshot,
     ///   taken before the lock, would not);
     /// - `t`: the ticket, only under the cap; its history and confirmation as in `insertCreated`.
-    /// Its one row has `insertCreated`'s columns. When the session had moved, the number is at the
-    /// cap or the reference is taken, or when the MOE has a webhook subscription or the service an
-    /// open incident (writes this statement does not make), `cg_unconfirmed` fails the statement
-    /// with SQLSTATE `CGNOT` and a message saying which (`Unconfirmed`), so nothing is written.
-    public static func confirmation(_ t: NewTicket, cap: ReportLimit, move: SQL, lockKey: Int32) -> SQL {
+    /// Its one row: `id`, the ticket's, and `plain`. When nothing moved (`id` NULL), nothing was
+    /// written: with `plain` false the confirmation needs the transaction, with `plain` true
+    /// another hop moved the session first. When the session moved but the number is at the cap or
+    /// the reference is taken, `cg_unconfirmed` fails the statement with SQLSTATE `CGNOT` and a
+    /// message saying which (`Unconfirmed`), which undoes the move.
+    public static func confirmation(_ t: NewTicket, cap: ReportLimit, moveIf: (SQL) -> SQL, lockKey: Int32) -> SQL {
         let insert: SQL = """
             INSERT INTO tickets (\(raw: insertColumns)) SELECT \(valueList(t)) FROM made WHERE made.n < \(Int64(cap.limit))
             ON CONFLICT (reference) DO NOTHING RETURNING id
             """
-        let head: SQL = "moved AS (\(move)), made AS (SELECT cg_reports_made(\(Int64(lockKey)), \(cap.msisdn.e164), \(cap.since)) AS n FROM moved), "
+        let plain: SQL = "NOT \(hooks(t)) AND NOT \(incidents(t))"
+        let head: SQL = "plain AS (SELECT \(plain) AS yes), moved AS (\(moveIf("(SELECT yes FROM plain)"))), "
+            + "made AS (SELECT cg_reports_made(\(Int64(lockKey)), \(cap.msisdn.e164), \(cap.since)) AS n FROM moved), "
         let id: SQL = """
-            CASE WHEN NOT EXISTS (SELECT 1 FROM made) THEN cg_unconfirmed(\(Unconfirmed.sessionChanged.rawValue))
+            CASE WHEN NOT EXISTS (SELECT 1 FROM moved) THEN NULL
                  WHEN (SELECT n FROM made) >= \(Int64(cap.limit)) THEN cg_unconfirmed(\(Unconfirmed.reportLimitReached.rawValue))
                  WHEN NOT EXISTS (SELECT 1 FROM t) THEN cg_unconfirmed(\(Unconfirmed.referenceTaken.rawValue))
-                 WHEN \(hooks(t)) OR \(incidents(t)) THEN cg_unconfirmed(\(Unconfirmed.needsMoreWrites.rawValue))
                  ELSE (SELECT id FROM t) END
             """
-        return created(t, head: head, insert: insert, id: id, made: "(SELECT n FROM made)")
+        return created(t, head: head, insert: insert, columns: "\(id) AS id, (SELECT yes FROM plain) AS plain")
     }
 
     /// Why `confirmation` wrote nothing: the message of its `CGNOT` error.
     public enum Unconfirmed: String, Sendable, CaseIterable {
-        case sessionChanged = "session changed"
         case reportLimitReached = "report limit reached"
         case referenceTaken = "reference taken"
-        /// The MOE has a webhook subscription or the service an open incident: write it in a transaction.
-        case needsMoreWrites = "needs more writes"
         public static let sqlState = "CGNOT"
     }
 
-    /// The ticket (`insert`, as `t`), its history and its confirmation SMS, after `head`'s CTEs.
-    private static func created(_ t: NewTicket, head: SQL, insert: SQL, id: SQL, made: SQL) -> SQL {
+    /// The ticket (`insert`, as `t`), its history and its confirmation SMS, after `head`'s CTEs;
+    /// the statement's row is `columns`.
+    private static func created(_ t: NewTicket, head: SQL, insert: SQL, columns: SQL) -> SQL {
         var sql: SQL = "WITH " + head + """
             t AS (\(insert)),
             e AS (INSERT INTO ticket_events (ticket_id, at, kind, to_status, note, is_public, actor)
@@ -102,7 +107,7 @@ public enum TicketStatements {
         if let reporter = t.draft.reporter, let body = t.confirmation {
             sql = sql + ", o AS (\(OutboxStatements.enqueue(OutboundSMS(to: reporter, body: body), forTicketIn: "t", at: t.createdAt)))"
         }
-        return sql + " SELECT \(id) AS id, \(made) AS made, \(hooks(t)) AS hooks, \(incidents(t)) AS incidents"
+        return sql + " SELECT " + columns
     }
 
     static func hooks(_ t: NewTicket) -> SQL {

@@ -2,8 +2,8 @@ import Foundation
 import Synchronization
 
 /// Where this instance has lately seen a confirmation that one statement cannot write
-/// (`TicketStatements.Unconfirmed.needsMoreWrites`: its MOE has a webhook subscription or its
-/// service an open incident), so that the next ones there go straight to a transaction instead of
+/// (`TicketStatements.confirmation` answered "not plain": its MOE has a webhook subscription or
+/// its service an open incident), so that the next ones there go straight to a transaction instead of
 /// trying the one statement first. Forgotten after `memory`, so a subscription removed or an
 /// incident closed brings the one statement back.
 final class ConfirmationRoutes: Sendable {

@@ -100,14 +100,16 @@ enum HopStatements {
         func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(String.self) }
     }
 
-    /// `MoveSession`'s statement: every value bound, so every session's has the same text.
-    static func move(_ s: StoredSession) -> SQL {
-        """
-        UPDATE ussd_sessions SET msisdn = \(s.msisdn.e164), service_code = \(s.serviceCode), state = \(SessionCodec.encode(s.session)),
-            last_text = \(s.lastText), last_reply = \(s.lastReply?.text), last_reply_final = \(s.lastReply?.isFinal), resumable = \(s.resumable),
-            version = \(Int64(s.version)), created_at = \(s.createdAt), updated_at = \(s.updatedAt)
-        WHERE key = \(s.key) AND version = \(Int64(s.version - 1)) RETURNING key
-        """
+    /// `MoveSession`'s statement: every value bound, so every session's has the same text. With
+    /// `condition`, the session moves only when that holds too.
+    static func move(_ s: StoredSession, if condition: SQL? = nil) -> SQL {
+        let moved: SQL = """
+            UPDATE ussd_sessions SET msisdn = \(s.msisdn.e164), service_code = \(s.serviceCode), state = \(SessionCodec.encode(s.session)),
+                last_text = \(s.lastText), last_reply = \(s.lastReply?.text), last_reply_final = \(s.lastReply?.isFinal), resumable = \(s.resumable),
+                version = \(Int64(s.version)), created_at = \(s.createdAt), updated_at = \(s.updatedAt)
+            WHERE key = \(s.key) AND version = \(Int64(s.version - 1))
+            """
+        return moved + (condition.map { " AND " + $0 } ?? "") + " RETURNING key"
     }
 
     /// A confirmation's session moved on, then the advisory lock on its caller's reports taken

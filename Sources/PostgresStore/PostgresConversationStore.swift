@@ -97,25 +97,27 @@ public struct PostgresConversationStore: ConversationStore {
     /// A USSD confirmation (the session moved and a ticket filed under the daily cap, nothing
     /// else) in one prepared statement with no `BEGIN` and `COMMIT` (`TicketStatements.confirmation`);
     /// nil when the hop is not one, or when its MOE has webhooks or its service an open incident,
-    /// whose writes go in a transaction (`write`).
+    /// whose writes go in a transaction (`write`). A retried hop and a subscribed MOE are answered
+    /// by the statement's row, not by an error: only a refusal after the session moved fails it.
     func confirmInOneStatement(_ hop: HopWrite) async throws -> HopWriteOutcome? {
         guard let s = hop.session, s.version > 1, hop.filesOnlyATicket, let ticket = hop.ticket, let cap = hop.reportLimit else { return nil }
         let (moe, service) = (ticket.destination.moe, ticket.draft.service)
         guard database.confirmationRoutes.inOneStatement(moe: moe, service: service, now: hop.at),
-              let statement = Prepared<OneStatementConfirmationShape>(TicketStatements.confirmation(ticket, cap: cap, move: HopStatements.move(s),
+              let statement = Prepared<OneStatementConfirmationShape>(TicketStatements.confirmation(ticket, cap: cap, moveIf: { HopStatements.move(s, if: $0) },
                                                                                                      lockKey: Self.reportsLock))
         else { return nil }
         do {
-            for try await _ in try await database.hops.execute(statement, logger: logger) {}
-            return .committed
+            var answer: PostgresSQLRow?
+            for try await row in try await database.hops.execute(statement, logger: logger) { answer = row }
+            guard let answer else { throw PostgresStoreError.noRowReturned }
+            if try answer.integer("id") != nil { return .committed }
+            if try answer.bool(required: "plain") { return .sessionChanged }
+            database.confirmationRoutes.needsMoreWrites(moe: moe, service: service, now: hop.at)
+            return nil
         } catch let error as PSQLError where error.serverInfo?[.sqlState] == TicketStatements.Unconfirmed.sqlState {
             switch TicketStatements.Unconfirmed(rawValue: error.serverInfo?[.message] ?? "") {
-            case .sessionChanged: return .sessionChanged
             case .reportLimitReached: return .reportLimitReached
             case .referenceTaken: return .referenceTaken
-            case .needsMoreWrites:
-                database.confirmationRoutes.needsMoreWrites(moe: moe, service: service, now: hop.at)
-                return nil
             case nil: throw error
             }
         }

@@ -84,7 +84,7 @@ enum OneStatementConfirmationShape: PreparedShape {
     static let name = "cg_one_statement_confirmation"
     static let shape = rendered(TicketStatements.confirmation(PreparedSamples.ticket, cap: ReportLimit(msisdn: PreparedSamples.caller, limit: 1,
                                                                                                        since: PreparedSamples.at),
-                                                              move: HopStatements.move(PreparedSamples.session),
+                                                              moveIf: { HopStatements.move(PreparedSamples.session, if: $0) },
                                                               lockKey: PostgresConversationStore.reportsLock))
 }
 

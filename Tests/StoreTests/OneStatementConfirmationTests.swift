@@ -10,9 +10,9 @@ import Testing
 
 /// PostgreSQL writes a USSD confirmation in one statement, with no transaction around it
 /// (`TicketStatements.confirmation`). Everything the transaction guaranteed still holds, each
-/// outcome said by the statement's failure: nothing is written when the session moved, the
-/// number is at its cap or the reference is taken; a MOE with webhooks or a service with an open
-/// incident gets its writes in a transaction. (Two confirmations at once on the last report of
+/// outcome said by the statement: nothing is written when the session moved, the number is at its
+/// cap or the reference is taken; a MOE with webhooks or a service with an open incident gets its
+/// writes in a transaction. (Two confirmations at once on the last report of
 /// the day, and retried ones, are `ConversationConformanceTests`, run on both stores.)
 @Suite(.enabled(if: ProcessInfo.processInfo.environment["CIVICGATE_TEST_POSTGRES_URL"] != nil))
 struct OneStatementConfirmationTests {
@@ -39,6 +39,20 @@ struct OneStatementConfirmationTests {
         return hop
     }
 
+    func prepared(_ hop: HopWrite) -> Prepared<OneStatementConfirmationShape>? {
+        Prepared(TicketStatements.confirmation(hop.ticket!, cap: hop.reportLimit!, moveIf: { HopStatements.move(hop.session!, if: $0) },
+                                               lockKey: PostgresConversationStore.reportsLock))
+    }
+
+    /// The statement's one row for `hop`, run as it is (`id`, `plain`); an error fails the test.
+    func answer(_ database: PostgresAppDatabase, _ hop: HopWrite) async throws -> (id: Int64?, plain: Bool?) {
+        var answer: (Int64?, Bool?)?
+        for try await row in try await database.hops.execute(try #require(prepared(hop))) {
+            answer = (try row.integer("id"), try row.bool("plain"))
+        }
+        return try #require(answer)
+    }
+
     /// A stored session at version 1 for `key`.
     func started(_ store: PostgresConversationStore, _ key: String) async throws {
         #expect(try await store.write(HopWrite(session: session(key, version: 1), at: at)) == .committed)
@@ -59,18 +73,20 @@ struct OneStatementConfirmationTests {
             let store = PostgresConversationStore(database)
             try await started(store, "a")
             let hop = try confirmation("a")
-            #expect(Prepared<OneStatementConfirmationShape>(TicketStatements.confirmation(
-                hop.ticket!, cap: hop.reportLimit!, move: HopStatements.move(hop.session!), lockKey: PostgresConversationStore.reportsLock)) != nil,
-                    "a hop's confirmation runs as the prepared statement")
+            #expect(prepared(hop) != nil, "a hop's confirmation runs as the prepared statement")
             #expect(try await store.write(hop) == .committed)
             #expect(try await version(database, "a") == 2)
             #expect(try await count(database, "SELECT COUNT(*)::BIGINT FROM tickets WHERE reference = '\(Self.first.digits)' AND reporter = '+27821234567'") == 1)
             #expect(try await count(database, "SELECT COUNT(*)::BIGINT FROM ticket_events e JOIN tickets t ON t.id = e.ticket_id WHERE e.kind = 'created'") == 1)
             #expect(try await count(database, "SELECT COUNT(*)::BIGINT FROM outbox WHERE body = 'Ref \(Self.first.digits)'") == 1)
 
-            // The same hop again: the session is at 2 already.
+            // The same hop again: the session is at 2 already. Said by the statement's row, not by
+            // an error (a retry is no fault, and would put an ERROR line in PostgreSQL's log).
             #expect(try await store.write(hop) == .sessionChanged)
+            let retried = try await answer(database, hop)
+            #expect(retried.id == nil && retried.plain == true)
             #expect(try await count(database, "SELECT COUNT(*)::BIGINT FROM tickets") == 1)
+            #expect(try await version(database, "a") == 2)
 
             // Another session drawing the same reference: drawn again, its session not moved.
             try await started(store, "b")
@@ -97,6 +113,11 @@ struct OneStatementConfirmationTests {
                 RETURNING id
                 """)
             try await started(store, "a")
+            // The statement moves nothing and says the confirmation needs more than it writes.
+            let notPlain = try await answer(database, try confirmation("a"))
+            #expect(notPlain.id == nil && notPlain.plain == false)
+            #expect(try await version(database, "a") == 1)
+            #expect(try await count(database, "SELECT COUNT(*)::BIGINT FROM tickets") == 0)
             #expect(database.confirmationRoutes.inOneStatement(moe: "water", service: "water", now: at))
             #expect(try await store.write(try confirmation("a")) == .committed)
             #expect(try await count(database, "SELECT COUNT(*)::BIGINT FROM webhook_messages WHERE type = 'ticket.created'") == 1)
