@@ -3,9 +3,12 @@ import Foundation
 import Logging
 import Synchronization
 
-/// Removes personal data past its retention (`RetentionPolicy`), class by class, fifty rows per
-/// transaction so that hops never wait long for the writer (a hundred took up to 17 ms beside a
-/// busy server); writes one audit row per run.
+/// Removes personal data past its retention (`RetentionPolicy`), class by class, twenty rows per
+/// transaction so that hops never wait long for the writer; writes one audit row per run. A
+/// batch's longest hold of SQLite's write lock grows with the pages it writes (its own work and
+/// its `COMMIT` both wait on the disk and the CPU now and then): beside a dialling resident,
+/// `scripts/bench-popia.sh 300000` saw 14-22 ms with fifty rows and 7-12 ms with twenty
+/// (a hundred once took 17 ms beside a busy server), for twice the purge's time.
 public struct Purge: Sendable {
     let store: any RetentionStore
     let audit: any AuditLog
@@ -24,7 +27,7 @@ public struct Purge: Sendable {
     public let longestHold = LongestBatch()
 
     public init(store: any RetentionStore, audit: any AuditLog, policy: RetentionPolicy, pseudonyms: Pseudonyms, clock: any WallClock,
-                batch: Int = 50, pause: Duration = .milliseconds(2)) {
+                batch: Int = 20, pause: Duration = .milliseconds(2)) {
         (self.store, self.audit, self.policy, self.pseudonyms, self.clock, self.batch) = (store, audit, policy, pseudonyms, clock, batch)
         self.pause = pause
     }
