@@ -2,7 +2,8 @@
 # POPIA at 1,000,000 tickets on SQLite: the open dataset (`civicgate export open-data`: time and
 # peak memory; `GET /open-data/requests.csv`: time and size), then a purge of every closed
 # ticket's personal data (retention of reporter numbers set to 30 days for the run) while one
-# resident keeps dialling (a first screen, again and again) and another keeps filing whole reports:
+# resident keeps dialling (a first screen, again and again) and another keeps filing whole reports
+# (first for 30 s without a purge, for comparison):
 # the purge's time, and the slowest USSD hop and the slowest confirmation meanwhile.
 # Usage: scripts/bench-popia.sh [tickets, default 1000000]
 # CIVICGATE_BIN=path runs that civicgate binary instead of building this tree's (to compare builds in one sitting).
@@ -39,27 +40,43 @@ for _ in $(seq 1200); do
 done
 echo "daily figures made again by serve in $(( $(date +%s) - start )) s more"
 
-# The purge, with a resident dialling (a new session every hop) until it ends.
+# Two residents: one dialling (a new session every hop) and one filing whole reports (a number
+# and a place of each report's own: the confirming hop writes the ticket, so it is the hop that
+# waits for a purge's write lock), until $work/done exists; then their figures under a label.
+# residents TAG DIGIT FIRST: sessions named by TAG, numbers +278DIGIT... (each phase its own, so
+# no caller has a dropped session from before), report street numbers from FIRST.
+disk_reads() { awk '$3 ~ /^(vd|sd|nvme|xvd)[a-z0-9]*$/ && $3 !~ /[0-9]p?[0-9]+$/ { n += $4 } END { print n + 0 }' /proc/diskstats; }
+residents() {
+  rm -f "$work/done"; reads0=$(disk_reads)
+  ( i=0; while [ ! -f "$work/done" ]; do i=$((i + 1))
+      curl -s -o /dev/null -w '%{time_total}\n' --data "sessionId=probe-$1-$i&serviceCode=*120*1234%23&phoneNumber=%2B278$2$(printf %07d $((5000000 + i % 10000)))&text=" \
+        http://127.0.0.1:18460/ussd/africastalking; done > "$work/hops" ) &
+  probe=$!
+  ( i=$3; while [ ! -f "$work/done" ]; do i=$((i + 1)); text=""
+      for input in start 1 1 1 1 1 "$i Ward$((i % 997))" 1; do
+        [ "$input" = start ] || text=${text:+$text*}$input
+        took=$(curl -s -o "$work/reply" -w '%{time_total}' --data-urlencode "sessionId=report-$1-$i" --data-urlencode "serviceCode=*120*1234#" \
+               --data-urlencode "phoneNumber=+278$2$(printf %07d "$i")" --data-urlencode "text=$text" http://127.0.0.1:18460/ussd/africastalking)
+      done
+      if head -c 4 "$work/reply" | grep -q '^END'; then echo "$took"; else echo "no ticket: $(head -c 60 "$work/reply")" >&2; fi
+    done > "$work/confirmations" ) &
+  reporter=$!
+}
+figures() {
+  touch "$work/done"; wait "$probe" "$reporter"
+  echo "disk reads (every process) $1: $(( $(disk_reads) - reads0 )); the WAL now $(( $(stat -c %s "$db-wal") / 1024 )) KiB"
+  sort -n "$work/hops" | awk -v l="$1" '{ a[NR] = $1; if ($1 > 0.020) over++ } END { printf "USSD hops %s: %d, median %.1f ms, p99 %.1f ms, slowest %.1f ms, over 20 ms: %d\n", l, NR, a[int(NR / 2)] * 1000, a[int(NR * 0.99)] * 1000, a[NR] * 1000, over }'
+  sort -n "$work/confirmations" | awk -v l="$1" '{ a[NR] = $1; if ($1 > 0.020) over++ } END { printf "USSD confirmations (a ticket filed) %s: %d, median %.1f ms, p99 %.1f ms, slowest %.1f ms, over 20 ms: %d\n", l, NR, a[int(NR / 2)] * 1000, a[int(NR * 0.99)] * 1000, a[NR] * 1000, over }'
+}
+
+# The same two residents for 30 s without a purge: what this machine gives their hops anyway
+# (two busy cores, the server's own commits and checkpoints), to read the purge's figures against.
+residents base 3 0; sleep 30; figures "without a purge (30 s)"
+
+# The purge, with the two residents until it ends.
 cp -r menus "$work/menus"
 sed -i 's/^  reporter_numbers: [0-9]*/  reporter_numbers: 30/' "$work/menus/retention.yaml"
 "$bin" purge --dry-run --database "$db" --menus "$work/menus" | sed 's/^/dry run: /'
-( i=0; while [ ! -f "$work/done" ]; do i=$((i + 1))
-    curl -s -o /dev/null -w '%{time_total}\n' --data "sessionId=probe-$i&serviceCode=*120*1234%23&phoneNumber=%2B2782555$(printf %04d $((i % 10000)))&text=" \
-      http://127.0.0.1:18460/ussd/africastalking; done > "$work/hops" ) &
-probe=$!
-# And a resident filing whole reports (a number and a place of each report's own): the confirming
-# hop writes the ticket, so it is the hop that waits for the purge's write lock.
-( i=0; while [ ! -f "$work/done" ]; do i=$((i + 1)); text=""
-    for input in start 1 1 1 1 1 "$i Ward$((i % 997))" 1; do
-      [ "$input" = start ] || text=${text:+$text*}$input
-      took=$(curl -s -o "$work/reply" -w '%{time_total}' --data-urlencode "sessionId=report-$i" --data-urlencode "serviceCode=*120*1234#" \
-             --data-urlencode "phoneNumber=+2783$(printf %07d "$i")" --data-urlencode "text=$text" http://127.0.0.1:18460/ussd/africastalking)
-    done
-    if head -c 4 "$work/reply" | grep -q '^END'; then echo "$took"; else echo "no ticket: $(head -c 60 "$work/reply")" >&2; fi
-  done > "$work/confirmations" ) &
-reporter=$!
-sleep 2
+residents purge 4 5000; sleep 2
 /usr/bin/time -f "purge: %e s, peak memory %M KiB" "$bin" purge --database "$db" --menus "$work/menus"
-touch "$work/done"; wait "$probe" "$reporter"
-sort -n "$work/hops" | awk '{ a[NR] = $1; if ($1 > 0.020) over++ } END { printf "USSD hops during the purge: %d, median %.1f ms, p99 %.1f ms, slowest %.1f ms, over 20 ms: %d\n", NR, a[int(NR / 2)] * 1000, a[int(NR * 0.99)] * 1000, a[NR] * 1000, over }'
-sort -n "$work/confirmations" | awk '{ a[NR] = $1; if ($1 > 0.020) over++ } END { printf "USSD confirmations (a ticket filed) during the purge: %d, median %.1f ms, p99 %.1f ms, slowest %.1f ms, over 20 ms: %d\n", NR, a[int(NR / 2)] * 1000, a[int(NR * 0.99)] * 1000, a[NR] * 1000, over }'
+figures "during the purge"

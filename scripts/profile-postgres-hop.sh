@@ -6,6 +6,7 @@
 #     here, a kept plan shows 0 or a rare figure) | pages read per call | execution µs per hop |
 #     its text;
 #   - round trips per hop (statements plus BEGIN/COMMIT) and transactions per hop;
+#   - the CPU a hop of civicgate and of PostgreSQL's processes by kind (scripts/lib/pg-cpu.py);
 #   - with PERF=1, the hottest symbols of civicgate and of PostgreSQL (perf record -g, 8 s).
 # Usage: scripts/profile-postgres-hop.sh [seconds, default 8]
 # CIVICGATE_BIN=path runs that civicgate binary instead of building this tree's (to compare builds in one sitting).
@@ -40,6 +41,8 @@ wrk -t 16 -c 16 -d 2s -s scripts/ussd-sessions.lua http://127.0.0.1:18316 -- "1|
 psql -q "$db" -c "SELECT pg_stat_statements_reset()" >/dev/null
 xacts() { psql -qtA "$db" -c "SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = 'prof'"; }
 x0=$(xacts)
+postmaster=$(head -1 "$work/pg/data/postmaster.pid")
+scripts/lib/pg-cpu.py "$postmaster" >"$work/cpu0"; c0=$(awk '{print $14 + $15}' "/proc/$pid/stat")
 perfs=()
 if [ "${PERF:-0}" = 1 ]; then
   perf record -F 999 -g -o "$work/civicgate.perf" -p "$pid" -- sleep "$secs" >/dev/null 2>&1 & perfs+=($!)
@@ -48,6 +51,7 @@ fi
 result=$(wrk -t 16 -c 16 -d "${secs}s" --timeout 5s -s scripts/ussd-sessions.lua http://127.0.0.1:18316 -- "1|1|1|1|1|# Main Rd|1" | grep '^RESULT')
 for p in "${perfs[@]}"; do wait "$p"; done
 x1=$(xacts)
+scripts/lib/pg-cpu.py "$postmaster" >"$work/cpu1"; c1=$(awk '{print $14 + $15}' "/proc/$pid/stat")
 echo "civicgate ${CIVICGATE_BIN:-$(git rev-parse --short HEAD 2>/dev/null || echo dev)}: $result"
 hops=$(echo "$result" | sed 's/.*hops_per_s=\([0-9]*\).*/\1/')
 hops=$((hops * secs))
@@ -59,6 +63,8 @@ SELECT round(calls::numeric / $hops, 3) AS per_hop, round(mean_exec_time::numeri
 FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = 'prof')
 ORDER BY calls DESC LIMIT 40;
 SQL
+echo "--- CPU a hop: civicgate $(( (c1 - c0) * 10000 * 1000 / $(getconf CLK_TCK) / hops / 10 )) µs; PostgreSQL by process:"
+scripts/lib/pg-cpu.py --per-hop "$work/cpu0" "$work/cpu1" "$hops"
 if [ "${PERF:-0}" = 1 ]; then
   echo "--- civicgate, hottest symbols (self)"
   perf report -i "$work/civicgate.perf" --no-children --sort symbol --stdio 2>/dev/null | grep -E "^ +[0-9]" | head -40 || true
