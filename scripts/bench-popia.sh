@@ -62,11 +62,15 @@ residents() {
     done > "$work/confirmations" ) &
   reporter=$!
 }
+# summary LABEL FILE: how many, median, p99, slowest and how many over 20 ms of FILE's seconds.
+summary() {
+  sort -n "$2" | awk -v l="$1" '{ a[NR] = $1; if ($1 > 0.020) over++ } END { printf "%s: %d, median %.1f ms, p99 %.1f ms, slowest %.1f ms, over 20 ms: %d\n", l, NR, a[int(NR / 2)] * 1000, a[int(NR * 0.99)] * 1000, a[NR] * 1000, over }'
+}
 figures() {
   touch "$work/done"; wait "$probe" "$reporter"
-  echo "disk reads (every process) $1: $(( $(disk_reads) - reads0 )); the WAL now $(( $(stat -c %s "$db-wal") / 1024 )) KiB"
-  sort -n "$work/hops" | awk -v l="$1" '{ a[NR] = $1; if ($1 > 0.020) over++ } END { printf "USSD hops %s: %d, median %.1f ms, p99 %.1f ms, slowest %.1f ms, over 20 ms: %d\n", l, NR, a[int(NR / 2)] * 1000, a[int(NR * 0.99)] * 1000, a[NR] * 1000, over }'
-  sort -n "$work/confirmations" | awk -v l="$1" '{ a[NR] = $1; if ($1 > 0.020) over++ } END { printf "USSD confirmations (a ticket filed) %s: %d, median %.1f ms, p99 %.1f ms, slowest %.1f ms, over 20 ms: %d\n", l, NR, a[int(NR / 2)] * 1000, a[int(NR * 0.99)] * 1000, a[NR] * 1000, over }'
+  echo "disk reads (every process) $1: $(( $(disk_reads) - reads0 )); the WAL now $(( $(stat -c %s "$db-wal" 2>/dev/null || echo 0) / 1024 )) KiB"
+  summary "USSD hops $1" "$work/hops"
+  summary "USSD confirmations (a ticket filed) $1" "$work/confirmations"
 }
 
 # The same two residents for 30 s without a purge: what this machine gives their hops anyway

@@ -23,6 +23,7 @@ pgbin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
 pid=""
 cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; runuser -u postgres -- "$pgbin/pg_ctl" -D "$work/pg/data" -m fast stop >/dev/null 2>&1 || true; }
 trap cleanup EXIT
+trap 'exit 1' INT TERM PIPE  # through the EXIT trap: a reader that stops early must not leave the gateway running
 admin=$(scripts/postgres/start.sh "$work/pg" 55441)
 echo "shared_preload_libraries = 'pg_stat_statements'" >>"$work/pg/data/postgresql.conf"
 echo "pg_stat_statements.track_utility = on" >>"$work/pg/data/postgresql.conf"
@@ -63,7 +64,7 @@ SELECT round(calls::numeric / $hops, 3) AS per_hop, round(mean_exec_time::numeri
 FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = 'prof')
 ORDER BY calls DESC LIMIT 40;
 SQL
-echo "--- CPU a hop: civicgate $(( (c1 - c0) * 10000 * 1000 / $(getconf CLK_TCK) / hops / 10 )) µs; PostgreSQL by process:"
+echo "--- CPU a hop: civicgate $(( (c1 - c0) * 1000000 / $(getconf CLK_TCK) / hops )) µs; PostgreSQL by process:"
 scripts/lib/pg-cpu.py --per-hop "$work/cpu0" "$work/cpu1" "$hops"
 if [ "${PERF:-0}" = 1 ]; then
   echo "--- civicgate, hottest symbols (self)"
