@@ -4,7 +4,9 @@
 # ticket's personal data (retention of reporter numbers set to 30 days for the run) while one
 # resident keeps dialling (a first screen, again and again) and another keeps filing whole reports
 # (first for 30 s without a purge, for comparison):
-# the purge's time, and the slowest USSD hop and the slowest confirmation meanwhile.
+# the purge's time, and the slowest USSD hop and the slowest confirmation meanwhile; then the same
+# for a purge with nothing left to do (the next night's); after each
+# phase the disk's reads, discards and cache flushes (every process) and the write-ahead log's size.
 # Usage: scripts/bench-popia.sh [tickets, default 1000000]
 # CIVICGATE_BIN=path runs that civicgate binary instead of building this tree's (to compare builds in one sitting).
 set -euo pipefail
@@ -45,9 +47,11 @@ echo "daily figures made again by serve in $(( $(date +%s) - start )) s more"
 # waits for a purge's write lock), until $work/done exists; then their figures under a label.
 # residents TAG DIGIT FIRST: sessions named by TAG, numbers +278DIGIT... (each phase its own, so
 # no caller has a dropped session from before), report street numbers from FIRST.
-disk_reads() { awk '$3 ~ /^(vd|sd|nvme|xvd)[a-z0-9]*$/ && $3 !~ /[0-9]p?[0-9]+$/ { n += $4 } END { print n + 0 }' /proc/diskstats; }
+# disk: the whole disks' reads, discards, milliseconds spent discarding and cache flushes so far
+# (/proc/diskstats fields 4, 15, 18, 19), every process; space-separated.
+disk() { awk '$3 ~ /^(vd|sd|nvme|xvd)[a-z0-9]*$/ && $3 !~ /[0-9]p?[0-9]+$/ { r += $4; d += $15; dms += $18; f += $19 } END { print r + 0, d + 0, dms + 0, f + 0 }' /proc/diskstats; }
 residents() {
-  rm -f "$work/done"; reads0=$(disk_reads)
+  rm -f "$work/done"; read -r reads0 discards0 discard_ms0 flushes0 < <(disk)
   ( i=0; while [ ! -f "$work/done" ]; do i=$((i + 1))
       curl -s -o /dev/null -w '%{time_total}\n' --data "sessionId=probe-$1-$i&serviceCode=*120*1234%23&phoneNumber=%2B278$2$(printf %07d $((5000000 + i % 10000)))&text=" \
         http://127.0.0.1:18460/ussd/africastalking; done > "$work/hops" ) &
@@ -68,7 +72,8 @@ summary() {
 }
 figures() {
   touch "$work/done"; wait "$probe" "$reporter"
-  echo "disk reads (every process) $1: $(( $(disk_reads) - reads0 )); the WAL now $(( $(stat -c %s "$db-wal" 2>/dev/null || echo 0) / 1024 )) KiB"
+  read -r reads discards discard_ms flushes < <(disk)
+  echo "disk (every process) $1: reads $((reads - reads0)), discards $((discards - discards0)) taking $((discard_ms - discard_ms0)) ms, cache flushes $((flushes - flushes0)); the WAL now $(( $(stat -c %s "$db-wal" 2>/dev/null || echo 0) / 1024 )) KiB"
   summary "USSD hops $1" "$work/hops"
   summary "USSD confirmations (a ticket filed) $1" "$work/confirmations"
 }
@@ -84,3 +89,8 @@ sed -i 's/^  reporter_numbers: [0-9]*/  reporter_numbers: 30/' "$work/menus/rete
 residents purge 4 5000; sleep 2
 /usr/bin/time -f "purge: %e s, peak memory %M KiB" "$bin" purge --database "$db" --menus "$work/menus"
 figures "during the purge"
+
+# The next night's purge, with nothing left to do, and the same two residents.
+residents again 6 10000; sleep 2
+/usr/bin/time -f "purge with nothing due: %e s, peak memory %M KiB" "$bin" purge --database "$db" --menus "$work/menus" | grep -v ' 0 purged$' || true
+figures "during the purge with nothing due"

@@ -47,13 +47,19 @@ public struct SQLiteRetentionStore: RetentionStore {
     }
 
     public func purge(_ c: RetentionPolicy.DataClass, before: Date, limit: Int, after: Int64, pseudonyms: Pseudonyms) async throws -> PurgeBatch {
+        // The rows due are looked for first, in a read, which no writer waits for: found inside
+        // the write transaction, a search through rows that are not due held the write lock for
+        // all of it (a purge with nothing left to do held it 105 ms on 300,000 tickets, a hop
+        // waiting behind it). The write then takes only those rows, if still due.
+        let found = try await database.writer.read { db in try Self.search(db, c, before: before, limit: limit, after: after) }
+        if let found, found.nothingDue { return PurgeBatch(count: 0, last: nil) }
         // Timed from BEGIN IMMEDIATE's return to COMMIT's: how long `serve`'s writer could wait for this batch.
-        try await database.writer.writeWithoutTransaction { db in
+        return try await database.writer.writeWithoutTransaction { db in
             var batch = PurgeBatch(count: 0, last: nil)
             var began = ContinuousClock.now
             try db.inTransaction(.immediate) {
                 began = .now
-                batch = try purgeRows(db, c, before: before, limit: limit, after: after, pseudonyms: pseudonyms)
+                batch = try purgeRows(db, c, before: before, limit: limit, found: found?.ids, pseudonyms: pseudonyms)
                 return .commit
             }
             batch.held = .now - began
@@ -61,7 +67,41 @@ public struct SQLiteRetentionStore: RetentionStore {
         }
     }
 
-    func purgeRows(_ db: Database, _ c: RetentionPolicy.DataClass, before: Date, limit: Int, after: Int64, pseudonyms: Pseudonyms) throws -> PurgeBatch {
+    /// What a batch's read found due: the ids of its rows kept (changed), in order, and for
+    /// reporter numbers whether any resident of a closed incident or added reporter is due.
+    struct Found {
+        var ids: [Int64]
+        var others = false
+        var nothingDue: Bool { ids.isEmpty && !others }
+    }
+
+    /// The batch's rows due, for the classes whose rows are found along the table rather than an
+    /// index (nil for the others, whose batch finds its rows itself).
+    static func search(_ db: Database, _ c: RetentionPolicy.DataClass, before: Date, limit: Int, after: Int64) throws -> Found? {
+        let (table, key, condition) = due(c)
+        switch c {
+        case .inboundSMS, .outboxSMS, .reporterNumbers:
+            var found = Found(ids: try Int64.fetchAll(db, sql: "SELECT \(key) FROM \(table) WHERE \(key) > ?3 AND \(condition) ORDER BY \(key) LIMIT ?2",
+                                                      arguments: [before, limit, after]))
+            if c == .reporterNumbers {
+                found.others = try Bool.fetchOne(db, sql: """
+                    SELECT EXISTS (SELECT 1 FROM incident_residents r JOIN incidents i ON i.id = r.incident_id
+                                   WHERE i.status = 'closed' AND i.closed_at < ?1 AND r.msisdn NOT LIKE 'h:%')
+                        OR EXISTS (SELECT 1 FROM ticket_reporters j WHERE \(RetentionStatements.addedReportersDue(cutoff: "?1")))
+                    """, arguments: [before]) ?? true
+            }
+            return found
+        default: return nil
+        }
+    }
+
+    /// The rows of `table` a batch takes: those its read `found` (`search`) that are still due (a
+    /// ticket reopened since is not: it waits for the next run, as the batch then counts short).
+    static func taken(_ table: String, _ condition: String, found: [Int64]?) -> String {
+        "SELECT id FROM \(table) WHERE id IN (\((found ?? []).map(String.init).joined(separator: ", "))) AND \(condition)"
+    }
+
+    func purgeRows(_ db: Database, _ c: RetentionPolicy.DataClass, before: Date, limit: Int, found: [Int64]?, pseudonyms: Pseudonyms) throws -> PurgeBatch {
         let (table, key, condition) = Self.due(c)
         switch c {
         case .sessions, .staffSessions, .audit, .alertSubscriptions:
@@ -78,14 +118,12 @@ public struct SQLiteRetentionStore: RetentionStore {
             for n in numbers { try Self.hideSubscriber(db, n, pseudonyms.of(n), at: before) }
             return PurgeBatch(count: numbers.count, last: nil)
         case .inboundSMS, .outboxSMS:
-            let rows = try Row.fetchAll(db, sql: "SELECT id, msisdn FROM \(table) WHERE id > ?3 AND \(condition) ORDER BY id LIMIT ?2",
-                                        arguments: [before, limit, after])
+            let rows = try Row.fetchAll(db, sql: "SELECT id, msisdn FROM \(table) WHERE id IN (\(Self.taken(table, condition, found: found)))", arguments: [before])
             let update = try db.cachedStatement(sql: "UPDATE \(table) SET body = '', msisdn = ? WHERE id = ?")
             for row in rows { try update.execute(arguments: [pseudonyms.of(row["msisdn"]), row["id"] as Int64]) }
-            return PurgeBatch(count: rows.count, last: rows.last?["id"])
+            return PurgeBatch(count: rows.count, last: found?.last)
         case .reporterNumbers:
-            let rows = try Row.fetchAll(db, sql: "SELECT id, reporter FROM tickets WHERE id > ?3 AND \(condition) ORDER BY id LIMIT ?2",
-                                        arguments: [before, limit, after])
+            let rows = try Row.fetchAll(db, sql: "SELECT id, reporter FROM tickets WHERE id IN (\(Self.taken(table, condition, found: found)))", arguments: [before])
             let ticket = try db.cachedStatement(sql: "UPDATE tickets SET reporter = ?, address = '', description = '' WHERE id = ?")
             let surveys = try db.cachedStatement(sql: "UPDATE surveys SET msisdn = ? WHERE ticket_id = ? AND msisdn = ?")
             let details = try db.cachedStatement(sql: "DELETE FROM reporter_details WHERE ticket_id = ?")
@@ -115,7 +153,7 @@ public struct SQLiteRetentionStore: RetentionStore {
                 try joined.execute(arguments: [pseudonyms.of(row["msisdn"]), row["id"] as Int64])
                 try leftover.execute(arguments: [row["id"] as Int64])  // the pseudonym was on this ticket already
             }
-            return PurgeBatch(count: rows.count + residents.count + added.count, last: rows.last?["id"])
+            return PurgeBatch(count: rows.count + residents.count + added.count, last: found?.last)
         }
     }
 }
