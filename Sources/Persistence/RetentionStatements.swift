@@ -32,6 +32,14 @@ public enum RetentionStatements {
 }
 
 extension RetentionStatements {
+    /// Residents who asked to hear about an incident closed before `cutoff` whose number is still
+    /// in clear: `FROM` and `WHERE` (rows aliased `r`, incidents `i`).
+    public static func residentsDue(cutoff: String) -> String {
+        """
+        FROM incident_residents r JOIN incidents i ON i.id = r.incident_id WHERE i.status = 'closed' AND i.closed_at < \(cutoff) AND r.msisdn NOT LIKE 'h:%'
+        """
+    }
+
     /// Residents added to tickets ("Add me to it") whose number is due with the ticket's own
     /// reporter's: the ticket closed and unchanged since `cutoff` (rows aliased `j`).
     public static func addedReportersDue(cutoff: String) -> String {

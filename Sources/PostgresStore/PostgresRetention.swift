@@ -32,9 +32,7 @@ public struct PostgresRetentionStore: RetentionStore {
         return try await tx.query("DELETE FROM subscribers WHERE msisdn = \(number) RETURNING 1", logger: logger).decode(Int32.self).reduce(0) { n, _ in n + 1 }
     }
 
-    static let closedResidents = """
-        FROM incident_residents r JOIN incidents i ON i.id = r.incident_id WHERE i.status = 'closed' AND i.closed_at < $1 AND r.msisdn NOT LIKE 'h:%'
-        """
+    static let closedResidents = RetentionStatements.residentsDue(cutoff: "$1")
 
     func query(_ sql: String, _ values: [any PostgresEncodable & Sendable]) throws -> PostgresQuery {
         var binds = PostgresBindings()
