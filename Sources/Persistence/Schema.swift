@@ -181,6 +181,21 @@ public enum Schema {
             END $$
             """,
         ]),
+        // The outbox's indexes as its statements read them. A delivery report finds its message by
+        // the provider's id, which a message has only once it is sent: a queued message (every
+        // confirmation's) no longer writes an entry for its empty id. PostgreSQL: the sender's
+        // claim walks `outbox_queue` in the queue's order down to the id (`PostgresOutboxStore.claim`),
+        // so a chunk of area alerts queued in the same instant is not sorted at every claim;
+        // SQLite's index ends in the row's id already.
+        Migration("v27 outbox indexes as read", sqlite: [
+            "DROP INDEX outbox_provider_id",
+            "CREATE INDEX outbox_provider_id ON outbox (provider_message_id) WHERE provider_message_id IS NOT NULL",
+        ], postgres: [
+            "DROP INDEX outbox_provider_id",
+            "CREATE INDEX outbox_provider_id ON outbox (provider_message_id) WHERE provider_message_id IS NOT NULL",
+            "DROP INDEX outbox_queue",
+            "CREATE INDEX outbox_queue ON outbox (priority, next_attempt_at, id) WHERE status IN ('pending', 'held')",
+        ]),
     ]
 
     static let alertIndexes = [

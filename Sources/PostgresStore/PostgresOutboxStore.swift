@@ -23,19 +23,31 @@ public struct PostgresOutboxStore: OutboxStore {
 
     var logger: Logger { database.logger }
 
+    /// The next messages to send, in the queue's order, each locked for this claim: the messages
+    /// due (`queued`) along `outbox_queue`, the walk stopping after `limit` and passing over
+    /// another sender's locked ones; the claims that ran out (`lapsed`, a handful at most) along
+    /// `outbox_due`'s status. One scan with both conditions ORed, as it was, read and sorted every
+    /// due message at every claim: 35 ms a claim with 50,000 queued, during a storm the moment the
+    /// queue is longest (`PostgresPlanTests`).
+    static func claim(now: Date, limit: Int) -> PostgresQuery {
+        """
+        WITH queued AS (SELECT id FROM outbox WHERE status IN ('pending', 'held') AND next_attempt_at <= \(now)
+                        ORDER BY priority, next_attempt_at, id LIMIT \(limit) FOR UPDATE SKIP LOCKED),
+             lapsed AS (SELECT id FROM outbox WHERE status = 'sending' AND lease_until < \(now)
+                        ORDER BY priority, next_attempt_at, id LIMIT \(limit) FOR UPDATE SKIP LOCKED)
+        SELECT o.id, o.msisdn, o.body, o.attempts, o.even_if_opted_out, COALESCE(s.opted_out, false), s.msisdn IS NULL,
+               EXISTS (SELECT 1 FROM crew_members c WHERE c.msisdn = o.msisdn), o.quiet
+        FROM outbox o LEFT JOIN subscribers s ON s.msisdn = o.msisdn
+        WHERE o.id IN (SELECT id FROM queued UNION ALL SELECT id FROM lapsed)
+        ORDER BY o.priority, o.next_attempt_at, o.id LIMIT \(limit)
+        """
+    }
+
+    /// The numbers' locks, and the claim of every message that goes, are one statement each.
     public func claimDue(limit: Int, now: Date, cap: DailySMSCap?, quietUntil: Date?, pseudonyms: Pseudonyms?) async throws -> [OutboxMessage] {
         let leaseUntil = now.addingTimeInterval(lease)
         return try await database.client.withTransaction(logger: logger) { tx in
-            let rows = try await tx.query("""
-                SELECT o.id, o.msisdn, o.body, o.attempts, o.even_if_opted_out, COALESCE(s.opted_out, false), s.msisdn IS NULL,
-                       EXISTS (SELECT 1 FROM crew_members c WHERE c.msisdn = o.msisdn), o.quiet
-                FROM outbox o LEFT JOIN subscribers s ON s.msisdn = o.msisdn
-                WHERE o.id IN (
-                    SELECT id FROM outbox
-                    WHERE (status IN ('pending', 'held') AND next_attempt_at <= \(now)) OR (status = 'sending' AND lease_until < \(now))
-                    ORDER BY priority, next_attempt_at, id LIMIT \(limit) FOR UPDATE SKIP LOCKED)
-                ORDER BY o.priority, o.next_attempt_at, o.id
-                """, logger: logger).decode((Int64, String, String, Int, Bool, Bool, Bool, Bool, Bool).self)
+            let rows = try await tx.query(Self.claim(now: now, limit: limit), logger: logger).decode((Int64, String, String, Int, Bool, Bool, Bool, Bool, Bool).self)
             var due: [(Int64, String, String, Int, Bool, Bool, Bool, Bool)] = []
             var quiet: [Int64] = []
             for try await row in rows {
@@ -56,10 +68,10 @@ public struct PostgresOutboxStore: OutboxStore {
                 // Lock the numbers in one order (sorted), so that concurrent claims wait for each
                 // other instead of deadlocking, then count what each number was handed today.
                 let numbers = Set(due.map(\.1)).sorted()
-                for number in numbers {
-                    try await tx.perform("SELECT pg_advisory_xact_lock(hashtext(\(number)))::text", logger: logger)
-                }
                 if !numbers.isEmpty {
+                    try await tx.query("""
+                        SELECT pg_advisory_xact_lock(hashtext(n))::text FROM unnest(\(numbers)::text[]) WITH ORDINALITY AS u(n, i) ORDER BY i
+                        """, logger: logger)
                     for try await (number, sent) in try await tx.query("""
                         SELECT msisdn, COUNT(*)::BIGINT FROM outbox WHERE msisdn = ANY(\(numbers)) AND handed_at >= \(cap.since) GROUP BY msisdn
                         """, logger: logger).decode((String, Int64).self) {
@@ -96,11 +108,13 @@ public struct PostgresOutboxStore: OutboxStore {
                     }
                     handedToday[number] = sent + 1
                 }
+                claimed.append(OutboxMessage(id: id, to: to, body: body, attempt: attempts + 1))
+            }
+            if !claimed.isEmpty {
                 try await tx.query("""
                     UPDATE outbox SET status = 'sending', attempts = attempts + 1, handed_at = COALESCE(handed_at, \(now)),
-                        lease_until = \(leaseUntil), updated_at = \(now) WHERE id = \(id)
+                        lease_until = \(leaseUntil), updated_at = \(now) WHERE id = ANY(\(claimed.map(\.id)))
                     """, logger: logger)
-                claimed.append(OutboxMessage(id: id, to: to, body: body, attempt: attempts + 1))
             }
             return claimed
         }

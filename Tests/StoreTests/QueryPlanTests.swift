@@ -1,7 +1,8 @@
 import Domain
 import Foundation
+import Gateway
 import GRDB
-import Persistence
+@testable import Persistence
 @testable import Store
 import Testing
 
@@ -27,6 +28,24 @@ import Testing
             try Row.fetchAll(db, sql: OutboxRows.claimQuery, arguments: [now, 3]).map { $0[0] as Int64 }
         }
         #expect(first == [1, 3, 5], "priority 0 first, then by time and id")
+    }
+
+    /// A delivery report names the provider's id: it is found along `outbox_provider_id`, which
+    /// holds only the messages that have one (a queued message writes no entry for its empty id).
+    @Test func aDeliveryReportFindsItsMessageByTheProvidersIdAlongItsIndex() throws {
+        let database = try AppDatabase.inMemory()
+        guard case .step(let statements, _) = OutboxStatements.apply(DeliveryReport(message: .providerID("ATX-1"), state: .delivered), now: Date()) else {
+            Issue.record("a report runs a statement"); return
+        }
+        let plan = try database.writer.read { db in
+            try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + statements[0].text(for: .sqlite), arguments: SQLiteStatements.arguments(statements[0]))
+                .map { $0["detail"] as String }
+        }
+        #expect(plan.contains { $0.contains("outbox_provider_id") }, "\(plan)")
+        let partial = try database.writer.read { db in
+            try String.fetchOne(db, sql: "SELECT sql FROM sqlite_schema WHERE name = 'outbox_provider_id'")
+        }
+        #expect(partial?.contains("WHERE provider_message_id IS NOT NULL") == true)
     }
 }
 
