@@ -66,7 +66,8 @@ public struct SQLiteRetentionStore: RetentionStore {
     }
 
     /// What a batch's read found due: the ids of its rows kept (changed), in order, and for
-    /// reporter numbers whether any resident of a closed incident or added reporter is due.
+    /// reporter numbers, when no ticket is due, whether any resident of a closed incident or
+    /// added reporter is.
     struct Found {
         var ids: [Int64]
         var others = false
@@ -81,7 +82,10 @@ public struct SQLiteRetentionStore: RetentionStore {
         case .inboundSMS, .outboxSMS, .reporterNumbers:
             var found = Found(ids: try Int64.fetchAll(db, sql: "SELECT \(key) FROM \(table) WHERE \(key) > ?3 AND \(condition) ORDER BY \(key) LIMIT ?2",
                                                       arguments: [before, limit, after]))
-            if c == .reporterNumbers {
+            // Residents and added reporters matter only when no ticket is due: the batch's write
+            // looks for them itself with whatever room its tickets leave (these two searches, at
+            // every batch, walked both tables each time).
+            if c == .reporterNumbers && found.ids.isEmpty {
                 found.others = try Bool.fetchOne(db, sql: """
                     SELECT EXISTS (SELECT 1 \(closedResidents))
                         OR EXISTS (SELECT 1 FROM ticket_reporters j WHERE \(RetentionStatements.addedReportersDue(cutoff: "?1")))
