@@ -69,7 +69,7 @@ public struct PostgresOutboxStore: OutboxStore {
                 // other instead of deadlocking, then count what each number was handed today.
                 let numbers = Set(due.map(\.1)).sorted()
                 if !numbers.isEmpty {
-                    try await tx.query("""
+                    try await tx.perform("""
                         SELECT pg_advisory_xact_lock(hashtext(n))::text FROM unnest(\(numbers)::text[]) WITH ORDINALITY AS u(n, i) ORDER BY i
                         """, logger: logger)
                     for try await (number, sent) in try await tx.query("""
