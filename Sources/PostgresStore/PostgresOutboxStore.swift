@@ -23,6 +23,10 @@ public struct PostgresOutboxStore: OutboxStore {
 
     var logger: Logger { database.logger }
 
+    /// A row of `claim`: id, number, body, attempts, even if opted out, opted out, no settings in
+    /// clear, a crew's number, quiet.
+    typealias ClaimRow = (Int64, String, String, Int, Bool, Bool, Bool, Bool, Bool)
+
     /// The next messages to send, in the queue's order, each locked for this claim: the messages
     /// due (`queued`) along `outbox_queue`, the walk stopping after `limit` and passing over
     /// another sender's locked ones; the claims that ran out (`lapsed`, a handful at most) along
@@ -47,7 +51,7 @@ public struct PostgresOutboxStore: OutboxStore {
     public func claimDue(limit: Int, now: Date, cap: DailySMSCap?, quietUntil: Date?, pseudonyms: Pseudonyms?) async throws -> [OutboxMessage] {
         let leaseUntil = now.addingTimeInterval(lease)
         return try await database.client.withTransaction(logger: logger) { tx in
-            let rows = try await tx.query(Self.claim(now: now, limit: limit), logger: logger).decode((Int64, String, String, Int, Bool, Bool, Bool, Bool, Bool).self)
+            let rows = try await tx.query(Self.claim(now: now, limit: limit), logger: logger).decode(ClaimRow.self)
             var due: [(Int64, String, String, Int, Bool, Bool, Bool, Bool)] = []
             var quiet: [Int64] = []
             for try await row in rows {

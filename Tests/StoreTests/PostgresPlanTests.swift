@@ -40,15 +40,15 @@ import Testing
             let now = Date()
             // The claim's pages (EXPLAIN ANALYZE's count at its top) and what it takes, in order.
             func claim() async throws -> (pages: Int?, bodies: [String], plan: String) {
-                let claim = PostgresOutboxStore.claim(now: now, limit: 8)
+                let query = PostgresOutboxStore.claim(now: now, limit: 8)
                 var plan: [String] = []
-                let explain = PostgresQuery(unsafeSQL: "EXPLAIN (ANALYZE, BUFFERS) " + claim.sql, binds: claim.binds)
+                let explain = PostgresQuery(unsafeSQL: "EXPLAIN (ANALYZE, BUFFERS) " + query.sql, binds: query.binds)
                 for try await line in try await database.client.query(explain).decode(String.self) { plan.append(line) }
                 let pages = plan.lazy.compactMap { line in
                     line.firstMatch(of: /Buffers: shared hit=(\d+)(?: read=(\d+))?/).map { Int($0.1)! + ($0.2.map { Int($0)! } ?? 0) }
                 }.first
                 var bodies: [String] = []
-                for try await row in try await database.client.query(claim).decode((Int64, String, String, Int, Bool, Bool, Bool, Bool, Bool).self) {
+                for try await row in try await database.client.query(query).decode(PostgresOutboxStore.ClaimRow.self) {
                     bodies.append(row.2)
                 }
                 return (pages, bodies, plan.joined(separator: "\n"))
