@@ -2,9 +2,14 @@
 -- response belongs to the thread's current session. Every session is a new caller (the workload of
 -- the hop-speed comparison with a bare Hummingbird server; scripts/bench-stores.sh uses it).
 --   wrk -t16 -c16 -d10s -s scripts/ussd-sessions.lua URL -- '1|1|1|1|1|12 Main Rd|1'
+-- USSD_THINK_MS=N: each session waits N ms after every reply before its next hop (a resident
+-- reading the screen), so the load offered is about sessions * 1000 / (N + latency) hops/s
+-- whatever the server's speed (scripts/bench-tail.sh compares tails at the same load).
 local inputs, step, sid, n, phone = {}, 0, nil, 0, nil
 bad, ended = 0, 0
 local threads = {}
+local think = tonumber(os.getenv("USSD_THINK_MS") or "")
+if think then function delay() return think end end
 
 function setup(thread)
   table.insert(threads, thread)

@@ -17,6 +17,7 @@ public final class HopCommitter: Sendable {
         let hop: HopWrite
         let state: String?
         let continuation: CheckedContinuation<HopWriteOutcome, any Error>
+        let queued = ContinuousClock.now
     }
 
     struct Queue {
@@ -25,6 +26,8 @@ public final class HopCommitter: Sendable {
     }
 
     let queue = Mutex(Queue())
+    /// Told what each round took, once its hops are resumed (`AppDatabase.observeRounds`).
+    let observer = Mutex<(@Sendable (RoundFigures) -> Void)?>(nil)
     let writer: any DatabaseWriter
     let live: LiveSessions
     /// Checked after every round: rounds are what keeps it trusted under load.
@@ -54,8 +57,9 @@ public final class HopCommitter: Sendable {
         }
     }
 
-    private func scheduleRound() {
+    func scheduleRound() {
         writer.asyncWriteWithoutTransaction { db in
+            let started = ContinuousClock.now
             let batch = self.queue.withLock { q in
                 defer { q.waiting = [] }
                 return q.waiting
@@ -66,7 +70,11 @@ public final class HopCommitter: Sendable {
             } catch {
                 results = Array(repeating: .failure(error), count: batch.count)
             }
+            let committed = ContinuousClock.now
             for (waiting, result) in zip(batch, results) { waiting.continuation.resume(with: result) }
+            if let observe = self.observer.withLock({ $0 }) {
+                observe(RoundFigures(waits: batch.map { started - $0.queued }, duration: committed - started))
+            }
             try? self.callers.verify(db)  // when it fails, memory stops being trusted soon after
             let more = self.queue.withLock { q -> Bool in
                 if q.waiting.isEmpty { q.committing = false }
@@ -157,5 +165,23 @@ enum HopRows {
         if let join = hop.join { try SQLiteStatements.run(ReportStatements.join(join, at: hop.at), db) }
         if let alerts = hop.alerts { try SQLiteStatements.run(.write(AlertStatements.apply(alerts, at: hop.at), ()), db) }
         return .committed
+    }
+}
+
+/// What one round of hop commits took: how long each of its hops waited for the writer (from
+/// being handed to the committer to the round's start: the round before it, and any other write
+/// queued on the writer) and the round itself, to its commit. On SQLite every ticket passes
+/// through the one writer, so these are where its reply waits once the writer is busy
+/// (`docs/performance.md`, "A ticket's wait, at the same load").
+public struct RoundFigures: Sendable {
+    public let waits: [Duration]
+    public let duration: Duration
+}
+
+extension AppDatabase {
+    /// Calls `observe` after every round of hop commits, on the writer's queue once the round's
+    /// hops are answered: it must be quick (recording into a histogram).
+    public func observeRounds(_ observe: @escaping @Sendable (RoundFigures) -> Void) {
+        hops.observer.withLock { $0 = observe }
     }
 }

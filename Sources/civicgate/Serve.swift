@@ -91,6 +91,7 @@ struct Serve: AsyncParsableCommand {
         let webhooks = wiring.webhookSender(c, logger: logger)
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        if let database = wiring.stores.embedded { WriterFigures.record(database, into: registry) }
         var services = wiring.web(registry: registry)
         services.figures = rollup
         services.webhooks = WebhookDesk(store: wiring.staff, policy: c.webhookTargets, resolver: SystemResolver(), catalogue: wiring.definitions.catalogue,

@@ -30,6 +30,8 @@ struct Stores {
     var buckets: (any RequestBuckets)? = nil
     /// Purging personal data past its retention, and data-subject requests.
     var retention: any RetentionStore & SubjectStore
+    /// The embedded database, for its writer's figures (`WriterFigures`); nil on PostgreSQL.
+    var embedded: AppDatabase? = nil
 
     static func open(_ c: GatewayConfiguration, levels: ServiceLevels, logger: Logger) async throws -> Stores {
         if let address = PostgresAppDatabase.Address(c.database) {
@@ -60,7 +62,7 @@ struct Stores {
         return Stores(conversations: SQLiteConversationStore(database), outbox: SQLiteOutboxStore(database),
                       organisations: SQLiteOrganisationStore(database), staff: staff, listing: SQLiteRequestListing(database),
                       statistics: SQLiteStatistics(database), deliveryKey: try database.secret(named: "dlr-signing-key"),
-                      folder: URL(fileURLWithPath: c.database).deletingLastPathComponent().path, retention: retention)
+                      folder: URL(fileURLWithPath: c.database).deletingLastPathComponent().path, retention: retention, embedded: database)
     }
 
     /// The street number of every ticket filed before it was kept (`StreetNumbers`), before a report is compared.

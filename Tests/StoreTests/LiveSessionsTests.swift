@@ -308,4 +308,32 @@ import Testing
         #expect(replies.allSatisfy(\.isFinal) && shown.count == 40)
         #expect(stored == shown)
     }
+
+    /// Each round tells how long its hops waited for the writer and how long it took (the
+    /// writer's figures on `/metrics`): a hop handed over while a round is in progress waits at
+    /// least until that round ends and the next starts.
+    @Test(.timeLimit(.minutes(1)))
+    func aRoundTellsHowLongItsHopsWaitedForTheWriter() async throws {
+        let db = try AppDatabase.inMemory()
+        let rounds = Mutex<[RoundFigures]>([])
+        db.observeRounds { figures in rounds.withLock { $0.append(figures) } }
+        let draws = TestReferences(seed: 5)
+        let hops = db.hops
+        // A round in progress, as the committer sees it (no thread is held: nothing here can
+        // starve the tests running beside it): the hop handed over now waits in the queue.
+        hops.queue.withLock { $0.committing = true }
+        let first = Task { try await hops.commit(ticketHop(draws.next(), MSISDN("+27821000011")!, key: "w")) }
+        while hops.queue.withLock({ $0.waiting.isEmpty }) { try await Task.sleep(for: .milliseconds(1)) }
+        try await Task.sleep(for: .milliseconds(30))
+        hops.scheduleRound()  // the round in progress ends: the next one takes the waiting hop
+        #expect(try await first.value == .committed)
+        // A second hop on an idle writer: a round of its own.
+        #expect(try await hops.commit(ticketHop(draws.next(), MSISDN("+27821000012")!, key: "x")) == .committed)
+        // Told once the round's hops are answered: the second round's figures may come just after.
+        while rounds.withLock({ $0.count }) < 2 { try await Task.sleep(for: .milliseconds(1)) }
+        let seen = rounds.withLock { $0 }
+        #expect(seen.map(\.waits.count) == [1, 1])
+        #expect(seen[0].waits[0] >= .milliseconds(30), "waited while a round was in progress")
+        #expect(seen.allSatisfy { $0.duration > .zero })
+    }
 }
