@@ -59,11 +59,12 @@ public final class HopCommitter: Sendable {
 
     func scheduleRound() {
         writer.asyncWriteWithoutTransaction { db in
-            let started = ContinuousClock.now
             let batch = self.queue.withLock { q in
                 defer { q.waiting = [] }
                 return q.waiting
             }
+            // After the batch is taken, so every hop in it was handed over before: no wait below zero.
+            let started = ContinuousClock.now
             let results: [Result<HopWriteOutcome, any Error>]
             do {
                 results = try WriterPriority.raising { try self.round(batch.map { ($0.hop, $0.state) }, db) }
