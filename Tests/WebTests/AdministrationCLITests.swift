@@ -301,7 +301,7 @@ import Testing
     func aBackupTakenWhileServeRunsIsConsistentAndServesTheTicketsShown() async throws {
         defer { try? FileManager.default.removeItem(at: folder) }
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let server = try CivicgateProcess(database: database)
+        let server = try await CivicgateProcess.start(database: database)
         defer { server.stop() }
         func report(_ i: Int) async throws -> String {
             // A connection per hop: on a machine busy with other tests, one kept between hops can
@@ -322,7 +322,7 @@ import Testing
         #expect(run.output.contains("integrity ok"))
         #expect(try civicgate(["backup", backup, "--database", database]).errors.contains("exists already"), "never overwrites")
         // The copy is a working database: a restored gateway tracks what was shown before the backup.
-        let restored = try CivicgateProcess(database: backup)
+        let restored = try await CivicgateProcess.start(database: backup)
         defer { restored.stop() }
         var s = ATSession(port: restored.port, sessionID: "after", phone: "+27825559999")
         _ = try await s.dial()
@@ -341,7 +341,7 @@ extension AdministrationCLITests {
     func crewVerbsTakeEffectAtOnceInARunningServe() async throws {
         defer { try? FileManager.default.removeItem(at: folder) }
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let server = try CivicgateProcess(database: database)
+        let server = try await CivicgateProcess.start(database: database)
         defer { server.stop() }
         // Before: the number is a stranger's (the language choice).
         var before = ATSession(port: server.port, sessionID: "crew-0", phone: "+27825550001")

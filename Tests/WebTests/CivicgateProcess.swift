@@ -49,6 +49,12 @@ final class CivicgateProcess: @unchecked Sendable {
         }
     }
 
+    /// Starts one off the task pool: waiting for the banner blocks its thread for as long as the
+    /// server takes to come up, and the pool has two threads here, shared with every in-process test.
+    static func start(database: String, port: Int = 0, environment: [String: String] = [:]) async throws -> CivicgateProcess {
+        try await offThePool { try CivicgateProcess(database: database, port: port, environment: environment) }
+    }
+
     func kill9() {
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()

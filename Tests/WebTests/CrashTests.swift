@@ -25,7 +25,7 @@ import Testing
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         let database = dir.appendingPathComponent("crash.sqlite").path
-        let server = try CivicgateProcess(database: database)
+        let server = try await CivicgateProcess.start(database: database)
         let shown = Shown()
         let target = 40
 
@@ -76,7 +76,7 @@ import Testing
 
         let references = shown.references.withLock { $0 }
         #expect(references.count >= target)
-        let restarted = try CivicgateProcess(database: database)
+        let restarted = try await CivicgateProcess.start(database: database)
         defer { restarted.process.terminate() }
         let tickets = SQLiteTicketStore(try AppDatabase.open(path: database))
         for digits in references {

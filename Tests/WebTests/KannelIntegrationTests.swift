@@ -55,7 +55,7 @@ struct KannelIntegrationTests {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let phone = FakeSMSCPhone.number
         let first = try FakeSMSC([], in: dir, name: "fakesmsc-1.log")
-        let server = try CivicgateProcess(database: dir.appendingPathComponent("kannel.sqlite").path, port: 18090, environment: [
+        let server = try await CivicgateProcess.start(database: dir.appendingPathComponent("kannel.sqlite").path, port: 18090, environment: [
             "CIVICGATE_SMS_PROVIDER": "kannel", "CIVICGATE_SMS_URL": "http://127.0.0.1:13013/cgi-bin/sendsms",
             "CIVICGATE_SMS_USERNAME": "civicgate", "CIVICGATE_SMS_PASSWORD": "kannel-test", "CIVICGATE_SMS_SENDER": "40001",
         ])

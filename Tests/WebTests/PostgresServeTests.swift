@@ -39,8 +39,8 @@ struct PostgresServeTests {
             let url = try await FreshPostgres.url(of: database)
             let token = try cli(["token", "add", "--moe", "water"], database: url).split(separator: " ").last.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) } ?? ""
             #expect(token.hasPrefix("mt_"))
-            let a = try CivicgateProcess(database: url)
-            let b = try CivicgateProcess(database: url)
+            let a = try await CivicgateProcess.start(database: url)
+            let b = try await CivicgateProcess.start(database: url)
             defer { a.stop(); b.stop() }
             let clients = [a.port, b.port].map { TestClient(host: "127.0.0.1", port: $0, configuration: .init(timeout: .seconds(300))) }
             clients.forEach { $0.connect() }
@@ -119,8 +119,8 @@ struct PostgresServeTests {
                 let url = try await FreshPostgres.url(of: database)
                 let environment = ["CIVICGATE_SMS_PROVIDER": "kannel", "CIVICGATE_SMS_URL": "http://127.0.0.1:\(kannelPort)/cgi-bin/sendsms",
                                    "CIVICGATE_SMS_USERNAME": "cg", "CIVICGATE_SMS_PASSWORD": "pw", "CIVICGATE_OUTBOX_LEASE_SECONDS": "3"]
-                let a = try CivicgateProcess(database: url, environment: environment)
-                let b = try CivicgateProcess(database: url, environment: environment)
+                let a = try await CivicgateProcess.start(database: url, environment: environment)
+                let b = try await CivicgateProcess.start(database: url, environment: environment)
                 defer { a.stop(); b.stop() }
                 let clients = [a.port, b.port].map { TestClient(host: "127.0.0.1", port: $0, configuration: .init(timeout: .seconds(300))) }
                 clients.forEach { $0.connect() }

@@ -42,8 +42,8 @@ struct PostgresWebhookTests {
                 #expect(added.contains("whsec_"), "\(added)")
                 let key = try serve.cli(["org", "add", "Ward 12 committee"], database: url).split(separator: " ").last
                     .map { $0.trimmingCharacters(in: .whitespacesAndNewlines) } ?? ""
-                let a = try CivicgateProcess(database: url, environment: environment)
-                let b = try CivicgateProcess(database: url, environment: environment)
+                let a = try await CivicgateProcess.start(database: url, environment: environment)
+                let b = try await CivicgateProcess.start(database: url, environment: environment)
                 defer { a.stop(); b.stop() }
                 let client = TestClient(host: "127.0.0.1", port: a.port, configuration: .init(timeout: .seconds(300)))
                 client.connect()
