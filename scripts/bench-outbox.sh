@@ -21,6 +21,8 @@ pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
 cleanup() {
   kill -9 "${fake:-0}" "${server:-0}" 2>/dev/null || true
   kill "$(cat "$work/smsbox.pid" 2>/dev/null)" "$(cat "$work/bearerbox.pid" 2>/dev/null)" 2>/dev/null || true
+  # Kannel takes a few seconds to stop: a run started meanwhile would meet it (at most 15 s).
+  for _ in $(seq 150); do kill -0 "$(cat "$work/smsbox.pid" 2>/dev/null)" 2>/dev/null || kill -0 "$(cat "$work/bearerbox.pid" 2>/dev/null)" 2>/dev/null || break; sleep 0.1; done
   [ "${STORE:-sqlite}" = postgres ] && runuser -u postgres -- "$pgbin/pg_ctl" -D "$work/pg/data" -m fast stop >/dev/null 2>&1 || true
   rm -rf "$work"
 }

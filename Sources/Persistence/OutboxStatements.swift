@@ -34,54 +34,163 @@ public enum OutboxStatements {
     /// A claim ends with the outcome: PostgreSQL's lease goes with it.
     static let endLease: SQL = "\(sqlite: "", postgres: ", lease_until = NULL")"
 
-    static func record(_ message: OutboxMessage, _ result: SendResult, now: Date, retry: RetryPolicy) -> SQL {
-        switch result {
-        case .accepted(let providerID):
-            """
-            UPDATE outbox SET status = \(OutboxState.sent), provider_message_id = \(providerID), segments = \(SMSMeasure.of(message.body).segments),
-                   sent_at = \(now), last_error = NULL\(endLease), updated_at = \(now)
-            WHERE id = \(message.id) AND status = \(OutboxState.sending)
-            """
-        case .temporary(let error) where message.attempt < retry.maxAttempts:
-            """
-            UPDATE outbox SET status = \(OutboxState.pending), next_attempt_at = \(now.addingTimeInterval(retry.delay(afterAttempt: message.attempt))),
-                   last_error = \(error)\(endLease), updated_at = \(now) WHERE id = \(message.id)
-            """
-        case .temporary(let error), .permanent(let error):
-            "UPDATE outbox SET status = \(OutboxState.failed), last_error = \(error)\(endLease), updated_at = \(now) WHERE id = \(message.id)"
+    /// A claim's outcomes: one statement for each kind of outcome the claim had (one in the usual
+    /// case, every message accepted), not one a message, since on PostgreSQL each statement is a
+    /// round trip. Each message's values (its provider's id, its segments, its next attempt, its
+    /// error) come from a `VALUES` row joined on its id; `UPDATE ... FROM` reads the same in both
+    /// dialects.
+    static func record(_ results: [(OutboxMessage, SendResult)], now: Date, retry: RetryPolicy) -> [SQL] {
+        var sent: [SQL] = [], again: [SQL] = [], failed: [SQL] = []
+        for (message, result) in results {
+            switch result {
+            case .accepted(let providerID):
+                sent.append("(\(message.id), \(providerID), \(SMSMeasure.of(message.body).segments))")
+            case .temporary(let error) where message.attempt < retry.maxAttempts:
+                again.append("(\(message.id), \(now.addingTimeInterval(retry.delay(afterAttempt: message.attempt))), \(error))")
+            case .temporary(let error), .permanent(let error):
+                failed.append("(\(message.id), \(error))")
+            }
         }
+        var statements: [SQL] = []
+        if !sent.isEmpty {
+            // Only a message still handed over: a delivery report may already have moved it on.
+            statements.append("""
+                WITH v (id, provider_message_id, segments) AS (VALUES \(joined: sent))
+                UPDATE outbox SET status = \(OutboxState.sent), provider_message_id = v.provider_message_id, segments = v.segments,
+                       sent_at = \(now), last_error = NULL\(endLease), updated_at = \(now)
+                FROM v WHERE outbox.id = v.id AND outbox.status = \(OutboxState.sending)
+                """)
+        }
+        if !again.isEmpty {
+            statements.append("""
+                WITH v (id, next_attempt_at, last_error) AS (VALUES \(joined: again))
+                UPDATE outbox SET status = \(OutboxState.pending), next_attempt_at = v.next_attempt_at, last_error = v.last_error\(endLease),
+                       updated_at = \(now)
+                FROM v WHERE outbox.id = v.id
+                """)
+        }
+        if !failed.isEmpty {
+            statements.append("""
+                WITH v (id, last_error) AS (VALUES \(joined: failed))
+                UPDATE outbox SET status = \(OutboxState.failed), last_error = v.last_error\(endLease), updated_at = \(now)
+                FROM v WHERE outbox.id = v.id
+                """)
+        }
+        return statements
     }
 
     /// A report counts only for a message already handed to the provider (`sending` or `sent`), and
     /// never undoes a final state: a forged or replayed report cannot mark a queued message
     /// delivered (it would never be sent) nor turn a delivered one into failed. A late or repeated
     /// report for a message we did send is known, just not applied.
-    static func apply(_ report: DeliveryReport, now: Date) -> SQLFlow<Bool> {
-        let which: SQL = switch report.message {
-        case .outboxID(let id): "id = \(id)"
-        case .providerID(let id): "provider_message_id = \(id)"
+    ///
+    /// Reports arrive in batches (`DeliveryReports`, one per message sent or more), and each
+    /// statement is a round trip on PostgreSQL, so a batch is a few statements, not one a report:
+    /// its reports in runs (`ReportRun`) that name each message once, a run's reports in one
+    /// `UPDATE ... FROM` a `VALUES` list, the runs in arrival order; then one read of which of the
+    /// reports that changed nothing name a message we sent. The same outcome as one report after
+    /// another: within a run no message has two reports, and the runs keep their order.
+    static func apply(_ reports: [DeliveryReport], now: Date) -> SQLFlow<[Bool]> {
+        guard !reports.isEmpty else { return .done([]) }
+        let runs = ReportRun.split(reports)
+        return .run(runs.map { $0.update(reports, now: now) }) { changed in
+            var known = Array(repeating: false, count: reports.count)
+            for (run, rows) in zip(runs, changed) {
+                let keys = Set(try rows.flatMap(ReportKey.of))
+                for i in run.indices where keys.contains(ReportKey(reports[i].message)) { known[i] = true }
+            }
+            let rest = known.indices.filter { !known[$0] }
+            guard !rest.isEmpty else { return .done(known) }
+            let ids = rest.compactMap { if case .outboxID(let id) = reports[$0].message { id } else { nil } }
+            let providerIDs = rest.compactMap { if case .providerID(let id) = reports[$0].message { id } else { nil } }
+            let sentOnce: [OutboxState] = [.sending, .sent, .delivered, .failed]
+            return .run("""
+                SELECT id, provider_message_id FROM outbox
+                WHERE (id IN \(list: ids) OR provider_message_id IN \(list: providerIDs)) AND status IN \(list: sentOnce)
+                """) { [known] rows in
+                let found = Set(try rows.flatMap(ReportKey.of))
+                var all = known
+                for i in rest where found.contains(ReportKey(reports[i].message)) { all[i] = true }
+                return .done(all)
+            }
         }
-        let handed: [OutboxState] = [.sending, .sent]
-        let change: SQL = switch report.state {
-        case .delivered: "status = \(OutboxState.delivered), delivered_at = \(now)"
-        case .sent: "status = \(OutboxState.sent)"
-        case .failed: "status = \(OutboxState.failed), last_error = \(report.reason ?? "not delivered")"
-        }
-        return .run("UPDATE outbox SET \(change), updated_at = \(now) WHERE \(which) AND status IN \(list: handed) RETURNING id") { changed in
-            guard changed.isEmpty else { return .done(true) }
-            return .run("SELECT id FROM outbox WHERE \(which) AND status IN \(list: handed + [.delivered, .failed]) LIMIT 1") { .done(!$0.isEmpty) }
+    }
+}
+
+/// What a delivery report names its message by.
+enum ReportKey: Hashable {
+    case outboxID(Int64)
+    case providerID(String)
+
+    init(_ message: DeliveryReport.Message) {
+        switch message {
+        case .outboxID(let id): self = .outboxID(id)
+        case .providerID(let id): self = .providerID(id)
         }
     }
 
-    static func apply(_ reports: ArraySlice<DeliveryReport>, now: Date, known: [Bool]) -> SQLFlow<[Bool]> {
-        guard let first = reports.first else { return .done(known) }
-        return apply(first, now: now).then { apply(reports.dropFirst(), now: now, known: known + [$0]) }
+    /// Both names of the message in a row (`id`, `provider_message_id`).
+    static func of(_ row: any SQLRow) throws -> [ReportKey] {
+        [.outboxID(try row.integer(required: "id"))] + (try row.text("provider_message_id").map { [.providerID($0)] } ?? [])
+    }
+}
+
+/// Consecutive reports that name their messages the same way, each message once: one statement.
+struct ReportRun {
+    let indices: [Int]
+    let byProviderID: Bool
+
+    /// The reports in order, cut wherever a message would be named twice in a run or the way of
+    /// naming changes (a provider's id and our id may name the same message).
+    static func split(_ reports: [DeliveryReport]) -> [ReportRun] {
+        var runs: [ReportRun] = []
+        var current: [Int] = [], seen: Set<ReportKey> = [], byProviderID = false
+        for (i, report) in reports.enumerated() {
+            let key = ReportKey(report.message)
+            let provider = if case .providerID = key { true } else { false }
+            if !current.isEmpty && (provider != byProviderID || seen.contains(key)) {
+                runs.append(ReportRun(indices: current, byProviderID: byProviderID))
+                current = []
+                seen = []
+            }
+            if current.isEmpty { byProviderID = provider }
+            current.append(i)
+            seen.insert(key)
+        }
+        runs.append(ReportRun(indices: current, byProviderID: byProviderID))
+        return runs
+    }
+
+    func update(_ reports: [DeliveryReport], now: Date) -> SQL {
+        let rows: [SQL] = indices.map { i in
+            let report = reports[i]
+            let state: OutboxState = switch report.state {
+            case .delivered: .delivered
+            case .sent: .sent
+            case .failed: .failed
+            }
+            let reason = report.reason ?? "not delivered"
+            return switch report.message {
+            case .outboxID(let id): "(\(id), \(state), \(reason))"
+            case .providerID(let id): "(\(id), \(state), \(reason))"
+            }
+        }
+        let handed: [OutboxState] = [.sending, .sent]
+        let match = byProviderID ? "outbox.provider_message_id = v.message" : "outbox.id = v.message"
+        return """
+            WITH v (message, status, reason) AS (VALUES \(joined: rows))
+            UPDATE outbox SET status = v.status,
+                   delivered_at = CASE WHEN v.status = \(OutboxState.delivered) THEN \(now) ELSE delivered_at END,
+                   last_error = CASE WHEN v.status = \(OutboxState.failed) THEN v.reason ELSE last_error END, updated_at = \(now)
+            FROM v WHERE \(raw: match) AND outbox.status IN \(list: handed)
+            RETURNING outbox.id AS id, outbox.provider_message_id AS provider_message_id
+            """
     }
 }
 
 extension OutboxStore where Self: SQLBacked {
     public func record(_ results: [(OutboxMessage, SendResult)], now: Date, retry: RetryPolicy) async throws {
-        try await statements.write(results.map { OutboxStatements.record($0.0, $0.1, now: now, retry: retry) })
+        try await statements.write(OutboxStatements.record(results, now: now, retry: retry))
     }
 
     public func nextDue() async throws -> Date? {
@@ -91,7 +200,7 @@ extension OutboxStore where Self: SQLBacked {
     }
 
     public func apply(_ reports: [DeliveryReport], now: Date) async throws -> [Bool] {
-        try await statements.run(OutboxStatements.apply(reports[...], now: now, known: []))
+        try await statements.run(OutboxStatements.apply(reports, now: now))
     }
 
     /// Messages by state, for /metrics and tests.

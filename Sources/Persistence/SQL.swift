@@ -80,6 +80,14 @@ public struct SQL: Sendable, Equatable, ExpressibleByStringInterpolation {
             parts.append(.text(")"))
         }
 
+        /// Fragments one after another, `separator` between them: the rows of a `VALUES` list.
+        public mutating func appendInterpolation(joined fragments: [SQL], separator: String = ", ") {
+            for (i, fragment) in fragments.enumerated() {
+                if i > 0 { parts.append(.text(separator)) }
+                appendInterpolation(fragment)
+            }
+        }
+
         /// Part of the statement: a column list, a table, an order chosen from an enum.
         public mutating func appendInterpolation(raw text: String) { parts.append(.text(text)) }
 

@@ -80,6 +80,9 @@ public protocol SQLDatabase: Sendable {
     func run<R: Sendable>(_ flow: SQLFlow<R>) async throws -> R
     /// In one read transaction (one snapshot on SQLite); a flow that tries to write fails.
     func look<R: Sendable>(_ flow: SQLFlow<R>) async throws -> R
+    /// Writes in one transaction (`run`); an adapter may send a lone statement on its own, which is
+    /// as atomic and, on PostgreSQL, one round trip instead of three.
+    func write(_ statements: [SQL]) async throws
 }
 
 extension SQLDatabase {

@@ -66,6 +66,18 @@ public struct PostgresOutboxStore: OutboxStore {
                     """, logger: logger)
                 _ = try await PostgresStatements.run(SQLFlow.write([OutboxStatements.waitOutQuietHours(until: quietUntil, now: now)], ()), tx, logger: logger)
             }
+            // A number with no settings in clear may have sent STOP before its data was purged: its
+            // settings are kept under its pseudonym. One read for the whole claim, not one a message.
+            var stoppedUnderPseudonym: Set<String> = []
+            let unknown = Set(due.filter { !$0.5 && !$0.4 && $0.6 }.map(\.1))
+            if let pseudonyms, !unknown.isEmpty {
+                let numberOf = Dictionary(unknown.map { (pseudonyms.of($0), $0) }, uniquingKeysWith: { first, _ in first })
+                for try await pseudonym in try await tx.query("""
+                    SELECT msisdn FROM subscribers WHERE msisdn = ANY(\(Array(numberOf.keys))) AND opted_out
+                    """, logger: logger).decode(String.self) {
+                    if let number = numberOf[pseudonym] { stoppedUnderPseudonym.insert(number) }
+                }
+            }
             var claimed: [OutboxMessage] = []
             var handedToday: [String: Int] = [:]
             if let cap {
@@ -83,12 +95,8 @@ public struct PostgresOutboxStore: OutboxStore {
                     }
                 }
             }
-            for (id, number, body, attempts, evenIfOptedOut, stopped, unknown, crew) in due {
-                var optedOut = stopped
-                if !optedOut && !evenIfOptedOut && unknown, let pseudonym = pseudonyms?.of(number) {
-                    let rows = try await tx.query("SELECT opted_out FROM subscribers WHERE msisdn = \(pseudonym)", logger: logger).decode(Bool.self)
-                    for try await kept in rows { optedOut = kept }
-                }
+            for (id, number, body, attempts, evenIfOptedOut, stopped, _, crew) in due {
+                let optedOut = stopped || stoppedUnderPseudonym.contains(number)
                 if optedOut && !evenIfOptedOut {
                     try await tx.query("""
                         UPDATE outbox SET status = 'suppressed', last_error = 'recipient sent STOP', lease_until = NULL, updated_at = \(now) WHERE id = \(id)

@@ -30,6 +30,8 @@ struct OutboxWorld: Sendable {
     let enqueueBroadcast: @Sendable (_ to: MSISDN, _ body: String, _ at: Date) async throws -> Void
     let optOut: @Sendable (MSISDN) async throws -> Void
     let statuses: @Sendable (MSISDN) async throws -> [String]
+    /// Each message to the number: "status provider-id segments error", `-` for a column not set.
+    let outcomes: @Sendable (MSISDN) async throws -> [String]
 
     static func with(_ kind: StoreKind, _ body: (OutboxWorld) async throws -> Void) async throws {
         switch kind {
@@ -45,7 +47,15 @@ struct OutboxWorld: Sendable {
                     }
                 },
                 optOut: { m in try await db.writer.write { try $0.execute(sql: "INSERT INTO subscribers (msisdn, opted_out, updated_at) VALUES (?, 1, ?)", arguments: [m.e164, Date()]) } },
-                statuses: { m in try await db.writer.read { try String.fetchAll($0, sql: "SELECT status FROM outbox WHERE msisdn = ? ORDER BY id", arguments: [m.e164]) } }))
+                statuses: { m in try await db.writer.read { try String.fetchAll($0, sql: "SELECT status FROM outbox WHERE msisdn = ? ORDER BY id", arguments: [m.e164]) } },
+                outcomes: { m in
+                    try await db.writer.read {
+                        try Row.fetchAll($0, sql: "SELECT status, provider_message_id, segments, last_error FROM outbox WHERE msisdn = ? ORDER BY id",
+                                         arguments: [m.e164]).map { row in
+                            OutboxWorld.outcome(row[0], row[1], row[2], row[3])
+                        }
+                    }
+                }))
         case .postgres:
             try await FreshPostgres.with { database in
                 let client = database.client
@@ -66,9 +76,24 @@ struct OutboxWorld: Sendable {
                         var out: [String] = []
                         for try await s in try await client.query("SELECT status FROM outbox WHERE msisdn = \(m.e164) ORDER BY id").decode(String.self) { out.append(s) }
                         return out
+                    },
+                    outcomes: { m in
+                        var out: [String] = []
+                        for try await (status, provider, segments, error) in try await client.query("""
+                            SELECT status, provider_message_id, segments, last_error FROM outbox WHERE msisdn = \(m.e164) ORDER BY id
+                            """).decode((String, String?, Int?, String?).self) {
+                            out.append(OutboxWorld.outcome(status, provider, segments, error))
+                        }
+                        return out
                     }))
             }
         }
+    }
+}
+
+extension OutboxWorld {
+    static func outcome(_ status: String, _ provider: String?, _ segments: Int?, _ error: String?) -> String {
+        [status, provider ?? "-", segments.map(String.init) ?? "-", error ?? "-"].joined(separator: " ")
     }
 }
 
@@ -97,6 +122,47 @@ struct OutboxWorld: Sendable {
             #expect(again.map(\.body) == ["two"] && again.first?.attempt == 2)
             try await w.store.record([(again[0], .temporary("503"))], now: start.addingTimeInterval(2), retry: RetryPolicy(firstDelay: 2, cap: 60, maxAttempts: 2))
             #expect(try await w.statuses(bob) == ["failed"], "out of attempts")
+        }
+    }
+
+    /// A claim's outcomes are recorded together, each message with its own values: its provider's
+    /// id and segments, its own back-off by its attempt, its own error. A message whose delivery
+    /// report came first is not put back to `sent`.
+    @Test(arguments: StoreKind.available)
+    func aClaimOfEveryKindOfOutcomeIsRecordedMessageByMessage(_ kind: StoreKind) async throws {
+        try await OutboxWorld.with(kind) { w in
+            let long = String(repeating: "A long notice about the water. ", count: 6)  // 186 characters: two segments
+            let numbers = (0..<7).map { MSISDN("+2782300\(String(format: "%04d", $0))")! }
+            for (i, to) in numbers.enumerated() { try await w.enqueue(to, i == 1 ? long : "message \(i)", start) }
+            let retry = RetryPolicy(firstDelay: 2, cap: 60, maxAttempts: 3)
+            // Message 4 is on its second attempt: its back-off is longer than message 3's.
+            var claimed = try await w.store.claimDue(limit: 10, now: start)
+            try #require(claimed.count == 7)
+            try await w.store.record([(claimed[4], .temporary("busy"))], now: start, retry: retry)
+            let second = try #require(try await w.store.claimDue(limit: 10, now: start.addingTimeInterval(2)).first)
+            #expect(second.id == claimed[4].id && second.attempt == 2)
+            claimed[4] = second
+            // Message 2's delivery report (by our id, as Kannel's) arrives before its send is recorded.
+            #expect(try await w.store.apply([DeliveryReport(message: .outboxID(claimed[2].id), state: .delivered)], now: start) == [true])
+            try await w.store.record([
+                (claimed[0], .accepted(providerID: "P-0")), (claimed[1], .accepted(providerID: "P-1")),
+                (claimed[2], .accepted(providerID: "P-2")),
+                (claimed[3], .temporary("503 from the provider")), (claimed[4], .temporary("timed out")),
+                (claimed[5], .permanent("unknown subscriber")), (claimed[6], .accepted(providerID: nil)),
+            ], now: start.addingTimeInterval(3), retry: retry)
+            #expect(try await w.outcomes(numbers[0]) == ["sent P-0 1 -"])
+            #expect(try await w.outcomes(numbers[1]) == ["sent P-1 2 -"])
+            #expect(try await w.outcomes(numbers[2]) == ["delivered - - -"], "a report's state is never undone")
+            #expect(try await w.outcomes(numbers[3]) == ["pending - - 503 from the provider"])
+            #expect(try await w.outcomes(numbers[4]) == ["pending - - timed out"])
+            #expect(try await w.outcomes(numbers[5]) == ["failed - - unknown subscriber"])
+            #expect(try await w.outcomes(numbers[6]) == ["sent - 1 -"])
+            // Each retry falls due after its own back-off: message 3 after 2 s, message 4 after 4 s.
+            let at = start.addingTimeInterval(3)
+            #expect(try await w.store.claimDue(limit: 10, now: at.addingTimeInterval(1.9)).isEmpty)
+            #expect(try await w.store.claimDue(limit: 10, now: at.addingTimeInterval(2)).map(\.id) == [claimed[3].id])
+            #expect(try await w.store.claimDue(limit: 10, now: at.addingTimeInterval(3.9)).isEmpty)
+            #expect(try await w.store.claimDue(limit: 10, now: at.addingTimeInterval(4)).map(\.id) == [claimed[4].id])
         }
     }
 
@@ -146,6 +212,52 @@ struct OutboxWorld: Sendable {
                                                  DeliveryReport(message: .providerID("nobody"), state: .delivered)], now: start)
             #expect(known == [true, true, true, false])
             #expect(try await w.statuses(alice) == ["delivered"])
+        }
+    }
+
+    /// Reports stored together (`DeliveryReports`' batch) have the effect of one after another:
+    /// two reports for one message in a batch apply in their order, each report is known or not
+    /// on its own, and a batch of hundreds of messages is answered report by report.
+    @Test(arguments: StoreKind.available)
+    func aBatchOfReportsEndsAsTheSameReportsOneAfterAnother(_ kind: StoreKind) async throws {
+        try await OutboxWorld.with(kind) { w in
+            let numbers = (0..<7).map { MSISDN("+2782400\(String(format: "%04d", $0))")! }
+            for (i, to) in numbers.enumerated() { try await w.enqueue(to, "message \(i)", start) }
+            let claimed = try await w.store.claimDue(limit: 6, now: start)
+            try #require(claimed.count == 6)
+            let queued = claimed[5].id + 1  // the seventh is still queued
+            // Messages 0-4 were accepted with the provider's ids; 5 is still being handed over.
+            try await w.store.record((0..<5).map { (claimed[$0], .accepted(providerID: "P\($0)")) }, now: start, retry: .init())
+            let known = try await w.store.apply([
+                DeliveryReport(message: .outboxID(claimed[0].id), state: .sent),
+                DeliveryReport(message: .outboxID(claimed[1].id), state: .delivered),
+                DeliveryReport(message: .outboxID(claimed[0].id), state: .delivered),
+                DeliveryReport(message: .providerID("P2"), state: .failed, reason: "absent subscriber"),
+                DeliveryReport(message: .outboxID(claimed[1].id), state: .failed, reason: "late"),
+                DeliveryReport(message: .providerID("P3"), state: .delivered),
+                DeliveryReport(message: .outboxID(claimed[5].id), state: .delivered),
+                DeliveryReport(message: .outboxID(queued), state: .delivered),
+                DeliveryReport(message: .providerID("nobody"), state: .sent),
+                DeliveryReport(message: .outboxID(claimed[0].id), state: .failed),
+            ], now: start.addingTimeInterval(1))
+            #expect(known == [true, true, true, true, true, true, true, false, false, true])
+            #expect(try await w.outcomes(numbers[0]) == ["delivered P0 1 -"], "sent, then delivered; a failure after it is not applied")
+            #expect(try await w.outcomes(numbers[1]) == ["delivered P1 1 -"])
+            #expect(try await w.outcomes(numbers[2]) == ["failed P2 1 absent subscriber"])
+            #expect(try await w.outcomes(numbers[3]) == ["delivered P3 1 -"])
+            #expect(try await w.outcomes(numbers[4]) == ["sent P4 1 -"], "no report, no change")
+            #expect(try await w.outcomes(numbers[5]) == ["delivered - - -"], "a report may come before the send is recorded")
+            #expect(try await w.statuses(numbers[6]) == ["pending"], "a queued message is never marked by a report")
+
+            // Three hundred messages (the seventh above among them), a report each, in one batch.
+            let many = (0..<300).map { MSISDN("+2782500\(String(format: "%04d", $0))")! }
+            for to in many { try await w.enqueue(to, "news", start) }
+            let sent = try await w.store.claimDue(limit: 300, now: start.addingTimeInterval(2))
+            try #require(sent.count == 300)
+            try await w.store.record(sent.map { ($0, .accepted(providerID: "N\($0.id)")) }, now: start.addingTimeInterval(2), retry: .init())
+            let reports = sent.map { DeliveryReport(message: .providerID("N\($0.id)"), state: .delivered) }
+            #expect(try await w.store.apply(reports, now: start.addingTimeInterval(3)) == Array(repeating: true, count: 300))
+            for m in [sent[0], sent[150], sent[299]] { #expect(try await w.statuses(m.to).last == "delivered") }
         }
     }
 

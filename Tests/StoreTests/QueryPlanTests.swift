@@ -34,7 +34,7 @@ import Testing
     /// holds only the messages that have one (a queued message writes no entry for its empty id).
     @Test func aDeliveryReportFindsItsMessageByTheProvidersIdAlongItsIndex() throws {
         let database = try AppDatabase.inMemory()
-        guard case .step(let statements, _) = OutboxStatements.apply(DeliveryReport(message: .providerID("ATX-1"), state: .delivered), now: Date()) else {
+        guard case .step(let statements, _) = OutboxStatements.apply([DeliveryReport(message: .providerID("ATX-1"), state: .delivered), DeliveryReport(message: .providerID("ATX-2"), state: .sent)], now: Date()) else {
             Issue.record("a report runs a statement"); return
         }
         let plan = try database.writer.read { db in

@@ -789,10 +789,15 @@ struct StaffWorld: Sendable {
             _ = try await w.tickets([("water.burst_pipe", someoneElse.e164)])
             #expect(try await outbox.claimDue(limit: 100, now: w.now, cap: nil, pseudonyms: StaffWorld.pseudonyms).map(\.to) == [someoneElse],
                     "a number never seen is not mistaken for a stopped one")
+            // Both in one claim: each number is looked up under its own pseudonym.
+            let third = MSISDN("+27821110003")!
+            _ = try await w.tickets([("water.burst_pipe", "0821110001"), ("water.burst_pipe", third.e164)])
+            #expect(try await outbox.claimDue(limit: 100, now: w.now, cap: nil, pseudonyms: StaffWorld.pseudonyms).map(\.to) == [third])
+            #expect(try await w.organisations.outbox(resident).count == 2, "the second confirmation suppressed too")
 
             // The number writes again: its STOP still holds (no reply) and is kept in clear again from now.
             await text("HELP")
-            #expect(try await w.organisations.outbox(resident).count == 1, "no reply: only the suppressed confirmation")
+            #expect(try await w.organisations.outbox(resident).count == 2, "no reply: only the suppressed confirmations")
             #expect(try await subjects.subjectData(resident).settings?.opted_out == true)
         }
     }
