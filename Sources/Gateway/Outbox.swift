@@ -46,7 +46,7 @@ public struct RetryPolicy: Sendable, Equatable {
 
 /// A delivery report from a provider.
 public struct DeliveryReport: Sendable, Equatable {
-    public enum Message: Sendable, Equatable {
+    public enum Message: Sendable, Hashable {
         case outboxID(Int64)
         case providerID(String)
     }

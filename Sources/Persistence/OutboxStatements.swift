@@ -91,13 +91,24 @@ public enum OutboxStatements {
     /// reports that changed nothing name a message we sent. The same outcome as one report after
     /// another: within a run no message has two reports, and the runs keep their order.
     static func apply(_ reports: [DeliveryReport], now: Date) -> SQLFlow<[Bool]> {
+        // A statement binds three values a report: a burst of reports is taken a thousand at a
+        // time, in order, so no statement nears SQLite's or PostgreSQL's limit on bound values.
+        guard reports.count > reportsAtATime else { return applyTogether(reports, now: now) }
+        return applyTogether(Array(reports.prefix(reportsAtATime)), now: now).then { known in
+            apply(Array(reports.dropFirst(reportsAtATime)), now: now).then { .done(known + $0) }
+        }
+    }
+
+    static let reportsAtATime = 1_000
+
+    private static func applyTogether(_ reports: [DeliveryReport], now: Date) -> SQLFlow<[Bool]> {
         guard !reports.isEmpty else { return .done([]) }
         let runs = ReportRun.split(reports)
         return .run(runs.map { $0.update(reports, now: now) }) { changed in
             var known = Array(repeating: false, count: reports.count)
             for (run, rows) in zip(runs, changed) {
-                let keys = Set(try rows.flatMap(ReportKey.of))
-                for i in run.indices where keys.contains(ReportKey(reports[i].message)) { known[i] = true }
+                let names = Set(try rows.flatMap(ReportRun.names))
+                for i in run.indices where names.contains(reports[i].message) { known[i] = true }
             }
             let rest = known.indices.filter { !known[$0] }
             guard !rest.isEmpty else { return .done(known) }
@@ -108,30 +119,22 @@ public enum OutboxStatements {
                 SELECT id, provider_message_id FROM outbox
                 WHERE (id IN \(list: ids) OR provider_message_id IN \(list: providerIDs)) AND status IN \(list: sentOnce)
                 """) { [known] rows in
-                let found = Set(try rows.flatMap(ReportKey.of))
+                let found = Set(try rows.flatMap(ReportRun.names))
                 var all = known
-                for i in rest where found.contains(ReportKey(reports[i].message)) { all[i] = true }
+                for i in rest where found.contains(reports[i].message) { all[i] = true }
                 return .done(all)
             }
         }
     }
 }
 
-/// What a delivery report names its message by.
-enum ReportKey: Hashable {
-    case outboxID(Int64)
-    case providerID(String)
-
-    init(_ message: DeliveryReport.Message) {
-        switch message {
-        case .outboxID(let id): self = .outboxID(id)
-        case .providerID(let id): self = .providerID(id)
+/// A report's message as a bound value: our id or the provider's.
+extension DeliveryReport.Message: SQLBindable {
+    public var sqlValue: SQLValue {
+        switch self {
+        case .outboxID(let id): id.sqlValue
+        case .providerID(let id): id.sqlValue
         }
-    }
-
-    /// Both names of the message in a row (`id`, `provider_message_id`).
-    static func of(_ row: any SQLRow) throws -> [ReportKey] {
-        [.outboxID(try row.integer(required: "id"))] + (try row.text("provider_message_id").map { [.providerID($0)] } ?? [])
     }
 }
 
@@ -144,21 +147,25 @@ struct ReportRun {
     /// naming changes (a provider's id and our id may name the same message).
     static func split(_ reports: [DeliveryReport]) -> [ReportRun] {
         var runs: [ReportRun] = []
-        var current: [Int] = [], seen: Set<ReportKey> = [], byProviderID = false
+        var current: [Int] = [], seen: Set<DeliveryReport.Message> = [], byProviderID = false
         for (i, report) in reports.enumerated() {
-            let key = ReportKey(report.message)
-            let provider = if case .providerID = key { true } else { false }
-            if !current.isEmpty && (provider != byProviderID || seen.contains(key)) {
+            let provider = if case .providerID = report.message { true } else { false }
+            if !current.isEmpty && (provider != byProviderID || seen.contains(report.message)) {
                 runs.append(ReportRun(indices: current, byProviderID: byProviderID))
                 current = []
                 seen = []
             }
             if current.isEmpty { byProviderID = provider }
             current.append(i)
-            seen.insert(key)
+            seen.insert(report.message)
         }
         runs.append(ReportRun(indices: current, byProviderID: byProviderID))
         return runs
+    }
+
+    /// Both names of the message in a row (`id`, `provider_message_id`).
+    static func names(_ row: any SQLRow) throws -> [DeliveryReport.Message] {
+        [.outboxID(try row.integer(required: "id"))] + (try row.text("provider_message_id").map { [.providerID($0)] } ?? [])
     }
 
     func update(_ reports: [DeliveryReport], now: Date) -> SQL {
@@ -169,11 +176,7 @@ struct ReportRun {
             case .sent: .sent
             case .failed: .failed
             }
-            let reason = report.reason ?? "not delivered"
-            return switch report.message {
-            case .outboxID(let id): "(\(id), \(state), \(reason))"
-            case .providerID(let id): "(\(id), \(state), \(reason))"
-            }
+            return "(\(report.message), \(state), \(report.reason ?? "not delivered"))"
         }
         let handed: [OutboxState] = [.sending, .sent]
         let match = byProviderID ? "outbox.provider_message_id = v.message" : "outbox.id = v.message"

@@ -69,7 +69,9 @@ public struct PostgresOutboxStore: OutboxStore {
             // A number with no settings in clear may have sent STOP before its data was purged: its
             // settings are kept under its pseudonym. One read for the whole claim, not one a message.
             var stoppedUnderPseudonym: Set<String> = []
-            let unknown = Set(due.filter { !$0.5 && !$0.4 && $0.6 }.map(\.1))
+            let unknown = Set(due.compactMap { (_, number, _, _, evenIfOptedOut, stopped, unknown, _) in
+                !stopped && !evenIfOptedOut && unknown ? number : nil
+            })
             if let pseudonyms, !unknown.isEmpty {
                 let numberOf = Dictionary(unknown.map { (pseudonyms.of($0), $0) }, uniquingKeysWith: { first, _ in first })
                 for try await pseudonym in try await tx.query("""

@@ -261,6 +261,33 @@ extension OutboxWorld {
         }
     }
 
+    /// A burst of reports past a thousand is stored a thousand at a time, in order: 22,000 in one
+    /// statement would bind 66,000 values, past the 65,535 PostgreSQL's protocol takes (and
+    /// SQLite's limit, 32,766 as built by default, is lower).
+    @Test(arguments: StoreKind.available)
+    func twentyTwoThousandReportsAtOnceAreEachAnswered(_ kind: StoreKind) async throws {
+        try await OutboxWorld.with(kind) { w in
+            try await w.enqueue(alice, "one", start)
+            try await w.enqueue(bob, "two", start)
+            let claimed = try await w.store.claimDue(limit: 2, now: start)
+            try #require(claimed.count == 2)
+            try await w.store.record([(claimed[0], .accepted(providerID: "P-A")), (claimed[1], .accepted(providerID: "P-B"))],
+                                     now: start, retry: .init())
+            // 21,999 reports for no message, each a message of its own (one run, were it not cut).
+            var reports = (0..<21_999).map { DeliveryReport(message: .outboxID(1_000_000 + Int64($0)), state: .delivered) }
+            // Alice's three reports straddle the end of a thousand: they still apply in order.
+            reports += [DeliveryReport(message: .outboxID(claimed[0].id), state: .sent),
+                        DeliveryReport(message: .outboxID(claimed[0].id), state: .delivered),
+                        DeliveryReport(message: .outboxID(claimed[0].id), state: .failed),
+                        DeliveryReport(message: .providerID("P-B"), state: .failed, reason: "absent subscriber")]
+            let known = try await w.store.apply(reports, now: start.addingTimeInterval(1))
+            #expect(known.count == 22_003)
+            #expect(known.indices.filter { known[$0] } == [21_999, 22_000, 22_001, 22_002])
+            #expect(try await w.outcomes(alice) == ["delivered P-A 1 -"])
+            #expect(try await w.outcomes(bob) == ["failed P-B 1 absent subscriber"])
+        }
+    }
+
     @Test(arguments: StoreKind.available)
     func aMessageClaimedByASenderThatDiedIsSentAgain(_ kind: StoreKind) async throws {
         try await OutboxWorld.with(kind) { w in
